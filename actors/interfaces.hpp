@@ -1,0 +1,47 @@
+// Every actor interface in weir, one line per message. Actors talk only through
+// these; the data path (source -> sink) moves batches, never single events.
+#pragma once
+
+#include "runtime/wire.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace weir {
+
+// Reads a job's assigned Kafka partitions, runs the window operator, emits
+// closed windows to its sink. Detached: librdkafka polls block.
+using source_actor = caf::typed_actor<
+  // Own exactly these partitions from now on (state of dropped ones is discarded).
+  caf::reacts_to<assign_atom, std::vector<std::int32_t>>,
+  // Self-sent: poll one batch, fold it into state, emit closed windows.
+  caf::reacts_to<poll_atom>,
+  // From the sink: batch `seq` is durable; frees one in-flight credit.
+  caf::reacts_to<ack_atom, std::uint64_t>>;
+
+// Writes a job's window results to its store. Detached: libpqxx blocks.
+using sink_actor = caf::typed_actor<
+  // Write this batch durably, then ack `seq` to the source; retries with backoff.
+  caf::reacts_to<write_atom, result_batch, source_actor>,
+  // Self-sent after a failure: try the pending batches again.
+  caf::reacts_to<retry_atom>>;
+
+// One per worker process: runs the sources and sinks of the partitions it owns.
+using worker_actor = caf::typed_actor<
+  // Own exactly these partitions of job `id` (validated spec text included).
+  caf::reacts_to<assign_atom, std::string, std::string, std::vector<std::int32_t>>,
+  // Stop job `id` here.
+  caf::reacts_to<cancel_atom, std::string>>;
+
+// One per cluster: membership, job catalog, partition assignment.
+using coordinator_actor = caf::typed_actor<
+  // A worker joins with its handle and description; replies its worker id.
+  caf::replies_to<register_atom, worker_actor, worker_info>::with<std::string>,
+  // Validate and start a job from spec text (origin names it in errors).
+  caf::replies_to<submit_atom, std::string, std::string>::with<submit_result>,
+  // Stop a job everywhere.
+  caf::replies_to<cancel_atom, std::string>::with<submit_result>,
+  // Workers, jobs and the partition assignment.
+  caf::replies_to<status_atom>::with<cluster_status>>;
+
+} // namespace weir

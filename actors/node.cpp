@@ -1,0 +1,175 @@
+#include "actors/node.hpp"
+
+#include "actors/coordinator.hpp"
+#include "actors/worker.hpp"
+#include "jobs/spec.hpp"
+#include "runtime/logging.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace weir {
+
+namespace {
+
+expected<coordinator_actor> connect(caf::actor_system& sys, const endpoint& ep, int attempts) {
+  std::string last;
+  for (int i = 0; i < attempts; ++i) {
+    auto handle = sys.middleman().remote_actor<coordinator_actor>(ep.host, ep.port);
+    if (handle)
+      return *handle;
+    last = sys.render(handle.error());
+    if (i + 1 < attempts)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return error{"cannot reach the coordinator at " + ep.host + ":" + std::to_string(ep.port)
+               + ": " + last};
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+} // namespace
+
+int run_coordinator(const coordinator_options& opts) {
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  auto coord = sys.spawn(coordinator);
+  auto port = sys.middleman().publish(coord, opts.listen.port, opts.listen.host.c_str(), true);
+  if (!port) {
+    WEIR_ERROR("cannot listen on {}:{}: {}", opts.listen.host, opts.listen.port,
+               sys.render(port.error()));
+    caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  WEIR_INFO("coordinator listening on {}:{}", opts.listen.host, *port);
+  wait_for_shutdown_signal();
+  WEIR_INFO("coordinator shutting down");
+  caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+int run_worker(const worker_options& opts) {
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  auto coord = connect(sys, opts.coordinator, opts.connect_attempts);
+  if (!coord) {
+    WEIR_ERROR("{}", coord.error_message());
+    return 1;
+  }
+  worker_info info{opts.name, hostname(), static_cast<std::int32_t>(::getpid())};
+  if (info.name.empty())
+    info.name = info.host + ":" + std::to_string(info.pid);
+  auto w = sys.spawn(worker, *coord, info);
+  std::atomic<bool> worker_gone{false};
+  w->attach_functor([&worker_gone] { worker_gone = true; });
+  // Leave when asked to, or when the worker actor ends (coordinator lost).
+  install_shutdown_handlers();
+  while (!worker_gone && !shutdown_requested())
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  return worker_gone && !shutdown_requested() ? 1 : 0;
+}
+
+namespace {
+
+template <class Fn>
+int with_coordinator(const endpoint& ep, Fn fn) {
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  auto coord = connect(sys, ep, 1);
+  if (!coord) {
+    std::cerr << "error: " << coord.error_message() << "\n";
+    return 1;
+  }
+  caf::scoped_actor self{sys};
+  return fn(self, *coord);
+}
+
+} // namespace
+
+int run_submit(const endpoint& ep, const std::string& spec_path) {
+  std::ifstream in{spec_path};
+  if (!in) {
+    std::cerr << "error: cannot read " << spec_path << "\n";
+    return 2;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto text = jobs::expand_env(buf.str(), spec_path);
+  if (!text) {
+    std::cerr << "error: " << text.error_message() << "\n";
+    return 2;
+  }
+  return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
+    int rc = 1;
+    self->request(coord, std::chrono::seconds(30), submit_atom::value, *text, spec_path)
+      .receive(
+        [&](const submit_result& r) {
+          if (r.accepted) {
+            std::cout << r.job_id << "\n";
+            rc = 0;
+          } else {
+            std::cerr << "error: " << r.error << "\n";
+            rc = 2;
+          }
+        },
+        [&](caf::error& err) { std::cerr << "error: " << self->system().render(err) << "\n"; });
+    return rc;
+  });
+}
+
+int run_cancel(const endpoint& ep, const std::string& job_id) {
+  return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
+    int rc = 1;
+    self->request(coord, std::chrono::seconds(10), cancel_atom::value, job_id)
+      .receive(
+        [&](const submit_result& r) {
+          if (r.accepted) {
+            std::cout << "cancelled " << r.job_id << "\n";
+            rc = 0;
+          } else {
+            std::cerr << "error: " << r.error << "\n";
+            rc = 2;
+          }
+        },
+        [&](caf::error& err) { std::cerr << "error: " << self->system().render(err) << "\n"; });
+    return rc;
+  });
+}
+
+int run_status(const endpoint& ep) {
+  return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
+    int rc = 1;
+    self->request(coord, std::chrono::seconds(10), status_atom::value)
+      .receive(
+        [&](const cluster_status& st) {
+          std::cout << "workers: " << st.workers.size() << "\n";
+          for (const auto& w : st.workers)
+            std::cout << "  " << w.id << "  " << w.info.name << "  host=" << w.info.host
+                      << " pid=" << w.info.pid << "\n";
+          std::cout << "jobs: " << st.jobs.size() << "\n";
+          for (const auto& j : st.jobs) {
+            std::cout << "  " << j.id << "  topic=" << j.topic << " sink=" << j.sink
+                      << " partitions=" << j.owners.size() << "\n";
+            for (size_t p = 0; p < j.owners.size(); ++p)
+              std::cout << "    partition " << p << " -> "
+                        << (j.owners[p].empty() ? "(unassigned)" : j.owners[p]) << "\n";
+          }
+          rc = 0;
+        },
+        [&](caf::error& err) { std::cerr << "error: " << self->system().render(err) << "\n"; });
+    return rc;
+  });
+}
+
+} // namespace weir

@@ -1,0 +1,27 @@
+// Entry points of the weir subcommands that run or talk to actors. Each returns
+// the process exit code: 0 ok, 1 runtime failure, 2 rejected input.
+#pragma once
+
+#include "runtime/system.hpp"
+
+#include <string>
+
+namespace weir {
+
+struct coordinator_options {
+  endpoint listen{"127.0.0.1", 17000};
+};
+
+struct worker_options {
+  endpoint coordinator{"127.0.0.1", 17000};
+  std::string name; // defaults to host:pid
+  int connect_attempts = 50; // 100 ms apart: lets a worker start before its coordinator
+};
+
+int run_coordinator(const coordinator_options& opts);
+int run_worker(const worker_options& opts);
+int run_submit(const endpoint& coordinator, const std::string& spec_path);
+int run_cancel(const endpoint& coordinator, const std::string& job_id);
+int run_status(const endpoint& coordinator);
+
+} // namespace weir

@@ -1,0 +1,64 @@
+// Reproducible event generators for the seed pipelines (bets, user actions).
+// The same seed gives the same events, so a test can regenerate them.
+#pragma once
+
+#include "jobs/spec.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace weir::jobs {
+
+// splitmix64: tiny, fast and identical everywhere (std distributions are not).
+class rng {
+public:
+  explicit rng(std::uint64_t seed) : s_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; } // [0, 1)
+  std::uint64_t below(std::uint64_t n) { return next() % n; }
+
+private:
+  std::uint64_t s_;
+};
+
+struct generator_options {
+  std::uint64_t seed = 42;
+  millis start = 1767225600000; // 2026-01-01T00:00:00Z
+  double step = 1;              // event-time advance per event, in ms
+  millis disorder = 0;          // events jitter up to this much into the past
+};
+
+// Writes the n-th event's Kafka key and JSON value into the reused strings.
+class bet_generator {
+public:
+  explicit bet_generator(const generator_options& opts) : opts_(opts), rng_(opts.seed) {}
+  void next(std::string& key, std::string& value);
+  std::uint64_t produced() const { return n_; }
+
+private:
+  generator_options opts_;
+  rng rng_;
+  std::uint64_t n_ = 0;
+};
+
+class user_action_generator {
+public:
+  explicit user_action_generator(const generator_options& opts) : opts_(opts), rng_(opts.seed) {}
+  void next(std::string& key, std::string& value);
+  std::uint64_t produced() const { return n_; }
+
+private:
+  generator_options opts_;
+  rng rng_;
+  std::uint64_t n_ = 0;
+};
+
+// "2026-01-01T00:00:00.000Z" for a millisecond timestamp.
+void append_iso8601(std::string& out, millis t);
+
+} // namespace weir::jobs

@@ -1,0 +1,329 @@
+// YAML -> job_spec. Every rejection names the origin, line, field path and reason;
+// unknown fields are errors (with a suggestion) because a typo silently ignored
+// is a job that runs with defaults nobody asked for.
+#include "jobs/duration.hpp"
+#include "jobs/spec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <initializer_list>
+#include <regex>
+#include <set>
+
+namespace weir::jobs {
+
+const char* to_string(agg_kind k) {
+  switch (k) {
+    case agg_kind::count: return "count";
+    case agg_kind::sum: return "sum";
+    case agg_kind::min: return "min";
+    case agg_kind::max: return "max";
+    case agg_kind::avg: return "avg";
+  }
+  return "?";
+}
+
+namespace {
+
+struct spec_error {
+  std::string message;
+};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+class reader {
+public:
+  explicit reader(std::string_view origin) : origin_(origin) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& path,
+                         const std::string& why) const {
+    fail_line(at.Mark().line, path, why);
+  }
+
+  [[noreturn]] void fail_line(int line0, const std::string& path,
+                              const std::string& why) const {
+    std::string msg = origin_;
+    if (line0 >= 0)
+      msg += ":" + std::to_string(line0 + 1);
+    msg += ": " + path + ": " + why;
+    throw spec_error{std::move(msg)};
+  }
+
+  // A mapping whose keys must all be in `known`.
+  void expect_map(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<std::string_view> known) const {
+    if (!node.IsMap())
+      fail(node, path, "expected a mapping");
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      auto name = it->first.as<std::string>();
+      if (std::find(known.begin(), known.end(), name) != known.end())
+        continue;
+      std::string why = "unknown field '" + name + "'";
+      std::string_view best;
+      size_t best_d = 3;
+      for (auto k : known)
+        if (auto d = edit_distance(name, k); d < best_d)
+          best_d = d, best = k;
+      if (!best.empty())
+        why += " (did you mean '" + std::string{best} + "'?)";
+      fail(it->first, path.empty() ? name : path + "." + name, why);
+    }
+  }
+
+  YAML::Node required(const YAML::Node& parent, const std::string& path,
+                      const char* name) const {
+    auto node = parent[name];
+    if (!node)
+      fail(parent, join(path, name), "required field is missing");
+    return node;
+  }
+
+  std::string scalar(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsScalar())
+      fail(node, path, "expected a single value");
+    auto s = node.as<std::string>();
+    if (s.empty())
+      fail(node, path, "must not be empty");
+    return s;
+  }
+
+  std::string required_scalar(const YAML::Node& parent, const std::string& path,
+                              const char* name) const {
+    return scalar(required(parent, path, name), join(path, name));
+  }
+
+  std::string identifier(const YAML::Node& node, const std::string& path) const {
+    static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
+    auto s = scalar(node, path);
+    if (!std::regex_match(s, ident))
+      fail(node, path,
+           "'" + s + "' is not a valid name (letters, digits and _, not starting with a digit)");
+    return s;
+  }
+
+  millis duration(const YAML::Node& node, const std::string& path, bool positive) const {
+    auto s = scalar(node, path);
+    auto d = parse_duration(s);
+    if (!d)
+      fail(node, path, "expected a duration like 500ms, 10s, 5m, 2h or 1d, got '" + s + "'");
+    if (positive && *d == 0)
+      fail(node, path, "must be greater than zero");
+    return *d;
+  }
+
+  template <class Enum>
+  Enum choice(const YAML::Node& node, const std::string& path,
+              std::initializer_list<std::pair<std::string_view, Enum>> options) const {
+    auto s = scalar(node, path);
+    std::string names;
+    for (auto& [name, value] : options) {
+      if (s == name)
+        return value;
+      names += names.empty() ? "" : ", ";
+      names += name;
+    }
+    fail(node, path, "'" + s + "' is not one of: " + names);
+  }
+
+  static std::string join(const std::string& path, const char* name) {
+    return path.empty() ? name : path + "." + name;
+  }
+
+private:
+  std::string origin_;
+};
+
+source_spec parse_source(const reader& r, const YAML::Node& n) {
+  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time"});
+  source_spec s;
+  if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
+    r.fail(t, "source.type", "only 'kafka' is supported");
+  s.brokers = r.required_scalar(n, "source", "brokers");
+  s.topic = r.required_scalar(n, "source", "topic");
+  if (auto f = n["format"]) {
+    s.format = r.scalar(f, "source.format");
+    if (s.format != "json")
+      r.fail(f, "source.format", "only 'json' is supported");
+  }
+  auto et = r.required(n, "source", "event_time");
+  r.expect_map(et, "source.event_time", {"field", "format", "max_out_of_orderness"});
+  s.time_field = r.required_scalar(et, "source.event_time", "field");
+  if (auto f = et["format"])
+    s.time_fmt = r.choice<time_format>(f, "source.event_time.format",
+                                       {{"epoch_ms", time_format::epoch_ms},
+                                        {"epoch_s", time_format::epoch_s},
+                                        {"iso8601", time_format::iso8601}});
+  if (auto o = et["max_out_of_orderness"])
+    s.out_of_orderness = r.duration(o, "source.event_time.max_out_of_orderness", false);
+  return s;
+}
+
+std::vector<std::string> parse_key(const reader& r, const YAML::Node& n) {
+  std::vector<std::string> key;
+  if (n.IsScalar()) {
+    key.push_back(r.identifier(n, "key"));
+  } else if (n.IsSequence()) {
+    if (n.size() == 0)
+      r.fail(n, "key", "must name at least one field");
+    for (size_t i = 0; i < n.size(); ++i)
+      key.push_back(r.identifier(n[i], "key[" + std::to_string(i) + "]"));
+  } else {
+    r.fail(n, "key", "expected a field name or a list of field names");
+  }
+  return key;
+}
+
+window_spec parse_window(const reader& r, const YAML::Node& n) {
+  r.expect_map(n, "window", {"type", "size"});
+  window_spec w;
+  w.kind = r.choice<window_kind>(r.required(n, "window", "type"), "window.type",
+                                 {{"tumbling", window_kind::tumbling}});
+  w.size = r.duration(r.required(n, "window", "size"), "window.size", true);
+  return w;
+}
+
+std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node& n) {
+  if (!n.IsSequence() || n.size() == 0)
+    r.fail(n, "aggregations", "expected a non-empty list");
+  std::vector<aggregate_spec> out;
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto path = "aggregations[" + std::to_string(i) + "]";
+    auto a = n[i];
+    r.expect_map(a, path, {"fn", "field", "as"});
+    aggregate_spec spec;
+    spec.kind = r.choice<agg_kind>(r.required(a, path, "fn"), path + ".fn",
+                                   {{"count", agg_kind::count},
+                                    {"sum", agg_kind::sum},
+                                    {"min", agg_kind::min},
+                                    {"max", agg_kind::max},
+                                    {"avg", agg_kind::avg}});
+    if (auto f = a["field"]) {
+      if (spec.kind == agg_kind::count)
+        r.fail(f, path + ".field", "count takes no field");
+      spec.field = r.scalar(f, path + ".field");
+    } else if (spec.kind != agg_kind::count) {
+      r.fail(a, path + ".field", std::string{"required for "} + to_string(spec.kind));
+    }
+    if (auto as = a["as"])
+      spec.as = r.identifier(as, path + ".as");
+    else
+      spec.as = spec.kind == agg_kind::count ? "count"
+                                             : std::string{to_string(spec.kind)} + "_" + spec.field;
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+sink_spec parse_sink(const reader& r, const YAML::Node& n) {
+  r.expect_map(n, "sink", {"type", "url", "table"});
+  sink_spec s;
+  s.type = r.required_scalar(n, "sink", "type");
+  if (s.type != "postgres")
+    r.fail(n["type"], "sink.type", "'" + s.type + "' is not one of: postgres");
+  s.url = r.required_scalar(n, "sink", "url");
+  s.table = r.identifier(r.required(n, "sink", "table"), "sink.table");
+  return s;
+}
+
+// Output column names must be distinct, and must not collide with the columns
+// weir adds itself.
+void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec) {
+  std::set<std::string> seen{"window_start", "window_end", "source_partition"};
+  auto claim = [&](const std::string& name, const YAML::Node& at, const std::string& path) {
+    if (!seen.insert(name).second)
+      r.fail(at, path, "output column '" + name + "' is used twice (or is reserved)");
+  };
+  for (size_t i = 0; i < spec.key.size(); ++i)
+    claim(spec.key[i], root["key"].IsSequence() ? root["key"][i] : root["key"],
+          "key[" + std::to_string(i) + "]");
+  for (size_t i = 0; i < spec.aggregations.size(); ++i) {
+    auto agg = root["aggregations"][i];
+    claim(spec.aggregations[i].as, agg["as"] ? agg["as"] : agg,
+          "aggregations[" + std::to_string(i) + "].as");
+  }
+}
+
+} // namespace
+
+expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
+  reader r{origin};
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string{yaml});
+    } catch (const YAML::ParserException& e) {
+      r.fail_line(e.mark.line, "yaml", e.msg);
+    }
+    if (!root.IsMap())
+      r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
+    r.expect_map(root, "", {"name", "source", "key", "window", "aggregations", "sink"});
+    job_spec spec;
+    spec.name = r.required_scalar(root, "", "name");
+    static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
+    if (!std::regex_match(spec.name, name_re))
+      r.fail(root["name"], "name", "'" + spec.name + "' is not a valid job name (letters, digits, _ . -)");
+    spec.source = parse_source(r, r.required(root, "", "source"));
+    spec.key = parse_key(r, r.required(root, "", "key"));
+    spec.window = parse_window(r, r.required(root, "", "window"));
+    spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
+    spec.sink = parse_sink(r, r.required(root, "", "sink"));
+    check_columns(r, root, spec);
+    return spec;
+  } catch (const spec_error& e) {
+    return error{e.message};
+  } catch (const YAML::Exception& e) {
+    return error{std::string{origin} + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+expected<std::string> expand_env(std::string_view text, std::string_view origin) {
+  std::string out;
+  out.reserve(text.size());
+  int line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n')
+      ++line;
+    if (c != '$' || i + 1 >= text.size() || text[i + 1] != '{') {
+      out += c;
+      continue;
+    }
+    auto close = text.find('}', i + 2);
+    if (close == std::string_view::npos)
+      return error{std::string{origin} + ":" + std::to_string(line) + ": unterminated ${"};
+    auto body = text.substr(i + 2, close - i - 2);
+    std::string name{body};
+    std::optional<std::string> fallback;
+    if (auto dash = body.find(":-"); dash != std::string_view::npos) {
+      name = std::string{body.substr(0, dash)};
+      fallback = std::string{body.substr(dash + 2)};
+    }
+    if (const char* value = std::getenv(name.c_str()); value && *value)
+      out += value;
+    else if (fallback)
+      out += *fallback;
+    else
+      return error{std::string{origin} + ":" + std::to_string(line) + ": environment variable "
+                   + name + " is not set (write ${" + name + ":-default} to give a default)"};
+    i = close;
+  }
+  return out;
+}
+
+} // namespace weir::jobs

@@ -1,0 +1,49 @@
+#include "runtime/generate.hpp"
+
+#include "runtime/kafka.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+#include <variant>
+
+namespace weir {
+
+int run_generate(const generate_options& opts) {
+  if (auto ok = kafka::ensure_topic(opts.brokers, opts.topic, opts.partitions); !ok) {
+    std::cerr << "error: " << ok.error_message() << "\n";
+    return 1;
+  }
+  auto producer = kafka::producer::make(opts.brokers);
+  if (!producer) {
+    std::cerr << "error: " << producer.error_message() << "\n";
+    return 1;
+  }
+  std::variant<jobs::bet_generator, jobs::user_action_generator> gen =
+    opts.kind == "bets" ? decltype(gen){jobs::bet_generator{opts.gen}}
+                        : decltype(gen){jobs::user_action_generator{opts.gen}};
+  std::string key, value;
+  const auto begin = std::chrono::steady_clock::now();
+  for (std::uint64_t i = 0; i < opts.count; ++i) {
+    std::visit([&](auto& g) { g.next(key, value); }, gen);
+    if (auto ok = producer->send(opts.topic, -1, key, value); !ok) {
+      std::cerr << "error: " << ok.error_message() << "\n";
+      return 1;
+    }
+    if (opts.rate > 0 && i % 100 == 99) { // pace in small steps
+      auto due = begin + std::chrono::duration<double>(static_cast<double>(i + 1) / opts.rate);
+      std::this_thread::sleep_until(
+        std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+    }
+  }
+  if (auto ok = producer->flush(60'000); !ok) {
+    std::cerr << "error: " << ok.error_message() << "\n";
+    return 1;
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  std::cerr << "produced " << opts.count << " " << opts.kind << " events to " << opts.topic
+            << " in " << secs << " s\n";
+  return 0;
+}
+
+} // namespace weir

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "jobs/generators.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace weir {
+
+struct generate_options {
+  std::string kind = "bets"; // bets | user-actions
+  std::string brokers;
+  std::string topic;
+  std::int32_t partitions = 4; // used when the topic has to be created
+  std::uint64_t count = 100'000;
+  double rate = 0; // events per second of wall time; 0 = as fast as possible
+  jobs::generator_options gen;
+};
+
+// `weir gen`: writes generated events to Kafka. Returns the exit code.
+int run_generate(const generate_options& opts);
+
+} // namespace weir

@@ -1,0 +1,135 @@
+// The one weir binary: every process role is a subcommand.
+#include "actors/node.hpp"
+#include "jobs/spec.hpp"
+#include "runtime/generate.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/system.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+// CLI11 validator + converter for HOST:PORT options.
+weir::endpoint to_endpoint(const std::string& text) {
+  auto ep = weir::parse_endpoint(text);
+  if (!ep)
+    throw CLI::ValidationError(ep.error_message());
+  return *ep;
+}
+
+int validate(const std::string& path) {
+  std::ifstream in{path};
+  if (!in) {
+    std::cerr << "error: cannot read " << path << "\n";
+    return 2;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto text = weir::jobs::expand_env(buf.str(), path);
+  if (!text) {
+    std::cerr << "error: " << text.error_message() << "\n";
+    return 2;
+  }
+  auto spec = weir::jobs::parse_spec(*text, path);
+  if (!spec) {
+    std::cerr << "error: " << spec.error_message() << "\n";
+    return 2;
+  }
+  std::cout << path << ": ok (job " << spec->name << ")\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"weir: keyed, windowed stream processing over Kafka"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+    ->envname("WEIR_LOG_LEVEL");
+
+  std::string coordinator_addr = "127.0.0.1:17000";
+  auto add_coordinator_opt = [&](CLI::App* cmd) {
+    cmd->add_option("--coordinator", coordinator_addr, "coordinator HOST:PORT")
+      ->envname("WEIR_COORDINATOR");
+  };
+
+  weir::coordinator_options copts;
+  std::string listen_addr = "127.0.0.1:17000";
+  auto* coord_cmd = app.add_subcommand("coordinator", "run the coordinator");
+  coord_cmd->add_option("--listen", listen_addr, "HOST:PORT to publish the coordinator on");
+
+  weir::worker_options wopts;
+  auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
+  add_coordinator_opt(worker_cmd);
+  worker_cmd->add_option("--name", wopts.name, "worker name (default host:pid)");
+
+  std::string spec_path;
+  auto* submit_cmd = app.add_subcommand("submit", "submit a job spec to the coordinator");
+  submit_cmd->add_option("spec", spec_path, "job spec (YAML)")->required();
+  add_coordinator_opt(submit_cmd);
+
+  std::string job_id;
+  auto* cancel_cmd = app.add_subcommand("cancel", "stop a running job");
+  cancel_cmd->add_option("job", job_id, "job id")->required();
+  add_coordinator_opt(cancel_cmd);
+
+  auto* status_cmd = app.add_subcommand("status", "show workers, jobs and partition assignment");
+  add_coordinator_opt(status_cmd);
+
+  auto* validate_cmd = app.add_subcommand("validate", "check a job spec without submitting it");
+  validate_cmd->add_option("spec", spec_path, "job spec (YAML)")->required();
+
+  weir::generate_options gopts;
+  std::string start_iso;
+  auto* gen_cmd = app.add_subcommand("gen", "write generated events to Kafka");
+  gen_cmd->add_option("kind", gopts.kind, "bets or user-actions")
+    ->required()
+    ->check(CLI::IsMember({"bets", "user-actions"}));
+  gen_cmd->add_option("--brokers", gopts.brokers, "Kafka bootstrap servers")
+    ->envname("WEIR_KAFKA_BROKERS")
+    ->required();
+  gen_cmd->add_option("--topic", gopts.topic, "topic (created if missing)")->required();
+  gen_cmd->add_option("--partitions", gopts.partitions, "partitions when creating the topic");
+  gen_cmd->add_option("--count", gopts.count, "number of events");
+  gen_cmd->add_option("--rate", gopts.rate, "events per second (0: as fast as possible)");
+  gen_cmd->add_option("--seed", gopts.gen.seed, "random seed (same seed, same events)");
+  gen_cmd->add_option("--start", gopts.gen.start, "event time of the first event, epoch ms");
+  gen_cmd->add_option("--step", gopts.gen.step, "event-time advance per event, ms");
+  gen_cmd->add_option("--disorder", gopts.gen.disorder, "max out-of-order jitter, ms");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*coord_cmd) {
+      copts.listen = to_endpoint(listen_addr);
+      weir::log::init("coordinator", log_level);
+      return weir::run_coordinator(copts);
+    }
+    if (*worker_cmd) {
+      wopts.coordinator = to_endpoint(coordinator_addr);
+      weir::log::init(wopts.name.empty() ? "worker" : wopts.name, log_level);
+      return weir::run_worker(wopts);
+    }
+    weir::log::init("weir", log_level == "info" ? "warn" : log_level);
+    if (*submit_cmd)
+      return weir::run_submit(to_endpoint(coordinator_addr), spec_path);
+    if (*cancel_cmd)
+      return weir::run_cancel(to_endpoint(coordinator_addr), job_id);
+    if (*status_cmd)
+      return weir::run_status(to_endpoint(coordinator_addr));
+    if (*validate_cmd)
+      return validate(spec_path);
+    if (*gen_cmd)
+      return weir::run_generate(gopts);
+  } catch (const CLI::ValidationError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

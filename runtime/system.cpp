@@ -1,0 +1,69 @@
+#include "runtime/system.hpp"
+
+#include "actors/interfaces.hpp"
+#include "runtime/wire.hpp"
+
+#include <caf/io/middleman.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <csignal>
+#include <thread>
+
+namespace weir {
+
+expected<endpoint> parse_endpoint(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return error{"'" + text + "' is not HOST:PORT"};
+  endpoint ep;
+  ep.host = text.substr(0, colon);
+  unsigned port = 0;
+  auto tail = std::string_view{text}.substr(colon + 1);
+  auto [end, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), port);
+  if (ec != std::errc{} || end != tail.data() + tail.size() || port == 0 || port > 65535)
+    return error{"'" + text + "': port must be a number from 1 to 65535"};
+  ep.port = static_cast<std::uint16_t>(port);
+  return ep;
+}
+
+node_config::node_config(const node_options& opts) {
+  load<caf::io::middleman>();
+  add_message_type<worker_info>("weir.worker_info");
+  add_message_type<submit_result>("weir.submit_result");
+  add_message_type<worker_status>("weir.worker_status");
+  add_message_type<job_status>("weir.job_status");
+  add_message_type<cluster_status>("weir.cluster_status");
+  add_message_type<partition_info>("weir.partition_info");
+  add_message_type<result_batch>("weir.result_batch");
+  add_message_type<std::vector<std::int32_t>>("weir.partitions");
+  add_message_type<worker_actor>("weir.worker_actor");
+  // Work stealing spins idle cores; sharing keeps a quiet node quiet.
+  set("scheduler.policy", caf::atom("sharing"));
+  set("middleman.heartbeat-interval", caf::timespan{opts.heartbeat});
+  set("middleman.connection-timeout", caf::timespan{opts.connection_timeout});
+}
+
+namespace {
+std::atomic<bool> shutdown_flag{false};
+extern "C" void on_signal(int) {
+  shutdown_flag = true;
+}
+} // namespace
+
+bool shutdown_requested() {
+  return shutdown_flag;
+}
+
+void install_shutdown_handlers() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+void wait_for_shutdown_signal() {
+  install_shutdown_handlers();
+  while (!shutdown_flag)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+} // namespace weir

@@ -1,0 +1,125 @@
+// Types that cross actor boundaries, with their CAF inspect overloads. Every
+// type sent between processes must also be registered in register_wire_types
+// (runtime/system.cpp): CAF 0.17 compiles a missing registration and fails at
+// run time.
+#pragma once
+
+#include "jobs/window_operator.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weir {
+
+// -- atoms (CAF 0.17: at most 10 characters) ---------------------------------
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using assign_atom = caf::atom_constant<caf::atom("assign")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
+
+// -- cluster messages --------------------------------------------------------
+struct worker_info {
+  std::string name; // chosen by the operator, or host:pid
+  std::string host;
+  std::int32_t pid = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
+  return f(caf::meta::type_name("weir.worker_info"), x.name, x.host, x.pid);
+}
+
+struct submit_result {
+  bool accepted = false;
+  std::string job_id; // when accepted
+  std::string error;  // when not
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_result& x) {
+  return f(caf::meta::type_name("weir.submit_result"), x.accepted, x.job_id, x.error);
+}
+
+struct worker_status {
+  std::string id;
+  worker_info info;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_status& x) {
+  return f(caf::meta::type_name("weir.worker_status"), x.id, x.info);
+}
+
+struct job_status {
+  std::string id;
+  std::string topic;
+  std::string sink;
+  std::vector<std::string> owners; // worker id per partition, "" if unowned
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_status& x) {
+  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners);
+}
+
+struct cluster_status {
+  std::vector<worker_status> workers;
+  std::vector<job_status> jobs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
+  return f(caf::meta::type_name("weir.cluster_status"), x.workers, x.jobs);
+}
+
+// Partition count of a job's topic, as found by a blocking metadata lookup.
+struct partition_info {
+  std::int32_t count = 0;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_info& x) {
+  return f(caf::meta::type_name("weir.partition_info"), x.count, x.error);
+}
+
+// -- data path ---------------------------------------------------------------
+// Closed windows of one partition, from a source to its sink.
+struct result_batch {
+  std::uint64_t seq = 0;
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0; // state covers offsets below this
+  jobs::window_results rows;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, result_batch& x) {
+  return f(caf::meta::type_name("weir.result_batch"), x.seq, x.partition, x.next_offset, x.rows);
+}
+
+} // namespace weir
+
+namespace weir::jobs {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slot& x) {
+  return f(caf::meta::type_name("weir.slot"), x.count, x.sum, x.min, x.max);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, window_results& x) {
+  return f(caf::meta::type_name("weir.window_results"), x.slots_per_row, x.starts, x.ends, x.keys,
+           x.slots);
+}
+
+} // namespace weir::jobs

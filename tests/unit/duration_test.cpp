@@ -1,0 +1,50 @@
+#include "jobs/duration.hpp"
+#include "jobs/generators.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace weir::jobs;
+
+TEST(Duration, ParsesUnits) {
+  EXPECT_EQ(parse_duration("250ms"), 250);
+  EXPECT_EQ(parse_duration("10s"), 10'000);
+  EXPECT_EQ(parse_duration("5m"), 300'000);
+  EXPECT_EQ(parse_duration("2h"), 7'200'000);
+  EXPECT_EQ(parse_duration("1d"), 86'400'000);
+  EXPECT_EQ(parse_duration("0s"), 0);
+}
+
+TEST(Duration, RejectsMalformed) {
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_FALSE(parse_duration("5"));
+  EXPECT_FALSE(parse_duration("m"));
+  EXPECT_FALSE(parse_duration("5 m"));
+  EXPECT_FALSE(parse_duration("-5s"));
+  EXPECT_FALSE(parse_duration("5y"));
+}
+
+TEST(Iso8601, ParsesCommonForms) {
+  EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso8601("2026-01-01T00:00:00Z"), 1767225600000);
+  EXPECT_EQ(parse_iso8601("2026-01-01T00:00:00.5Z"), 1767225600500);
+  EXPECT_EQ(parse_iso8601("2026-01-01T00:00:00.123456Z"), 1767225600123);
+  EXPECT_EQ(parse_iso8601("2026-01-01 02:00:00+02:00"), 1767225600000);
+  EXPECT_EQ(parse_iso8601("2025-12-31T19:00:00-05:00"), 1767225600000);
+  EXPECT_EQ(parse_iso8601("1969-12-31T23:59:59.999Z"), -1);
+  EXPECT_EQ(parse_iso8601("2024-02-29T12:00:00"), 1709208000000); // no zone: UTC
+}
+
+TEST(Iso8601, RejectsMalformed) {
+  EXPECT_FALSE(parse_iso8601("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2026-01-01"));
+  EXPECT_FALSE(parse_iso8601("2026-01-01T00:00:00Zjunk"));
+  EXPECT_FALSE(parse_iso8601("not a time at all!!"));
+}
+
+TEST(Iso8601, RoundTripsWithFormatter) {
+  for (millis t : {0LL, 1767225600123LL, 951782400000LL /* 2000-02-29 */, -86'400'001LL}) {
+    std::string s;
+    append_iso8601(s, t);
+    EXPECT_EQ(parse_iso8601(s), t) << s;
+  }
+}

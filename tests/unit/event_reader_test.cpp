@@ -1,0 +1,67 @@
+#include "jobs/event_reader.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace weir::jobs;
+
+namespace {
+
+job_spec make_spec(time_format fmt, std::vector<std::string> key) {
+  job_spec s;
+  s.source.time_field = "ts";
+  s.source.time_fmt = fmt;
+  s.key = std::move(key);
+  s.aggregations = {{agg_kind::count, "", "n"}, {agg_kind::sum, "amount", "total"}};
+  return s;
+}
+
+} // namespace
+
+TEST(EventReader, ReadsTimeKeyAndValues) {
+  event_reader r{make_spec(time_format::epoch_ms, {"game_id"})};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"game_id": 17, "amount": 2.5, "ts": 1000, "x": {"y": [1,2]}})", ev),
+            read_status::ok);
+  EXPECT_EQ(ev.time, 1000);
+  EXPECT_EQ(ev.key, "17");
+  EXPECT_TRUE(ev.present[1]);
+  EXPECT_DOUBLE_EQ(ev.values[1], 2.5);
+}
+
+TEST(EventReader, CompositeKeysAndIsoTime) {
+  event_reader r{make_spec(time_format::iso8601, {"status", "game_id"})};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"ts":"1970-01-01T00:00:01.5Z","game_id":"g\"1","status":"won"})", ev),
+            read_status::ok);
+  EXPECT_EQ(ev.time, 1500);
+  EXPECT_EQ(ev.key, std::string{"won"} + key_separator + "g\"1");
+  EXPECT_FALSE(ev.present[1]) << "amount is absent";
+}
+
+TEST(EventReader, EpochSeconds) {
+  event_reader r{make_spec(time_format::epoch_s, {"k"})};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"k":"a","ts":1.25})", ev), read_status::ok);
+  EXPECT_EQ(ev.time, 1250);
+}
+
+TEST(EventReader, ClassifiesBadEvents) {
+  event_reader r{make_spec(time_format::epoch_ms, {"k"})};
+  event_view ev;
+  EXPECT_EQ(r.read("{not json", ev), read_status::malformed_json);
+  EXPECT_EQ(r.read("[1,2]", ev), read_status::malformed_json);
+  EXPECT_EQ(r.read(R"({"k":"a"})", ev), read_status::missing_time);
+  EXPECT_EQ(r.read(R"({"k":"a","ts":"yesterday"})", ev), read_status::bad_time);
+  EXPECT_EQ(r.read(R"({"ts":5})", ev), read_status::missing_key);
+  // The reader recovers: a good event after bad ones reads fine.
+  ASSERT_EQ(r.read(R"({"k":"b","ts":5})", ev), read_status::ok);
+  EXPECT_EQ(ev.key, "b");
+}
+
+TEST(EventReader, LargePayloadGrowsBuffer) {
+  event_reader r{make_spec(time_format::epoch_ms, {"k"})};
+  std::string big = R"({"pad":")" + std::string(20000, 'x') + R"(","k":"z","ts":9})";
+  event_view ev;
+  ASSERT_EQ(r.read(big, ev), read_status::ok);
+  EXPECT_EQ(ev.key, "z");
+}

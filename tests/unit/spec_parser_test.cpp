@@ -1,0 +1,143 @@
+#include "jobs/spec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+using namespace weir::jobs;
+
+namespace {
+
+const char* good = R"(name: top-games
+source:
+  type: kafka
+  brokers: 127.0.0.1:19092
+  topic: bets
+  event_time:
+    field: timestamp
+    format: iso8601
+    max_out_of_orderness: 2s
+key: game_id
+window:
+  type: tumbling
+  size: 1m
+aggregations:
+  - fn: count
+    as: bets
+  - fn: avg
+    field: amount
+sink:
+  type: postgres
+  url: postgresql://weir@127.0.0.1:15432/weir
+  table: bet_stats
+)";
+
+// Replaces the first occurrence of `from` in the good spec.
+std::string good_with(const std::string& from, const std::string& to) {
+  std::string s = good;
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+  auto spec = parse_spec(text, "job.yaml");
+  EXPECT_FALSE(spec) << "accepted:\n" << text;
+  return spec ? "" : spec.error_message();
+}
+
+} // namespace
+
+TEST(SpecParser, ParsesAFullSpec) {
+  auto spec = parse_spec(good, "job.yaml");
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->name, "top-games");
+  EXPECT_EQ(spec->source.brokers, "127.0.0.1:19092");
+  EXPECT_EQ(spec->source.topic, "bets");
+  EXPECT_EQ(spec->source.time_field, "timestamp");
+  EXPECT_EQ(spec->source.time_fmt, time_format::iso8601);
+  EXPECT_EQ(spec->source.out_of_orderness, 2000);
+  EXPECT_EQ(spec->key, std::vector<std::string>{"game_id"});
+  EXPECT_EQ(spec->window.size, 60'000);
+  ASSERT_EQ(spec->aggregations.size(), 2u);
+  EXPECT_EQ(spec->aggregations[0].kind, agg_kind::count);
+  EXPECT_EQ(spec->aggregations[0].as, "bets");
+  EXPECT_EQ(spec->aggregations[1].kind, agg_kind::avg);
+  EXPECT_EQ(spec->aggregations[1].field, "amount");
+  EXPECT_EQ(spec->aggregations[1].as, "avg_amount");
+  EXPECT_EQ(spec->sink.table, "bet_stats");
+}
+
+TEST(SpecParser, KeyMayBeAList) {
+  auto spec = parse_spec(good_with("key: game_id", "key: [game_id, status]"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->key, (std::vector<std::string>{"game_id", "status"}));
+}
+
+TEST(SpecParser, BadDurationNamesFieldAndLine) {
+  EXPECT_EQ(error_of(good_with("size: 1m", "size: 1 minute")),
+            "job.yaml:13: window.size: expected a duration like 500ms, 10s, 5m, 2h or 1d, got "
+            "'1 minute'");
+}
+
+TEST(SpecParser, UnknownFieldIsRejectedWithSuggestion) {
+  EXPECT_EQ(error_of(good_with("window:", "widnow:")),
+            "job.yaml:11: widnow: unknown field 'widnow' (did you mean 'window'?)");
+  EXPECT_EQ(error_of(good_with("    format: iso8601", "    fromat: iso8601")),
+            "job.yaml:8: source.event_time.fromat: unknown field 'fromat' (did you mean "
+            "'format'?)");
+}
+
+TEST(SpecParser, MissingFieldNamesParentLine) {
+  EXPECT_EQ(error_of(good_with("  topic: bets\n", "")),
+            "job.yaml:3: source.topic: required field is missing");
+}
+
+TEST(SpecParser, BadChoiceListsOptions) {
+  EXPECT_EQ(error_of(good_with("fn: count", "fn: median")),
+            "job.yaml:15: aggregations[0].fn: 'median' is not one of: count, sum, min, max, avg");
+  EXPECT_EQ(error_of(good_with("type: tumbling", "type: rolling")),
+            "job.yaml:12: window.type: 'rolling' is not one of: tumbling");
+}
+
+TEST(SpecParser, AggregateFieldRules) {
+  EXPECT_EQ(error_of(good_with("    field: amount\n", "")),
+            "job.yaml:17: aggregations[1].field: required for avg");
+  EXPECT_EQ(error_of(good_with("    as: bets", "    field: amount")),
+            "job.yaml:16: aggregations[0].field: count takes no field");
+}
+
+TEST(SpecParser, RejectsDuplicateAndReservedColumns) {
+  EXPECT_EQ(error_of(good_with("    as: bets", "    as: game_id")),
+            "job.yaml:16: aggregations[0].as: output column 'game_id' is used twice (or is "
+            "reserved)");
+  EXPECT_EQ(error_of(good_with("key: game_id", "key: window_start")),
+            "job.yaml:10: key[0]: output column 'window_start' is used twice (or is reserved)");
+}
+
+TEST(SpecParser, RejectsBadIdentifiersAndSyntax) {
+  EXPECT_EQ(error_of(good_with("table: bet_stats", "table: bet-stats; drop")),
+            "job.yaml:22: sink.table: 'bet-stats; drop' is not a valid name (letters, digits and "
+            "_, not starting with a digit)");
+  auto err = error_of(good_with("key: game_id", "key: [game_id"));
+  EXPECT_EQ(err.rfind("job.yaml:", 0), 0u) << err;
+  EXPECT_EQ(error_of("42"), "job.yaml:1: spec: expected a mapping with name, source, key, window, "
+                            "aggregations, sink");
+}
+
+TEST(SpecParser, ZeroWindowIsRejected) {
+  EXPECT_EQ(error_of(good_with("size: 1m", "size: 0s")),
+            "job.yaml:13: window.size: must be greater than zero");
+}
+
+TEST(ExpandEnv, SubstitutesAndDefaults) {
+  ::setenv("WEIR_TEST_BROKERS", "10.0.0.1:9092", 1);
+  ::unsetenv("WEIR_TEST_UNSET");
+  auto out = expand_env("a: ${WEIR_TEST_BROKERS}\nb: ${WEIR_TEST_UNSET:-x:1}\n");
+  ASSERT_TRUE(out) << out.error_message();
+  EXPECT_EQ(*out, "a: 10.0.0.1:9092\nb: x:1\n");
+  auto bad = expand_env("a: 1\nb: ${WEIR_TEST_UNSET}\n", "job.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error_message(), "job.yaml:2: environment variable WEIR_TEST_UNSET is not set "
+                                 "(write ${WEIR_TEST_UNSET:-default} to give a default)");
+}
