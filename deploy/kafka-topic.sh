@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Topic admin for the test broker of deploy/services.sh, with Kafka's own tool.
+# Usage: deploy/kafka-topic.sh create NAME PARTITIONS   (no-op if it exists)
+#        deploy/kafka-topic.sh delete NAME              (no-op if it is absent)
+#        deploy/kafka-topic.sh list | describe NAME
+# create and delete return once the broker's metadata shows the change, so a
+# test can use (or re-create) the topic right away.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BROKER="127.0.0.1:$WEIR_KAFKA_PORT"
+
+topic_cmd() {
+  [[ -d $KAFKA_HOME/libs ]] || die "no Kafka jars in $KAFKA_HOME: run deploy/services.sh up kafka"
+  # Keep the admin client's INFO chatter out of the output.
+  java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -cp "$KAFKA_HOME/libs/*" org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$BROKER" "$@"
+}
+
+# partitions_of NAME: partition count in the broker's metadata (0 if absent).
+partitions_of() {
+  kcat -b "$BROKER" -L -t "$1" -m 5 2>/dev/null |
+    sed -n "s/^ *topic \"$1\" with \([0-9]*\) partitions:.*/\1/p" | grep . || echo 0
+}
+
+# await NAME TEST-ON-COUNT: poll the metadata for up to 30 s.
+await() {
+  local name=$1 want=$2 deadline=$((SECONDS + 30)) n
+  until n=$(partitions_of "$name"); [[ $want == gone && $n == 0 || $want == present && $n != 0 ]]; do
+    ((SECONDS < deadline)) || die "topic $name not $want after 30s"
+    sleep 0.2
+  done
+}
+
+usage() { sed -n '2,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+
+case ${1:-} in
+  create)
+    (($# == 3)) || usage
+    topic_cmd --create --if-not-exists --topic "$2" --partitions "$3" --replication-factor 1
+    await "$2" present ;;
+  delete)
+    (($# == 2)) || usage
+    topic_cmd --delete --if-exists --topic "$2"
+    await "$2" gone ;;
+  list) topic_cmd --list ;;
+  describe)
+    (($# == 2)) || usage
+    topic_cmd --describe --topic "$2" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,142 @@
+"""Shared plumbing for weir's end-to-end tests.
+
+Tests run against the real services of deploy/services.sh (Kafka, PostgreSQL,
+MinIO on loopback) and check results with tools weir did not write: kcat to
+produce, Kafka's own admin tool for topics, psql to read results. Expected
+values are computed here, in Python, from the same events.
+"""
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+RUN_DIR = os.environ.get("WEIR_RUN_DIR", os.path.join(REPO, ".run"))
+WEIR = os.environ.get("WEIR_BIN", os.path.join(REPO, "build", "weir"))
+
+
+def load_env():
+    """Exports the services' addresses written by deploy/services.sh up."""
+    path = os.path.join(RUN_DIR, "env.sh")
+    if not os.path.exists(path):
+        sys.exit(f"{path} missing: run deploy/services.sh up first")
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("export ") and "=" in line:
+            key, value = line[len("export "):].split("=", 1)
+            os.environ[key] = shlex.split(value)[0] if value else ""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def unique(prefix):
+    return f"{prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+
+
+class Cluster:
+    """A coordinator and workers as separate OS processes; killed on exit."""
+
+    def __init__(self, name):
+        self.dir = tempfile.mkdtemp(prefix=f"weir-{name}-")
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.procs = {}
+
+    def start(self, role, *args, name=None):
+        name = name or role
+        log = open(os.path.join(self.dir, f"{name}.log"), "w")
+        proc = subprocess.Popen([WEIR, role, *args], stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = proc
+        return proc
+
+    def coordinator(self):
+        self.start("coordinator", "--listen", self.address)
+        wait_until(lambda: self.weir("status").returncode == 0, 20, "coordinator to answer")
+
+    def worker(self, name):
+        return self.start("worker", "--coordinator", self.address, "--name", name, name=name)
+
+    def weir(self, *args, check=False):
+        return run([WEIR, *args, "--coordinator", self.address], check=check)
+
+    def kill(self, name, sig=signal.SIGKILL):
+        self.procs[name].send_signal(sig)
+        self.procs[name].wait(10)
+
+    def close(self):
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def logs(self):
+        out = []
+        for name in self.procs:
+            with open(os.path.join(self.dir, f"{name}.log")) as f:
+                out.append(f"--- {name} ---\n" + "".join(f.readlines()[-40:]))
+        return "\n".join(out)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            print(self.logs(), file=sys.stderr)
+        self.close()
+
+
+def run(cmd, check=True, input=None):
+    res = subprocess.run(cmd, capture_output=True, text=True, input=input)
+    if check and res.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
+    return res
+
+
+def wait_until(pred, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# -- Kafka (Kafka's own admin tool, kcat) ---------------------------------------
+
+def create_topic(topic, partitions):
+    run([os.path.join(REPO, "deploy", "kafka-topic.sh"), "create", topic, str(partitions)])
+
+
+def delete_topic(topic):
+    run([os.path.join(REPO, "deploy", "kafka-topic.sh"), "delete", topic], check=False)
+
+
+def produce(topic, partition, messages):
+    """messages: iterable of (key, value) strings without tabs or newlines."""
+    data = "".join(f"{k}\t{v}\n" for k, v in messages)
+    run(["kcat", "-P", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic,
+         "-p", str(partition), "-K", "\t", "-z", "lz4"], input=data)
+
+
+# -- PostgreSQL (psql) -----------------------------------------------------------
+
+def psql(sql):
+    res = run(["psql", os.environ["WEIR_PG_URL"], "-v", "ON_ERROR_STOP=1", "-At", "-F", "\t",
+               "-c", sql])
+    return [line.split("\t") for line in res.stdout.splitlines() if line]
+
+
+def drop_tables(*tables):
+    psql("; ".join(f'DROP TABLE IF EXISTS "{t}"' for t in tables))
