@@ -11,7 +11,7 @@ BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev librdkafka-dev libpqxx-dev libmsgpack-cxx-dev libspdlog-dev
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev
-  libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev
+  libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev libxxhash-dev
 )
 # util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests.
 TOOL_PACKAGES=(
