@@ -41,7 +41,7 @@ void reassign(self_ptr self) {
         continue;
       WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, wid, parts.size());
       self->send(st.workers[wid].handle, assign_atom::value, job_id, job.spec_text,
-                 std::move(parts));
+                 static_cast<std::int32_t>(job.owners.size()), std::move(parts));
     }
   }
 }

@@ -22,14 +22,16 @@ using source_actor = caf::typed_actor<
 // Writes a job's window results to its store. Detached: libpqxx blocks.
 using sink_actor = caf::typed_actor<
   // Write this batch durably, then ack `seq` to the source; retries with backoff.
+  // Pending batches are written together in one transaction.
   caf::reacts_to<write_atom, result_batch, source_actor>,
-  // Self-sent after a failure: try the pending batches again.
+  // Self-sent: write the pending batches (again, after a failure).
   caf::reacts_to<retry_atom>>;
 
 // One per worker process: runs the sources and sinks of the partitions it owns.
 using worker_actor = caf::typed_actor<
-  // Own exactly these partitions of job `id` (validated spec text included).
-  caf::reacts_to<assign_atom, std::string, std::string, std::vector<std::int32_t>>,
+  // Own exactly these partitions of job `id` (validated spec text and the topic's
+  // partition count included).
+  caf::reacts_to<assign_atom, std::string, std::string, std::int32_t, std::vector<std::int32_t>>,
   // Stop job `id` here.
   caf::reacts_to<cancel_atom, std::string>>;
 

@@ -16,6 +16,7 @@ struct sink_state {
   sink_state() = default;
 
   jobs::job_spec spec;
+  std::int32_t partitions = 0; // of the job's topic: all must report before results appear
   std::optional<sinks::postgres_results> store; // connected lazily, reconnected on failure
   std::deque<std::pair<result_batch, source_actor>> pending;
   std::chrono::milliseconds backoff{100};
@@ -24,6 +25,6 @@ struct sink_state {
 };
 
 sink_actor::behavior_type result_sink(sink_actor::stateful_pointer<sink_state> self,
-                                      jobs::job_spec spec);
+                                      jobs::job_spec spec, std::int32_t partitions);
 
 } // namespace weir

@@ -4,12 +4,21 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
+
 namespace weir {
 
 namespace {
 
 using self_ptr = source_actor::stateful_pointer<source_state>;
+using clock = source_state::clock;
 constexpr size_t poll_batch = 4096;
+
+jobs::millis wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 
 void schedule_poll(self_ptr self) {
   auto& st = self->state;
@@ -19,17 +28,53 @@ void schedule_poll(self_ptr self) {
   self->send(self, poll_atom::value);
 }
 
-void emit(self_ptr self, std::int32_t partition, jobs::partition_state& ps) {
+// Sends emitted rows, and progress when it changed (at most every
+// progress_interval unless rows go too), to the sink.
+void flush(self_ptr self, clock::time_point now) {
   auto& st = self->state;
   result_batch batch;
-  st.op->close_windows(ps, batch.rows);
-  if (batch.rows.empty())
+  bool due = now - st.last_progress >= source_state::progress_interval;
+  for (auto& [p, o] : st.partitions) {
+    if (!o.out.empty()) {
+      batch.rows.push_back({p, std::move(o.out)});
+      o.out = {};
+      due = true;
+    }
+  }
+  if (!due)
+    return;
+  for (auto& [p, o] : st.partitions) {
+    const auto wm = o.state.watermark(st.op->out_of_orderness());
+    if (o.reported && o.reported_watermark == wm && o.reported_idle == o.idle && batch.rows.empty())
+      continue;
+    batch.progress.push_back({p, wm, o.idle, o.state.next_offset, o.state.events,
+                              o.state.filtered, o.state.malformed, o.state.late});
+    o.reported = true;
+    o.reported_watermark = wm;
+    o.reported_idle = o.idle;
+  }
+  st.last_progress = now;
+  if (batch.rows.empty() && batch.progress.empty())
     return;
   batch.seq = st.next_seq++;
-  batch.partition = partition;
-  batch.next_offset = ps.next_offset;
   ++st.in_flight;
   self->send(st.sink, write_atom::value, std::move(batch), source_actor{self});
+}
+
+void dead_letter(self_ptr self, const rd_kafka_message_t* msg, const char* reason) {
+  auto& st = self->state;
+  const auto partition = std::to_string(msg->partition);
+  const auto offset = std::to_string(msg->offset);
+  auto sent = st.dead_letters->send(
+    st.spec->dead_letter_topic, -1,
+    {static_cast<const char*>(msg->key), msg->key ? msg->key_len : 0},
+    {static_cast<const char*>(msg->payload), msg->len},
+    {{"weir.reason", reason}, {"weir.job", st.spec->name}, {"weir.topic", st.spec->source.topic},
+     {"weir.partition", partition}, {"weir.offset", offset}});
+  if (!sent)
+    WEIR_ERROR("source {}: dead-letter topic {}: {}", st.spec->name, st.spec->dead_letter_topic,
+               sent.error_message());
+  ++st.dead_lettered;
 }
 
 // The hot loop: one poll, then per message parse -> key -> fold, with no
@@ -37,9 +82,11 @@ void emit(self_ptr self, std::int32_t partition, jobs::partition_state& ps) {
 void poll_once(self_ptr self) {
   auto& st = self->state;
   const size_t n = st.consumer->poll(st.messages, source_state::poll_timeout_ms);
+  const auto now = clock::now();
+  const bool processing_time = st.spec->source.mode == jobs::time_mode::processing;
+  const jobs::millis wall = processing_time ? wall_clock_ms() : 0;
   std::int32_t cached_partition = -1;
-  jobs::partition_state* ps = nullptr;
-  std::vector<std::int32_t> touched; // few entries: partitions seen in this batch
+  source_state::owned* o = nullptr;
   jobs::event_view ev;
   for (size_t i = 0; i < n; ++i) {
     const rd_kafka_message_t* msg = st.messages[i];
@@ -53,36 +100,54 @@ void poll_once(self_ptr self) {
       if (it == st.partitions.end()) // revoked while in flight
         continue;
       cached_partition = msg->partition;
-      ps = &it->second;
-      if (std::find(touched.begin(), touched.end(), cached_partition) == touched.end())
-        touched.push_back(cached_partition);
+      o = &it->second;
+      o->last_message = now;
+      o->idle = false;
     }
-    if (msg->offset < ps->next_offset) // already folded (re-delivery after reassign)
+    auto& ps = o->state;
+    if (msg->offset < ps.next_offset) // already folded (re-delivery after reassign)
       continue;
-    ps->next_offset = msg->offset + 1;
-    auto status = st.reader->read(
-      {static_cast<const char*>(msg->payload), msg->len}, ev);
-    if (status != jobs::read_status::ok) {
-      if (ps->malformed++ < 10)
-        WEIR_WARN("source {}: partition {} offset {}: {}", st.spec->name, msg->partition,
-                  msg->offset, jobs::to_string(status));
-      continue;
+    ps.next_offset = msg->offset + 1;
+    auto status = st.reader->read({static_cast<const char*>(msg->payload), msg->len}, ev, wall);
+    switch (status) {
+      case jobs::read_status::ok:
+        if (st.op->add(ps, ev, o->out) == jobs::window_operator::outcome::late)
+          dead_letter(self, msg, "late");
+        break;
+      case jobs::read_status::filtered:
+        ++ps.filtered;
+        break;
+      default:
+        if (ps.malformed++ < 10)
+          WEIR_WARN("source {}: partition {} offset {}: {} (sent to {})", st.spec->name,
+                    msg->partition, msg->offset, jobs::to_string(status),
+                    st.spec->dead_letter_topic);
+        dead_letter(self, msg, jobs::to_string(status));
+        break;
     }
-    st.op->add(*ps, ev);
   }
   kafka::consumer::release(st.messages, n);
   st.events_since_report += n;
-  for (auto p : touched)
-    if (auto it = st.partitions.find(p); it != st.partitions.end())
-      emit(self, p, it->second);
-  auto now = std::chrono::steady_clock::now();
+  const auto idle_after = std::chrono::milliseconds(st.spec->source.idle_timeout);
+  for (auto& [p, owned] : st.partitions) {
+    if (now - owned.last_message >= idle_after)
+      owned.idle = true;
+    // Processing time advances without events: close what the clock passed.
+    if (processing_time && wall > owned.state.max_event_time) {
+      owned.state.max_event_time = wall;
+      st.op->close_windows(owned.state, owned.out);
+    }
+  }
+  flush(self, now);
   if (now - st.last_report >= std::chrono::seconds(10)) {
     auto secs = std::chrono::duration<double>(now - st.last_report).count();
-    WEIR_INFO("source {}: {:.0f} events/s over {} partition(s)", st.spec->name,
-              st.events_since_report / secs, st.partitions.size());
+    WEIR_INFO("source {}: {:.0f} events/s over {} partition(s), {} dead-lettered", st.spec->name,
+              st.events_since_report / secs, st.partitions.size(), st.dead_lettered);
     st.events_since_report = 0;
     st.last_report = now;
   }
+  if (st.dead_letters)
+    rd_kafka_poll(st.dead_letters->raw(), 0); // serve delivery reports
 }
 
 } // namespace
@@ -94,26 +159,38 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
   st.reader = std::make_unique<jobs::event_reader>(*st.spec);
   st.sink = std::move(sink);
   st.messages.resize(poll_batch);
-  auto consumer = kafka::consumer::make(st.spec->source.brokers);
-  if (!consumer) {
-    WEIR_ERROR("source {}: {}", st.spec->name, consumer.error_message());
-    self->quit(caf::make_error(caf::sec::runtime_error, consumer.error_message()));
+  auto fail = [&](const std::string& why) {
+    WEIR_ERROR("source {}: {}", st.spec->name, why);
+    self->quit(caf::make_error(caf::sec::runtime_error, why));
     return source_actor::behavior_type::make_empty_behavior();
-  }
+  };
+  auto consumer = kafka::consumer::make(st.spec->source.brokers);
+  if (!consumer)
+    return fail(consumer.error_message());
   st.consumer = std::make_unique<kafka::consumer>(std::move(*consumer));
+  if (auto ok = kafka::ensure_topic(st.spec->source.brokers, st.spec->dead_letter_topic, 1); !ok)
+    return fail(ok.error_message());
+  auto producer = kafka::producer::make(st.spec->source.brokers, {{"linger.ms", "50"}});
+  if (!producer)
+    return fail(producer.error_message());
+  st.dead_letters = std::make_unique<kafka::producer>(std::move(*producer));
+  self->attach_functor([self] {
+    if (self->state.dead_letters)
+      (void) self->state.dead_letters->flush(5000);
+  });
   return {
     [self](assign_atom, std::vector<std::int32_t> parts) {
       auto& st = self->state;
-      std::map<std::int32_t, jobs::partition_state> next;
+      std::map<std::int32_t, source_state::owned> next;
       std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
       for (auto p : parts) {
         auto it = st.partitions.find(p);
+        auto& o = next[p];
         if (it != st.partitions.end())
-          next.emplace(p, std::move(it->second));
-        else
-          next.emplace(p, jobs::partition_state{}); // no checkpoint yet: from the start
-        auto& ps = next[p];
-        offsets.emplace_back(p, ps.next_offset > 0 ? ps.next_offset : RD_KAFKA_OFFSET_BEGINNING);
+          o = std::move(it->second);
+        // No checkpoint yet: a new partition is read from the start.
+        offsets.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
+                                                        : RD_KAFKA_OFFSET_BEGINNING);
       }
       st.partitions = std::move(next);
       if (auto ok = st.consumer->assign(st.spec->source.topic, offsets); !ok)

@@ -18,27 +18,44 @@ struct source_state {
   // Not an aggregate: CAF would try to build an aggregate state from `self`.
   source_state() = default;
 
+  using clock = std::chrono::steady_clock;
+
   // -- configuration (fixed for the actor's life) ------------------------------
   std::unique_ptr<jobs::job_spec> spec;
   std::unique_ptr<jobs::window_operator> op;
   sink_actor sink;
   static constexpr std::uint64_t max_in_flight = 4; // unacked batches before polling stops
   static constexpr int poll_timeout_ms = 100;
+  static constexpr std::chrono::milliseconds progress_interval{250};
 
   // -- I/O -----------------------------------------------------------------------
   std::unique_ptr<kafka::consumer> consumer;
+  std::unique_ptr<kafka::producer> dead_letters;
   std::unique_ptr<jobs::event_reader> reader;
   std::vector<rd_kafka_message_t*> messages; // reused poll buffer
 
   // -- state ---------------------------------------------------------------------
-  std::map<std::int32_t, jobs::partition_state> partitions;
+  // Serializable operator state per owned partition, plus what only this
+  // process needs to know about it.
+  struct owned {
+    jobs::partition_state state;
+    jobs::window_results out; // rows emitted since the last batch
+    clock::time_point last_message = clock::now();
+    bool idle = false;
+    bool reported = false;
+    jobs::millis reported_watermark = jobs::no_time;
+    bool reported_idle = false;
+  };
+  std::map<std::int32_t, owned> partitions;
   std::uint64_t next_seq = 1;
   std::uint64_t in_flight = 0;
   bool poll_scheduled = false;
+  clock::time_point last_progress = clock::now();
 
   // -- metrics ---------------------------------------------------------------------
   std::uint64_t events_since_report = 0;
-  std::chrono::steady_clock::time_point last_report = std::chrono::steady_clock::now();
+  std::uint64_t dead_lettered = 0;
+  clock::time_point last_report = clock::now();
 };
 
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,

@@ -55,7 +55,7 @@ worker_actor::behavior_type worker(self_ptr self, coordinator_actor coordinator,
       });
   return {
     [self](assign_atom, const std::string& job_id, const std::string& spec_text,
-           std::vector<std::int32_t> partitions) {
+           std::int32_t partition_count, std::vector<std::int32_t> partitions) {
       auto& jobs_running = self->state.jobs;
       auto it = jobs_running.find(job_id);
       if (partitions.empty()) {
@@ -68,7 +68,7 @@ worker_actor::behavior_type worker(self_ptr self, coordinator_actor coordinator,
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
           return;
         }
-        auto sink = self->spawn<caf::detached>(result_sink, *spec);
+        auto sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
         auto source = self->spawn<caf::detached>(kafka_source, *spec, sink);
         it = jobs_running.emplace(job_id, worker_state::running{source, sink}).first;
         WEIR_INFO("job {} started on this worker", job_id);

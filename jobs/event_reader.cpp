@@ -2,6 +2,7 @@
 
 #include "jobs/duration.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -12,6 +13,7 @@ namespace sj = simdjson::ondemand;
 const char* to_string(read_status s) {
   switch (s) {
     case read_status::ok: return "ok";
+    case read_status::filtered: return "filtered out";
     case read_status::malformed_json: return "malformed JSON";
     case read_status::missing_time: return "event-time field missing";
     case read_status::bad_time: return "event-time field unreadable";
@@ -20,16 +22,31 @@ const char* to_string(read_status s) {
   return "?";
 }
 
-event_reader::event_reader(const job_spec& spec) : time_fmt_(spec.source.time_fmt) {
-  wanted_.push_back({spec.source.time_field, role::time, 0});
+event_reader::event_reader(const job_spec& spec)
+  : filters_(spec.filters),
+    time_fmt_(spec.source.time_fmt),
+    processing_time_(spec.source.mode == time_mode::processing) {
+  auto want = [&](const std::string& name, role what, std::uint32_t index) {
+    auto it = std::find_if(fields_.begin(), fields_.end(),
+                           [&](const field& f) { return f.name == name; });
+    if (it == fields_.end())
+      it = fields_.insert(fields_.end(), field{name, {}});
+    it->uses.push_back({what, index});
+  };
+  if (!processing_time_)
+    want(spec.source.time_field, role::time, 0);
   for (std::uint32_t i = 0; i < spec.key.size(); ++i)
-    wanted_.push_back({spec.key[i], role::key, i});
+    want(spec.key[i], role::key, i);
   for (std::uint32_t i = 0; i < spec.aggregations.size(); ++i)
     if (!spec.aggregations[i].field.empty())
-      wanted_.push_back({spec.aggregations[i].field, role::value, i});
+      want(spec.aggregations[i].field, role::value, i);
+  for (std::uint32_t i = 0; i < filters_.size(); ++i)
+    want(filters_[i].field, role::filter, i);
   key_parts_.resize(spec.key.size());
   values_.resize(spec.aggregations.size());
   present_.resize(spec.aggregations.size());
+  texts_.resize(spec.aggregations.size());
+  filter_seen_.resize(filters_.size());
   padded_.resize(4096 + simdjson::SIMDJSON_PADDING);
 }
 
@@ -44,7 +61,7 @@ std::string_view trim(std::string_view s) {
 
 } // namespace
 
-read_status event_reader::read(std::string_view payload, event_view& out) {
+read_status event_reader::read(std::string_view payload, event_view& out, millis now) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end; Kafka payloads carry
   // no such slack, so copy into a reused padded buffer.
   if (padded_.size() < payload.size() + simdjson::SIMDJSON_PADDING)
@@ -53,11 +70,14 @@ read_status event_reader::read(std::string_view payload, event_view& out) {
   sj::document doc;
   if (parser_.iterate(padded_.data(), payload.size(), padded_.size()).get(doc))
     return read_status::malformed_json;
-  for (auto& p : key_parts_)
-    p = {};
+  std::fill(key_parts_.begin(), key_parts_.end(), std::string_view{});
+  std::fill(texts_.begin(), texts_.end(), std::string_view{});
   std::memset(present_.data(), 0, present_.size());
-  have_time_ = false;
+  std::memset(filter_seen_.data(), 0, filter_seen_.size());
+  have_time_ = processing_time_;
+  time_ = now;
   time_bad_ = false;
+  rejected_ = false;
   if (auto st = read_fields(doc); st != read_status::ok)
     return st;
   if (time_bad_)
@@ -72,10 +92,14 @@ read_status event_reader::read(std::string_view payload, event_view& out) {
       key_buf_ += key_separator;
     key_buf_.append(key_parts_[i]);
   }
+  // A condition on an absent field does not hold.
+  if (rejected_ || std::find(filter_seen_.begin(), filter_seen_.end(), 0) != filter_seen_.end())
+    return read_status::filtered;
   out.time = time_;
   out.key = key_buf_;
   out.values = values_.data();
   out.present = reinterpret_cast<const bool*>(present_.data());
+  out.texts = texts_.data();
   return read_status::ok;
 }
 
@@ -84,72 +108,97 @@ read_status event_reader::read_fields(sj::document& doc) {
   if (doc.get_object().get(obj))
     return read_status::malformed_json;
   for (auto field_result : obj) {
-    sj::field field;
-    if (std::move(field_result).get(field))
+    sj::field f;
+    if (std::move(field_result).get(f))
       return read_status::malformed_json;
     std::string_view name;
-    if (field.unescaped_key().get(name))
+    if (f.unescaped_key().get(name))
       return read_status::malformed_json;
-    for (const auto& w : wanted_) {
-      if (w.name != name)
-        continue;
-      sj::value v = field.value();
-      sj::json_type type;
-      if (v.type().get(type))
-        return read_status::malformed_json;
-      switch (w.what) {
-        case role::time:
-          if (type == sj::json_type::number) {
-            double d;
-            if (v.get_double().get(d)) {
-              time_bad_ = true;
-              break;
-            }
-            time_ = time_fmt_ == time_format::epoch_s ? static_cast<millis>(std::floor(d * 1000))
-                                                      : static_cast<millis>(std::floor(d));
-            have_time_ = true;
-          } else if (type == sj::json_type::string) {
-            std::string_view s;
-            if (v.get_string().get(s)) {
-              time_bad_ = true;
-              break;
-            }
-            if (auto t = parse_iso8601(s)) {
-              time_ = *t;
-              have_time_ = true;
-            } else {
-              time_bad_ = true;
-            }
-          } else {
-            time_bad_ = true;
-          }
-          break;
-        case role::key:
-          if (type == sj::json_type::string) {
-            std::string_view s;
-            if (v.get_string().get(s))
-              return read_status::malformed_json;
-            key_parts_[w.index] = s.data() ? s : std::string_view{"", 0};
-          } else if (type == sj::json_type::number || type == sj::json_type::boolean) {
-            key_parts_[w.index] = trim(v.raw_json_token());
-          }
-          break;
-        case role::value:
-          if (type == sj::json_type::number) {
-            double d;
-            if (!v.get_double().get(d)) {
-              values_[w.index] = d;
-              present_[w.index] = 1;
-            }
-          }
-          break;
-      }
-      // A field read once is consumed; a second role on the same field would
-      // need the value again, which on-demand parsing does not allow.
-      break;
+    auto it = std::find_if(fields_.begin(), fields_.end(),
+                           [&](const field& w) { return w.name == name; });
+    if (it == fields_.end())
+      continue;
+    sj::value v = f.value();
+    value val;
+    if (v.type().get(val.type))
+      return read_status::malformed_json;
+    switch (val.type) {
+      case sj::json_type::string:
+        if (v.get_string().get(val.text))
+          return read_status::malformed_json;
+        if (val.text.data() == nullptr)
+          val.text = std::string_view{"", 0};
+        break;
+      case sj::json_type::number:
+        val.text = trim(v.raw_json_token());
+        val.is_number = !v.get_double().get(val.number);
+        break;
+      case sj::json_type::boolean:
+        val.text = trim(v.raw_json_token());
+        break;
+      default: // null, object, array: present but of no use to any role
+        break;
     }
+    for (const auto& u : it->uses)
+      apply(u, val);
   }
   return read_status::ok;
+}
+
+void event_reader::apply(const use& u, const value& v) {
+  switch (u.what) {
+    case role::time:
+      if (v.is_number) {
+        time_ = static_cast<millis>(
+          std::floor(time_fmt_ == time_format::epoch_s ? v.number * 1000 : v.number));
+        have_time_ = true;
+      } else if (v.type == sj::json_type::string) {
+        if (auto t = parse_iso8601(v.text)) {
+          time_ = *t;
+          have_time_ = true;
+        } else {
+          time_bad_ = true;
+        }
+      } else {
+        time_bad_ = true;
+      }
+      break;
+    case role::key:
+      if (v.text.data() != nullptr)
+        key_parts_[u.index] = v.text;
+      break;
+    case role::value:
+      if (v.is_number) {
+        values_[u.index] = v.number;
+        present_[u.index] = 1;
+      }
+      if (v.text.data() != nullptr)
+        texts_[u.index] = v.text;
+      break;
+    case role::filter:
+      filter_seen_[u.index] = 1;
+      if (!filter_holds(filters_[u.index], v))
+        rejected_ = true;
+      break;
+  }
+}
+
+bool event_reader::filter_holds(const filter_spec& f, const value& v) const {
+  auto matches_any = [&] {
+    return v.text.data() != nullptr
+           && std::find(f.values.begin(), f.values.end(), v.text) != f.values.end();
+  };
+  switch (f.op) {
+    case filter_op::eq:
+    case filter_op::in: return matches_any();
+    case filter_op::ne:
+    case filter_op::not_in: return !matches_any();
+    case filter_op::gt: return v.is_number && v.number > f.number;
+    case filter_op::ge: return v.is_number && v.number >= f.number;
+    case filter_op::lt: return v.is_number && v.number < f.number;
+    case filter_op::le: return v.is_number && v.number <= f.number;
+  }
+  return false;
 }
 
 } // namespace weir::jobs

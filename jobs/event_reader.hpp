@@ -1,6 +1,7 @@
-// Pulls the fields a job needs (event time, key, aggregate inputs) out of one
-// JSON event. The reader is reused across events: after warm-up it allocates
-// nothing per event, which the source's hot loop depends on.
+// Pulls the fields a job needs (event time, key, filter and aggregate inputs)
+// out of one JSON event in a single pass. The reader is reused across events:
+// after warm-up it allocates nothing per event, which the source's hot loop
+// depends on.
 #pragma once
 
 #include "jobs/spec.hpp"
@@ -13,16 +14,17 @@
 
 namespace weir::jobs {
 
-enum class read_status { ok, malformed_json, missing_time, bad_time, missing_key };
+enum class read_status { ok, filtered, malformed_json, missing_time, bad_time, missing_key };
 
 const char* to_string(read_status s);
 
 // Valid until the next call to event_reader::read.
 struct event_view {
   millis time = 0;
-  std::string_view key;       // key fields joined by key_separator
-  const double* values = nullptr; // one per aggregate (unused for count)
-  const bool* present = nullptr;  // whether that aggregate's field was a number
+  std::string_view key;           // key fields joined by key_separator
+  const double* values = nullptr; // per aggregate: the numeric input
+  const bool* present = nullptr;  // per aggregate: whether there was one
+  const std::string_view* texts = nullptr; // per aggregate: the input as text, data() null if absent
 };
 
 inline constexpr char key_separator = '\x1f';
@@ -31,29 +33,47 @@ class event_reader {
 public:
   explicit event_reader(const job_spec& spec);
 
-  read_status read(std::string_view payload, event_view& out);
+  // `now` is the event time in processing-time mode.
+  read_status read(std::string_view payload, event_view& out, millis now = 0);
 
 private:
-  enum class role : std::uint8_t { time, key, value };
-  struct wanted {
-    std::string name;
+  enum class role : std::uint8_t { time, key, value, filter };
+  struct use {
     role what;
     std::uint32_t index;
   };
+  struct field {
+    std::string name;
+    std::vector<use> uses; // one JSON field may feed several roles
+  };
+  // One field's value as read from the document.
+  struct value {
+    simdjson::ondemand::json_type type;
+    std::string_view text; // unescaped string, or the number/bool literal
+    double number = 0;
+    bool is_number = false;
+  };
 
   read_status read_fields(simdjson::ondemand::document& doc);
+  void apply(const use& u, const value& v);
+  bool filter_holds(const filter_spec& f, const value& v) const;
 
-  std::vector<wanted> wanted_;
+  std::vector<field> fields_;
+  std::vector<filter_spec> filters_;
   time_format time_fmt_;
+  bool processing_time_;
   simdjson::ondemand::parser parser_;
   std::vector<char> padded_;
   std::string key_buf_;
   std::vector<std::string_view> key_parts_;
   std::vector<double> values_;
   std::vector<char> present_; // vector<bool> has no data()
+  std::vector<std::string_view> texts_;
+  std::vector<char> filter_seen_;
   millis time_ = 0;
   bool have_time_ = false;
   bool time_bad_ = false;
+  bool rejected_ = false;
 };
 
 } // namespace weir::jobs

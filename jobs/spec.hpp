@@ -14,8 +14,10 @@ namespace weir::jobs {
 using millis = std::int64_t;
 
 enum class time_format { epoch_ms, epoch_s, iso8601 };
-enum class window_kind { tumbling };
-enum class agg_kind { count, sum, min, max, avg };
+enum class time_mode { event, processing };
+enum class window_kind { tumbling, hopping, session };
+enum class agg_kind { count, sum, min, max, avg, count_distinct, approx_count_distinct };
+enum class filter_op { eq, ne, in, not_in, gt, ge, lt, le };
 
 struct source_spec {
   std::string brokers;
@@ -23,18 +25,38 @@ struct source_spec {
   std::string format = "json";
   std::string time_field;
   time_format time_fmt = time_format::epoch_ms;
-  millis out_of_orderness = 0; // watermark = max event time - this
+  time_mode mode = time_mode::event;
+  millis out_of_orderness = 0;   // watermark = max event time - this
+  millis idle_timeout = 10'000;  // a partition silent this long stops holding windows back
 };
 
 struct window_spec {
   window_kind kind = window_kind::tumbling;
-  millis size = 0;
+  millis size = 0;  // tumbling, hopping
+  millis slide = 0; // hopping (tumbling: = size)
+  millis gap = 0;   // session
+  millis allowed_lateness = 0; // late events within this update emitted results
 };
 
 struct aggregate_spec {
   agg_kind kind = agg_kind::count;
   std::string field; // empty for count
   std::string as;    // output column
+};
+
+// An event takes part only if every filter holds. Comparisons of eq/ne/in use
+// the field's text (numbers as written); gt/ge/lt/le need a number.
+struct filter_spec {
+  std::string field;
+  filter_op op = filter_op::eq;
+  std::vector<std::string> values; // eq/ne: one; in/not_in: several
+  double number = 0;               // gt/ge/lt/le
+};
+
+// Keep only the n keys with the largest `by` per window (rank 1 = largest).
+struct top_spec {
+  std::uint32_t n = 0; // 0: keep every key
+  std::string by;      // an aggregate's output column
 };
 
 struct sink_spec {
@@ -48,11 +70,18 @@ struct job_spec {
   source_spec source;
   std::vector<std::string> key; // event fields, in order; become key columns
   window_spec window;
+  std::vector<filter_spec> filters;
   std::vector<aggregate_spec> aggregations;
+  top_spec top;
   sink_spec sink;
+  std::string dead_letter_topic; // malformed and too-late events; default "<name>.dlq"
 };
 
 const char* to_string(agg_kind k);
+
+// Length of the slices a window is built from: gcd(size, slide). Each event
+// updates one slice, so its cost does not depend on size or slide.
+millis slice_length(const window_spec& w);
 
 // Parses and validates a YAML spec. Errors read "<origin>:<line>: <field>: <why>".
 expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin = "spec");

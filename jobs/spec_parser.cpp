@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
+#include <numeric>
 #include <regex>
 #include <set>
 
@@ -21,8 +22,14 @@ const char* to_string(agg_kind k) {
     case agg_kind::min: return "min";
     case agg_kind::max: return "max";
     case agg_kind::avg: return "avg";
+    case agg_kind::count_distinct: return "count_distinct";
+    case agg_kind::approx_count_distinct: return "approx_count_distinct";
   }
   return "?";
+}
+
+millis slice_length(const window_spec& w) {
+  return w.kind == window_kind::hopping ? std::gcd(w.size, w.slide) : w.size;
 }
 
 namespace {
@@ -150,7 +157,7 @@ private:
 };
 
 source_spec parse_source(const reader& r, const YAML::Node& n) {
-  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time"});
+  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time"});
   source_spec s;
   if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
     r.fail(t, "source.type", "only 'kafka' is supported");
@@ -161,8 +168,18 @@ source_spec parse_source(const reader& r, const YAML::Node& n) {
     if (s.format != "json")
       r.fail(f, "source.format", "only 'json' is supported");
   }
+  if (auto pt = n["processing_time"]) {
+    if (r.scalar(pt, "source.processing_time") != "true")
+      r.fail(pt, "source.processing_time", "only 'true' is meaningful; omit it for event time");
+    if (n["event_time"])
+      r.fail(n["event_time"], "source.event_time",
+             "cannot be combined with processing_time: true");
+    s.mode = time_mode::processing;
+    return s;
+  }
   auto et = r.required(n, "source", "event_time");
-  r.expect_map(et, "source.event_time", {"field", "format", "max_out_of_orderness"});
+  r.expect_map(et, "source.event_time",
+               {"field", "format", "max_out_of_orderness", "idle_timeout"});
   s.time_field = r.required_scalar(et, "source.event_time", "field");
   if (auto f = et["format"])
     s.time_fmt = r.choice<time_format>(f, "source.event_time.format",
@@ -171,6 +188,8 @@ source_spec parse_source(const reader& r, const YAML::Node& n) {
                                         {"iso8601", time_format::iso8601}});
   if (auto o = et["max_out_of_orderness"])
     s.out_of_orderness = r.duration(o, "source.event_time.max_out_of_orderness", false);
+  if (auto i = et["idle_timeout"])
+    s.idle_timeout = r.duration(i, "source.event_time.idle_timeout", true);
   return s;
 }
 
@@ -190,11 +209,39 @@ std::vector<std::string> parse_key(const reader& r, const YAML::Node& n) {
 }
 
 window_spec parse_window(const reader& r, const YAML::Node& n) {
-  r.expect_map(n, "window", {"type", "size"});
+  r.expect_map(n, "window", {"type", "size", "slide", "gap", "allowed_lateness"});
   window_spec w;
-  w.kind = r.choice<window_kind>(r.required(n, "window", "type"), "window.type",
-                                 {{"tumbling", window_kind::tumbling}});
-  w.size = r.duration(r.required(n, "window", "size"), "window.size", true);
+  auto type = r.required(n, "window", "type");
+  w.kind = r.choice<window_kind>(type, "window.type",
+                                 {{"tumbling", window_kind::tumbling},
+                                  {"hopping", window_kind::hopping},
+                                  {"sliding", window_kind::hopping},
+                                  {"session", window_kind::session}});
+  auto only_for = [&](const char* field, const char* kinds) {
+    if (auto f = n[field])
+      r.fail(f, std::string{"window."} + field, std::string{"only applies to "} + kinds + " windows");
+  };
+  if (w.kind == window_kind::session) {
+    only_for("size", "tumbling and hopping");
+    only_for("slide", "hopping");
+    w.gap = r.duration(r.required(n, "window", "gap"), "window.gap", true);
+  } else {
+    only_for("gap", "session");
+    w.size = r.duration(r.required(n, "window", "size"), "window.size", true);
+    if (w.kind == window_kind::hopping) {
+      auto slide = r.required(n, "window", "slide");
+      w.slide = r.duration(slide, "window.slide", true);
+      if (w.slide > w.size)
+        r.fail(slide, "window.slide", "must not exceed window.size (events would fall between windows)");
+      if (w.size / std::gcd(w.size, w.slide) > 10'000)
+        r.fail(slide, "window.slide", "size/gcd(size, slide) exceeds 10000 slices per window");
+    } else {
+      only_for("slide", "hopping");
+      w.slide = w.size;
+    }
+  }
+  if (auto l = n["allowed_lateness"])
+    w.allowed_lateness = r.duration(l, "window.allowed_lateness", false);
   return w;
 }
 
@@ -212,7 +259,9 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
                                     {"sum", agg_kind::sum},
                                     {"min", agg_kind::min},
                                     {"max", agg_kind::max},
-                                    {"avg", agg_kind::avg}});
+                                    {"avg", agg_kind::avg},
+                                    {"count_distinct", agg_kind::count_distinct},
+                                    {"approx_count_distinct", agg_kind::approx_count_distinct}});
     if (auto f = a["field"]) {
       if (spec.kind == agg_kind::count)
         r.fail(f, path + ".field", "count takes no field");
@@ -230,6 +279,70 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
   return out;
 }
 
+std::vector<filter_spec> parse_filters(const reader& r, const YAML::Node& n) {
+  if (!n.IsSequence() || n.size() == 0)
+    r.fail(n, "where", "expected a non-empty list of conditions");
+  std::vector<filter_spec> out;
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto path = "where[" + std::to_string(i) + "]";
+    auto c = n[i];
+    r.expect_map(c, path, {"field", "eq", "ne", "in", "not_in", "gt", "ge", "lt", "le"});
+    filter_spec f;
+    f.field = r.required_scalar(c, path, "field");
+    int ops = 0;
+    for (auto [name, op] : std::initializer_list<std::pair<const char*, filter_op>>{
+           {"eq", filter_op::eq}, {"ne", filter_op::ne}, {"in", filter_op::in},
+           {"not_in", filter_op::not_in}, {"gt", filter_op::gt}, {"ge", filter_op::ge},
+           {"lt", filter_op::lt}, {"le", filter_op::le}}) {
+      auto v = c[name];
+      if (!v)
+        continue;
+      ++ops;
+      f.op = op;
+      auto vpath = path + "." + name;
+      if (op == filter_op::in || op == filter_op::not_in) {
+        if (!v.IsSequence() || v.size() == 0)
+          r.fail(v, vpath, "expected a non-empty list of values");
+        for (size_t j = 0; j < v.size(); ++j)
+          f.values.push_back(r.scalar(v[j], vpath + "[" + std::to_string(j) + "]"));
+      } else if (op == filter_op::eq || op == filter_op::ne) {
+        f.values.push_back(r.scalar(v, vpath));
+      } else {
+        auto text = r.scalar(v, vpath);
+        char* end = nullptr;
+        f.number = std::strtod(text.c_str(), &end);
+        if (end != text.c_str() + text.size())
+          r.fail(v, vpath, "expected a number, got '" + text + "'");
+      }
+    }
+    if (ops != 1)
+      r.fail(c, path, "needs exactly one of eq, ne, in, not_in, gt, ge, lt, le");
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+top_spec parse_top(const reader& r, const YAML::Node& n, const std::vector<aggregate_spec>& aggs) {
+  r.expect_map(n, "top", {"n", "by"});
+  top_spec t;
+  auto nn = r.required(n, "top", "n");
+  auto text = r.scalar(nn, "top.n");
+  char* end = nullptr;
+  auto v = std::strtoul(text.c_str(), &end, 10);
+  if (end != text.c_str() + text.size() || v == 0 || v > 100'000)
+    r.fail(nn, "top.n", "expected a whole number from 1 to 100000, got '" + text + "'");
+  t.n = static_cast<std::uint32_t>(v);
+  auto by = r.required(n, "top", "by");
+  t.by = r.scalar(by, "top.by");
+  std::string names;
+  for (const auto& a : aggs) {
+    if (a.as == t.by)
+      return t;
+    names += (names.empty() ? "" : ", ") + a.as;
+  }
+  r.fail(by, "top.by", "'" + t.by + "' is not an aggregate's output column (" + names + ")");
+}
+
 sink_spec parse_sink(const reader& r, const YAML::Node& n) {
   r.expect_map(n, "sink", {"type", "url", "table"});
   sink_spec s;
@@ -244,7 +357,7 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n) {
 // Output column names must be distinct, and must not collide with the columns
 // weir adds itself.
 void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec) {
-  std::set<std::string> seen{"window_start", "window_end", "source_partition"};
+  std::set<std::string> seen{"window_start", "window_end", "source_partition", "rank"};
   auto claim = [&](const std::string& name, const YAML::Node& at, const std::string& path) {
     if (!seen.insert(name).second)
       r.fail(at, path, "output column '" + name + "' is used twice (or is reserved)");
@@ -272,7 +385,8 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     }
     if (!root.IsMap())
       r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
-    r.expect_map(root, "", {"name", "source", "key", "window", "aggregations", "sink"});
+    r.expect_map(root, "", {"name", "source", "key", "where", "window", "aggregations", "top",
+                            "sink", "dead_letter"});
     job_spec spec;
     spec.name = r.required_scalar(root, "", "name");
     static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
@@ -281,8 +395,20 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     spec.source = parse_source(r, r.required(root, "", "source"));
     spec.key = parse_key(r, r.required(root, "", "key"));
     spec.window = parse_window(r, r.required(root, "", "window"));
+    if (auto w = root["where"])
+      spec.filters = parse_filters(r, w);
     spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
+    if (auto t = root["top"])
+      spec.top = parse_top(r, t, spec.aggregations);
     spec.sink = parse_sink(r, r.required(root, "", "sink"));
+    if (spec.source.mode == time_mode::processing && spec.window.allowed_lateness > 0)
+      r.fail(root["window"]["allowed_lateness"], "window.allowed_lateness",
+             "has no meaning with processing time");
+    spec.dead_letter_topic = spec.name + ".dlq";
+    if (auto d = root["dead_letter"]) {
+      r.expect_map(d, "dead_letter", {"topic"});
+      spec.dead_letter_topic = r.required_scalar(d, "dead_letter", "topic");
+    }
     check_columns(r, root, spec);
     return spec;
   } catch (const spec_error& e) {

@@ -1,10 +1,18 @@
 #include "jobs/window_operator.hpp"
 
-#include "jobs/window.hpp"
-
 #include <algorithm>
 
 namespace weir::jobs {
+
+agg_layout::agg_layout(const std::vector<aggregate_spec>& aggs) {
+  for (const auto& a : aggs) {
+    switch (a.kind) {
+      case agg_kind::count_distinct: of.push_back({store::distinct, distinct++}); break;
+      case agg_kind::approx_count_distinct: of.push_back({store::sketch, sketches++}); break;
+      default: of.push_back({store::numeric, numeric++}); break;
+    }
+  }
+}
 
 void window_bucket::rebuild_index() {
   index.clear();
@@ -13,62 +21,189 @@ void window_bucket::rebuild_index() {
 }
 
 void partition_state::rebuild_indexes() {
-  for (auto& [start, bucket] : windows)
+  for (auto& [start, bucket] : slices)
     bucket.rebuild_index();
 }
 
 window_operator::window_operator(const job_spec& spec)
   : aggs_(spec.aggregations),
+    layout_(spec.aggregations),
     size_(spec.window.size),
-    out_of_orderness_(spec.source.out_of_orderness) {
+    slide_(spec.window.slide > 0 ? spec.window.slide : spec.window.size),
+    slice_(slice_length(spec.window)),
+    lateness_(spec.window.allowed_lateness),
+    ooo_(spec.source.out_of_orderness) {
 }
 
-bool window_operator::add(partition_state& st, const event_view& ev) const {
-  const millis start = tumbling_start(ev.time, size_);
-  if (start + size_ <= st.watermark(out_of_orderness_)) {
-    ++st.late;
-    return false;
-  }
-  ++st.events;
-  st.max_event_time = std::max(st.max_event_time, ev.time);
-  auto& bucket = st.windows[start];
-  std::uint32_t row;
-  if (auto it = bucket.index.find(ev.key); it != bucket.index.end()) {
-    row = it->second;
-  } else {
-    row = static_cast<std::uint32_t>(bucket.keys.size());
-    bucket.keys.emplace_back(ev.key);
-    bucket.index.emplace(bucket.keys.back(), row);
-    bucket.slots.resize(bucket.slots.size() + aggs_.size());
-  }
-  slot* s = bucket.slots.data() + static_cast<size_t>(row) * aggs_.size();
-  for (size_t i = 0; i < aggs_.size(); ++i, ++s) {
-    if (aggs_[i].kind == agg_kind::count) {
-      ++s->count;
-    } else if (ev.present[i]) {
-      const double v = ev.values[i];
-      ++s->count;
-      s->sum += v;
-      s->min = std::min(s->min, v);
-      s->max = std::max(s->max, v);
+std::uint32_t window_operator::row_of(window_bucket& b, std::string_view key) const {
+  if (auto it = b.index.find(key); it != b.index.end())
+    return it->second;
+  const auto row = static_cast<std::uint32_t>(b.keys.size());
+  b.keys.emplace_back(key);
+  b.index.emplace(b.keys.back(), row);
+  b.slots.resize(b.slots.size() + layout_.numeric);
+  b.sets.resize(b.sets.size() + layout_.distinct);
+  b.sketches.resize(b.sketches.size() + layout_.sketches);
+  return row;
+}
+
+void window_operator::fold(window_bucket& b, std::uint32_t row, const event_view& ev) const {
+  for (size_t i = 0; i < aggs_.size(); ++i) {
+    const auto place = layout_.of[i];
+    switch (place.where) {
+      case agg_layout::store::numeric: {
+        slot& s = b.slots[size_t{row} * layout_.numeric + place.index];
+        if (aggs_[i].kind == agg_kind::count) {
+          ++s.count;
+        } else if (ev.present[i]) {
+          const double v = ev.values[i];
+          ++s.count;
+          s.sum += v;
+          s.min = std::min(s.min, v);
+          s.max = std::max(s.max, v);
+        }
+        break;
+      }
+      case agg_layout::store::distinct:
+        if (ev.texts[i].data() != nullptr) {
+          auto& set = b.sets[size_t{row} * layout_.distinct + place.index];
+          if (set.find(ev.texts[i]) == set.end()) // no allocation for values already seen
+            set.emplace(ev.texts[i]);
+        }
+        break;
+      case agg_layout::store::sketch:
+        if (ev.texts[i].data() != nullptr)
+          b.sketches[size_t{row} * layout_.sketches + place.index].add(ev.texts[i]);
+        break;
     }
   }
-  return true;
+}
+
+window_operator::outcome window_operator::add(partition_state& st, const event_view& ev,
+                                              window_results& out) const {
+  const millis slice = floor_to(ev.time, slice_);
+  const millis wm = st.watermark(ooo_);
+  if (wm != no_time && last_window_end(slice) + lateness_ <= wm) {
+    ++st.late;
+    return outcome::late;
+  }
+  ++st.events;
+  auto& bucket = st.slices[slice];
+  fold(bucket, row_of(bucket, ev.key), ev);
+  // Windows of this slice that were already emitted but are still within the
+  // allowed lateness get their row for this key again, with the update.
+  if (st.emitted_end != no_time) {
+    const millis last = std::min(st.emitted_end, last_window_end(slice));
+    for (millis end = first_window_end(slice); end <= last; end += slide_)
+      if (end + lateness_ > wm)
+        emit(st, end, out, &ev.key);
+  }
+  if (ev.time > st.max_event_time) {
+    st.max_event_time = ev.time;
+    close_windows(st, out);
+  }
+  return outcome::added;
 }
 
 void window_operator::close_windows(partition_state& st, window_results& out) const {
-  out.slots_per_row = static_cast<std::uint32_t>(aggs_.size());
-  const millis wm = st.watermark(out_of_orderness_);
-  auto it = st.windows.begin();
-  while (it != st.windows.end() && it->first + size_ <= wm) {
-    auto& bucket = it->second;
-    for (auto& key : bucket.keys) {
-      out.starts.push_back(it->first);
-      out.ends.push_back(it->first + size_);
-      out.keys.push_back(std::move(key));
+  const millis wm = st.watermark(ooo_);
+  if (wm == no_time)
+    return;
+  for (;;) {
+    // The next window to close: after the last emitted one, but skipping
+    // stretches without any slice (a watermark jump must not walk every slide).
+    millis end = st.emitted_end == no_time ? no_time : st.emitted_end + slide_;
+    const millis from = end == no_time ? no_time : end - size_;
+    auto it = from == no_time ? st.slices.begin() : st.slices.lower_bound(from);
+    if (it == st.slices.end())
+      break;
+    end = std::max(end, first_window_end(it->first));
+    if (end > wm)
+      break;
+    emit(st, end, out);
+    st.emitted_end = end;
+  }
+  evict(st);
+}
+
+void window_operator::evict(partition_state& st) const {
+  const millis wm = st.watermark(ooo_);
+  // A slice is needed until every window containing it is emitted and past its
+  // allowed lateness.
+  while (!st.slices.empty()) {
+    const millis last = last_window_end(st.slices.begin()->first);
+    if (st.emitted_end == no_time || last > st.emitted_end || last + lateness_ > wm)
+      break;
+    st.slices.erase(st.slices.begin());
+  }
+}
+
+namespace {
+
+void append_row(const window_bucket& b, std::uint32_t row, const agg_layout& layout,
+                window_results& out) {
+  auto copy = [&](const auto& src, auto& dst, std::uint32_t per_row) {
+    dst.insert(dst.end(), src.begin() + size_t{row} * per_row,
+               src.begin() + size_t{row + 1} * per_row);
+  };
+  copy(b.slots, out.slots, layout.numeric);
+  for (std::uint32_t d = 0; d < layout.distinct; ++d) {
+    const auto& set = b.sets[size_t{row} * layout.distinct + d];
+    out.sets.emplace_back(set.begin(), set.end());
+  }
+  copy(b.sketches, out.sketches, layout.sketches);
+}
+
+// Folds row `row` of `b` into the already appended output row `at`.
+void merge_row(const window_bucket& b, std::uint32_t row, const agg_layout& layout,
+               window_results& out, size_t at) {
+  for (std::uint32_t n = 0; n < layout.numeric; ++n)
+    out.slots[at * layout.numeric + n].merge(b.slots[size_t{row} * layout.numeric + n]);
+  for (std::uint32_t d = 0; d < layout.distinct; ++d) {
+    auto& dst = out.sets[at * layout.distinct + d];
+    for (const auto& v : b.sets[size_t{row} * layout.distinct + d])
+      dst.push_back(v);
+  }
+  for (std::uint32_t s = 0; s < layout.sketches; ++s)
+    out.sketches[at * layout.sketches + s].merge(b.sketches[size_t{row} * layout.sketches + s]);
+}
+
+} // namespace
+
+void window_operator::emit(const partition_state& st, millis end, window_results& out,
+                           const std::string_view* key) const {
+  out.numeric_per_row = layout_.numeric;
+  out.distinct_per_row = layout_.distinct;
+  out.sketches_per_row = layout_.sketches;
+  const millis start = end - size_;
+  const size_t first_row = out.size();
+  std::unordered_map<std::string_view, size_t> rows; // key -> output row, this window only
+  for (auto it = st.slices.lower_bound(start); it != st.slices.end() && it->first < end; ++it) {
+    const auto& b = it->second;
+    auto take = [&](std::uint32_t r) {
+      auto [pos, fresh] = rows.emplace(b.keys[r], out.size());
+      if (fresh) {
+        out.starts.push_back(start);
+        out.ends.push_back(end);
+        out.keys.push_back(b.keys[r]);
+        append_row(b, r, layout_, out);
+      } else {
+        merge_row(b, r, layout_, out, pos->second);
+      }
+    };
+    if (key) {
+      if (auto found = b.index.find(*key); found != b.index.end())
+        take(found->second);
+    } else {
+      for (std::uint32_t r = 0; r < b.keys.size(); ++r)
+        take(r);
     }
-    out.slots.insert(out.slots.end(), bucket.slots.begin(), bucket.slots.end());
-    it = st.windows.erase(it);
+  }
+  // Exact distinct values merged from several slices may repeat.
+  for (size_t i = first_row * layout_.distinct; i < out.sets.size(); ++i) {
+    auto& v = out.sets[i];
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
   }
 }
 

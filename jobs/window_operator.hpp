@@ -1,9 +1,14 @@
 // The keyed window operator. The operator itself is const and built from the
 // spec; everything it mutates lives in partition_state, which is plain data
 // serializable with msgpack so it can be snapshotted, shipped and restored.
+//
+// Tumbling and hopping windows share one mechanism: an event updates exactly
+// one slice (length gcd(size, slide)); a window is the merge of its slices when
+// it closes. The per-event cost is therefore independent of size and slide.
 #pragma once
 
 #include "jobs/event_reader.hpp"
+#include "jobs/hll.hpp"
 #include "jobs/spec.hpp"
 
 #include <msgpack.hpp>
@@ -14,18 +19,28 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace weir::jobs {
 
-// Accumulator of one aggregate for one (window, key). Every aggregate kind uses
-// the same slot so the operator has one code path and merging is field-wise.
+inline constexpr millis no_time = std::numeric_limits<millis>::min();
+
+// Accumulator of one numeric aggregate (count, sum, min, max, avg) for one
+// (slice, key). Every numeric kind uses the same slot, so merging is field-wise.
 struct slot {
   std::int64_t count = 0; // events (count) or numeric values seen (others)
   double sum = 0;
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   MSGPACK_DEFINE(count, sum, min, max)
+
+  void merge(const slot& o) {
+    count += o.count;
+    sum += o.sum;
+    min = std::min(min, o.min);
+    max = std::max(max, o.max);
+  }
 };
 
 struct string_hash {
@@ -33,67 +48,130 @@ struct string_hash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-// The keys of one open window and their slots (n_aggs per key, key-major).
+using distinct_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+
+// Where each aggregate's accumulator lives: numeric slots, exact distinct sets,
+// or HLL sketches. Indexes count per store.
+struct agg_layout {
+  enum class store : std::uint8_t { numeric, distinct, sketch };
+  struct place {
+    store where;
+    std::uint32_t index;
+  };
+  std::vector<place> of; // per aggregate, in spec order
+  std::uint32_t numeric = 0, distinct = 0, sketches = 0;
+
+  agg_layout() = default;
+  explicit agg_layout(const std::vector<aggregate_spec>& aggs);
+};
+
+// The keys of one slice and their accumulators (per key: layout.numeric slots,
+// layout.distinct sets, layout.sketches sketches; key-major).
 struct window_bucket {
   std::vector<std::string> keys;
   std::vector<slot> slots;
+  std::vector<distinct_set> sets;
+  std::vector<hll> sketches;
+  MSGPACK_DEFINE(keys, slots, sets, sketches)
+
   // Derived from keys; rebuilt after restore, never serialized.
   std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> index;
-  MSGPACK_DEFINE(keys, slots)
   void rebuild_index();
 };
 
 // Everything the operator knows about one Kafka partition.
 struct partition_state {
-  std::int64_t next_offset = 0; // first offset not yet folded into this state
-  millis max_event_time = std::numeric_limits<millis>::min();
-  std::map<millis, window_bucket> windows; // by window start
-  std::uint64_t events = 0;
-  std::uint64_t malformed = 0;
-  std::uint64_t late = 0;
-  MSGPACK_DEFINE(next_offset, max_event_time, windows, events, malformed, late)
+  std::int64_t next_offset = 0;  // first offset not yet folded into this state
+  millis max_event_time = no_time;
+  millis emitted_end = no_time;  // end of the last window emitted (they close in order)
+  std::map<millis, window_bucket> slices; // by slice start
+  std::uint64_t events = 0;      // folded into windows
+  std::uint64_t filtered = 0;    // failed the job's `where`
+  std::uint64_t malformed = 0;   // unreadable (sent to the dead-letter topic)
+  std::uint64_t late = 0;        // after every window they belong to expired (dead-letter)
+  MSGPACK_DEFINE(next_offset, max_event_time, emitted_end, slices, events, filtered, malformed,
+                 late)
 
   millis watermark(millis out_of_orderness) const {
-    return max_event_time == std::numeric_limits<millis>::min()
-             ? max_event_time
-             : max_event_time - out_of_orderness;
+    return max_event_time == no_time ? no_time : max_event_time - out_of_orderness;
   }
   void rebuild_indexes();
 };
 
-// Closed windows of one partition, flattened: row i has starts[i], ends[i],
-// keys[i] and slots [i*slots_per_row, (i+1)*slots_per_row).
+// Emitted window rows, flattened: row i has starts[i], ends[i], keys[i], and
+// its accumulators at [i * per_row, (i + 1) * per_row) of each store.
 struct window_results {
-  std::uint32_t slots_per_row = 0;
+  std::uint32_t numeric_per_row = 0;
+  std::uint32_t distinct_per_row = 0;
+  std::uint32_t sketches_per_row = 0;
   std::vector<millis> starts;
   std::vector<millis> ends;
   std::vector<std::string> keys;
   std::vector<slot> slots;
+  std::vector<std::vector<std::string>> sets; // distinct values, sorted
+  std::vector<hll> sketches;
+
   size_t size() const { return keys.size(); }
   bool empty() const { return keys.empty(); }
-  void clear() {
-    starts.clear(), ends.clear(), keys.clear(), slots.clear();
-  }
+};
+
+// Where one source partition stands; reported to the sink with every batch.
+struct partition_progress {
+  std::int32_t partition = 0;
+  millis watermark = no_time;
+  bool idle = false; // silent longer than the idle timeout: does not hold windows back
+  std::int64_t next_offset = 0;
+  std::uint64_t events = 0, filtered = 0, malformed = 0, late = 0;
+};
+
+// Window rows emitted by one source partition.
+struct partition_rows {
+  std::int32_t partition = 0;
+  window_results rows;
 };
 
 class window_operator {
 public:
   explicit window_operator(const job_spec& spec);
 
-  // Folds one event into the state. Returns false if it arrived after its window
-  // closed (counted as late, not applied).
-  bool add(partition_state& st, const event_view& ev) const;
+  enum class outcome { added, late };
 
-  // Moves every window that the watermark has passed into `out`.
+  // Folds one event into the state, then closes every window the advanced
+  // watermark passed (appending them to `out`). Windows close at the event that
+  // moves the watermark past them, never later, so what a window contains does
+  // not depend on how the stream was batched: results are a function of the
+  // partition's input. A late event (every window it belongs to has expired)
+  // is not applied. An event for an emitted window still within the allowed
+  // lateness re-emits that window's row for its key.
+  outcome add(partition_state& st, const event_view& ev, window_results& out) const;
+
+  // Closes windows the watermark passed (used after restore or to force progress).
   void close_windows(partition_state& st, window_results& out) const;
 
-  size_t slots_per_key() const { return aggs_.size(); }
-  millis window_size() const { return size_; }
+  const agg_layout& layout() const { return layout_; }
+  millis out_of_orderness() const { return ooo_; }
 
 private:
+  millis floor_to(millis t, millis unit) const {
+    millis r = t % unit;
+    return r < 0 ? t - r - unit : t - r;
+  }
+  millis first_window_end(millis slice_start) const {
+    return floor_to(slice_start - size_, slide_) + slide_ + size_;
+  }
+  millis last_window_end(millis slice_start) const {
+    return floor_to(slice_start, slide_) + size_;
+  }
+  std::uint32_t row_of(window_bucket& b, std::string_view key) const;
+  void fold(window_bucket& b, std::uint32_t row, const event_view& ev) const;
+  // Appends the rows of window [end - size, end); only `key` when given.
+  void emit(const partition_state& st, millis end, window_results& out,
+            const std::string_view* key = nullptr) const;
+  void evict(partition_state& st) const;
+
   std::vector<aggregate_spec> aggs_;
-  millis size_;
-  millis out_of_orderness_;
+  agg_layout layout_;
+  millis size_, slide_, slice_, lateness_, ooo_;
 };
 
 } // namespace weir::jobs

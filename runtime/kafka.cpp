@@ -173,14 +173,23 @@ expected<producer> producer::make(const std::string& brokers, const config_map& 
 }
 
 expected<void> producer::send(const std::string& topic, std::int32_t partition,
-                              std::string_view key, std::string_view value) {
+                              std::string_view key, std::string_view value, const headers& hdrs) {
   for (;;) {
+    rd_kafka_headers_t* h = nullptr;
+    if (!hdrs.empty()) {
+      h = rd_kafka_headers_new(hdrs.size());
+      for (auto [name, val] : hdrs)
+        rd_kafka_header_add(h, name.data(), static_cast<ssize_t>(name.size()), val.data(),
+                            static_cast<ssize_t>(val.size()));
+    }
     auto err = rd_kafka_producev(
       rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
       RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
       RD_KAFKA_V_KEY(key.data(), key.size()),
       RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (err && h) // on success the message owns the headers
+      rd_kafka_headers_destroy(h);
     if (!err) {
       rd_kafka_poll(rk_.get(), 0);
       return {};

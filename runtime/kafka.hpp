@@ -61,8 +61,9 @@ public:
 
   // Enqueues one message; blocks (polling delivery reports) while the local
   // queue is full. partition < 0 lets the partitioner pick by key.
+  using headers = std::vector<std::pair<std::string_view, std::string_view>>;
   expected<void> send(const std::string& topic, std::int32_t partition, std::string_view key,
-                      std::string_view value);
+                      std::string_view value, const headers& hdrs = {});
 
   // Waits for every enqueued message to be acknowledged; the error names how
   // many failed.

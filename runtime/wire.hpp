@@ -94,17 +94,16 @@ typename Inspector::result_type inspect(Inspector& f, partition_info& x) {
 }
 
 // -- data path ---------------------------------------------------------------
-// Closed windows of one partition, from a source to its sink.
+// From a source to its sink: emitted rows and progress of its partitions.
 struct result_batch {
   std::uint64_t seq = 0;
-  std::int32_t partition = 0;
-  std::int64_t next_offset = 0; // state covers offsets below this
-  jobs::window_results rows;
+  std::vector<jobs::partition_rows> rows;
+  std::vector<jobs::partition_progress> progress;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, result_batch& x) {
-  return f(caf::meta::type_name("weir.result_batch"), x.seq, x.partition, x.next_offset, x.rows);
+  return f(caf::meta::type_name("weir.result_batch"), x.seq, x.rows, x.progress);
 }
 
 } // namespace weir
@@ -117,9 +116,25 @@ typename Inspector::result_type inspect(Inspector& f, slot& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_progress& x) {
+  return f(caf::meta::type_name("weir.partition_progress"), x.partition, x.watermark, x.idle,
+           x.next_offset, x.events, x.filtered, x.malformed, x.late);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_rows& x) {
+  return f(caf::meta::type_name("weir.partition_rows"), x.partition, x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hll& x) {
+  return f(caf::meta::type_name("weir.hll"), x.regs);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, window_results& x) {
-  return f(caf::meta::type_name("weir.window_results"), x.slots_per_row, x.starts, x.ends, x.keys,
-           x.slots);
+  return f(caf::meta::type_name("weir.window_results"), x.numeric_per_row, x.distinct_per_row,
+           x.sketches_per_row, x.starts, x.ends, x.keys, x.slots, x.sets, x.sketches);
 }
 
 } // namespace weir::jobs

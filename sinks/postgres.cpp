@@ -4,12 +4,17 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
+#include <optional>
+#include <tuple>
 
 namespace weir::sinks {
 
 using jobs::agg_kind;
+using jobs::millis;
 
 std::string quote_ident(const std::string& name) {
   std::string out = "\"";
@@ -33,41 +38,12 @@ void append_array_text(std::string& out, std::string_view element) {
 
 namespace {
 
-// A partial column: its name in <table>__partials and how it merges.
-struct partial_col {
-  std::string name;
-  const char* type;   // SQL type
-  const char* merge;  // SQL aggregate over partials
-};
+// Timestamps before year 1 do not exist in PostgreSQL; "no watermark yet"
+// compares as that instead.
+constexpr millis pg_min_time = -62'135'596'800'000;
 
-std::vector<partial_col> partial_columns(const jobs::aggregate_spec& a) {
-  switch (a.kind) {
-    case agg_kind::count: return {{a.as, "bigint", "sum"}};
-    case agg_kind::sum: return {{a.as, "double precision", "sum"}};
-    case agg_kind::min: return {{a.as, "double precision", "min"}};
-    case agg_kind::max: return {{a.as, "double precision", "max"}};
-    case agg_kind::avg:
-      return {{a.as + "__sum", "double precision", "sum"}, {a.as + "__count", "bigint", "sum"}};
-  }
-  return {};
-}
-
-const char* result_type(const jobs::aggregate_spec& a) {
-  return a.kind == agg_kind::count ? "bigint" : "double precision";
-}
-
-// The merged value of aggregate `a` over partial rows aliased p.
-std::string merged_expr(const jobs::aggregate_spec& a) {
-  auto q = [](const std::string& n) { return "p." + quote_ident(n); };
-  switch (a.kind) {
-    case agg_kind::count: return "sum(" + q(a.as) + ")::bigint";
-    case agg_kind::sum: return "sum(" + q(a.as) + ")";
-    case agg_kind::min: return "min(" + q(a.as) + ")";
-    case agg_kind::max: return "max(" + q(a.as) + ")";
-    case agg_kind::avg:
-      return "sum(" + q(a.as + "__sum") + ") / nullif(sum(" + q(a.as + "__count") + "), 0)";
-  }
-  return "NULL";
+millis clamp_time(millis t) {
+  return std::max(t, pg_min_time);
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
@@ -81,16 +57,78 @@ std::string to_ts(const std::string& ms_expr) {
   return "(timestamptz 'epoch' + " + ms_expr + " * interval '1 millisecond')";
 }
 
-void append_number(std::string& out, double v) {
+std::string to_ms(const std::string& ts_expr) {
+  return "(extract(epoch FROM " + ts_expr + ") * 1000)::bigint";
+}
+
+// "$first::type[]" for each type, numbered from `first`.
+std::string unnest(int first, const std::vector<std::string>& types,
+                   const std::vector<std::string>& names) {
+  std::vector<std::string> args;
+  for (size_t i = 0; i < types.size(); ++i)
+    args.push_back("$" + std::to_string(first + static_cast<int>(i)) + "::" + types[i] + "[]");
+  return "unnest(" + join(args, ", ") + ") AS u(" + join(names, ", ") + ")";
+}
+
+bool integer_result(agg_kind k) {
+  return k == agg_kind::count || k == agg_kind::count_distinct
+         || k == agg_kind::approx_count_distinct;
+}
+
+template <class T>
+void append_number(std::string& out, T v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, end);
 }
 
-void append_number(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
+// A PostgreSQL array literal built element by element.
+class array_literal {
+public:
+  void add_null() { sep(), text_ += "NULL"; }
+  template <class T>
+  void add_number(T v) { sep(), append_number(text_, v); }
+  void add_text(std::string_view s) { sep(), append_array_text(text_, s); }
+  void add_bytes(std::string_view bytes) {
+    static const char* hex = "0123456789abcdef";
+    sep();
+    text_ += "\"\\\\x";
+    for (unsigned char c : bytes) {
+      text_ += hex[c >> 4];
+      text_ += hex[c & 15];
+    }
+    text_ += '"';
+  }
+  std::string done() { return text_ + "}"; }
+
+private:
+  void sep() { text_ += text_.size() > 1 ? "," : ""; }
+  std::string text_ = "{";
+};
+
+// One (window, key) row's accumulators, as stored in a partial.
+using row_state = std::tuple<std::vector<jobs::slot>, std::vector<std::vector<std::string>>,
+                             std::vector<jobs::hll>>;
+
+std::string encode_row(const jobs::window_results& r, size_t i) {
+  row_state st;
+  auto& [slots, sets, sketches] = st;
+  slots.assign(r.slots.begin() + i * r.numeric_per_row,
+               r.slots.begin() + (i + 1) * r.numeric_per_row);
+  sets.assign(r.sets.begin() + i * r.distinct_per_row,
+              r.sets.begin() + (i + 1) * r.distinct_per_row);
+  sketches.assign(r.sketches.begin() + i * r.sketches_per_row,
+                  r.sketches.begin() + (i + 1) * r.sketches_per_row);
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, st);
+  return {buf.data(), buf.size()};
+}
+
+// The k-th part of a composite key.
+std::string_view key_part(std::string_view key, size_t k) {
+  for (size_t skip = 0; skip < k; ++skip)
+    key.remove_prefix(key.find(jobs::key_separator) + 1);
+  return key.substr(0, key.find(jobs::key_separator));
 }
 
 } // namespace
@@ -100,176 +138,387 @@ struct postgres_results::connection {
   pqxx::connection conn;
 };
 
+struct postgres_results::statements {
+  std::string create;
+  std::string lock;
+  std::string upsert_partials;
+  std::string upsert_progress;
+  std::string read_progress;
+  std::string set_materialized;
+  std::string candidates;
+  std::string delete_windows; // top-N only
+  std::string upsert_results;
+};
+
 postgres_results::postgres_results(postgres_results&&) noexcept = default;
 postgres_results& postgres_results::operator=(postgres_results&&) noexcept = default;
 postgres_results::~postgres_results() = default;
 
-expected<postgres_results> postgres_results::make(const jobs::job_spec& spec) {
+expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
+                                                  std::int32_t partitions) {
   postgres_results out;
   out.spec_ = spec;
-  const auto table = quote_ident(spec.sink.table);
+  out.layout_ = jobs::agg_layout{spec.aggregations};
+  out.partitions_ = partitions;
+  auto sql = std::make_shared<statements>();
+  const bool top = spec.top.n > 0;
+  const auto result = quote_ident(spec.sink.table);
   const auto partials = quote_ident(spec.sink.table + "__partials");
-  std::vector<std::string> keys, key_defs, result_defs, partial_defs, partial_names;
-  for (const auto& k : spec.key) {
-    keys.push_back(quote_ident(k));
-    key_defs.push_back(quote_ident(k) + " text NOT NULL");
-  }
-  std::vector<std::string> merged, updates;
-  for (const auto& a : spec.aggregations) {
-    result_defs.push_back(quote_ident(a.as) + " " + result_type(a));
-    merged.push_back(merged_expr(a));
-    updates.push_back(quote_ident(a.as) + " = EXCLUDED." + quote_ident(a.as));
-    for (const auto& c : partial_columns(a)) {
-      partial_defs.push_back(quote_ident(c.name) + " " + c.type);
-      partial_names.push_back(quote_ident(c.name));
-    }
+  const auto progress = quote_ident(spec.sink.table + "__progress");
+
+  std::vector<std::string> keys, key_defs, key_types, u_keys, key_names;
+  for (size_t i = 0; i < spec.key.size(); ++i) {
+    keys.push_back(quote_ident(spec.key[i]));
+    key_defs.push_back(keys.back() + " text NOT NULL");
+    key_types.push_back("text");
+    key_names.push_back("k" + std::to_string(i));
+    u_keys.push_back("u.k" + std::to_string(i));
   }
   const auto key_list = join(keys, ", ");
-  const std::string create =
-    "CREATE TABLE IF NOT EXISTS " + table + " (window_start timestamptz NOT NULL, "
-    + "window_end timestamptz NOT NULL, " + join(key_defs, ", ") + ", " + join(result_defs, ", ")
+  std::vector<std::string> agg_defs, agg_names, agg_types, u_aggs, agg_updates;
+  for (size_t i = 0; i < spec.aggregations.size(); ++i) {
+    const auto& a = spec.aggregations[i];
+    const char* type = integer_result(a.kind) ? "bigint" : "double precision";
+    agg_defs.push_back(quote_ident(a.as) + " " + type);
+    agg_names.push_back(quote_ident(a.as));
+    agg_types.push_back(integer_result(a.kind) ? "bigint" : "float8");
+    u_aggs.push_back("u.a" + std::to_string(i));
+    agg_updates.push_back(quote_ident(a.as) + " = EXCLUDED." + quote_ident(a.as));
+  }
+  if (top) {
+    agg_defs.insert(agg_defs.begin(), "rank integer NOT NULL");
+    agg_names.insert(agg_names.begin(), "rank");
+    agg_types.insert(agg_types.begin(), "int");
+    u_aggs.insert(u_aggs.begin(), "u.rank");
+    agg_updates.insert(agg_updates.begin(), "rank = EXCLUDED.rank");
+  }
+
+  sql->create =
+    "CREATE TABLE IF NOT EXISTS " + result + " (window_start timestamptz NOT NULL, "
+    + "window_end timestamptz NOT NULL, " + join(key_defs, ", ") + ", " + join(agg_defs, ", ")
     + ", PRIMARY KEY (window_start, " + key_list + "));\n"
     + "CREATE TABLE IF NOT EXISTS " + partials + " (window_start timestamptz NOT NULL, "
     + "window_end timestamptz NOT NULL, " + join(key_defs, ", ")
-    + ", source_partition integer NOT NULL, " + join(partial_defs, ", ")
-    + ", PRIMARY KEY (window_start, " + key_list + ", source_partition));";
-
-  // Parameters: $1 partition, $2 starts, $3 ends, then one array per key column,
-  // then one per partial column.
-  std::vector<std::string> unnest_args{"$2::bigint[]", "$3::bigint[]"};
-  std::vector<std::string> u_cols{"ws", "we"};
-  int param = 4;
-  for (size_t i = 0; i < spec.key.size(); ++i) {
-    unnest_args.push_back("$" + std::to_string(param++) + "::text[]");
-    u_cols.push_back("k" + std::to_string(i));
+    + ", source_partition integer NOT NULL, state bytea NOT NULL, PRIMARY KEY (window_start, "
+    + key_list + ", source_partition));\n"
+    + "CREATE TABLE IF NOT EXISTS " + progress + " (source_partition integer PRIMARY KEY, "
+    + "watermark bigint, idle boolean NOT NULL DEFAULT false, next_offset bigint, "
+    + "events bigint, filtered bigint, malformed bigint, late bigint, "
+    + "updated_at timestamptz NOT NULL DEFAULT now());";
+  {
+    std::vector<std::string> types{"bigint", "bigint", "int"};
+    std::vector<std::string> names{"ws", "we", "p"};
+    types.insert(types.end(), key_types.begin(), key_types.end());
+    names.insert(names.end(), key_names.begin(), key_names.end());
+    types.push_back("bytea");
+    names.push_back("st");
+    sql->upsert_partials = "INSERT INTO " + partials + " (window_start, window_end, " + key_list
+                           + ", source_partition, state) SELECT " + to_ts("u.ws") + ", "
+                           + to_ts("u.we") + ", " + join(u_keys, ", ") + ", u.p, u.st FROM "
+                           + unnest(1, types, names) + " ON CONFLICT (window_start, " + key_list
+                           + ", source_partition) DO UPDATE SET window_end = "
+                           + "EXCLUDED.window_end, state = EXCLUDED.state";
   }
-  std::vector<std::string> partial_updates;
-  size_t pc = 0;
-  for (const auto& a : spec.aggregations)
-    for (const auto& c : partial_columns(a)) {
-      unnest_args.push_back("$" + std::to_string(param++) + "::" + c.type + "[]");
-      u_cols.push_back("a" + std::to_string(pc++));
-      partial_updates.push_back(quote_ident(c.name) + " = EXCLUDED." + quote_ident(c.name));
+  sql->upsert_progress =
+    "INSERT INTO " + progress
+    + " (source_partition, watermark, idle, next_offset, events, filtered, malformed, late, "
+      "updated_at) SELECT u.*, now() FROM "
+    + unnest(1, {"int", "bigint", "bool", "bigint", "bigint", "bigint", "bigint", "bigint"},
+             {"p", "wm", "idle", "off", "ev", "fi", "ma", "la"})
+    + " ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, idle = "
+      "EXCLUDED.idle, next_offset = EXCLUDED.next_offset, events = EXCLUDED.events, filtered = "
+      "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, updated_at = now()";
+  sql->read_progress = "SELECT source_partition, watermark, idle FROM " + progress;
+  sql->set_materialized = "INSERT INTO " + progress
+                          + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
+                            "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
+                            "updated_at = now()";
+  {
+    // $1, $2: materialized before and after; $3...: touched (window[, key]) of
+    // windows materialized before, whose rows a late partial changed.
+    std::vector<std::string> types{"bigint"}, names{"ws"}, match{"window_start"},
+      u_match{to_ts("u.ws")};
+    if (!top) {
+      types.insert(types.end(), key_types.begin(), key_types.end());
+      names.insert(names.end(), key_names.begin(), key_names.end());
+      match.insert(match.end(), keys.begin(), keys.end());
+      u_match.insert(u_match.end(), u_keys.begin(), u_keys.end());
     }
-  std::vector<std::string> u_keys, u_aggs;
-  for (size_t i = 0; i < spec.key.size(); ++i)
-    u_keys.push_back("u.k" + std::to_string(i));
-  for (size_t i = 0; i < pc; ++i)
-    u_aggs.push_back("u.a" + std::to_string(i));
-  const std::string unnest =
-    "unnest(" + join(unnest_args, ", ") + ") AS u(" + join(u_cols, ", ") + ")";
-
-  out.upsert_partials_sql_ =
-    "INSERT INTO " + partials + " (window_start, window_end, " + key_list
-    + ", source_partition, " + join(partial_names, ", ") + ") SELECT " + to_ts("u.ws") + ", "
-    + to_ts("u.we") + ", " + join(u_keys, ", ") + ", $1::integer, " + join(u_aggs, ", ")
-    + " FROM " + unnest + " ON CONFLICT (window_start, " + key_list + ", source_partition)"
-    + " DO UPDATE SET window_end = EXCLUDED.window_end, " + join(partial_updates, ", ");
-
-  // The merge takes only the touched (window, key) pairs: $1 starts, then keys.
-  std::vector<std::string> merge_args{"$1::bigint[]"}, merge_cols{"ws"};
-  for (size_t i = 0; i < spec.key.size(); ++i) {
-    merge_args.push_back("$" + std::to_string(i + 2) + "::text[]");
-    merge_cols.push_back("k" + std::to_string(i));
+    sql->candidates = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end") + ", "
+                      + key_list + ", state FROM " + partials + " WHERE (window_end > "
+                      + to_ts("$1::bigint") + " AND window_end <= " + to_ts("$2::bigint")
+                      + ") OR (" + join(match, ", ") + ") IN (SELECT " + join(u_match, ", ")
+                      + " FROM " + unnest(3, types, names) + ") ORDER BY window_start, "
+                      + key_list;
   }
-  const std::string merge_unnest =
-    "unnest(" + join(merge_args, ", ") + ") AS u(" + join(merge_cols, ", ") + ")";
-  std::vector<std::string> p_keys, join_on;
-  for (size_t i = 0; i < spec.key.size(); ++i) {
-    p_keys.push_back("p." + keys[i]);
-    join_on.push_back("p." + keys[i] + " = c.k" + std::to_string(i));
+  sql->delete_windows = "DELETE FROM " + result + " WHERE window_start IN (SELECT "
+                        + to_ts("w") + " FROM unnest($1::bigint[]) AS w)";
+  {
+    std::vector<std::string> types{"bigint", "bigint"}, names{"ws", "we"};
+    types.insert(types.end(), key_types.begin(), key_types.end());
+    names.insert(names.end(), key_names.begin(), key_names.end());
+    types.insert(types.end(), agg_types.begin(), agg_types.end());
+    for (size_t i = 0; i < agg_types.size(); ++i)
+      names.push_back(top && i == 0 ? "rank" : "a" + std::to_string(top ? i - 1 : i));
+    sql->upsert_results = "INSERT INTO " + result + " (window_start, window_end, " + key_list
+                          + ", " + join(agg_names, ", ") + ") SELECT " + to_ts("u.ws") + ", "
+                          + to_ts("u.we") + ", " + join(u_keys, ", ") + ", " + join(u_aggs, ", ")
+                          + " FROM " + unnest(1, types, names) + " ON CONFLICT (window_start, "
+                          + key_list + ") DO UPDATE SET window_end = EXCLUDED.window_end, "
+                          + join(agg_updates, ", ");
   }
-  out.merge_sql_ =
-    "INSERT INTO " + table + " (window_start, window_end, " + key_list + ", "
-    + [&] {
-        std::vector<std::string> names;
-        for (const auto& a : spec.aggregations)
-          names.push_back(quote_ident(a.as));
-        return join(names, ", ");
-      }()
-    + ") SELECT p.window_start, max(p.window_end), " + join(p_keys, ", ") + ", "
-    + join(merged, ", ") + " FROM " + partials + " p JOIN (SELECT DISTINCT " + to_ts("u.ws")
-    + " AS ws, " + join(u_keys, ", ") + " FROM " + merge_unnest + ") c ON p.window_start = c.ws AND "
-    + join(join_on, " AND ") + " GROUP BY p.window_start, " + join(p_keys, ", ")
-    + " ON CONFLICT (window_start, " + key_list + ") DO UPDATE SET window_end = "
-    + "EXCLUDED.window_end, " + join(updates, ", ");
 
   auto made = guarded("postgres", [&] {
     out.conn_ = std::make_unique<connection>(spec.sink.url);
     pqxx::work txn{out.conn_->conn};
-    // Two workers may create the tables at once; the advisory lock serializes
-    // them so CREATE IF NOT EXISTS does not race on the catalog.
-    txn.exec("SELECT pg_advisory_xact_lock(hashtext(" + txn.quote(spec.sink.table) + "))");
-    txn.exec(create);
+    sql->lock = "SELECT pg_advisory_xact_lock(hashtext(" + txn.quote(spec.sink.table) + "))";
+    // Sinks of one job on several workers start together; the lock keeps their
+    // CREATE IF NOT EXISTS from racing on the catalog.
+    txn.exec(sql->lock);
+    txn.exec(sql->create);
+    auto r = txn.exec("SELECT watermark FROM " + progress + " WHERE source_partition = -1");
+    if (!r.empty() && !r[0][0].is_null())
+      out.materialized_ = r[0][0].as<millis>();
     txn.commit();
   });
   if (!made)
     return made.failure();
+  out.sql_ = std::move(sql);
   return out;
 }
 
-expected<void> postgres_results::write(std::int32_t partition, const jobs::window_results& rows) {
-  if (rows.empty())
-    return {};
-  const size_t n = rows.size();
+expected<void> postgres_results::write(const std::vector<const jobs::partition_rows*>& batches,
+                                       const std::vector<const jobs::partition_progress*>& progress) {
   const size_t nk = spec_.key.size();
-  auto array_of = [&](auto&& append_elem) {
-    std::string s = "{";
-    for (size_t i = 0; i < n; ++i) {
-      if (i)
-        s += ',';
-      append_elem(s, i);
+  const bool top = spec_.top.n > 0;
+
+  // -- partials --------------------------------------------------------------------
+  std::vector<array_literal> cols(3 + nk + 1);
+  size_t n_rows = 0;
+  for (const auto* b : batches)
+    for (size_t i = 0; i < b->rows.size(); ++i, ++n_rows) {
+      cols[0].add_number(b->rows.starts[i]);
+      cols[1].add_number(b->rows.ends[i]);
+      cols[2].add_number(b->partition);
+      for (size_t k = 0; k < nk; ++k)
+        cols[3 + k].add_text(key_part(b->rows.keys[i], k));
+      cols[3 + nk].add_bytes(encode_row(b->rows, i));
     }
-    return s + "}";
-  };
-  std::vector<std::string> params;
-  params.push_back(std::to_string(partition));
-  params.push_back(array_of([&](std::string& s, size_t i) { append_number(s, rows.starts[i]); }));
-  params.push_back(array_of([&](std::string& s, size_t i) { append_number(s, rows.ends[i]); }));
-  for (size_t k = 0; k < nk; ++k)
-    params.push_back(array_of([&](std::string& s, size_t i) {
-      // Composite keys travel joined; column k is the k-th part.
-      std::string_view key = rows.keys[i];
-      for (size_t skip = 0; skip < k; ++skip)
-        key.remove_prefix(key.find(jobs::key_separator) + 1);
-      append_array_text(s, key.substr(0, key.find(jobs::key_separator)));
-    }));
-  const size_t na = spec_.aggregations.size();
-  for (size_t a = 0; a < na; ++a) {
-    const auto& agg = spec_.aggregations[a];
-    auto slot_of = [&](size_t i) -> const jobs::slot& { return rows.slots[i * na + a]; };
-    auto numeric = [&](auto field) {
-      return array_of([&](std::string& s, size_t i) {
-        const auto& sl = slot_of(i);
-        if (sl.count == 0)
-          s += "NULL";
-        else
-          append_number(s, field(sl));
-      });
-    };
-    switch (agg.kind) {
-      case agg_kind::count:
-        params.push_back(numeric([](const jobs::slot& s) { return s.count; }));
-        break;
-      case agg_kind::sum: params.push_back(numeric([](const jobs::slot& s) { return s.sum; })); break;
-      case agg_kind::min: params.push_back(numeric([](const jobs::slot& s) { return s.min; })); break;
-      case agg_kind::max: params.push_back(numeric([](const jobs::slot& s) { return s.max; })); break;
-      case agg_kind::avg:
-        params.push_back(numeric([](const jobs::slot& s) { return s.sum; }));
-        params.push_back(numeric([](const jobs::slot& s) { return s.count; }));
-        break;
-    }
+  std::vector<std::string> partial_params;
+  for (auto& c : cols)
+    partial_params.push_back(c.done());
+
+  // -- progress (the latest report per partition wins) -------------------------------
+  std::map<std::int32_t, const jobs::partition_progress*> latest;
+  for (const auto* p : progress)
+    latest[p->partition] = p;
+  std::vector<array_literal> pcols(8);
+  for (const auto& [part, p] : latest) {
+    pcols[0].add_number(part);
+    if (p->watermark == jobs::no_time)
+      pcols[1].add_null();
+    else
+      pcols[1].add_number(p->watermark);
+    pcols[2].add_text(p->idle ? "t" : "f");
+    pcols[3].add_number(p->next_offset);
+    pcols[4].add_number(p->events);
+    pcols[5].add_number(p->filtered);
+    pcols[6].add_number(p->malformed);
+    pcols[7].add_number(p->late);
   }
+  std::vector<std::string> progress_params;
+  for (auto& c : pcols)
+    progress_params.push_back(c.done());
+
   return guarded("postgres write", [&] {
-    if (!conn_->conn.is_open())
+    if (!conn_ || !conn_->conn.is_open())
       conn_ = std::make_unique<connection>(spec_.sink.url);
     pqxx::work txn{conn_->conn};
-    txn.exec_params(upsert_partials_sql_, pqxx::prepare::make_dynamic_params(params));
-    std::vector<std::string> merge_params{params[1]};
-    merge_params.insert(merge_params.end(), params.begin() + 3,
-                        params.begin() + 3 + static_cast<std::ptrdiff_t>(nk));
-    txn.exec_params(merge_sql_, pqxx::prepare::make_dynamic_params(merge_params));
+    txn.exec(sql_->lock);
+    if (n_rows > 0)
+      txn.exec_params(sql_->upsert_partials, pqxx::prepare::make_dynamic_params(partial_params));
+    if (!latest.empty())
+      txn.exec_params(sql_->upsert_progress, pqxx::prepare::make_dynamic_params(progress_params));
+
+    // The job's watermark: the lowest of its non-idle partitions, once every
+    // partition has reported. Materialization never moves backwards.
+    millis old_m = jobs::no_time;
+    millis low = std::numeric_limits<millis>::max();
+    std::int32_t reported = 0;
+    bool any_active = false, blocked = false;
+    for (const auto& row : txn.exec(sql_->read_progress)) {
+      const auto part = row[0].as<std::int32_t>();
+      const millis wm = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
+      if (part < 0) {
+        old_m = wm;
+        continue;
+      }
+      ++reported;
+      if (row[2].as<bool>())
+        continue;
+      any_active = true;
+      if (wm == jobs::no_time)
+        blocked = true;
+      low = std::min(low, wm);
+    }
+    millis new_m = old_m;
+    if (reported >= partitions_ && any_active && !blocked)
+      new_m = std::max(old_m, low);
+
+    // Rows of windows materialized before whose partials this batch changed.
+    std::vector<array_literal> touched(top ? 1 : 1 + nk);
+    bool any_touched = false;
+    for (const auto* b : batches)
+      for (size_t i = 0; i < b->rows.size(); ++i)
+        if (old_m != jobs::no_time && b->rows.ends[i] <= old_m) {
+          any_touched = true;
+          touched[0].add_number(b->rows.starts[i]);
+          if (!top)
+            for (size_t k = 0; k < nk; ++k)
+              touched[1 + k].add_text(key_part(b->rows.keys[i], k));
+        }
+    if (new_m == old_m && !any_touched) {
+      txn.commit();
+      return;
+    }
+    std::vector<std::string> cand_params{std::to_string(clamp_time(old_m)),
+                                         std::to_string(clamp_time(new_m))};
+    for (auto& t : touched)
+      cand_params.push_back(t.done());
+    auto rows = txn.exec_params(sql_->candidates, pqxx::prepare::make_dynamic_params(cand_params));
+
+    // Merge each (window, key)'s partials.
+    struct merged {
+      millis start, end;
+      std::vector<std::string> key;
+      std::vector<jobs::slot> slots;
+      std::vector<std::vector<std::string>> sets;
+      std::vector<jobs::hll> sketches;
+    };
+    std::vector<merged> out;
+    for (const auto& row : rows) {
+      const millis start = row[0].as<millis>();
+      std::vector<std::string> key;
+      for (size_t k = 0; k < nk; ++k)
+        key.push_back(row[static_cast<pqxx::row::size_type>(2 + k)].as<std::string>());
+      if (out.empty() || out.back().start != start || out.back().key != key) {
+        out.push_back({start, row[1].as<millis>(), std::move(key),
+                       std::vector<jobs::slot>(layout_.numeric),
+                       std::vector<std::vector<std::string>>(layout_.distinct),
+                       std::vector<jobs::hll>(layout_.sketches)});
+      }
+      auto& m = out.back();
+      pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(2 + nk)]};
+      auto handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      auto st = handle.get().as<row_state>();
+      for (size_t i = 0; i < m.slots.size(); ++i)
+        m.slots[i].merge(std::get<0>(st)[i]);
+      for (size_t i = 0; i < m.sets.size(); ++i)
+        m.sets[i].insert(m.sets[i].end(), std::get<1>(st)[i].begin(), std::get<1>(st)[i].end());
+      for (size_t i = 0; i < m.sketches.size(); ++i)
+        m.sketches[i].merge(std::get<2>(st)[i]);
+    }
+
+    // Final values; NULL where an aggregate saw no value.
+    const size_t na = spec_.aggregations.size();
+    auto value_of = [&](const merged& m, size_t a) -> std::optional<double> {
+      const auto& agg = spec_.aggregations[a];
+      const auto place = layout_.of[a];
+      switch (place.where) {
+        case jobs::agg_layout::store::distinct: {
+          auto v = m.sets[place.index];
+          std::sort(v.begin(), v.end());
+          return static_cast<double>(std::unique(v.begin(), v.end()) - v.begin());
+        }
+        case jobs::agg_layout::store::sketch:
+          return std::round(m.sketches[place.index].estimate());
+        case jobs::agg_layout::store::numeric: break;
+      }
+      const auto& s = m.slots[place.index];
+      switch (agg.kind) {
+        case agg_kind::count: return static_cast<double>(s.count);
+        case agg_kind::sum: return s.count ? std::optional{s.sum} : std::nullopt;
+        case agg_kind::min: return s.count ? std::optional{s.min} : std::nullopt;
+        case agg_kind::max: return s.count ? std::optional{s.max} : std::nullopt;
+        case agg_kind::avg: return s.count ? std::optional{s.sum / s.count} : std::nullopt;
+        default: return std::nullopt;
+      }
+    };
+    std::vector<std::vector<std::optional<double>>> values;
+    values.reserve(out.size());
+    for (const auto& m : out) {
+      values.emplace_back();
+      for (size_t a = 0; a < na; ++a)
+        values.back().push_back(value_of(m, a));
+    }
+
+    // Top-N: rank each window's keys by the measure (ties by key), keep n.
+    std::vector<std::uint32_t> rank(out.size(), 0);
+    std::vector<size_t> keep;
+    if (top) {
+      size_t by = 0;
+      while (spec_.aggregations[by].as != spec_.top.by)
+        ++by;
+      array_literal windows;
+      for (size_t lo = 0; lo < out.size();) {
+        size_t hi = lo;
+        while (hi < out.size() && out[hi].start == out[lo].start)
+          ++hi;
+        windows.add_number(out[lo].start);
+        std::vector<size_t> idx(hi - lo);
+        for (size_t i = 0; i < idx.size(); ++i)
+          idx[i] = lo + i;
+        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+          const auto& va = values[a][by];
+          const auto& vb = values[b][by];
+          if (va.has_value() != vb.has_value())
+            return va.has_value();
+          if (va && *va != *vb)
+            return *va > *vb;
+          return out[a].key < out[b].key;
+        });
+        for (size_t r = 0; r < idx.size() && r < spec_.top.n; ++r) {
+          rank[idx[r]] = static_cast<std::uint32_t>(r + 1);
+          keep.push_back(idx[r]);
+        }
+        lo = hi;
+      }
+      txn.exec_params(sql_->delete_windows, windows.done());
+    } else {
+      for (size_t i = 0; i < out.size(); ++i)
+        keep.push_back(i);
+    }
+
+    if (!keep.empty()) {
+      std::vector<array_literal> rcols(2 + nk + (top ? 1 : 0) + na);
+      for (size_t i : keep) {
+        const auto& m = out[i];
+        size_t c = 0;
+        rcols[c++].add_number(m.start);
+        rcols[c++].add_number(m.end);
+        for (size_t k = 0; k < nk; ++k)
+          rcols[c++].add_text(m.key[k]);
+        if (top)
+          rcols[c++].add_number(rank[i]);
+        for (size_t a = 0; a < na; ++a, ++c) {
+          const auto& v = values[i][a];
+          if (!v)
+            rcols[c].add_null();
+          else if (integer_result(spec_.aggregations[a].kind))
+            rcols[c].add_number(static_cast<std::int64_t>(*v));
+          else
+            rcols[c].add_number(*v);
+        }
+      }
+      std::vector<std::string> params;
+      for (auto& c : rcols)
+        params.push_back(c.done());
+      txn.exec_params(sql_->upsert_results, pqxx::prepare::make_dynamic_params(params));
+    }
+    if (new_m != old_m)
+      txn.exec_params(sql_->set_materialized, new_m);
     txn.commit();
+    materialized_ = new_m;
   });
 }
 

@@ -1,10 +1,20 @@
-// Window results into PostgreSQL, idempotently.
+// Window results into PostgreSQL, exactly once by construction.
 //
-// Each source partition's closed windows land in <table>__partials, one row per
-// (window, key, partition), upserted. The result table <table> holds, per
-// (window, key), the merge of all partitions' partials, recomputed in the same
-// transaction. Both are deterministic functions of (window, key, input), so a
-// replay after a failure or a rescale rewrites the same values: no 2PC needed.
+// Three tables per job, created if missing:
+//   <table>__partials  one row per (window, key, source partition): that
+//                      partition's accumulator state (msgpack), upserted;
+//   <table>__progress  per source partition: watermark, idle flag, offset and
+//                      counters; row -1 holds the watermark up to which
+//                      <table> has been materialized;
+//   <table>            the results: per (window, key) the merge of all
+//                      partitions' partials, written once the watermark of
+//                      every (non-idle) partition has passed the window end,
+//                      and rewritten if a late partial arrives within the
+//                      allowed lateness.
+// Every row is a deterministic function of (window, key, input), so a replay
+// after a failure or a rescale rewrites identical values: no 2PC needed. Each
+// write is one transaction under a per-table advisory lock, so sinks on
+// different workers materialize in a serial order.
 #pragma once
 
 #include "jobs/spec.hpp"
@@ -13,21 +23,27 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace weir::sinks {
 
 class postgres_results {
 public:
-  // Connects and creates both tables if they do not exist.
-  static expected<postgres_results> make(const jobs::job_spec& spec);
+  // Connects and creates the tables if they do not exist.
+  static expected<postgres_results> make(const jobs::job_spec& spec, std::int32_t partitions);
 
   postgres_results(postgres_results&&) noexcept;
   postgres_results& operator=(postgres_results&&) noexcept;
   ~postgres_results();
 
-  // Upserts one partition's closed windows and refreshes their merged rows, in
-  // one transaction.
-  expected<void> write(std::int32_t partition, const jobs::window_results& rows);
+  // Upserts partials and progress, then materializes every window that became
+  // complete (and every completed window a late partial touched), in one
+  // transaction. Later progress for the same partition supersedes earlier.
+  expected<void> write(const std::vector<const jobs::partition_rows*>& rows,
+                       const std::vector<const jobs::partition_progress*>& progress);
+
+  // The watermark up to which results are materialized (jobs::no_time if none).
+  jobs::millis materialized() const { return materialized_; }
 
 private:
   postgres_results() = default;
@@ -35,14 +51,17 @@ private:
   struct connection; // keeps libpqxx out of this header
   std::unique_ptr<connection> conn_;
   jobs::job_spec spec_;
-  std::string upsert_partials_sql_;
-  std::string merge_sql_;
+  jobs::agg_layout layout_;
+  std::int32_t partitions_ = 0;
+  jobs::millis materialized_ = jobs::no_time;
+  struct statements;
+  std::shared_ptr<const statements> sql_;
 };
 
 // Quotes an SQL identifier ("a""b").
 std::string quote_ident(const std::string& name);
 
-// Appends the text form of a PostgreSQL array element, quoted and escaped.
+// Appends a PostgreSQL array element, double-quoted and escaped.
 void append_array_text(std::string& out, std::string_view element);
 
 } // namespace weir::sinks

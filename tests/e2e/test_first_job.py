@@ -100,7 +100,7 @@ sink:
         print(f"ok: {len(got)} (window, key) rows, {sum(got.values())} events, equal to the reference")
 
     h.delete_topic(topic)
-    h.drop_tables(table, table + "__partials")
+    h.drop_tables(table, table + "__partials", table + "__progress")
 
 
 def table_exists(table):

@@ -75,7 +75,7 @@ def main():
                     check=False)
         assert res.returncode == 2 and "window.type: 'rolling' is not one of: tumbling" in res.stderr, res
     h.delete_topic(topic)
-    h.drop_tables(topic, topic + "__partials")
+    h.drop_tables(topic, topic + "__partials", topic + "__progress")
     print("ok: bad specs refused with file, line and field")
 
 

@@ -95,9 +95,10 @@ TEST(SpecParser, MissingFieldNamesParentLine) {
 
 TEST(SpecParser, BadChoiceListsOptions) {
   EXPECT_EQ(error_of(good_with("fn: count", "fn: median")),
-            "job.yaml:15: aggregations[0].fn: 'median' is not one of: count, sum, min, max, avg");
+            "job.yaml:15: aggregations[0].fn: 'median' is not one of: count, sum, min, max, avg, "
+            "count_distinct, approx_count_distinct");
   EXPECT_EQ(error_of(good_with("type: tumbling", "type: rolling")),
-            "job.yaml:12: window.type: 'rolling' is not one of: tumbling");
+            "job.yaml:12: window.type: 'rolling' is not one of: tumbling, hopping, sliding, session");
 }
 
 TEST(SpecParser, AggregateFieldRules) {

@@ -1,9 +1,11 @@
+#include "jobs/generators.hpp"
 #include "jobs/window.hpp"
 #include "jobs/window_operator.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 using namespace weir::jobs;
 
@@ -18,104 +20,218 @@ TEST(TumblingWindow, AlignsToEpoch) {
 
 namespace {
 
-job_spec make_spec(millis ooo) {
+job_spec make_spec(millis size, millis slide, millis ooo, millis lateness = 0) {
   job_spec s;
   s.name = "t";
   s.source.out_of_orderness = ooo;
   s.key = {"k"};
-  s.window.size = 1000;
-  s.aggregations = {{agg_kind::count, "", "n"}, {agg_kind::sum, "v", "s"},
-                    {agg_kind::min, "v", "lo"}, {agg_kind::max, "v", "hi"}};
+  s.window.kind = slide == size ? window_kind::tumbling : window_kind::hopping;
+  s.window.size = size;
+  s.window.slide = slide;
+  s.window.allowed_lateness = lateness;
+  s.aggregations = {{agg_kind::count, "", "n"},          {agg_kind::sum, "v", "s"},
+                    {agg_kind::min, "v", "lo"},           {agg_kind::max, "v", "hi"},
+                    {agg_kind::count_distinct, "v", "d"}, {agg_kind::approx_count_distinct, "v", "a"}};
   return s;
 }
 
+using row_key = std::pair<millis, std::string>; // (window start, key)
+
+struct result {
+  slot count, value;
+  size_t distinct = 0;
+  double approx = 0;
+};
+
+// Feeds events one at a time, remembering the last emission of each row.
 struct feeder {
+  explicit feeder(const job_spec& spec) : op(spec) {}
   window_operator op;
   partition_state st;
-  double values[4] = {};
-  bool present[4] = {};
-  bool add(millis t, std::string_view key, double v = 0, bool has_v = true) {
-    for (int i = 0; i < 4; ++i)
+  std::map<row_key, result> last;
+  size_t emissions = 0;
+  double values[6] = {};
+  bool present[6] = {};
+  std::string text;
+  std::string_view texts[6];
+
+  window_operator::outcome add(millis t, std::string_view key, double v = 0, bool has_v = true) {
+    text = std::to_string(static_cast<long long>(v));
+    for (int i = 0; i < 6; ++i) {
       values[i] = v, present[i] = has_v;
-    event_view ev{t, key, values, present};
-    return op.add(st, ev);
-  }
-  // (start, key) -> count, from closing whatever the watermark allows.
-  std::map<std::pair<millis, std::string>, slot> close() {
-    window_results out;
-    op.close_windows(st, out);
-    std::map<std::pair<millis, std::string>, slot> m;
-    for (size_t i = 0; i < out.size(); ++i) {
-      EXPECT_EQ(out.ends[i] - out.starts[i], 1000);
-      m[{out.starts[i], out.keys[i]}] = out.slots[i * out.slots_per_row];
-      auto& sum = out.slots[i * out.slots_per_row + 1];
-      m[{out.starts[i], out.keys[i] + "/sum"}] = sum;
+      texts[i] = has_v ? std::string_view{text} : std::string_view{};
     }
-    return m;
+    event_view ev{t, key, values, present, texts};
+    window_results out;
+    auto res = op.add(st, ev, out);
+    collect(out);
+    return res;
+  }
+
+  void collect(const window_results& out) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      ++emissions;
+      auto& r = last[{out.starts[i], out.keys[i]}];
+      r.count = out.slots[i * out.numeric_per_row];
+      r.value = out.slots[i * out.numeric_per_row + 1];
+      r.distinct = out.sets[i * out.distinct_per_row].size();
+      r.approx = out.sketches[i * out.sketches_per_row].estimate();
+    }
   }
 };
 
 } // namespace
 
 TEST(WindowOperator, CountsPerKeyAndClosesOnWatermark) {
-  feeder f{window_operator{make_spec(0)}, {}};
+  feeder f{make_spec(1000, 1000, 0)};
   f.add(100, "a", 1);
   f.add(200, "b", 2);
   f.add(900, "a", 3);
-  EXPECT_TRUE(f.close().empty()) << "window [0,1000) is still open";
   f.add(999, "a", 4);
-  EXPECT_TRUE(f.close().empty());
+  EXPECT_EQ(f.emissions, 0u) << "window [0,1000) is still open";
   f.add(1000, "c", 5); // watermark reaches 1000: [0,1000) closes
-  auto out = f.close();
-  ASSERT_EQ(out.size(), 4u);
-  EXPECT_EQ((out[{0, "a"}].count), 3);
-  EXPECT_EQ((out[{0, "b"}].count), 1);
-  EXPECT_DOUBLE_EQ((out[{0, "a/sum"}].sum), 8);
-  EXPECT_DOUBLE_EQ((out[{0, "a/sum"}].min), 1);
-  EXPECT_DOUBLE_EQ((out[{0, "a/sum"}].max), 4);
-  EXPECT_EQ(f.st.windows.size(), 1u) << "[1000,2000) stays open";
+  ASSERT_EQ(f.emissions, 2u);
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 3);
+  EXPECT_EQ((f.last[{0, "b"}].count.count), 1);
+  EXPECT_DOUBLE_EQ((f.last[{0, "a"}].value.sum), 8);
+  EXPECT_DOUBLE_EQ((f.last[{0, "a"}].value.min), 1);
+  EXPECT_DOUBLE_EQ((f.last[{0, "a"}].value.max), 4);
+  EXPECT_EQ((f.last[{0, "a"}].distinct), 3u);
+  EXPECT_EQ(f.st.slices.size(), 1u) << "only [1000,2000) is kept";
   EXPECT_EQ(f.st.events, 5u);
 }
 
-TEST(WindowOperator, OutOfOrderWithinBoundIsCounted) {
-  feeder f{window_operator{make_spec(500)}, {}};
+TEST(WindowOperator, OutOfOrderWithinBoundIsCountedAndLateIsNot) {
+  feeder f{make_spec(1000, 1000, 500)};
   f.add(1200, "a");
-  EXPECT_TRUE(f.add(800, "a")) << "watermark 700 has not passed [0,1000)";
-  EXPECT_TRUE(f.close().empty());
-  f.add(1600, "a"); // watermark 1100 > 1000
-  auto out = f.close();
-  EXPECT_EQ((out[{0, "a"}].count), 1);
-  EXPECT_FALSE(f.add(999, "a")) << "late: its window already closed";
+  EXPECT_EQ(f.add(800, "a"), window_operator::outcome::added) << "watermark 700 < 1000";
+  f.add(1600, "a"); // watermark 1100 closes [0,1000)
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 1);
+  EXPECT_EQ(f.add(999, "a"), window_operator::outcome::late);
   EXPECT_EQ(f.st.late, 1u);
-  EXPECT_TRUE(f.close().empty());
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 1);
+}
+
+TEST(WindowOperator, AllowedLatenessReEmitsTheUpdatedRow) {
+  feeder f{make_spec(1000, 1000, 0, /*lateness*/ 2000)};
+  f.add(100, "a");
+  f.add(1500, "b"); // closes [0,1000)
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 1);
+  EXPECT_EQ(f.add(200, "a"), window_operator::outcome::added) << "within lateness";
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 2) << "re-emitted with the late event";
+  f.add(300, "z");
+  EXPECT_EQ((f.last[{0, "z"}].count.count), 1) << "a new key in an emitted window appears too";
+  f.add(3000, "b"); // watermark 3000 = end 1000 + lateness 2000: expired
+  EXPECT_EQ(f.add(400, "a"), window_operator::outcome::late);
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 2);
 }
 
 TEST(WindowOperator, MissingValuesDoNotTouchNumericAggregates) {
-  feeder f{window_operator{make_spec(0)}, {}};
+  feeder f{make_spec(1000, 1000, 0)};
   f.add(10, "a", 0, false);
   f.add(20, "a", 7, true);
   f.add(5000, "z");
-  auto out = f.close();
-  EXPECT_EQ((out[{0, "a"}].count), 2) << "count counts events";
-  EXPECT_EQ((out[{0, "a/sum"}].count), 1) << "sum saw one value";
-  EXPECT_DOUBLE_EQ((out[{0, "a/sum"}].sum), 7);
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 2) << "count counts events";
+  EXPECT_EQ((f.last[{0, "a"}].value.count), 1) << "sum saw one value";
+  EXPECT_DOUBLE_EQ((f.last[{0, "a"}].value.sum), 7);
+  EXPECT_EQ((f.last[{0, "a"}].distinct), 1u);
+}
+
+TEST(WindowOperator, WatermarkJumpDoesNotWalkEveryWindow) {
+  feeder f{make_spec(1000, 10, 0)};
+  f.add(5, "a");
+  f.add(1'000'000'000'000, "b"); // ~32 years of 10 ms slides
+  EXPECT_EQ(f.last.size(), 100u) << "the 100 windows containing t=5, nothing else";
+  EXPECT_EQ((f.last[{0, "a"}].count.count), 1);
+  EXPECT_EQ((f.last[{-990, "a"}].count.count), 1);
+}
+
+namespace {
+
+// Brute-force reference: an event counts for window W iff W has not expired
+// (end + lateness > watermark before the event); the result of W is the last
+// value emitted for it.
+std::map<row_key, std::int64_t> reference(const std::vector<std::pair<millis, std::string>>& ev,
+                                          millis size, millis slide, millis ooo, millis lateness,
+                                          std::uint64_t& late) {
+  std::map<row_key, std::int64_t> counts;
+  millis max_ts = no_time;
+  late = 0;
+  for (const auto& [t, key] : ev) {
+    const millis wm = max_ts == no_time ? no_time : max_ts - ooo;
+    bool counted = false;
+    for (millis start = tumbling_start(t, slide); start > t - size; start -= slide)
+      if (wm == no_time || start + size + lateness > wm) {
+        ++counts[{start, key}];
+        counted = true;
+      }
+    late += !counted;
+    max_ts = std::max(max_ts, t);
+  }
+  // Only windows the final watermark closed were emitted.
+  std::map<row_key, std::int64_t> closed;
+  for (auto& [k, n] : counts)
+    if (k.first + size <= max_ts - ooo)
+      closed[k] = n;
+  return closed;
+}
+
+} // namespace
+
+TEST(WindowOperator, MatchesBruteForceOnRandomStreams) {
+  struct config {
+    millis size, slide, ooo, lateness;
+  };
+  for (auto c : {config{1000, 1000, 0, 0}, config{1000, 1000, 300, 0}, config{1000, 250, 200, 0},
+                 config{900, 600, 400, 0}, config{1000, 400, 100, 700}, config{60, 60, 0, 100}}) {
+    rng r{static_cast<std::uint64_t>(c.size * 31 + c.slide * 7 + c.ooo + c.lateness)};
+    std::vector<std::pair<millis, std::string>> events;
+    for (int i = 0; i < 5000; ++i) {
+      millis t = 10'000 + i * 3 - static_cast<millis>(r.below(700)); // disorder beyond ooo too
+      events.emplace_back(t, "k" + std::to_string(r.below(7)));
+    }
+    feeder f{make_spec(c.size, c.slide, c.ooo, c.lateness)};
+    for (auto& [t, k] : events)
+      f.add(t, k);
+    std::uint64_t late = 0;
+    auto want = reference(events, c.size, c.slide, c.ooo, c.lateness, late);
+    std::map<row_key, std::int64_t> got;
+    for (auto& [k, res] : f.last)
+      got[k] = res.count.count;
+    EXPECT_EQ(got, want) << "size " << c.size << " slide " << c.slide << " ooo " << c.ooo
+                         << " lateness " << c.lateness;
+    EXPECT_EQ(f.st.late, late);
+    EXPECT_EQ(f.st.events + f.st.late, events.size());
+  }
+}
+
+TEST(WindowOperator, ApproxDistinctIsClose) {
+  feeder f{make_spec(1'000'000, 1'000'000, 0)};
+  for (int i = 0; i < 50'000; ++i)
+    f.add(i, "all", i % 20'000);
+  f.add(2'000'000, "x");
+  auto& r = f.last[{0, "all"}];
+  EXPECT_EQ(r.distinct, 20'000u);
+  EXPECT_NEAR(r.approx, 20'000, 20'000 * 0.05);
 }
 
 TEST(WindowOperator, StateSurvivesMsgpackRoundTrip) {
-  feeder f{window_operator{make_spec(0)}, {}};
+  feeder f{make_spec(1000, 500, 0)};
   f.add(100, "a", 1);
-  f.add(200, "b", 2);
+  f.add(700, "b", 2);
   f.st.next_offset = 77;
   msgpack::sbuffer buf;
   msgpack::pack(buf, f.st);
   auto handle = msgpack::unpack(buf.data(), buf.size());
-  feeder g{window_operator{make_spec(0)}, handle.get().as<partition_state>()};
+  feeder g{make_spec(1000, 500, 0)};
+  g.st = handle.get().as<partition_state>();
   g.st.rebuild_indexes();
   EXPECT_EQ(g.st.next_offset, 77);
   g.add(300, "a", 3); // must find "a" through the rebuilt index
-  g.add(1500, "x");
-  auto out = g.close();
-  EXPECT_EQ((out[{0, "a"}].count), 2);
-  EXPECT_EQ((out[{0, "b"}].count), 1);
-  EXPECT_EQ(out.size(), 4u);
+  g.add(5000, "x");
+  EXPECT_EQ((g.last[{0, "a"}].count.count), 2);
+  EXPECT_EQ((g.last[{0, "a"}].distinct), 2u);
+  EXPECT_EQ((g.last[{500, "b"}].count.count), 1);
+  EXPECT_EQ(g.last.count({-500, "a"}), 0u) << "[-500,500) was emitted before the snapshot";
+  EXPECT_EQ(g.st.emitted_end, 1500);
 }
