@@ -197,9 +197,7 @@ std::vector<std::string> parse_key(const reader& r, const YAML::Node& n) {
   std::vector<std::string> key;
   if (n.IsScalar()) {
     key.push_back(r.identifier(n, "key"));
-  } else if (n.IsSequence()) {
-    if (n.size() == 0)
-      r.fail(n, "key", "must name at least one field");
+  } else if (n.IsSequence()) { // [] is one group per window
     for (size_t i = 0; i < n.size(); ++i)
       key.push_back(r.identifier(n[i], "key[" + std::to_string(i) + "]"));
   } else {
@@ -393,7 +391,8 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     if (!std::regex_match(spec.name, name_re))
       r.fail(root["name"], "name", "'" + spec.name + "' is not a valid job name (letters, digits, _ . -)");
     spec.source = parse_source(r, r.required(root, "", "source"));
-    spec.key = parse_key(r, r.required(root, "", "key"));
+    if (auto k = root["key"])
+      spec.key = parse_key(r, k);
     spec.window = parse_window(r, r.required(root, "", "window"));
     if (auto w = root["where"])
       spec.filters = parse_filters(r, w);

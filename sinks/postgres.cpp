@@ -53,6 +53,14 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
+// ", a, b" for {a, b}; "" for none (a job may have no key).
+std::string lead(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts)
+    out += ", " + p;
+  return out;
+}
+
 std::string to_ts(const std::string& ms_expr) {
   return "(timestamptz 'epoch' + " + ms_expr + " * interval '1 millisecond')";
 }
@@ -174,7 +182,6 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     key_names.push_back("k" + std::to_string(i));
     u_keys.push_back("u.k" + std::to_string(i));
   }
-  const auto key_list = join(keys, ", ");
   std::vector<std::string> agg_defs, agg_names, agg_types, u_aggs, agg_updates;
   for (size_t i = 0; i < spec.aggregations.size(); ++i) {
     const auto& a = spec.aggregations[i];
@@ -195,12 +202,12 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 
   sql->create =
     "CREATE TABLE IF NOT EXISTS " + result + " (window_start timestamptz NOT NULL, "
-    + "window_end timestamptz NOT NULL, " + join(key_defs, ", ") + ", " + join(agg_defs, ", ")
-    + ", PRIMARY KEY (window_start, " + key_list + "));\n"
+    + "window_end timestamptz NOT NULL" + lead(key_defs) + lead(agg_defs)
+    + ", PRIMARY KEY (window_start" + lead(keys) + "));\n"
     + "CREATE TABLE IF NOT EXISTS " + partials + " (window_start timestamptz NOT NULL, "
-    + "window_end timestamptz NOT NULL, " + join(key_defs, ", ")
-    + ", source_partition integer NOT NULL, state bytea NOT NULL, PRIMARY KEY (window_start, "
-    + key_list + ", source_partition));\n"
+    + "window_end timestamptz NOT NULL" + lead(key_defs)
+    + ", source_partition integer NOT NULL, state bytea NOT NULL, PRIMARY KEY (window_start"
+    + lead(keys) + ", source_partition));\n"
     + "CREATE TABLE IF NOT EXISTS " + progress + " (source_partition integer PRIMARY KEY, "
     + "watermark bigint, idle boolean NOT NULL DEFAULT false, next_offset bigint, "
     + "events bigint, filtered bigint, malformed bigint, late bigint, "
@@ -212,10 +219,10 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     names.insert(names.end(), key_names.begin(), key_names.end());
     types.push_back("bytea");
     names.push_back("st");
-    sql->upsert_partials = "INSERT INTO " + partials + " (window_start, window_end, " + key_list
+    sql->upsert_partials = "INSERT INTO " + partials + " (window_start, window_end" + lead(keys)
                            + ", source_partition, state) SELECT " + to_ts("u.ws") + ", "
-                           + to_ts("u.we") + ", " + join(u_keys, ", ") + ", u.p, u.st FROM "
-                           + unnest(1, types, names) + " ON CONFLICT (window_start, " + key_list
+                           + to_ts("u.we") + lead(u_keys) + ", u.p, u.st FROM "
+                           + unnest(1, types, names) + " ON CONFLICT (window_start" + lead(keys)
                            + ", source_partition) DO UPDATE SET window_end = "
                            + "EXCLUDED.window_end, state = EXCLUDED.state";
   }
@@ -244,12 +251,12 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
       match.insert(match.end(), keys.begin(), keys.end());
       u_match.insert(u_match.end(), u_keys.begin(), u_keys.end());
     }
-    sql->candidates = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end") + ", "
-                      + key_list + ", state FROM " + partials + " WHERE (window_end > "
+    sql->candidates = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end")
+                      + lead(keys) + ", state FROM " + partials + " WHERE (window_end > "
                       + to_ts("$1::bigint") + " AND window_end <= " + to_ts("$2::bigint")
                       + ") OR (" + join(match, ", ") + ") IN (SELECT " + join(u_match, ", ")
-                      + " FROM " + unnest(3, types, names) + ") ORDER BY window_start, "
-                      + key_list;
+                      + " FROM " + unnest(3, types, names) + ") ORDER BY window_start"
+                      + lead(keys);
   }
   sql->delete_windows = "DELETE FROM " + result + " WHERE window_start IN (SELECT "
                         + to_ts("w") + " FROM unnest($1::bigint[]) AS w)";
@@ -260,11 +267,11 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     types.insert(types.end(), agg_types.begin(), agg_types.end());
     for (size_t i = 0; i < agg_types.size(); ++i)
       names.push_back(top && i == 0 ? "rank" : "a" + std::to_string(top ? i - 1 : i));
-    sql->upsert_results = "INSERT INTO " + result + " (window_start, window_end, " + key_list
-                          + ", " + join(agg_names, ", ") + ") SELECT " + to_ts("u.ws") + ", "
-                          + to_ts("u.we") + ", " + join(u_keys, ", ") + ", " + join(u_aggs, ", ")
-                          + " FROM " + unnest(1, types, names) + " ON CONFLICT (window_start, "
-                          + key_list + ") DO UPDATE SET window_end = EXCLUDED.window_end, "
+    sql->upsert_results = "INSERT INTO " + result + " (window_start, window_end" + lead(keys)
+                          + lead(agg_names) + ") SELECT " + to_ts("u.ws") + ", " + to_ts("u.we")
+                          + lead(u_keys) + lead(u_aggs) + " FROM " + unnest(1, types, names)
+                          + " ON CONFLICT (window_start" + lead(keys)
+                          + ") DO UPDATE SET window_end = EXCLUDED.window_end, "
                           + join(agg_updates, ", ");
   }
 
@@ -293,17 +300,25 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
   const bool top = spec_.top.n > 0;
 
   // -- partials --------------------------------------------------------------------
-  std::vector<array_literal> cols(3 + nk + 1);
-  size_t n_rows = 0;
+  // A row re-emitted by a late event may appear more than once; the last
+  // emission is the current value (one statement may not upsert a row twice).
+  std::map<std::tuple<std::int32_t, millis, std::string_view>,
+           std::pair<const jobs::partition_rows*, size_t>>
+    latest_rows;
   for (const auto* b : batches)
-    for (size_t i = 0; i < b->rows.size(); ++i, ++n_rows) {
-      cols[0].add_number(b->rows.starts[i]);
-      cols[1].add_number(b->rows.ends[i]);
-      cols[2].add_number(b->partition);
-      for (size_t k = 0; k < nk; ++k)
-        cols[3 + k].add_text(key_part(b->rows.keys[i], k));
-      cols[3 + nk].add_bytes(encode_row(b->rows, i));
-    }
+    for (size_t i = 0; i < b->rows.size(); ++i)
+      latest_rows[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
+  std::vector<array_literal> cols(3 + nk + 1);
+  const size_t n_rows = latest_rows.size();
+  for (const auto& [id, at] : latest_rows) {
+    const auto& [b, i] = at;
+    cols[0].add_number(b->rows.starts[i]);
+    cols[1].add_number(b->rows.ends[i]);
+    cols[2].add_number(b->partition);
+    for (size_t k = 0; k < nk; ++k)
+      cols[3 + k].add_text(key_part(b->rows.keys[i], k));
+    cols[3 + nk].add_bytes(encode_row(b->rows, i));
+  }
   std::vector<std::string> partial_params;
   for (auto& c : cols)
     partial_params.push_back(c.done());

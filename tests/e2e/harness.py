@@ -140,3 +140,25 @@ def psql(sql):
 
 def drop_tables(*tables):
     psql("; ".join(f'DROP TABLE IF EXISTS "{t}"' for t in tables))
+
+
+def table_rows(table, key, columns):
+    """{(window_start_ms, key tuple): {column: value}} from a weir result table."""
+    cols = ", ".join(f'"{c}"' for c in key + columns)
+    rows = psql(f"""SELECT (extract(epoch FROM window_start) * 1000)::bigint, {cols}
+                    FROM "{table}" """)
+    out = {}
+    for r in rows:
+        k = tuple(r[1:1 + len(key)])
+        vals = {}
+        for c, v in zip(columns, r[1 + len(key):]):
+            vals[c] = None if v == "" else float(v)
+        out[(int(r[0]), k)] = vals
+    return out
+
+
+def materialized(table):
+    """The watermark up to which a weir result table is complete (None before any)."""
+    rows = psql(f"""SELECT watermark FROM "{table}__progress" WHERE source_partition = -1""") \
+        if psql(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] == "t" else []
+    return int(rows[0][0]) if rows and rows[0][0] else None

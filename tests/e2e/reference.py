@@ -1,0 +1,116 @@
+"""An independent reference for weir's window results: reads the raw events
+back from Kafka with kcat and aggregates them in plain Python, with the same
+documented semantics (epoch-aligned windows, results for windows the job-wide
+watermark has passed), but none of weir's code."""
+import collections
+import datetime
+import json
+import math
+import os
+import subprocess
+
+
+def read_topic(topic):
+    """[(partition, offset, event dict)] for every message, via kcat."""
+    out = subprocess.run(
+        ["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic, "-e", "-q",
+         "-f", "%p\t%o\t%s\n"], capture_output=True, text=True, check=True).stdout
+    events = []
+    for line in out.splitlines():
+        p, o, payload = line.split("\t", 2)
+        events.append((int(p), int(o), json.loads(payload)))
+    return events
+
+
+def millis(ts):
+    if isinstance(ts, (int, float)):
+        return int(ts)
+    return int(datetime.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def job_watermark(events, time_field, ooo_ms):
+    """Lowest per-partition watermark (max event time - out-of-orderness)."""
+    max_ts = {}
+    for p, _, e in events:
+        max_ts[p] = max(max_ts.get(p, -math.inf), millis(e[time_field]))
+    return min(max_ts.values()) - ooo_ms
+
+
+def text(v):
+    # weir keys and distinct values are the field's text as written in JSON.
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def aggregate(events, *, time_field, key, size_ms, slide_ms=None, aggs, ooo_ms):
+    """{(window_start_ms, key tuple): {column: value}} for closed windows.
+    aggs: [(fn, field, column)] with fn in count, sum, min, max, avg,
+    count_distinct, approx_count_distinct (the last computed exactly)."""
+    slide_ms = slide_ms or size_ms
+    closed_until = job_watermark(events, time_field, ooo_ms)
+    acc = collections.defaultdict(lambda: collections.defaultdict(list))
+    for _, _, e in events:
+        t = millis(e[time_field])
+        k = tuple(text(e[f]) for f in key)
+        start = t - t % slide_ms
+        while start > t - size_ms:
+            if start + size_ms <= closed_until:
+                row = acc[(start, k)]
+                for fn, field, col in aggs:
+                    row[col].append(1 if fn == "count" else e.get(field))
+            start -= slide_ms
+    out = {}
+    for wk, row in acc.items():
+        vals = {}
+        for fn, field, col in aggs:
+            xs = row[col]
+            nums = [x for x in xs if isinstance(x, (int, float))]
+            if fn == "count":
+                vals[col] = len(xs)
+            elif fn in ("count_distinct", "approx_count_distinct"):
+                vals[col] = len({text(x) for x in xs if x is not None})
+            elif fn == "sum":
+                vals[col] = sum(nums) if nums else None
+            elif fn == "min":
+                vals[col] = min(nums) if nums else None
+            elif fn == "max":
+                vals[col] = max(nums) if nums else None
+            elif fn == "avg":
+                vals[col] = sum(nums) / len(nums) if nums else None
+        out[wk] = vals
+    return out
+
+
+def top(rows, n, by):
+    """Keeps the n keys with the largest `by` per window (ties: key text), adding rank."""
+    per_window = collections.defaultdict(list)
+    for (start, k), vals in rows.items():
+        per_window[start].append((k, vals))
+    out = {}
+    for start, items in per_window.items():
+        items.sort(key=lambda kv: (-kv[1][by], kv[0]))
+        for rank, (k, vals) in enumerate(items[:n], 1):
+            out[(start, k)] = dict(vals, rank=rank)
+    return out
+
+
+def compare(got, want, approx=(), rel=1e-9, approx_rel=0.05):
+    """Raises AssertionError naming the first differences."""
+    problems = []
+    for wk in sorted(set(got) | set(want)):
+        if wk not in got:
+            problems.append(f"missing {wk}: {want[wk]}")
+        elif wk not in want:
+            problems.append(f"unexpected {wk}: {got[wk]}")
+        else:
+            for col, w in want[wk].items():
+                g = got[wk].get(col)
+                tol = approx_rel if col in approx else rel
+                if w is None or g is None:
+                    ok = w is None and g is None
+                else:
+                    ok = math.isclose(float(g), float(w), rel_tol=tol, abs_tol=1e-9)
+                if not ok:
+                    problems.append(f"{wk} {col}: got {g}, want {w}")
+        if len(problems) >= 10:
+            break
+    assert not problems, "results differ from the reference:\n  " + "\n  ".join(problems)

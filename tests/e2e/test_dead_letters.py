@@ -1,0 +1,124 @@
+"""Bad input loses nothing else: malformed events and events later than the
+allowed lateness go to the dead-letter topic (checked with kcat, with their
+reason, partition and offset) and are counted in the progress table; late
+events within the allowed lateness update results that were already written."""
+import collections
+import json
+import os
+import tempfile
+
+import harness as h
+
+T0 = 1_767_225_600_000
+WINDOW = 10_000
+OOO = 1_000
+LATENESS = 20_000
+
+
+def main():
+    h.load_env()
+    topic = h.unique("e2e_dlq")
+    dlq = topic + ".dead"
+    h.create_topic(topic, 2)
+    # Per partition: (payload, expected fate). Fates: "ok", "late", or a reason.
+    ev = lambda t, k: json.dumps({"k": k, "ts": T0 + t})
+    plan = {
+        0: [(ev(1_000, "a"), "ok"), (ev(2_000, "b"), "ok"), ("{not json", "malformed JSON"),
+            (ev(15_000, "a"), "ok"),       # watermark 14 s: [0,10) closes
+            (ev(3_000, "a"), "ok"),        # within lateness: updates [0,10)
+            (json.dumps({"k": "a"}), "event-time field missing"),
+            (json.dumps({"ts": T0 + 5}), "key field missing"),
+            (ev(45_000, "b"), "ok"),       # watermark 44 s: [0,10) expires (10 + 20 <= 44)
+            (ev(4_000, "a"), "late"),
+            (ev(40_000, "a"), "ok"),
+            (json.dumps({"k": "a", "ts": "yesterday"}), "event-time field unreadable"),
+            (ev(120_000, "z"), "ok")],
+        1: [(ev(500, "a"), "ok"), (ev(12_000, "b"), "ok"), (ev(9_000, "b"), "ok"),
+            (ev(31_000, "b"), "ok"), (ev(1_000, "b"), "late"), (ev(120_000, "z"), "ok")],
+    }
+    for p, msgs in plan.items():
+        h.produce(topic, p, [("key", payload) for payload, _ in msgs])
+
+    # Reference: per partition, an event counts for its window unless that
+    # window ended before the partition's watermark minus the allowed lateness.
+    want = collections.Counter()
+    closed_until = min(max(T0 + t for t in _times(msgs)) - OOO for msgs in plan.values())
+    for msgs in plan.values():
+        for payload, fate in msgs:
+            if fate == "ok":
+                e = json.loads(payload)
+                start = e["ts"] - e["ts"] % WINDOW
+                if start + WINDOW <= closed_until:
+                    want[(start, e["k"])] += 1
+
+    spec = f"""name: {topic}
+source:
+  type: kafka
+  brokers: {os.environ['WEIR_KAFKA_BROKERS']}
+  topic: {topic}
+  event_time:
+    field: ts
+    max_out_of_orderness: 1s
+key: k
+window:
+  type: tumbling
+  size: 10s
+  allowed_lateness: 20s
+aggregations:
+  - fn: count
+    as: n
+sink:
+  type: postgres
+  url: {os.environ['WEIR_PG_URL']}
+  table: {topic}
+dead_letter:
+  topic: {dlq}
+"""
+    path = os.path.join(tempfile.mkdtemp(), "job.yaml")
+    open(path, "w").write(spec)
+    with h.Cluster("dead-letters") as cluster:
+        cluster.coordinator()
+        cluster.worker("w")
+        cluster.weir("submit", path, check=True)
+        h.wait_until(lambda: (h.materialized(topic) or -1) >= closed_until, 60,
+                     "results to be materialized")
+        got = {(int(r[0]), r[1]): int(r[2]) for r in h.psql(
+            f"""SELECT (extract(epoch FROM window_start) * 1000)::bigint, k, n FROM "{topic}" """)}
+        assert got == dict(want), f"got {sorted(got.items())}\nwant {sorted(want.items())}"
+
+        # Dead letters, read with kcat: payload and headers.
+        expected_dead = sorted((p, i, fate) for p, msgs in plan.items()
+                               for i, (_, fate) in enumerate(msgs) if fate != "ok")
+
+        def dead():
+            out = h.run(["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", dlq, "-e",
+                         "-q", "-f", "%h\n"], check=False).stdout
+            rows = []
+            for line in out.splitlines():
+                hdr = dict(kv.split("=", 1) for kv in line.split(","))
+                rows.append((int(hdr["weir.partition"]), int(hdr["weir.offset"]),
+                             hdr["weir.reason"]))
+            return sorted(rows)
+        h.wait_until(lambda: dead() == expected_dead, 30,
+                     f"dead letters {expected_dead} (have {dead()})")
+        counts = {int(r[0]): (int(r[1]), int(r[2])) for r in h.psql(
+            f"""SELECT source_partition, malformed, late FROM "{topic}__progress"
+                WHERE source_partition >= 0""")}
+        for p, msgs in plan.items():
+            late = sum(f == "late" for _, f in msgs)
+            malformed = sum(f not in ("ok", "late") for _, f in msgs)
+            assert counts[p] == (malformed, late), (p, counts[p], malformed, late)
+    h.delete_topic(topic)
+    h.delete_topic(dlq)
+    h.drop_tables(topic, topic + "__partials", topic + "__progress")
+    print(f"ok: {len(expected_dead)} dead letters with reasons, counted; late updates applied")
+
+
+def _times(msgs):
+    for payload, fate in msgs:
+        if fate in ("ok", "late"):
+            yield json.loads(payload)["ts"] - T0
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The three user-action jobs of seed 004, as shipped in jobs/specs/, over
+events from `weir gen user-actions` on a 6-partition topic; each result table
+must equal a reference computed in Python from the events read back with kcat."""
+import json
+import os
+
+import harness as h
+import reference as ref
+
+SPECS = os.path.join(h.REPO, "jobs", "specs")
+PARTITIONS = 6
+EVENTS = 120_000
+OOO = 10_000
+
+
+def main():
+    h.load_env()
+    topic = h.unique("e2e_actions")
+    prefix = topic + "_"
+    os.environ.update(WEIR_USER_ACTIONS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix,
+                      WEIR_JOB_PREFIX=prefix)
+    # 120k events 250 ms apart: about 8 hours, so four 2-hour windows close.
+    h.run([h.WEIR, "gen", "user-actions", "--topic", topic, "--partitions", str(PARTITIONS),
+           "--count", str(EVENTS), "--step", "250", "--disorder", "5000", "--seed", "11"])
+    for p in range(PARTITIONS):
+        marker = {"event_id": f"marker-{p}", "user_id": 1, "action_type": "action_000",
+                  "timestamp": "2026-01-03T00:00:00.000Z"}
+        h.produce(topic, p, [("1", json.dumps(marker))])
+    events = ref.read_topic(topic)
+    assert len(events) == EVENTS + PARTITIONS, len(events)
+    common = dict(time_field="timestamp", ooo_ms=OOO, events=events)
+    per_user = [("count", None, "actions"), ("count_distinct", "action_type", "distinct_actions")]
+    checks = [
+        ("user_aggregations", ["user_id"], ["actions", "distinct_actions"],
+         ref.aggregate(key=["user_id"], size_ms=7_200_000, aggs=per_user, **common)),
+        ("user_aggregations_by_action", ["user_id", "action_type"], ["actions"],
+         ref.aggregate(key=["user_id", "action_type"], size_ms=7_200_000,
+                       aggs=[("count", None, "actions")], **common)),
+        ("user_aggregations_realtime", ["user_id"], ["actions", "distinct_actions"],
+         ref.aggregate(key=["user_id"], size_ms=300_000, aggs=per_user, **common)),
+    ]
+    closed_until = ref.job_watermark(events, "timestamp", OOO)
+    with h.Cluster("seed-actions") as cluster:
+        cluster.coordinator()
+        cluster.worker("wa")
+        cluster.worker("wb")
+        h.wait_until(lambda: cluster.weir("status").stdout.count("host=") == 2, 20, "workers")
+        for spec in ["user-aggregations", "user-action-aggregations", "user-aggregations-realtime"]:
+            res = cluster.weir("submit", os.path.join(SPECS, spec + ".yaml"), check=True)
+            assert res.stdout.strip() == prefix + spec, res.stdout
+        for table, key, cols, want in checks:
+            table = prefix + table
+            h.wait_until(lambda: (h.materialized(table) or -1) >= closed_until, 180,
+                         f"{table} to be materialized up to {closed_until}")
+            assert want
+            ref.compare(h.table_rows(table, key, cols), want)
+            print(f"ok: {table}: {len(want)} rows equal the reference")
+    h.delete_topic(topic)
+    h.drop_tables(*[prefix + t + s for t, *_ in checks for s in ("", "__partials", "__progress")])
+
+
+if __name__ == "__main__":
+    main()
