@@ -37,6 +37,32 @@ def free_port():
         return s.getsockname()[1]
 
 
+def job_spec(name, topic, body, table=None, time="field: ts\n    format: epoch_ms",
+             extra=""):
+    """A job spec reading `topic` into PostgreSQL table `table` (default: name).
+    `body` holds key, window and aggregations; `time` the event_time block."""
+    return f"""name: {name}
+source:
+  type: kafka
+  brokers: {os.environ['WEIR_KAFKA_BROKERS']}
+  topic: {topic}
+  event_time:
+    {time}
+{body.strip()}
+sink:
+  type: postgres
+  url: {os.environ['WEIR_PG_URL']}
+  table: {table or name}
+{extra}"""
+
+
+def write_spec(text):
+    path = os.path.join(tempfile.mkdtemp(), "job.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def unique(prefix):
     return f"{prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
 
@@ -63,6 +89,14 @@ class Cluster:
 
     def worker(self, name):
         return self.start("worker", "--coordinator", self.address, "--name", name, name=name)
+
+    def up(self, *workers):
+        """A coordinator and the named workers, all registered."""
+        self.coordinator()
+        for w in workers:
+            self.worker(w)
+        wait_until(lambda: self.weir("status").stdout.count("host=") == len(workers), 20,
+                   f"{len(workers)} workers to register")
 
     def weir(self, *args, check=False):
         return run([WEIR, *args, "--coordinator", self.address], check=check)

@@ -5,7 +5,6 @@ events within the allowed lateness update results that were already written."""
 import collections
 import json
 import os
-import tempfile
 
 import harness as h
 
@@ -51,14 +50,7 @@ def main():
                 if start + WINDOW <= closed_until:
                     want[(start, e["k"])] += 1
 
-    spec = f"""name: {topic}
-source:
-  type: kafka
-  brokers: {os.environ['WEIR_KAFKA_BROKERS']}
-  topic: {topic}
-  event_time:
-    field: ts
-    max_out_of_orderness: 1s
+    path = h.write_spec(h.job_spec(topic, topic, """
 key: k
 window:
   type: tumbling
@@ -67,18 +59,9 @@ window:
 aggregations:
   - fn: count
     as: n
-sink:
-  type: postgres
-  url: {os.environ['WEIR_PG_URL']}
-  table: {topic}
-dead_letter:
-  topic: {dlq}
-"""
-    path = os.path.join(tempfile.mkdtemp(), "job.yaml")
-    open(path, "w").write(spec)
+""", time="field: ts\n    max_out_of_orderness: 1s", extra=f"dead_letter:\n  topic: {dlq}\n"))
     with h.Cluster("dead-letters") as cluster:
-        cluster.coordinator()
-        cluster.worker("w")
+        cluster.up("w")
         cluster.weir("submit", path, check=True)
         h.wait_until(lambda: (h.materialized(topic) or -1) >= closed_until, 60,
                      "results to be materialized")

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 
 import harness as h
 
@@ -43,15 +42,7 @@ def main():
         msgs.append(("late-marker", json.dumps({"user": "marker", "ts": T0 + 3_600_000})))
         h.produce(topic, p, msgs)
 
-    spec = f"""name: {topic}
-source:
-  type: kafka
-  brokers: {os.environ['WEIR_KAFKA_BROKERS']}
-  topic: {topic}
-  event_time:
-    field: ts
-    format: epoch_ms
-    max_out_of_orderness: 5s
+    spec_path = h.write_spec(h.job_spec(topic, topic, """
 key: user
 window:
   type: tumbling
@@ -59,20 +50,10 @@ window:
 aggregations:
   - fn: count
     as: events
-sink:
-  type: postgres
-  url: {os.environ['WEIR_PG_URL']}
-  table: {table}
-"""
-    spec_path = os.path.join(tempfile.mkdtemp(), "job.yaml")
-    open(spec_path, "w").write(spec)
+""", time="field: ts\n    format: epoch_ms\n    max_out_of_orderness: 5s"))
 
     with h.Cluster("first-job") as cluster:
-        cluster.coordinator()
-        cluster.worker("wa")
-        cluster.worker("wb")
-        h.wait_until(lambda: cluster.weir("status").stdout.count("host=") == 2, 20,
-                     "two workers to register")
+        cluster.up("wa", "wb")
         res = cluster.weir("submit", spec_path, check=True)
         assert res.stdout.strip() == topic, res.stdout
 

@@ -52,10 +52,7 @@ def main():
     closed_until = ref.job_watermark(events, "timestamp", OOO)
 
     with h.Cluster("seed-bets") as cluster:
-        cluster.coordinator()
-        cluster.worker("wa")
-        cluster.worker("wb")
-        h.wait_until(lambda: cluster.weir("status").stdout.count("host=") == 2, 20, "workers")
+        cluster.up("wa", "wb")
         for spec in ["bets-top-games", "bets-avg-amount", "bets-by-status", "bets-active-users"]:
             res = cluster.weir("submit", os.path.join(SPECS, spec + ".yaml"), check=True)
             assert res.stdout.strip() == prefix + spec, res.stdout

@@ -41,10 +41,7 @@ def main():
     ]
     closed_until = ref.job_watermark(events, "timestamp", OOO)
     with h.Cluster("seed-actions") as cluster:
-        cluster.coordinator()
-        cluster.worker("wa")
-        cluster.worker("wb")
-        h.wait_until(lambda: cluster.weir("status").stdout.count("host=") == 2, 20, "workers")
+        cluster.up("wa", "wb")
         for spec in ["user-aggregations", "user-action-aggregations", "user-aggregations-realtime"]:
             res = cluster.weir("submit", os.path.join(SPECS, spec + ".yaml"), check=True)
             assert res.stdout.strip() == prefix + spec, res.stdout

@@ -2,38 +2,11 @@
 with a non-zero exit and a message naming the file, line and field; nothing is
 started for them."""
 import os
-import tempfile
 
 import harness as h
 
-GOOD = """name: {name}
-source:
-  type: kafka
-  brokers: {brokers}
-  topic: {topic}
-  event_time:
-    field: ts
-key: user
-window:
-  type: tumbling
-  size: 1m
-aggregations:
-  - fn: count
-sink:
-  type: postgres
-  url: {pg}
-  table: {name}
-"""
-
-
-def write(text):
-    path = os.path.join(tempfile.mkdtemp(), "job.yaml")
-    open(path, "w").write(text)
-    return path
-
-
 def expect_rejected(cluster, text, message):
-    path = write(text)
+    path = h.write_spec(text)
     res = cluster.weir("submit", path)
     assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
     want = message.replace("PATH", path)
@@ -44,9 +17,14 @@ def main():
     h.load_env()
     topic = h.unique("e2e_errors")
     h.create_topic(topic, 2)
-    values = dict(name=topic, topic=topic, brokers=os.environ["WEIR_KAFKA_BROKERS"],
-                  pg=os.environ["WEIR_PG_URL"])
-    good = GOOD.format(**values)
+    good = h.job_spec(topic, topic, """
+key: user
+window:
+  type: tumbling
+  size: 1m
+aggregations:
+  - fn: count
+""", time="field: ts")
     with h.Cluster("submit-errors") as cluster:
         cluster.coordinator()
         expect_rejected(cluster, good.replace("size: 1m", "size: 1 minute"),
@@ -65,13 +43,13 @@ def main():
         status = cluster.weir("status", check=True).stdout
         assert "jobs: 0" in status, status
         # A good spec goes through; the same name twice does not.
-        res = cluster.weir("submit", write(good), check=True)
+        res = cluster.weir("submit", h.write_spec(good), check=True)
         assert res.stdout.strip() == topic
         expect_rejected(cluster, good, f"error: job '{topic}' is already running")
         assert cluster.weir("cancel", topic, check=True).returncode == 0
         assert "jobs: 0" in cluster.weir("status", check=True).stdout
         # Local validation gives the same message without a coordinator.
-        res = h.run([h.WEIR, "validate", write(good.replace("type: tumbling", "type: rolling"))],
+        res = h.run([h.WEIR, "validate", h.write_spec(good.replace("type: tumbling", "type: rolling"))],
                     check=False)
         assert res.returncode == 2 and "window.type: 'rolling' is not one of: tumbling" in res.stderr, res
     h.delete_topic(topic)
