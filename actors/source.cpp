@@ -81,8 +81,11 @@ void dead_letter(self_ptr self, const rd_kafka_message_t* msg, const char* reaso
 // allocation per event (reader and state reuse their buffers).
 void poll_once(self_ptr self) {
   auto& st = self->state;
+  const auto before = clock::now();
   const size_t n = st.consumer->poll(st.messages, source_state::poll_timeout_ms);
   const auto now = clock::now();
+  st.poll_wait += now - before;
+  ++st.polls;
   const bool processing_time = st.spec->source.mode == jobs::time_mode::processing;
   const jobs::millis wall = processing_time ? wall_clock_ms() : 0;
   std::int32_t cached_partition = -1;
@@ -141,9 +144,14 @@ void poll_once(self_ptr self) {
   flush(self, now);
   if (now - st.last_report >= std::chrono::seconds(10)) {
     auto secs = std::chrono::duration<double>(now - st.last_report).count();
-    WEIR_INFO("source {}: {:.0f} events/s over {} partition(s), {} dead-lettered", st.spec->name,
-              st.events_since_report / secs, st.partitions.size(), st.dead_lettered);
+    WEIR_INFO("source {}: {:.0f} events/s over {} partition(s), {} dead-lettered, {} polls, "
+              "{:.0f}% of the time waiting in poll",
+              st.spec->name, st.events_since_report / secs, st.partitions.size(),
+              st.dead_lettered, st.polls,
+              100 * std::chrono::duration<double>(st.poll_wait).count() / secs);
     st.events_since_report = 0;
+    st.poll_wait = {};
+    st.polls = 0;
     st.last_report = now;
   }
   if (st.dead_letters)

@@ -55,6 +55,8 @@ struct source_state {
   // -- metrics ---------------------------------------------------------------------
   std::uint64_t events_since_report = 0;
   std::uint64_t dead_lettered = 0;
+  clock::duration poll_wait{};    // time spent blocked in librdkafka's poll
+  std::uint64_t polls = 0;
   clock::time_point last_report = clock::now();
 };
 

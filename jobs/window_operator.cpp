@@ -100,7 +100,9 @@ window_operator::outcome window_operator::add(partition_state& st, const event_v
   }
   if (ev.time > st.max_event_time) {
     st.max_event_time = ev.time;
-    close_windows(st, out);
+    // Cheap test first: most events do not move the watermark past a window end.
+    if (st.emitted_end == no_time || st.watermark(ooo_) >= st.emitted_end + slide_)
+      close_windows(st, out);
   }
   return outcome::added;
 }
@@ -109,20 +111,25 @@ void window_operator::close_windows(partition_state& st, window_results& out) co
   const millis wm = st.watermark(ooo_);
   if (wm == no_time)
     return;
+  // Every window ending at or before the watermark closes now, the empty ones
+  // too: an event arriving later for one of them is late for it.
+  const millis closed = floor_to(wm - size_, slide_) + size_;
+  if (st.emitted_end != no_time && closed <= st.emitted_end)
+    return;
   for (;;) {
-    // The next window to close: after the last emitted one, but skipping
-    // stretches without any slice (a watermark jump must not walk every slide).
+    // The next non-empty window: after the last closed one, skipping stretches
+    // without any slice (a watermark jump must not walk every slide).
     millis end = st.emitted_end == no_time ? no_time : st.emitted_end + slide_;
-    const millis from = end == no_time ? no_time : end - size_;
-    auto it = from == no_time ? st.slices.begin() : st.slices.lower_bound(from);
+    auto it = end == no_time ? st.slices.begin() : st.slices.lower_bound(end - size_);
     if (it == st.slices.end())
       break;
     end = std::max(end, first_window_end(it->first));
-    if (end > wm)
+    if (end > closed)
       break;
     emit(st, end, out);
     st.emitted_end = end;
   }
+  st.emitted_end = closed;
   evict(st);
 }
 

@@ -83,7 +83,7 @@ struct window_bucket {
 struct partition_state {
   std::int64_t next_offset = 0;  // first offset not yet folded into this state
   millis max_event_time = no_time;
-  millis emitted_end = no_time;  // end of the last window emitted (they close in order)
+  millis emitted_end = no_time;  // every window ending at or before this is closed
   std::map<millis, window_bucket> slices; // by slice start
   std::uint64_t events = 0;      // folded into windows
   std::uint64_t filtered = 0;    // failed the job's `where`

@@ -9,7 +9,18 @@
 
 namespace weir {
 
-int run_generate(const generate_options& opts) {
+int run_generate(const generate_options& given) {
+  auto opts = given;
+  if (opts.live) {
+    if (opts.rate <= 0) {
+      std::cerr << "error: --live needs --rate\n";
+      return 2;
+    }
+    opts.gen.start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    opts.gen.step = 1000.0 / opts.rate;
+  }
   if (auto ok = kafka::ensure_topic(opts.brokers, opts.topic, opts.partitions); !ok) {
     std::cerr << "error: " << ok.error_message() << "\n";
     return 1;

@@ -98,6 +98,11 @@ expected<consumer> consumer::make(const std::string& brokers, const config_map& 
     {"fetch.wait.max.ms", "100"},
     {"max.partition.fetch.bytes", "4194304"},
     {"queued.max.messages.kbytes", "65536"},
+    // librdkafka 2.0 stops fetching a partition once this many messages are
+    // queued and resumes only after a long back-off, so a consumer that pauses
+    // between polls (to process) ran at a sixth of the drain rate. The byte cap
+    // above bounds memory instead.
+    {"queued.min.messages", "1000000"},
   };
   for (const auto& [k, v] : extra)
     settings[k] = v;

@@ -86,7 +86,6 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("spec", spec_path, "job spec (YAML)")->required();
 
   weir::generate_options gopts;
-  std::string start_iso;
   auto* gen_cmd = app.add_subcommand("gen", "write generated events to Kafka");
   gen_cmd->add_option("kind", gopts.kind, "bets or user-actions")
     ->required()
@@ -102,6 +101,7 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--start", gopts.gen.start, "event time of the first event, epoch ms");
   gen_cmd->add_option("--step", gopts.gen.step, "event-time advance per event, ms");
   gen_cmd->add_option("--disorder", gopts.gen.disorder, "max out-of-order jitter, ms");
+  gen_cmd->add_flag("--live", gopts.live, "event time follows the wall clock (with --rate)");
 
   CLI11_PARSE(app, argc, argv);
 

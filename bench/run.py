@@ -1,0 +1,135 @@
+"""weir's benchmark harness: throughput of the bets top-games job against the
+bare librdkafka drain of the same topic, and the delay from a window's close to
+its row in PostgreSQL. Prints figures and ratios measured in this one run;
+record them in docs/benchmarks.md.
+
+Usage: deploy/bench.sh [--events N] [--partitions P]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
+import harness as h  # noqa: E402
+
+BUILD = os.path.dirname(h.WEIR)
+SPEC = os.path.join(h.REPO, "jobs", "specs", "bets-top-games.yaml")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+
+def fill(topic, events, partitions):
+    t0 = time.time()
+    h.run([h.WEIR, "gen", "bets", "--topic", topic, "--partitions", str(partitions), "--count",
+           str(events), "--step", str(600_000 / events), "--disorder", "2000", "--seed", "1"])
+    return time.time() - t0
+
+
+def drain(topic):
+    res = h.run([os.path.join(BUILD, "bench", "weir_bench_drain"), os.environ["WEIR_KAFKA_BROKERS"], topic])
+    return json.loads(res.stdout)
+
+
+def run_job(topic, events, prefix):
+    """Submits the top-games job to one worker; returns (wall s, worker CPU s)."""
+    os.environ.update(WEIR_BETS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix, WEIR_JOB_PREFIX=prefix)
+    table = prefix + "bet_stats"
+    with h.Cluster("bench") as cluster:
+        cluster.up("bench-worker")
+        pid = cluster.procs["bench-worker"].pid
+        cpu0, t0 = cpu_seconds(pid), time.time()
+        cluster.weir("submit", SPEC, check=True)
+
+        def done():
+            rows = h.psql(f"""SELECT coalesce(sum(events + filtered + malformed + late), 0)
+                              FROM "{table}__progress" WHERE source_partition >= 0""") \
+                if h.psql(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] == "t" \
+                else [["0"]]
+            return int(rows[0][0]) >= events
+        h.wait_until(done, 600, "the job to read every event")
+        wall, cpu = time.time() - t0, cpu_seconds(pid) - cpu0
+    h.drop_tables(table, table + "__partials", table + "__progress")
+    return wall, cpu
+
+
+def latency(prefix, partitions, rate, seconds):
+    """Live events, 5 s windows: wall time from a window's close (its end plus
+    the out-of-orderness bound) to its row in PostgreSQL."""
+    topic = prefix + "live"
+    h.create_topic(topic, partitions)
+    spec = open(SPEC).read().replace("size: 1m", "size: 5s")
+    path = h.write_spec(spec)
+    os.environ.update(WEIR_BETS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix + "live_",
+                      WEIR_JOB_PREFIX=prefix + "live_")
+    table = prefix + "live_bet_stats"
+    seen = {}
+    with h.Cluster("bench-live") as cluster:
+        cluster.up("live-worker")
+        cluster.weir("submit", path, check=True)
+        gen = subprocess.Popen([h.WEIR, "gen", "bets", "--topic", topic, "--live", "--rate",
+                                str(rate), "--count", str(rate * seconds), "--disorder", "0"],
+                               stderr=subprocess.DEVNULL)
+        while gen.poll() is None:
+            if h.psql(f"SELECT to_regclass('\"{table}\"') IS NOT NULL")[0][0] == "t":
+                for (start,) in h.psql(f"""SELECT DISTINCT (extract(epoch FROM window_start)
+                                           * 1000)::bigint FROM "{table}" """):
+                    seen.setdefault(int(start), time.time())
+            time.sleep(0.02)
+    ooo = 5.0
+    delays = [t - (start / 1000 + 5 + ooo) for start, t in sorted(seen.items())]
+    h.delete_topic(topic)
+    h.drop_tables(table, table + "__partials", table + "__progress")
+    return delays[1:]  # the first window opened before the generator started
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=5_000_000)
+    ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--live-seconds", type=int, default=40)
+    ap.add_argument("--live-rate", type=int, default=20_000)
+    args = ap.parse_args()
+    h.load_env()
+    prefix = h.unique("bench") + "_"
+    topic = prefix + "bets"
+    print(f"filling {topic}: {args.events} bets over {args.partitions} partitions ...", flush=True)
+    fill_s = fill(topic, args.events, args.partitions)
+    d = drain(topic)
+    assert d["messages"] == args.events, d
+    wall, cpu = run_job(topic, args.events, prefix)
+    delays = latency(prefix, args.partitions, args.live_rate, args.live_seconds)
+    h.delete_topic(topic)
+
+    drain_rate = d["messages"] / d["wall_s"]
+    drain_per_core = d["messages"] / d["cpu_s"]
+    job_rate = args.events / wall
+    job_per_core = args.events / cpu
+    print()
+    print(f"events: {args.events} bets, {d['bytes'] / args.events:.0f} B each, "
+          f"{args.partitions} partitions (produced in {fill_s:.1f} s)")
+    print(f"bare librdkafka drain : {drain_rate:12,.0f} events/s wall, "
+          f"{drain_per_core:12,.0f} events per CPU-second")
+    print(f"weir top-games job    : {job_rate:12,.0f} events/s wall, "
+          f"{job_per_core:12,.0f} events per CPU-second (1 worker, {cpu:.1f} CPU-s)")
+    print(f"ratio job / drain     : {job_rate / drain_rate:12.2f} wall, "
+          f"{job_per_core / drain_per_core:12.2f} per CPU-second")
+    if delays:
+        print(f"window close -> row in PostgreSQL ({len(delays)} windows of 5 s, "
+              f"{args.live_rate} events/s live): median {statistics.median(delays) * 1000:.0f} ms, "
+              f"max {max(delays) * 1000:.0f} ms")
+    print("note: the job's wall time includes submission, assignment and consumer start-up;"
+          " wall figures on this shared 2-core machine share it with Kafka and PostgreSQL.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds weir, starts the services and runs the benchmark harness (bench/run.py).
+# Arguments go to the harness, e.g. `deploy/bench.sh --events 2000000`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$REPO/deploy/build.sh"
+"$REPO/deploy/services.sh" up
+WEIR_BIN="${WEIR_BUILD_DIR:-$REPO/build}/weir" exec "$VENV_DIR/bin/python" "$REPO/bench/run.py" "$@"
