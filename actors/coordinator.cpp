@@ -11,39 +11,71 @@ namespace weir {
 namespace {
 
 using self_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
+constexpr const char* snapshot_key = "coordinator.state";
 
-std::vector<std::string> live_worker_ids(const coordinator_state& st) {
-  std::vector<std::string> ids;
-  for (const auto& [id, m] : st.workers)
-    ids.push_back(id);
-  return ids;
+void persist(self_ptr self) {
+  auto& st = self->state;
+  if (!st.state_writer)
+    return;
+  coordinator_snapshot snap;
+  snap.next_checkpoint = st.next_checkpoint;
+  for (const auto& [id, job] : st.jobs)
+    snap.jobs.emplace(id, job.data);
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, snap);
+  caf::anon_send(st.state_writer, std::string{buf.data(), buf.size()});
+}
+
+// Tells worker `name` exactly which partitions of `job_id` it owns.
+void send_assignment(self_ptr self, const std::string& name, const std::string& job_id) {
+  auto& st = self->state;
+  auto w = st.workers.find(name);
+  auto j = st.jobs.find(job_id);
+  if (w == st.workers.end() || j == st.jobs.end())
+    return;
+  const auto& data = j->second.data;
+  std::vector<partition_checkpoint> parts;
+  for (size_t p = 0; p < data.owners.size(); ++p)
+    if (data.owners[p] == name)
+      parts.push_back(data.checkpoints[p]);
+  WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, name, parts.size());
+  self->send(w->second.handle, assign_atom::value, job_id, data.spec_text,
+             static_cast<std::int32_t>(data.owners.size()), std::move(parts));
 }
 
 // Recomputes every job's assignment over the live workers and tells each worker
-// the full set it owns per job (idempotent for workers whose set did not change).
+// whose set changed its full set per job.
 void reassign(self_ptr self) {
   auto& st = self->state;
-  const auto ids = live_worker_ids(st);
+  if (st.recovering)
+    return; // absent workers may still come back
+  std::vector<std::string> names;
+  for (const auto& [name, m] : st.workers)
+    names.push_back(name);
+  bool changed_any = false;
   for (auto& [job_id, job] : st.jobs) {
-    auto before = job.owners;
-    job.owners = rebalance(job.owners, ids);
-    std::map<std::string, std::vector<std::int32_t>> per_worker;
-    for (const auto& id : ids)
-      per_worker[id];
-    for (size_t p = 0; p < job.owners.size(); ++p)
-      if (!job.owners[p].empty())
-        per_worker[job.owners[p]].push_back(static_cast<std::int32_t>(p));
-    for (auto& [wid, parts] : per_worker) {
-      bool changed = false;
-      for (size_t p = 0; p < job.owners.size(); ++p)
-        changed |= (before[p] == wid) != (job.owners[p] == wid);
-      if (!changed)
-        continue;
-      WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, wid, parts.size());
-      self->send(st.workers[wid].handle, assign_atom::value, job_id, job.spec_text,
-                 static_cast<std::int32_t>(job.owners.size()), std::move(parts));
-    }
+    auto before = job.data.owners;
+    job.data.owners = rebalance(before, names);
+    std::set<std::string> touched;
+    for (size_t p = 0; p < before.size(); ++p)
+      if (before[p] != job.data.owners[p]) {
+        touched.insert(before[p]);
+        touched.insert(job.data.owners[p]);
+      }
+    changed_any |= !touched.empty();
+    for (const auto& name : touched)
+      send_assignment(self, name, job_id);
   }
+  if (changed_any)
+    persist(self);
+}
+
+void schedule_checkpoint(self_ptr self, const std::string& job_id) {
+  auto j = self->state.jobs.find(job_id);
+  if (j == self->state.jobs.end() || j->second.spec.checkpoints.url.empty())
+    return;
+  self->delayed_send(self, std::chrono::milliseconds(j->second.spec.checkpoints.interval),
+                     checkpoint_atom::value, job_id);
 }
 
 // Kafka metadata lookups block; run each in a short-lived detached actor.
@@ -60,15 +92,72 @@ caf::actor lookup_partitions(self_ptr self) {
   });
 }
 
+// Writes snapshots; detached because stores block (fsync, HTTP).
+caf::behavior state_writer(caf::event_based_actor* self, std::shared_ptr<checkpoint_store> store) {
+  return {[store](const std::string& bytes) {
+    if (auto ok = store->put(snapshot_key, bytes); !ok)
+      WEIR_ERROR("cannot persist the coordinator state: {}", ok.error_message());
+  }};
+}
+
 } // namespace
 
-coordinator_actor::behavior_type coordinator(self_ptr self) {
+expected<coordinator_snapshot> load_coordinator_snapshot(const std::string& state_url) {
+  if (state_url.empty())
+    return coordinator_snapshot{};
+  auto store = checkpoint_store::open(state_url);
+  if (!store)
+    return store.failure();
+  auto keys = (*store)->list(snapshot_key);
+  if (!keys)
+    return keys.failure();
+  if (keys->empty())
+    return coordinator_snapshot{};
+  auto bytes = (*store)->get(snapshot_key);
+  if (!bytes)
+    return bytes.failure();
+  return guarded("coordinator state " + state_url, [&] {
+    auto handle = msgpack::unpack(bytes->data(), bytes->size());
+    return handle.get().as<coordinator_snapshot>();
+  });
+}
+
+coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config cfg,
+                                             coordinator_snapshot restored) {
+  auto& st = self->state;
+  if (!cfg.state_url.empty()) {
+    auto store = checkpoint_store::open(cfg.state_url);
+    if (store)
+      st.state_writer = self->spawn<caf::detached>(
+        state_writer, std::shared_ptr<checkpoint_store>{std::move(*store)});
+    else
+      WEIR_ERROR("coordinator state will not be persisted: {}", store.error_message());
+  }
+  st.next_checkpoint = restored.next_checkpoint;
+  for (auto& [id, data] : restored.jobs) {
+    auto spec = jobs::parse_spec(data.spec_text, id);
+    if (!spec) {
+      WEIR_ERROR("job {} in the saved state no longer parses, dropped: {}", id,
+                 spec.error_message());
+      continue;
+    }
+    WEIR_INFO("job {} resumed from the saved state ({} partitions)", id, data.owners.size());
+    st.jobs[id] = {std::move(*spec), std::move(data)};
+    schedule_checkpoint(self, id);
+  }
+  if (!st.jobs.empty()) {
+    st.recovering = true;
+    self->delayed_send(self, cfg.rejoin_grace, recovered_atom::value);
+  }
+  self->attach_functor([self] {
+    if (self->state.state_writer)
+      caf::anon_send_exit(self->state.state_writer, caf::exit_reason::user_shutdown);
+  });
   self->set_down_handler([self](const caf::down_msg& msg) {
     auto& workers = self->state.workers;
     for (auto it = workers.begin(); it != workers.end(); ++it) {
       if (it->second.handle.address() == msg.source) {
-        WEIR_WARN("worker {} ({}) is gone: {}", it->first, it->second.info.name,
-                  self->system().render(msg.reason));
+        WEIR_WARN("worker {} is gone: {}", it->first, self->system().render(msg.reason));
         workers.erase(it);
         reassign(self);
         return;
@@ -77,12 +166,62 @@ coordinator_actor::behavior_type coordinator(self_ptr self) {
   });
   return {
     [self](register_atom, worker_actor handle, worker_info info) -> std::string {
-      auto id = "w" + std::to_string(self->state.next_worker++);
-      WEIR_INFO("worker {} joined: {} (host {}, pid {})", id, info.name, info.host, info.pid);
+      auto& st = self->state;
+      auto name = info.name;
+      if (auto old = st.workers.find(name); old != st.workers.end()) {
+        // The same worker reconnecting (or restarted) before its loss was noticed.
+        self->demonitor(old->second.handle.address());
+        WEIR_INFO("worker {} rejoined (host {}, pid {})", name, info.host, info.pid);
+      } else {
+        WEIR_INFO("worker {} joined (host {}, pid {})", name, info.host, info.pid);
+      }
       self->monitor(handle);
-      self->state.workers[id] = {std::move(handle), std::move(info)};
+      st.workers[name] = {std::move(handle), std::move(info)};
+      // Whatever it held (before a coordinator restart, say) it gets back first.
+      for (const auto& [job_id, job] : st.jobs)
+        if (std::find(job.data.owners.begin(), job.data.owners.end(), name)
+            != job.data.owners.end())
+          send_assignment(self, name, job_id);
       reassign(self);
-      return id;
+      return name;
+    },
+    [self](recovered_atom) {
+      self->state.recovering = false;
+      WEIR_INFO("rejoin grace period over: {} worker(s) back", self->state.workers.size());
+      reassign(self);
+    },
+    [self](checkpoint_atom, const std::string& job_id) {
+      auto& st = self->state;
+      auto j = st.jobs.find(job_id);
+      if (j == st.jobs.end())
+        return; // cancelled
+      const auto id = st.next_checkpoint++;
+      std::set<std::string> owners(j->second.data.owners.begin(), j->second.data.owners.end());
+      for (const auto& name : owners)
+        if (auto w = st.workers.find(name); w != st.workers.end())
+          self->send(w->second.handle, checkpoint_atom::value, job_id, id);
+      schedule_checkpoint(self, job_id);
+    },
+    [self](checkpointed_atom, const std::string& name, const std::string& job_id,
+           std::uint64_t id, const std::vector<partition_checkpoint>& parts) {
+      auto j = self->state.jobs.find(job_id);
+      if (j == self->state.jobs.end())
+        return;
+      auto& data = j->second.data;
+      bool changed = false;
+      for (const auto& pc : parts) {
+        auto p = static_cast<size_t>(pc.partition);
+        // Only the current owner's newer checkpoints count: a former owner may
+        // report a round it finished after losing the partition.
+        if (p < data.owners.size() && data.owners[p] == name && pc.id > data.checkpoints[p].id) {
+          data.checkpoints[p] = pc;
+          changed = true;
+        }
+      }
+      if (changed) {
+        WEIR_DEBUG("job {}: checkpoint {} from {} ({} partitions)", job_id, id, name, parts.size());
+        persist(self);
+      }
     },
     [self](submit_atom, const std::string& text,
            const std::string& origin) -> caf::result<submit_result> {
@@ -108,9 +247,16 @@ coordinator_actor::behavior_type coordinator(self_ptr self) {
             auto id = spec.name;
             WEIR_INFO("job {} accepted: topic {} with {} partition(s)", id, spec.source.topic,
                       info.count);
-            self->state.jobs[id] = {text, std::move(spec),
-                                    std::vector<std::string>(static_cast<size_t>(info.count))};
+            coordinator_snapshot::job data;
+            data.spec_text = text;
+            data.owners.resize(static_cast<size_t>(info.count));
+            data.checkpoints.resize(static_cast<size_t>(info.count));
+            for (std::int32_t p = 0; p < info.count; ++p)
+              data.checkpoints[static_cast<size_t>(p)].partition = p;
+            self->state.jobs[id] = {std::move(spec), std::move(data)};
+            persist(self);
             reassign(self);
+            schedule_checkpoint(self, id);
             rp.deliver(submit_result{true, id, {}});
           },
           [rp](caf::error& err) mutable {
@@ -122,18 +268,19 @@ coordinator_actor::behavior_type coordinator(self_ptr self) {
       auto it = self->state.jobs.find(id);
       if (it == self->state.jobs.end())
         return {false, {}, "no job '" + id + "'"};
-      for (auto& [wid, m] : self->state.workers)
+      for (auto& [name, m] : self->state.workers)
         self->send(m.handle, cancel_atom::value, id);
       self->state.jobs.erase(it);
+      persist(self);
       WEIR_INFO("job {} cancelled", id);
       return {true, id, {}};
     },
     [self](status_atom) -> cluster_status {
       cluster_status out;
-      for (const auto& [id, m] : self->state.workers)
-        out.workers.push_back({id, m.info});
+      for (const auto& [name, m] : self->state.workers)
+        out.workers.push_back({name, m.info});
       for (const auto& [id, job] : self->state.jobs)
-        out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.owners});
+        out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners});
       return out;
     },
   };

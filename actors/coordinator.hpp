@@ -2,12 +2,36 @@
 
 #include "actors/interfaces.hpp"
 #include "jobs/spec.hpp"
+#include "runtime/checkpoint_store.hpp"
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace weir {
+
+// What the coordinator persists (msgpack) so a restarted coordinator resumes
+// every job where it was.
+struct coordinator_snapshot {
+  struct job {
+    std::string spec_text;
+    std::vector<std::string> owners;               // worker name per partition
+    std::vector<partition_checkpoint> checkpoints; // latest stored, per partition
+    MSGPACK_DEFINE(spec_text, owners, checkpoints)
+  };
+  std::uint64_t next_checkpoint = 1;
+  std::map<std::string, job> jobs;
+  MSGPACK_DEFINE(next_checkpoint, jobs)
+};
+
+struct coordinator_config {
+  // Where the snapshot lives (file:///dir or s3://bucket/prefix); empty: memory only.
+  std::string state_url;
+  // After a restart, how long workers have to reconnect before what they held
+  // is reassigned.
+  std::chrono::milliseconds rejoin_grace{3000};
+};
 
 struct coordinator_state {
   static inline const char* name = "coordinator";
@@ -19,19 +43,26 @@ struct coordinator_state {
     worker_actor handle;
     worker_info info;
   };
-  std::map<std::string, member> workers; // by worker id
-  std::uint64_t next_worker = 1;
+  std::map<std::string, member> workers; // live, by name
+  bool recovering = false;               // within the grace period after a restart
 
   // -- jobs ------------------------------------------------------------------
   struct job {
-    std::string spec_text;
     jobs::job_spec spec;
-    std::vector<std::string> owners; // worker id per partition
+    coordinator_snapshot::job data;
   };
   std::map<std::string, job> jobs; // by job id (= spec name)
+  std::uint64_t next_checkpoint = 1;
+
+  // -- persistence -------------------------------------------------------------
+  caf::actor state_writer; // detached: writes snapshots; absent without state_url
 };
 
+// Reads the last snapshot at `state_url` (empty snapshot if none).
+expected<coordinator_snapshot> load_coordinator_snapshot(const std::string& state_url);
+
 coordinator_actor::behavior_type
-coordinator(coordinator_actor::stateful_pointer<coordinator_state> self);
+coordinator(coordinator_actor::stateful_pointer<coordinator_state> self, coordinator_config cfg,
+            coordinator_snapshot restored);
 
 } // namespace weir

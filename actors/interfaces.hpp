@@ -12,8 +12,12 @@ namespace weir {
 // Reads a job's assigned Kafka partitions, runs the window operator, emits
 // closed windows to its sink. Detached: librdkafka polls block.
 using source_actor = caf::typed_actor<
-  // Own exactly these partitions from now on (state of dropped ones is discarded).
-  caf::reacts_to<assign_atom, std::vector<std::int32_t>>,
+  // Own exactly these partitions from now on; new ones start from their
+  // checkpoint (state of dropped ones is discarded).
+  caf::reacts_to<assign_atom, std::vector<partition_checkpoint>>,
+  // Snapshot every partition; once the sink has everything emitted before the
+  // snapshot, store it and report the checkpoint to the worker.
+  caf::reacts_to<checkpoint_atom, std::uint64_t>,
   // Self-sent: poll one batch, fold it into state, emit closed windows.
   caf::reacts_to<poll_atom>,
   // From the sink: batch `seq` is durable; frees one in-flight credit.
@@ -28,17 +32,34 @@ using sink_actor = caf::typed_actor<
   caf::reacts_to<retry_atom>>;
 
 // One per worker process: runs the sources and sinks of the partitions it owns.
+// Survives the loss of its coordinator: it keeps processing and reconnects.
 using worker_actor = caf::typed_actor<
-  // Own exactly these partitions of job `id` (validated spec text and the topic's
-  // partition count included).
-  caf::reacts_to<assign_atom, std::string, std::string, std::int32_t, std::vector<std::int32_t>>,
+  // Own exactly these partitions of job `id`, each with its checkpoint
+  // (validated spec text and the topic's partition count included).
+  caf::reacts_to<assign_atom, std::string, std::string, std::int32_t,
+                 std::vector<partition_checkpoint>>,
+  // Take checkpoint round `id` of job `job`.
+  caf::reacts_to<checkpoint_atom, std::string, std::uint64_t>,
+  // From a local source: round `id` of job `job` is stored for these partitions.
+  caf::reacts_to<checkpointed_atom, std::string, std::uint64_t, std::vector<partition_checkpoint>>,
+  // Self-sent: try to reach the coordinator again.
+  caf::reacts_to<reconnect_atom>,
   // Stop job `id` here.
   caf::reacts_to<cancel_atom, std::string>>;
 
 // One per cluster: membership, job catalog, partition assignment.
 using coordinator_actor = caf::typed_actor<
-  // A worker joins with its handle and description; replies its worker id.
+  // A worker joins (or rejoins) with its handle and description; replies its id
+  // (its unique name).
   caf::replies_to<register_atom, worker_actor, worker_info>::with<std::string>,
+  // Worker `name` stored round `id` of job `job` for these partitions.
+  caf::reacts_to<checkpointed_atom, std::string, std::string, std::uint64_t,
+                 std::vector<partition_checkpoint>>,
+  // Self-sent every checkpoint interval of job `job`.
+  caf::reacts_to<checkpoint_atom, std::string>,
+  // Self-sent when the grace period after a restart ends: reassign what absent
+  // workers held.
+  caf::reacts_to<recovered_atom>,
   // Validate and start a job from spec text (origin names it in errors).
   caf::replies_to<submit_atom, std::string, std::string>::with<submit_result>,
   // Stop a job everywhere.

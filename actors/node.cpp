@@ -41,9 +41,16 @@ std::string hostname() {
 } // namespace
 
 int run_coordinator(const coordinator_options& opts) {
+  auto restored = load_coordinator_snapshot(opts.state_url);
+  if (!restored) {
+    WEIR_ERROR("cannot read the saved state: {}", restored.error_message());
+    return 1;
+  }
   node_config cfg;
   caf::actor_system sys{cfg};
-  auto coord = sys.spawn(coordinator);
+  coordinator_config ccfg;
+  ccfg.state_url = opts.state_url;
+  auto coord = sys.spawn(coordinator, ccfg, std::move(*restored));
   auto port = sys.middleman().publish(coord, opts.listen.port, opts.listen.host.c_str(), true);
   if (!port) {
     WEIR_ERROR("cannot listen on {}:{}: {}", opts.listen.host, opts.listen.port,
@@ -61,23 +68,14 @@ int run_coordinator(const coordinator_options& opts) {
 int run_worker(const worker_options& opts) {
   node_config cfg;
   caf::actor_system sys{cfg};
-  auto coord = connect(sys, opts.coordinator, opts.connect_attempts);
-  if (!coord) {
-    WEIR_ERROR("{}", coord.error_message());
-    return 1;
-  }
   worker_info info{opts.name, hostname(), static_cast<std::int32_t>(::getpid())};
   if (info.name.empty())
     info.name = info.host + ":" + std::to_string(info.pid);
-  auto w = sys.spawn(worker, *coord, info);
-  std::atomic<bool> worker_gone{false};
-  w->attach_functor([&worker_gone] { worker_gone = true; });
-  // Leave when asked to, or when the worker actor ends (coordinator lost).
-  install_shutdown_handlers();
-  while (!worker_gone && !shutdown_requested())
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The worker actor connects, and reconnects after losing the coordinator, by itself.
+  auto w = sys.spawn(worker, opts.coordinator, info);
+  wait_for_shutdown_signal();
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-  return worker_gone && !shutdown_requested() ? 1 : 0;
+  return 0;
 }
 
 namespace {

@@ -10,12 +10,12 @@ namespace weir {
 
 struct coordinator_options {
   endpoint listen{"127.0.0.1", 17000};
+  std::string state_url; // file:///dir or s3://bucket/prefix; empty: nothing survives a restart
 };
 
 struct worker_options {
   endpoint coordinator{"127.0.0.1", 17000};
-  std::string name; // defaults to host:pid
-  int connect_attempts = 50; // 100 ms apart: lets a worker start before its coordinator
+  std::string name; // unique in the cluster; defaults to host:pid
 };
 
 int run_coordinator(const coordinator_options& opts);

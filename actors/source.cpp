@@ -158,14 +158,76 @@ void poll_once(self_ptr self) {
     rd_kafka_poll(st.dead_letters->raw(), 0); // serve delivery reports
 }
 
+// Stores a snapshot round whose output the sink has made durable, prunes old
+// rounds, reports to the worker. Blocking (file or S3): fine on this detached
+// actor, and only this job's partitions on this worker wait meanwhile.
+void finish_checkpoint(self_ptr self) {
+  auto& st = self->state;
+  auto round = std::move(*st.checkpoint);
+  st.checkpoint.reset();
+  std::vector<partition_checkpoint> done;
+  for (size_t i = 0; i < round.snapshots.size(); ++i) {
+    const auto& [partition, bytes] = round.snapshots[i];
+    auto key = checkpoint_key(st.spec->name, partition, round.id);
+    if (auto ok = st.checkpoints->put(key, bytes); !ok) {
+      WEIR_WARN("source {}: checkpoint {} of partition {}: {}", st.spec->name, round.id, partition,
+                ok.error_message());
+      continue; // the previous round stays the restore point
+    }
+    auto prefix = key.substr(0, key.rfind('/') + 1);
+    if (auto ok = prune(*st.checkpoints, prefix, st.spec->checkpoints.retain); !ok)
+      WEIR_WARN("source {}: pruning {}: {}", st.spec->name, prefix, ok.error_message());
+    done.push_back({partition, round.offsets[i], std::move(key), round.id});
+  }
+  if (!done.empty())
+    self->send(st.parent, checkpointed_atom::value, st.spec->name, round.id, std::move(done));
+}
+
+// Restores a partition from its checkpoint; on any failure the partition is
+// read from the start instead, which is slower but gives the same results.
+source_state::owned restore(self_ptr self, const partition_checkpoint& pc) {
+  auto& st = self->state;
+  source_state::owned o;
+  if (pc.key.empty())
+    return o;
+  if (!st.checkpoints) {
+    WEIR_WARN("source {}: partition {} has checkpoint {} but the job has no store; reading from "
+              "the start", st.spec->name, pc.partition, pc.key);
+    return o;
+  }
+  auto bytes = st.checkpoints->get(pc.key);
+  auto state = bytes ? guarded("checkpoint " + pc.key, [&] {
+    auto handle = msgpack::unpack(bytes->data(), bytes->size());
+    return handle.get().as<jobs::partition_state>();
+  }) : expected<jobs::partition_state>{bytes.failure()};
+  if (!state) {
+    WEIR_ERROR("source {}: partition {}: {}; reading from the start", st.spec->name, pc.partition,
+               state.error_message());
+    return o;
+  }
+  o.state = std::move(*state);
+  o.state.rebuild_indexes();
+  WEIR_INFO("source {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition,
+            pc.key, o.state.next_offset);
+  return o;
+}
+
 } // namespace
 
-source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sink_actor sink) {
+std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id) {
+  char round[24];
+  std::snprintf(round, sizeof round, "%020llu", static_cast<unsigned long long>(id));
+  return job + "/p" + std::to_string(partition) + "/" + round + ".ckpt";
+}
+
+source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sink_actor sink,
+                                         worker_actor parent) {
   auto& st = self->state;
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
   st.op = std::make_unique<jobs::window_operator>(*st.spec);
   st.reader = std::make_unique<jobs::event_reader>(*st.spec);
   st.sink = std::move(sink);
+  st.parent = std::move(parent);
   st.messages.resize(poll_batch);
   auto fail = [&](const std::string& why) {
     WEIR_ERROR("source {}: {}", st.spec->name, why);
@@ -182,21 +244,26 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
   if (!producer)
     return fail(producer.error_message());
   st.dead_letters = std::make_unique<kafka::producer>(std::move(*producer));
+  if (!st.spec->checkpoints.url.empty()) {
+    auto store = checkpoint_store::open(st.spec->checkpoints.url);
+    if (!store)
+      return fail(store.error_message());
+    st.checkpoints = std::move(*store);
+  }
   self->attach_functor([self] {
     if (self->state.dead_letters)
       (void) self->state.dead_letters->flush(5000);
   });
   return {
-    [self](assign_atom, std::vector<std::int32_t> parts) {
+    [self](assign_atom, std::vector<partition_checkpoint> parts) {
       auto& st = self->state;
       std::map<std::int32_t, source_state::owned> next;
       std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
-      for (auto p : parts) {
+      for (const auto& pc : parts) {
+        auto p = pc.partition;
         auto it = st.partitions.find(p);
-        auto& o = next[p];
-        if (it != st.partitions.end())
-          o = std::move(it->second);
-        // No checkpoint yet: a new partition is read from the start.
+        // A partition kept from before has newer state than any checkpoint.
+        auto& o = next[p] = it != st.partitions.end() ? std::move(it->second) : restore(self, pc);
         offsets.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
                                                         : RD_KAFKA_OFFSET_BEGINNING);
       }
@@ -214,9 +281,38 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       poll_once(self);
       schedule_poll(self);
     },
-    [self](ack_atom, std::uint64_t) {
-      --self->state.in_flight;
+    [self](ack_atom, std::uint64_t seq) {
+      auto& st = self->state;
+      --st.in_flight;
+      st.acked_through = std::max(st.acked_through, seq);
+      if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
+        finish_checkpoint(self);
       schedule_poll(self);
+    },
+    [self](checkpoint_atom, std::uint64_t id) {
+      auto& st = self->state;
+      if (!st.checkpoints || st.partitions.empty())
+        return;
+      if (st.checkpoint) {
+        WEIR_DEBUG("source {}: checkpoint {} skipped, {} still waits for the sink", st.spec->name,
+                   id, st.checkpoint->id);
+        return;
+      }
+      // Everything emitted so far goes to the sink first; the snapshot is the
+      // state right after it, at a poll boundary.
+      flush(self, clock::now());
+      source_state::pending_checkpoint round;
+      round.id = id;
+      round.needs_seq = st.next_seq - 1;
+      for (const auto& [p, o] : st.partitions) {
+        msgpack::sbuffer buf;
+        msgpack::pack(buf, o.state);
+        round.snapshots.emplace_back(p, std::string{buf.data(), buf.size()});
+        round.offsets.push_back(o.state.next_offset);
+      }
+      st.checkpoint = std::move(round);
+      if (st.acked_through >= st.checkpoint->needs_seq)
+        finish_checkpoint(self);
     },
   };
 }

@@ -4,6 +4,7 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/window_operator.hpp"
+#include "runtime/checkpoint_store.hpp"
 #include "runtime/kafka.hpp"
 
 #include <chrono>
@@ -32,6 +33,8 @@ struct source_state {
   std::unique_ptr<kafka::consumer> consumer;
   std::unique_ptr<kafka::producer> dead_letters;
   std::unique_ptr<jobs::event_reader> reader;
+  std::unique_ptr<checkpoint_store> checkpoints; // absent: the job takes none
+  worker_actor parent;                           // receives finished checkpoints
   std::vector<rd_kafka_message_t*> messages; // reused poll buffer
 
   // -- state ---------------------------------------------------------------------
@@ -48,7 +51,18 @@ struct source_state {
   };
   std::map<std::int32_t, owned> partitions;
   std::uint64_t next_seq = 1;
+  std::uint64_t acked_through = 0; // the sink acks batches in order
   std::uint64_t in_flight = 0;
+
+  // A checkpoint round waiting for the sink to have every row emitted before
+  // its snapshot: only then does the snapshot describe durable output.
+  struct pending_checkpoint {
+    std::uint64_t id = 0;
+    std::uint64_t needs_seq = 0;
+    std::vector<std::pair<std::int32_t, std::string>> snapshots; // partition, msgpack state
+    std::vector<std::int64_t> offsets;
+  };
+  std::optional<pending_checkpoint> checkpoint;
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
 
@@ -61,6 +75,9 @@ struct source_state {
 };
 
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
-                                         jobs::job_spec spec, sink_actor sink);
+                                         jobs::job_spec spec, sink_actor sink, worker_actor parent);
+
+// Key of a partition's checkpoint of round `id`: sorts by round within the partition.
+std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id);
 
 } // namespace weir

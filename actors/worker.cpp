@@ -6,12 +6,14 @@
 #include "runtime/logging.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 namespace weir {
 
 namespace {
 
 using self_ptr = worker_actor::stateful_pointer<worker_state>;
+constexpr std::chrono::milliseconds reconnect_every{200};
 
 void stop_job(self_ptr self, const std::string& job_id) {
   auto it = self->state.jobs.find(job_id);
@@ -23,17 +25,68 @@ void stop_job(self_ptr self, const std::string& job_id) {
   WEIR_INFO("job {} stopped on this worker", job_id);
 }
 
+void register_with(self_ptr self, coordinator_actor coord) {
+  auto& st = self->state;
+  st.coordinator = coord;
+  self->monitor(coord);
+  self->request(coord, std::chrono::seconds(10), register_atom::value, worker_actor{self}, st.info)
+    .then(
+      [self](const std::string& id) {
+        auto& st = self->state;
+        if (st.lost_at != std::chrono::steady_clock::time_point{}) {
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - st.lost_at)
+                      .count();
+          WEIR_INFO("registered with the coordinator again as {} after {} ms", id, ms);
+        } else {
+          WEIR_INFO("registered with the coordinator as {}", id);
+        }
+        st.attempts = 0;
+      },
+      [self](caf::error& err) {
+        WEIR_WARN("registration failed: {}; retrying", self->system().render(err));
+        self->state.coordinator = nullptr;
+        self->delayed_send(self, reconnect_every, reconnect_atom::value);
+      });
+}
+
+// Asks the middleman to connect without blocking this actor.
+void connect(self_ptr self) {
+  auto& at = self->state.coordinator_at;
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, at.host, at.port)
+    .then(
+      [self](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        if (!ptr) {
+          self->delayed_send(self, reconnect_every, reconnect_atom::value);
+          return;
+        }
+        register_with(self, caf::actor_cast<coordinator_actor>(std::move(ptr)));
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        if (st.attempts++ % 25 == 0)
+          WEIR_WARN("cannot reach the coordinator at {}:{}: {}; retrying", st.coordinator_at.host,
+                    st.coordinator_at.port, self->system().render(err));
+        self->delayed_send(self, reconnect_every, reconnect_atom::value);
+      });
+}
+
 } // namespace
 
-worker_actor::behavior_type worker(self_ptr self, coordinator_actor coordinator,
-                                   worker_info info) {
-  self->state.coordinator = coordinator;
-  self->state.info = info;
-  self->monitor(coordinator);
+worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info) {
+  self->state.coordinator_at = std::move(at);
+  self->state.info = std::move(info);
   self->set_down_handler([self](const caf::down_msg& msg) {
-    if (msg.source == self->state.coordinator.address()) {
-      WEIR_ERROR("lost the coordinator: {}", self->system().render(msg.reason));
-      self->quit(msg.reason);
+    auto& st = self->state;
+    if (st.coordinator && msg.source == st.coordinator.address()) {
+      // Sources and sinks keep running: the data path does not need the
+      // coordinator, only assignment changes and checkpoint bookkeeping do.
+      WEIR_WARN("lost the coordinator ({}); processing continues, reconnecting",
+                self->system().render(msg.reason));
+      st.coordinator = nullptr;
+      st.lost_at = std::chrono::steady_clock::now();
+      connect(self);
     }
   });
   // Children do not outlive their worker.
@@ -43,19 +96,10 @@ worker_actor::behavior_type worker(self_ptr self, coordinator_actor coordinator,
       caf::anon_send_exit(job.sink, caf::exit_reason::user_shutdown);
     }
   });
-  self->request(coordinator, std::chrono::seconds(10), register_atom::value, self, info)
-    .then(
-      [self](const std::string& id) {
-        self->state.id = id;
-        WEIR_INFO("registered with the coordinator as {}", id);
-      },
-      [self](caf::error& err) {
-        WEIR_ERROR("registration failed: {}", self->system().render(err));
-        self->quit(err);
-      });
+  connect(self);
   return {
     [self](assign_atom, const std::string& job_id, const std::string& spec_text,
-           std::int32_t partition_count, std::vector<std::int32_t> partitions) {
+           std::int32_t partition_count, std::vector<partition_checkpoint> partitions) {
       auto& jobs_running = self->state.jobs;
       auto it = jobs_running.find(job_id);
       if (partitions.empty()) {
@@ -69,12 +113,23 @@ worker_actor::behavior_type worker(self_ptr self, coordinator_actor coordinator,
           return;
         }
         auto sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
-        auto source = self->spawn<caf::detached>(kafka_source, *spec, sink);
+        auto source = self->spawn<caf::detached>(kafka_source, *spec, sink, worker_actor{self});
         it = jobs_running.emplace(job_id, worker_state::running{source, sink}).first;
         WEIR_INFO("job {} started on this worker", job_id);
       }
       self->send(it->second.source, assign_atom::value, std::move(partitions));
     },
+    [self](checkpoint_atom, const std::string& job_id, std::uint64_t id) {
+      if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
+        self->send(it->second.source, checkpoint_atom::value, id);
+    },
+    [self](checkpointed_atom, const std::string& job_id, std::uint64_t id,
+           std::vector<partition_checkpoint> parts) {
+      if (self->state.coordinator)
+        self->send(self->state.coordinator, checkpointed_atom::value, self->state.info.name,
+                   job_id, id, std::move(parts));
+    },
+    [self](reconnect_atom) { connect(self); },
     [self](cancel_atom, const std::string& job_id) { stop_job(self, job_id); },
   };
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "runtime/system.hpp"
 
 #include <map>
 #include <string>
@@ -12,10 +13,14 @@ struct worker_state {
   // Not an aggregate: CAF would try to build an aggregate state from `self`.
   worker_state() = default;
 
-  coordinator_actor coordinator;
+  // -- membership ------------------------------------------------------------
+  endpoint coordinator_at;
+  coordinator_actor coordinator; // invalid while disconnected
   worker_info info;
-  std::string id; // assigned by the coordinator
+  std::chrono::steady_clock::time_point lost_at{}; // when the coordinator went away
+  std::uint32_t attempts = 0;
 
+  // -- jobs ------------------------------------------------------------------
   struct running {
     source_actor source;
     sink_actor sink;
@@ -23,7 +28,9 @@ struct worker_state {
   std::map<std::string, running> jobs; // by job id
 };
 
-worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self,
-                                   coordinator_actor coordinator, worker_info info);
+// Connects to the coordinator at `at` and registers as `info.name`; if the
+// coordinator goes away, keeps processing and reconnects.
+worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
+                                   worker_info info);
 
 } // namespace weir

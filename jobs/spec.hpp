@@ -65,6 +65,14 @@ struct sink_spec {
   std::string table;
 };
 
+// Periodic snapshots of every partition's state, so a partition that changes
+// owner resumes from its last checkpoint instead of the start of the topic.
+struct checkpoint_spec {
+  std::string url;             // file:///dir or s3://bucket/prefix; empty: none
+  millis interval = 10'000;
+  std::uint32_t retain = 3;    // per partition, at least 2
+};
+
 struct job_spec {
   std::string name;
   source_spec source;
@@ -75,6 +83,7 @@ struct job_spec {
   top_spec top;
   sink_spec sink;
   std::string dead_letter_topic; // malformed and too-late events; default "<name>.dlq"
+  checkpoint_spec checkpoints;
 };
 
 const char* to_string(agg_kind k);

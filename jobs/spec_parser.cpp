@@ -384,7 +384,7 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     if (!root.IsMap())
       r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
     r.expect_map(root, "", {"name", "source", "key", "where", "window", "aggregations", "top",
-                            "sink", "dead_letter"});
+                            "sink", "dead_letter", "checkpoints"});
     job_spec spec;
     spec.name = r.required_scalar(root, "", "name");
     static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
@@ -404,6 +404,24 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
       r.fail(root["window"]["allowed_lateness"], "window.allowed_lateness",
              "has no meaning with processing time");
     spec.dead_letter_topic = spec.name + ".dlq";
+    if (auto c = root["checkpoints"]) {
+      r.expect_map(c, "checkpoints", {"url", "interval", "retain"});
+      auto url = r.required(c, "checkpoints", "url");
+      spec.checkpoints.url = r.scalar(url, "checkpoints.url");
+      if (spec.checkpoints.url.rfind("file:///", 0) != 0 && spec.checkpoints.url.rfind("s3://", 0) != 0)
+        r.fail(url, "checkpoints.url", "expected file:///absolute/dir or s3://bucket/prefix, got '"
+                                         + spec.checkpoints.url + "'");
+      if (auto i = c["interval"])
+        spec.checkpoints.interval = r.duration(i, "checkpoints.interval", true);
+      if (auto n = c["retain"]) {
+        auto text = r.scalar(n, "checkpoints.retain");
+        char* end = nullptr;
+        auto v = std::strtoul(text.c_str(), &end, 10);
+        if (end != text.c_str() + text.size() || v < 2 || v > 1000)
+          r.fail(n, "checkpoints.retain", "expected a whole number from 2 to 1000, got '" + text + "'");
+        spec.checkpoints.retain = static_cast<std::uint32_t>(v);
+      }
+    }
     if (auto d = root["dead_letter"]) {
       r.expect_map(d, "dead_letter", {"topic"});
       spec.dead_letter_topic = r.required_scalar(d, "dead_letter", "topic");

@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -57,7 +58,7 @@ private:
 
 // Runs `fn` and turns any exception it throws into an error prefixed by `what`.
 template <class Fn>
-auto guarded(const char* what, Fn&& fn) -> expected<decltype(fn())> {
+auto guarded(std::string_view what, Fn&& fn) -> expected<decltype(fn())> {
   try {
     if constexpr (std::is_void_v<decltype(fn())>) {
       fn();

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   std::string listen_addr = "127.0.0.1:17000";
   auto* coord_cmd = app.add_subcommand("coordinator", "run the coordinator");
   coord_cmd->add_option("--listen", listen_addr, "HOST:PORT to publish the coordinator on");
+  coord_cmd->add_option("--state", copts.state_url,
+                        "persist jobs, assignment and checkpoint pointers here "
+                        "(file:///dir or s3://bucket/prefix)")
+    ->envname("WEIR_COORDINATOR_STATE");
 
   weir::worker_options wopts;
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");

@@ -39,6 +39,8 @@ node_config::node_config(const node_options& opts) {
   add_message_type<jobs::partition_progress>("weir.partition_progress");
   add_message_type<jobs::partition_rows>("weir.partition_rows");
   add_message_type<std::vector<std::int32_t>>("weir.partitions");
+  add_message_type<partition_checkpoint>("weir.partition_checkpoint");
+  add_message_type<std::vector<partition_checkpoint>>("weir.partition_checkpoints");
   add_message_type<worker_actor>("weir.worker_actor");
   // Work stealing spins idle cores; sharing keeps a quiet node quiet.
   set("scheduler.policy", caf::atom("sharing"));

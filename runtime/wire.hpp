@@ -26,6 +26,10 @@ using write_atom = caf::atom_constant<caf::atom("write")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
+using checkpointed_atom = caf::atom_constant<caf::atom("ckpt_done")>;
+using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {
@@ -80,6 +84,22 @@ struct cluster_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
   return f(caf::meta::type_name("weir.cluster_status"), x.workers, x.jobs);
+}
+
+// Where a partition's state can be restored from: the checkpoint `key` in the
+// job's checkpoint store, holding the state up to `offset`. Empty key: no
+// checkpoint, read from the start.
+struct partition_checkpoint {
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::uint64_t id = 0; // checkpoint round; later rounds supersede earlier
+  MSGPACK_DEFINE(partition, offset, key, id)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
+  return f(caf::meta::type_name("weir.partition_checkpoint"), x.partition, x.offset, x.key, x.id);
 }
 
 // Partition count of a job's topic, as found by a blocking metadata lookup.
