@@ -1,0 +1,301 @@
+#include "sinks/parquet/compact.hpp"
+#include "sinks/parquet/levels.hpp"
+#include "sinks/parquet/writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+#include <random>
+
+namespace pq = weir::parquet;
+
+namespace {
+
+std::string bytes(std::initializer_list<unsigned> b) {
+  std::string s;
+  for (unsigned v : b)
+    s += static_cast<char>(v);
+  return s;
+}
+
+std::string hex(const std::string& s) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+    out += ' ';
+  }
+  return out;
+}
+
+#define EXPECT_BYTES(actual, ...) EXPECT_EQ(hex(actual), hex(bytes({__VA_ARGS__})))
+
+// An independent reader of the RLE/bit-packed hybrid (bit width 1).
+std::vector<std::uint8_t> decode_levels(const std::string& in, std::size_t n) {
+  std::vector<std::uint8_t> out;
+  std::size_t p = 0;
+  auto varint = [&] {
+    std::uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      auto b = static_cast<unsigned char>(in.at(p++));
+      v |= std::uint64_t{b & 0x7Fu} << shift;
+      if (!(b & 0x80))
+        return v;
+    }
+  };
+  while (out.size() < n) {
+    std::uint64_t header = varint();
+    if (header & 1) {
+      for (std::uint64_t g = 0; g < (header >> 1); ++g) {
+        auto byte = static_cast<unsigned char>(in.at(p++));
+        for (int b = 0; b < 8; ++b)
+          out.push_back((byte >> b) & 1);
+      }
+    } else {
+      auto v = static_cast<std::uint8_t>(in.at(p++));
+      out.insert(out.end(), header >> 1, v);
+    }
+  }
+  EXPECT_EQ(p, in.size()) << "trailing bytes";
+  out.resize(n); // the last bit-packed group is padded
+  return out;
+}
+
+std::string levels(const std::vector<std::uint8_t>& l) {
+  std::string out;
+  pq::encode_levels(out, l);
+  return out;
+}
+
+pq::schema two_columns() {
+  return {{{"id", pq::type::int64, false}, {"name", pq::type::string, true}}};
+}
+
+} // namespace
+
+TEST(ParquetCompact, Varint) {
+  auto v = [](std::uint64_t x) {
+    std::string s;
+    pq::put_varint(s, x);
+    return s;
+  };
+  EXPECT_BYTES(v(0), 0x00);
+  EXPECT_BYTES(v(1), 0x01);
+  EXPECT_BYTES(v(127), 0x7f);
+  EXPECT_BYTES(v(128), 0x80, 0x01);
+  EXPECT_BYTES(v(300), 0xac, 0x02);
+  EXPECT_BYTES(v(16384), 0x80, 0x80, 0x01);
+  EXPECT_BYTES(v(std::numeric_limits<std::uint64_t>::max()), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+               0xff, 0xff, 0xff, 0x01);
+}
+
+TEST(ParquetCompact, Zigzag) {
+  EXPECT_EQ(pq::zigzag(0), 0u);
+  EXPECT_EQ(pq::zigzag(-1), 1u);
+  EXPECT_EQ(pq::zigzag(1), 2u);
+  EXPECT_EQ(pq::zigzag(-2), 3u);
+  EXPECT_EQ(pq::zigzag(2147483647), 4294967294u);
+  EXPECT_EQ(pq::zigzag(std::numeric_limits<std::int64_t>::min()),
+            std::numeric_limits<std::uint64_t>::max());
+}
+
+TEST(ParquetCompact, FieldHeadersUseDeltasAndLongForm) {
+  std::string s;
+  pq::compact_encoder e(s);
+  e.begin_struct();
+  e.field_i32(1, 1);       // delta 1, i32: 0x15, zigzag 2
+  e.field_binary(4, "ab"); // delta 3, binary: 0x38, length 2
+  e.field_i64(3, -1);      // id goes down: type byte, zigzag id 6, value 1
+  e.field_i64(20, 5);      // delta 17 > 15: long form again, id 40
+  e.end_struct();
+  EXPECT_BYTES(s, 0x15, 0x02, 0x38, 0x02, 'a', 'b', 0x06, 0x06, 0x01, 0x06, 0x28, 0x0a, 0x00);
+}
+
+TEST(ParquetCompact, BoolsLiveInTheTypeNibble) {
+  std::string s;
+  pq::compact_encoder e(s);
+  e.begin_struct();
+  e.field_bool(1, true);
+  e.field_bool(2, false);
+  e.field_i16(7, -3);
+  e.end_struct();
+  EXPECT_BYTES(s, 0x11, 0x12, 0x54, 0x05, 0x00);
+}
+
+TEST(ParquetCompact, NestedStructsRestoreTheOuterFieldId) {
+  std::string s;
+  pq::compact_encoder e(s);
+  e.begin_struct();
+  e.field_struct(3);  // 0x3c
+  e.field_i32(1, 7);  // inner ids start again from 0
+  e.end_struct();
+  e.field_i32(4, 0);  // delta 1 from the outer 3
+  e.end_struct();
+  EXPECT_BYTES(s, 0x3c, 0x15, 0x0e, 0x00, 0x15, 0x00, 0x00);
+}
+
+TEST(ParquetCompact, Lists) {
+  std::string s;
+  pq::compact_encoder e(s);
+  e.begin_struct();
+  e.field_list(1, pq::ctype::structure, 1); // 0x19, size 1 of struct 0x1c
+  e.begin_struct();
+  e.field_i32(1, 1);
+  e.end_struct();
+  e.field_list(2, pq::ctype::i32, 2); // 0x19, 0x25
+  e.element_i32(0);
+  e.element_i32(3);
+  e.field_list(3, pq::ctype::binary, 15); // long size: 0xf8, varint 15
+  for (int i = 0; i < 15; ++i)
+    e.element_binary(i == 0 ? "x" : "");
+  e.end_struct();
+  std::string want = bytes({0x19, 0x1c, 0x15, 0x02, 0x00, 0x19, 0x25, 0x00, 0x06, 0x19, 0xf8, 0x0f,
+                            0x01, 'x'});
+  want.append(14, '\0');
+  want += '\0';
+  EXPECT_EQ(hex(s), hex(want));
+}
+
+TEST(ParquetCompact, PageHeader) {
+  // PageHeader{DATA_PAGE, 10, 10, DataPageHeader{3, PLAIN, RLE, RLE}}
+  std::string s;
+  pq::compact_encoder e(s);
+  e.begin_struct();
+  e.field_i32(1, 0);
+  e.field_i32(2, 10);
+  e.field_i32(3, 10);
+  e.field_struct(5);
+  e.field_i32(1, 3);
+  e.field_i32(2, 0);
+  e.field_i32(3, 3);
+  e.field_i32(4, 3);
+  e.end_struct();
+  e.end_struct();
+  EXPECT_BYTES(s, 0x15, 0x00, 0x15, 0x14, 0x15, 0x14, 0x2c, 0x15, 0x06, 0x15, 0x00, 0x15, 0x06,
+               0x15, 0x06, 0x00, 0x00);
+}
+
+TEST(ParquetLevels, HandComputed) {
+  EXPECT_EQ(levels({}), "");
+  // One bit-packed group: header (1 << 1) | 1, bits LSB first.
+  EXPECT_BYTES(levels({1, 0, 1}), 0x03, 0x05);
+  // An RLE run: header 10 << 1, the value in one byte.
+  EXPECT_BYTES(levels(std::vector<std::uint8_t>(10, 1)), 0x14, 0x01);
+  EXPECT_BYTES(levels(std::vector<std::uint8_t>(300, 0)), 0xd8, 0x04, 0x00);
+  // A short stretch before a long run borrows from the run to fill its group.
+  EXPECT_BYTES(levels({1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), 0x03, 0x05, 0x0a, 0x00);
+  EXPECT_BYTES(levels({1, 1, 1, 1, 1, 1, 1, 1, 0, 1}), 0x10, 0x01, 0x03, 0x02);
+  std::vector<std::uint8_t> alternating;
+  for (int i = 0; i < 17; ++i)
+    alternating.push_back(i % 2 == 0);
+  EXPECT_BYTES(levels(alternating), 0x07, 0x55, 0x55, 0x01);
+}
+
+TEST(ParquetLevels, RoundTripsRandomRuns) {
+  std::mt19937 rng(42);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<std::uint8_t> l;
+    std::size_t n = rng() % 500;
+    while (l.size() < n) {
+      std::size_t run = rng() % 4 == 0 ? rng() % 40 : rng() % 3 + 1;
+      l.insert(l.end(), std::min(run, n - l.size()), static_cast<std::uint8_t>(rng() % 2));
+    }
+    EXPECT_EQ(decode_levels(levels(l), l.size()), l) << "trial " << trial;
+  }
+}
+
+TEST(ParquetWriter, RejectsBadSchemas) {
+  EXPECT_FALSE(pq::writer::make({}, pq::codec::uncompressed));
+  auto dup = pq::writer::make({{{"a", pq::type::int64}, {"a", pq::type::string}}},
+                              pq::codec::uncompressed);
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error_message().find("'a' appears twice"), std::string::npos);
+  EXPECT_FALSE(pq::writer::make({{{"", pq::type::int64}}}, pq::codec::uncompressed));
+  EXPECT_FALSE(pq::writer::make(two_columns(), pq::codec::uncompressed, 0));
+}
+
+TEST(ParquetWriter, RejectsBadRowsWhole) {
+  auto w = pq::writer::make(two_columns(), pq::codec::snappy);
+  ASSERT_TRUE(w) << w.error_message();
+  using v = pq::writer::value;
+
+  auto count = w->append({v{std::int64_t{1}}});
+  ASSERT_FALSE(count);
+  EXPECT_EQ(count.error_message(), "parquet: row has 1 values, schema has 2 columns");
+
+  auto null = w->append({v{}, v{"x"}});
+  ASSERT_FALSE(null);
+  EXPECT_EQ(null.error_message(), "parquet: NULL in required column 'id'");
+
+  auto mismatch = w->append({v{std::int64_t{1}}, v{std::int64_t{2}}});
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error_message(), "parquet: column 'name' is string, got int64");
+
+  auto dbl = w->append({v{1.5}, v{"x"}});
+  ASSERT_FALSE(dbl);
+  EXPECT_EQ(dbl.error_message(), "parquet: column 'id' is int64, got double");
+
+  EXPECT_EQ(w->rows(), 0u);
+  ASSERT_TRUE(w->append({v{std::int64_t{1}}, v{}}));
+  ASSERT_TRUE(w->append({v{std::int64_t{2}}, v{"two"}}));
+  EXPECT_EQ(w->rows(), 2u);
+  auto file = w->finish();
+  ASSERT_TRUE(file) << file.error_message();
+  EXPECT_EQ(file->substr(0, 4), "PAR1");
+}
+
+TEST(ParquetWriter, TypeChecksEveryColumnType) {
+  auto w = pq::writer::make({{{"b", pq::type::boolean}, {"t", pq::type::timestamp_ms},
+                              {"f", pq::type::float64}}},
+                            pq::codec::zstd);
+  ASSERT_TRUE(w) << w.error_message();
+  using v = pq::writer::value;
+  EXPECT_FALSE(w->append({v{std::int64_t{1}}, v{std::int64_t{1}}, v{1.0}}));
+  EXPECT_FALSE(w->append({v{true}, v{1.0}, v{1.0}}));
+  EXPECT_FALSE(w->append({v{true}, v{std::int64_t{1}}, v{std::int64_t{1}}}));
+  EXPECT_TRUE(w->append({v{true}, v{std::int64_t{1}}, v{1.0}}));
+  EXPECT_TRUE(w->append({v{}, v{}, v{}}));
+  EXPECT_EQ(w->rows(), 2u);
+}
+
+TEST(ParquetWriter, IsSpentAfterFinish) {
+  auto w = pq::writer::make(two_columns(), pq::codec::uncompressed);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->finish());
+  EXPECT_FALSE(w->finish());
+  EXPECT_FALSE(w->append({pq::writer::value{std::int64_t{1}}, pq::writer::value{}}));
+}
+
+TEST(ParquetWriter, EmptyFileFooter) {
+  auto w = pq::writer::make({{{"a", pq::type::int64, false}}}, pq::codec::uncompressed);
+  ASSERT_TRUE(w);
+  auto file = w->finish();
+  ASSERT_TRUE(file) << file.error_message();
+  // FileMetaData{version 1, schema [root "schema" 1 child, a INT64 REQUIRED],
+  // num_rows 0, row_groups [], created_by "weir", column_orders [TYPE_ORDER]}
+  std::string footer = bytes({0x15, 0x02, 0x19, 0x2c, 0x48, 0x06, 's', 'c', 'h', 'e', 'm', 'a',
+                              0x15, 0x02, 0x00, 0x15, 0x04, 0x25, 0x00, 0x18, 0x01, 'a', 0x00,
+                              0x16, 0x00, 0x19, 0x0c, 0x28, 0x04, 'w', 'e', 'i', 'r', 0x19, 0x1c,
+                              0x1c, 0x00, 0x00, 0x00});
+  std::string want = "PAR1" + footer + bytes({static_cast<unsigned>(footer.size()), 0, 0, 0}) +
+                     "PAR1";
+  EXPECT_EQ(hex(*file), hex(want));
+}
+
+TEST(ParquetWriter, CountsRowsAndBufferedBytes) {
+  auto w = pq::writer::make(two_columns(), pq::codec::uncompressed, 3);
+  ASSERT_TRUE(w);
+  std::size_t before = w->buffered_bytes();
+  for (std::int64_t i = 0; i < 10; ++i)
+    ASSERT_TRUE(w->append({pq::writer::value{i}, pq::writer::value{"abcdefgh"}}));
+  EXPECT_EQ(w->rows(), 10u);
+  EXPECT_GT(w->buffered_bytes(), before + 10 * (8 + 4 + 8));
+  auto file = w->finish();
+  ASSERT_TRUE(file);
+  std::uint32_t footer = 0;
+  std::memcpy(&footer, file->data() + file->size() - 8, 4);
+  EXPECT_LT(footer, file->size());
+  EXPECT_EQ(file->substr(file->size() - 4), "PAR1");
+}
