@@ -177,12 +177,12 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       }
       self->monitor(handle);
       st.workers[name] = {std::move(handle), std::move(info)};
-      // Whatever it held (before a coordinator restart, say) it gets back first.
-      for (const auto& [job_id, job] : st.jobs)
-        if (std::find(job.data.owners.begin(), job.data.owners.end(), name)
-            != job.data.owners.end())
-          send_assignment(self, name, job_id);
       reassign(self);
+      // A full picture for the newcomer, every job included: a worker that was
+      // frozen or cut off may still run partitions that moved meanwhile, and an
+      // empty set tells it to stop them. Sources ignore unchanged sets.
+      for (const auto& [job_id, job] : st.jobs)
+        send_assignment(self, name, job_id);
       return name;
     },
     [self](recovered_atom) {

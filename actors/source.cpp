@@ -258,20 +258,29 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
     [self](assign_atom, std::vector<partition_checkpoint> parts) {
       auto& st = self->state;
       std::map<std::int32_t, source_state::owned> next;
-      std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
+      std::vector<std::pair<std::int32_t, std::int64_t>> added;
+      std::vector<std::int32_t> removed;
       for (const auto& pc : parts) {
         auto p = pc.partition;
-        auto it = st.partitions.find(p);
-        // A partition kept from before has newer state than any checkpoint.
-        auto& o = next[p] = it != st.partitions.end() ? std::move(it->second) : restore(self, pc);
-        offsets.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
-                                                        : RD_KAFKA_OFFSET_BEGINNING);
+        if (auto it = st.partitions.find(p); it != st.partitions.end()) {
+          // A partition kept from before has newer state than any checkpoint.
+          next[p] = std::move(it->second);
+          continue;
+        }
+        auto& o = next[p] = restore(self, pc);
+        added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
+                                                      : RD_KAFKA_OFFSET_BEGINNING);
       }
+      for (const auto& [p, o] : st.partitions)
+        if (!next.count(p))
+          removed.push_back(p);
       st.partitions = std::move(next);
-      if (auto ok = st.consumer->assign(st.spec->source.topic, offsets); !ok)
+      if (added.empty() && removed.empty())
+        return;
+      if (auto ok = st.consumer->reassign(st.spec->source.topic, added, removed); !ok)
         WEIR_ERROR("source {}: {}", st.spec->name, ok.error_message());
-      WEIR_INFO("source {}: reading {} partition(s) of {}", st.spec->name, parts.size(),
-                st.spec->source.topic);
+      WEIR_INFO("source {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
+                st.partitions.size(), st.spec->source.topic, added.size(), removed.size());
       schedule_poll(self);
     },
     [self](poll_atom) {

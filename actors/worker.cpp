@@ -42,22 +42,29 @@ void register_with(self_ptr self, coordinator_actor coord) {
           WEIR_INFO("registered with the coordinator as {}", id);
         }
         st.attempts = 0;
+        st.connecting = false;
+        st.lost_at = {};
       },
       [self](caf::error& err) {
         WEIR_WARN("registration failed: {}; retrying", self->system().render(err));
         self->state.coordinator = nullptr;
+        self->state.connecting = false;
         self->delayed_send(self, reconnect_every, reconnect_atom::value);
       });
 }
 
 // Asks the middleman to connect without blocking this actor.
 void connect(self_ptr self) {
+  if (self->state.connecting || self->state.coordinator)
+    return;
+  self->state.connecting = true;
   auto& at = self->state.coordinator_at;
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, at.host, at.port)
     .then(
       [self](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         if (!ptr) {
+          self->state.connecting = false;
           self->delayed_send(self, reconnect_every, reconnect_atom::value);
           return;
         }
@@ -65,6 +72,7 @@ void connect(self_ptr self) {
       },
       [self](caf::error& err) {
         auto& st = self->state;
+        st.connecting = false;
         if (st.attempts++ % 25 == 0)
           WEIR_WARN("cannot reach the coordinator at {}:{}: {}; retrying", st.coordinator_at.host,
                     st.coordinator_at.port, self->system().render(err));

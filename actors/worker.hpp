@@ -19,6 +19,7 @@ struct worker_state {
   worker_info info;
   std::chrono::steady_clock::time_point lost_at{}; // when the coordinator went away
   std::uint32_t attempts = 0;
+  bool connecting = false; // one connection attempt in flight at a time
 
   // -- jobs ------------------------------------------------------------------
   struct running {
