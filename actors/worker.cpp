@@ -29,7 +29,9 @@ void register_with(self_ptr self, coordinator_actor coord) {
   auto& st = self->state;
   st.coordinator = coord;
   self->monitor(coord);
-  self->request(coord, std::chrono::seconds(10), register_atom::value, worker_actor{self}, st.info)
+  // Right after a loss the middleman may still hand out the dead process's
+  // proxy, which never answers: a short timeout makes that a quick retry.
+  self->request(coord, std::chrono::seconds(1), register_atom::value, worker_actor{self}, st.info)
     .then(
       [self](const std::string& id) {
         auto& st = self->state;

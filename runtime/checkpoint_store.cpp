@@ -94,11 +94,9 @@ private:
 
 } // namespace
 
-// Until the S3 client lands (issue 4), s3:// is refused with a clear error.
+// runtime/checkpoint_s3.cpp
 expected<std::unique_ptr<checkpoint_store>> open_s3_store(const std::string& bucket,
-                                                          const std::string&) {
-  return error{"checkpoint store s3://" + bucket + ": S3 support is not built yet; use file://"};
-}
+                                                          const std::string& prefix);
 
 expected<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::string& url) {
   if (url.rfind("file://", 0) == 0) {

@@ -131,6 +131,41 @@ consumer::assign(const std::string& topic,
   return {};
 }
 
+expected<void>
+consumer::reassign(const std::string& topic,
+                   const std::vector<std::pair<std::int32_t, std::int64_t>>& add,
+                   const std::vector<std::int32_t>& remove) {
+  // Incremental changes: re-assigning everything stops and restarts partitions
+  // that stay, which librdkafka 2.0 can trip over (an assertion in
+  // rd_kafka_assignment_partition_stopped) when assignments change quickly.
+  auto run = [&](auto fn, rd_kafka_topic_partition_list_t* list, const char* what)
+    -> expected<void> {
+    rd_kafka_error_t* err = fn(rk_.get(), list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) {
+      std::string msg = std::string{"kafka "} + what + ": " + rd_kafka_error_string(err);
+      rd_kafka_error_destroy(err);
+      return error{msg};
+    }
+    return {};
+  };
+  if (!remove.empty()) {
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(remove.size()));
+    for (auto p : remove)
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+    if (auto ok = run(rd_kafka_incremental_unassign, list, "unassign"); !ok)
+      return ok;
+  }
+  if (!add.empty()) {
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(add.size()));
+    for (auto [p, off] : add)
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = off;
+    if (auto ok = run(rd_kafka_incremental_assign, list, "assign"); !ok)
+      return ok;
+  }
+  return {};
+}
+
 size_t consumer::poll(std::vector<rd_kafka_message_t*>& out, int timeout_ms) {
   auto n = rd_kafka_consume_batch_queue(queue_.get(), timeout_ms, out.data(), out.size());
   return n < 0 ? 0 : static_cast<size_t>(n);

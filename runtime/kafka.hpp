@@ -40,6 +40,12 @@ class consumer {
 public:
   static expected<consumer> make(const std::string& brokers, const config_map& extra = {});
 
+  // Adds these (partition, start offset) pairs to the assignment, and removes
+  // these partitions from it; partitions in neither keep their fetch position.
+  expected<void> reassign(const std::string& topic,
+                          const std::vector<std::pair<std::int32_t, std::int64_t>>& add,
+                          const std::vector<std::int32_t>& remove);
+
   // Replaces the assignment with exactly these (partition, start offset) pairs.
   expected<void> assign(const std::string& topic,
                         const std::vector<std::pair<std::int32_t, std::int64_t>>& parts);

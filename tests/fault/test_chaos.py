@@ -56,7 +56,6 @@ def main():
     h.load_env()
     rnd = random.Random(5)
     topic = h.unique("chaos")
-    work = tempfile.mkdtemp(prefix="weir-chaos-")
     h.create_topic(topic, PARTITIONS)
     spec = h.write_spec(h.job_spec(topic, topic, """
 key: game_id
@@ -73,8 +72,10 @@ aggregations:
     field: user_id
     as: users
 """, time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s",
-        extra=f"checkpoints:\n  url: file://{work}/checkpoints\n  interval: 1s\n"))
-    state = f"file://{work}/coordinator"
+        extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
+              f"  interval: 1s\n"))
+    # Checkpoints and the coordinator's state both live in MinIO, the default.
+    state = f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/coordinator"
     recoveries = []
     with h.Cluster("chaos") as cluster:
         cluster.start("coordinator", "--listen", cluster.address, "--state", state)

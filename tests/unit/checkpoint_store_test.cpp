@@ -1,0 +1,63 @@
+#include "runtime/checkpoint_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace weir;
+
+namespace {
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/weir-store-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+} // namespace
+
+TEST(CheckpointStore, FileRoundTripListAndPrune) {
+  temp_dir dir;
+  auto store = checkpoint_store::open("file://" + dir.path.string());
+  ASSERT_TRUE(store) << store.error_message();
+  auto& s = **store;
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_TRUE(s.put("job/p0/" + std::to_string(i) + ".ckpt", std::string(i, 'x')));
+  ASSERT_TRUE(s.put("job/p1/1.ckpt", "other"));
+  auto got = s.get("job/p0/3.ckpt");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, "xxx");
+  auto keys = s.list("job/p0/");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->size(), 5u);
+  ASSERT_TRUE(prune(s, "job/p0/", 2));
+  keys = s.list("job/p0/");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(*keys, (std::vector<std::string>{"job/p0/4.ckpt", "job/p0/5.ckpt"}));
+  EXPECT_TRUE(s.get("job/p1/1.ckpt")) << "other partitions untouched";
+  EXPECT_FALSE(s.get("job/p0/1.ckpt"));
+}
+
+TEST(CheckpointStore, OverwriteIsWholeAndLeavesNoTemporaries) {
+  temp_dir dir;
+  auto store = checkpoint_store::open("file://" + dir.path.string());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->put("state", std::string(100000, 'a')));
+  ASSERT_TRUE((*store)->put("state", "b"));
+  EXPECT_EQ(*(*store)->get("state"), "b");
+  auto keys = (*store)->list("");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(*keys, std::vector<std::string>{"state"});
+}
+
+TEST(CheckpointStore, RejectsBadUrls) {
+  auto bad = checkpoint_store::open("file://relative/dir");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error_message(), "checkpoint store 'file://relative/dir': file:// needs an absolute path");
+  bad = checkpoint_store::open("ftp://x");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error_message(), "checkpoint store 'ftp://x': expected file:///dir or s3://bucket/prefix");
+}
