@@ -238,8 +238,12 @@ window_spec parse_window(const reader& r, const YAML::Node& n) {
       w.slide = w.size;
     }
   }
-  if (auto l = n["allowed_lateness"])
+  if (auto l = n["allowed_lateness"]) {
+    if (w.kind == window_kind::session)
+      r.fail(l, "window.allowed_lateness",
+             "is not supported for session windows (a late event could move a session's start)");
     w.allowed_lateness = r.duration(l, "window.allowed_lateness", false);
+  }
   return w;
 }
 

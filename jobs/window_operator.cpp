@@ -20,17 +20,33 @@ void window_bucket::rebuild_index() {
     index.emplace(keys[i], i);
 }
 
+void session_state::rebuild() {
+  by_key.clear();
+  heap.clear();
+  for (std::uint32_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (!r.live)
+      continue;
+    by_key[r.key].push_back(i);
+    heap.push_back({r.end, i, r.generation});
+  }
+  std::make_heap(heap.begin(), heap.end(), std::greater<>{});
+}
+
 void partition_state::rebuild_indexes() {
   for (auto& [start, bucket] : slices)
     bucket.rebuild_index();
+  sessions.rebuild();
 }
 
 window_operator::window_operator(const job_spec& spec)
   : aggs_(spec.aggregations),
     layout_(spec.aggregations),
+    sessions_(spec.window.kind == window_kind::session),
     size_(spec.window.size),
-    slide_(spec.window.slide > 0 ? spec.window.slide : spec.window.size),
+    slide_(spec.window.slide > 0 ? spec.window.slide : spec.window.size > 0 ? spec.window.size : 1),
     slice_(slice_length(spec.window)),
+    gap_(spec.window.gap),
     lateness_(spec.window.allowed_lateness),
     ooo_(spec.source.out_of_orderness) {
 }
@@ -47,12 +63,14 @@ std::uint32_t window_operator::row_of(window_bucket& b, std::string_view key) co
   return row;
 }
 
-void window_operator::fold(window_bucket& b, std::uint32_t row, const event_view& ev) const {
+void window_operator::fold(std::vector<slot>& slots, std::vector<distinct_set>& sets,
+                           std::vector<hll>& sketches, std::uint32_t row,
+                           const event_view& ev) const {
   for (size_t i = 0; i < aggs_.size(); ++i) {
     const auto place = layout_.of[i];
     switch (place.where) {
       case agg_layout::store::numeric: {
-        slot& s = b.slots[size_t{row} * layout_.numeric + place.index];
+        slot& s = slots[size_t{row} * layout_.numeric + place.index];
         if (aggs_[i].kind == agg_kind::count) {
           ++s.count;
         } else if (ev.present[i]) {
@@ -66,14 +84,14 @@ void window_operator::fold(window_bucket& b, std::uint32_t row, const event_view
       }
       case agg_layout::store::distinct:
         if (ev.texts[i].data() != nullptr) {
-          auto& set = b.sets[size_t{row} * layout_.distinct + place.index];
+          auto& set = sets[size_t{row} * layout_.distinct + place.index];
           if (set.find(ev.texts[i]) == set.end()) // no allocation for values already seen
             set.emplace(ev.texts[i]);
         }
         break;
       case agg_layout::store::sketch:
         if (ev.texts[i].data() != nullptr)
-          b.sketches[size_t{row} * layout_.sketches + place.index].add(ev.texts[i]);
+          sketches[size_t{row} * layout_.sketches + place.index].add(ev.texts[i]);
         break;
     }
   }
@@ -81,6 +99,8 @@ void window_operator::fold(window_bucket& b, std::uint32_t row, const event_view
 
 window_operator::outcome window_operator::add(partition_state& st, const event_view& ev,
                                               window_results& out) const {
+  if (sessions_)
+    return add_to_session(st, ev, out);
   const millis slice = floor_to(ev.time, slice_);
   const millis wm = st.watermark(ooo_);
   if (wm != no_time && last_window_end(slice) + lateness_ <= wm) {
@@ -89,7 +109,7 @@ window_operator::outcome window_operator::add(partition_state& st, const event_v
   }
   ++st.events;
   auto& bucket = st.slices[slice];
-  fold(bucket, row_of(bucket, ev.key), ev);
+  fold(bucket.slots, bucket.sets, bucket.sketches, row_of(bucket, ev.key), ev);
   // Windows of this slice that were already emitted but are still within the
   // allowed lateness get their row for this key again, with the update.
   if (st.emitted_end != no_time) {
@@ -108,6 +128,8 @@ window_operator::outcome window_operator::add(partition_state& st, const event_v
 }
 
 void window_operator::close_windows(partition_state& st, window_results& out) const {
+  if (sessions_)
+    return close_sessions(st, out);
   const millis wm = st.watermark(ooo_);
   if (wm == no_time)
     return;
@@ -131,6 +153,120 @@ void window_operator::close_windows(partition_state& st, window_results& out) co
   }
   st.emitted_end = closed;
   evict(st);
+}
+
+window_operator::outcome window_operator::add_to_session(partition_state& st,
+                                                         const event_view& ev,
+                                                         window_results& out) const {
+  auto& ss = st.sessions;
+  const millis wm = st.watermark(ooo_);
+  const millis start = ev.time, end = ev.time + gap_;
+  auto key_it = ss.by_key.find(ev.key);
+  // Sessions of this key that [t, t + gap) touches merge into the first one.
+  std::uint32_t target = UINT32_MAX;
+  millis known_end = no_time; // the end the closing heap knows for the target
+  if (key_it != ss.by_key.end()) {
+    auto& list = key_it->second;
+    for (size_t i = 0; i < list.size();) {
+      auto& r = ss.records[list[i]];
+      if (r.start < end && start < r.end) {
+        if (target == UINT32_MAX) {
+          target = list[i];
+          known_end = r.end;
+          ++i;
+          continue;
+        }
+        auto& t = ss.records[target];
+        t.start = std::min(t.start, r.start);
+        t.end = std::max(t.end, r.end);
+        for (size_t n = 0; n < t.slots.size(); ++n)
+          t.slots[n].merge(r.slots[n]);
+        for (size_t d = 0; d < t.sets.size(); ++d)
+          t.sets[d].insert(r.sets[d].begin(), r.sets[d].end());
+        for (size_t k = 0; k < t.sketches.size(); ++k)
+          t.sketches[k].merge(r.sketches[k]);
+        const auto generation = r.generation + 1;
+        r = session_record{};
+        r.generation = generation;
+        ss.free.push_back(list[i]);
+        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      ++i;
+    }
+  }
+  // A new session is late if it would already be closed: every live session
+  // ends after the watermark, so merging with one never is.
+  if (target == UINT32_MAX && wm != no_time && end <= wm) {
+    ++st.late;
+    return outcome::late;
+  }
+  ++st.events;
+  if (target == UINT32_MAX) {
+    if (!ss.free.empty()) {
+      target = ss.free.back();
+      ss.free.pop_back();
+    } else {
+      target = static_cast<std::uint32_t>(ss.records.size());
+      ss.records.emplace_back();
+    }
+    auto& r = ss.records[target];
+    r.key.assign(ev.key);
+    r.start = start;
+    r.end = end;
+    r.live = true;
+    r.slots.assign(layout_.numeric, slot{});
+    r.sets.assign(layout_.distinct, distinct_set{});
+    r.sketches.assign(layout_.sketches, hll{});
+    ss.by_key[r.key].push_back(target);
+  }
+  auto& r = ss.records[target];
+  r.start = std::min(r.start, start);
+  r.end = std::max(r.end, end);
+  if (r.end != known_end) {
+    ++r.generation; // retires the heap entry for the old end
+    ss.heap.push_back({r.end, target, r.generation});
+    std::push_heap(ss.heap.begin(), ss.heap.end(), std::greater<>{});
+  }
+  fold(r.slots, r.sets, r.sketches, 0, ev);
+  if (ev.time > st.max_event_time) {
+    st.max_event_time = ev.time;
+    close_sessions(st, out);
+  }
+  return outcome::added;
+}
+
+void window_operator::close_sessions(partition_state& st, window_results& out) const {
+  auto& ss = st.sessions;
+  const millis wm = st.watermark(ooo_);
+  out.numeric_per_row = layout_.numeric;
+  out.distinct_per_row = layout_.distinct;
+  out.sketches_per_row = layout_.sketches;
+  while (!ss.heap.empty() && wm != no_time && ss.heap.front().end <= wm) {
+    std::pop_heap(ss.heap.begin(), ss.heap.end(), std::greater<>{});
+    const auto due = ss.heap.back();
+    ss.heap.pop_back();
+    auto& r = ss.records[due.index];
+    if (!r.live || r.generation != due.generation)
+      continue; // merged or extended since
+    out.starts.push_back(r.start);
+    out.ends.push_back(r.end);
+    out.keys.push_back(r.key);
+    out.slots.insert(out.slots.end(), r.slots.begin(), r.slots.end());
+    for (auto& set : r.sets) {
+      out.sets.emplace_back(set.begin(), set.end());
+      std::sort(out.sets.back().begin(), out.sets.back().end());
+    }
+    out.sketches.insert(out.sketches.end(), r.sketches.begin(), r.sketches.end());
+    auto& list = ss.by_key[r.key];
+    list.erase(std::find(list.begin(), list.end(), due.index));
+    if (list.empty())
+      ss.by_key.erase(r.key);
+    const auto generation = r.generation + 1;
+    r = session_record{};
+    r.generation = generation;
+    ss.free.push_back(due.index);
+  }
 }
 
 void window_operator::evict(partition_state& st) const {

@@ -79,6 +79,39 @@ struct window_bucket {
   void rebuild_index();
 };
 
+// Session windows: per key, sessions that grow while events arrive within
+// `gap` of each other. Records are pooled by index so the closing heap can
+// refer to them without copying keys; a generation number retires stale heap
+// entries when sessions merge or close.
+struct session_record {
+  std::string key;
+  millis start = 0;
+  millis end = 0; // last event + gap
+  std::uint32_t generation = 0;
+  bool live = false;
+  std::vector<slot> slots;
+  std::vector<distinct_set> sets;
+  std::vector<hll> sketches;
+  MSGPACK_DEFINE(key, start, end, generation, live, slots, sets, sketches)
+};
+
+struct session_state {
+  std::vector<session_record> records;
+  std::vector<std::uint32_t> free;
+  MSGPACK_DEFINE(records, free)
+
+  // Derived, rebuilt after restore.
+  std::unordered_map<std::string, std::vector<std::uint32_t>, string_hash, std::equal_to<>> by_key;
+  struct due {
+    millis end;
+    std::uint32_t index;
+    std::uint32_t generation;
+    bool operator>(const due& o) const { return end > o.end; }
+  };
+  std::vector<due> heap; // min-heap on end
+  void rebuild();
+};
+
 // Everything the operator knows about one Kafka partition.
 struct partition_state {
   std::int64_t next_offset = 0;  // first offset not yet folded into this state
@@ -89,8 +122,9 @@ struct partition_state {
   std::uint64_t filtered = 0;    // failed the job's `where`
   std::uint64_t malformed = 0;   // unreadable (sent to the dead-letter topic)
   std::uint64_t late = 0;        // after every window they belong to expired (dead-letter)
+  session_state sessions;        // session windows only
   MSGPACK_DEFINE(next_offset, max_event_time, emitted_end, slices, events, filtered, malformed,
-                 late)
+                 late, sessions)
 
   millis watermark(millis out_of_orderness) const {
     return max_event_time == no_time ? no_time : max_event_time - out_of_orderness;
@@ -163,7 +197,11 @@ private:
     return floor_to(slice_start, slide_) + size_;
   }
   std::uint32_t row_of(window_bucket& b, std::string_view key) const;
-  void fold(window_bucket& b, std::uint32_t row, const event_view& ev) const;
+  // Folds `ev` into one row of accumulators (slots, sets, sketches at `row`).
+  void fold(std::vector<slot>& slots, std::vector<distinct_set>& sets, std::vector<hll>& sketches,
+            std::uint32_t row, const event_view& ev) const;
+  outcome add_to_session(partition_state& st, const event_view& ev, window_results& out) const;
+  void close_sessions(partition_state& st, window_results& out) const;
   // Appends the rows of window [end - size, end); only `key` when given.
   void emit(const partition_state& st, millis end, window_results& out,
             const std::string_view* key = nullptr) const;
@@ -171,7 +209,8 @@ private:
 
   std::vector<aggregate_spec> aggs_;
   agg_layout layout_;
-  millis size_, slide_, slice_, lateness_, ooo_;
+  bool sessions_;
+  millis size_, slide_, slice_, gap_, lateness_, ooo_;
 };
 
 } // namespace weir::jobs

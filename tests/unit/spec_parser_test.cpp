@@ -142,3 +142,46 @@ TEST(ExpandEnv, SubstitutesAndDefaults) {
   EXPECT_EQ(bad.error_message(), "job.yaml:2: environment variable WEIR_TEST_UNSET is not set "
                                  "(write ${WEIR_TEST_UNSET:-default} to give a default)");
 }
+
+TEST(SpecParser, SessionWindows) {
+  auto text = good_with("  type: tumbling\n  size: 1m", "  type: session\n  gap: 30s");
+  auto spec = parse_spec(text);
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->window.kind, window_kind::session);
+  EXPECT_EQ(spec->window.gap, 30'000);
+  EXPECT_EQ(error_of(good_with("  type: tumbling\n  size: 1m", "  type: session\n  size: 1m")),
+            "job.yaml:13: window.size: only applies to tumbling and hopping windows");
+  EXPECT_EQ(error_of(good_with("  type: tumbling\n  size: 1m",
+                               "  type: session\n  gap: 30s\n  allowed_lateness: 5s")),
+            "job.yaml:14: window.allowed_lateness: is not supported for session windows (a late "
+            "event could move a session's start)");
+}
+
+TEST(SpecParser, HoppingWindowRules) {
+  auto spec = parse_spec(good_with("  type: tumbling\n  size: 1m", "  type: hopping\n  size: 5m\n  slide: 1m"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(slice_length(spec->window), 60'000);
+  EXPECT_EQ(error_of(good_with("  type: tumbling\n  size: 1m", "  type: hopping\n  size: 1m\n  slide: 2m")),
+            "job.yaml:14: window.slide: must not exceed window.size (events would fall between "
+            "windows)");
+}
+
+TEST(SpecParser, FiltersTopAndCheckpoints) {
+  auto text = good_with("window:", "where:\n  - field: status\n    in: [won, lost]\n  - field: amount\n    gt: 10\nwindow:");
+  text += "top:\n  n: 3\n  by: bets\ncheckpoints:\n  url: s3://weir/ck\n  interval: 2s\n";
+  auto spec = parse_spec(text);
+  ASSERT_TRUE(spec) << spec.error_message();
+  ASSERT_EQ(spec->filters.size(), 2u);
+  EXPECT_EQ(spec->filters[0].op, filter_op::in);
+  EXPECT_EQ(spec->filters[0].values, (std::vector<std::string>{"won", "lost"}));
+  EXPECT_EQ(spec->filters[1].op, filter_op::gt);
+  EXPECT_EQ(spec->filters[1].number, 10);
+  EXPECT_EQ(spec->top.n, 3u);
+  EXPECT_EQ(spec->checkpoints.url, "s3://weir/ck");
+  EXPECT_EQ(spec->checkpoints.interval, 2000);
+  EXPECT_EQ(error_of(std::string{good} + "top:\n  n: 3\n  by: nothing\n"),
+            "job.yaml:25: top.by: 'nothing' is not an aggregate's output column (bets, avg_amount)");
+  EXPECT_EQ(error_of(std::string{good} + "checkpoints:\n  url: /tmp/x\n"),
+            "job.yaml:24: checkpoints.url: expected file:///absolute/dir or s3://bucket/prefix, "
+            "got '/tmp/x'");
+}
