@@ -1,0 +1,237 @@
+// sinks/raw against the real services of deploy/services.sh
+// (WEIR_PG_URL, WEIR_S3_*; CTest sources .run/env.sh first).
+//
+// Without arguments it runs its GoogleTest cases (errors, no-loss rules of
+// the writer). With a mode it is a small tool that the Python checkers in
+// tests/raw/ drive, so that psql, pyarrow and duckdb — never weir's own code —
+// read what weir wrote:
+//   weir_raw_it dump SCHEMA FROM TO                 rows [FROM, TO) as JSON lines
+//   weir_raw_it pg-write TABLE SCHEMA FROM TO BATCH inserts them, prints "inserted N"
+//   weir_raw_it pg-bench TABLE ROWS BATCH           prints "rows/s R" (actions schema)
+#include "sinks/raw/postgres_raw.hpp"
+
+#include "raw_data.hpp"
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+using namespace weir;
+using namespace weir::raw;
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+template <class T>
+T must(expected<T> e, const char* what) {
+  if (!e) {
+    std::cerr << what << ": " << e.error_message() << "\n";
+    std::exit(1);
+  }
+  return std::move(*e);
+}
+
+void must(expected<void> e, const char* what) {
+  if (!e) {
+    std::cerr << what << ": " << e.error_message() << "\n";
+    std::exit(1);
+  }
+}
+
+// Rows [from, to) of a schema, optionally with Kafka positions (offset = n).
+row_batch rows(const std::string& schema_name, std::int64_t from, std::int64_t to,
+               std::optional<std::int32_t> kafka_partition = std::nullopt) {
+  auto batch = must(row_batch::make(testdata::schema(schema_name)), "row_batch");
+  testdata::generator gen{schema_name};
+  std::vector<row_batch::value> row;
+  for (auto n = from; n < to; ++n) {
+    gen.make(n, row);
+    std::optional<kafka_position> pos;
+    if (kafka_partition)
+      pos = kafka_position{*kafka_partition, n};
+    must(batch.append(row, pos), "append");
+  }
+  return batch;
+}
+
+int dump(const std::string& schema_name, std::int64_t from, std::int64_t to) {
+  std::string out = "{\"columns\": [";
+  const auto cols = testdata::schema(schema_name);
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    out += std::string{i ? ", " : ""} + "{\"name\": \"" + cols[i].name + "\", \"type\": \"" +
+           parquet::type_name(cols[i].t) + "\", \"nullable\": " +
+           (cols[i].nullable ? "true" : "false") + "}";
+  out += "]}\n";
+  testdata::generator gen{schema_name};
+  std::vector<row_batch::value> row;
+  for (auto n = from; n < to; ++n) {
+    gen.make(n, row);
+    out += '[';
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i)
+        out += ", ";
+      testdata::append_json(out, row[i]);
+    }
+    out += "]\n";
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+int pg_write(const std::string& table, const std::string& schema_name, std::int64_t from,
+             std::int64_t to, std::int64_t batch_rows) {
+  auto sink = must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema(schema_name),
+                                      "event_id"),
+                   "postgres_raw");
+  std::size_t inserted = 0;
+  for (auto lo = from; lo < to; lo += batch_rows)
+    inserted += must(sink.write(rows(schema_name, lo, std::min(to, lo + batch_rows))), "write");
+  std::cout << "inserted " << inserted << "\n";
+  return 0;
+}
+
+int pg_bench(const std::string& table, std::int64_t n, std::int64_t batch_rows) {
+  auto sink = must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema("actions"),
+                                      "event_id"),
+                   "postgres_raw");
+  std::vector<row_batch> batches;
+  for (std::int64_t lo = 0; lo < n; lo += batch_rows)
+    batches.push_back(rows("actions", lo, std::min(n, lo + batch_rows)));
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t inserted = 0;
+  for (const auto& b : batches)
+    inserted += must(sink.write(b), "write");
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  // A replay of everything: conflicts only.
+  const auto start2 = std::chrono::steady_clock::now();
+  std::size_t again = 0;
+  for (const auto& b : batches)
+    again += must(sink.write(b), "write again");
+  const std::chrono::duration<double> took2 = std::chrono::steady_clock::now() - start2;
+  std::cout << "inserted " << inserted << " in " << took.count() << " s: rows/s "
+            << static_cast<long>(static_cast<double>(inserted) / took.count()) << "\n"
+            << "replayed " << n << " (inserted " << again << ") in " << took2.count()
+            << " s: rows/s " << static_cast<long>(static_cast<double>(n) / took2.count()) << "\n";
+  return inserted == static_cast<std::size_t>(n) && again == 0 ? 0 : 1;
+}
+
+// -- GoogleTest cases ------------------------------------------------------------
+
+// Nothing listens on port 1 (tcpmux) of loopback: connections are refused.
+const std::string refused_port = "1";
+
+std::string unique(const std::string& base) {
+  return base + "_" + std::to_string(::getpid()) + "_" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000);
+}
+
+// Drops the test's tables when it ends.
+struct dropped {
+  std::string table;
+  ~dropped() {
+    try {
+      pqxx::connection c{env("WEIR_PG_URL")};
+      pqxx::nontransaction{c}.exec("DROP TABLE IF EXISTS " + c.quote_name(table));
+    } catch (const std::exception& e) {
+      std::cerr << "cannot drop " << table << ": " << e.what() << "\n";
+    }
+  }
+};
+
+TEST(RawPostgres, ErrorsAreValuesNotExceptions) {
+  const auto cols = testdata::schema("actions");
+  auto refused = postgres_raw::make(
+    "postgresql://weir@127.0.0.1:" + refused_port + "/weir", "t", cols, "event_id");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error_message().find("postgres_raw t"), std::string::npos)
+    << refused.error_message();
+  auto no_key = postgres_raw::make(env("WEIR_PG_URL"), "t", cols, "nope");
+  ASSERT_FALSE(no_key);
+  EXPECT_NE(no_key.error_message().find("key column 'nope'"), std::string::npos);
+  auto nullable_key = postgres_raw::make(env("WEIR_PG_URL"), "t", cols, "session_seconds");
+  ASSERT_FALSE(nullable_key);
+  auto reserved = postgres_raw::make(env("WEIR_PG_URL"), "t",
+                                     {{"event_id", parquet::type::string, false},
+                                      {"exported", parquet::type::boolean, true}},
+                                     "event_id");
+  ASSERT_FALSE(reserved);
+  EXPECT_NE(reserved.error_message().find("reserved"), std::string::npos);
+  EXPECT_FALSE(postgres_raw::make(env("WEIR_PG_URL"), "bad name", cols, "event_id"));
+}
+
+TEST(RawPostgres, ExistingTableWithOtherTypesIsRefused) {
+  const auto table = unique("raw_it_types");
+  dropped cleanup{table};
+  auto cols = testdata::schema("actions");
+  ASSERT_TRUE(postgres_raw::make(env("WEIR_PG_URL"), table, cols, "event_id"));
+  cols[1].t = parquet::type::string; // user_id
+  auto other = postgres_raw::make(env("WEIR_PG_URL"), table, cols, "event_id");
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error_message().find("column user_id is bigint, expected text"),
+            std::string::npos)
+    << other.error_message();
+  cols.push_back({"extra", parquet::type::int64, true});
+  cols[1].t = parquet::type::int64;
+  auto missing = postgres_raw::make(env("WEIR_PG_URL"), table, cols, "event_id");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error_message().find("without column extra"), std::string::npos);
+}
+
+TEST(RawPostgres, FailedBatchLeavesNothingAndTheSinkGoesOn) {
+  const auto table = unique("raw_it_fail");
+  dropped cleanup{table};
+  auto cols = testdata::schema("actions");
+  auto sink = postgres_raw::make(env("WEIR_PG_URL"), table, cols, "event_id");
+  ASSERT_TRUE(sink) << sink.error_message();
+  // A NUL byte is not valid in PostgreSQL text: the whole batch fails.
+  auto bad = rows("actions", 0, 100);
+  const std::string nul{"with\0nul", 8};
+  ASSERT_TRUE(bad.append({std::string_view{nul}, std::int64_t{1}, std::string_view{"a"},
+                          std::int64_t{0}, std::monostate{}}));
+  auto failed = sink->write(bad);
+  ASSERT_FALSE(failed);
+  auto ok = sink->write(rows("actions", 0, 100));
+  ASSERT_TRUE(ok) << ok.error_message();
+  EXPECT_EQ(*ok, 100u); // nothing of the failed batch had stayed
+  auto other_schema = sink->write(rows("all", 0, 10));
+  ASSERT_FALSE(other_schema);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && argv[1][0] != '-') {
+    const std::string mode = argv[1];
+    std::vector<std::string> a(argv + 2, argv + argc);
+    auto num = [&](std::size_t i) { return std::stoll(a.at(i)); };
+    try {
+      if (mode == "dump" && a.size() == 3)
+        return dump(a[0], num(1), num(2));
+      if (mode == "pg-write" && a.size() == 5)
+        return pg_write(a[0], a[1], num(2), num(3), num(4));
+      if (mode == "pg-bench" && a.size() == 3)
+        return pg_bench(a[0], num(1), num(2));
+    } catch (const std::exception& e) { // argument parsing only
+      std::cerr << mode << ": " << e.what() << "\n";
+      return 2;
+    }
+    std::cerr << "usage: see the top of tests/raw/raw_it.cpp\n";
+    return 2;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
