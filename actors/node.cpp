@@ -72,7 +72,8 @@ int run_worker(const worker_options& opts) {
   if (info.name.empty())
     info.name = info.host + ":" + std::to_string(info.pid);
   // The worker actor connects, and reconnects after losing the coordinator, by itself.
-  auto w = sys.spawn(worker, opts.coordinator, info);
+  auto threads = opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+  auto w = sys.spawn(worker, opts.coordinator, info, threads);
   wait_for_shutdown_signal();
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   return 0;

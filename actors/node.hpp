@@ -16,6 +16,7 @@ struct coordinator_options {
 struct worker_options {
   endpoint coordinator{"127.0.0.1", 17000};
   std::string name; // unique in the cluster; defaults to host:pid
+  std::uint32_t threads = 0; // sources per job; 0: one per core
 };
 
 int run_coordinator(const coordinator_options& opts);

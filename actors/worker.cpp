@@ -19,7 +19,8 @@ void stop_job(self_ptr self, const std::string& job_id) {
   auto it = self->state.jobs.find(job_id);
   if (it == self->state.jobs.end())
     return;
-  self->send_exit(it->second.source, caf::exit_reason::user_shutdown);
+  for (auto& source : it->second.sources)
+    self->send_exit(source, caf::exit_reason::user_shutdown);
   self->send_exit(it->second.sink, caf::exit_reason::user_shutdown);
   self->state.jobs.erase(it);
   WEIR_INFO("job {} stopped on this worker", job_id);
@@ -84,7 +85,9 @@ void connect(self_ptr self) {
 
 } // namespace
 
-worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info) {
+worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
+                                   std::uint32_t threads) {
+  self->state.threads = std::max<std::uint32_t>(1, threads);
   self->state.coordinator_at = std::move(at);
   self->state.info = std::move(info);
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -102,7 +105,8 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info)
   // Children do not outlive their worker.
   self->attach_functor([self] {
     for (auto& [id, job] : self->state.jobs) {
-      caf::anon_send_exit(job.source, caf::exit_reason::user_shutdown);
+      for (auto& source : job.sources)
+        caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(job.sink, caf::exit_reason::user_shutdown);
     }
   });
@@ -123,15 +127,41 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info)
           return;
         }
         auto sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
-        auto source = self->spawn<caf::detached>(kafka_source, *spec, sink, worker_actor{self});
-        it = jobs_running.emplace(job_id, worker_state::running{source, sink}).first;
-        WEIR_INFO("job {} started on this worker", job_id);
+        worker_state::running job{{}, sink};
+        const auto n = std::min<std::uint32_t>(self->state.threads,
+                                               static_cast<std::uint32_t>(partition_count));
+        for (std::uint32_t i = 0; i < n; ++i)
+          job.sources.push_back(
+            self->spawn<caf::detached>(kafka_source, *spec, sink, worker_actor{self}));
+        it = jobs_running.emplace(job_id, std::move(job)).first;
+        WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
       }
-      self->send(it->second.source, assign_atom::value, std::move(partitions));
+      auto& job = it->second;
+      std::map<std::int32_t, size_t> placement;
+      std::vector<size_t> load(job.sources.size(), 0);
+      for (const auto& pc : partitions)
+        if (auto kept = job.placement.find(pc.partition); kept != job.placement.end()) {
+          placement[pc.partition] = kept->second;
+          ++load[kept->second];
+        }
+      std::vector<std::vector<partition_checkpoint>> share(job.sources.size());
+      for (auto& pc : partitions) {
+        auto at = placement.find(pc.partition);
+        if (at == placement.end()) {
+          auto least = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+          at = placement.emplace(pc.partition, least).first;
+          ++load[least];
+        }
+        share[at->second].push_back(std::move(pc));
+      }
+      job.placement = std::move(placement);
+      for (size_t i = 0; i < job.sources.size(); ++i)
+        self->send(job.sources[i], assign_atom::value, std::move(share[i]));
     },
     [self](checkpoint_atom, const std::string& job_id, std::uint64_t id) {
       if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
-        self->send(it->second.source, checkpoint_atom::value, id);
+        for (auto& source : it->second.sources)
+          self->send(source, checkpoint_atom::value, id);
     },
     [self](checkpointed_atom, const std::string& job_id, std::uint64_t id,
            std::vector<partition_checkpoint> parts) {

@@ -22,9 +22,15 @@ struct worker_state {
   bool connecting = false; // one connection attempt in flight at a time
 
   // -- jobs ------------------------------------------------------------------
+  // Each job's partitions are spread over up to `threads` sources sharing one
+  // sink: a worker uses as many cores as it has partitions, up to `threads`.
+  // Placement is sticky (a partition keeps its source while it stays here)
+  // and new partitions go to the least loaded source.
+  std::uint32_t threads = 1;
   struct running {
-    source_actor source;
+    std::vector<source_actor> sources;
     sink_actor sink;
+    std::map<std::int32_t, size_t> placement; // partition -> index in sources
   };
   std::map<std::string, running> jobs; // by job id
 };
@@ -32,6 +38,6 @@ struct worker_state {
 // Connects to the coordinator at `at` and registers as `info.name`; if the
 // coordinator goes away, keeps processing and reconnects.
 worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
-                                   worker_info info);
+                                   worker_info info, std::uint32_t threads);
 
 } // namespace weir

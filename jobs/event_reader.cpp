@@ -114,13 +114,13 @@ read_status event_reader::read_fields(sj::document& doc) {
     sj::field f;
     if (std::move(field_result).get(f))
       return read_status::malformed_json;
-    std::string_view name;
-    if (f.unescaped_key().get(name))
-      return read_status::malformed_json;
-    // Length and first byte rule out most fields before a full compare.
+    // Compare the raw key in the input with each wanted name instead of
+    // unescaping it: field names are plain identifiers, and this skips a copy
+    // per field. The input is padded, so reading name.size() + 1 bytes is safe.
+    const char* raw = f.key().raw();
     auto it = std::find_if(fields_.begin(), fields_.end(), [&](const field& w) {
-      return w.name.size() == name.size() && !name.empty() && w.name[0] == name[0]
-             && std::memcmp(w.name.data(), name.data(), name.size()) == 0;
+      return raw[0] == w.name[0] && raw[w.name.size()] == '"'
+             && std::memcmp(raw, w.name.data(), w.name.size()) == 0;
     });
     if (it == fields_.end())
       continue;
@@ -129,12 +129,19 @@ read_status event_reader::read_fields(sj::document& doc) {
     if (v.type().get(val.type))
       return read_status::malformed_json;
     switch (val.type) {
-      case sj::json_type::string:
-        if (v.get_string().get(val.text))
-          return read_status::malformed_json;
-        if (val.text.data() == nullptr)
-          val.text = std::string_view{"", 0};
+      case sj::json_type::string: {
+        // Most strings carry no escapes: take them straight from the input.
+        std::string_view token = trim(v.raw_json_token());
+        if (token.size() >= 2 && token.find('\\') == std::string_view::npos) {
+          val.text = token.substr(1, token.size() - 2);
+        } else {
+          if (v.get_string().get(val.text))
+            return read_status::malformed_json;
+          if (val.text.data() == nullptr)
+            val.text = std::string_view{"", 0};
+        }
         break;
+      }
       case sj::json_type::number:
         val.text = trim(v.raw_json_token());
         val.is_number = !v.get_double().get(val.number);

@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
   weir::worker_options wopts;
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
   add_coordinator_opt(worker_cmd);
-  worker_cmd->add_option("--name", wopts.name, "worker name (default host:pid)");
+  worker_cmd->add_option("--name", wopts.name, "worker name, unique in the cluster (default host:pid)");
+  worker_cmd->add_option("--threads", wopts.threads,
+                         "sources (threads) per job on this worker (default: one per core)");
 
   std::string spec_path;
   auto* submit_cmd = app.add_subcommand("submit", "submit a job spec to the coordinator");
