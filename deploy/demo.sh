@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo, end to end: install, build, start the services, start a
-# coordinator and two workers, generate bets into Kafka, run the seed's
-# "top games" job and print its windowed counts from PostgreSQL.
+# coordinator and two workers, generate bets into Kafka, run the four bets
+# jobs of the seed pipelines and print their results from PostgreSQL.
 # The services keep running afterwards (stop them: deploy/services.sh down);
 # the weir processes stop when the demo ends.
 set -euo pipefail
@@ -36,32 +36,44 @@ done
 # 300k bets spread over 10 minutes of event time, up to 3 s out of order.
 log "generating 300000 bets into topic $WEIR_BETS_TOPIC"
 "$WEIR" gen bets --topic "$WEIR_BETS_TOPIC" --partitions 4 --count 300000 --step 2 --disorder 3000
-psql "$WEIR_PG_URL" -q -c 'DROP TABLE IF EXISTS bet_stats, bet_stats__partials' 2>/dev/null
-log "submitting jobs/specs/bets-top-games.yaml"
-"$WEIR" submit "$REPO/jobs/specs/bets-top-games.yaml"
+export WEIR_TABLE_PREFIX=demo_ WEIR_JOB_PREFIX=demo-
+for t in bet_stats bet_avg_amount bet_status_counts bet_active_users; do
+  psql "$WEIR_PG_URL" -q -c "DROP TABLE IF EXISTS demo_$t, demo_${t}__partials, demo_${t}__progress" \
+    2>/dev/null
+done
+for job in bets-top-games bets-avg-amount bets-by-status bets-active-users; do
+  log "submitting jobs/specs/$job.yaml"
+  "$WEIR" submit "$REPO/jobs/specs/$job.yaml"
+done
 "$WEIR" status
 
-# The last minute stays open (no later event moves the watermark past it).
-# Each partition's closed windows are merged into bet_stats as they arrive, so
-# wait until every closed window is there and the totals stop changing.
-total() { psql "$WEIR_PG_URL" -At -c "SELECT count(DISTINCT window_start) || '/' ||
-  coalesce(sum(bets), 0) FROM bet_stats" 2>/dev/null || echo "0/0"; }
-deadline=$((SECONDS + 90))
-last=""
-while :; do
-  now=$(total)
-  [[ ${now%%/*} -ge 10 && $now == "$last" ]] && break
-  ((SECONDS < deadline)) || die "results incomplete after 90 s ($now); see $DEMO_DIR"
-  last=$now
-  sleep 2
+# A window's rows are published once every partition's watermark has passed
+# it; the last minute stays open (no later event). Wait until each job has
+# published the last closed window.
+published() { psql "$WEIR_PG_URL" -At -c "SELECT coalesce(max(watermark), 0) FROM demo_${1}__progress
+  WHERE source_partition = -1" 2>/dev/null || echo 0; }
+want=$(( 1767225600000 + 540000 ))  # 2026-01-01T00:09:00Z: nine full minutes
+deadline=$((SECONDS + 120))
+for t in bet_stats bet_avg_amount bet_status_counts bet_active_users; do
+  until [[ $(published $t) -ge $want ]]; do
+    ((SECONDS < deadline)) || die "$t incomplete after 120 s; see $DEMO_DIR"
+    sleep 0.5
+  done
 done
+
+q() { psql "$WEIR_PG_URL" -P pager=off -c "$1"; }
 echo
-echo "Top 3 games per 1-minute window (bet_stats, from PostgreSQL):"
-psql "$WEIR_PG_URL" -P pager=off -c "
-  SELECT to_char(window_start, 'HH24:MI') AS window, game_id, bets,
-         round(total_amount::numeric, 2) AS total_amount
-  FROM (SELECT *, rank() OVER (PARTITION BY window_start ORDER BY bets DESC, game_id) AS r
-        FROM bet_stats) ranked
-  WHERE r <= 3 ORDER BY window_start, r"
-psql "$WEIR_PG_URL" -At -c "SELECT 'windows: ' || count(DISTINCT window_start) || ', rows: ' ||
-  count(*) || ', bets counted: ' || sum(bets) FROM bet_stats"
+echo "Top 3 games per minute (demo_bet_stats: top 10 kept per window):"
+q "SELECT to_char(window_start, 'HH24:MI') AS minute, rank, game_id, bets,
+          round(total_amount::numeric, 2) AS total_amount
+   FROM demo_bet_stats WHERE rank <= 3 ORDER BY window_start, rank"
+echo "Average bet per currency (demo_bet_avg_amount), first three minutes:"
+q "SELECT to_char(window_start, 'HH24:MI') AS minute, currency, bets,
+          round(avg_amount::numeric, 2) AS avg, min_amount AS min, max_amount AS max
+   FROM demo_bet_avg_amount ORDER BY window_start, currency LIMIT 12"
+echo "Bets by status (demo_bet_status_counts), whole run:"
+q "SELECT status, sum(bets) AS bets FROM demo_bet_status_counts GROUP BY status ORDER BY 2 DESC"
+echo "Active users per 5 minutes, sliding by 1 minute (demo_bet_active_users):"
+q "SELECT to_char(window_start, 'HH24:MI') || '-' || to_char(window_end, 'HH24:MI') AS window,
+          active_users AS exact, active_users_approx AS hyperloglog, bets
+   FROM demo_bet_active_users ORDER BY window_start"

@@ -1,6 +1,7 @@
 #include "sinks/postgres.hpp"
 
 #include "jobs/event_reader.hpp"
+#include "jobs/watermark.hpp"
 
 #include <pqxx/pqxx>
 
@@ -355,30 +356,16 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
     if (!latest.empty())
       txn.exec_params(sql_->upsert_progress, pqxx::prepare::make_dynamic_params(progress_params));
 
-    // The job's watermark: the lowest of its non-idle partitions, once every
-    // partition has reported. Materialization never moves backwards.
     millis old_m = jobs::no_time;
-    millis low = std::numeric_limits<millis>::max();
-    std::int32_t reported = 0;
-    bool any_active = false, blocked = false;
+    std::vector<jobs::partition_mark> marks;
     for (const auto& row : txn.exec(sql_->read_progress)) {
-      const auto part = row[0].as<std::int32_t>();
       const millis wm = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
-      if (part < 0) {
+      if (row[0].as<std::int32_t>() < 0)
         old_m = wm;
-        continue;
-      }
-      ++reported;
-      if (row[2].as<bool>())
-        continue;
-      any_active = true;
-      if (wm == jobs::no_time)
-        blocked = true;
-      low = std::min(low, wm);
+      else
+        marks.push_back({wm, row[2].as<bool>()});
     }
-    millis new_m = old_m;
-    if (reported >= partitions_ && any_active && !blocked)
-      new_m = std::max(old_m, low);
+    const millis new_m = jobs::job_watermark(marks, static_cast<size_t>(partitions_), old_m);
 
     // Rows of windows materialized before whose partials this batch changed.
     std::vector<array_literal> touched(top ? 1 : 1 + nk);

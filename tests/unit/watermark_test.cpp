@@ -1,0 +1,25 @@
+#include "jobs/watermark.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace weir::jobs;
+
+TEST(JobWatermark, LowestActivePartitionOnceAllReported) {
+  EXPECT_EQ(job_watermark({{100, false}, {50, false}}, 3, no_time), no_time)
+    << "a partition has not reported yet";
+  EXPECT_EQ(job_watermark({{100, false}, {50, false}, {70, false}}, 3, no_time), 50);
+}
+
+TEST(JobWatermark, IdlePartitionsDoNotHoldWindowsBack) {
+  EXPECT_EQ(job_watermark({{100, false}, {no_time, true}, {10, true}}, 3, no_time), 100);
+  EXPECT_EQ(job_watermark({{100, true}, {50, true}}, 2, 20), 20)
+    << "all idle: nothing advances";
+  EXPECT_EQ(job_watermark({{100, false}, {no_time, false}}, 2, 20), 20)
+    << "an active partition without events blocks";
+}
+
+TEST(JobWatermark, NeverMovesBackwards) {
+  EXPECT_EQ(job_watermark({{100, false}, {50, false}}, 2, 80), 80)
+    << "a partition restored from an older checkpoint reports a lower watermark";
+  EXPECT_EQ(job_watermark({{100, false}, {90, false}}, 2, 80), 90);
+}
