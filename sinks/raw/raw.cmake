@@ -1,9 +1,11 @@
-# Raw paths (sinks/raw): every event into PostgreSQL. Included from the root
+# Raw paths (sinks/raw, see README.md there): every event into PostgreSQL,
+# partitioned Parquet on S3. Included from the root
 # CMakeLists.txt after the Parquet and S3 libraries.
 add_library(weir_raw STATIC
   ${CMAKE_CURRENT_LIST_DIR}/rows.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pg_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/postgres_raw.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/lake.cpp
 )
 target_include_directories(weir_raw PUBLIC ${CMAKE_SOURCE_DIR})
-target_link_libraries(weir_raw PUBLIC weir_parquet PRIVATE PkgConfig::PQXX)
+target_link_libraries(weir_raw PUBLIC weir_parquet weir_s3 PRIVATE PkgConfig::PQXX)
