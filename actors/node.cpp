@@ -46,7 +46,7 @@ int run_coordinator(const coordinator_options& opts) {
     WEIR_ERROR("cannot read the saved state: {}", restored.error_message());
     return 1;
   }
-  node_config cfg;
+  node_config cfg{opts.node};
   caf::actor_system sys{cfg};
   coordinator_config ccfg;
   ccfg.state_url = opts.state_url;
@@ -66,7 +66,7 @@ int run_coordinator(const coordinator_options& opts) {
 }
 
 int run_worker(const worker_options& opts) {
-  node_config cfg;
+  node_config cfg{opts.node};
   caf::actor_system sys{cfg};
   worker_info info{opts.name, hostname(), static_cast<std::int32_t>(::getpid())};
   if (info.name.empty())

@@ -10,11 +10,13 @@ namespace weir {
 
 struct coordinator_options {
   endpoint listen{"127.0.0.1", 17000};
+  node_options node;
   std::string state_url; // file:///dir or s3://bucket/prefix; empty: nothing survives a restart
 };
 
 struct worker_options {
   endpoint coordinator{"127.0.0.1", 17000};
+  node_options node;
   std::string name; // unique in the cluster; defaults to host:pid
   std::uint32_t threads = 0; // sources per job; 0: one per core
 };

@@ -1,5 +1,6 @@
 // The one weir binary: every process role is a subcommand.
 #include "actors/node.hpp"
+#include "jobs/duration.hpp"
 #include "jobs/spec.hpp"
 #include "runtime/generate.hpp"
 #include "runtime/logging.hpp"
@@ -59,6 +60,29 @@ int main(int argc, char** argv) {
       ->envname("WEIR_COORDINATOR");
   };
 
+  // Failure detection: both ends of a link must agree, so both take the flags.
+  std::string heartbeat = "250ms", failure_timeout = "1500ms";
+  auto add_failure_opts = [&](CLI::App* cmd) {
+    cmd->add_option("--heartbeat", heartbeat, "heartbeat interval on cluster links")
+      ->envname("WEIR_HEARTBEAT");
+    cmd->add_option("--failure-timeout", failure_timeout,
+                    "silence after which a peer counts as failed")
+      ->envname("WEIR_FAILURE_TIMEOUT");
+  };
+  auto node_opts = [&]() {
+    auto hb = weir::jobs::parse_duration(heartbeat);
+    auto ft = weir::jobs::parse_duration(failure_timeout);
+    if (!hb || *hb == 0)
+      throw CLI::ValidationError("--heartbeat: expected a duration like 250ms, got '" + heartbeat + "'");
+    if (!ft || *ft <= *hb)
+      throw CLI::ValidationError("--failure-timeout: expected a duration longer than --heartbeat, got '"
+                                 + failure_timeout + "'");
+    weir::node_options o;
+    o.heartbeat = std::chrono::milliseconds(*hb);
+    o.connection_timeout = std::chrono::milliseconds(*ft);
+    return o;
+  };
+
   weir::coordinator_options copts;
   std::string listen_addr = "127.0.0.1:17000";
   auto* coord_cmd = app.add_subcommand("coordinator", "run the coordinator");
@@ -67,6 +91,7 @@ int main(int argc, char** argv) {
                         "persist jobs, assignment and checkpoint pointers here "
                         "(file:///dir or s3://bucket/prefix)")
     ->envname("WEIR_COORDINATOR_STATE");
+  add_failure_opts(coord_cmd);
 
   weir::worker_options wopts;
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
@@ -74,6 +99,7 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--name", wopts.name, "worker name, unique in the cluster (default host:pid)");
   worker_cmd->add_option("--threads", wopts.threads,
                          "sources (threads) per job on this worker (default: one per core)");
+  add_failure_opts(worker_cmd);
 
   std::string spec_path;
   auto* submit_cmd = app.add_subcommand("submit", "submit a job spec to the coordinator");
@@ -114,11 +140,13 @@ int main(int argc, char** argv) {
   try {
     if (*coord_cmd) {
       copts.listen = to_endpoint(listen_addr);
+      copts.node = node_opts();
       weir::log::init("coordinator", log_level);
       return weir::run_coordinator(copts);
     }
     if (*worker_cmd) {
       wopts.coordinator = to_endpoint(coordinator_addr);
+      wopts.node = node_opts();
       weir::log::init(wopts.name.empty() ? "worker" : wopts.name, log_level);
       return weir::run_worker(wopts);
     }
