@@ -51,7 +51,8 @@ void reassign(self_ptr self) {
     return; // absent workers may still come back
   std::vector<std::string> names;
   for (const auto& [name, m] : st.workers)
-    names.push_back(name);
+    if (!m.draining)
+      names.push_back(name);
   bool changed_any = false;
   for (auto& [job_id, job] : st.jobs) {
     auto before = job.data.owners;
@@ -68,6 +69,21 @@ void reassign(self_ptr self) {
   }
   if (changed_any)
     persist(self);
+  // Drained workers that hold nothing any more may go.
+  for (auto it = st.workers.begin(); it != st.workers.end();) {
+    bool holds = false;
+    for (const auto& [job_id, job] : st.jobs)
+      holds |= std::find(job.data.owners.begin(), job.data.owners.end(), it->first)
+               != job.data.owners.end();
+    if (it->second.draining && !holds) {
+      WEIR_INFO("worker {} drained: it leaves the cluster", it->first);
+      self->demonitor(it->second.handle.address());
+      self->send(it->second.handle, drain_atom::value);
+      it = st.workers.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void schedule_checkpoint(self_ptr self, const std::string& job_id) {
@@ -149,10 +165,10 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     st.recovering = true;
     self->delayed_send(self, cfg.rejoin_grace, recovered_atom::value);
   }
-  self->attach_functor([self] {
-    if (self->state.state_writer)
-      caf::anon_send_exit(self->state.state_writer, caf::exit_reason::user_shutdown);
-  });
+  // The writer does not outlive the coordinator. (Captured by value: attached
+  // functors run after the actor's state is gone.)
+  if (auto writer = st.state_writer)
+    self->attach_functor([writer] { caf::anon_send_exit(writer, caf::exit_reason::user_shutdown); });
   self->set_down_handler([self](const caf::down_msg& msg) {
     auto& workers = self->state.workers;
     for (auto it = workers.begin(); it != workers.end(); ++it) {
@@ -275,10 +291,21 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       WEIR_INFO("job {} cancelled", id);
       return {true, id, {}};
     },
+    [self](drain_atom, const std::string& name) -> submit_result {
+      auto w = self->state.workers.find(name);
+      if (w == self->state.workers.end())
+        return {false, {}, "no worker '" + name + "'"};
+      if (self->state.workers.size() == 1 && !self->state.jobs.empty())
+        return {false, {}, "worker '" + name + "' is the last one: its partitions have nowhere to go"};
+      WEIR_INFO("draining worker {}", name);
+      w->second.draining = true;
+      reassign(self);
+      return {true, name, {}};
+    },
     [self](status_atom) -> cluster_status {
       cluster_status out;
       for (const auto& [name, m] : self->state.workers)
-        out.workers.push_back({name, m.info});
+        out.workers.push_back({name, m.info, m.draining});
       for (const auto& [id, job] : self->state.jobs)
         out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners});
       return out;

@@ -42,6 +42,7 @@ struct coordinator_state {
   struct member {
     worker_actor handle;
     worker_info info;
+    bool draining = false; // gets no partitions; leaves once it holds none
   };
   std::map<std::string, member> workers; // live, by name
   bool recovering = false;               // within the grace period after a restart

@@ -44,6 +44,8 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<checkpointed_atom, std::string, std::uint64_t, std::vector<partition_checkpoint>>,
   // Self-sent: try to reach the coordinator again.
   caf::reacts_to<reconnect_atom>,
+  // Drained: owns nothing any more; stop and leave the cluster.
+  caf::reacts_to<drain_atom>,
   // Stop job `id` here.
   caf::reacts_to<cancel_atom, std::string>>;
 
@@ -64,6 +66,8 @@ using coordinator_actor = caf::typed_actor<
   caf::replies_to<submit_atom, std::string, std::string>::with<submit_result>,
   // Stop a job everywhere.
   caf::replies_to<cancel_atom, std::string>::with<submit_result>,
+  // Move every partition off worker `name`, then let it leave.
+  caf::replies_to<drain_atom, std::string>::with<submit_result>,
   // Workers, jobs and the partition assignment.
   caf::replies_to<status_atom>::with<cluster_status>>;
 

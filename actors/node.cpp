@@ -74,8 +74,14 @@ int run_worker(const worker_options& opts) {
   // The worker actor connects, and reconnects after losing the coordinator, by itself.
   auto threads = opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
   auto w = sys.spawn(worker, opts.coordinator, info, threads);
-  wait_for_shutdown_signal();
-  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  // Leave on a signal, or when drained (the worker actor ends by itself).
+  std::atomic<bool> drained{false};
+  w->attach_functor([&drained] { drained = true; });
+  install_shutdown_handlers();
+  while (!drained && !shutdown_requested())
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!drained)
+    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   return 0;
 }
 
@@ -127,14 +133,18 @@ int run_submit(const endpoint& ep, const std::string& spec_path) {
   });
 }
 
-int run_cancel(const endpoint& ep, const std::string& job_id) {
+namespace {
+
+// Sends one request whose answer is a submit_result and reports it.
+template <class... Ts>
+int simple_request(const endpoint& ep, const std::string& done, Ts... xs) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
-    self->request(coord, std::chrono::seconds(10), cancel_atom::value, job_id)
+    self->request(coord, std::chrono::seconds(10), xs...)
       .receive(
         [&](const submit_result& r) {
           if (r.accepted) {
-            std::cout << "cancelled " << r.job_id << "\n";
+            std::cout << done << " " << r.job_id << "\n";
             rc = 0;
           } else {
             std::cerr << "error: " << r.error << "\n";
@@ -146,23 +156,38 @@ int run_cancel(const endpoint& ep, const std::string& job_id) {
   });
 }
 
-int run_status(const endpoint& ep) {
+} // namespace
+
+int run_cancel(const endpoint& ep, const std::string& job_id) {
+  return simple_request(ep, "cancelled", cancel_atom::value, job_id);
+}
+
+int run_drain(const endpoint& ep, const std::string& worker_name) {
+  return simple_request(ep, "draining", drain_atom::value, worker_name);
+}
+
+int run_status(const endpoint& ep, status_view view) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
     self->request(coord, std::chrono::seconds(10), status_atom::value)
       .receive(
         [&](const cluster_status& st) {
-          std::cout << "workers: " << st.workers.size() << "\n";
-          for (const auto& w : st.workers)
-            std::cout << "  " << w.id << "  " << w.info.name << "  host=" << w.info.host
-                      << " pid=" << w.info.pid << "\n";
-          std::cout << "jobs: " << st.jobs.size() << "\n";
-          for (const auto& j : st.jobs) {
-            std::cout << "  " << j.id << "  topic=" << j.topic << " sink=" << j.sink
-                      << " partitions=" << j.owners.size() << "\n";
-            for (size_t p = 0; p < j.owners.size(); ++p)
-              std::cout << "    partition " << p << " -> "
-                        << (j.owners[p].empty() ? "(unassigned)" : j.owners[p]) << "\n";
+          if (view != status_view::jobs) {
+            std::cout << "workers: " << st.workers.size() << "\n";
+            for (const auto& w : st.workers)
+              std::cout << "  " << w.id << "  host=" << w.info.host << " pid=" << w.info.pid
+                        << (w.draining ? "  (draining)" : "") << "\n";
+          }
+          if (view != status_view::workers) {
+            std::cout << "jobs: " << st.jobs.size() << "\n";
+            for (const auto& j : st.jobs) {
+              std::cout << "  " << j.id << "  topic=" << j.topic << " sink=" << j.sink
+                        << " partitions=" << j.owners.size() << "\n";
+              if (view == status_view::all)
+                for (size_t p = 0; p < j.owners.size(); ++p)
+                  std::cout << "    partition " << p << " -> "
+                            << (j.owners[p].empty() ? "(unassigned)" : j.owners[p]) << "\n";
+            }
           }
           rc = 0;
         },

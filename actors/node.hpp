@@ -25,6 +25,9 @@ int run_coordinator(const coordinator_options& opts);
 int run_worker(const worker_options& opts);
 int run_submit(const endpoint& coordinator, const std::string& spec_path);
 int run_cancel(const endpoint& coordinator, const std::string& job_id);
-int run_status(const endpoint& coordinator);
+int run_drain(const endpoint& coordinator, const std::string& worker_name);
+
+enum class status_view { all, jobs, workers };
+int run_status(const endpoint& coordinator, status_view view = status_view::all);
 
 } // namespace weir

@@ -250,9 +250,12 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       return fail(store.error_message());
     st.checkpoints = std::move(*store);
   }
-  self->attach_functor([self] {
+  // Dead letters still queued in librdkafka go out before the source stops.
+  // (An exit handler, not an attached functor: those run after the state is gone.)
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
     if (self->state.dead_letters)
       (void) self->state.dead_letters->flush(5000);
+    self->quit(msg.reason);
   });
   return {
     [self](assign_atom, std::vector<partition_checkpoint> parts) {

@@ -102,13 +102,12 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       connect(self);
     }
   });
-  // Children do not outlive their worker.
-  self->attach_functor([self] {
-    for (auto& [id, job] : self->state.jobs) {
-      for (auto& source : job.sources)
-        caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(job.sink, caf::exit_reason::user_shutdown);
-    }
+  // Children do not outlive their worker. (An exit handler, not an attached
+  // functor: those run after the actor's state is gone.)
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    for (auto& [id, job] : std::map{self->state.jobs})
+      stop_job(self, id);
+    self->quit(msg.reason);
   });
   connect(self);
   return {
@@ -170,6 +169,12 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                    job_id, id, std::move(parts));
     },
     [self](reconnect_atom) { connect(self); },
+    [self](drain_atom) {
+      WEIR_INFO("drained by the coordinator: leaving");
+      for (auto& [id, job] : std::map{self->state.jobs})
+        stop_job(self, id);
+      self->quit();
+    },
     [self](cancel_atom, const std::string& job_id) { stop_job(self, job_id); },
   };
 }

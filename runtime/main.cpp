@@ -113,6 +113,14 @@ int main(int argc, char** argv) {
 
   auto* status_cmd = app.add_subcommand("status", "show workers, jobs and partition assignment");
   add_coordinator_opt(status_cmd);
+  auto* list_cmd = app.add_subcommand("list", "list running jobs");
+  add_coordinator_opt(list_cmd);
+  auto* workers_cmd = app.add_subcommand("workers", "list the cluster's workers");
+  add_coordinator_opt(workers_cmd);
+  std::string drain_name;
+  auto* drain_cmd = app.add_subcommand("drain", "move every partition off a worker, then let it leave");
+  drain_cmd->add_option("worker", drain_name, "worker name")->required();
+  add_coordinator_opt(drain_cmd);
 
   auto* validate_cmd = app.add_subcommand("validate", "check a job spec without submitting it");
   validate_cmd->add_option("spec", spec_path, "job spec (YAML)")->required();
@@ -157,6 +165,12 @@ int main(int argc, char** argv) {
       return weir::run_cancel(to_endpoint(coordinator_addr), job_id);
     if (*status_cmd)
       return weir::run_status(to_endpoint(coordinator_addr));
+    if (*list_cmd)
+      return weir::run_status(to_endpoint(coordinator_addr), weir::status_view::jobs);
+    if (*workers_cmd)
+      return weir::run_status(to_endpoint(coordinator_addr), weir::status_view::workers);
+    if (*drain_cmd)
+      return weir::run_drain(to_endpoint(coordinator_addr), drain_name);
     if (*validate_cmd)
       return validate(spec_path);
     if (*gen_cmd)

@@ -30,6 +30,7 @@ using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using checkpointed_atom = caf::atom_constant<caf::atom("ckpt_done")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {
@@ -57,11 +58,12 @@ typename Inspector::result_type inspect(Inspector& f, submit_result& x) {
 struct worker_status {
   std::string id;
   worker_info info;
+  bool draining = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_status& x) {
-  return f(caf::meta::type_name("weir.worker_status"), x.id, x.info);
+  return f(caf::meta::type_name("weir.worker_status"), x.id, x.info, x.draining);
 }
 
 struct job_status {
