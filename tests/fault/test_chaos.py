@@ -6,7 +6,6 @@ equal a reference computed in Python from the events read back with kcat.
 Prints each recovery time: from the kill to the moment every partition the
 victim owned shows progress again, written by its new owner.
 """
-import json
 import os
 import random
 import signal
@@ -20,12 +19,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import harness as h  # noqa: E402
 import reference as ref  # noqa: E402
 
+import bets_job  # noqa: E402
+
 PARTITIONS = 6
 RATE = 4_000          # events per second of wall time
 SECONDS = 100         # generator run time
 STEP_MS = 2           # event time per event: 8 s of event time per wall second
 WORKERS = ["w1", "w2", "w3"]
-OOO = 2_000
 
 
 def owners(cluster):
@@ -57,23 +57,7 @@ def main():
     rnd = random.Random(5)
     topic = h.unique("chaos")
     h.create_topic(topic, PARTITIONS)
-    spec = h.write_spec(h.job_spec(topic, topic, """
-key: game_id
-window:
-  type: tumbling
-  size: 10s
-aggregations:
-  - fn: count
-    as: bets
-  - fn: sum
-    field: amount
-    as: total
-  - fn: count_distinct
-    field: user_id
-    as: users
-""", time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s",
-        extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
-              f"  interval: 1s\n"))
+    spec = bets_job.spec(topic, distinct_users=True)
     # Checkpoints and the coordinator's state both live in MinIO, the default.
     state = f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/coordinator"
     recoveries = []
@@ -156,15 +140,12 @@ aggregations:
             time.sleep(rnd.uniform(3, 5))
         assert gen.wait(timeout=SECONDS * 3) == 0, "generator failed"
         # Close every window: one bet far later in each partition.
-        for p in range(PARTITIONS):
-            h.produce(topic, p, [("1", json.dumps({"bet_id": "end", "user_id": 1, "game_id": 1,
-                                                  "amount": 1.0, "timestamp":
-                                                  "2027-01-01T00:00:00.000Z"}))])
+        bets_job.close_windows(topic, PARTITIONS)
         events = ref.read_topic(topic)
         want = ref.aggregate(events, time_field="timestamp", key=["game_id"], size_ms=10_000,
-                             ooo_ms=OOO, aggs=[("count", None, "bets"), ("sum", "amount", "total"),
+                             ooo_ms=bets_job.OOO, aggs=[("count", None, "bets"), ("sum", "amount", "total"),
                                                ("count_distinct", "user_id", "users")])
-        closed_until = ref.job_watermark(events, "timestamp", OOO)
+        closed_until = ref.job_watermark(events, "timestamp", bets_job.OOO)
         h.wait_until(lambda: (h.materialized(topic) or -1) >= closed_until, 120,
                      "results to be complete")
         ref.compare(h.table_rows(topic, ["game_id"], ["bets", "total", "users"]), want)

@@ -2,7 +2,6 @@
 away; the drained worker leaves by itself, every partition stays owned, and the
 results equal a reference computed in Python from the events read back with
 kcat."""
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import harness as h  # noqa: E402
 import reference as ref  # noqa: E402
+
+import bets_job  # noqa: E402
 
 PARTITIONS = 6
 RATE = 4_000
@@ -27,20 +28,7 @@ def main():
     h.load_env()
     topic = h.unique("rescale")
     h.create_topic(topic, PARTITIONS)
-    spec = h.write_spec(h.job_spec(topic, topic, """
-key: game_id
-window:
-  type: tumbling
-  size: 10s
-aggregations:
-  - fn: count
-    as: bets
-  - fn: sum
-    field: amount
-    as: total
-""", time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s",
-        extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
-              f"  interval: 1s\n"))
+    spec = bets_job.spec(topic)
     with h.Cluster("rescale") as cluster:
         cluster.up("w1")
         cluster.weir("submit", spec, check=True)
@@ -64,14 +52,11 @@ aggregations:
         assert sorted(set(placed.values())) == ["w1", "w3"] and len(placed) == PARTITIONS, placed
         print(f"drained w2: {placed}", flush=True)
         assert gen.wait(timeout=SECONDS * 3) == 0
-        for p in range(PARTITIONS):
-            h.produce(topic, p, [("1", json.dumps({"bet_id": "end", "user_id": 1, "game_id": 1,
-                                                  "amount": 1.0,
-                                                  "timestamp": "2027-01-01T00:00:00.000Z"}))])
+        bets_job.close_windows(topic, PARTITIONS)
         events = ref.read_topic(topic)
         want = ref.aggregate(events, time_field="timestamp", key=["game_id"], size_ms=10_000,
-                             ooo_ms=2_000, aggs=[("count", None, "bets"), ("sum", "amount", "total")])
-        closed = ref.job_watermark(events, "timestamp", 2_000)
+                             ooo_ms=bets_job.OOO, aggs=[("count", None, "bets"), ("sum", "amount", "total")])
+        closed = ref.job_watermark(events, "timestamp", bets_job.OOO)
         h.wait_until(lambda: (h.materialized(topic) or -1) >= closed, 60, "complete results")
         ref.compare(h.table_rows(topic, ["game_id"], ["bets", "total"]), want)
         print(f"ok: {len(want)} rows over {len(events)} events equal the reference")
