@@ -23,6 +23,7 @@ B. A crash and a new owner (Kafka partition 5): the first owner writes
    exactly the files that start at or after 20000, then writes 20000..49999
    with other limits (other roll points) and flushes. pyarrow and duckdb
    must find every row exactly once.
+C. Throughput with the default limits is printed (rows/s), not asserted.
 Everything is written under a prefix unique to the run and deleted at the end.
 """
 import os
@@ -165,6 +166,12 @@ def main():
         # The new owner: other limits, so other roll points.
         rc.tool(binary, "lake-write", b, 5, CHECKPOINT, ROWS, 97, 5000, 400000, 1)
         check_lake(check, "B after the crash", s3, bucket, b, columns, want, 5, 97)
+
+        # A figure, not a check: the default limits, 200k rows (~1 day: 1536 paths).
+        out = rc.tool(binary, "lake-bench", f"{root}/bench", 200_000)
+        print("     " + out.strip().replace("\n", "\n     "), flush=True)
+    except Exception as e:  # a tool or reader failing is a failed check, not a crash
+        check("ran to the end", False, f"{type(e).__name__}: {e}")
     finally:
         rc.tool(binary, "delete-prefix", root + "/")
     return check.done()

@@ -11,8 +11,11 @@
 //   weir_raw_it lake-write PREFIX KPART FROM TO MAX_ROWS MAX_BYTES MAX_BUFFERED FLUSH
 //       actions rows at offsets [FROM, TO) of Kafka partition KPART into the lake
 //       (seed 004 layout); FLUSH 0 exits without flushing, like a crash
+//   weir_raw_it lake-bench PREFIX ROWS              rows/s with the default limits
 //   weir_raw_it lake-forget PREFIX KPART OFFSET     prints "deleted N"
+//   weir_raw_it export TABLE SCHEMA PREFIX RUN STEP STEP: claim, upload, mark, run, unfinished
 //   weir_raw_it delete-prefix PREFIX                prints "deleted N"
+#include "sinks/raw/exporter.hpp"
 #include "sinks/raw/lake.hpp"
 #include "sinks/raw/postgres_raw.hpp"
 
@@ -164,13 +167,45 @@ int lake_write(const std::string& prefix, std::int32_t kpart, std::int64_t from,
   opts.row_group_rows = 16; // several row groups per file, even in small files
   auto w = must(lake_writer::make(s3_config(), opts, kpart), "lake_writer");
   const std::int64_t batch_rows = 997; // batches and files do not line up
+  std::vector<row_batch> batches;
   for (auto lo = from; lo < to; lo += batch_rows)
-    must(w.write(rows("actions", lo, std::min(to, lo + batch_rows), kpart)), "lake write");
+    batches.push_back(rows("actions", lo, std::min(to, lo + batch_rows), kpart));
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& b : batches)
+    must(w.write(b), "lake write");
   if (flush)
     must(w.flush(), "lake flush");
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   const auto s = w.stats();
   std::cout << "files " << s.files << " rows " << s.rows << " bytes " << s.bytes << " open "
-            << s.open << " pending " << s.pending << "\n";
+            << s.open << " pending " << s.pending << " seconds " << took.count() << " rows/s "
+            << static_cast<long>(static_cast<double>(to - from) / took.count()) << "\n";
+  return 0;
+}
+
+// Throughput with the default limits: seed 004's layout, then one path.
+int lake_bench(const std::string& prefix, std::int64_t n) {
+  std::vector<row_batch> batches;
+  for (std::int64_t lo = 0; lo < n; lo += 10'000)
+    batches.push_back(rows("actions", lo, std::min(n, lo + 10'000), 0));
+  for (bool partitioned : {true, false}) {
+    lake_options opts;
+    opts.bucket = env("WEIR_S3_BUCKET");
+    opts.prefix = prefix + (partitioned ? "/seed-004" : "/flat");
+    opts.columns = testdata::schema("actions");
+    if (partitioned)
+      opts.layout = seed_004_layout();
+    auto w = must(lake_writer::make(s3_config(), opts, 0), "lake_writer");
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& b : batches)
+      must(w.write(b), "lake write");
+    must(w.flush(), "lake flush");
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const auto s = w.stats();
+    std::cout << (partitioned ? "seed-004 layout: " : "one path: ") << s.rows << " rows, "
+              << s.files << " files, " << s.bytes << " bytes in " << took.count() << " s: rows/s "
+              << static_cast<long>(static_cast<double>(s.rows) / took.count()) << "\n";
+  }
   return 0;
 }
 
@@ -179,6 +214,43 @@ int lake_forget(const std::string& prefix, std::int32_t kpart, std::int64_t offs
   std::cout << "deleted "
             << must(forget_after(client, env("WEIR_S3_BUCKET"), prefix, kpart, offset), "forget")
             << "\n";
+  return 0;
+}
+
+int run_export(const std::string& table, const std::string& schema_name,
+               const std::string& prefix, const std::string& run, const std::string& step) {
+  export_config cfg;
+  cfg.pg_url = env("WEIR_PG_URL");
+  cfg.table = table;
+  cfg.columns = testdata::schema(schema_name);
+  cfg.key_column = "event_id";
+  cfg.s3 = s3_config();
+  cfg.bucket = env("WEIR_S3_BUCKET");
+  cfg.prefix = prefix;
+  auto e = must(exporter::make(cfg), "exporter");
+  auto print = [](const export_result& r) {
+    std::cout << "{\"run\": \"" << r.run_id << "\", \"key\": \"" << r.key
+              << "\", \"rows\": " << r.rows << ", \"uploaded\": " << (r.uploaded ? "true" : "false")
+              << "}\n";
+  };
+  if (step == "claim")
+    std::cout << "{\"claimed\": " << must(e.claim(run), "claim") << "}\n";
+  else if (step == "upload")
+    print(must(e.upload(run), "upload"));
+  else if (step == "mark")
+    std::cout << "{\"marked\": " << must(e.mark(run), "mark") << "}\n";
+  else if (step == "run")
+    print(must(e.run(run), "run"));
+  else if (step == "unfinished") {
+    std::cout << "[";
+    const auto runs = must(e.unfinished_runs(), "unfinished");
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      std::cout << (i ? ", " : "") << "\"" << runs[i] << "\"";
+    std::cout << "]\n";
+  } else {
+    std::cerr << "unknown step " << step << "\n";
+    return 2;
+  }
   return 0;
 }
 
@@ -272,6 +344,16 @@ TEST(RawPostgres, FailedBatchLeavesNothingAndTheSinkGoesOn) {
   EXPECT_EQ(*ok, 100u); // nothing of the failed batch had stayed
   auto other_schema = sink->write(rows("all", 0, 10));
   ASSERT_FALSE(other_schema);
+  // A key twice in one batch: the first row wins, the batch does not fail.
+  auto twice = rows("actions", 200, 201);
+  std::vector<row_batch::value> row;
+  testdata::generator gen{"actions"}; // the row's strings live in it
+  gen.make(200, row);
+  row[1] = std::int64_t{-7};
+  ASSERT_TRUE(twice.append(row));
+  auto once = sink->write(twice);
+  ASSERT_TRUE(once) << once.error_message();
+  EXPECT_EQ(*once, 1u);
 }
 
 lake_options small_lake(const std::string& prefix) {
@@ -375,8 +457,12 @@ int main(int argc, char** argv) {
         return lake_write(a[0], static_cast<std::int32_t>(num(1)), num(2), num(3),
                           static_cast<std::size_t>(num(4)), static_cast<std::size_t>(num(5)),
                           static_cast<std::size_t>(num(6)), num(7) != 0);
+      if (mode == "lake-bench" && a.size() == 2)
+        return lake_bench(a[0], num(1));
       if (mode == "lake-forget" && a.size() == 3)
         return lake_forget(a[0], static_cast<std::int32_t>(num(1)), num(2));
+      if (mode == "export" && a.size() == 5)
+        return run_export(a[0], a[1], a[2], a[3], a[4]);
       if (mode == "delete-prefix" && a.size() == 1)
         return delete_prefix(a[0]);
     } catch (const std::exception& e) { // argument parsing only

@@ -1,5 +1,6 @@
 // sinks/raw without services: the row model, partition paths, lake file
-// names, COPY text both ways.
+// names, COPY text both ways, export run ids and names.
+#include "sinks/raw/exporter.hpp"
 #include "sinks/raw/lake.hpp"
 #include "sinks/raw/pg_table.hpp"
 #include "sinks/raw/rows.hpp"
@@ -232,4 +233,18 @@ TEST(RawCopyText, EveryStringSurvivesTheRoundTrip) {
   pg::append_copy_value(line, std::string_view{all});
   pg::parse_copy_line(line, cols, scratch, row);
   EXPECT_EQ(std::get<std::string_view>(row[0]), all);
+}
+
+TEST(RawExport, RunIdsAndNames) {
+  EXPECT_EQ(*canonical_run_id("2026-01-01T10:05:00Z"), "2026-01-01T10:05:00Z");
+  EXPECT_EQ(*canonical_run_id("2026-01-01T12:05:00+02:00"), "2026-01-01T10:05:00Z");
+  EXPECT_EQ(*canonical_run_id("2026-01-01 10:05:00.000Z"), "2026-01-01T10:05:00Z");
+  EXPECT_EQ(*export_key("raw", "2026-01-01T10:05:00Z"), "raw/2026-01-01/part-100500.parquet");
+  EXPECT_EQ(*export_key("x/raw/", "2025-12-31T23:55:09Z"), "x/raw/2025-12-31/part-235509.parquet");
+  EXPECT_EQ(*export_key("", "2026-01-01T00:00:00-00:30"), "2026-01-01/part-003000.parquet");
+  auto frac = canonical_run_id("2026-01-01T10:05:00.5Z");
+  ASSERT_FALSE(frac);
+  EXPECT_NE(frac.error_message().find("whole second"), std::string::npos);
+  EXPECT_FALSE(canonical_run_id("manual__2026-01-01"));
+  EXPECT_FALSE(export_key("raw", ""));
 }
