@@ -31,6 +31,13 @@ using sink_actor = caf::typed_actor<
   // Self-sent: write the pending batches (again, after a failure).
   caf::reacts_to<retry_atom>>;
 
+// Writes a raw job's events to its store (PostgreSQL table). Detached: blocks.
+using raw_sink_actor = caf::typed_actor<
+  // Write these rows durably, then ack `seq` to the source; retries with backoff.
+  caf::reacts_to<write_atom, raw_batch, source_actor>,
+  // Self-sent: write the pending batches (again, after a failure).
+  caf::reacts_to<retry_atom>>;
+
 // One per worker process: runs the sources and sinks of the partitions it owns.
 // Survives the loss of its coordinator: it keeps processing and reconnects.
 using worker_actor = caf::typed_actor<

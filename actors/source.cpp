@@ -1,6 +1,7 @@
 #include "actors/source.hpp"
 
 #include "runtime/logging.hpp"
+#include "sinks/projection.hpp"
 
 #include <caf/all.hpp>
 
@@ -32,7 +33,9 @@ void schedule_poll(self_ptr self) {
 // progress_interval unless rows go too), to the sink.
 void flush(self_ptr self, clock::time_point now) {
   auto& st = self->state;
+  const bool raw = st.raw_sink != nullptr;
   result_batch batch;
+  raw_batch rbatch;
   bool due = now - st.last_progress >= source_state::progress_interval;
   for (auto& [p, o] : st.partitions) {
     if (!o.out.empty()) {
@@ -40,28 +43,41 @@ void flush(self_ptr self, clock::time_point now) {
       o.out = {};
       due = true;
     }
+    if (o.raw_rows && !o.raw_rows->empty()) {
+      auto next = raw::row_batch::make(st.raw_columns); // the schema was checked at start
+      rbatch.rows.emplace_back(p, std::move(*o.raw_rows));
+      o.raw_rows.emplace(std::move(*next));
+      due = true;
+    }
   }
   if (!due)
     return;
+  const bool has_rows = !batch.rows.empty() || !rbatch.rows.empty();
+  auto& progress = raw ? rbatch.progress : batch.progress;
   for (auto& [p, o] : st.partitions) {
-    const auto wm = o.state.watermark(st.op->out_of_orderness());
-    if (o.reported && o.reported_watermark == wm && o.reported_idle == o.idle && batch.rows.empty())
+    const auto wm = st.op ? o.state.watermark(st.op->out_of_orderness()) : jobs::no_time;
+    if (o.reported && o.reported_watermark == wm && o.reported_idle == o.idle && !has_rows)
       continue;
-    batch.progress.push_back({p, wm, o.idle, o.state.next_offset, o.state.events,
-                              o.state.filtered, o.state.malformed, o.state.late});
+    progress.push_back({p, wm, o.idle, o.state.next_offset, o.state.events, o.state.filtered,
+                        o.state.malformed, o.state.late});
     o.reported = true;
     o.reported_watermark = wm;
     o.reported_idle = o.idle;
   }
   st.last_progress = now;
-  if (batch.rows.empty() && batch.progress.empty())
+  if (!has_rows && progress.empty())
     return;
-  batch.seq = st.next_seq++;
   ++st.in_flight;
-  self->send(st.sink, write_atom::value, std::move(batch), source_actor{self});
+  if (raw) {
+    rbatch.seq = st.next_seq++;
+    self->send(st.raw_sink, write_atom::value, std::move(rbatch), source_actor{self});
+  } else {
+    batch.seq = st.next_seq++;
+    self->send(st.sink, write_atom::value, std::move(batch), source_actor{self});
+  }
 }
 
-void dead_letter(self_ptr self, const rd_kafka_message_t* msg, const char* reason) {
+void dead_letter(self_ptr self, const rd_kafka_message_t* msg, std::string_view reason) {
   auto& st = self->state;
   const auto partition = std::to_string(msg->partition);
   const auto offset = std::to_string(msg->offset);
@@ -114,8 +130,19 @@ void poll_once(self_ptr self) {
     auto status = st.reader->read({static_cast<const char*>(msg->payload), msg->len}, ev, wall);
     switch (status) {
       case jobs::read_status::ok:
-        if (st.op->add(ps, ev, o->out) == jobs::window_operator::outcome::late)
-          dead_letter(self, msg, "late");
+        if (st.op) {
+          if (st.op->add(ps, ev, o->out) == jobs::window_operator::outcome::late)
+            dead_letter(self, msg, "late");
+        } else if (auto ok = sinks::append_event(*o->raw_rows, st.spec->columns, ev,
+                                                 {msg->partition, msg->offset}, st.row_scratch);
+                   !ok) {
+          if (ps.malformed++ < 10)
+            WEIR_WARN("source {}: partition {} offset {}: {} (sent to {})", st.spec->name,
+                      msg->partition, msg->offset, ok.error_message(), st.spec->dead_letter_topic);
+          dead_letter(self, msg, ok.error_message());
+        } else {
+          ++ps.events;
+        }
         break;
       case jobs::read_status::filtered:
         ++ps.filtered;
@@ -136,7 +163,7 @@ void poll_once(self_ptr self) {
     if (now - owned.last_message >= idle_after)
       owned.idle = true;
     // Processing time advances without events: close what the clock passed.
-    if (processing_time && wall > owned.state.max_event_time) {
+    if (st.op && processing_time && wall > owned.state.max_event_time) {
       owned.state.max_event_time = wall;
       st.op->close_windows(owned.state, owned.out);
     }
@@ -221,12 +248,16 @@ std::string checkpoint_key(const std::string& job, std::int32_t partition, std::
 }
 
 source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sink_actor sink,
-                                         worker_actor parent) {
+                                         raw_sink_actor raw_sink, worker_actor parent) {
   auto& st = self->state;
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
-  st.op = std::make_unique<jobs::window_operator>(*st.spec);
+  if (!jobs::is_raw(*st.spec))
+    st.op = std::make_unique<jobs::window_operator>(*st.spec);
+  else
+    st.raw_columns = sinks::raw_schema(st.spec->columns);
   st.reader = std::make_unique<jobs::event_reader>(*st.spec);
   st.sink = std::move(sink);
+  st.raw_sink = std::move(raw_sink);
   st.parent = std::move(parent);
   st.messages.resize(poll_batch);
   auto fail = [&](const std::string& why) {
@@ -234,6 +265,10 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
     self->quit(caf::make_error(caf::sec::runtime_error, why));
     return source_actor::behavior_type::make_empty_behavior();
   };
+  if (st.raw_sink) {
+    if (auto ok = raw::check_columns(st.raw_columns); !ok)
+      return fail(ok.error_message());
+  }
   auto consumer = kafka::consumer::make(st.spec->source.brokers);
   if (!consumer)
     return fail(consumer.error_message());
@@ -271,6 +306,8 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
           continue;
         }
         auto& o = next[p] = restore(self, pc);
+        if (st.raw_sink)
+          o.raw_rows.emplace(std::move(*raw::row_batch::make(st.raw_columns)));
         added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
                                                       : RD_KAFKA_OFFSET_BEGINNING);
       }

@@ -6,6 +6,7 @@
 #include "jobs/window_operator.hpp"
 #include "runtime/checkpoint_store.hpp"
 #include "runtime/kafka.hpp"
+#include "sinks/raw/rows.hpp"
 
 #include <chrono>
 #include <map>
@@ -23,8 +24,10 @@ struct source_state {
 
   // -- configuration (fixed for the actor's life) ------------------------------
   std::unique_ptr<jobs::job_spec> spec;
-  std::unique_ptr<jobs::window_operator> op;
-  sink_actor sink;
+  std::unique_ptr<jobs::window_operator> op; // windowed jobs
+  sink_actor sink;                           // windowed jobs
+  raw_sink_actor raw_sink;                   // raw jobs
+  std::vector<raw::column> raw_columns;      // raw jobs
   static constexpr std::uint64_t max_in_flight = 4; // unacked batches before polling stops
   static constexpr int poll_timeout_ms = 100;
   static constexpr std::chrono::milliseconds progress_interval{250};
@@ -36,6 +39,7 @@ struct source_state {
   std::unique_ptr<checkpoint_store> checkpoints; // absent: the job takes none
   worker_actor parent;                           // receives finished checkpoints
   std::vector<rd_kafka_message_t*> messages; // reused poll buffer
+  std::vector<raw::row_batch::value> row_scratch;
 
   // -- state ---------------------------------------------------------------------
   // Serializable operator state per owned partition, plus what only this
@@ -43,6 +47,7 @@ struct source_state {
   struct owned {
     jobs::partition_state state;
     jobs::window_results out; // rows emitted since the last batch
+    std::optional<raw::row_batch> raw_rows; // raw jobs: events since the last batch
     clock::time_point last_message = clock::now();
     bool idle = false;
     bool reported = false;
@@ -74,8 +79,10 @@ struct source_state {
   clock::time_point last_report = clock::now();
 };
 
+// Exactly one of `sink` (windowed jobs) and `raw_sink` (raw jobs) is set.
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
-                                         jobs::job_spec spec, sink_actor sink, worker_actor parent);
+                                         jobs::job_spec spec, sink_actor sink,
+                                         raw_sink_actor raw_sink, worker_actor parent);
 
 // Key of a partition's checkpoint of round `id`: sorts by round within the partition.
 std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id);

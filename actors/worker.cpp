@@ -21,7 +21,10 @@ void stop_job(self_ptr self, const std::string& job_id) {
     return;
   for (auto& source : it->second.sources)
     self->send_exit(source, caf::exit_reason::user_shutdown);
-  self->send_exit(it->second.sink, caf::exit_reason::user_shutdown);
+  if (it->second.sink)
+    self->send_exit(it->second.sink, caf::exit_reason::user_shutdown);
+  if (it->second.raw_sink)
+    self->send_exit(it->second.raw_sink, caf::exit_reason::user_shutdown);
   self->state.jobs.erase(it);
   WEIR_INFO("job {} stopped on this worker", job_id);
 }
@@ -125,13 +128,16 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
           return;
         }
-        auto sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
-        worker_state::running job{{}, sink};
+        worker_state::running job;
+        if (jobs::is_raw(*spec))
+          job.raw_sink = self->spawn<caf::detached>(raw_sink, *spec);
+        else
+          job.sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
         const auto n = std::min<std::uint32_t>(self->state.threads,
                                                static_cast<std::uint32_t>(partition_count));
         for (std::uint32_t i = 0; i < n; ++i)
-          job.sources.push_back(
-            self->spawn<caf::detached>(kafka_source, *spec, sink, worker_actor{self}));
+          job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, job.sink,
+                                                           job.raw_sink, worker_actor{self}));
         it = jobs_running.emplace(job_id, std::move(job)).first;
         WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
       }

@@ -29,7 +29,8 @@ struct worker_state {
   std::uint32_t threads = 1;
   struct running {
     std::vector<source_actor> sources;
-    sink_actor sink;
+    sink_actor sink;         // windowed jobs
+    raw_sink_actor raw_sink; // raw jobs
     std::map<std::int32_t, size_t> placement; // partition -> index in sources
   };
   std::map<std::string, running> jobs; // by job id

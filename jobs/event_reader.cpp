@@ -25,7 +25,7 @@ const char* to_string(read_status s) {
 event_reader::event_reader(const job_spec& spec)
   : filters_(spec.filters),
     time_fmt_(spec.source.time_fmt),
-    processing_time_(spec.source.mode == time_mode::processing) {
+    processing_time_(spec.source.mode == time_mode::processing || spec.source.time_field.empty()) {
   auto want = [&](const std::string& name, role what, std::uint32_t index) {
     auto it = std::find_if(fields_.begin(), fields_.end(),
                            [&](const field& f) { return f.name == name; });
@@ -42,6 +42,9 @@ event_reader::event_reader(const job_spec& spec)
       want(spec.aggregations[i].field, role::value, i);
   for (std::uint32_t i = 0; i < filters_.size(); ++i)
     want(filters_[i].field, role::filter, i);
+  for (std::uint32_t i = 0; i < spec.columns.size(); ++i)
+    want(spec.columns[i].field, role::column, i);
+  columns_.resize(spec.columns.size());
   key_parts_.resize(spec.key.size());
   values_.resize(spec.aggregations.size());
   present_.resize(spec.aggregations.size());
@@ -77,6 +80,8 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
     p = 0;
   for (auto& f : filter_seen_)
     f = 0;
+  for (auto& c : columns_)
+    c = field_value{};
   have_time_ = processing_time_;
   time_ = now;
   time_bad_ = false;
@@ -103,6 +108,7 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   out.values = values_.data();
   out.present = reinterpret_cast<const bool*>(present_.data());
   out.texts = texts_.data();
+  out.columns = columns_.data();
   return read_status::ok;
 }
 
@@ -192,6 +198,10 @@ void event_reader::apply(const use& u, const value& v) {
       filter_seen_[u.index] = 1;
       if (!filter_holds(filters_[u.index], v))
         rejected_ = true;
+      break;
+    case role::column:
+      if (v.text.data() != nullptr)
+        columns_[u.index] = {true, v.is_number, v.number, v.text};
       break;
   }
 }

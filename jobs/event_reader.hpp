@@ -18,6 +18,14 @@ enum class read_status { ok, filtered, malformed_json, missing_time, bad_time, m
 
 const char* to_string(read_status s);
 
+// One column's input as found in the event (raw jobs).
+struct field_value {
+  bool present = false;   // the field exists and is not null
+  bool is_number = false;
+  double number = 0;
+  std::string_view text;  // unescaped string, or the number/boolean literal
+};
+
 // Valid until the next call to event_reader::read.
 struct event_view {
   millis time = 0;
@@ -25,6 +33,7 @@ struct event_view {
   const double* values = nullptr; // per aggregate: the numeric input
   const bool* present = nullptr;  // per aggregate: whether there was one
   const std::string_view* texts = nullptr; // per aggregate: the input as text, data() null if absent
+  const field_value* columns = nullptr;    // per column of a raw job
 };
 
 inline constexpr char key_separator = '\x1f';
@@ -33,11 +42,12 @@ class event_reader {
 public:
   explicit event_reader(const job_spec& spec);
 
-  // `now` is the event time in processing-time mode.
+  // `now` is the event time in processing-time mode (and in raw jobs without
+  // an event-time field).
   read_status read(std::string_view payload, event_view& out, millis now = 0);
 
 private:
-  enum class role : std::uint8_t { time, key, value, filter };
+  enum class role : std::uint8_t { time, key, value, filter, column };
   struct use {
     role what;
     std::uint32_t index;
@@ -70,6 +80,7 @@ private:
   std::vector<char> present_; // vector<bool> has no data()
   std::vector<std::string_view> texts_;
   std::vector<char> filter_seen_;
+  std::vector<field_value> columns_;
   millis time_ = 0;
   bool have_time_ = false;
   bool time_bad_ = false;

@@ -18,6 +18,7 @@ enum class time_mode { event, processing };
 enum class window_kind { tumbling, hopping, session };
 enum class agg_kind { count, sum, min, max, avg, count_distinct, approx_count_distinct };
 enum class filter_op { eq, ne, in, not_in, gt, ge, lt, le };
+enum class column_type { int64, float64, string, boolean, timestamp };
 
 struct source_spec {
   std::string brokers;
@@ -26,7 +27,7 @@ struct source_spec {
   std::string time_field;
   time_format time_fmt = time_format::epoch_ms;
   time_mode mode = time_mode::event;
-  millis out_of_orderness = 0;   // watermark = max event time - this
+  millis out_of_orderness = 0;   // watermark = max event time - this (raw jobs: none needed)
   millis idle_timeout = 10'000;  // a partition silent this long stops holding windows back
 };
 
@@ -59,10 +60,19 @@ struct top_spec {
   std::string by;      // an aggregate's output column
 };
 
+// Raw jobs keep every event: a typed projection of its top-level fields.
+struct column_spec {
+  std::string name;  // output column
+  std::string field; // JSON field (default: name)
+  column_type type = column_type::string;
+  bool nullable = true; // false: an event without the field is malformed
+};
+
 struct sink_spec {
-  std::string type = "postgres";
+  std::string type = "postgres"; // postgres (window results) | postgres_raw (every event)
   std::string url;
   std::string table;
+  std::string key; // postgres_raw: the column that identifies an event (no duplicates)
 };
 
 // Periodic snapshots of every partition's state, so a partition that changes
@@ -76,6 +86,7 @@ struct checkpoint_spec {
 struct job_spec {
   std::string name;
   source_spec source;
+  std::vector<column_spec> columns; // raw jobs only; then no key, window or aggregations
   std::vector<std::string> key; // event fields, in order; become key columns
   window_spec window;
   std::vector<filter_spec> filters;
@@ -87,6 +98,11 @@ struct job_spec {
 };
 
 const char* to_string(agg_kind k);
+
+// True for jobs that keep every event instead of aggregating windows.
+inline bool is_raw(const job_spec& spec) {
+  return !spec.columns.empty();
+}
 
 // Length of the slices a window is built from: gcd(size, slide). Each event
 // updates one slice, so its cost does not depend on size or slide.

@@ -156,7 +156,7 @@ private:
   std::string origin_;
 };
 
-source_spec parse_source(const reader& r, const YAML::Node& n) {
+source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
   r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time"});
   source_spec s;
   if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
@@ -177,6 +177,8 @@ source_spec parse_source(const reader& r, const YAML::Node& n) {
     s.mode = time_mode::processing;
     return s;
   }
+  if (raw && !n["event_time"])
+    return s; // every event is kept: no windows, no watermark
   auto et = r.required(n, "source", "event_time");
   r.expect_map(et, "source.event_time",
                {"field", "format", "max_out_of_orderness", "idle_timeout"});
@@ -345,15 +347,54 @@ top_spec parse_top(const reader& r, const YAML::Node& n, const std::vector<aggre
   r.fail(by, "top.by", "'" + t.by + "' is not an aggregate's output column (" + names + ")");
 }
 
-sink_spec parse_sink(const reader& r, const YAML::Node& n) {
-  r.expect_map(n, "sink", {"type", "url", "table"});
+sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
+  r.expect_map(n, "sink", {"type", "url", "table", "key"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
-  if (s.type != "postgres")
-    r.fail(n["type"], "sink.type", "'" + s.type + "' is not one of: postgres");
+  if (s.type != "postgres" && s.type != "postgres_raw")
+    r.fail(n["type"], "sink.type", "'" + s.type + "' is not one of: postgres, postgres_raw");
+  if (raw != (s.type == "postgres_raw"))
+    r.fail(n["type"], "sink.type",
+           raw ? "a job with columns keeps every event: use postgres_raw"
+               : "postgres_raw keeps every event: the job needs columns instead of windows");
   s.url = r.required_scalar(n, "sink", "url");
   s.table = r.identifier(r.required(n, "sink", "table"), "sink.table");
+  if (raw)
+    s.key = r.identifier(r.required(n, "sink", "key"), "sink.key");
+  else if (auto k = n["key"])
+    r.fail(k, "sink.key", "only postgres_raw sinks take a key");
   return s;
+}
+
+std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n) {
+  if (!n.IsSequence() || n.size() == 0)
+    r.fail(n, "columns", "expected a non-empty list");
+  std::vector<column_spec> out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto path = "columns[" + std::to_string(i) + "]";
+    auto c = n[i];
+    r.expect_map(c, path, {"name", "field", "type", "nullable"});
+    column_spec col;
+    col.name = r.identifier(r.required(c, path, "name"), path + ".name");
+    if (!seen.insert(col.name).second)
+      r.fail(c["name"], path + ".name", "column '" + col.name + "' is used twice");
+    col.field = c["field"] ? r.scalar(c["field"], path + ".field") : col.name;
+    col.type = r.choice<column_type>(r.required(c, path, "type"), path + ".type",
+                                     {{"int64", column_type::int64},
+                                      {"double", column_type::float64},
+                                      {"string", column_type::string},
+                                      {"boolean", column_type::boolean},
+                                      {"timestamp", column_type::timestamp}});
+    if (auto nn = c["nullable"]) {
+      auto v = r.scalar(nn, path + ".nullable");
+      if (v != "true" && v != "false")
+        r.fail(nn, path + ".nullable", "expected true or false, got '" + v + "'");
+      col.nullable = v == "true";
+    }
+    out.push_back(std::move(col));
+  }
+  return out;
 }
 
 // Output column names must be distinct, and must not collide with the columns
@@ -387,23 +428,35 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     }
     if (!root.IsMap())
       r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
-    r.expect_map(root, "", {"name", "source", "key", "where", "window", "aggregations", "top",
-                            "sink", "dead_letter", "checkpoints"});
+    r.expect_map(root, "", {"name", "source", "columns", "key", "where", "window", "aggregations",
+                            "top", "sink", "dead_letter", "checkpoints"});
+    const bool raw = static_cast<bool>(root["columns"]);
     job_spec spec;
     spec.name = r.required_scalar(root, "", "name");
     static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
     if (!std::regex_match(spec.name, name_re))
       r.fail(root["name"], "name", "'" + spec.name + "' is not a valid job name (letters, digits, _ . -)");
-    spec.source = parse_source(r, r.required(root, "", "source"));
-    if (auto k = root["key"])
-      spec.key = parse_key(r, k);
-    spec.window = parse_window(r, r.required(root, "", "window"));
+    spec.source = parse_source(r, r.required(root, "", "source"), raw);
     if (auto w = root["where"])
       spec.filters = parse_filters(r, w);
-    spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
-    if (auto t = root["top"])
-      spec.top = parse_top(r, t, spec.aggregations);
-    spec.sink = parse_sink(r, r.required(root, "", "sink"));
+    if (raw) {
+      for (const char* windowed : {"key", "window", "aggregations", "top"})
+        if (auto f = root[windowed])
+          r.fail(f, windowed, "a job with columns keeps every event: it has no " +
+                                std::string{windowed});
+      spec.columns = parse_columns(r, root["columns"]);
+    } else {
+      if (auto k = root["key"])
+        spec.key = parse_key(r, k);
+      spec.window = parse_window(r, r.required(root, "", "window"));
+      spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
+      if (auto t = root["top"])
+        spec.top = parse_top(r, t, spec.aggregations);
+    }
+    spec.sink = parse_sink(r, r.required(root, "", "sink"), raw);
+    if (raw && std::none_of(spec.columns.begin(), spec.columns.end(),
+                            [&](const column_spec& c) { return c.name == spec.sink.key; }))
+      r.fail(root["sink"]["key"], "sink.key", "'" + spec.sink.key + "' is not one of the columns");
     if (spec.source.mode == time_mode::processing && spec.window.allowed_lateness > 0)
       r.fail(root["window"]["allowed_lateness"], "window.allowed_lateness",
              "has no meaning with processing time");
@@ -430,7 +483,8 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
       r.expect_map(d, "dead_letter", {"topic"});
       spec.dead_letter_topic = r.required_scalar(d, "dead_letter", "topic");
     }
-    check_columns(r, root, spec);
+    if (!raw)
+      check_columns(r, root, spec);
     return spec;
   } catch (const spec_error& e) {
     return error{e.message};

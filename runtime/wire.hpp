@@ -5,6 +5,9 @@
 #pragma once
 
 #include "jobs/window_operator.hpp"
+#include "sinks/raw/rows.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
 
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
@@ -128,7 +131,18 @@ typename Inspector::result_type inspect(Inspector& f, result_batch& x) {
   return f(caf::meta::type_name("weir.result_batch"), x.seq, x.rows, x.progress);
 }
 
+// From a source to its raw sink: every event of a raw job as typed rows, per
+// partition, with the partitions' progress. Never leaves the process, so it
+// has no wire format.
+struct raw_batch {
+  std::uint64_t seq = 0;
+  std::vector<std::pair<std::int32_t, raw::row_batch>> rows;
+  std::vector<jobs::partition_progress> progress;
+};
+
 } // namespace weir
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::raw_batch)
 
 namespace weir::jobs {
 
