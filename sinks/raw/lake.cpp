@@ -117,9 +117,9 @@ void partition_layout::append_path(std::string& out, const row_batch& batch,
         switch (v.index()) {
           case 1: append_number(out, std::get<std::int64_t>(v)); break;
           case 2: {
-            std::string text;
-            append_number(text, std::get<double>(v));
-            append_encoded(out, text);
+            char buf[32];
+            auto [end, ec] = std::to_chars(buf, buf + sizeof buf, std::get<double>(v));
+            append_encoded(out, {buf, static_cast<std::size_t>(end - buf)});
             break;
           }
           case 3: append_encoded(out, std::get<std::string_view>(v)); break;
@@ -342,7 +342,7 @@ expected<void> lake_writer::write(const row_batch& batch) {
       return ok;
     f.last = batch.position(r).offset;
     const auto bytes = f.w.buffered_bytes();
-    s.buffered += bytes - f.bytes;
+    s.buffered = s.buffered - f.bytes + bytes; // a finished row group may shrink it
     f.bytes = bytes;
     if (f.w.rows() >= s.opts.max_file_rows || bytes >= s.opts.max_file_bytes) {
       if (auto ok = s.roll(it, partition_); !ok)
