@@ -2,6 +2,7 @@
 
 #include "runtime/assignment.hpp"
 #include "runtime/kafka.hpp"
+#include "jobs/generators.hpp"
 #include "runtime/logging.hpp"
 
 #include <caf/all.hpp>
@@ -94,6 +95,29 @@ void schedule_checkpoint(self_ptr self, const std::string& job_id) {
                      checkpoint_atom::value, job_id);
 }
 
+// The export run due at `now`: the latest multiple of `every` since the epoch,
+// as the run id (its scheduled time) the exporter names the file after.
+std::string due_run(jobs::millis every) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  std::string out;
+  jobs::append_iso8601(out, now - now % every);
+  return out.substr(0, 19) + "Z"; // whole seconds
+}
+
+void schedule_export(self_ptr self, const std::string& job_id) {
+  auto j = self->state.jobs.find(job_id);
+  if (j == self->state.jobs.end() || !jobs::is_export(j->second.spec))
+    return;
+  const auto every = j->second.spec.export_job->every;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  self->delayed_send(self, std::chrono::milliseconds(every - now % every + 1),
+                     export_atom::value, job_id);
+}
+
 // Kafka metadata lookups block; run each in a short-lived detached actor.
 caf::actor lookup_partitions(self_ptr self) {
   return self->spawn<caf::detached>([](caf::event_based_actor* helper) -> caf::behavior {
@@ -160,6 +184,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     WEIR_INFO("job {} resumed from the saved state ({} partitions)", id, data.owners.size());
     st.jobs[id] = {std::move(*spec), std::move(data)};
     schedule_checkpoint(self, id);
+    schedule_export(self, id);
   }
   if (!st.jobs.empty()) {
     st.recovering = true;
@@ -198,7 +223,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       // frozen or cut off may still run partitions that moved meanwhile, and an
       // empty set tells it to stop them. Sources ignore unchanged sets.
       for (const auto& [job_id, job] : st.jobs)
-        send_assignment(self, name, job_id);
+        if (!jobs::is_export(job.spec))
+          send_assignment(self, name, job_id);
       return name;
     },
     [self](recovered_atom) {
@@ -217,6 +243,45 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         if (auto w = st.workers.find(name); w != st.workers.end())
           self->send(w->second.handle, checkpoint_atom::value, job_id, id);
       schedule_checkpoint(self, job_id);
+    },
+    [self](export_atom, const std::string& job_id) {
+      auto& st = self->state;
+      auto j = st.jobs.find(job_id);
+      if (j == st.jobs.end())
+        return; // cancelled
+      schedule_export(self, job_id);
+      std::vector<worker_actor> live;
+      for (const auto& [name, m] : st.workers)
+        if (!m.draining)
+          live.push_back(m.handle);
+      if (live.empty()) {
+        WEIR_WARN("export {}: no worker to run it; the next run takes its rows", job_id);
+        return;
+      }
+      auto run = due_run(j->second.spec.export_job->every);
+      auto worker = live[st.next_exporter++ % live.size()];
+      const auto timeout = std::max<jobs::millis>(60'000, j->second.spec.export_job->every);
+      self->request(worker, std::chrono::milliseconds(timeout), export_atom::value, job_id,
+                    j->second.data.spec_text, run)
+        .then(
+          [self, job_id, run](const export_outcome& out) {
+            auto j = self->state.jobs.find(job_id);
+            if (!out.ok) {
+              WEIR_WARN("export {} run {}: {} (its rows go with the next run)", job_id, run,
+                        out.error);
+              return;
+            }
+            for (const auto& r : out.recovered)
+              WEIR_INFO("export {}: finished run {} that had crashed", job_id, r);
+            WEIR_INFO("export {} run {}: {} row(s) to {}", job_id, run, out.rows, out.key);
+            if (j != self->state.jobs.end()) {
+              j->second.data.last_export = run;
+              persist(self);
+            }
+          },
+          [job_id, run](caf::error& err) {
+            WEIR_WARN("export {} run {}: {}", job_id, run, to_string(err));
+          });
     },
     [self](checkpointed_atom, const std::string& name, const std::string& job_id,
            std::uint64_t id, const std::vector<partition_checkpoint>& parts) {
@@ -246,6 +311,16 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return submit_result{false, {}, spec.error_message()};
       if (self->state.jobs.count(spec->name))
         return submit_result{false, {}, "job '" + spec->name + "' is already running"};
+      if (jobs::is_export(*spec)) {
+        auto id = spec->name;
+        WEIR_INFO("export job {} accepted: every {} ms", id, spec->export_job->every);
+        coordinator_snapshot::job data;
+        data.spec_text = text;
+        self->state.jobs[id] = {std::move(*spec), std::move(data)};
+        persist(self);
+        schedule_export(self, id);
+        return submit_result{true, id, {}};
+      }
       auto rp = self->make_response_promise<submit_result>();
       auto helper = lookup_partitions(self);
       self->request(helper, std::chrono::seconds(15), partitions_atom::value, spec->source.brokers,
@@ -306,8 +381,15 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       cluster_status out;
       for (const auto& [name, m] : self->state.workers)
         out.workers.push_back({name, m.info, m.draining});
-      for (const auto& [id, job] : self->state.jobs)
+      for (const auto& [id, job] : self->state.jobs) {
+        if (jobs::is_export(job.spec)) {
+          const auto& e = *job.spec.export_job;
+          out.jobs.push_back({id, "(export of " + e.table + ")",
+                              "s3://" + e.bucket + "/" + e.prefix, {}});
+          continue;
+        }
         out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners});
+      }
       return out;
     },
   };

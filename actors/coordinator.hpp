@@ -18,7 +18,8 @@ struct coordinator_snapshot {
     std::string spec_text;
     std::vector<std::string> owners;               // worker name per partition
     std::vector<partition_checkpoint> checkpoints; // latest stored, per partition
-    MSGPACK_DEFINE(spec_text, owners, checkpoints)
+    std::string last_export;                       // export jobs: the last run that finished
+    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_export)
   };
   std::uint64_t next_checkpoint = 1;
   std::map<std::string, job> jobs;
@@ -53,6 +54,7 @@ struct coordinator_state {
     coordinator_snapshot::job data;
   };
   std::map<std::string, job> jobs; // by job id (= spec name)
+  std::uint64_t next_exporter = 0; // round robin over workers for export runs
   std::uint64_t next_checkpoint = 1;
 
   // -- persistence -------------------------------------------------------------

@@ -53,6 +53,9 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<reconnect_atom>,
   // Drained: owns nothing any more; stop and leave the cluster.
   caf::reacts_to<drain_atom>,
+  // Run export job `id` (spec text) for run `run_id` (its scheduled time),
+  // after finishing any run that crashed before.
+  caf::replies_to<export_atom, std::string, std::string, std::string>::with<export_outcome>,
   // Stop job `id` here.
   caf::reacts_to<cancel_atom, std::string>>;
 
@@ -66,6 +69,8 @@ using coordinator_actor = caf::typed_actor<
                  std::vector<partition_checkpoint>>,
   // Self-sent every checkpoint interval of job `job`.
   caf::reacts_to<checkpoint_atom, std::string>,
+  // Self-sent when export job `job` is due.
+  caf::reacts_to<export_atom, std::string>,
   // Self-sent when the grace period after a restart ends: reassign what absent
   // workers held.
   caf::reacts_to<recovered_atom>,

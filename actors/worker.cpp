@@ -4,6 +4,8 @@
 #include "actors/source.hpp"
 #include "jobs/spec.hpp"
 #include "runtime/logging.hpp"
+#include "sinks/projection.hpp"
+#include "sinks/raw/exporter.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -27,6 +29,56 @@ void stop_job(self_ptr self, const std::string& job_id) {
     self->send_exit(it->second.raw_sink, caf::exit_reason::user_shutdown);
   self->state.jobs.erase(it);
   WEIR_INFO("job {} stopped on this worker", job_id);
+}
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+// One export run, blocking (PostgreSQL, S3): first any run that crashed
+// before, then `run`. Every step is idempotent, so repeating is safe.
+export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
+  raw::export_config cfg;
+  cfg.pg_url = e.pg_url;
+  cfg.table = e.table;
+  cfg.columns = sinks::raw_schema(e.columns);
+  cfg.key_column = e.key;
+  cfg.s3.endpoint = env_or("WEIR_S3_ENDPOINT", "");
+  cfg.s3.region = env_or("WEIR_S3_REGION", "us-east-1");
+  cfg.s3.access_key = env_or("WEIR_S3_ACCESS_KEY", "");
+  cfg.s3.secret_key = env_or("WEIR_S3_SECRET_KEY", "");
+  cfg.bucket = e.bucket;
+  cfg.prefix = e.prefix;
+  export_outcome out;
+  auto ex = raw::exporter::make(std::move(cfg));
+  if (!ex) {
+    out.error = ex.error_message();
+    return out;
+  }
+  auto unfinished = ex->unfinished_runs();
+  if (!unfinished) {
+    out.error = unfinished.error_message();
+    return out;
+  }
+  for (const auto& earlier : *unfinished) {
+    if (earlier == run)
+      continue;
+    if (auto done = ex->run(earlier); !done) {
+      out.error = "finishing run " + earlier + ": " + done.error_message();
+      return out;
+    }
+    out.recovered.push_back(earlier);
+  }
+  auto done = ex->run(run);
+  if (!done) {
+    out.error = done.error_message();
+    return out;
+  }
+  out.ok = true;
+  out.key = done->key;
+  out.rows = done->rows;
+  return out;
 }
 
 void register_with(self_ptr self, coordinator_actor coord) {
@@ -175,6 +227,27 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                    job_id, id, std::move(parts));
     },
     [self](reconnect_atom) { connect(self); },
+    [self](export_atom, const std::string& job_id, const std::string& spec_text,
+           const std::string& run) -> caf::result<export_outcome> {
+      auto spec = jobs::parse_spec(spec_text, job_id);
+      if (!spec || !jobs::is_export(*spec))
+        return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
+      auto rp = self->make_response_promise<export_outcome>();
+      // Blocking work goes to a short-lived detached actor.
+      auto runner = self->spawn<caf::detached>(
+        [e = *spec->export_job, run](caf::event_based_actor* h) -> caf::behavior {
+          return {[h, e, run](export_atom) {
+            h->quit();
+            return run_export(e, run);
+          }};
+        });
+      self->request(runner, caf::infinite, export_atom::value)
+        .then([rp](export_outcome& out) mutable { rp.deliver(std::move(out)); },
+              [rp](caf::error& err) mutable {
+                rp.deliver(export_outcome{false, to_string(err), {}, 0, {}});
+              });
+      return rp;
+    },
     [self](drain_atom) {
       WEIR_INFO("drained by the coordinator: leaving");
       for (auto& [id, job] : std::map{self->state.jobs})

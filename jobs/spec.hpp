@@ -5,6 +5,7 @@
 #include "runtime/expected.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,8 +84,22 @@ struct checkpoint_spec {
   std::uint32_t retain = 3;    // per partition, at least 2
 };
 
+// A scheduled export (the seeds' Airflow DAG): every `every`, the rows of a
+// raw table not exported yet go to S3 as one Parquet file,
+// <prefix>/YYYY-MM-DD/part-HHMMSS.parquet, and are marked exported.
+struct export_spec {
+  std::string pg_url;
+  std::string table;
+  std::string key;                  // the table's primary key
+  std::vector<column_spec> columns; // what goes into the files
+  std::string bucket;
+  std::string prefix = "raw";
+  millis every = 300'000;
+};
+
 struct job_spec {
   std::string name;
+  std::optional<export_spec> export_job; // set: an export job, nothing else applies
   source_spec source;
   std::vector<column_spec> columns; // raw jobs only; then no key, window or aggregations
   std::vector<std::string> key; // event fields, in order; become key columns
@@ -98,6 +113,10 @@ struct job_spec {
 };
 
 const char* to_string(agg_kind k);
+
+inline bool is_export(const job_spec& spec) {
+  return spec.export_job.has_value();
+}
 
 // True for jobs that keep every event instead of aggregating windows.
 inline bool is_raw(const job_spec& spec) {

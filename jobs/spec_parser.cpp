@@ -415,6 +415,42 @@ void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec
   }
 }
 
+std::string parse_name(const reader& r, const YAML::Node& root) {
+  auto name = r.required_scalar(root, "", "name");
+  static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
+  if (!std::regex_match(name, name_re))
+    r.fail(root["name"], "name", "'" + name + "' is not a valid job name (letters, digits, _ . -)");
+  return name;
+}
+
+export_spec parse_export(const reader& r, const YAML::Node& n) {
+  r.expect_map(n, "export", {"from", "columns", "to", "every"});
+  export_spec e;
+  auto from = r.required(n, "export", "from");
+  r.expect_map(from, "export.from", {"url", "table", "key"});
+  e.pg_url = r.required_scalar(from, "export.from", "url");
+  e.table = r.identifier(r.required(from, "export.from", "table"), "export.from.table");
+  e.key = r.identifier(r.required(from, "export.from", "key"), "export.from.key");
+  e.columns = parse_columns(r, r.required(n, "export", "columns"));
+  if (std::none_of(e.columns.begin(), e.columns.end(),
+                   [&](const column_spec& c) { return c.name == e.key; }))
+    r.fail(from["key"], "export.from.key", "'" + e.key + "' is not one of the columns");
+  auto to = r.required(n, "export", "to");
+  auto url = r.scalar(to, "export.to");
+  if (url.rfind("s3://", 0) != 0 || url.size() <= 5)
+    r.fail(to, "export.to", "expected s3://bucket/prefix, got '" + url + "'");
+  auto rest = url.substr(5);
+  auto slash = rest.find('/');
+  e.bucket = rest.substr(0, slash);
+  if (slash != std::string::npos && slash + 1 < rest.size())
+    e.prefix = rest.substr(slash + 1);
+  while (!e.prefix.empty() && e.prefix.back() == '/')
+    e.prefix.pop_back();
+  if (auto every = n["every"])
+    e.every = r.duration(every, "export.every", true);
+  return e;
+}
+
 } // namespace
 
 expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
@@ -428,14 +464,17 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     }
     if (!root.IsMap())
       r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
-    r.expect_map(root, "", {"name", "source", "columns", "key", "where", "window", "aggregations",
-                            "top", "sink", "dead_letter", "checkpoints"});
-    const bool raw = static_cast<bool>(root["columns"]);
     job_spec spec;
-    spec.name = r.required_scalar(root, "", "name");
-    static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
-    if (!std::regex_match(spec.name, name_re))
-      r.fail(root["name"], "name", "'" + spec.name + "' is not a valid job name (letters, digits, _ . -)");
+    if (root["export"]) {
+      r.expect_map(root, "", {"name", "export"});
+      spec.name = parse_name(r, root);
+      spec.export_job = parse_export(r, root["export"]);
+      return spec;
+    }
+    r.expect_map(root, "", {"name", "source", "columns", "key", "where", "window", "aggregations",
+                            "top", "sink", "dead_letter", "checkpoints", "export"});
+    const bool raw = static_cast<bool>(root["columns"]);
+    spec.name = parse_name(r, root);
     spec.source = parse_source(r, r.required(root, "", "source"), raw);
     if (auto w = root["where"])
       spec.filters = parse_filters(r, w);

@@ -35,6 +35,7 @@ node_config::node_config(const node_options& opts) {
   add_message_type<job_status>("weir.job_status");
   add_message_type<cluster_status>("weir.cluster_status");
   add_message_type<partition_info>("weir.partition_info");
+  add_message_type<export_outcome>("weir.export_outcome");
   add_message_type<result_batch>("weir.result_batch");
   add_message_type<jobs::partition_progress>("weir.partition_progress");
   add_message_type<jobs::partition_rows>("weir.partition_rows");

@@ -34,6 +34,7 @@ using checkpointed_atom = caf::atom_constant<caf::atom("ckpt_done")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using export_atom = caf::atom_constant<caf::atom("export")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {
@@ -105,6 +106,20 @@ struct partition_checkpoint {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
   return f(caf::meta::type_name("weir.partition_checkpoint"), x.partition, x.offset, x.key, x.id);
+}
+
+// How one run of an export job went.
+struct export_outcome {
+  bool ok = false;
+  std::string error;
+  std::string key;   // the object written (or that would have been)
+  std::uint64_t rows = 0;
+  std::vector<std::string> recovered; // unfinished earlier runs completed first
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, export_outcome& x) {
+  return f(caf::meta::type_name("weir.export_outcome"), x.ok, x.error, x.key, x.rows, x.recovered);
 }
 
 // Partition count of a job's topic, as found by a blocking metadata lookup.

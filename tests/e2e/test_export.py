@@ -1,0 +1,97 @@
+"""The seeds' scheduled export as a weir job: bets flow into PostgreSQL
+(bets-raw), and every 2 seconds the export job moves the rows not exported yet
+to MinIO as raw/YYYY-MM-DD/part-HHMMSS.parquet and marks them. Every file is
+read with pyarrow and with duckdb; together they hold every bet exactly once,
+and every row ends up exported = true."""
+import os
+import subprocess
+import tempfile
+import time
+
+import duckdb
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+import harness as h
+
+SPECS = os.path.join(h.REPO, "jobs", "specs")
+EVENTS = 12_000
+
+
+def main():
+    h.load_env()
+    topic = h.unique("e2e_export")
+    prefix = topic + "_"
+    table = prefix + "bets"
+    lake = f"{topic}/raw"
+    os.environ.update(WEIR_BETS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix, WEIR_JOB_PREFIX=prefix,
+                      WEIR_EXPORT_PREFIX=lake, WEIR_EXPORT_EVERY="2s")
+    h.create_topic(topic, 3)
+    s3 = pafs.S3FileSystem(endpoint_override=os.environ["WEIR_S3_ENDPOINT"], scheme="http",
+                           access_key=os.environ["WEIR_S3_ACCESS_KEY"],
+                           secret_key=os.environ["WEIR_S3_SECRET_KEY"], region="us-east-1")
+    bucket = os.environ["WEIR_S3_BUCKET"]
+
+    def files():
+        info = s3.get_file_info(pafs.FileSelector(f"{bucket}/{lake}", recursive=True,
+                                                  allow_not_found=True))
+        return sorted(i.path for i in info if i.path.endswith(".parquet"))
+
+    def exported():
+        exists = h.psql(f"SELECT to_regclass('\"{table}\"') IS NOT NULL")[0][0] == "t"
+        return h.psql(f'SELECT count(*) FILTER (WHERE exported), count(*) FROM "{table}"')[0] \
+            if exists else ["0", "0"]
+
+    with h.Cluster("export") as cluster:
+        cluster.up("wa", "wb")
+        cluster.weir("submit", os.path.join(SPECS, "bets-raw.yaml"), check=True)
+        cluster.weir("submit", os.path.join(SPECS, "bets-export.yaml"), check=True)
+        # Bets arrive over several export runs.
+        gen = subprocess.Popen([h.WEIR, "gen", "bets", "--topic", topic, "--count", str(EVENTS),
+                                "--rate", "2000", "--seed", "5"], stderr=subprocess.DEVNULL)
+        assert gen.wait(timeout=60) == 0
+        h.wait_until(lambda: exported() == [str(EVENTS), str(EVENTS)], 60,
+                     "every bet exported")
+        time.sleep(2.5)  # one more run: it must find nothing and write nothing
+        paths = files()
+        assert len(paths) >= 2, f"expected several runs' files, got {paths}"
+        for p in paths:
+            name = p.rsplit("/", 1)[1]
+            day = p.rsplit("/", 2)[1]
+            assert name.startswith("part-") and len(name) == len("part-HHMMSS.parquet"), p
+            assert len(day) == 10 and day[4] == "-", p
+
+        want = {r[0]: r for r in h.psql(
+            f'SELECT bet_id, user_id, amount, (extract(epoch FROM placed_at) * 1000)::bigint '
+            f'FROM "{table}"')}
+        seen = []
+        local = tempfile.mkdtemp()
+        for i, p in enumerate(paths):
+            t = pq.read_table(p, filesystem=s3)
+            assert str(t.schema.field("placed_at").type) == "timestamp[ms, tz=UTC]", t.schema
+            assert str(t.schema.field("user_id").type) == "int64", t.schema
+            rows = t.to_pylist()
+            seen += [r["bet_id"] for r in rows]
+            for r in rows:
+                w = want[r["bet_id"]]
+                assert (r["user_id"], abs(r["amount"] - float(w[2])) < 1e-9) == (int(w[1]), True), r
+                assert int(r["placed_at"].timestamp() * 1000) == int(w[3]), r
+            # duckdb reads a local copy (its S3 extension cannot be installed offline).
+            copy = os.path.join(local, f"{i}.parquet")
+            with s3.open_input_stream(p) as src, open(copy, "wb") as dst:
+                dst.write(src.read())
+            n, ids = duckdb.sql(f"SELECT count(*), count(DISTINCT bet_id) FROM '{copy}'").fetchone()
+            assert n == ids == len(rows), (p, n, ids, len(rows))
+        assert len(seen) == EVENTS and set(seen) == set(want), \
+            f"{len(seen)} rows in files, {len(set(seen))} distinct, want {EVENTS}"
+        status = cluster.weir("list", check=True).stdout
+        assert f"(export of {table})" in status, status
+    h.delete_topic(topic)
+    h.drop_tables(table)
+    for p in files():
+        s3.delete_file(p)
+    print(f"ok: {EVENTS} bets in {len(paths)} Parquet files, each exactly once (pyarrow, duckdb)")
+
+
+if __name__ == "__main__":
+    main()
