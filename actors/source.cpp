@@ -36,7 +36,8 @@ void flush(self_ptr self, clock::time_point now) {
   const bool raw = st.raw_sink != nullptr;
   result_batch batch;
   raw_batch rbatch;
-  bool due = now - st.last_progress >= source_state::progress_interval;
+  bool due = now - st.last_progress >= source_state::progress_interval || st.barrier
+             || !st.restored.empty() || !st.dropped.empty();
   for (auto& [p, o] : st.partitions) {
     if (!o.out.empty()) {
       batch.rows.push_back({p, std::move(o.out)});
@@ -52,7 +53,8 @@ void flush(self_ptr self, clock::time_point now) {
   }
   if (!due)
     return;
-  const bool has_rows = !batch.rows.empty() || !rbatch.rows.empty();
+  const bool has_rows = !batch.rows.empty() || !rbatch.rows.empty() || st.barrier
+                        || !st.restored.empty() || !st.dropped.empty();
   auto& progress = raw ? rbatch.progress : batch.progress;
   for (auto& [p, o] : st.partitions) {
     const auto wm = st.op ? o.state.watermark(st.op->out_of_orderness()) : jobs::no_time;
@@ -69,6 +71,11 @@ void flush(self_ptr self, clock::time_point now) {
     return;
   ++st.in_flight;
   if (raw) {
+    rbatch.restored = std::move(st.restored);
+    rbatch.dropped = std::move(st.dropped);
+    rbatch.barrier = std::exchange(st.barrier, false);
+    st.restored.clear();
+    st.dropped.clear();
     rbatch.seq = st.next_seq++;
     self->send(st.raw_sink, write_atom::value, std::move(rbatch), source_actor{self});
   } else {
@@ -306,14 +313,19 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
           continue;
         }
         auto& o = next[p] = restore(self, pc);
-        if (st.raw_sink)
+        if (st.raw_sink) {
           o.raw_rows.emplace(std::move(*raw::row_batch::make(st.raw_columns)));
+          st.restored.emplace_back(p, o.state.next_offset);
+        }
         added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
                                                       : RD_KAFKA_OFFSET_BEGINNING);
       }
       for (const auto& [p, o] : st.partitions)
-        if (!next.count(p))
+        if (!next.count(p)) {
           removed.push_back(p);
+          if (st.raw_sink)
+            st.dropped.push_back(p);
+        }
       st.partitions = std::move(next);
       if (added.empty() && removed.empty())
         return;
@@ -347,8 +359,10 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
                    id, st.checkpoint->id);
         return;
       }
-      // Everything emitted so far goes to the sink first; the snapshot is the
-      // state right after it, at a poll boundary.
+      // Everything emitted so far goes to the sink first (raw jobs: with a
+      // barrier, so buffered files are uploaded before the ack); the snapshot
+      // is the state right after it, at a poll boundary.
+      st.barrier = st.raw_sink != nullptr;
       flush(self, clock::now());
       source_state::pending_checkpoint round;
       round.id = id;

@@ -68,6 +68,10 @@ struct source_state {
     std::vector<std::int64_t> offsets;
   };
   std::optional<pending_checkpoint> checkpoint;
+  // Raw jobs: what the next batch tells the sink besides rows.
+  std::vector<std::pair<std::int32_t, std::int64_t>> restored;
+  std::vector<std::int32_t> dropped;
+  bool barrier = false;
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
 

@@ -4,6 +4,7 @@
 #include "actors/source.hpp"
 #include "jobs/spec.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/s3_env.hpp"
 #include "sinks/projection.hpp"
 #include "sinks/raw/exporter.hpp"
 
@@ -31,11 +32,6 @@ void stop_job(self_ptr self, const std::string& job_id) {
   WEIR_INFO("job {} stopped on this worker", job_id);
 }
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 // One export run, blocking (PostgreSQL, S3): first any run that crashed
 // before, then `run`. Every step is idempotent, so repeating is safe.
 export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
@@ -44,10 +40,7 @@ export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
   cfg.table = e.table;
   cfg.columns = sinks::raw_schema(e.columns);
   cfg.key_column = e.key;
-  cfg.s3.endpoint = env_or("WEIR_S3_ENDPOINT", "");
-  cfg.s3.region = env_or("WEIR_S3_REGION", "us-east-1");
-  cfg.s3.access_key = env_or("WEIR_S3_ACCESS_KEY", "");
-  cfg.s3.secret_key = env_or("WEIR_S3_SECRET_KEY", "");
+  cfg.s3 = s3_config_from_env();
   cfg.bucket = e.bucket;
   cfg.prefix = e.prefix;
   export_outcome out;
@@ -181,7 +174,9 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           return;
         }
         worker_state::running job;
-        if (jobs::is_raw(*spec))
+        if (jobs::is_raw(*spec) && spec->sink.type == "parquet")
+          job.raw_sink = self->spawn<caf::detached>(lake_sink, *spec);
+        else if (jobs::is_raw(*spec))
           job.raw_sink = self->spawn<caf::detached>(raw_sink, *spec);
         else
           job.sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);

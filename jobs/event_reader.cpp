@@ -155,7 +155,19 @@ read_status event_reader::read_fields(sj::document& doc) {
       case sj::json_type::boolean:
         val.text = trim(v.raw_json_token());
         break;
-      default: // null, object, array: present but of no use to any role
+      case sj::json_type::object: { // kept whole, as JSON text (raw jobs' string columns)
+        sj::object o;
+        if (!v.get_object().get(o) && o.raw_json().get(val.text))
+          return read_status::malformed_json;
+        break;
+      }
+      case sj::json_type::array: {
+        sj::array a;
+        if (!v.get_array().get(a) && a.raw_json().get(val.text))
+          return read_status::malformed_json;
+        break;
+      }
+      default: // null: as if absent
         break;
     }
     for (const auto& u : it->uses)

@@ -69,11 +69,25 @@ struct column_spec {
   bool nullable = true; // false: an event without the field is malformed
 };
 
+// One level of a lake's partition path (Hive style: name=value).
+struct path_part_spec {
+  enum kind { date, hour, modulo, value };
+  std::string name;   // e.g. event_date
+  std::string column; // a column of the job
+  kind k = value;
+  int every = 1;      // hour: bucket width in hours; modulo: the divisor
+};
+
 struct sink_spec {
-  std::string type = "postgres"; // postgres (window results) | postgres_raw (every event)
-  std::string url;
+  // postgres (window results) | postgres_raw (every event) | parquet (every
+  // event as Parquet files on S3)
+  std::string type = "postgres";
+  std::string url;   // postgres: connection URL; parquet: s3://bucket/prefix
   std::string table;
-  std::string key; // postgres_raw: the column that identifies an event (no duplicates)
+  std::string key;   // postgres_raw: the column that identifies an event (no duplicates)
+  std::vector<path_part_spec> partition_by; // parquet
+  std::string codec = "zstd";               // parquet: zstd | snappy | none
+  std::uint64_t max_file_mb = 64;           // parquet: roll a file at this size
 };
 
 // Periodic snapshots of every partition's state, so a partition that changes

@@ -347,22 +347,99 @@ top_spec parse_top(const reader& r, const YAML::Node& n, const std::vector<aggre
   r.fail(by, "top.by", "'" + t.by + "' is not an aggregate's output column (" + names + ")");
 }
 
-sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
-  r.expect_map(n, "sink", {"type", "url", "table", "key"});
+std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n,
+                                         const std::vector<column_spec>& columns) {
+  if (!n.IsSequence())
+    r.fail(n, "sink.partition_by", "expected a list of path levels");
+  std::vector<path_part_spec> out;
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto path = "sink.partition_by[" + std::to_string(i) + "]";
+    auto p = n[i];
+    r.expect_map(p, path, {"name", "column", "as", "every", "modulo"});
+    path_part_spec part;
+    part.name = r.identifier(r.required(p, path, "name"), path + ".name");
+    part.column = r.required_scalar(p, path, "column");
+    auto col = std::find_if(columns.begin(), columns.end(),
+                            [&](const column_spec& c) { return c.name == part.column; });
+    if (col == columns.end())
+      r.fail(p["column"], path + ".column", "'" + part.column + "' is not one of the columns");
+    auto number = [&](const char* field) {
+      auto text = r.scalar(p[field], path + "." + field);
+      char* end = nullptr;
+      auto v = std::strtol(text.c_str(), &end, 10);
+      if (end != text.c_str() + text.size() || v < 1 || v > 1'000'000)
+        r.fail(p[field], path + "." + field, "expected a whole number from 1, got '" + text + "'");
+      return static_cast<int>(v);
+    };
+    if (p["modulo"]) {
+      part.k = path_part_spec::modulo;
+      part.every = number("modulo");
+      if (col->type != column_type::int64)
+        r.fail(p["modulo"], path + ".modulo", "needs an int64 column");
+    } else if (auto as = p["as"]) {
+      part.k = r.choice<path_part_spec::kind>(as, path + ".as",
+                                              {{"date", path_part_spec::date},
+                                               {"hour", path_part_spec::hour},
+                                               {"value", path_part_spec::value}});
+      if (part.k != path_part_spec::value && col->type != column_type::timestamp)
+        r.fail(as, path + ".as", "date and hour need a timestamp column");
+      if (auto e = p["every"]) {
+        if (part.k != path_part_spec::hour)
+          r.fail(e, path + ".every", "only applies to 'as: hour'");
+        part.every = number("every");
+        if (24 % part.every != 0)
+          r.fail(e, path + ".every", "must divide 24");
+      }
+    }
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
+sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
+                     const std::vector<column_spec>& columns) {
+  r.expect_map(n, "sink", {"type", "url", "table", "key", "partition_by", "codec", "max_file_mb"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
-  if (s.type != "postgres" && s.type != "postgres_raw")
-    r.fail(n["type"], "sink.type", "'" + s.type + "' is not one of: postgres, postgres_raw");
-  if (raw != (s.type == "postgres_raw"))
+  if (s.type != "postgres" && s.type != "postgres_raw" && s.type != "parquet")
+    r.fail(n["type"], "sink.type", "'" + s.type + "' is not one of: postgres, postgres_raw, parquet");
+  if (raw != (s.type != "postgres"))
     r.fail(n["type"], "sink.type",
-           raw ? "a job with columns keeps every event: use postgres_raw"
-               : "postgres_raw keeps every event: the job needs columns instead of windows");
+           raw ? "a job with columns keeps every event: use postgres_raw or parquet"
+               : s.type + " keeps every event: the job needs columns instead of windows");
   s.url = r.required_scalar(n, "sink", "url");
+  auto only = [&](const char* field, const char* type) {
+    if (auto f = n[field]; f && s.type != type)
+      r.fail(f, std::string{"sink."} + field, std::string{"only "} + type + " sinks take it");
+  };
+  only("table", s.type == "parquet" ? "postgres" : s.type.c_str());
+  only("key", "postgres_raw");
+  only("partition_by", "parquet");
+  only("codec", "parquet");
+  only("max_file_mb", "parquet");
+  if (s.type == "parquet") {
+    if (s.url.rfind("s3://", 0) != 0 || s.url.size() <= 5)
+      r.fail(n["url"], "sink.url", "expected s3://bucket/prefix, got '" + s.url + "'");
+    if (auto l = n["partition_by"])
+      s.partition_by = parse_layout(r, l, columns);
+    if (auto c = n["codec"]) {
+      s.codec = r.scalar(c, "sink.codec");
+      if (s.codec != "zstd" && s.codec != "snappy" && s.codec != "none")
+        r.fail(c, "sink.codec", "'" + s.codec + "' is not one of: zstd, snappy, none");
+    }
+    if (auto m = n["max_file_mb"]) {
+      auto text = r.scalar(m, "sink.max_file_mb");
+      char* end = nullptr;
+      auto v = std::strtoull(text.c_str(), &end, 10);
+      if (end != text.c_str() + text.size() || v < 1 || v > 4096)
+        r.fail(m, "sink.max_file_mb", "expected a whole number from 1 to 4096, got '" + text + "'");
+      s.max_file_mb = v;
+    }
+    return s;
+  }
   s.table = r.identifier(r.required(n, "sink", "table"), "sink.table");
   if (raw)
     s.key = r.identifier(r.required(n, "sink", "key"), "sink.key");
-  else if (auto k = n["key"])
-    r.fail(k, "sink.key", "only postgres_raw sinks take a key");
   return s;
 }
 
@@ -492,10 +569,16 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
       if (auto t = root["top"])
         spec.top = parse_top(r, t, spec.aggregations);
     }
-    spec.sink = parse_sink(r, r.required(root, "", "sink"), raw);
-    if (raw && std::none_of(spec.columns.begin(), spec.columns.end(),
-                            [&](const column_spec& c) { return c.name == spec.sink.key; }))
+    spec.sink = parse_sink(r, r.required(root, "", "sink"), raw, spec.columns);
+    if (spec.sink.type == "postgres_raw"
+        && std::none_of(spec.columns.begin(), spec.columns.end(),
+                        [&](const column_spec& c) { return c.name == spec.sink.key; }))
       r.fail(root["sink"]["key"], "sink.key", "'" + spec.sink.key + "' is not one of the columns");
+    // Lake files are exactly once only together with checkpoints: a new owner
+    // deletes what was written after the checkpoint it restores.
+    if (spec.sink.type == "parquet" && !root["checkpoints"])
+      r.fail(root["sink"], "checkpoints", "a parquet sink needs checkpoints (its files are "
+                                          "committed at checkpoints)");
     if (spec.source.mode == time_mode::processing && spec.window.allowed_lateness > 0)
       r.fail(root["window"]["allowed_lateness"], "window.allowed_lateness",
              "has no meaning with processing time");

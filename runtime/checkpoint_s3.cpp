@@ -2,6 +2,7 @@
 // is atomic (an object is visible whole or not at all), which is all the
 // checkpoint protocol needs.
 #include "runtime/checkpoint_store.hpp"
+#include "runtime/s3_env.hpp"
 #include "sinks/s3/client.hpp"
 
 #include <algorithm>
@@ -10,11 +11,6 @@
 namespace weir {
 
 namespace {
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 class s3_store final : public checkpoint_store {
 public:
@@ -56,11 +52,7 @@ private:
 
 expected<std::unique_ptr<checkpoint_store>> open_s3_store(const std::string& bucket,
                                                           const std::string& prefix) {
-  s3::config cfg;
-  cfg.endpoint = env_or("WEIR_S3_ENDPOINT", "");
-  cfg.region = env_or("WEIR_S3_REGION", "us-east-1");
-  cfg.access_key = env_or("WEIR_S3_ACCESS_KEY", "");
-  cfg.secret_key = env_or("WEIR_S3_SECRET_KEY", "");
+  auto cfg = s3_config_from_env();
   if (cfg.endpoint.empty())
     return error{"checkpoint store s3://" + bucket + ": WEIR_S3_ENDPOINT is not set"};
   auto c = s3::client::make(std::move(cfg));

@@ -151,8 +151,13 @@ typename Inspector::result_type inspect(Inspector& f, result_batch& x) {
 // has no wire format.
 struct raw_batch {
   std::uint64_t seq = 0;
+  // Partitions this source took over, with the offset it resumes from: a lake
+  // sink first deletes the files a former owner wrote from there on.
+  std::vector<std::pair<std::int32_t, std::int64_t>> restored;
+  std::vector<std::int32_t> dropped; // given up: discard what is buffered for them
   std::vector<std::pair<std::int32_t, raw::row_batch>> rows;
   std::vector<jobs::partition_progress> progress;
+  bool barrier = false; // a checkpoint: make everything durable before the ack
 };
 
 } // namespace weir
