@@ -70,6 +70,33 @@ def run_job(topic, events, prefix):
     return wall, now - first[0], events - first[1], cpu
 
 
+def raw_ingest(prefix, partitions, events):
+    """Every bet into PostgreSQL with the shipped bets-raw job (COPY + ON
+    CONFLICT DO NOTHING): rows/s from the first row to the last."""
+    topic = prefix + "raw"
+    h.run([h.WEIR, "gen", "bets", "--topic", topic, "--partitions", str(partitions), "--count",
+           str(events), "--seed", "2"])
+    os.environ.update(WEIR_BETS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix + "raw_",
+                      WEIR_JOB_PREFIX=prefix + "raw-")
+    table = prefix + "raw_bets"
+    first = None
+    with h.Cluster("bench-raw") as cluster:
+        cluster.up("raw-worker")
+        cluster.weir("submit", os.path.join(h.REPO, "jobs", "specs", "bets-raw.yaml"), check=True)
+        while True:
+            exists = h.psql(f"SELECT to_regclass('\"{table}\"') IS NOT NULL")[0][0] == "t"
+            n = int(h.psql(f'SELECT count(*) FROM "{table}"')[0][0]) if exists else 0
+            now = time.time()
+            if first is None and n > 0:
+                first = (now, n)
+            if n >= events:
+                break
+            time.sleep(0.1)
+    h.delete_topic(topic)
+    h.drop_tables(table)
+    return (events - first[1]) / (now - first[0])
+
+
 def latency(prefix, partitions, rate, seconds):
     """Live events, 5 s windows: wall time from a window's close (its end plus
     the out-of-orderness bound) to its row in PostgreSQL."""
@@ -106,6 +133,7 @@ def main():
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--live-seconds", type=int, default=40)
     ap.add_argument("--live-rate", type=int, default=20_000)
+    ap.add_argument("--raw-events", type=int, default=1_000_000)
     args = ap.parse_args()
     h.load_env()
     prefix = h.unique("bench") + "_"
@@ -116,6 +144,7 @@ def main():
     assert d["messages"] == args.events, d
     wall, steady_s, steady_events, cpu = run_job(topic, args.events, prefix)
     delays = latency(prefix, args.partitions, args.live_rate, args.live_seconds)
+    raw_rate = raw_ingest(prefix, args.partitions, args.raw_events)
     h.delete_topic(topic)
 
     drain_rate = d["messages"] / d["wall_s"]
@@ -137,6 +166,8 @@ def main():
         print(f"window close -> row in PostgreSQL ({len(delays)} windows of 5 s, "
               f"{args.live_rate} events/s live): median {statistics.median(delays) * 1000:.0f} ms, "
               f"max {max(delays) * 1000:.0f} ms")
+    print(f"raw ingest into PostgreSQL (bets-raw, {args.raw_events} bets, 1 worker): "
+          f"{raw_rate:,.0f} rows/s")
     print("note: the job's wall rate is measured from its first progress report to its last"
           " event, like the drain's from its first message; wall figures on this shared 2-core"
           " machine share it with Kafka and PostgreSQL.")
