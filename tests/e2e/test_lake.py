@@ -31,7 +31,7 @@ def main():
     lake = f"{topic}/lake"
     os.environ.update(WEIR_USER_ACTIONS_TOPIC=topic, WEIR_JOB_PREFIX=prefix, WEIR_LAKE_PREFIX=lake,
                       WEIR_CHECKPOINT_URL=f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/ckpt",
-                      WEIR_CHECKPOINT_INTERVAL="1s")
+                      WEIR_CHECKPOINT_INTERVAL="2s")
     h.create_topic(topic, 6)
     bucket = os.environ["WEIR_S3_BUCKET"]
     s3 = pafs.S3FileSystem(endpoint_override=os.environ["WEIR_S3_ENDPOINT"], scheme="http",
@@ -53,9 +53,9 @@ def main():
     with h.Cluster("lake") as cluster:
         cluster.up("wa", "wb")
         cluster.weir("submit", SPEC, check=True)
-        # 60k actions, 1 s apart in event time: about 17 hours, many partitions.
+        # 60k actions, 250 ms apart in event time: about 4 hours, a few hundred paths.
         gen = subprocess.Popen([h.WEIR, "gen", "user-actions", "--topic", topic, "--count",
-                                str(EVENTS), "--rate", "6000", "--step", "1000", "--seed", "4"],
+                                str(EVENTS), "--rate", "6000", "--step", "250", "--seed", "4"],
                                stderr=subprocess.DEVNULL)
         time.sleep(4)
         cluster.kill("wa")  # mid-stream: its partitions resume on wb from checkpoints
