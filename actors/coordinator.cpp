@@ -27,25 +27,57 @@ void persist(self_ptr self) {
   caf::anon_send(st.state_writer, std::string{buf.data(), buf.size()});
 }
 
-// Tells worker `name` exactly which partitions of `job_id` it owns.
-void send_assignment(self_ptr self, const std::string& name, const std::string& job_id) {
+// The partitions of `job_id` that worker `name` owns, with their checkpoints.
+std::vector<partition_checkpoint> partitions_of(const coordinator_state::job& job,
+                                                const std::string& name) {
+  std::vector<partition_checkpoint> parts;
+  for (size_t p = 0; p < job.data.owners.size(); ++p)
+    if (job.data.owners[p] == name)
+      parts.push_back(job.data.checkpoints[p]);
+  return parts;
+}
+
+// Tells worker `name` which partitions of `job_id` it owns (as they are when
+// this runs; with `kept_only`, only those it already had: a loser must not
+// start new ones before their old owners released them); `then` runs once the
+// worker has released what it gave up, or failed to answer.
+template <class Then>
+void send_assignment(self_ptr self, const std::string& name, const std::string& job_id,
+                     Then then, const std::vector<std::string>* kept_only = nullptr) {
   auto& st = self->state;
   auto w = st.workers.find(name);
   auto j = st.jobs.find(job_id);
-  if (w == st.workers.end() || j == st.jobs.end())
+  if (w == st.workers.end() || j == st.jobs.end()) {
+    then();
     return;
-  const auto& data = j->second.data;
-  std::vector<partition_checkpoint> parts;
-  for (size_t p = 0; p < data.owners.size(); ++p)
-    if (data.owners[p] == name)
-      parts.push_back(data.checkpoints[p]);
+  }
+  auto parts = partitions_of(j->second, name);
+  if (kept_only)
+    std::erase_if(parts, [&](const partition_checkpoint& pc) {
+      return (*kept_only)[static_cast<size_t>(pc.partition)] != name;
+    });
   WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, name, parts.size());
-  self->send(w->second.handle, assign_atom::value, job_id, data.spec_text,
-             static_cast<std::int32_t>(data.owners.size()), std::move(parts));
+  self->request(w->second.handle, std::chrono::seconds(30), assign_atom::value, job_id,
+                j->second.data.spec_text, static_cast<std::int32_t>(j->second.data.owners.size()),
+                std::move(parts))
+    .then([then](bool) mutable { then(); },
+          [then, job_id, name](caf::error& err) mutable {
+            WEIR_WARN("job {}: worker {} did not confirm its assignment: {}", job_id, name,
+                      to_string(err));
+            then();
+          });
 }
 
-// Recomputes every job's assignment over the live workers and tells each worker
-// whose set changed its full set per job.
+void send_assignment(self_ptr self, const std::string& name, const std::string& job_id) {
+  send_assignment(self, name, job_id, [] {});
+}
+
+void retire_drained(self_ptr self);
+
+// Recomputes every job's assignment over the live workers. A partition moving
+// away from a live worker is fenced: the workers that lose partitions are told
+// first, and the ones that gain them only once the losers have released them
+// (a raw job's old owner could otherwise still write files for them).
 void reassign(self_ptr self) {
   auto& st = self->state;
   if (st.recovering)
@@ -56,27 +88,61 @@ void reassign(self_ptr self) {
       names.push_back(name);
   bool changed_any = false;
   for (auto& [job_id, job] : st.jobs) {
+    if (jobs::is_export(job.spec))
+      continue;
     auto before = job.data.owners;
     job.data.owners = rebalance(before, names);
-    std::set<std::string> touched;
+    std::set<std::string> losers, gainers;
     for (size_t p = 0; p < before.size(); ++p)
       if (before[p] != job.data.owners[p]) {
-        touched.insert(before[p]);
-        touched.insert(job.data.owners[p]);
+        if (st.workers.count(before[p]))
+          losers.insert(before[p]);
+        gainers.insert(job.data.owners[p]);
       }
-    changed_any |= !touched.empty();
-    for (const auto& name : touched)
-      send_assignment(self, name, job_id);
+    if (losers.empty() && gainers.empty())
+      continue;
+    changed_any = true;
+    auto pending = std::make_shared<size_t>(losers.size());
+    if (!losers.empty())
+      st.awaiting_release[job_id].insert(gainers.begin(), gainers.end());
+    auto release_done = [self, job_id = job_id, gainers] {
+      for (const auto& name : gainers) {
+        if (auto it = self->state.awaiting_release.find(job_id);
+            it != self->state.awaiting_release.end() && it->second.erase(name) && it->second.empty())
+          self->state.awaiting_release.erase(it);
+        send_assignment(self, name, job_id);
+      }
+    };
+    for (const auto& name : losers) {
+      ++st.releasing[name];
+      send_assignment(
+        self, name, job_id,
+        [self, name, pending, release_done] {
+          if (--self->state.releasing[name] == 0)
+            self->state.releasing.erase(name);
+          if (--*pending == 0)
+            release_done();
+          retire_drained(self);
+        },
+        &before);
+    }
+    if (losers.empty())
+      release_done();
   }
   if (changed_any)
     persist(self);
-  // Drained workers that hold nothing any more may go.
+  retire_drained(self);
+}
+
+// Drained workers that hold nothing any more, and release nothing, may go.
+void retire_drained(self_ptr self) {
+  auto& st = self->state;
   for (auto it = st.workers.begin(); it != st.workers.end();) {
     bool holds = false;
     for (const auto& [job_id, job] : st.jobs)
       holds |= std::find(job.data.owners.begin(), job.data.owners.end(), it->first)
                != job.data.owners.end();
-    if (it->second.draining && !holds) {
+    if (it->second.draining && !holds && !st.releasing.count(it->first)) {
       WEIR_INFO("worker {} drained: it leaves the cluster", it->first);
       self->demonitor(it->second.handle.address());
       self->send(it->second.handle, drain_atom::value);
@@ -222,9 +288,13 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       // A full picture for the newcomer, every job included: a worker that was
       // frozen or cut off may still run partitions that moved meanwhile, and an
       // empty set tells it to stop them. Sources ignore unchanged sets.
-      for (const auto& [job_id, job] : st.jobs)
-        if (!jobs::is_export(job.spec))
-          send_assignment(self, name, job_id);
+      for (const auto& [job_id, job] : st.jobs) {
+        auto waiting = st.awaiting_release.find(job_id);
+        if (jobs::is_export(job.spec)
+            || (waiting != st.awaiting_release.end() && waiting->second.count(name)))
+          continue; // the release of what it gains sends its assignment
+        send_assignment(self, name, job_id);
+      }
       return name;
     },
     [self](recovered_atom) {

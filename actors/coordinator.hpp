@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct coordinator_state {
   };
   std::map<std::string, member> workers; // live, by name
   bool recovering = false;               // within the grace period after a restart
+  std::map<std::string, int> releasing;  // workers with partition releases under way
+  // Per job, workers that gain partitions once the old owners released them.
+  std::map<std::string, std::set<std::string>> awaiting_release;
 
   // -- jobs ------------------------------------------------------------------
   struct job {

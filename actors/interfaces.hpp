@@ -13,8 +13,9 @@ namespace weir {
 // closed windows to its sink. Detached: librdkafka polls block.
 using source_actor = caf::typed_actor<
   // Own exactly these partitions from now on; new ones start from their
-  // checkpoint (state of dropped ones is discarded).
-  caf::reacts_to<assign_atom, std::vector<partition_checkpoint>>,
+  // checkpoint (state of dropped ones is discarded). Replies once the dropped
+  // ones are released: nothing more will be written for them.
+  caf::replies_to<assign_atom, std::vector<partition_checkpoint>>::with<bool>,
   // Snapshot every partition; once the sink has everything emitted before the
   // snapshot, store it and report the checkpoint to the worker.
   caf::reacts_to<checkpoint_atom, std::uint64_t>,
@@ -42,9 +43,10 @@ using raw_sink_actor = caf::typed_actor<
 // Survives the loss of its coordinator: it keeps processing and reconnects.
 using worker_actor = caf::typed_actor<
   // Own exactly these partitions of job `id`, each with its checkpoint
-  // (validated spec text and the topic's partition count included).
-  caf::reacts_to<assign_atom, std::string, std::string, std::int32_t,
-                 std::vector<partition_checkpoint>>,
+  // (validated spec text and the topic's partition count included). Replies
+  // once the partitions it gave up are released.
+  caf::replies_to<assign_atom, std::string, std::string, std::int32_t,
+                  std::vector<partition_checkpoint>>::with<bool>,
   // Take checkpoint round `id` of job `job`.
   caf::reacts_to<checkpoint_atom, std::string, std::uint64_t>,
   // From a local source: round `id` of job `job` is stored for these partitions.

@@ -300,7 +300,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
     self->quit(msg.reason);
   });
   return {
-    [self](assign_atom, std::vector<partition_checkpoint> parts) {
+    [self](assign_atom, std::vector<partition_checkpoint> parts) -> caf::result<bool> {
       auto& st = self->state;
       std::map<std::int32_t, source_state::owned> next;
       std::vector<std::pair<std::int32_t, std::int64_t>> added;
@@ -328,12 +328,20 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
         }
       st.partitions = std::move(next);
       if (added.empty() && removed.empty())
-        return;
+        return true;
       if (auto ok = st.consumer->reassign(st.spec->source.topic, added, removed); !ok)
         WEIR_ERROR("source {}: {}", st.spec->name, ok.error_message());
       WEIR_INFO("source {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
                 st.partitions.size(), st.spec->source.topic, added.size(), removed.size());
       schedule_poll(self);
+      if (removed.empty() || !st.raw_sink)
+        return true; // window partials are idempotent: nothing to fence
+      // The release travels in the next batch; the sink acks it after dropping
+      // the partitions' buffered rows, and only then may a new owner start.
+      flush(self, clock::now());
+      auto rp = self->make_response_promise<bool>();
+      st.releases.emplace_back(st.next_seq - 1, rp);
+      return rp;
     },
     [self](poll_atom) {
       self->state.poll_scheduled = false;
@@ -346,6 +354,13 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       auto& st = self->state;
       --st.in_flight;
       st.acked_through = std::max(st.acked_through, seq);
+      for (auto it = st.releases.begin(); it != st.releases.end();)
+        if (it->first <= st.acked_through) {
+          it->second.deliver(true);
+          it = st.releases.erase(it);
+        } else {
+          ++it;
+        }
       if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
         finish_checkpoint(self);
       schedule_poll(self);

@@ -8,6 +8,8 @@
 #include "runtime/kafka.hpp"
 #include "sinks/raw/rows.hpp"
 
+#include <caf/typed_response_promise.hpp>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -72,6 +74,9 @@ struct source_state {
   std::vector<std::pair<std::int32_t, std::int64_t>> restored;
   std::vector<std::int32_t> dropped;
   bool barrier = false;
+  // Assignments that gave partitions up, answered once the sink has acked the
+  // batch that released them (raw jobs: after it discarded their rows).
+  std::vector<std::pair<std::uint64_t, caf::typed_response_promise<bool>>> releases;
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
 

@@ -160,18 +160,38 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
   connect(self);
   return {
     [self](assign_atom, const std::string& job_id, const std::string& spec_text,
-           std::int32_t partition_count, std::vector<partition_checkpoint> partitions) {
+           std::int32_t partition_count,
+           std::vector<partition_checkpoint> partitions) -> caf::result<bool> {
       auto& jobs_running = self->state.jobs;
       auto it = jobs_running.find(job_id);
-      if (partitions.empty()) {
-        stop_job(self, job_id);
-        return;
+      if (partitions.empty() && it != jobs_running.end()) {
+        // Release everything through the sources first (fencing), then stop.
+        auto rp = self->make_response_promise<bool>();
+        auto remaining = std::make_shared<size_t>(it->second.sources.size());
+        for (auto& source : it->second.sources)
+          self->request(source, std::chrono::seconds(30), assign_atom::value,
+                        std::vector<partition_checkpoint>{})
+            .then([self, rp, remaining, job_id](bool) mutable {
+                    if (--*remaining == 0) {
+                      stop_job(self, job_id);
+                      rp.deliver(true);
+                    }
+                  },
+                  [self, rp, remaining, job_id](caf::error&) mutable {
+                    if (--*remaining == 0) {
+                      stop_job(self, job_id);
+                      rp.deliver(true);
+                    }
+                  });
+        return rp;
       }
+      if (partitions.empty())
+        return true;
       if (it == jobs_running.end()) {
         auto spec = jobs::parse_spec(spec_text, job_id);
         if (!spec) { // the coordinator validated it; a mismatch means mixed builds
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
-          return;
+          return false;
         }
         worker_state::running job;
         if (jobs::is_raw(*spec) && spec->sink.type == "parquet")
@@ -207,8 +227,21 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
         share[at->second].push_back(std::move(pc));
       }
       job.placement = std::move(placement);
+      // Answer once every source has released what it gave up.
+      auto rp = self->make_response_promise<bool>();
+      auto remaining = std::make_shared<size_t>(job.sources.size());
       for (size_t i = 0; i < job.sources.size(); ++i)
-        self->send(job.sources[i], assign_atom::value, std::move(share[i]));
+        self->request(job.sources[i], std::chrono::seconds(30), assign_atom::value,
+                      std::move(share[i]))
+          .then([rp, remaining](bool) mutable {
+                  if (--*remaining == 0)
+                    rp.deliver(true);
+                },
+                [rp, remaining](caf::error&) mutable {
+                  if (--*remaining == 0)
+                    rp.deliver(true);
+                });
+      return rp;
     },
     [self](checkpoint_atom, const std::string& job_id, std::uint64_t id) {
       if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())

@@ -143,7 +143,15 @@ std::string_view key_part(std::string_view key, size_t k) {
 } // namespace
 
 struct postgres_results::connection {
-  explicit connection(const std::string& url) : conn(url) {}
+  explicit connection(const std::string& url) : conn(url) {
+    // A worker frozen in the middle of a write (SIGSTOP, a stalled VM) would
+    // hold the table's advisory lock and stall every other sink of the job:
+    // the server ends such a session after this much silence. Our own
+    // transactions never pause that long between statements.
+    pqxx::nontransaction n{conn};
+    n.exec("SET idle_in_transaction_session_timeout = '3s'");
+    n.exec("SET lock_timeout = '30s'");
+  }
   pqxx::connection conn;
 };
 
