@@ -8,9 +8,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -103,14 +101,7 @@ int with_coordinator(const endpoint& ep, Fn fn) {
 } // namespace
 
 int run_submit(const endpoint& ep, const std::string& spec_path) {
-  std::ifstream in{spec_path};
-  if (!in) {
-    std::cerr << "error: cannot read " << spec_path << "\n";
-    return 2;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto text = jobs::expand_env(buf.str(), spec_path);
+  auto text = jobs::read_spec_file(spec_path);
   if (!text) {
     std::cerr << "error: " << text.error_message() << "\n";
     return 2;

@@ -45,8 +45,15 @@ void append_iso8601(std::string& out, millis t) {
   out.append(buf, static_cast<size_t>(len));
 }
 
-void bet_generator::next(std::string& key, std::string& value) {
+void event_generator::next(std::string& key, std::string& value) {
   const auto n = n_++;
+  if (kind_ == event_kind::bets)
+    bet(n, key, value);
+  else
+    user_action(n, key, value);
+}
+
+void event_generator::bet(std::uint64_t n, std::string& key, std::string& value) {
   const millis t = event_time(opts_, n, rng_);
   const auto user = 1 + rng_.below(100'000);
   // Game popularity is skewed (a few games take most bets) so "top games" means something.
@@ -70,9 +77,8 @@ void bet_generator::next(std::string& key, std::string& value) {
   value += "\"}";
 }
 
-void user_action_generator::next(std::string& key, std::string& value) {
+void event_generator::user_action(std::uint64_t n, std::string& key, std::string& value) {
   static const char* const platforms[] = {"ios", "android", "web"};
-  const auto n = n_++;
   const millis t = event_time(opts_, n, rng_);
   const auto user = 1 + rng_.below(30'000'000);
   const auto action = rng_.below(153);

@@ -33,26 +33,21 @@ struct generator_options {
   millis disorder = 0;          // events jitter up to this much into the past
 };
 
-// Writes the n-th event's Kafka key and JSON value into the reused strings.
-class bet_generator {
+enum class event_kind { bets, user_actions };
+
+// Writes the next event's Kafka key and JSON value into the reused strings.
+class event_generator {
 public:
-  explicit bet_generator(const generator_options& opts) : opts_(opts), rng_(opts.seed) {}
+  event_generator(event_kind kind, const generator_options& opts)
+    : kind_(kind), opts_(opts), rng_(opts.seed) {}
   void next(std::string& key, std::string& value);
   std::uint64_t produced() const { return n_; }
 
 private:
-  generator_options opts_;
-  rng rng_;
-  std::uint64_t n_ = 0;
-};
+  void bet(std::uint64_t n, std::string& key, std::string& value);
+  void user_action(std::uint64_t n, std::string& key, std::string& value);
 
-class user_action_generator {
-public:
-  explicit user_action_generator(const generator_options& opts) : opts_(opts), rng_(opts.seed) {}
-  void next(std::string& key, std::string& value);
-  std::uint64_t produced() const { return n_; }
-
-private:
+  event_kind kind_;
   generator_options opts_;
   rng rng_;
   std::uint64_t n_ = 0;

@@ -149,4 +149,8 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin = "
 // naming the variable and its line.
 expected<std::string> expand_env(std::string_view text, std::string_view origin = "spec");
 
+// Reads a spec file and expands its environment references (the text a
+// client validates or submits).
+expected<std::string> read_spec_file(const std::string& path);
+
 } // namespace weir::jobs

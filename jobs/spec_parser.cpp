@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <initializer_list>
 #include <numeric>
 #include <regex>
@@ -613,6 +615,15 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
   } catch (const YAML::Exception& e) {
     return error{std::string{origin} + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
   }
+}
+
+expected<std::string> read_spec_file(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return error{"cannot read " + path};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return expand_env(buf.str(), path);
 }
 
 expected<std::string> expand_env(std::string_view text, std::string_view origin) {

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <iostream>
 #include <thread>
-#include <variant>
 
 namespace weir {
 
@@ -30,13 +29,13 @@ int run_generate(const generate_options& given) {
     std::cerr << "error: " << producer.error_message() << "\n";
     return 1;
   }
-  std::variant<jobs::bet_generator, jobs::user_action_generator> gen =
-    opts.kind == "bets" ? decltype(gen){jobs::bet_generator{opts.gen}}
-                        : decltype(gen){jobs::user_action_generator{opts.gen}};
+  jobs::event_generator gen{opts.kind == "bets" ? jobs::event_kind::bets
+                                               : jobs::event_kind::user_actions,
+                            opts.gen};
   std::string key, value;
   const auto begin = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < opts.count; ++i) {
-    std::visit([&](auto& g) { g.next(key, value); }, gen);
+    gen.next(key, value);
     if (auto ok = producer->send(opts.topic, -1, key, value); !ok) {
       std::cerr << "error: " << ok.error_message() << "\n";
       return 1;

@@ -33,6 +33,14 @@ expected<rd_kafka_conf_t*> make_conf(const std::string& brokers, const config_ma
   return conf;
 }
 
+// `defaults` overridden by `extra`, as a librdkafka configuration.
+expected<rd_kafka_conf_t*> make_conf(const std::string& brokers, config_map defaults,
+                                     const config_map& extra) {
+  for (const auto& [k, v] : extra)
+    defaults[k] = v;
+  return make_conf(brokers, defaults);
+}
+
 expected<handle_ptr> make_handle(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
@@ -104,9 +112,7 @@ expected<consumer> consumer::make(const std::string& brokers, const config_map& 
     // above bounds memory instead.
     {"queued.min.messages", "1000000"},
   };
-  for (const auto& [k, v] : extra)
-    settings[k] = v;
-  auto conf = make_conf(brokers, settings);
+  auto conf = make_conf(brokers, std::move(settings), extra);
   if (!conf)
     return conf.failure();
   auto rk = make_handle(RD_KAFKA_CONSUMER, *conf);
@@ -196,9 +202,7 @@ expected<producer> producer::make(const std::string& brokers, const config_map& 
     {"enable.idempotence", "true"},
     {"queue.buffering.max.kbytes", "262144"},
   };
-  for (const auto& [k, v] : extra)
-    settings[k] = v;
-  auto conf = make_conf(brokers, settings);
+  auto conf = make_conf(brokers, std::move(settings), extra);
   if (!conf)
     return conf.failure();
   producer p;

@@ -9,9 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace {
 
@@ -24,14 +22,7 @@ weir::endpoint to_endpoint(const std::string& text) {
 }
 
 int validate(const std::string& path) {
-  std::ifstream in{path};
-  if (!in) {
-    std::cerr << "error: cannot read " << path << "\n";
-    return 2;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto text = weir::jobs::expand_env(buf.str(), path);
+  auto text = weir::jobs::read_spec_file(path);
   if (!text) {
     std::cerr << "error: " << text.error_message() << "\n";
     return 2;
