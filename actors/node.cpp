@@ -16,18 +16,13 @@ namespace weir {
 
 namespace {
 
-expected<coordinator_actor> connect(caf::actor_system& sys, const endpoint& ep, int attempts) {
-  std::string last;
-  for (int i = 0; i < attempts; ++i) {
-    auto handle = sys.middleman().remote_actor<coordinator_actor>(ep.host, ep.port);
-    if (handle)
-      return *handle;
-    last = sys.render(handle.error());
-    if (i + 1 < attempts)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return error{"cannot reach the coordinator at " + ep.host + ":" + std::to_string(ep.port)
-               + ": " + last};
+// Clients connect once; workers reconnect by themselves (actors/worker.cpp).
+expected<coordinator_actor> connect(caf::actor_system& sys, const endpoint& ep) {
+  auto handle = sys.middleman().remote_actor<coordinator_actor>(ep.host, ep.port);
+  if (!handle)
+    return error{"cannot reach the coordinator at " + ep.host + ":" + std::to_string(ep.port)
+                 + ": " + sys.render(handle.error())};
+  return *handle;
 }
 
 std::string hostname() {
@@ -89,13 +84,36 @@ template <class Fn>
 int with_coordinator(const endpoint& ep, Fn fn) {
   node_config cfg;
   caf::actor_system sys{cfg};
-  auto coord = connect(sys, ep, 1);
+  auto coord = connect(sys, ep);
   if (!coord) {
     std::cerr << "error: " << coord.error_message() << "\n";
     return 1;
   }
   caf::scoped_actor self{sys};
   return fn(self, *coord);
+}
+
+// Sends one request whose answer is a submit_result and reports it: the id
+// (after `done`, if any) on success, the error otherwise (exit code 2).
+template <class... Ts>
+int simple_request(const endpoint& ep, std::chrono::seconds timeout, const std::string& done,
+                   Ts... xs) {
+  return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
+    int rc = 1;
+    self->request(coord, timeout, xs...)
+      .receive(
+        [&](const submit_result& r) {
+          if (r.accepted) {
+            std::cout << (done.empty() ? "" : done + " ") << r.job_id << "\n";
+            rc = 0;
+          } else {
+            std::cerr << "error: " << r.error << "\n";
+            rc = 2;
+          }
+        },
+        [&](caf::error& err) { std::cerr << "error: " << self->system().render(err) << "\n"; });
+    return rc;
+  });
 }
 
 } // namespace
@@ -106,55 +124,15 @@ int run_submit(const endpoint& ep, const std::string& spec_path) {
     std::cerr << "error: " << text.error_message() << "\n";
     return 2;
   }
-  return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
-    int rc = 1;
-    self->request(coord, std::chrono::seconds(30), submit_atom::value, *text, spec_path)
-      .receive(
-        [&](const submit_result& r) {
-          if (r.accepted) {
-            std::cout << r.job_id << "\n";
-            rc = 0;
-          } else {
-            std::cerr << "error: " << r.error << "\n";
-            rc = 2;
-          }
-        },
-        [&](caf::error& err) { std::cerr << "error: " << self->system().render(err) << "\n"; });
-    return rc;
-  });
+  return simple_request(ep, std::chrono::seconds(30), "", submit_atom::value, *text, spec_path);
 }
-
-namespace {
-
-// Sends one request whose answer is a submit_result and reports it.
-template <class... Ts>
-int simple_request(const endpoint& ep, const std::string& done, Ts... xs) {
-  return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
-    int rc = 1;
-    self->request(coord, std::chrono::seconds(10), xs...)
-      .receive(
-        [&](const submit_result& r) {
-          if (r.accepted) {
-            std::cout << done << " " << r.job_id << "\n";
-            rc = 0;
-          } else {
-            std::cerr << "error: " << r.error << "\n";
-            rc = 2;
-          }
-        },
-        [&](caf::error& err) { std::cerr << "error: " << self->system().render(err) << "\n"; });
-    return rc;
-  });
-}
-
-} // namespace
 
 int run_cancel(const endpoint& ep, const std::string& job_id) {
-  return simple_request(ep, "cancelled", cancel_atom::value, job_id);
+  return simple_request(ep, std::chrono::seconds(10), "cancelled", cancel_atom::value, job_id);
 }
 
 int run_drain(const endpoint& ep, const std::string& worker_name) {
-  return simple_request(ep, "draining", drain_atom::value, worker_name);
+  return simple_request(ep, std::chrono::seconds(10), "draining", drain_atom::value, worker_name);
 }
 
 int run_status(const endpoint& ep, status_view view) {
