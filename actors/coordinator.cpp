@@ -1,6 +1,7 @@
 #include "actors/coordinator.hpp"
 
 #include "runtime/assignment.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/kafka.hpp"
 #include "jobs/generators.hpp"
 #include "runtime/logging.hpp"
@@ -12,7 +13,44 @@ namespace weir {
 namespace {
 
 using self_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
+using steady = std::chrono::steady_clock;
 constexpr const char* snapshot_key = "coordinator.state";
+constexpr std::chrono::seconds client_admission{60};
+constexpr size_t max_pending_challenges = 4096;
+
+std::string sender_name(self_ptr self) {
+  const auto& sender = self->current_sender();
+  return sender ? to_string(sender->node()) : std::string{"an anonymous sender"};
+}
+
+// Whether the current message comes from this process or one that proved the
+// cluster secret; refusals are logged.
+bool admitted(self_ptr self, const char* what) {
+  auto& st = self->state;
+  if (st.secret.empty())
+    return true;
+  const auto& sender = self->current_sender();
+  if (sender) {
+    if (sender->node() == self->node())
+      return true;
+    if (auto it = st.admitted.find(sender->node()); it != st.admitted.end()) {
+      if (it->second > steady::now())
+        return true;
+      st.admitted.erase(it);
+    }
+  }
+  WEIR_WARN("refused {} from {}: it has not proved the cluster secret", what, sender_name(self));
+  return false;
+}
+
+std::string refusal(const char* what) {
+  return std::string{"refused "} + what
+         + ": this process has not proved the cluster secret (--secret-file)";
+}
+
+caf::error refused(const char* what) {
+  return caf::make_error(caf::sec::runtime_error, refusal(what));
+}
 
 void persist(self_ptr self) {
   auto& st = self->state;
@@ -37,13 +75,13 @@ std::vector<partition_checkpoint> partitions_of(const coordinator_state::job& jo
   return parts;
 }
 
-// Tells worker `name` which partitions of `job_id` it owns (as they are when
-// this runs; with `kept_only`, only those it already had: a loser must not
-// start new ones before their old owners released them); `then` runs once the
-// worker has released what it gave up, or failed to answer.
+// Tells worker `name` which partitions of `job_id` it owns, as they are when
+// this runs, leaving out those another worker is still releasing (they follow
+// once released); `then` runs once the worker has released what it gave up
+// and shipped it to `targets`, or failed to answer.
 template <class Then>
 void send_assignment(self_ptr self, const std::string& name, const std::string& job_id,
-                     Then then, const std::vector<std::string>* kept_only = nullptr) {
+                     Then then, std::vector<handoff_target> targets = {}) {
   auto& st = self->state;
   auto w = st.workers.find(name);
   auto j = st.jobs.find(job_id);
@@ -52,14 +90,16 @@ void send_assignment(self_ptr self, const std::string& name, const std::string& 
     return;
   }
   auto parts = partitions_of(j->second, name);
-  if (kept_only)
-    std::erase_if(parts, [&](const partition_checkpoint& pc) {
-      return (*kept_only)[static_cast<size_t>(pc.partition)] != name;
-    });
+  std::erase_if(parts, [&](const partition_checkpoint& pc) {
+    auto r = st.in_release.find({job_id, pc.partition});
+    return r != st.in_release.end()
+           && std::any_of(r->second.begin(), r->second.end(),
+                          [&](const std::string& from) { return from != name; });
+  });
   WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, name, parts.size());
-  self->request(w->second.handle, std::chrono::seconds(30), assign_atom::value, job_id,
+  self->request(w->second.handle, std::chrono::seconds(60), assign_atom::value, job_id,
                 j->second.data.spec_text, static_cast<std::int32_t>(j->second.data.owners.size()),
-                std::move(parts))
+                std::move(parts), std::move(targets))
     .then([then](bool) mutable { then(); },
           [then, job_id, name](caf::error& err) mutable {
             WEIR_WARN("job {}: worker {} did not confirm its assignment: {}", job_id, name,
@@ -75,9 +115,10 @@ void send_assignment(self_ptr self, const std::string& name, const std::string& 
 void retire_drained(self_ptr self);
 
 // Recomputes every job's assignment over the live workers. A partition moving
-// away from a live worker is fenced: the workers that lose partitions are told
-// first, and the ones that gain them only once the losers have released them
-// (a raw job's old owner could otherwise still write files for them).
+// away from a live worker is fenced: its old owner is told first, releases it
+// (its sink has made all its output durable) and ships its state to the new
+// owner, which is told to start it only then. A partition may move again
+// before that; it waits for every release under way.
 void reassign(self_ptr self) {
   auto& st = self->state;
   if (st.recovering)
@@ -92,42 +133,61 @@ void reassign(self_ptr self) {
       continue;
     auto before = job.data.owners;
     job.data.owners = rebalance(before, names);
-    std::set<std::string> losers, gainers;
+    std::map<std::string, std::vector<std::int32_t>> losers; // live old owner -> partitions
+    std::set<std::string> gainers;
     for (size_t p = 0; p < before.size(); ++p)
       if (before[p] != job.data.owners[p]) {
         if (st.workers.count(before[p]))
-          losers.insert(before[p]);
+          losers[before[p]].push_back(static_cast<std::int32_t>(p));
         gainers.insert(job.data.owners[p]);
       }
     if (losers.empty() && gainers.empty())
       continue;
     changed_any = true;
-    auto pending = std::make_shared<size_t>(losers.size());
-    if (!losers.empty())
-      st.awaiting_release[job_id].insert(gainers.begin(), gainers.end());
-    auto release_done = [self, job_id = job_id, gainers] {
-      for (const auto& name : gainers) {
-        if (auto it = self->state.awaiting_release.find(job_id);
-            it != self->state.awaiting_release.end() && it->second.erase(name) && it->second.empty())
-          self->state.awaiting_release.erase(it);
-        send_assignment(self, name, job_id);
-      }
-    };
-    for (const auto& name : losers) {
+    for (const auto& [name, parts] : losers)
+      for (auto p : parts)
+        st.in_release[{job_id, p}].insert(name);
+    for (const auto& [name, parts] : losers) {
       ++st.releasing[name];
+      // The loser ships each partition's state straight to its new owner.
+      std::vector<handoff_target> targets;
+      for (auto p : parts)
+        if (auto to = st.workers.find(job.data.owners[static_cast<size_t>(p)]);
+            to != st.workers.end())
+          targets.push_back({p, caf::actor_cast<caf::strong_actor_ptr>(to->second.handle)});
       send_assignment(
         self, name, job_id,
-        [self, name, pending, release_done] {
-          if (--self->state.releasing[name] == 0)
-            self->state.releasing.erase(name);
-          if (--*pending == 0)
-            release_done();
+        [self, name = name, parts = parts, job_id = job_id] {
+          auto& st = self->state;
+          if (--st.releasing[name] == 0)
+            st.releasing.erase(name);
+          // Partitions no one releases any more go to their current owners.
+          std::set<std::string> tell;
+          for (auto p : parts) {
+            auto r = st.in_release.find({job_id, p});
+            if (r == st.in_release.end())
+              continue;
+            if (auto one = r->second.find(name); one != r->second.end())
+              r->second.erase(one);
+            if (!r->second.empty())
+              continue;
+            st.in_release.erase(r);
+            auto j = st.jobs.find(job_id);
+            if (j != st.jobs.end() && static_cast<size_t>(p) < j->second.data.owners.size())
+              tell.insert(j->second.data.owners[static_cast<size_t>(p)]);
+          }
+          for (const auto& owner : tell)
+            if (owner != name)
+              send_assignment(self, owner, job_id);
           retire_drained(self);
         },
-        &before);
+        std::move(targets));
     }
-    if (losers.empty())
-      release_done();
+    // Gainers start at once what needs no release (its owner is gone); the
+    // rest follows each release.
+    for (const auto& name : gainers)
+      if (!losers.count(name))
+        send_assignment(self, name, job_id);
   }
   if (changed_any)
     persist(self);
@@ -231,6 +291,10 @@ expected<coordinator_snapshot> load_coordinator_snapshot(const std::string& stat
 coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config cfg,
                                              coordinator_snapshot restored) {
   auto& st = self->state;
+  st.secret = cfg.secret;
+  if (st.secret.empty())
+    WEIR_WARN("no cluster secret: any process that reaches this port can join and submit jobs "
+              "(see --secret-file)");
   if (!cfg.state_url.empty()) {
     auto store = checkpoint_store::open(cfg.state_url);
     if (store)
@@ -265,6 +329,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     for (auto it = workers.begin(); it != workers.end(); ++it) {
       if (it->second.handle.address() == msg.source) {
         WEIR_WARN("worker {} is gone: {}", it->first, self->system().render(msg.reason));
+        self->state.admitted.erase(msg.source.node());
         workers.erase(it);
         reassign(self);
         return;
@@ -272,8 +337,48 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     }
   });
   return {
-    [self](register_atom, worker_actor handle, worker_info info) -> std::string {
+    [self](hello_atom, const std::string& their_nonce) -> auth_challenge {
       auto& st = self->state;
+      auth_challenge ch;
+      ch.required = !st.secret.empty();
+      const auto& sender = self->current_sender();
+      if (!ch.required || !sender)
+        return ch;
+      if (st.challenges.size() >= max_pending_challenges)
+        st.challenges.clear(); // abandoned handshakes; live ones just retry
+      ch.nonce = auth::make_nonce();
+      ch.proof = auth::proof(st.secret, auth::role::coordinator, their_nonce,
+                             to_string(self->node()));
+      st.challenges[sender->node()] = ch.nonce;
+      return ch;
+    },
+    [self](auth_atom, const std::string& proof) -> bool {
+      auto& st = self->state;
+      if (st.secret.empty())
+        return true;
+      const auto& sender = self->current_sender();
+      auto challenge = sender ? st.challenges.find(sender->node()) : st.challenges.end();
+      if (challenge == st.challenges.end()) {
+        WEIR_WARN("refused {}: it answered no challenge", sender_name(self));
+        return false;
+      }
+      auto nonce = std::move(challenge->second);
+      st.challenges.erase(challenge);
+      if (!auth::verify(st.secret, auth::role::member, nonce, to_string(sender->node()), proof)) {
+        WEIR_WARN("refused {}: {}", sender_name(self),
+                  proof.empty() ? "it has no cluster secret" : "wrong cluster secret");
+        return false;
+      }
+      st.admitted[sender->node()] = steady::now() + client_admission;
+      WEIR_DEBUG("{} proved the cluster secret", sender_name(self));
+      return true;
+    },
+    [self](register_atom, worker_actor handle, worker_info info) -> caf::result<std::string> {
+      if (!admitted(self, "a worker registration"))
+        return refused("a worker registration");
+      auto& st = self->state;
+      if (!st.secret.empty()) // a member stays admitted while it is registered
+        st.admitted[handle.node()] = steady::time_point::max();
       auto name = info.name;
       if (auto old = st.workers.find(name); old != st.workers.end()) {
         // The same worker reconnecting (or restarted) before its loss was noticed.
@@ -288,13 +393,9 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       // A full picture for the newcomer, every job included: a worker that was
       // frozen or cut off may still run partitions that moved meanwhile, and an
       // empty set tells it to stop them. Sources ignore unchanged sets.
-      for (const auto& [job_id, job] : st.jobs) {
-        auto waiting = st.awaiting_release.find(job_id);
-        if (jobs::is_export(job.spec)
-            || (waiting != st.awaiting_release.end() && waiting->second.count(name)))
-          continue; // the release of what it gains sends its assignment
-        send_assignment(self, name, job_id);
-      }
+      for (const auto& [job_id, job] : st.jobs)
+        if (!jobs::is_export(job.spec))
+          send_assignment(self, name, job_id); // partitions in release follow later
       return name;
     },
     [self](recovered_atom) {
@@ -355,6 +456,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     },
     [self](checkpointed_atom, const std::string& name, const std::string& job_id,
            std::uint64_t id, const std::vector<partition_checkpoint>& parts) {
+      if (!admitted(self, "a checkpoint report"))
+        return;
       auto j = self->state.jobs.find(job_id);
       if (j == self->state.jobs.end())
         return;
@@ -376,6 +479,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     },
     [self](submit_atom, const std::string& text,
            const std::string& origin) -> caf::result<submit_result> {
+      if (!admitted(self, "a job submission"))
+        return submit_result{false, {}, refusal("a job submission")};
       auto spec = jobs::parse_spec(text, origin);
       if (!spec)
         return submit_result{false, {}, spec.error_message()};
@@ -426,17 +531,22 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       return rp;
     },
     [self](cancel_atom, const std::string& id) -> submit_result {
+      if (!admitted(self, "a cancel"))
+        return {false, {}, refusal("a cancel")};
       auto it = self->state.jobs.find(id);
       if (it == self->state.jobs.end())
         return {false, {}, "no job '" + id + "'"};
       for (auto& [name, m] : self->state.workers)
         self->send(m.handle, cancel_atom::value, id);
       self->state.jobs.erase(it);
+      std::erase_if(self->state.in_release, [&](const auto& r) { return r.first.first == id; });
       persist(self);
       WEIR_INFO("job {} cancelled", id);
       return {true, id, {}};
     },
     [self](drain_atom, const std::string& name) -> submit_result {
+      if (!admitted(self, "a drain"))
+        return {false, {}, refusal("a drain")};
       auto w = self->state.workers.find(name);
       if (w == self->state.workers.end())
         return {false, {}, "no worker '" + name + "'"};
@@ -447,7 +557,9 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       reassign(self);
       return {true, name, {}};
     },
-    [self](status_atom) -> cluster_status {
+    [self](status_atom) -> caf::result<cluster_status> {
+      if (!admitted(self, "a status request"))
+        return refused("a status request");
       cluster_status out;
       for (const auto& [name, m] : self->state.workers)
         out.workers.push_back({name, m.info, m.draining});

@@ -4,6 +4,9 @@
 #include "jobs/spec.hpp"
 #include "runtime/checkpoint_store.hpp"
 
+#include <caf/node_id.hpp>
+
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -33,6 +36,8 @@ struct coordinator_config {
   // After a restart, how long workers have to reconnect before what they held
   // is reassigned.
   std::chrono::milliseconds rejoin_grace{3000};
+  // Cluster secret every process must prove (runtime/auth.hpp); empty: none.
+  std::string secret;
 };
 
 struct coordinator_state {
@@ -49,8 +54,9 @@ struct coordinator_state {
   std::map<std::string, member> workers; // live, by name
   bool recovering = false;               // within the grace period after a restart
   std::map<std::string, int> releasing;  // workers with partition releases under way
-  // Per job, workers that gain partitions once the old owners released them.
-  std::map<std::string, std::set<std::string>> awaiting_release;
+  // Per (job, partition): the workers still releasing it. Its new owner is
+  // told to start it only once none is left.
+  std::map<std::pair<std::string, std::int32_t>, std::multiset<std::string>> in_release;
 
   // -- jobs ------------------------------------------------------------------
   struct job {
@@ -60,6 +66,13 @@ struct coordinator_state {
   std::map<std::string, job> jobs; // by job id (= spec name)
   std::uint64_t next_exporter = 0; // round robin over workers for export runs
   std::uint64_t next_checkpoint = 1;
+
+  // -- admission (with a cluster secret) ------------------------------------------
+  std::string secret;
+  std::map<caf::node_id, std::string> challenges; // nonce handed to each process
+  // Processes that proved the secret, until when: members while registered,
+  // clients for a minute (enough for their one request).
+  std::map<caf::node_id, std::chrono::steady_clock::time_point> admitted;
 
   // -- persistence -------------------------------------------------------------
   caf::actor state_writer; // detached: writes snapshots; absent without state_url

@@ -9,13 +9,21 @@
 
 namespace weir {
 
+// What a worker tells one of its sources to own. Never leaves the process.
+struct source_assignment {
+  std::vector<partition_checkpoint> parts;     // own exactly these
+  std::vector<partition_handoff> incoming;     // state shipped by former owners
+  std::vector<handoff_target> outgoing;        // ship given-up partitions here
+};
+
 // Reads a job's assigned Kafka partitions, runs the window operator, emits
 // closed windows to its sink. Detached: librdkafka polls block.
 using source_actor = caf::typed_actor<
-  // Own exactly these partitions from now on; new ones start from their
-  // checkpoint (state of dropped ones is discarded). Replies once the dropped
-  // ones are released: nothing more will be written for them.
-  caf::replies_to<assign_atom, std::vector<partition_checkpoint>>::with<bool>,
+  // Own exactly these partitions from now on; new ones start from the state
+  // their old owner shipped, else from their checkpoint. Replies once the
+  // dropped ones are released (nothing more will be written for them) and
+  // shipped to their new owners.
+  caf::replies_to<assign_atom, source_assignment>::with<bool>,
   // Snapshot every partition; once the sink has everything emitted before the
   // snapshot, store it and report the checkpoint to the worker.
   caf::reacts_to<checkpoint_atom, std::uint64_t>,
@@ -43,10 +51,14 @@ using raw_sink_actor = caf::typed_actor<
 // Survives the loss of its coordinator: it keeps processing and reconnects.
 using worker_actor = caf::typed_actor<
   // Own exactly these partitions of job `id`, each with its checkpoint
-  // (validated spec text and the topic's partition count included). Replies
-  // once the partitions it gave up are released.
+  // (validated spec text and the topic's partition count included); ship the
+  // state of those given up to the targets named. Replies once the partitions
+  // it gave up are released and shipped.
   caf::replies_to<assign_atom, std::string, std::string, std::int32_t,
-                  std::vector<partition_checkpoint>>::with<bool>,
+                  std::vector<partition_checkpoint>, std::vector<handoff_target>>::with<bool>,
+  // From a former owner: state of partitions of job `id` this worker is about
+  // to own; kept until the assignment that gives them arrives.
+  caf::replies_to<handoff_atom, std::string, std::vector<partition_handoff>>::with<bool>,
   // Take checkpoint round `id` of job `job`.
   caf::reacts_to<checkpoint_atom, std::string, std::uint64_t>,
   // From a local source: round `id` of job `job` is stored for these partitions.
@@ -62,7 +74,14 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<cancel_atom, std::string>>;
 
 // One per cluster: membership, job catalog, partition assignment.
+// With a cluster secret, every process first proves it holds the secret
+// (hello, auth); anything else from a process that did not is refused.
 using coordinator_actor = caf::typed_actor<
+  // A process introduces itself with a nonce; replies the coordinator's nonce
+  // and the coordinator's proof over the process's nonce.
+  caf::replies_to<hello_atom, std::string>::with<auth_challenge>,
+  // The process's proof over the coordinator's nonce; true: admitted.
+  caf::replies_to<auth_atom, std::string>::with<bool>,
   // A worker joins (or rejoins) with its handle and description; replies its id
   // (its unique name).
   caf::replies_to<register_atom, worker_actor, worker_info>::with<std::string>,
@@ -86,3 +105,5 @@ using coordinator_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<cluster_status>>;
 
 } // namespace weir
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::source_assignment)

@@ -3,6 +3,7 @@
 #include "actors/coordinator.hpp"
 #include "actors/worker.hpp"
 #include "jobs/spec.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/logging.hpp"
 
 #include <caf/all.hpp>
@@ -16,13 +17,47 @@ namespace weir {
 
 namespace {
 
-// Clients connect once; workers reconnect by themselves (actors/worker.cpp).
-expected<coordinator_actor> connect(caf::actor_system& sys, const endpoint& ep) {
+// Clients connect once and prove the cluster secret; workers do the same by
+// themselves, and reconnect (actors/worker.cpp).
+expected<coordinator_actor> connect(caf::actor_system& sys, const coordinator_link& link) {
+  const auto& ep = link.at;
+  const auto where = ep.host + ":" + std::to_string(ep.port);
   auto handle = sys.middleman().remote_actor<coordinator_actor>(ep.host, ep.port);
   if (!handle)
-    return error{"cannot reach the coordinator at " + ep.host + ":" + std::to_string(ep.port)
-                 + ": " + sys.render(handle.error())};
-  return *handle;
+    return error{"cannot reach the coordinator at " + where + ": " + sys.render(handle.error())};
+  auto coord = *handle;
+  caf::scoped_actor self{sys};
+  auto nonce = auth::make_nonce();
+  expected<coordinator_actor> out = error{"no answer from the coordinator at " + where};
+  auto failed = [&](caf::error& err) {
+    out = error{"coordinator at " + where + ": " + sys.render(err)};
+  };
+  self->request(coord, std::chrono::seconds(10), hello_atom::value, nonce)
+    .receive(
+      [&](const auth_challenge& ch) {
+        auto proof = auth::answer(link.secret, ch.required, ch.nonce, ch.proof, nonce,
+                                  to_string(coord.node()), to_string(sys.node()));
+        if (!proof) {
+          out = error{"coordinator at " + where + ": " + proof.error_message()};
+          return;
+        }
+        if (!ch.required) {
+          out = coord;
+          return;
+        }
+        self->request(coord, std::chrono::seconds(10), auth_atom::value, *proof)
+          .receive(
+            [&](bool admitted) {
+              if (admitted)
+                out = coord;
+              else
+                out = error{"refused by the coordinator at " + where
+                            + ": the cluster secret is missing or wrong (--secret-file)"};
+            },
+            failed);
+      },
+      failed);
+  return out;
 }
 
 std::string hostname() {
@@ -43,6 +78,7 @@ int run_coordinator(const coordinator_options& opts) {
   caf::actor_system sys{cfg};
   coordinator_config ccfg;
   ccfg.state_url = opts.state_url;
+  ccfg.secret = opts.secret;
   auto coord = sys.spawn(coordinator, ccfg, std::move(*restored));
   auto port = sys.middleman().publish(coord, opts.listen.port, opts.listen.host.c_str(), true);
   if (!port) {
@@ -66,7 +102,7 @@ int run_worker(const worker_options& opts) {
     info.name = info.host + ":" + std::to_string(info.pid);
   // The worker actor connects, and reconnects after losing the coordinator, by itself.
   auto threads = opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
-  auto w = sys.spawn(worker, opts.coordinator, info, threads);
+  auto w = sys.spawn(worker, opts.coordinator.at, info, threads, opts.coordinator.secret);
   // Leave on a signal, or when drained (the worker actor ends by itself).
   std::atomic<bool> drained{false};
   w->attach_functor([&drained] { drained = true; });
@@ -81,7 +117,7 @@ int run_worker(const worker_options& opts) {
 namespace {
 
 template <class Fn>
-int with_coordinator(const endpoint& ep, Fn fn) {
+int with_coordinator(const coordinator_link& ep, Fn fn) {
   node_config cfg;
   caf::actor_system sys{cfg};
   auto coord = connect(sys, ep);
@@ -96,7 +132,7 @@ int with_coordinator(const endpoint& ep, Fn fn) {
 // Sends one request whose answer is a submit_result and reports it: the id
 // (after `done`, if any) on success, the error otherwise (exit code 2).
 template <class... Ts>
-int simple_request(const endpoint& ep, std::chrono::seconds timeout, const std::string& done,
+int simple_request(const coordinator_link& ep, std::chrono::seconds timeout, const std::string& done,
                    Ts... xs) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
@@ -118,7 +154,7 @@ int simple_request(const endpoint& ep, std::chrono::seconds timeout, const std::
 
 } // namespace
 
-int run_submit(const endpoint& ep, const std::string& spec_path) {
+int run_submit(const coordinator_link& ep, const std::string& spec_path) {
   auto text = jobs::read_spec_file(spec_path);
   if (!text) {
     std::cerr << "error: " << text.error_message() << "\n";
@@ -127,15 +163,15 @@ int run_submit(const endpoint& ep, const std::string& spec_path) {
   return simple_request(ep, std::chrono::seconds(30), "", submit_atom::value, *text, spec_path);
 }
 
-int run_cancel(const endpoint& ep, const std::string& job_id) {
+int run_cancel(const coordinator_link& ep, const std::string& job_id) {
   return simple_request(ep, std::chrono::seconds(10), "cancelled", cancel_atom::value, job_id);
 }
 
-int run_drain(const endpoint& ep, const std::string& worker_name) {
+int run_drain(const coordinator_link& ep, const std::string& worker_name) {
   return simple_request(ep, std::chrono::seconds(10), "draining", drain_atom::value, worker_name);
 }
 
-int run_status(const endpoint& ep, status_view view) {
+int run_status(const coordinator_link& ep, status_view view) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
     self->request(coord, std::chrono::seconds(10), status_atom::value)

@@ -129,6 +129,11 @@ void poll_once(self_ptr self) {
       o = &it->second;
       o->last_message = now;
       o->idle = false;
+      if (o->handoff_released_at_ms != 0) {
+        WEIR_INFO("source {}: partition {} resumed {} ms after its former owner stopped",
+                  st.spec->name, msg->partition, wall_clock_ms() - o->handoff_released_at_ms);
+        o->handoff_released_at_ms = 0;
+      }
     }
     auto& ps = o->state;
     if (msg->offset < ps.next_offset) // already folded (re-delivery after reassign)
@@ -217,11 +222,40 @@ void finish_checkpoint(self_ptr self) {
     self->send(st.parent, checkpointed_atom::value, st.spec->name, round.id, std::move(done));
 }
 
-// Restores a partition from its checkpoint; on any failure the partition is
-// read from the start instead, which is slower but gives the same results.
-source_state::owned restore(self_ptr self, const partition_checkpoint& pc) {
+expected<jobs::partition_state> unpack_state(std::string_view bytes, const std::string& what) {
+  return guarded(what, [&] {
+    // Strings and binaries are converted straight from `bytes` (which outlive
+    // the object) instead of being copied into msgpack's zone first.
+    auto handle = msgpack::unpack(bytes.data(), bytes.size(),
+                                  [](msgpack::type::object_type, std::size_t, void*) { return true; });
+    auto state = handle.get().as<jobs::partition_state>();
+    state.rebuild_indexes();
+    return state;
+  });
+}
+
+// Restores a partition from the state its former owner shipped, else from its
+// checkpoint; on any failure the partition is read from the start instead,
+// which is slower but gives the same results.
+source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
+                            const partition_handoff* handoff) {
   auto& st = self->state;
   source_state::owned o;
+  if (handoff) {
+    const auto t0 = clock::now();
+    auto state = unpack_state(handoff->state, "handoff of partition " + std::to_string(pc.partition));
+    if (state) {
+      o.state = std::move(*state);
+      o.handoff_released_at_ms = handoff->released_at_ms;
+      WEIR_INFO("source {}: partition {} taken over at offset {} ({:.1f} MB of state, unpacked in "
+                "{} ms)", st.spec->name, pc.partition, o.state.next_offset,
+                handoff->state.size() / 1e6,
+                std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count());
+      return o;
+    }
+    WEIR_ERROR("source {}: {}; restoring from the checkpoint", st.spec->name,
+               state.error_message());
+  }
   if (pc.key.empty())
     return o;
   if (!st.checkpoints) {
@@ -230,23 +264,66 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc) {
     return o;
   }
   auto bytes = st.checkpoints->get(pc.key);
-  auto state = bytes ? guarded("checkpoint " + pc.key, [&] {
-    auto handle = msgpack::unpack(bytes->data(), bytes->size());
-    return handle.get().as<jobs::partition_state>();
-  }) : expected<jobs::partition_state>{bytes.failure()};
+  auto state = bytes ? unpack_state(*bytes, "checkpoint " + pc.key)
+                     : expected<jobs::partition_state>{bytes.failure()};
   if (!state) {
     WEIR_ERROR("source {}: partition {}: {}; reading from the start", st.spec->name, pc.partition,
                state.error_message());
     return o;
   }
   o.state = std::move(*state);
-  o.state.rebuild_indexes();
   WEIR_INFO("source {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition,
             pc.key, o.state.next_offset);
   return o;
 }
 
+// Answers the releases whose batches the sink has acked, after shipping the
+// partitions' state to their new owners (who confirm they hold it).
+void settle_releases(self_ptr self) {
+  auto& st = self->state;
+  for (auto it = st.releases.begin(); it != st.releases.end();) {
+    if (it->seq > st.acked_through) {
+      ++it;
+      continue;
+    }
+    auto done = it->done;
+    auto ship = std::move(it->ship);
+    it = st.releases.erase(it);
+    if (ship.empty()) {
+      done.deliver(true);
+      continue;
+    }
+    auto remaining = std::make_shared<size_t>(ship.size());
+    for (auto& [to, states] : ship) {
+      auto finish = [done, remaining]() mutable {
+        if (--*remaining == 0)
+          done.deliver(true);
+      };
+      self->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(30), handoff_atom::value,
+                    st.spec->name, std::move(states))
+        .then([finish](bool) mutable { finish(); },
+              [self, finish](caf::error& err) mutable {
+                WEIR_WARN("source {}: handing state over failed ({}); the new owner restores "
+                          "from its checkpoint", self->state.spec->name, to_string(err));
+                finish();
+              });
+    }
+  }
+}
+
 } // namespace
+
+std::string snapshot(const jobs::partition_state& state) {
+  // Packs straight into the string: states can be hundreds of MB.
+  struct string_writer {
+    std::string& out;
+    void write(const char* data, size_t n) { out.append(data, n); }
+  };
+  std::string out;
+  string_writer w{out};
+  msgpack::pack(w, state);
+  return out;
+}
 
 std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id) {
   char round[24];
@@ -280,6 +357,8 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
   if (!consumer)
     return fail(consumer.error_message());
   st.consumer = std::make_unique<kafka::consumer>(std::move(*consumer));
+  if (auto ok = st.consumer->warm_up(st.spec->source.topic); !ok)
+    WEIR_WARN("source {}: {}", st.spec->name, ok.error_message());
   if (auto ok = kafka::ensure_topic(st.spec->source.brokers, st.spec->dead_letter_topic, 1); !ok)
     return fail(ok.error_message());
   auto producer = kafka::producer::make(st.spec->source.brokers, {{"linger.ms", "50"}});
@@ -300,19 +379,23 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
     self->quit(msg.reason);
   });
   return {
-    [self](assign_atom, std::vector<partition_checkpoint> parts) -> caf::result<bool> {
+    [self](assign_atom, source_assignment& a) -> caf::result<bool> {
       auto& st = self->state;
       std::map<std::int32_t, source_state::owned> next;
       std::vector<std::pair<std::int32_t, std::int64_t>> added;
       std::vector<std::int32_t> removed;
-      for (const auto& pc : parts) {
+      std::map<std::int32_t, const partition_handoff*> incoming;
+      for (const auto& h : a.incoming)
+        incoming[h.partition] = &h;
+      for (const auto& pc : a.parts) {
         auto p = pc.partition;
         if (auto it = st.partitions.find(p); it != st.partitions.end()) {
           // A partition kept from before has newer state than any checkpoint.
           next[p] = std::move(it->second);
           continue;
         }
-        auto& o = next[p] = restore(self, pc);
+        auto h = incoming.find(p);
+        auto& o = next[p] = restore(self, pc, h == incoming.end() ? nullptr : h->second);
         if (st.raw_sink) {
           o.raw_rows.emplace(std::move(*raw::row_batch::make(st.raw_columns)));
           st.restored.emplace_back(p, o.state.next_offset);
@@ -320,11 +403,31 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
         added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
                                                       : RD_KAFKA_OFFSET_BEGINNING);
       }
+      // Windowed jobs: rows emitted for a partition given up go to the sink
+      // now, so that its state, shipped below, describes only durable output.
+      // (Raw jobs discard the rows of partitions given up instead.)
+      if (!st.raw_sink)
+        flush(self, clock::now());
+      std::map<std::int32_t, caf::strong_actor_ptr> targets;
+      if (!st.raw_sink)
+        for (const auto& t : a.outgoing)
+          if (t.to)
+            targets[t.partition] = t.to;
+      std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship;
       for (const auto& [p, o] : st.partitions)
         if (!next.count(p)) {
           removed.push_back(p);
-          if (st.raw_sink)
+          if (st.raw_sink) {
             st.dropped.push_back(p);
+          } else if (auto t = targets.find(p); t != targets.end()) {
+            const auto t0 = clock::now();
+            auto bytes = snapshot(o.state);
+            WEIR_INFO("source {}: partition {} released at offset {}: {:.1f} MB of state packed "
+                      "in {} ms for its new owner", st.spec->name, p, o.state.next_offset,
+                      bytes.size() / 1e6, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            clock::now() - t0).count());
+            ship[t->second].push_back({p, o.state.next_offset, std::move(bytes), wall_clock_ms()});
+          }
         }
       st.partitions = std::move(next);
       if (added.empty() && removed.empty())
@@ -334,13 +437,15 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       WEIR_INFO("source {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
                 st.partitions.size(), st.spec->source.topic, added.size(), removed.size());
       schedule_poll(self);
-      if (removed.empty() || !st.raw_sink)
-        return true; // window partials are idempotent: nothing to fence
-      // The release travels in the next batch; the sink acks it after dropping
-      // the partitions' buffered rows, and only then may a new owner start.
+      if (removed.empty())
+        return true;
+      // Fencing: the release is answered once the sink acked every batch sent
+      // before it (raw jobs: the one telling it to discard the partitions'
+      // rows) and the state reached its new owners; only then may they start.
       flush(self, clock::now());
       auto rp = self->make_response_promise<bool>();
-      st.releases.emplace_back(st.next_seq - 1, rp);
+      st.releases.push_back({st.next_seq - 1, rp, std::move(ship)});
+      settle_releases(self);
       return rp;
     },
     [self](poll_atom) {
@@ -354,13 +459,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       auto& st = self->state;
       --st.in_flight;
       st.acked_through = std::max(st.acked_through, seq);
-      for (auto it = st.releases.begin(); it != st.releases.end();)
-        if (it->first <= st.acked_through) {
-          it->second.deliver(true);
-          it = st.releases.erase(it);
-        } else {
-          ++it;
-        }
+      settle_releases(self);
       if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
         finish_checkpoint(self);
       schedule_poll(self);
@@ -383,9 +482,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       round.id = id;
       round.needs_seq = st.next_seq - 1;
       for (const auto& [p, o] : st.partitions) {
-        msgpack::sbuffer buf;
-        msgpack::pack(buf, o.state);
-        round.snapshots.emplace_back(p, std::string{buf.data(), buf.size()});
+        round.snapshots.emplace_back(p, snapshot(o.state));
         round.offsets.push_back(o.state.next_offset);
       }
       st.checkpoint = std::move(round);

@@ -31,7 +31,8 @@ struct source_state {
   raw_sink_actor raw_sink;                   // raw jobs
   std::vector<raw::column> raw_columns;      // raw jobs
   static constexpr std::uint64_t max_in_flight = 4; // unacked batches before polling stops
-  static constexpr int poll_timeout_ms = 100;
+  // Short: messages (assignments, acks) wait behind a blocking poll.
+  static constexpr int poll_timeout_ms = 20;
   static constexpr std::chrono::milliseconds progress_interval{250};
 
   // -- I/O -----------------------------------------------------------------------
@@ -55,6 +56,9 @@ struct source_state {
     bool reported = false;
     jobs::millis reported_watermark = jobs::no_time;
     bool reported_idle = false;
+    // Resumed from a former owner's handoff: when that owner stopped reading
+    // (wall clock ms), to report the pause at the first event read here.
+    std::int64_t handoff_released_at_ms = 0;
   };
   std::map<std::int32_t, owned> partitions;
   std::uint64_t next_seq = 1;
@@ -75,8 +79,14 @@ struct source_state {
   std::vector<std::int32_t> dropped;
   bool barrier = false;
   // Assignments that gave partitions up, answered once the sink has acked the
-  // batch that released them (raw jobs: after it discarded their rows).
-  std::vector<std::pair<std::uint64_t, caf::typed_response_promise<bool>>> releases;
+  // batch that released them (raw jobs: after it discarded their rows) and
+  // their state reached its new owners.
+  struct release {
+    std::uint64_t seq = 0;
+    caf::typed_response_promise<bool> done;
+    std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship; // by new owner
+  };
+  std::vector<release> releases;
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
 
@@ -92,6 +102,9 @@ struct source_state {
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
                                          jobs::job_spec spec, sink_actor sink,
                                          raw_sink_actor raw_sink, worker_actor parent);
+
+// A partition's state as msgpack bytes, for checkpoints and handoffs.
+std::string snapshot(const jobs::partition_state& state);
 
 // Key of a partition's checkpoint of round `id`: sorts by round within the partition.
 std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id);

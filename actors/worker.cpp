@@ -3,6 +3,7 @@
 #include "actors/sink.hpp"
 #include "actors/source.hpp"
 #include "jobs/spec.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/s3_env.hpp"
 #include "sinks/projection.hpp"
@@ -17,6 +18,20 @@ namespace {
 
 using self_ptr = worker_actor::stateful_pointer<worker_state>;
 constexpr std::chrono::milliseconds reconnect_every{200};
+constexpr std::chrono::seconds retry_refused{5}; // after the coordinator refused us
+
+// Control messages come from the coordinator (or this process) only.
+bool from_coordinator(self_ptr self, const char* what) {
+  const auto& sender = self->current_sender();
+  const auto& st = self->state;
+  if (sender
+      && (sender->node() == self->node()
+          || (st.coordinator && sender->node() == st.coordinator.node())))
+    return true;
+  WEIR_WARN("ignored {} from {}: not the coordinator", what,
+            sender ? to_string(sender->node()) : std::string{"an anonymous sender"});
+  return false;
+}
 
 void stop_job(self_ptr self, const std::string& job_id) {
   auto it = self->state.jobs.find(job_id);
@@ -29,6 +44,7 @@ void stop_job(self_ptr self, const std::string& job_id) {
   if (it->second.raw_sink)
     self->send_exit(it->second.raw_sink, caf::exit_reason::user_shutdown);
   self->state.jobs.erase(it);
+  self->state.handoffs.erase(job_id);
   WEIR_INFO("job {} stopped on this worker", job_id);
 }
 
@@ -104,6 +120,53 @@ void register_with(self_ptr self, coordinator_actor coord) {
       });
 }
 
+void retry_later(self_ptr self, std::chrono::milliseconds after) {
+  self->state.connecting = false;
+  self->delayed_send(self, after, reconnect_atom::value);
+}
+
+// Proves the cluster secret to the coordinator (and checks its proof), then
+// registers. Without a secret on either side this is one round trip.
+void authenticate(self_ptr self, coordinator_actor coord) {
+  auto nonce = auth::make_nonce();
+  self->request(coord, std::chrono::seconds(2), hello_atom::value, nonce)
+    .then(
+      [self, coord, nonce](const auth_challenge& ch) {
+        auto& st = self->state;
+        auto proof = auth::answer(st.secret, ch.required, ch.nonce, ch.proof, nonce,
+                                  to_string(coord.node()), to_string(self->node()));
+        if (!proof) {
+          WEIR_ERROR("coordinator at {}:{}: {}", st.coordinator_at.host, st.coordinator_at.port,
+                     proof.error_message());
+          retry_later(self, retry_refused);
+          return;
+        }
+        if (!ch.required) {
+          register_with(self, coord);
+          return;
+        }
+        self->request(coord, std::chrono::seconds(2), auth_atom::value, *proof)
+          .then(
+            [self, coord](bool admitted) {
+              if (!admitted) {
+                WEIR_ERROR("the coordinator refused this worker: its cluster secret is missing "
+                           "or wrong (--secret-file); retrying in {} s", retry_refused.count());
+                retry_later(self, retry_refused);
+                return;
+              }
+              register_with(self, coord);
+            },
+            [self](caf::error& err) {
+              WEIR_WARN("authentication failed: {}; retrying", self->system().render(err));
+              retry_later(self, reconnect_every);
+            });
+      },
+      [self](caf::error& err) {
+        WEIR_WARN("the coordinator did not answer: {}; retrying", self->system().render(err));
+        retry_later(self, reconnect_every);
+      });
+}
+
 // Asks the middleman to connect without blocking this actor.
 void connect(self_ptr self) {
   if (self->state.connecting || self->state.coordinator)
@@ -119,7 +182,7 @@ void connect(self_ptr self) {
           self->delayed_send(self, reconnect_every, reconnect_atom::value);
           return;
         }
-        register_with(self, caf::actor_cast<coordinator_actor>(std::move(ptr)));
+        authenticate(self, caf::actor_cast<coordinator_actor>(std::move(ptr)));
       },
       [self](caf::error& err) {
         auto& st = self->state;
@@ -134,8 +197,9 @@ void connect(self_ptr self) {
 } // namespace
 
 worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
-                                   std::uint32_t threads) {
+                                   std::uint32_t threads, std::string secret) {
   self->state.threads = std::max<std::uint32_t>(1, threads);
+  self->state.secret = std::move(secret);
   self->state.coordinator_at = std::move(at);
   self->state.info = std::move(info);
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -160,34 +224,15 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
   connect(self);
   return {
     [self](assign_atom, const std::string& job_id, const std::string& spec_text,
-           std::int32_t partition_count,
-           std::vector<partition_checkpoint> partitions) -> caf::result<bool> {
-      auto& jobs_running = self->state.jobs;
-      auto it = jobs_running.find(job_id);
-      if (partitions.empty() && it != jobs_running.end()) {
-        // Release everything through the sources first (fencing), then stop.
-        auto rp = self->make_response_promise<bool>();
-        auto remaining = std::make_shared<size_t>(it->second.sources.size());
-        for (auto& source : it->second.sources)
-          self->request(source, std::chrono::seconds(30), assign_atom::value,
-                        std::vector<partition_checkpoint>{})
-            .then([self, rp, remaining, job_id](bool) mutable {
-                    if (--*remaining == 0) {
-                      stop_job(self, job_id);
-                      rp.deliver(true);
-                    }
-                  },
-                  [self, rp, remaining, job_id](caf::error&) mutable {
-                    if (--*remaining == 0) {
-                      stop_job(self, job_id);
-                      rp.deliver(true);
-                    }
-                  });
-        return rp;
-      }
-      if (partitions.empty())
+           std::int32_t partition_count, std::vector<partition_checkpoint> partitions,
+           std::vector<handoff_target> targets) -> caf::result<bool> {
+      if (!from_coordinator(self, "an assignment"))
+        return false;
+      auto& st = self->state;
+      auto it = st.jobs.find(job_id);
+      if (partitions.empty() && it == st.jobs.end())
         return true;
-      if (it == jobs_running.end()) {
+      if (it == st.jobs.end()) {
         auto spec = jobs::parse_spec(spec_text, job_id);
         if (!spec) { // the coordinator validated it; a mismatch means mixed builds
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
@@ -200,12 +245,12 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           job.raw_sink = self->spawn<caf::detached>(raw_sink, *spec);
         else
           job.sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
-        const auto n = std::min<std::uint32_t>(self->state.threads,
+        const auto n = std::min<std::uint32_t>(st.threads,
                                                static_cast<std::uint32_t>(partition_count));
         for (std::uint32_t i = 0; i < n; ++i)
           job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, job.sink,
                                                            job.raw_sink, worker_actor{self}));
-        it = jobs_running.emplace(job_id, std::move(job)).first;
+        it = st.jobs.emplace(job_id, std::move(job)).first;
         WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
       }
       auto& job = it->second;
@@ -216,7 +261,8 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           placement[pc.partition] = kept->second;
           ++load[kept->second];
         }
-      std::vector<std::vector<partition_checkpoint>> share(job.sources.size());
+      std::vector<source_assignment> share(job.sources.size());
+      auto& stash = st.handoffs[job_id];
       for (auto& pc : partitions) {
         auto at = placement.find(pc.partition);
         if (at == placement.end()) {
@@ -224,26 +270,56 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           at = placement.emplace(pc.partition, least).first;
           ++load[least];
         }
-        share[at->second].push_back(std::move(pc));
+        auto& to = share[at->second];
+        // Shipped state is used when it is at least as new as the checkpoint.
+        if (auto h = stash.find(pc.partition); h != stash.end()) {
+          if (pc.key.empty() || h->second.offset >= pc.offset)
+            to.incoming.push_back(std::move(h->second));
+          stash.erase(h);
+        }
+        to.parts.push_back(std::move(pc));
       }
+      if (stash.empty())
+        st.handoffs.erase(job_id);
+      // Partitions given up are shipped by the source that held them.
+      for (auto& t : targets)
+        if (auto held = job.placement.find(t.partition); held != job.placement.end())
+          share[held->second].outgoing.push_back(std::move(t));
       job.placement = std::move(placement);
-      // Answer once every source has released what it gave up.
+      // Answer once every source has released what it gave up; an empty
+      // assignment then stops the job here.
+      const bool stop = partitions.empty();
       auto rp = self->make_response_promise<bool>();
       auto remaining = std::make_shared<size_t>(job.sources.size());
+      auto finish = [self, rp, remaining, stop, job_id]() mutable {
+        if (--*remaining > 0)
+          return;
+        if (stop)
+          stop_job(self, job_id);
+        rp.deliver(true);
+      };
       for (size_t i = 0; i < job.sources.size(); ++i)
-        self->request(job.sources[i], std::chrono::seconds(30), assign_atom::value,
+        self->request(job.sources[i], std::chrono::seconds(60), assign_atom::value,
                       std::move(share[i]))
-          .then([rp, remaining](bool) mutable {
-                  if (--*remaining == 0)
-                    rp.deliver(true);
-                },
-                [rp, remaining](caf::error&) mutable {
-                  if (--*remaining == 0)
-                    rp.deliver(true);
-                });
+          .then([finish](bool) mutable { finish(); },
+                [finish](caf::error&) mutable { finish(); });
       return rp;
     },
+    [self](handoff_atom, const std::string& job_id,
+           std::vector<partition_handoff>& states) -> bool {
+      auto& stash = self->state.handoffs[job_id];
+      for (auto& h : states) {
+        auto& slot = stash[h.partition];
+        if (slot.state.empty() || h.offset >= slot.offset)
+          slot = std::move(h);
+      }
+      WEIR_INFO("job {}: received the state of {} partition(s) from their former owner", job_id,
+                states.size());
+      return true;
+    },
     [self](checkpoint_atom, const std::string& job_id, std::uint64_t id) {
+      if (!from_coordinator(self, "a checkpoint request"))
+        return;
       if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
         for (auto& source : it->second.sources)
           self->send(source, checkpoint_atom::value, id);
@@ -257,6 +333,8 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
     [self](reconnect_atom) { connect(self); },
     [self](export_atom, const std::string& job_id, const std::string& spec_text,
            const std::string& run) -> caf::result<export_outcome> {
+      if (!from_coordinator(self, "an export run"))
+        return export_outcome{false, "not the coordinator", {}, 0, {}};
       auto spec = jobs::parse_spec(spec_text, job_id);
       if (!spec || !jobs::is_export(*spec))
         return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
@@ -277,12 +355,17 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       return rp;
     },
     [self](drain_atom) {
+      if (!from_coordinator(self, "a drain"))
+        return;
       WEIR_INFO("drained by the coordinator: leaving");
       for (auto& [id, job] : std::map{self->state.jobs})
         stop_job(self, id);
       self->quit();
     },
-    [self](cancel_atom, const std::string& job_id) { stop_job(self, job_id); },
+    [self](cancel_atom, const std::string& job_id) {
+      if (from_coordinator(self, "a cancel"))
+        stop_job(self, job_id);
+    },
   };
 }
 

@@ -20,6 +20,7 @@ struct worker_state {
   std::chrono::steady_clock::time_point lost_at{}; // when the coordinator went away
   std::uint32_t attempts = 0;
   bool connecting = false; // one connection attempt in flight at a time
+  std::string secret;      // cluster secret; empty: the cluster has none
 
   // -- jobs ------------------------------------------------------------------
   // Each job's partitions are spread over up to `threads` sources sharing one
@@ -34,11 +35,14 @@ struct worker_state {
     std::map<std::int32_t, size_t> placement; // partition -> index in sources
   };
   std::map<std::string, running> jobs; // by job id
+  // State shipped by former owners, by job and partition, until the
+  // assignment that gives the partitions here arrives.
+  std::map<std::string, std::map<std::int32_t, partition_handoff>> handoffs;
 };
 
 // Connects to the coordinator at `at` and registers as `info.name`; if the
 // coordinator goes away, keeps processing and reconnects.
 worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
-                                   worker_info info, std::uint32_t threads);
+                                   worker_info info, std::uint32_t threads, std::string secret);
 
 } // namespace weir

@@ -5,4 +5,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$REPO/deploy/build.sh"
 "$REPO/deploy/services.sh" up
-WEIR_BIN="${WEIR_BUILD_DIR:-$REPO/build}/weir" exec "$VENV_DIR/bin/python" "$REPO/bench/run.py" "$@"
+# `deploy/bench.sh handoff [...]` runs the live partition move with large state instead.
+harness="$REPO/bench/run.py"
+if [[ "${1:-}" == handoff ]]; then
+  harness="$REPO/bench/handoff.py"
+  shift
+fi
+WEIR_BIN="${WEIR_BUILD_DIR:-$REPO/build}/weir" exec "$VENV_DIR/bin/python" "$harness" "$@"

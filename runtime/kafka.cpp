@@ -53,21 +53,17 @@ expected<handle_ptr> make_handle(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
 
 } // namespace
 
-expected<std::int32_t> partition_count(const std::string& brokers, const std::string& topic,
-                                       int timeout_ms) {
-  auto conf = make_conf(brokers, {});
-  if (!conf)
-    return conf.failure();
-  auto rk = make_handle(RD_KAFKA_PRODUCER, *conf);
-  if (!rk)
-    return rk.failure();
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk->get(), topic.c_str(), nullptr);
+namespace {
+
+// Partition count of `topic` as the cluster behind `rk` reports it.
+expected<std::int32_t> topic_partitions(rd_kafka_t* rk, const std::string& topic,
+                                        int timeout_ms) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
-  auto err = rd_kafka_metadata(rk->get(), 0, rkt, &md, timeout_ms);
+  auto err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
   rd_kafka_topic_destroy(rkt);
   if (err)
-    return error{"kafka metadata for topic '" + topic + "' at " + brokers + ": "
-                 + rd_kafka_err2str(err)};
+    return error{"kafka metadata for topic '" + topic + "': " + rd_kafka_err2str(err)};
   std::int32_t n = -1;
   std::string why;
   if (md->topic_cnt == 1) {
@@ -78,9 +74,36 @@ expected<std::int32_t> partition_count(const std::string& brokers, const std::st
   }
   rd_kafka_metadata_destroy(md);
   if (n <= 0)
-    return error{"kafka topic '" + topic + "' at " + brokers + ": "
-                 + (why.empty() ? "no partitions" : why)};
+    return error{"kafka topic '" + topic + "': " + (why.empty() ? "no partitions" : why)};
   return n;
+}
+
+// A plain handle for metadata and admin requests.
+expected<handle_ptr> admin_handle(const std::string& brokers) {
+  auto conf = make_conf(brokers, {});
+  if (!conf)
+    return conf.failure();
+  return make_handle(RD_KAFKA_PRODUCER, *conf);
+}
+
+} // namespace
+
+expected<std::int32_t> partition_count(const std::string& brokers, const std::string& topic,
+                                       int timeout_ms) {
+  auto rk = admin_handle(brokers);
+  if (!rk)
+    return rk.failure();
+  auto n = topic_partitions(rk->get(), topic, timeout_ms);
+  if (!n)
+    return error{n.error_message() + " (brokers " + brokers + ")"};
+  return n;
+}
+
+expected<void> consumer::warm_up(const std::string& topic, int timeout_ms) {
+  auto n = topic_partitions(rk_.get(), topic, timeout_ms);
+  if (!n)
+    return n.failure();
+  return {};
 }
 
 expected<std::pair<std::int64_t, std::int64_t>>
@@ -103,7 +126,9 @@ expected<consumer> consumer::make(const std::string& brokers, const config_map& 
     {"enable.auto.offset.store", "false"},
     {"enable.partition.eof", "false"},
     {"fetch.min.bytes", "65536"},
-    {"fetch.wait.max.ms", "100"},
+    // Bounds how long a partition just assigned waits behind a fetch already
+    // in flight: part of the pause of a moved partition.
+    {"fetch.wait.max.ms", "50"},
     {"max.partition.fetch.bytes", "4194304"},
     {"queued.max.messages.kbytes", "65536"},
     // librdkafka 2.0 stops fetching a partition once this many messages are
@@ -255,10 +280,7 @@ expected<void> producer::flush(int timeout_ms) {
 
 expected<void> ensure_topic(const std::string& brokers, const std::string& topic,
                             std::int32_t partitions, int timeout_ms) {
-  auto conf = make_conf(brokers, {});
-  if (!conf)
-    return conf.failure();
-  auto rk = make_handle(RD_KAFKA_PRODUCER, *conf);
+  auto rk = admin_handle(brokers);
   if (!rk)
     return rk.failure();
   char errstr[512];

@@ -50,6 +50,10 @@ public:
   expected<void> assign(const std::string& topic,
                         const std::vector<std::pair<std::int32_t, std::int64_t>>& parts);
 
+  // Connects and loads `topic`'s metadata now, so that partitions assigned
+  // later start fetching without that delay.
+  expected<void> warm_up(const std::string& topic, int timeout_ms = 5000);
+
   // Up to out.size() messages; caller must release them with release().
   size_t poll(std::vector<rd_kafka_message_t*>& out, int timeout_ms);
   static void release(std::vector<rd_kafka_message_t*>& msgs, size_t n);

@@ -2,6 +2,7 @@
 #include "actors/node.hpp"
 #include "jobs/duration.hpp"
 #include "jobs/spec.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/generate.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/system.hpp"
@@ -45,11 +46,28 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
     ->envname("WEIR_LOG_LEVEL");
 
+  std::string secret_file;
+  auto add_secret_opt = [&](CLI::App* cmd) {
+    cmd->add_option("--secret-file", secret_file,
+                    "file holding the cluster secret (every process must prove it)")
+      ->envname("WEIR_SECRET_FILE");
+  };
+  auto read_secret = [&]() -> std::string {
+    if (secret_file.empty())
+      return {};
+    auto secret = weir::auth::read_secret_file(secret_file);
+    if (!secret)
+      throw CLI::ValidationError("--secret-file: " + secret.error_message());
+    return *secret;
+  };
+
   std::string coordinator_addr = "127.0.0.1:17000";
   auto add_coordinator_opt = [&](CLI::App* cmd) {
     cmd->add_option("--coordinator", coordinator_addr, "coordinator HOST:PORT")
       ->envname("WEIR_COORDINATOR");
+    add_secret_opt(cmd);
   };
+  auto link = [&] { return weir::coordinator_link{to_endpoint(coordinator_addr), read_secret()}; };
 
   // Failure detection: both ends of a link must agree, so both take the flags.
   std::string heartbeat = "250ms", failure_timeout = "1500ms";
@@ -83,6 +101,7 @@ int main(int argc, char** argv) {
                         "(file:///dir or s3://bucket/prefix)")
     ->envname("WEIR_COORDINATOR_STATE");
   add_failure_opts(coord_cmd);
+  add_secret_opt(coord_cmd);
 
   weir::worker_options wopts;
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
@@ -141,27 +160,31 @@ int main(int argc, char** argv) {
       copts.listen = to_endpoint(listen_addr);
       copts.node = node_opts();
       weir::log::init("coordinator", log_level);
+      copts.secret = read_secret();
       return weir::run_coordinator(copts);
     }
     if (*worker_cmd) {
-      wopts.coordinator = to_endpoint(coordinator_addr);
       wopts.node = node_opts();
       weir::log::init(wopts.name.empty() ? "worker" : wopts.name, log_level);
+      wopts.coordinator = link();
       return weir::run_worker(wopts);
     }
     weir::log::init("weir", log_level == "info" ? "warn" : log_level);
+    const bool remote = *submit_cmd || *cancel_cmd || *status_cmd || *list_cmd || *workers_cmd
+                        || *drain_cmd;
+    const auto coordinator = remote ? link() : weir::coordinator_link{};
     if (*submit_cmd)
-      return weir::run_submit(to_endpoint(coordinator_addr), spec_path);
+      return weir::run_submit(coordinator, spec_path);
     if (*cancel_cmd)
-      return weir::run_cancel(to_endpoint(coordinator_addr), job_id);
+      return weir::run_cancel(coordinator, job_id);
     if (*status_cmd)
-      return weir::run_status(to_endpoint(coordinator_addr));
+      return weir::run_status(coordinator);
     if (*list_cmd)
-      return weir::run_status(to_endpoint(coordinator_addr), weir::status_view::jobs);
+      return weir::run_status(coordinator, weir::status_view::jobs);
     if (*workers_cmd)
-      return weir::run_status(to_endpoint(coordinator_addr), weir::status_view::workers);
+      return weir::run_status(coordinator, weir::status_view::workers);
     if (*drain_cmd)
-      return weir::run_drain(to_endpoint(coordinator_addr), drain_name);
+      return weir::run_drain(coordinator, drain_name);
     if (*validate_cmd)
       return validate(spec_path);
     if (*gen_cmd)

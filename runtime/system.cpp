@@ -43,6 +43,11 @@ node_config::node_config(const node_options& opts) {
   add_message_type<partition_checkpoint>("weir.partition_checkpoint");
   add_message_type<std::vector<partition_checkpoint>>("weir.partition_checkpoints");
   add_message_type<worker_actor>("weir.worker_actor");
+  add_message_type<auth_challenge>("weir.auth_challenge");
+  add_message_type<partition_handoff>("weir.partition_handoff");
+  add_message_type<std::vector<partition_handoff>>("weir.partition_handoffs");
+  add_message_type<handoff_target>("weir.handoff_target");
+  add_message_type<std::vector<handoff_target>>("weir.handoff_targets");
   // Work stealing spins idle cores; sharing keeps a quiet node quiet.
   set("scheduler.policy", caf::atom("sharing"));
   set("middleman.heartbeat-interval", caf::timespan{opts.heartbeat});

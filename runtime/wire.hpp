@@ -7,6 +7,7 @@
 #include "jobs/window_operator.hpp"
 #include "sinks/raw/rows.hpp"
 
+#include <caf/actor_control_block.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include <caf/atom.hpp>
@@ -35,6 +36,9 @@ using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using export_atom = caf::atom_constant<caf::atom("export")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using auth_atom = caf::atom_constant<caf::atom("auth")>;
+using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {
@@ -46,6 +50,18 @@ struct worker_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("weir.worker_info"), x.name, x.host, x.pid);
+}
+
+// The coordinator's answer to a process introducing itself (runtime/auth.hpp).
+struct auth_challenge {
+  bool required = false; // the cluster has a secret: prove it before anything else
+  std::string nonce;     // what the process signs
+  std::string proof;     // the coordinator's proof over the process's nonce
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, auth_challenge& x) {
+  return f(caf::meta::type_name("weir.auth_challenge"), x.required, x.nonce, x.proof);
 }
 
 struct submit_result {
@@ -106,6 +122,35 @@ struct partition_checkpoint {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
   return f(caf::meta::type_name("weir.partition_checkpoint"), x.partition, x.offset, x.key, x.id);
+}
+
+// A moved partition's state, shipped by its old owner straight to its new
+// one: the operator state (msgpack) after exactly the offsets before `offset`,
+// whose output the old owner's sink has made durable.
+struct partition_handoff {
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string state;
+  std::int64_t released_at_ms = 0; // wall clock when the old owner stopped reading
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_handoff& x) {
+  return f(caf::meta::type_name("weir.partition_handoff"), x.partition, x.offset, x.state,
+           x.released_at_ms);
+}
+
+// Where a partition given up goes: its new owner's worker actor (a
+// worker_actor handle; untyped here because worker_actor's own interface
+// carries this type).
+struct handoff_target {
+  std::int32_t partition = 0;
+  caf::strong_actor_ptr to;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handoff_target& x) {
+  return f(caf::meta::type_name("weir.handoff_target"), x.partition, x.to);
 }
 
 // How one run of an export job went.

@@ -1,0 +1,40 @@
+// Cluster secret: challenge-response proofs so that only processes holding the
+// secret join the cluster or control it, and members know they reached the
+// real coordinator. The secret itself never crosses the network.
+#pragma once
+
+#include "runtime/expected.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace weir::auth {
+
+// Reads a secret file (surrounding whitespace dropped). Refuses an empty file,
+// and warns when group or others may read it.
+expected<std::string> read_secret_file(const std::string& path);
+
+// 32 random bytes as hex, from OpenSSL's CSPRNG.
+std::string make_nonce();
+
+// Who proves: the two directions get different proofs, so one can never be
+// replayed as the other.
+enum class role { member, coordinator };
+
+// hex(HMAC-SHA256(secret, role \n nonce \n node)). `node` is the prover's CAF
+// node id as text, which binds the proof to the connection's peer.
+std::string proof(std::string_view secret, role who, std::string_view nonce,
+                  std::string_view node);
+
+// Constant-time check of `claimed` against the expected proof.
+bool verify(std::string_view secret, role who, std::string_view nonce, std::string_view node,
+            std::string_view claimed);
+
+// A process's answer to a coordinator's challenge: its proof over the
+// coordinator's nonce (empty when it has no secret), or an error when it has a
+// secret and the coordinator did not prove holding the same one.
+expected<std::string> answer(std::string_view secret, bool required, std::string_view nonce,
+                             std::string_view coordinator_proof, std::string_view my_nonce,
+                             std::string_view coordinator_node, std::string_view my_node);
+
+} // namespace weir::auth
