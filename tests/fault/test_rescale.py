@@ -1,7 +1,7 @@
 """Scaling a running job: start with one worker, join two more, drain one
-away; the drained worker leaves by itself, every partition stays owned, and the
-results equal a reference computed in Python from the events read back with
-kcat."""
+away; the drained worker leaves by itself, every partition stays owned, moved
+partitions resume from the state their former owner shipped, and the results
+equal a reference computed in Python from the events read back with kcat."""
 import os
 import subprocess
 import sys
@@ -59,7 +59,13 @@ def main():
         closed = ref.job_watermark(events, "timestamp", bets_job.OOO)
         h.wait_until(lambda: (h.materialized(topic) or -1) >= closed, 60, "complete results")
         ref.compare(h.table_rows(topic, ["game_id"], ["bets", "total"]), want)
-        print(f"ok: {len(want)} rows over {len(events)} events equal the reference")
+        # The drain moved live partitions by shipping their state worker to
+        # worker (not by a restore from the last checkpoint).
+        logs = "".join(open(os.path.join(cluster.dir, f"{w}.log")).read() for w in ("w1", "w3"))
+        taken = logs.count("taken over at offset")
+        assert taken >= 1, "no partition was taken over from a handoff"
+        print(f"ok: {len(want)} rows over {len(events)} events equal the reference; "
+              f"{taken} partition(s) resumed from state shipped by their former owner")
     h.delete_topic(topic)
     h.drop_tables(topic, topic + "__partials", topic + "__progress")
 
