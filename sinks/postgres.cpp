@@ -2,6 +2,7 @@
 
 #include "jobs/event_reader.hpp"
 #include "jobs/watermark.hpp"
+#include "runtime/logging.hpp"
 
 #include <pqxx/pqxx>
 
@@ -161,6 +162,7 @@ struct postgres_results::statements {
   std::string upsert_partials;
   std::string upsert_progress;
   std::string read_progress;
+  std::string read_offsets;
   std::string set_materialized;
   std::string candidates;
   std::string delete_windows; // top-N only
@@ -245,6 +247,8 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
       "EXCLUDED.idle, next_offset = EXCLUDED.next_offset, events = EXCLUDED.events, filtered = "
       "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, updated_at = now()";
   sql->read_progress = "SELECT source_partition, watermark, idle FROM " + progress;
+  sql->read_offsets = "SELECT source_partition, next_offset FROM " + progress
+                      + " WHERE source_partition >= 0 AND next_offset IS NOT NULL";
   sql->set_materialized = "INSERT INTO " + progress
                           + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
                             "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
@@ -308,60 +312,86 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
   const size_t nk = spec_.key.size();
   const bool top = spec_.top.n > 0;
 
-  // -- partials --------------------------------------------------------------------
-  // A row re-emitted by a late event may appear more than once; the last
-  // emission is the current value (one statement may not upsert a row twice).
-  std::map<std::tuple<std::int32_t, millis, std::string_view>,
-           std::pair<const jobs::partition_rows*, size_t>>
-    latest_rows;
-  for (const auto* b : batches)
-    for (size_t i = 0; i < b->rows.size(); ++i)
-      latest_rows[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
-  std::vector<array_literal> cols(3 + nk + 1);
-  const size_t n_rows = latest_rows.size();
-  for (const auto& [id, at] : latest_rows) {
-    const auto& [b, i] = at;
-    cols[0].add_number(b->rows.starts[i]);
-    cols[1].add_number(b->rows.ends[i]);
-    cols[2].add_number(b->partition);
-    for (size_t k = 0; k < nk; ++k)
-      cols[3 + k].add_text(key_part(b->rows.keys[i], k));
-    cols[3 + nk].add_bytes(encode_row(b->rows, i));
-  }
-  std::vector<std::string> partial_params;
-  for (auto& c : cols)
-    partial_params.push_back(c.done());
-
-  // -- progress (the latest report per partition wins) -------------------------------
-  std::map<std::int32_t, const jobs::partition_progress*> latest;
-  for (const auto* p : progress)
-    latest[p->partition] = p;
-  std::vector<array_literal> pcols(8);
-  for (const auto& [part, p] : latest) {
-    pcols[0].add_number(part);
-    if (p->watermark == jobs::no_time)
-      pcols[1].add_null();
-    else
-      pcols[1].add_number(p->watermark);
-    pcols[2].add_text(p->idle ? "t" : "f");
-    pcols[3].add_number(p->next_offset);
-    pcols[4].add_number(p->events);
-    pcols[5].add_number(p->filtered);
-    pcols[6].add_number(p->malformed);
-    pcols[7].add_number(p->late);
-  }
-  std::vector<std::string> progress_params;
-  for (auto& c : pcols)
-    progress_params.push_back(c.done());
-
   return guarded("postgres write", [&] {
     if (!conn_ || !conn_->conn.is_open())
       conn_ = std::make_unique<connection>(spec_.sink.url);
     pqxx::work txn{conn_->conn};
     txn.exec(sql_->lock);
+
+    // -- fencing ---------------------------------------------------------------------
+    // A partial is a deterministic function of its partition's input up to the
+    // offset reported with it, so of two writers of a partition the one further
+    // along is right: a former owner cut off from the cluster that comes back,
+    // or a new owner replaying from an older checkpoint, is skipped until it
+    // passes what is stored.
+    std::map<std::int32_t, const jobs::partition_progress*> latest;
+    for (const auto* p : progress)
+      latest[p->partition] = p;
+    std::set<std::int32_t> behind;
+    for (const auto& row : txn.exec(sql_->read_offsets)) {
+      auto it = latest.find(row[0].as<std::int32_t>());
+      if (it != latest.end() && it->second->next_offset < row[1].as<std::int64_t>()) {
+        behind.insert(it->first);
+        if (fenced_.insert(it->first).second)
+          WEIR_INFO("sink {}: partition {} has results up to offset {} already; rows of this "
+                    "worker (at offset {}) are skipped until it gets there", spec_.name,
+                    it->first, row[1].as<std::int64_t>(), it->second->next_offset);
+      }
+    }
+    for (const auto& [part, p] : latest)
+      if (!behind.count(part))
+        fenced_.erase(part);
+    auto ahead = [&](std::int32_t partition) { return !behind.count(partition); };
+
+    // -- partials --------------------------------------------------------------------
+    // A row re-emitted by a late event may appear more than once; the last
+    // emission is the current value (one statement may not upsert a row twice).
+    std::map<std::tuple<std::int32_t, millis, std::string_view>,
+             std::pair<const jobs::partition_rows*, size_t>>
+      latest_rows;
+    for (const auto* b : batches)
+      if (ahead(b->partition))
+        for (size_t i = 0; i < b->rows.size(); ++i)
+          latest_rows[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
+    std::vector<array_literal> cols(3 + nk + 1);
+    const size_t n_rows = latest_rows.size();
+    for (const auto& [id, at] : latest_rows) {
+      const auto& [b, i] = at;
+      cols[0].add_number(b->rows.starts[i]);
+      cols[1].add_number(b->rows.ends[i]);
+      cols[2].add_number(b->partition);
+      for (size_t k = 0; k < nk; ++k)
+        cols[3 + k].add_text(key_part(b->rows.keys[i], k));
+      cols[3 + nk].add_bytes(encode_row(b->rows, i));
+    }
+    std::vector<std::string> partial_params;
+    for (auto& c : cols)
+      partial_params.push_back(c.done());
+
+    // -- progress (the latest report per partition wins) -------------------------------
+    std::vector<array_literal> pcols(8);
+    for (const auto& [part, p] : latest) {
+      if (!ahead(part))
+        continue;
+      pcols[0].add_number(part);
+      if (p->watermark == jobs::no_time)
+        pcols[1].add_null();
+      else
+        pcols[1].add_number(p->watermark);
+      pcols[2].add_text(p->idle ? "t" : "f");
+      pcols[3].add_number(p->next_offset);
+      pcols[4].add_number(p->events);
+      pcols[5].add_number(p->filtered);
+      pcols[6].add_number(p->malformed);
+      pcols[7].add_number(p->late);
+    }
+    std::vector<std::string> progress_params;
+    for (auto& c : pcols)
+      progress_params.push_back(c.done());
+
     if (n_rows > 0)
       txn.exec_params(sql_->upsert_partials, pqxx::prepare::make_dynamic_params(partial_params));
-    if (!latest.empty())
+    if (latest.size() > behind.size())
       txn.exec_params(sql_->upsert_progress, pqxx::prepare::make_dynamic_params(progress_params));
 
     millis old_m = jobs::no_time;
@@ -379,7 +409,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
     std::vector<array_literal> touched(top ? 1 : 1 + nk);
     bool any_touched = false;
     for (const auto* b : batches)
-      for (size_t i = 0; i < b->rows.size(); ++i)
+      for (size_t i = 0; ahead(b->partition) && i < b->rows.size(); ++i)
         if (old_m != jobs::no_time && b->rows.ends[i] <= old_m) {
           any_touched = true;
           touched[0].add_number(b->rows.starts[i]);

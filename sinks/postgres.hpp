@@ -22,6 +22,7 @@
 #include "runtime/expected.hpp"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,7 @@ private:
   jobs::agg_layout layout_;
   std::int32_t partitions_ = 0;
   jobs::millis materialized_ = jobs::no_time;
+  std::set<std::int32_t> fenced_; // partitions skipped for being behind (logged once)
   struct statements;
   std::shared_ptr<const statements> sql_;
 };

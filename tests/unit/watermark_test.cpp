@@ -12,8 +12,10 @@ TEST(JobWatermark, LowestActivePartitionOnceAllReported) {
 
 TEST(JobWatermark, IdlePartitionsDoNotHoldWindowsBack) {
   EXPECT_EQ(job_watermark({{100, false}, {no_time, true}, {10, true}}, 3, no_time), 100);
-  EXPECT_EQ(job_watermark({{100, true}, {50, true}}, 2, 20), 20)
-    << "all idle: nothing advances";
+  EXPECT_EQ(job_watermark({{100, true}, {50, true}, {no_time, true}}, 3, 20), 50)
+    << "all idle: the lowest partition that saw events decides";
+  EXPECT_EQ(job_watermark({{no_time, true}, {no_time, true}}, 2, 20), 20)
+    << "all idle and none saw an event: nothing advances";
   EXPECT_EQ(job_watermark({{100, false}, {no_time, false}}, 2, 20), 20)
     << "an active partition without events blocks";
 }
