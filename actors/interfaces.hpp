@@ -7,13 +7,26 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <memory>
+
 namespace weir {
+
+// State a former owner shipped for a partition: the state after the offsets
+// before `offset`. Events before `emit_from` were emitted by the former owner
+// already: folding them again (a pre-copied state catching up) emits nothing.
+struct incoming_state {
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t emit_from = 0;
+  std::int64_t released_at_ms = 0; // when the former owner stopped; 0: unknown
+  std::shared_ptr<jobs::partition_state> state;
+};
 
 // What a worker tells one of its sources to own. Never leaves the process.
 struct source_assignment {
-  std::vector<partition_checkpoint> parts;     // own exactly these
-  std::vector<partition_handoff> incoming;     // state shipped by former owners
-  std::vector<handoff_target> outgoing;        // ship given-up partitions here
+  std::vector<partition_checkpoint> parts; // own exactly these
+  std::vector<incoming_state> incoming;    // state shipped by former owners
+  std::vector<handoff_target> outgoing;    // ship given-up partitions here
 };
 
 // Reads a job's assigned Kafka partitions, runs the window operator, emits

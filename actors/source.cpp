@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <set>
 
 namespace weir {
 
@@ -129,22 +130,26 @@ void poll_once(self_ptr self) {
       o = &it->second;
       o->last_message = now;
       o->idle = false;
-      if (o->handoff_released_at_ms != 0) {
-        WEIR_INFO("source {}: partition {} resumed {} ms after its former owner stopped",
-                  st.spec->name, msg->partition, wall_clock_ms() - o->handoff_released_at_ms);
-        o->handoff_released_at_ms = 0;
-      }
     }
     auto& ps = o->state;
     if (msg->offset < ps.next_offset) // already folded (re-delivery after reassign)
       continue;
     ps.next_offset = msg->offset + 1;
+    // Catching up on what a former owner already emitted: fold, emit nothing.
+    const bool replay = msg->offset < o->emit_from;
+    if (o->handoff_released_at_ms != 0 && !replay) {
+      WEIR_INFO("source {}: partition {} resumed {} ms after its former owner stopped",
+                st.spec->name, msg->partition, wall_clock_ms() - o->handoff_released_at_ms);
+      o->handoff_released_at_ms = 0;
+    }
     auto status = st.reader->read({static_cast<const char*>(msg->payload), msg->len}, ev, wall);
     switch (status) {
       case jobs::read_status::ok:
         if (st.op) {
-          if (st.op->add(ps, ev, o->out) == jobs::window_operator::outcome::late)
+          if (st.op->add(ps, ev, o->out) == jobs::window_operator::outcome::late && !replay)
             dead_letter(self, msg, "late");
+          if (replay)
+            o->out.clear();
         } else if (auto ok = sinks::append_event(*o->raw_rows, st.spec->columns, ev,
                                                  {msg->partition, msg->offset}, st.row_scratch);
                    !ok) {
@@ -160,6 +165,10 @@ void poll_once(self_ptr self) {
         ++ps.filtered;
         break;
       default:
+        if (replay) {
+          ++ps.malformed;
+          break;
+        }
         if (ps.malformed++ < 10)
           WEIR_WARN("source {}: partition {} offset {}: {} (sent to {})", st.spec->name,
                     msg->partition, msg->offset, jobs::to_string(status),
@@ -222,39 +231,20 @@ void finish_checkpoint(self_ptr self) {
     self->send(st.parent, checkpointed_atom::value, st.spec->name, round.id, std::move(done));
 }
 
-expected<jobs::partition_state> unpack_state(std::string_view bytes, const std::string& what) {
-  return guarded(what, [&] {
-    // Strings and binaries are converted straight from `bytes` (which outlive
-    // the object) instead of being copied into msgpack's zone first.
-    auto handle = msgpack::unpack(bytes.data(), bytes.size(),
-                                  [](msgpack::type::object_type, std::size_t, void*) { return true; });
-    auto state = handle.get().as<jobs::partition_state>();
-    state.rebuild_indexes();
-    return state;
-  });
-}
-
 // Restores a partition from the state its former owner shipped, else from its
 // checkpoint; on any failure the partition is read from the start instead,
 // which is slower but gives the same results.
 source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
-                            const partition_handoff* handoff) {
+                            const incoming_state* handed) {
   auto& st = self->state;
   source_state::owned o;
-  if (handoff) {
-    const auto t0 = clock::now();
-    auto state = unpack_state(handoff->state, "handoff of partition " + std::to_string(pc.partition));
-    if (state) {
-      o.state = std::move(*state);
-      o.handoff_released_at_ms = handoff->released_at_ms;
-      WEIR_INFO("source {}: partition {} taken over at offset {} ({:.1f} MB of state, unpacked in "
-                "{} ms)", st.spec->name, pc.partition, o.state.next_offset,
-                handoff->state.size() / 1e6,
-                std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count());
-      return o;
-    }
-    WEIR_ERROR("source {}: {}; restoring from the checkpoint", st.spec->name,
-               state.error_message());
+  if (handed && handed->state) {
+    o.state = std::move(*handed->state);
+    o.emit_from = handed->emit_from;
+    o.handoff_released_at_ms = handed->released_at_ms;
+    WEIR_INFO("source {}: partition {} taken over at offset {} (emitting from {})",
+              st.spec->name, pc.partition, o.state.next_offset, o.emit_from);
+    return o;
   }
   if (pc.key.empty())
     return o;
@@ -264,7 +254,7 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
     return o;
   }
   auto bytes = st.checkpoints->get(pc.key);
-  auto state = bytes ? unpack_state(*bytes, "checkpoint " + pc.key)
+  auto state = bytes ? jobs::unpack_state(*bytes, "checkpoint " + pc.key)
                      : expected<jobs::partition_state>{bytes.failure()};
   if (!state) {
     WEIR_ERROR("source {}: partition {}: {}; reading from the start", st.spec->name, pc.partition,
@@ -277,6 +267,20 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
   return o;
 }
 
+// Sends `states` to worker `to`; `then(bool)` runs with whether it holds them.
+template <class Then>
+void ship_to(self_ptr self, const caf::strong_actor_ptr& to, std::vector<partition_handoff> states,
+             Then then) {
+  self->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(60), handoff_atom::value,
+                self->state.spec->name, std::move(states))
+    .then([then](bool ok) mutable { then(ok); },
+          [self, then](caf::error& err) mutable {
+            WEIR_WARN("source {}: handing state over failed ({}); the new owner restores from "
+                      "its checkpoint", self->state.spec->name, to_string(err));
+            then(false);
+          });
+}
+
 // Answers the releases whose batches the sink has acked, after shipping the
 // partitions' state to their new owners (who confirm they hold it).
 void settle_releases(self_ptr self) {
@@ -286,44 +290,157 @@ void settle_releases(self_ptr self) {
       ++it;
       continue;
     }
-    auto done = it->done;
+    auto done = std::move(it->done);
     auto ship = std::move(it->ship);
     it = st.releases.erase(it);
+    auto remaining = std::make_shared<size_t>(ship.size());
+    auto finish = [done, remaining](bool) mutable {
+      if (*remaining > 0 && --*remaining > 0)
+        return;
+      for (auto& rp : done)
+        rp.deliver(true);
+    };
     if (ship.empty()) {
-      done.deliver(true);
+      finish(true);
       continue;
     }
-    auto remaining = std::make_shared<size_t>(ship.size());
-    for (auto& [to, states] : ship) {
-      auto finish = [done, remaining]() mutable {
-        if (--*remaining == 0)
-          done.deliver(true);
-      };
-      self->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(30), handoff_atom::value,
-                    st.spec->name, std::move(states))
-        .then([finish](bool) mutable { finish(); },
-              [self, finish](caf::error& err) mutable {
-                WEIR_WARN("source {}: handing state over failed ({}); the new owner restores "
-                          "from its checkpoint", self->state.spec->name, to_string(err));
-                finish();
-              });
-    }
+    for (auto& [to, states] : ship)
+      ship_to(self, to, std::move(states), finish);
   }
 }
 
-} // namespace
-
-std::string snapshot(const jobs::partition_state& state) {
-  // Packs straight into the string: states can be hundreds of MB.
-  struct string_writer {
-    std::string& out;
-    void write(const char* data, size_t n) { out.append(data, n); }
-  };
-  std::string out;
-  string_writer w{out};
-  msgpack::pack(w, state);
-  return out;
+// Applies the latest assignment: restores the partitions gained, releases
+// those given up (windowed jobs: after flushing their rows, shipping their
+// state, or only their stop offset if a pre-copy went before) and answers
+// every assignment received meanwhile once that is done.
+void apply_assignment(self_ptr self) {
+  auto& st = self->state;
+  auto a = std::move(*st.deferred);
+  st.deferred.reset();
+  auto replies = std::move(st.deferred_replies);
+  st.deferred_replies.clear();
+  std::map<std::int32_t, source_state::owned> next;
+  std::vector<std::pair<std::int32_t, std::int64_t>> added;
+  std::vector<std::int32_t> removed;
+  std::map<std::int32_t, const incoming_state*> incoming;
+  for (const auto& h : a.incoming)
+    incoming[h.partition] = &h;
+  for (const auto& pc : a.parts) {
+    auto p = pc.partition;
+    if (auto it = st.partitions.find(p); it != st.partitions.end()) {
+      // A partition kept from before has newer state than any checkpoint.
+      next[p] = std::move(it->second);
+      continue;
+    }
+    auto h = incoming.find(p);
+    auto& o = next[p] = restore(self, pc, h == incoming.end() ? nullptr : h->second);
+    if (st.raw_sink) {
+      o.raw_rows.emplace(std::move(*raw::row_batch::make(st.raw_columns)));
+      st.restored.emplace_back(p, o.state.next_offset);
+    }
+    added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
+                                                  : RD_KAFKA_OFFSET_BEGINNING);
+  }
+  // Windowed jobs: rows emitted for a partition given up go to the sink now,
+  // so that what is shipped below describes only durable output. (Raw jobs
+  // discard the rows of partitions given up instead.)
+  if (!st.raw_sink)
+    flush(self, clock::now());
+  std::map<std::int32_t, caf::strong_actor_ptr> targets;
+  if (!st.raw_sink)
+    for (const auto& t : a.outgoing)
+      if (t.to)
+        targets[t.partition] = t.to;
+  std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship;
+  for (const auto& [p, o] : st.partitions) {
+    if (next.count(p))
+      continue;
+    removed.push_back(p);
+    if (st.raw_sink) {
+      st.dropped.push_back(p);
+      continue;
+    }
+    auto t = targets.find(p);
+    if (t == targets.end())
+      continue;
+    auto pre = st.precopied.find(p);
+    if (pre != st.precopied.end() && pre->second == t->second) {
+      // The new owner holds a pre-copy: it catches up from there and emits
+      // from the offset this source stops at.
+      WEIR_INFO("source {}: partition {} released at offset {} (its state went ahead)",
+                st.spec->name, p, o.state.next_offset);
+      ship[t->second].push_back({p, o.state.next_offset, {}, wall_clock_ms()});
+      continue;
+    }
+    const auto t0 = clock::now();
+    auto bytes = jobs::pack_state(o.state);
+    WEIR_INFO("source {}: partition {} released at offset {}: {:.1f} MB of state packed in {} ms "
+              "for its new owner", st.spec->name, p, o.state.next_offset, bytes.size() / 1e6,
+              std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count());
+    ship[t->second].push_back({p, o.state.next_offset, std::move(bytes), wall_clock_ms()});
+  }
+  st.precopied.clear();
+  st.partitions = std::move(next);
+  if (!added.empty() || !removed.empty()) {
+    if (auto ok = st.consumer->reassign(st.spec->source.topic, added, removed); !ok)
+      WEIR_ERROR("source {}: {}", st.spec->name, ok.error_message());
+    WEIR_INFO("source {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
+              st.partitions.size(), st.spec->source.topic, added.size(), removed.size());
+    schedule_poll(self);
+  }
+  if (removed.empty()) {
+    for (auto& rp : replies)
+      rp.deliver(true);
+    return;
+  }
+  // Fencing: the release is answered once the sink acked every batch sent
+  // before it (raw jobs: the one telling it to discard the partitions' rows)
+  // and the state reached its new owners; only then may they start.
+  flush(self, clock::now());
+  st.releases.push_back({st.next_seq - 1, std::move(replies), std::move(ship)});
+  settle_releases(self);
 }
+
+// Pre-copies the state of windowed partitions the deferred assignment gives
+// up to their new owners, while this source keeps reading them; applies the
+// assignment once every copy is answered. False: nothing to pre-copy.
+bool start_precopies(self_ptr self) {
+  auto& st = self->state;
+  if (st.raw_sink || !st.deferred)
+    return false;
+  std::set<std::int32_t> kept;
+  for (const auto& pc : st.deferred->parts)
+    kept.insert(pc.partition);
+  std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> copies;
+  std::map<caf::strong_actor_ptr, std::vector<std::int32_t>> partitions;
+  for (const auto& t : st.deferred->outgoing) {
+    auto o = st.partitions.find(t.partition);
+    if (!t.to || o == st.partitions.end() || kept.count(t.partition))
+      continue;
+    const auto t0 = clock::now();
+    auto bytes = jobs::pack_state(o->second.state);
+    WEIR_INFO("source {}: partition {} pre-copied at offset {}: {:.1f} MB of state packed in {} ms",
+              st.spec->name, t.partition, o->second.state.next_offset, bytes.size() / 1e6,
+              std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count());
+    copies[t.to].push_back({t.partition, o->second.state.next_offset, std::move(bytes), 0});
+    partitions[t.to].push_back(t.partition);
+  }
+  if (copies.empty())
+    return false;
+  st.precopies_in_flight = copies.size();
+  for (auto& [to, states] : copies)
+    ship_to(self, to, std::move(states), [self, to = to, parts = partitions[to]](bool ok) {
+      auto& st = self->state;
+      if (ok)
+        for (auto p : parts)
+          st.precopied[p] = to;
+      if (--st.precopies_in_flight == 0)
+        apply_assignment(self);
+    });
+  return true;
+}
+
+} // namespace
 
 std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id) {
   char round[24];
@@ -373,79 +490,30 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
   }
   // Dead letters still queued in librdkafka go out before the source stops.
   // (An exit handler, not an attached functor: those run after the state is gone.)
+  // Assignments still held are answered (false: not applied): CAF 0.17 drops
+  // an undelivered promise silently, and the worker would wait for it.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
-    if (self->state.dead_letters)
-      (void) self->state.dead_letters->flush(5000);
+    auto& st = self->state;
+    if (st.dead_letters)
+      (void) st.dead_letters->flush(5000);
+    for (auto& rp : st.deferred_replies)
+      rp.deliver(false);
+    for (auto& r : st.releases)
+      for (auto& rp : r.done)
+        rp.deliver(false);
+    st.deferred_replies.clear();
+    st.releases.clear();
     self->quit(msg.reason);
   });
   return {
     [self](assign_atom, source_assignment& a) -> caf::result<bool> {
+      // Only the latest assignment counts; each is answered once applied.
       auto& st = self->state;
-      std::map<std::int32_t, source_state::owned> next;
-      std::vector<std::pair<std::int32_t, std::int64_t>> added;
-      std::vector<std::int32_t> removed;
-      std::map<std::int32_t, const partition_handoff*> incoming;
-      for (const auto& h : a.incoming)
-        incoming[h.partition] = &h;
-      for (const auto& pc : a.parts) {
-        auto p = pc.partition;
-        if (auto it = st.partitions.find(p); it != st.partitions.end()) {
-          // A partition kept from before has newer state than any checkpoint.
-          next[p] = std::move(it->second);
-          continue;
-        }
-        auto h = incoming.find(p);
-        auto& o = next[p] = restore(self, pc, h == incoming.end() ? nullptr : h->second);
-        if (st.raw_sink) {
-          o.raw_rows.emplace(std::move(*raw::row_batch::make(st.raw_columns)));
-          st.restored.emplace_back(p, o.state.next_offset);
-        }
-        added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
-                                                      : RD_KAFKA_OFFSET_BEGINNING);
-      }
-      // Windowed jobs: rows emitted for a partition given up go to the sink
-      // now, so that its state, shipped below, describes only durable output.
-      // (Raw jobs discard the rows of partitions given up instead.)
-      if (!st.raw_sink)
-        flush(self, clock::now());
-      std::map<std::int32_t, caf::strong_actor_ptr> targets;
-      if (!st.raw_sink)
-        for (const auto& t : a.outgoing)
-          if (t.to)
-            targets[t.partition] = t.to;
-      std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship;
-      for (const auto& [p, o] : st.partitions)
-        if (!next.count(p)) {
-          removed.push_back(p);
-          if (st.raw_sink) {
-            st.dropped.push_back(p);
-          } else if (auto t = targets.find(p); t != targets.end()) {
-            const auto t0 = clock::now();
-            auto bytes = snapshot(o.state);
-            WEIR_INFO("source {}: partition {} released at offset {}: {:.1f} MB of state packed "
-                      "in {} ms for its new owner", st.spec->name, p, o.state.next_offset,
-                      bytes.size() / 1e6, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            clock::now() - t0).count());
-            ship[t->second].push_back({p, o.state.next_offset, std::move(bytes), wall_clock_ms()});
-          }
-        }
-      st.partitions = std::move(next);
-      if (added.empty() && removed.empty())
-        return true;
-      if (auto ok = st.consumer->reassign(st.spec->source.topic, added, removed); !ok)
-        WEIR_ERROR("source {}: {}", st.spec->name, ok.error_message());
-      WEIR_INFO("source {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
-                st.partitions.size(), st.spec->source.topic, added.size(), removed.size());
-      schedule_poll(self);
-      if (removed.empty())
-        return true;
-      // Fencing: the release is answered once the sink acked every batch sent
-      // before it (raw jobs: the one telling it to discard the partitions'
-      // rows) and the state reached its new owners; only then may they start.
-      flush(self, clock::now());
       auto rp = self->make_response_promise<bool>();
-      st.releases.push_back({st.next_seq - 1, rp, std::move(ship)});
-      settle_releases(self);
+      st.deferred_replies.push_back(rp);
+      st.deferred = std::move(a);
+      if (st.precopies_in_flight == 0 && !start_precopies(self))
+        apply_assignment(self);
       return rp;
     },
     [self](poll_atom) {
@@ -482,7 +550,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
       round.id = id;
       round.needs_seq = st.next_seq - 1;
       for (const auto& [p, o] : st.partitions) {
-        round.snapshots.emplace_back(p, snapshot(o.state));
+        round.snapshots.emplace_back(p, jobs::pack_state(o.state));
         round.offsets.push_back(o.state.next_offset);
       }
       st.checkpoint = std::move(round);

@@ -56,8 +56,11 @@ struct source_state {
     bool reported = false;
     jobs::millis reported_watermark = jobs::no_time;
     bool reported_idle = false;
-    // Resumed from a former owner's handoff: when that owner stopped reading
-    // (wall clock ms), to report the pause at the first event read here.
+    // Taken over from a former owner: events before this offset were emitted
+    // by it (a pre-copied state catching up): fold them, emit nothing.
+    std::int64_t emit_from = 0;
+    // When that owner stopped reading (wall clock ms), to report the pause at
+    // the first event emitted here.
     std::int64_t handoff_released_at_ms = 0;
   };
   std::map<std::int32_t, owned> partitions;
@@ -83,10 +86,17 @@ struct source_state {
   // their state reached its new owners.
   struct release {
     std::uint64_t seq = 0;
-    caf::typed_response_promise<bool> done;
+    std::vector<caf::typed_response_promise<bool>> done;
     std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship; // by new owner
   };
   std::vector<release> releases;
+  // Moving a windowed partition: its state is first pre-copied to the new
+  // owner while this source keeps reading it; the assignment is applied (the
+  // partition released, only the stop offset sent) once the copies arrived.
+  std::optional<source_assignment> deferred; // the latest assignment, not applied yet
+  std::vector<caf::typed_response_promise<bool>> deferred_replies;
+  size_t precopies_in_flight = 0;
+  std::map<std::int32_t, caf::strong_actor_ptr> precopied; // partition -> holder of its copy
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
 
@@ -102,9 +112,6 @@ struct source_state {
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
                                          jobs::job_spec spec, sink_actor sink,
                                          raw_sink_actor raw_sink, worker_actor parent);
-
-// A partition's state as msgpack bytes, for checkpoints and handoffs.
-std::string snapshot(const jobs::partition_state& state);
 
 // Key of a partition's checkpoint of round `id`: sorts by round within the partition.
 std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id);

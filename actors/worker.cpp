@@ -271,9 +271,10 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           ++load[least];
         }
         auto& to = share[at->second];
-        // Shipped state is used when it is at least as new as the checkpoint.
+        // Shipped state is used when its former owner confirmed stopping (it
+        // is the newest there is) or when it is at least as new as the checkpoint.
         if (auto h = stash.find(pc.partition); h != stash.end()) {
-          if (pc.key.empty() || h->second.offset >= pc.offset)
+          if (h->second.released_at_ms != 0 || pc.key.empty() || h->second.offset >= pc.offset)
             to.incoming.push_back(std::move(h->second));
           stash.erase(h);
         }
@@ -288,13 +289,17 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       job.placement = std::move(placement);
       // Answer once every source has released what it gave up; an empty
       // assignment then stops the job here.
+      // A later assignment overrides this one: it must not stop the job that
+      // one gave partitions to.
       const bool stop = partitions.empty();
+      const auto generation = job.latest_assignment = ++st.assignments;
       auto rp = self->make_response_promise<bool>();
       auto remaining = std::make_shared<size_t>(job.sources.size());
-      auto finish = [self, rp, remaining, stop, job_id]() mutable {
+      auto finish = [self, rp, remaining, stop, generation, job_id]() mutable {
         if (--*remaining > 0)
           return;
-        if (stop)
+        if (auto j = self->state.jobs.find(job_id);
+            stop && j != self->state.jobs.end() && j->second.latest_assignment == generation)
           stop_job(self, job_id);
         rp.deliver(true);
       };
@@ -307,14 +312,34 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
     },
     [self](handoff_atom, const std::string& job_id,
            std::vector<partition_handoff>& states) -> bool {
+      // Unpacked here, ahead of the assignment: off the moved partition's pause.
       auto& stash = self->state.handoffs[job_id];
       for (auto& h : states) {
-        auto& slot = stash[h.partition];
-        if (slot.state.empty() || h.offset >= slot.offset)
-          slot = std::move(h);
+        if (h.state.empty()) { // the former owner stopped: catch up from its pre-copy
+          auto it = stash.find(h.partition);
+          if (it == stash.end() || it->second.offset > h.offset) {
+            WEIR_WARN("job {}: partition {} released at offset {} without a usable pre-copy; it "
+                      "restores from its checkpoint", job_id, h.partition, h.offset);
+            continue;
+          }
+          it->second.emit_from = h.offset;
+          it->second.released_at_ms = h.released_at_ms;
+          continue;
+        }
+        const auto t0 = std::chrono::steady_clock::now();
+        auto state = jobs::unpack_state(h.state, "state of partition " + std::to_string(h.partition)
+                                                   + " of job " + job_id);
+        if (!state) {
+          WEIR_ERROR("{}; it restores from its checkpoint", state.error_message());
+          continue;
+        }
+        WEIR_INFO("job {}: received {:.1f} MB of state of partition {} at offset {} (unpacked in "
+                  "{} ms)", job_id, h.state.size() / 1e6, h.partition, h.offset,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - t0).count());
+        stash[h.partition] = {h.partition, h.offset, h.offset, h.released_at_ms,
+                              std::make_shared<jobs::partition_state>(std::move(*state))};
       }
-      WEIR_INFO("job {}: received the state of {} partition(s) from their former owner", job_id,
-                states.size());
       return true;
     },
     [self](checkpoint_atom, const std::string& job_id, std::uint64_t id) {

@@ -33,11 +33,13 @@ struct worker_state {
     sink_actor sink;         // windowed jobs
     raw_sink_actor raw_sink; // raw jobs
     std::map<std::int32_t, size_t> placement; // partition -> index in sources
+    std::uint64_t latest_assignment = 0; // only the latest may stop the job
   };
   std::map<std::string, running> jobs; // by job id
+  std::uint64_t assignments = 0;       // received, over all jobs
   // State shipped by former owners, by job and partition, until the
   // assignment that gives the partitions here arrives.
-  std::map<std::string, std::map<std::int32_t, partition_handoff>> handoffs;
+  std::map<std::string, std::map<std::int32_t, incoming_state>> handoffs;
 };
 
 // Connects to the coordinator at `at` and registers as `info.name`; if the

@@ -106,26 +106,29 @@ aggregations:
                      "the moved partition to resume on w2")
         stop.set()
         feeder.join()
-        t_release, rel = grep(w1_log, r"partition (\d+) released at offset (\d+): ([\d.]+) MB of "
-                                      r"state packed in (\d+) ms")
-        t_received, _ = grep(w2_log, r"received the state of")
-        t_taken, took = grep(w2_log, r"taken over at offset \d+ \(([\d.]+) MB of state, unpacked "
-                                     r"in (\d+) ms\)")
+        t_copy, pre = grep(w1_log, r"partition (\d+) pre-copied at offset (\d+): ([\d.]+) MB of "
+                                   r"state packed in (\d+) ms")
+        t_received, got = grep(w2_log, r"received ([\d.]+) MB of state of partition \d+ at "
+                                       r"offset \d+ \(unpacked in (\d+) ms\)")
+        t_release, rel = grep(w1_log, r"partition \d+ released at offset (\d+)")
+        t_taken, took = grep(w2_log, r"taken over at offset (\d+) \(emitting from (\d+)\)")
         t_resumed, res = grep(w2_log, r"resumed (\d+) ms after")
-        assert rel and took and res, cluster.logs()
+        assert pre and got and rel and took and res, cluster.logs()
     h.delete_topic(topic)
     h.drop_tables(topic, topic + "__partials", topic + "__progress")
     pause_ms = int(res.group(1))
-    print()
-    print(f"moved partition {rel.group(1)} at offset {rel.group(2)}: {float(rel.group(3)):.1f} MB "
-          f"of state ({args.keys} keys)")
-    print(f"  pack on the old owner      : {int(rel.group(4)):6d} ms")
-    print(f"  stop -> state received     : {(t_received - t_release) * 1000:6.0f} ms "
-          f"(includes the sink's ack and the packing)")
-    print(f"  received -> state restored : {(t_taken - t_received) * 1000:6.0f} ms "
-          f"(release confirmed to the coordinator, assignment, unpack {took.group(2)} ms)")
-    print(f"  restored -> first event    : {(t_resumed - t_taken) * 1000:6.0f} ms (Kafka fetch)")
-    print(f"  pause (stop -> first event): {pause_ms:6d} ms")
+    caught_up = int(took.group(2)) - int(took.group(1))
+    print(f"moved partition {pre.group(1)}: {float(pre.group(3)):.1f} MB of state ({args.keys} keys)")
+    print("pre-copy, while the old owner keeps reading the partition:")
+    print(f"  pack on the old owner (its source stalls) : {int(pre.group(4)):6d} ms")
+    print(f"  packed -> unpacked on the new owner       : {(t_received - t_copy) * 1000:6.0f} ms "
+          f"(unpack {got.group(2)} ms)")
+    print("switch, the partition's pause:")
+    print(f"  old owner stops -> state taken over      : {(t_taken - t_release) * 1000:6.0f} ms "
+          f"(sink ack, stop offset to the new owner, coordinator's assignment)")
+    print(f"  taken over -> first event emitted        : {(t_resumed - t_taken) * 1000:6.0f} ms "
+          f"(Kafka fetch, catching up on {caught_up} events)")
+    print(f"  pause (stop -> first event)              : {pause_ms:6d} ms")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,35 @@ void session_state::rebuild() {
   std::make_heap(heap.begin(), heap.end(), std::greater<>{});
 }
 
+std::string pack_state(const partition_state& state) {
+  // Large binaries (sketches) are referenced, not copied, while packing; the
+  // result is then assembled at its exact size: states can be hundreds of MB,
+  // and a growing buffer would copy them several times.
+  msgpack::vrefbuffer buf;
+  msgpack::pack(buf, state);
+  const auto* iov = buf.vector();
+  size_t total = 0;
+  for (size_t i = 0; i < buf.vector_size(); ++i)
+    total += iov[i].iov_len;
+  std::string out;
+  out.reserve(total);
+  for (size_t i = 0; i < buf.vector_size(); ++i)
+    out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+  return out;
+}
+
+expected<partition_state> unpack_state(std::string_view bytes, const std::string& what) {
+  return guarded(what, [&] {
+    // Strings and binaries are converted straight from `bytes` (which outlive
+    // the object) instead of being copied into msgpack's zone first.
+    auto handle = msgpack::unpack(bytes.data(), bytes.size(),
+                                  [](msgpack::type::object_type, std::size_t, void*) { return true; });
+    auto state = handle.get().as<partition_state>();
+    state.rebuild_indexes();
+    return state;
+  });
+}
+
 void partition_state::rebuild_indexes() {
   for (auto& [start, bucket] : slices)
     bucket.rebuild_index();

@@ -10,6 +10,7 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/hll.hpp"
 #include "jobs/spec.hpp"
+#include "runtime/expected.hpp"
 
 #include <msgpack.hpp>
 
@@ -132,6 +133,11 @@ struct partition_state {
   void rebuild_indexes();
 };
 
+// A partition's state as msgpack bytes (checkpoints, handoffs), and back with
+// its indexes rebuilt. The error names `what`.
+std::string pack_state(const partition_state& state);
+expected<partition_state> unpack_state(std::string_view bytes, const std::string& what);
+
 // Emitted window rows, flattened: row i has starts[i], ends[i], keys[i], and
 // its accumulators at [i * per_row, (i + 1) * per_row) of each store.
 struct window_results {
@@ -147,6 +153,14 @@ struct window_results {
 
   size_t size() const { return keys.size(); }
   bool empty() const { return keys.empty(); }
+  void clear() { // keeps capacity
+    starts.clear();
+    ends.clear();
+    keys.clear();
+    slots.clear();
+    sets.clear();
+    sketches.clear();
+  }
 };
 
 // Where one source partition stands; reported to the sink with every batch.

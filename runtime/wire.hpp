@@ -125,8 +125,11 @@ typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
 }
 
 // A moved partition's state, shipped by its old owner straight to its new
-// one: the operator state (msgpack) after exactly the offsets before `offset`,
-// whose output the old owner's sink has made durable.
+// one: the operator state (msgpack) after exactly the offsets before `offset`.
+// Two kinds: a pre-copy (`state` set, `released_at_ms` 0: the old owner still
+// reads the partition) and a release (the old owner stopped at `offset` and
+// its sink made everything before durable; `state` is empty when a pre-copy
+// went before, which the new owner then catches up from).
 struct partition_handoff {
   std::int32_t partition = 0;
   std::int64_t offset = 0;
