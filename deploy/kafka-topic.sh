@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BROKER="127.0.0.1:$WEIR_KAFKA_PORT"
+BROKER="$WEIR_SERVICES_HOST:$WEIR_KAFKA_PORT"
 
 topic_cmd() {
   [[ -d $KAFKA_HOME/libs ]] || die "no Kafka jars in $KAFKA_HOME: run deploy/services.sh up kafka"

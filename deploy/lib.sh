@@ -13,6 +13,11 @@ export REPO
 : "${WEIR_CACHE_DIR:=${HOME:?}/.cache/weir}"
 export WEIR_RUN_DIR WEIR_CACHE_DIR
 
+# The address the services listen on and advertise. Loopback by default; a
+# second, independent set can run elsewhere (e.g. inside a network namespace,
+# see tests/multihost) with its own WEIR_RUN_DIR.
+: "${WEIR_SERVICES_HOST:=127.0.0.1}"
+
 : "${WEIR_KAFKA_PORT:=19092}"
 : "${WEIR_KAFKA_CONTROLLER_PORT:=19093}"
 : "${WEIR_PG_PORT:=15432}"
@@ -32,7 +37,7 @@ KAFKA_HOME="$WEIR_CACHE_DIR/kafka-$KAFKA_VERSION"
 MINIO_BIN="$WEIR_CACHE_DIR/minio/$MINIO_VERSION/bin/minio"
 S3PROXY_HOME="$WEIR_CACHE_DIR/s3proxy-$S3PROXY_VERSION"
 
-# Credentials of the private test services (loopback only).
+# Credentials of the private test services (loopback or a private test network).
 S3_ACCESS_KEY=weiradmin
 S3_SECRET_KEY=weirsecret123
 S3_BUCKET=weir

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Private test services for weir, all on 127.0.0.1, state under $WEIR_RUN_DIR:
+# Private test services for weir, all on $WEIR_SERVICES_HOST (default
+# 127.0.0.1), state under $WEIR_RUN_DIR (default .run):
 #   Kafka 3.9 (single KRaft node), PostgreSQL 15, MinIO (s3proxy as fallback).
 # Usage: deploy/services.sh up [kafka|postgres|minio ...]   (default: all)
 #        deploy/services.sh down [kafka|postgres|minio ...] (default: all)
@@ -14,7 +15,7 @@ ALL_SERVICES=(kafka postgres minio)
 # base64url("WeirTestCluster1"): fixed, so the storage is formatted only once.
 KAFKA_CLUSTER_ID=V2VpclRlc3RDbHVzdGVyMQ
 PG_DIR="$WEIR_RUN_DIR/postgres"
-PG_URL="postgresql://weir@127.0.0.1:$WEIR_PG_PORT/weir"
+PG_URL="postgresql://weir@$WEIR_SERVICES_HOST:$WEIR_PG_PORT/weir"
 EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 # Daemons must not inherit the lock held on fd 9 (see main), or it is never freed.
@@ -44,8 +45,8 @@ maven_libs() {
 # ---------------------------------------------------------------- kafka --
 
 kafka_healthy() {
-  kcat -b "127.0.0.1:$WEIR_KAFKA_PORT" -L -m 3 2>/dev/null |
-    grep -q "broker 1 at 127.0.0.1:$WEIR_KAFKA_PORT"
+  kcat -b "$WEIR_SERVICES_HOST:$WEIR_KAFKA_PORT" -L -m 3 2>/dev/null |
+    grep -q "broker 1 at $WEIR_SERVICES_HOST:$WEIR_KAFKA_PORT"
 }
 
 kafka_install() {
@@ -60,9 +61,9 @@ kafka_start() {
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:$WEIR_KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$WEIR_KAFKA_PORT,CONTROLLER://127.0.0.1:$WEIR_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$WEIR_KAFKA_PORT
+controller.quorum.voters=1@$WEIR_SERVICES_HOST:$WEIR_KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$WEIR_SERVICES_HOST:$WEIR_KAFKA_PORT,CONTROLLER://$WEIR_SERVICES_HOST:$WEIR_KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$WEIR_SERVICES_HOST:$WEIR_KAFKA_PORT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
@@ -106,7 +107,7 @@ as_pg() {
 }
 
 postgres_healthy() {
-  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$WEIR_PG_PORT" -d postgres -U weir
+  "$PG_BIN/pg_isready" -q -h "$WEIR_SERVICES_HOST" -p "$WEIR_PG_PORT" -d postgres -U weir
 }
 
 postgres_install() { ensure_packages postgresql-15 postgresql-client-15; }
@@ -134,18 +135,26 @@ postgres_start() {
   fi
   # Regenerated on every start so port overrides take effect.
   as_pg tee "$PG_DIR/data/weir.conf" >/dev/null <<EOF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$WEIR_SERVICES_HOST'
 port = $WEIR_PG_PORT
 unix_socket_directories = '$PG_DIR/run'
 EOF
+  # initdb trusts loopback only. Off loopback (a private test network), also
+  # trust the subnets the server is directly on; the marked line is rewritten
+  # on every start, so going back to 127.0.0.1 removes it.
+  as_pg sed -i '/# weir: services host$/d' "$PG_DIR/data/pg_hba.conf"
+  if [[ $WEIR_SERVICES_HOST != 127.0.0.1 ]]; then
+    echo "host all all samenet trust # weir: services host" |
+      as_pg tee -a "$PG_DIR/data/pg_hba.conf" >/dev/null
+  fi
   start_quietly as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$log" -W start >/dev/null
 }
 
 postgres_wait() {
   wait_for postgres 60 "$LOG_DIR/postgres.log" postgres_healthy
   local q="select 1 from pg_database where datname = 'weir'"
-  if [[ -z $(psql -X -h 127.0.0.1 -p "$WEIR_PG_PORT" -U weir -d postgres -tAc "$q") ]]; then
-    psql -X -q -h 127.0.0.1 -p "$WEIR_PG_PORT" -U weir -d postgres -c 'create database weir'
+  if [[ -z $(psql -X -h "$WEIR_SERVICES_HOST" -p "$WEIR_PG_PORT" -U weir -d postgres -tAc "$q") ]]; then
+    psql -X -q -h "$WEIR_SERVICES_HOST" -p "$WEIR_PG_PORT" -U weir -d postgres -c 'create database weir'
   fi
   psql -X "$PG_URL" -tAc 'select 1' >/dev/null || die "cannot connect to $PG_URL"
 }
@@ -169,7 +178,7 @@ s3() {
   local path=${*: -1}
   curl -sf -o /dev/null --max-time 5 --aws-sigv4 "aws:amz:$S3_REGION:s3" \
     --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: $EMPTY_SHA256" \
-    "${@:1:$#-1}" "http://127.0.0.1:$WEIR_MINIO_PORT$path"
+    "${@:1:$#-1}" "http://$WEIR_SERVICES_HOST:$WEIR_MINIO_PORT$path"
 }
 
 # Signed ListBuckets: checks the server and the credentials (both servers).
@@ -227,12 +236,12 @@ minio_start() {
     MINIO_ROOT_USER=$S3_ACCESS_KEY MINIO_ROOT_PASSWORD=$S3_SECRET_KEY \
       MINIO_BROWSER=off MINIO_UPDATE=off \
       start_quietly spawn minio "$log" "$MINIO_BIN" server "$dir/data" --quiet \
-      --address "127.0.0.1:$WEIR_MINIO_PORT" \
-      --console-address "127.0.0.1:$WEIR_MINIO_CONSOLE_PORT"
+      --address "$WEIR_SERVICES_HOST:$WEIR_MINIO_PORT" \
+      --console-address "$WEIR_SERVICES_HOST:$WEIR_MINIO_CONSOLE_PORT"
   else
     mkdir -p "$dir/s3proxy-data"
     cat >"$dir/s3proxy.conf" <<EOF
-s3proxy.endpoint=http://127.0.0.1:$WEIR_MINIO_PORT
+s3proxy.endpoint=http://$WEIR_SERVICES_HOST:$WEIR_MINIO_PORT
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$S3_ACCESS_KEY
 s3proxy.credential=$S3_SECRET_KEY
@@ -261,10 +270,10 @@ write_env() {
   {
     echo "# Written by deploy/services.sh up. Source it: . $f"
     printf 'export %s=%q\n' \
-      WEIR_KAFKA_BROKERS "127.0.0.1:$WEIR_KAFKA_PORT" \
+      WEIR_KAFKA_BROKERS "$WEIR_SERVICES_HOST:$WEIR_KAFKA_PORT" \
       WEIR_KAFKA_HOME "$KAFKA_HOME" \
       WEIR_PG_URL "$PG_URL" \
-      WEIR_S3_ENDPOINT "http://127.0.0.1:$WEIR_MINIO_PORT" \
+      WEIR_S3_ENDPOINT "http://$WEIR_SERVICES_HOST:$WEIR_MINIO_PORT" \
       WEIR_S3_ACCESS_KEY "$S3_ACCESS_KEY" \
       WEIR_S3_SECRET_KEY "$S3_SECRET_KEY" \
       WEIR_S3_REGION "$S3_REGION" \

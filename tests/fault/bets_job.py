@@ -8,12 +8,12 @@ import harness as h
 OOO = 2_000
 
 
-def spec(topic, distinct_users=False):
+def spec(topic, distinct_users=False, name=None):
     users = """
   - fn: count_distinct
     field: user_id
     as: users""" if distinct_users else ""
-    return h.write_spec(h.job_spec(topic, topic, f"""
+    return h.write_spec(h.job_spec(name or topic, topic, f"""
 key: game_id
 window:
   type: tumbling
