@@ -68,12 +68,16 @@ std::string hostname() {
 
 } // namespace
 
+// Once every actor ended, the rest of the teardown is CAF's alone.
+constexpr auto teardown_limit = std::chrono::seconds(5);
+
 int run_coordinator(const coordinator_options& opts) {
   auto restored = load_coordinator_snapshot(opts.state_url);
   if (!restored) {
     WEIR_ERROR("cannot read the saved state: {}", restored.error_message());
     return 1;
   }
+  teardown_watchdog watchdog{teardown_limit};
   node_config cfg{opts.node};
   caf::actor_system sys{cfg};
   coordinator_config ccfg;
@@ -91,10 +95,12 @@ int run_coordinator(const coordinator_options& opts) {
   wait_for_shutdown_signal();
   WEIR_INFO("coordinator shutting down");
   caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
-  return 0;
+  sys.await_all_actors_done();
+  return watchdog.arm(0);
 }
 
 int run_worker(const worker_options& opts) {
+  teardown_watchdog watchdog{teardown_limit};
   node_config cfg{opts.node};
   caf::actor_system sys{cfg};
   worker_info info{opts.name, hostname(), static_cast<std::int32_t>(::getpid())};
@@ -111,7 +117,8 @@ int run_worker(const worker_options& opts) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!drained)
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-  return 0;
+  sys.await_all_actors_done(); // sources and sinks finish their last writes
+  return watchdog.arm(0);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "runtime/system.hpp"
 
 #include "actors/interfaces.hpp"
+#include "runtime/logging.hpp"
 #include "runtime/wire.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <charconv>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 namespace weir {
@@ -68,6 +70,30 @@ bool shutdown_requested() {
 void install_shutdown_handlers() {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+}
+
+teardown_watchdog::~teardown_watchdog() {
+  if (!thread_.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+int teardown_watchdog::arm(int exit_code) {
+  thread_ = std::thread{[this, exit_code] {
+    std::unique_lock<std::mutex> guard{mtx_};
+    if (cv_.wait_for(guard, limit_, [this] { return done_; }))
+      return;
+    WEIR_WARN("every actor ended but the actor system did not shut down within {} ms (a "
+              "reference left inside CAF); exiting with status {}", limit_.count(), exit_code);
+    spdlog::shutdown();
+    std::_Exit(exit_code);
+  }};
+  return exit_code;
 }
 
 void wait_for_shutdown_signal() {
