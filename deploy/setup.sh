@@ -13,10 +13,10 @@ BUILD_PACKAGES=(
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev
   libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev libxxhash-dev
 )
-# util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests.
+# util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs.
 TOOL_PACKAGES=(
   kcat postgresql-15 postgresql-client-15 iproute2 openjdk-17-jre-headless maven
-  curl ca-certificates python3 python3-venv util-linux procps
+  curl ca-certificates python3 python3-venv util-linux procps gdb
 )
 
 # ensure_packages PKG...: apt-get only what dpkg does not report installed;

@@ -113,6 +113,8 @@ class Cluster:
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
+                print(f"{name} did not stop within 10 s of SIGTERM", file=sys.stderr)
+                dump_stacks(proc.pid, os.path.join(self.dir, f"{name}.stacks"))
                 proc.kill()
 
     def logs(self):
@@ -145,6 +147,20 @@ def wait_until(pred, timeout, what):
             return
         time.sleep(0.25)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def dump_stacks(pid, path):
+    """Writes every thread's stack of a live process (gdb) to path: what a
+    hung weir process was waiting for, kept with the test's logs."""
+    try:
+        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt"],
+                             capture_output=True, text=True, timeout=60)
+        text = out.stdout + out.stderr
+    except (OSError, subprocess.TimeoutExpired) as e:
+        text = f"gdb failed: {e}\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(f"stacks of pid {pid} in {path}", file=sys.stderr)
 
 
 # -- Kafka (Kafka's own admin tool, kcat) ---------------------------------------

@@ -192,10 +192,12 @@ class MultiHost:
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
-        for proc in self.procs.values():
+        for name, proc in self.procs.items():
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
+                h.dump_stacks(proc.pid, self.log(f"{name}.stacks"))
+                keep = True
                 proc.kill()
                 proc.wait()
         stopped = time.time()
@@ -287,7 +289,11 @@ def scenario(mh, topic):
     # Drain w3: it leaves with status 0, its partitions go to w1 and w2.
     res = mh.weir("drain", "w3", check=True)
     assert res.stdout.strip() == "draining w3", res.stdout
-    h.wait_until(lambda: mh.procs["w3"].poll() is not None, 30, "w3 to leave")
+    try:
+        h.wait_until(lambda: mh.procs["w3"].poll() is not None, 30, "w3 to leave")
+    except AssertionError:
+        h.dump_stacks(mh.procs["w3"].pid, mh.log("w3.stacks"))
+        raise
     assert mh.procs["w3"].returncode == 0, mh.procs["w3"].returncode
     assert "w3" not in mh.workers()
     placed = mh.owners()
