@@ -1,5 +1,6 @@
 #include "actors/source.hpp"
 
+#include "runtime/auth.hpp"
 #include "runtime/logging.hpp"
 #include "sinks/projection.hpp"
 
@@ -271,6 +272,10 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
 template <class Then>
 void ship_to(self_ptr self, const caf::strong_actor_ptr& to, std::vector<partition_handoff> states,
              Then then) {
+  const auto node = to_string(self->node());
+  for (auto& h : states)
+    h.proof = auth::handoff_proof(self->state.secret, {self->state.spec->name, node, h.partition,
+                                                       h.offset, h.released_at_ms, h.state});
   self->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(60), handoff_atom::value,
                 self->state.spec->name, std::move(states))
     .then([then](bool ok) mutable { then(ok); },
@@ -449,8 +454,10 @@ std::string checkpoint_key(const std::string& job, std::int32_t partition, std::
 }
 
 source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sink_actor sink,
-                                         raw_sink_actor raw_sink, worker_actor parent) {
+                                         raw_sink_actor raw_sink, worker_actor parent,
+                                         std::string secret) {
   auto& st = self->state;
+  st.secret = std::move(secret);
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
   if (!jobs::is_raw(*st.spec))
     st.op = std::make_unique<jobs::window_operator>(*st.spec);

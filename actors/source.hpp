@@ -40,6 +40,7 @@ struct source_state {
   std::unique_ptr<kafka::producer> dead_letters;
   std::unique_ptr<jobs::event_reader> reader;
   std::unique_ptr<checkpoint_store> checkpoints; // absent: the job takes none
+  std::string secret; // the cluster secret: signs the state it hands over
   worker_actor parent;                           // receives finished checkpoints
   std::vector<rd_kafka_message_t*> messages; // reused poll buffer
   std::vector<raw::row_batch::value> row_scratch;
@@ -111,7 +112,8 @@ struct source_state {
 // Exactly one of `sink` (windowed jobs) and `raw_sink` (raw jobs) is set.
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
                                          jobs::job_spec spec, sink_actor sink,
-                                         raw_sink_actor raw_sink, worker_actor parent);
+                                         raw_sink_actor raw_sink, worker_actor parent,
+                                         std::string secret);
 
 // Key of a partition's checkpoint of round `id`: sorts by round within the partition.
 std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id);

@@ -249,7 +249,8 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                                                static_cast<std::uint32_t>(partition_count));
         for (std::uint32_t i = 0; i < n; ++i)
           job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, job.sink,
-                                                           job.raw_sink, worker_actor{self}));
+                                                           job.raw_sink, worker_actor{self},
+                                                           st.secret));
         it = st.jobs.emplace(job_id, std::move(job)).first;
         WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
       }
@@ -313,8 +314,18 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
     [self](handoff_atom, const std::string& job_id,
            std::vector<partition_handoff>& states) -> bool {
       // Unpacked here, ahead of the assignment: off the moved partition's pause.
+      const auto& sender = self->current_sender();
+      const auto node = sender ? to_string(sender->node()) : std::string{};
       auto& stash = self->state.handoffs[job_id];
       for (auto& h : states) {
+        if (!sender
+            || !auth::verify_handoff(self->state.secret, {job_id, node, h.partition, h.offset,
+                                                          h.released_at_ms, h.state}, h.proof)) {
+          WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not "
+                    "match the cluster secret", h.partition, job_id,
+                    sender ? node : std::string{"an anonymous sender"});
+          continue;
+        }
         if (h.state.empty()) { // the former owner stopped: catch up from its pre-copy
           auto it = stash.find(h.partition);
           if (it == stash.end() || it->second.offset > h.offset) {

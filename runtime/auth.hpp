@@ -5,6 +5,7 @@
 
 #include "runtime/expected.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,25 @@ std::string proof(std::string_view secret, role who, std::string_view nonce,
 // Constant-time check of `claimed` against the expected proof.
 bool verify(std::string_view secret, role who, std::string_view nonce, std::string_view node,
             std::string_view claimed);
+
+// What a moved partition's former owner ships to its new owner, and who sends
+// it (the sender's CAF node id as text).
+struct handoff_fields {
+  std::string_view job;
+  std::string_view node;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t released_at_ms = 0;
+  std::string_view state;
+};
+
+// hex(HMAC-SHA256(secret, "weir-handoff" and every field)): a worker takes
+// shipped state only from a holder of the cluster secret, and only as sent.
+// Empty without a secret (an open cluster).
+std::string handoff_proof(std::string_view secret, const handoff_fields& h);
+
+// True without a secret; otherwise a constant-time check of `claimed`.
+bool verify_handoff(std::string_view secret, const handoff_fields& h, std::string_view claimed);
 
 // A process's answer to a coordinator's challenge: its proof over the
 // coordinator's nonce (empty when it has no secret), or an error when it has a

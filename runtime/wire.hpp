@@ -135,12 +135,13 @@ struct partition_handoff {
   std::int64_t offset = 0;
   std::string state;
   std::int64_t released_at_ms = 0; // wall clock when the old owner stopped reading
+  std::string proof;               // auth::handoff_proof by the sender; empty in an open cluster
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_handoff& x) {
   return f(caf::meta::type_name("weir.partition_handoff"), x.partition, x.offset, x.state,
-           x.released_at_ms);
+           x.released_at_ms, x.proof);
 }
 
 // Where a partition given up goes: its new owner's worker actor (a

@@ -283,6 +283,13 @@ def scenario(mh, topic):
     took = wait_progress(topic, moved, scaled, 60, "w2 and w3 to write results")
     sinks = {mh.ip(w) for w in ("w1", "w2", "w3")}
     h.wait_until(lambda: sinks <= pg_clients(), 30, "sessions from w1, w2 and w3's hosts")
+    # The moved partitions took their old owner's shipped (and signed) state,
+    # not a checkpoint.
+    shipped = {w: open(mh.log(w)).read() for w in ("w2", "w3")}
+    assert any("taken over at offset" in text for text in shipped.values()), \
+        "no moved partition took shipped state"
+    for w, text in shipped.items():
+        assert "refused the state" not in text, f"{w} refused a handoff signed with the secret"
     say(f"scaled 1 -> 3: {placed}; moved partitions committing after {took:.1f} s")
     dwell(gen, 5)
 

@@ -80,3 +80,36 @@ TEST(Auth, SecretFile) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error_message().find(path), std::string::npos);
 }
+
+TEST(Auth, HandoffProofIsHmacSha256OverEveryField) {
+  const std::string state = std::string{"\x01\x02"} + "state";
+  handoff_fields h{"bets", "node-a", 3, 1234, 1700000000000, state};
+  // Independent reference: Python's hmac over the same framing.
+  EXPECT_EQ(handoff_proof(secret, h),
+            "fddb718ec90ba53f4a3f6b48a38e84421ce29ba95a727eac56eafcbcd0b1a9e3");
+  const auto p = handoff_proof(secret, h);
+  EXPECT_TRUE(verify_handoff(secret, h, p));
+  EXPECT_FALSE(verify_handoff("other", h, p));
+  EXPECT_FALSE(verify_handoff(secret, h, ""));
+  auto changed = [&](auto edit) {
+    auto g = h;
+    edit(g);
+    return !verify_handoff(secret, g, p);
+  };
+  EXPECT_TRUE(changed([](handoff_fields& g) { g.job = "betz"; }));
+  EXPECT_TRUE(changed([](handoff_fields& g) { g.node = "node-b"; }));
+  EXPECT_TRUE(changed([](handoff_fields& g) { g.partition = 4; }));
+  EXPECT_TRUE(changed([](handoff_fields& g) { g.offset = 1235; }));
+  EXPECT_TRUE(changed([](handoff_fields& g) { g.released_at_ms = 0; }));
+  const std::string tampered = std::string{"\x01\x03"} + "state";
+  EXPECT_TRUE(changed([&](handoff_fields& g) { g.state = tampered; }));
+  // Field boundaries count: the same bytes split differently differ.
+  EXPECT_NE(handoff_proof(secret, {"ab", "c", 0, 0, 0, ""}),
+            handoff_proof(secret, {"a", "bc", 0, 0, 0, ""}));
+}
+
+TEST(Auth, AnOpenClusterNeitherSignsNorChecksHandoffs) {
+  handoff_fields h{"bets", "node-a", 0, 0, 0, "state"};
+  EXPECT_EQ(handoff_proof("", h), "");
+  EXPECT_TRUE(verify_handoff("", h, ""));
+}
