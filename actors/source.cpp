@@ -268,6 +268,19 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
   return o;
 }
 
+// A partition's state as msgpack, logging how long packing stalled this
+// source (bench/handoff.py reads these lines).
+std::string pack_logged(self_ptr self, std::int32_t partition, const jobs::partition_state& state,
+                        const char* what, const char* suffix = "") {
+  const auto t0 = clock::now();
+  auto bytes = jobs::pack_state(state);
+  WEIR_INFO("source {}: partition {} {} at offset {}: {:.1f} MB of state packed in {} ms{}",
+            self->state.spec->name, partition, what, state.next_offset, bytes.size() / 1e6,
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count(),
+            suffix);
+  return bytes;
+}
+
 // Sends `states` to worker `to`; `then(bool)` runs with whether it holds them.
 template <class Then>
 void ship_to(self_ptr self, const caf::strong_actor_ptr& to, std::vector<partition_handoff> states,
@@ -374,15 +387,12 @@ void apply_assignment(self_ptr self) {
       // from the offset this source stops at.
       WEIR_INFO("source {}: partition {} released at offset {} (its state went ahead)",
                 st.spec->name, p, o.state.next_offset);
-      ship[t->second].push_back({p, o.state.next_offset, {}, wall_clock_ms()});
+      ship[t->second].push_back({p, o.state.next_offset, {}, wall_clock_ms(), {}});
       continue;
     }
-    const auto t0 = clock::now();
-    auto bytes = jobs::pack_state(o.state);
-    WEIR_INFO("source {}: partition {} released at offset {}: {:.1f} MB of state packed in {} ms "
-              "for its new owner", st.spec->name, p, o.state.next_offset, bytes.size() / 1e6,
-              std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count());
-    ship[t->second].push_back({p, o.state.next_offset, std::move(bytes), wall_clock_ms()});
+    ship[t->second].push_back({p, o.state.next_offset,
+                               pack_logged(self, p, o.state, "released", " for its new owner"),
+                               wall_clock_ms(), {}});
   }
   st.precopied.clear();
   st.partitions = std::move(next);
@@ -417,24 +427,21 @@ bool start_precopies(self_ptr self) {
   for (const auto& pc : st.deferred->parts)
     kept.insert(pc.partition);
   std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> copies;
-  std::map<caf::strong_actor_ptr, std::vector<std::int32_t>> partitions;
   for (const auto& t : st.deferred->outgoing) {
     auto o = st.partitions.find(t.partition);
     if (!t.to || o == st.partitions.end() || kept.count(t.partition))
       continue;
-    const auto t0 = clock::now();
-    auto bytes = jobs::pack_state(o->second.state);
-    WEIR_INFO("source {}: partition {} pre-copied at offset {}: {:.1f} MB of state packed in {} ms",
-              st.spec->name, t.partition, o->second.state.next_offset, bytes.size() / 1e6,
-              std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count());
-    copies[t.to].push_back({t.partition, o->second.state.next_offset, std::move(bytes), 0});
-    partitions[t.to].push_back(t.partition);
+    copies[t.to].push_back({t.partition, o->second.state.next_offset,
+                            pack_logged(self, t.partition, o->second.state, "pre-copied"), 0, {}});
   }
   if (copies.empty())
     return false;
   st.precopies_in_flight = copies.size();
-  for (auto& [to, states] : copies)
-    ship_to(self, to, std::move(states), [self, to = to, parts = partitions[to]](bool ok) {
+  for (auto& [to, states] : copies) {
+    std::vector<std::int32_t> parts;
+    for (const auto& h : states)
+      parts.push_back(h.partition);
+    ship_to(self, to, std::move(states), [self, to = to, parts = std::move(parts)](bool ok) {
       auto& st = self->state;
       if (ok)
         for (auto p : parts)
@@ -442,6 +449,7 @@ bool start_precopies(self_ptr self) {
       if (--st.precopies_in_flight == 0)
         apply_assignment(self);
     });
+  }
   return true;
 }
 

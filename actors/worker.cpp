@@ -12,6 +12,8 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <algorithm>
+
 namespace weir {
 
 namespace {
@@ -316,16 +318,24 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       // Unpacked here, ahead of the assignment: off the moved partition's pause.
       const auto& sender = self->current_sender();
       const auto node = sender ? to_string(sender->node()) : std::string{};
+      auto signed_ok = [&](const partition_handoff& h) {
+        if (sender
+            && auth::verify_handoff(self->state.secret, {job_id, node, h.partition, h.offset,
+                                                         h.released_at_ms, h.state}, h.proof))
+          return true;
+        WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not "
+                  "match the cluster secret", h.partition, job_id,
+                  sender ? node : std::string{"an anonymous sender"});
+        return false;
+      };
+      // Checked first: refused input leaves no trace in the stash.
+      states.erase(std::remove_if(states.begin(), states.end(),
+                                  [&](const partition_handoff& h) { return !signed_ok(h); }),
+                   states.end());
+      if (states.empty())
+        return true;
       auto& stash = self->state.handoffs[job_id];
       for (auto& h : states) {
-        if (!sender
-            || !auth::verify_handoff(self->state.secret, {job_id, node, h.partition, h.offset,
-                                                          h.released_at_ms, h.state}, h.proof)) {
-          WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not "
-                    "match the cluster secret", h.partition, job_id,
-                    sender ? node : std::string{"an anonymous sender"});
-          continue;
-        }
         if (h.state.empty()) { // the former owner stopped: catch up from its pre-copy
           auto it = stash.find(h.partition);
           if (it == stash.end() || it->second.offset > h.offset) {

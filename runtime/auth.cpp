@@ -4,11 +4,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -25,6 +25,37 @@ std::string to_hex(const unsigned char* data, size_t n) {
     out[2 * i + 1] = digits[data[i] & 0xf];
   }
   return out;
+}
+
+// hex(HMAC-SHA256(secret, the concatenation of `parts`)), fed part by part so
+// that megabytes of state are not copied into one message.
+std::string hmac_hex(std::string_view secret, std::initializer_list<std::string_view> parts) {
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_end()};
+  bool ok = ctx != nullptr
+            && EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret.data()),
+                            secret.size(), params)
+                 == 1;
+  for (auto part : parts)
+    ok = ok
+         && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size())
+              == 1;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  ok = ok && EVP_MAC_final(ctx, mac, &len, sizeof mac) == 1;
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(hmac);
+  if (!ok)
+    throw std::runtime_error("OpenSSL's HMAC failed");
+  return to_hex(mac, len);
+}
+
+bool same_proof(std::string_view claimed, std::string_view want) {
+  return claimed.size() == want.size()
+         && CRYPTO_memcmp(claimed.data(), want.data(), want.size()) == 0;
 }
 
 } // namespace
@@ -56,69 +87,28 @@ std::string make_nonce() {
 
 std::string proof(std::string_view secret, role who, std::string_view nonce,
                   std::string_view node) {
-  std::string msg = who == role::member ? "weir-member\n" : "weir-coordinator\n";
-  msg.append(nonce).append("\n").append(node);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &len);
-  return to_hex(mac, len);
+  return hmac_hex(secret, {who == role::member ? "weir-member\n" : "weir-coordinator\n", nonce,
+                           "\n", node});
 }
 
 bool verify(std::string_view secret, role who, std::string_view nonce, std::string_view node,
             std::string_view claimed) {
-  auto want = proof(secret, who, nonce, node);
-  return claimed.size() == want.size()
-         && CRYPTO_memcmp(claimed.data(), want.data(), want.size()) == 0;
+  return same_proof(claimed, proof(secret, who, nonce, node));
 }
 
 std::string handoff_proof(std::string_view secret, const handoff_fields& h) {
   if (secret.empty())
     return {};
-  // Incremental, so that megabytes of state are not copied into one message.
-  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* ctx = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
-                         OSSL_PARAM_construct_end()};
-  auto cleanup = [&] {
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(hmac);
-  };
-  if (ctx == nullptr
-      || EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
-                      params)
-           != 1) {
-    cleanup();
-    throw std::runtime_error("OpenSSL's HMAC failed");
-  }
-  auto add = [ctx](std::string_view part) {
-    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size());
-  };
   // Lengths and numbers first: no two field sequences give the same input.
-  std::string head = "weir-handoff\n" + std::to_string(h.job.size()) + " "
-                     + std::to_string(h.node.size()) + " " + std::to_string(h.state.size()) + " "
-                     + std::to_string(h.partition) + " " + std::to_string(h.offset) + " "
-                     + std::to_string(h.released_at_ms) + "\n";
-  add(head);
-  add(h.job);
-  add(h.node);
-  add(h.state);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t len = 0;
-  const bool ok = EVP_MAC_final(ctx, mac, &len, sizeof mac) == 1;
-  cleanup();
-  if (!ok)
-    throw std::runtime_error("OpenSSL's HMAC failed");
-  return to_hex(mac, len);
+  const std::string head = "weir-handoff\n" + std::to_string(h.job.size()) + " "
+                           + std::to_string(h.node.size()) + " " + std::to_string(h.state.size())
+                           + " " + std::to_string(h.partition) + " " + std::to_string(h.offset)
+                           + " " + std::to_string(h.released_at_ms) + "\n";
+  return hmac_hex(secret, {head, h.job, h.node, h.state});
 }
 
 bool verify_handoff(std::string_view secret, const handoff_fields& h, std::string_view claimed) {
-  if (secret.empty())
-    return true;
-  auto want = handoff_proof(secret, h);
-  return claimed.size() == want.size()
-         && CRYPTO_memcmp(claimed.data(), want.data(), want.size()) == 0;
+  return secret.empty() || same_proof(claimed, handoff_proof(secret, h));
 }
 
 expected<std::string> answer(std::string_view secret, bool required, std::string_view nonce,

@@ -409,7 +409,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
     std::vector<array_literal> touched(top ? 1 : 1 + nk);
     bool any_touched = false;
     for (const auto* b : batches)
-      for (size_t i = 0; ahead(b->partition) && i < b->rows.size(); ++i)
+      for (size_t i = 0, n = ahead(b->partition) ? b->rows.size() : 0; i < n; ++i)
         if (old_m != jobs::no_time && b->rows.ends[i] <= old_m) {
           any_touched = true;
           touched[0].add_number(b->rows.starts[i]);

@@ -25,6 +25,14 @@ TEST(Auth, ProofsBindSecretRoleNonceAndNode) {
   EXPECT_NE(proof("k", role::member, "ab", "c"), proof("k", role::member, "a", "bc"));
 }
 
+TEST(Auth, ProofIsHmacSha256OverRoleNonceAndNode) {
+  // Independent reference: Python's hmac over the documented framing.
+  EXPECT_EQ(proof("Jefe", role::member, "n0nce", "node-1"),
+            "c065baab57ae9312cdf7151fc9fce73038cc79453bbd651372248298fb198d0a");
+  EXPECT_EQ(proof("Jefe", role::coordinator, "n0nce", "node-1"),
+            "06b5cc0776d49d026968df33b40722d00c33b9a70909bb472be5284e84ac78e5");
+}
+
 TEST(Auth, VerifyAcceptsOnlyTheRightProof) {
   auto nonce = make_nonce();
   auto p = proof(secret, role::member, nonce, member_node);
