@@ -106,16 +106,7 @@ class Cluster:
         self.procs[name].wait(10)
 
     def close(self):
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc in self.procs.items():
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                print(f"{name} did not stop within 10 s of SIGTERM", file=sys.stderr)
-                dump_stacks(proc.pid, os.path.join(self.dir, f"{name}.stacks"))
-                proc.kill()
+        stop_processes(self.procs, lambda name: os.path.join(self.dir, f"{name}.stacks"))
 
     def logs(self):
         out = []
@@ -161,6 +152,26 @@ def dump_stacks(pid, path):
     with open(path, "w") as f:
         f.write(text)
     print(f"stacks of pid {pid} in {path}", file=sys.stderr)
+
+
+def stop_processes(procs, stacks_path):
+    """SIGTERM to every live process of {name: Popen}, SIGKILL to those still
+    running 10 s later, whose stacks go to stacks_path(name) first. Returns
+    the names of those that did not stop by themselves."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+    hung = []
+    for name, proc in procs.items():
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop within 10 s of SIGTERM", file=sys.stderr)
+            dump_stacks(proc.pid, stacks_path(name))
+            hung.append(name)
+            proc.kill()
+            proc.wait()
+    return hung
 
 
 # -- Kafka (Kafka's own admin tool, kcat) ---------------------------------------

@@ -189,17 +189,8 @@ class MultiHost:
     def close(self, keep):
         began = time.time()
         setns(self.root_ns)
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc in self.procs.items():
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                h.dump_stacks(proc.pid, self.log(f"{name}.stacks"))
-                keep = True
-                proc.kill()
-                proc.wait()
+        if h.stop_processes(self.procs, lambda name: self.log(f"{name}.stacks")):
+            keep = True
         stopped = time.time()
         if self.services_started:
             try:
