@@ -4,9 +4,11 @@
 #include "runtime/auth.hpp"
 #include "runtime/kafka.hpp"
 #include "jobs/generators.hpp"
-#include "runtime/logging.hpp"
+#include "base/logging.hpp"
 
 #include <caf/all.hpp>
+
+WEIR_LOG_MODULE("coordinator");
 
 namespace weir {
 
@@ -40,6 +42,7 @@ bool admitted(self_ptr self, const char* what) {
     }
   }
   WEIR_WARN("refused {} from {}: it has not proved the cluster secret", what, sender_name(self));
+  st.metrics.refusals.inc();
   return false;
 }
 
@@ -189,8 +192,10 @@ void reassign(self_ptr self) {
       if (!losers.count(name))
         send_assignment(self, name, job_id);
   }
-  if (changed_any)
+  if (changed_any) {
+    st.metrics.rebalances.inc();
     persist(self);
+  }
   retire_drained(self);
 }
 
@@ -268,6 +273,17 @@ caf::behavior state_writer(caf::event_based_actor* self, std::shared_ptr<checkpo
 
 } // namespace
 
+metrics::snapshot coordinator_metrics::take() const {
+  metrics::snapshot s;
+  append(s, "joins", "worker registrations, joins and rejoins", joins);
+  append(s, "workers_lost", "workers lost (their partitions recover elsewhere)", workers_lost);
+  append(s, "refusals", "requests refused for the cluster secret", refusals);
+  append(s, "rebalances", "assignment changes that moved partitions", rebalances);
+  append(s, "checkpoint_rounds", "checkpoint rounds started", checkpoint_rounds);
+  append(s, "checkpoint_reports", "partition checkpoints reported stored", checkpoint_reports);
+  return s;
+}
+
 expected<coordinator_snapshot> load_coordinator_snapshot(const std::string& state_url) {
   if (state_url.empty())
     return coordinator_snapshot{};
@@ -330,6 +346,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       if (it->second.handle.address() == msg.source) {
         WEIR_WARN("worker {} is gone: {}", it->first, self->system().render(msg.reason));
         self->state.admitted.erase(msg.source.node());
+        self->state.metrics.workers_lost.inc();
         workers.erase(it);
         reassign(self);
         return;
@@ -360,6 +377,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       auto challenge = sender ? st.challenges.find(sender->node()) : st.challenges.end();
       if (challenge == st.challenges.end()) {
         WEIR_WARN("refused {}: it answered no challenge", sender_name(self));
+        st.metrics.refusals.inc();
         return false;
       }
       auto nonce = std::move(challenge->second);
@@ -367,6 +385,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       if (!auth::verify(st.secret, auth::role::member, nonce, to_string(sender->node()), proof)) {
         WEIR_WARN("refused {}: {}", sender_name(self),
                   proof.empty() ? "it has no cluster secret" : "wrong cluster secret");
+        st.metrics.refusals.inc();
         return false;
       }
       st.admitted[sender->node()] = steady::now() + client_admission;
@@ -388,6 +407,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         WEIR_INFO("worker {} joined (host {}, pid {})", name, info.host, info.pid);
       }
       self->monitor(handle);
+      st.metrics.joins.inc();
       st.workers[name] = {std::move(handle), std::move(info)};
       reassign(self);
       // A full picture for the newcomer, every job included: a worker that was
@@ -409,6 +429,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       if (j == st.jobs.end())
         return; // cancelled
       const auto id = st.next_checkpoint++;
+      st.metrics.checkpoint_rounds.inc();
       std::set<std::string> owners(j->second.data.owners.begin(), j->second.data.owners.end());
       for (const auto& name : owners)
         if (auto w = st.workers.find(name); w != st.workers.end())
@@ -454,8 +475,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
             WEIR_WARN("export {} run {}: {}", job_id, run, to_string(err));
           });
     },
-    [self](checkpointed_atom, const std::string& name, const std::string& job_id,
-           std::uint64_t id, const std::vector<partition_checkpoint>& parts) {
+    [self](checkpointed_atom, const std::string& name, const job_id& job_id, round_id id,
+           const std::vector<partition_checkpoint>& parts) {
       if (!admitted(self, "a checkpoint report"))
         return;
       auto j = self->state.jobs.find(job_id);
@@ -470,6 +491,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         if (p < data.owners.size() && data.owners[p] == name && pc.id > data.checkpoints[p].id) {
           data.checkpoints[p] = pc;
           changed = true;
+          self->state.metrics.checkpoint_reports.inc();
         }
       }
       if (changed) {

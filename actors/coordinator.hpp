@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "base/metrics.hpp"
 #include "jobs/spec.hpp"
 #include "runtime/checkpoint_store.hpp"
 
@@ -40,6 +41,18 @@ struct coordinator_config {
   std::string secret;
 };
 
+// What the coordinator counts; exported as a snapshot (base/metrics.hpp).
+struct coordinator_metrics {
+  metrics::counter joins;             // worker registrations (joins and rejoins)
+  metrics::counter workers_lost;      // down_msg from a worker: its partitions recover elsewhere
+  metrics::counter refusals;          // requests or proofs refused for the cluster secret
+  metrics::counter rebalances;        // assignment recomputations that moved partitions
+  metrics::counter checkpoint_rounds; // rounds started
+  metrics::counter checkpoint_reports;// partitions reported stored
+
+  metrics::snapshot take() const;
+};
+
 struct coordinator_state {
   static inline const char* name = "coordinator";
   // Not an aggregate: CAF would try to build an aggregate state from `self`.
@@ -76,6 +89,9 @@ struct coordinator_state {
 
   // -- persistence -------------------------------------------------------------
   caf::actor state_writer; // detached: writes snapshots; absent without state_url
+
+  // -- metrics ---------------------------------------------------------------------
+  coordinator_metrics metrics;
 };
 
 // Reads the last snapshot at `state_url` (empty snapshot if none).

@@ -2,6 +2,7 @@
 // these; the data path (source -> sink) moves batches, never single events.
 #pragma once
 
+#include "jobs/pipeline.hpp"
 #include "runtime/wire.hpp"
 
 #include <caf/replies_to.hpp>
@@ -15,11 +16,14 @@ namespace weir {
 // before `offset`. Events before `emit_from` were emitted by the former owner
 // already: folding them again (a pre-copied state catching up) emits nothing.
 struct incoming_state {
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
-  std::int64_t emit_from = 0;
+  partition_id partition = 0;
+  offset_t offset = 0;
+  offset_t emit_from = 0;
   std::int64_t released_at_ms = 0; // when the former owner stopped; 0: unknown
-  std::shared_ptr<jobs::partition_state> state;
+  // Restored from the shipped snapshot on arrival, so unpacking is not part
+  // of the moved partition's pause.
+  std::shared_ptr<jobs::pipeline::partition> state;
+  std::string kind; // of the pipeline that made it
 };
 
 // What a worker tells one of its sources to own. Never leaves the process.
@@ -29,8 +33,9 @@ struct source_assignment {
   std::vector<handoff_target> outgoing;    // ship given-up partitions here
 };
 
-// Reads a job's assigned Kafka partitions, runs the window operator, emits
-// closed windows to its sink. Detached: librdkafka polls block.
+// Reads a job's assigned Kafka partitions, feeds each event to the job's
+// pipeline (jobs/pipeline.hpp), sends what it emits to the sink. The same
+// actor for every job kind. Detached: librdkafka polls block.
 using source_actor = caf::typed_actor<
   // Own exactly these partitions from now on; new ones start from the state
   // their old owner shipped, else from their checkpoint. Replies once the
@@ -39,24 +44,18 @@ using source_actor = caf::typed_actor<
   caf::replies_to<assign_atom, source_assignment>::with<bool>,
   // Snapshot every partition; once the sink has everything emitted before the
   // snapshot, store it and report the checkpoint to the worker.
-  caf::reacts_to<checkpoint_atom, std::uint64_t>,
-  // Self-sent: poll one batch, fold it into state, emit closed windows.
+  caf::reacts_to<checkpoint_atom, round_id>,
+  // Self-sent: poll one batch, fold it into state, emit what the pipeline emits.
   caf::reacts_to<poll_atom>,
   // From the sink: batch `seq` is durable; frees one in-flight credit.
   caf::reacts_to<ack_atom, std::uint64_t>>;
 
-// Writes a job's window results to its store. Detached: libpqxx blocks.
+// Writes a job's output to its store through the job's sinks::sink
+// (sinks/sink.hpp). The same actor for every sink. Detached: stores block.
 using sink_actor = caf::typed_actor<
-  // Write this batch durably, then ack `seq` to the source; retries with backoff.
-  // Pending batches are written together in one transaction.
-  caf::reacts_to<write_atom, result_batch, source_actor>,
-  // Self-sent: write the pending batches (again, after a failure).
-  caf::reacts_to<retry_atom>>;
-
-// Writes a raw job's events to its store (PostgreSQL table). Detached: blocks.
-using raw_sink_actor = caf::typed_actor<
-  // Write these rows durably, then ack `seq` to the source; retries with backoff.
-  caf::reacts_to<write_atom, raw_batch, source_actor>,
+  // Write this batch durably, then ack `seq` to the source; retries with
+  // backoff while the source waits. Pending batches are written together.
+  caf::reacts_to<write_atom, jobs::sink_batch, source_actor>,
   // Self-sent: write the pending batches (again, after a failure).
   caf::reacts_to<retry_atom>>;
 
@@ -120,3 +119,4 @@ using coordinator_actor = caf::typed_actor<
 } // namespace weir
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::source_assignment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::jobs::sink_batch)

@@ -3,8 +3,9 @@
 #include "actors/coordinator.hpp"
 #include "actors/worker.hpp"
 #include "jobs/spec.hpp"
+#include "runtime/spec_file.hpp"
 #include "runtime/auth.hpp"
-#include "runtime/logging.hpp"
+#include "base/logging.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -12,6 +13,8 @@
 #include <iostream>
 #include <thread>
 #include <unistd.h>
+
+WEIR_LOG_MODULE("node");
 
 namespace weir {
 
@@ -162,7 +165,7 @@ int simple_request(const coordinator_link& ep, std::chrono::seconds timeout, con
 } // namespace
 
 int run_submit(const coordinator_link& ep, const std::string& spec_path) {
-  auto text = jobs::read_spec_file(spec_path);
+  auto text = read_spec_file(spec_path);
   if (!text) {
     std::cerr << "error: " << text.error_message() << "\n";
     return 2;

@@ -2,7 +2,7 @@
 // the process exit code: 0 ok, 1 runtime failure, 2 rejected input.
 #pragma once
 
-#include "runtime/system.hpp"
+#include "actors/system.hpp"
 
 #include <string>
 

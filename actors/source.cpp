@@ -1,13 +1,14 @@
 #include "actors/source.hpp"
 
+#include "base/logging.hpp"
 #include "runtime/auth.hpp"
-#include "runtime/logging.hpp"
-#include "sinks/projection.hpp"
 
 #include <caf/all.hpp>
 
 #include <chrono>
 #include <set>
+
+WEIR_LOG_MODULE("source");
 
 namespace weir {
 
@@ -31,59 +32,45 @@ void schedule_poll(self_ptr self) {
   self->send(self, poll_atom::value);
 }
 
-// Sends emitted rows, and progress when it changed (at most every
-// progress_interval unless rows go too), to the sink.
+// Sends what the partitions emitted, and progress when it changed (at most
+// every progress_interval unless rows go too), to the sink.
 void flush(self_ptr self, clock::time_point now) {
   auto& st = self->state;
-  const bool raw = st.raw_sink != nullptr;
-  result_batch batch;
-  raw_batch rbatch;
+  jobs::sink_batch batch;
   bool due = now - st.last_progress >= source_state::progress_interval || st.barrier
              || !st.restored.empty() || !st.dropped.empty();
-  for (auto& [p, o] : st.partitions) {
-    if (!o.out.empty()) {
-      batch.rows.push_back({p, std::move(o.out)});
-      o.out = {};
+  for (auto& [p, o] : st.partitions)
+    if (auto out = st.pipeline->flush(*o.part)) {
+      batch.outputs.push_back(std::move(out));
       due = true;
     }
-    if (o.raw_rows && !o.raw_rows->empty()) {
-      auto next = raw::row_batch::make(st.raw_columns); // the schema was checked at start
-      rbatch.rows.emplace_back(p, std::move(*o.raw_rows));
-      o.raw_rows.emplace(std::move(*next));
-      due = true;
-    }
-  }
   if (!due)
     return;
-  const bool has_rows = !batch.rows.empty() || !rbatch.rows.empty() || st.barrier
-                        || !st.restored.empty() || !st.dropped.empty();
-  auto& progress = raw ? rbatch.progress : batch.progress;
+  const bool has_rows = !batch.outputs.empty() || st.barrier || !st.restored.empty()
+                        || !st.dropped.empty();
   for (auto& [p, o] : st.partitions) {
-    const auto wm = st.op ? o.state.watermark(st.op->out_of_orderness()) : jobs::no_time;
+    const auto wm = st.pipeline->watermark(*o.part);
     if (o.reported && o.reported_watermark == wm && o.reported_idle == o.idle && !has_rows)
       continue;
-    progress.push_back({p, wm, o.idle, o.state.next_offset, o.state.events, o.state.filtered,
-                        o.state.malformed, o.state.late});
+    const auto& c = o.part->cursor();
+    batch.progress.push_back(
+      {p, wm, o.idle, c.next_offset, c.events, c.filtered, c.malformed, c.late});
     o.reported = true;
     o.reported_watermark = wm;
     o.reported_idle = o.idle;
   }
   st.last_progress = now;
-  if (!has_rows && progress.empty())
+  if (!has_rows && batch.progress.empty())
     return;
-  ++st.in_flight;
-  if (raw) {
-    rbatch.restored = std::move(st.restored);
-    rbatch.dropped = std::move(st.dropped);
-    rbatch.barrier = std::exchange(st.barrier, false);
-    st.restored.clear();
-    st.dropped.clear();
-    rbatch.seq = st.next_seq++;
-    self->send(st.raw_sink, write_atom::value, std::move(rbatch), source_actor{self});
-  } else {
-    batch.seq = st.next_seq++;
-    self->send(st.sink, write_atom::value, std::move(batch), source_actor{self});
-  }
+  batch.restored = std::exchange(st.restored, {});
+  batch.dropped = std::exchange(st.dropped, {});
+  batch.barrier = std::exchange(st.barrier, false);
+  batch.seq = st.next_seq++;
+  st.metrics.batches.inc();
+  st.metrics.rows.inc(batch.rows());
+  if (++st.in_flight >= source_state::max_in_flight)
+    st.metrics.credit_wait.start();
+  self->send(st.sink, write_atom::value, std::move(batch), source_actor{self});
 }
 
 void dead_letter(self_ptr self, const rd_kafka_message_t* msg, std::string_view reason) {
@@ -97,30 +84,45 @@ void dead_letter(self_ptr self, const rd_kafka_message_t* msg, std::string_view 
     {{"weir.reason", reason}, {"weir.job", st.spec->name}, {"weir.topic", st.spec->source.topic},
      {"weir.partition", partition}, {"weir.offset", offset}});
   if (!sent)
-    WEIR_ERROR("source {}: dead-letter topic {}: {}", st.spec->name, st.spec->dead_letter_topic,
+    WEIR_ERROR("job {}: dead-letter topic {}: {}", st.spec->name, st.spec->dead_letter_topic,
                sent.error_message());
-  ++st.dead_lettered;
+  st.metrics.dead_lettered.inc();
 }
 
-// The hot loop: one poll, then per message parse -> key -> fold, with no
-// allocation per event (reader and state reuse their buffers).
+// An event the job cannot take: counted, and dead-lettered unless a former
+// owner already did (a catching-up partition).
+void reject(self_ptr self, const rd_kafka_message_t* msg, jobs::partition_cursor& cur,
+            std::string_view reason, bool replay) {
+  auto& st = self->state;
+  if (cur.malformed++ < 10 && !replay)
+    WEIR_WARN("job {}: partition {} offset {}: {} (sent to {})", st.spec->name, msg->partition,
+              msg->offset, reason, st.spec->dead_letter_topic);
+  if (replay)
+    return;
+  st.metrics.malformed.inc();
+  dead_letter(self, msg, reason);
+}
+
+// The hot loop: one poll, then per message parse -> fold, with no allocation
+// per event (reader and pipeline state reuse their buffers).
 void poll_once(self_ptr self) {
   auto& st = self->state;
   const auto before = clock::now();
   const size_t n = st.consumer->poll(st.messages, source_state::poll_timeout_ms);
   const auto now = clock::now();
-  st.poll_wait += now - before;
-  ++st.polls;
+  st.metrics.poll_wait_ns.inc(std::chrono::nanoseconds(now - before).count());
+  st.metrics.polls.inc();
   const bool processing_time = st.spec->source.mode == jobs::time_mode::processing;
   const jobs::millis wall = processing_time ? wall_clock_ms() : 0;
   std::int32_t cached_partition = -1;
   source_state::owned* o = nullptr;
+  jobs::partition_cursor* cur = nullptr;
   jobs::event_view ev;
   for (size_t i = 0; i < n; ++i) {
     const rd_kafka_message_t* msg = st.messages[i];
     if (msg->err) {
       if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        WEIR_WARN("source {}: {}", st.spec->name, rd_kafka_message_errstr(msg));
+        WEIR_WARN("job {}: {}", st.spec->name, rd_kafka_message_errstr(msg));
       continue;
     }
     if (msg->partition != cached_partition) {
@@ -129,79 +131,67 @@ void poll_once(self_ptr self) {
         continue;
       cached_partition = msg->partition;
       o = &it->second;
+      cur = &o->part->cursor();
       o->last_message = now;
       o->idle = false;
     }
-    auto& ps = o->state;
-    if (msg->offset < ps.next_offset) // already folded (re-delivery after reassign)
+    if (msg->offset < cur->next_offset) // already folded (re-delivery after reassign)
       continue;
-    ps.next_offset = msg->offset + 1;
+    cur->next_offset = msg->offset + 1;
+    st.metrics.bytes.inc(msg->len);
     // Catching up on what a former owner already emitted: fold, emit nothing.
     const bool replay = msg->offset < o->emit_from;
     if (o->handoff_released_at_ms != 0 && !replay) {
-      WEIR_INFO("source {}: partition {} resumed {} ms after its former owner stopped",
+      WEIR_INFO("job {}: partition {} resumed {} ms after its former owner stopped",
                 st.spec->name, msg->partition, wall_clock_ms() - o->handoff_released_at_ms);
       o->handoff_released_at_ms = 0;
     }
     auto status = st.reader->read({static_cast<const char*>(msg->payload), msg->len}, ev, wall);
-    switch (status) {
-      case jobs::read_status::ok:
-        if (st.op) {
-          if (st.op->add(ps, ev, o->out) == jobs::window_operator::outcome::late && !replay)
-            dead_letter(self, msg, "late");
-          if (replay)
-            o->out.clear();
-        } else if (auto ok = sinks::append_event(*o->raw_rows, st.spec->columns, ev,
-                                                 {msg->partition, msg->offset}, st.row_scratch);
-                   !ok) {
-          if (ps.malformed++ < 10)
-            WEIR_WARN("source {}: partition {} offset {}: {} (sent to {})", st.spec->name,
-                      msg->partition, msg->offset, ok.error_message(), st.spec->dead_letter_topic);
-          dead_letter(self, msg, ok.error_message());
-        } else {
-          ++ps.events;
+    if (status == jobs::read_status::filtered) {
+      ++cur->filtered;
+      st.metrics.filtered.inc();
+      continue;
+    }
+    if (status != jobs::read_status::ok) {
+      reject(self, msg, *cur, jobs::to_string(status), replay);
+      continue;
+    }
+    auto folded = st.pipeline->fold(*o->part, ev, msg->offset, !replay);
+    switch (folded.status) {
+      case jobs::fold_status::ok: break;
+      case jobs::fold_status::late:
+        if (!replay) {
+          st.metrics.late.inc();
+          dead_letter(self, msg, "late");
         }
         break;
-      case jobs::read_status::filtered:
-        ++ps.filtered;
-        break;
-      default:
-        if (replay) {
-          ++ps.malformed;
-          break;
-        }
-        if (ps.malformed++ < 10)
-          WEIR_WARN("source {}: partition {} offset {}: {} (sent to {})", st.spec->name,
-                    msg->partition, msg->offset, jobs::to_string(status),
-                    st.spec->dead_letter_topic);
-        dead_letter(self, msg, jobs::to_string(status));
-        break;
+      case jobs::fold_status::rejected: reject(self, msg, *cur, folded.reason, replay); break;
     }
   }
   kafka::consumer::release(st.messages, n);
-  st.events_since_report += n;
+  st.metrics.events.inc(n);
   const auto idle_after = std::chrono::milliseconds(st.spec->source.idle_timeout);
   for (auto& [p, owned] : st.partitions) {
     if (now - owned.last_message >= idle_after)
       owned.idle = true;
     // Processing time advances without events: close what the clock passed.
-    if (st.op && processing_time && wall > owned.state.max_event_time) {
-      owned.state.max_event_time = wall;
-      st.op->close_windows(owned.state, owned.out);
-    }
+    if (processing_time)
+      st.pipeline->advance_clock(*owned.part, wall);
   }
   flush(self, now);
-  if (now - st.last_report >= std::chrono::seconds(10)) {
-    auto secs = std::chrono::duration<double>(now - st.last_report).count();
-    WEIR_INFO("source {}: {:.0f} events/s over {} partition(s), {} dead-lettered, {} polls, "
-              "{:.0f}% of the time waiting in poll",
-              st.spec->name, st.events_since_report / secs, st.partitions.size(),
-              st.dead_lettered, st.polls,
-              100 * std::chrono::duration<double>(st.poll_wait).count() / secs);
-    st.events_since_report = 0;
-    st.poll_wait = {};
-    st.polls = 0;
-    st.last_report = now;
+  if (now - st.last_report.at >= std::chrono::seconds(10)) {
+    auto& m = st.metrics;
+    auto& last = st.last_report;
+    auto secs = std::chrono::duration<double>(now - last.at).count();
+    auto share = [secs](std::uint64_t ns) { return 100 * (ns / 1e9) / secs; };
+    WEIR_INFO("job {}: {:.0f} events/s over {} partition(s), {} dead-lettered, {} polls, "
+              "{:.0f}% of the time waiting in poll, {:.0f}% waiting for the sink",
+              st.spec->name, (m.events.value() - last.events) / secs, st.partitions.size(),
+              m.dead_lettered.value(), m.polls.value() - last.polls,
+              share(m.poll_wait_ns.value() - last.poll_wait_ns),
+              share(m.credit_wait_ns.value() - last.credit_wait_ns));
+    last = {now, m.events.value(), m.polls.value(), m.poll_wait_ns.value(),
+            m.credit_wait_ns.value()};
   }
   if (st.dead_letters)
     rd_kafka_poll(st.dead_letters->raw(), 0); // serve delivery reports
@@ -218,14 +208,17 @@ void finish_checkpoint(self_ptr self) {
   for (size_t i = 0; i < round.snapshots.size(); ++i) {
     const auto& [partition, bytes] = round.snapshots[i];
     auto key = checkpoint_key(st.spec->name, partition, round.id);
-    if (auto ok = st.checkpoints->put(key, bytes); !ok) {
-      WEIR_WARN("source {}: checkpoint {} of partition {}: {}", st.spec->name, round.id, partition,
-                ok.error_message());
-      continue; // the previous round stays the restore point
+    {
+      metrics::scoped_timer timed{st.metrics.checkpoint_put};
+      if (auto ok = st.checkpoints->put(key, bytes); !ok) {
+        WEIR_WARN("job {}: checkpoint {} of partition {}: {}", st.spec->name, round.id, partition,
+                  ok.error_message());
+        continue; // the previous round stays the restore point
+      }
     }
     auto prefix = key.substr(0, key.rfind('/') + 1);
     if (auto ok = prune(*st.checkpoints, prefix, st.spec->checkpoints.retain); !ok)
-      WEIR_WARN("source {}: pruning {}: {}", st.spec->name, prefix, ok.error_message());
+      WEIR_WARN("job {}: pruning {}: {}", st.spec->name, prefix, ok.error_message());
     done.push_back({partition, round.offsets[i], std::move(key), round.id});
   }
   if (!done.empty())
@@ -239,43 +232,51 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
                             const incoming_state* handed) {
   auto& st = self->state;
   source_state::owned o;
-  if (handed && handed->state) {
-    o.state = std::move(*handed->state);
+  if (handed && handed->state && handed->kind != st.pipeline->kind())
+    WEIR_ERROR("job {}: partition {}: shipped state is of kind {}, the job is {}; it restores "
+               "from its checkpoint", st.spec->name, pc.partition, handed->kind,
+               st.pipeline->kind());
+  else if (handed && handed->state) {
+    o.part = handed->state;
     o.emit_from = handed->emit_from;
     o.handoff_released_at_ms = handed->released_at_ms;
-    WEIR_INFO("source {}: partition {} taken over at offset {} (emitting from {})",
-              st.spec->name, pc.partition, o.state.next_offset, o.emit_from);
+    WEIR_INFO("job {}: partition {} taken over at offset {} (emitting from {})", st.spec->name,
+              pc.partition, o.part->cursor().next_offset, o.emit_from);
     return o;
   }
+  o.part = st.pipeline->fresh(pc.partition);
   if (pc.key.empty())
     return o;
   if (!st.checkpoints) {
-    WEIR_WARN("source {}: partition {} has checkpoint {} but the job has no store; reading from "
+    WEIR_WARN("job {}: partition {} has checkpoint {} but the job has no store; reading from "
               "the start", st.spec->name, pc.partition, pc.key);
     return o;
   }
   auto bytes = st.checkpoints->get(pc.key);
-  auto state = bytes ? jobs::unpack_state(*bytes, "checkpoint " + pc.key)
-                     : expected<jobs::partition_state>{bytes.failure()};
-  if (!state) {
-    WEIR_ERROR("source {}: partition {}: {}; reading from the start", st.spec->name, pc.partition,
-               state.error_message());
+  auto part = bytes ? st.pipeline->restore(pc.partition, *bytes, "checkpoint " + pc.key)
+                    : expected<std::unique_ptr<jobs::pipeline::partition>>{bytes.failure()};
+  if (!part) {
+    WEIR_ERROR("job {}: partition {}: {}; reading from the start", st.spec->name, pc.partition,
+               part.error_message());
     return o;
   }
-  o.state = std::move(*state);
-  WEIR_INFO("source {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition,
-            pc.key, o.state.next_offset);
+  o.part = std::move(*part);
+  WEIR_INFO("job {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition,
+            pc.key, o.part->cursor().next_offset);
   return o;
 }
 
-// A partition's state as msgpack, logging how long packing stalled this
-// source (bench/handoff.py reads these lines).
-std::string pack_logged(self_ptr self, std::int32_t partition, const jobs::partition_state& state,
-                        const char* what, const char* suffix = "") {
+// A partition's state for its new owner (`pack` is the pipeline's snapshot or
+// release), logging how long packing stalled this source (bench/handoff.py
+// reads these lines).
+template <class Pack>
+std::string pack_logged(self_ptr self, partition_id partition, const source_state::owned& o,
+                        const char* what, Pack pack, const char* suffix = "") {
   const auto t0 = clock::now();
-  auto bytes = jobs::pack_state(state);
-  WEIR_INFO("source {}: partition {} {} at offset {}: {:.1f} MB of state packed in {} ms{}",
-            self->state.spec->name, partition, what, state.next_offset, bytes.size() / 1e6,
+  std::string bytes = pack(*o.part);
+  WEIR_INFO("job {}: partition {} {} at offset {}: {:.1f} MB of state packed in {} ms{}",
+            self->state.spec->name, partition, what, o.part->cursor().next_offset,
+            bytes.size() / 1e6,
             std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0).count(),
             suffix);
   return bytes;
@@ -286,14 +287,16 @@ template <class Then>
 void ship_to(self_ptr self, const caf::strong_actor_ptr& to, std::vector<partition_handoff> states,
              Then then) {
   const auto node = to_string(self->node());
-  for (auto& h : states)
+  for (auto& h : states) {
+    h.kind = std::string{self->state.pipeline->kind()};
     h.proof = auth::handoff_proof(self->state.secret, {self->state.spec->name, node, h.partition,
                                                        h.offset, h.released_at_ms, h.state});
+  }
   self->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(60), handoff_atom::value,
                 self->state.spec->name, std::move(states))
     .then([then](bool ok) mutable { then(ok); },
           [self, then](caf::error& err) mutable {
-            WEIR_WARN("source {}: handing state over failed ({}); the new owner restores from "
+            WEIR_WARN("job {}: handing state over failed ({}); the new owner restores from "
                       "its checkpoint", self->state.spec->name, to_string(err));
             then(false);
           });
@@ -328,19 +331,20 @@ void settle_releases(self_ptr self) {
 }
 
 // Applies the latest assignment: restores the partitions gained, releases
-// those given up (windowed jobs: after flushing their rows, shipping their
-// state, or only their stop offset if a pre-copy went before) and answers
-// every assignment received meanwhile once that is done.
+// those given up (kinds that move state: after flushing their rows, shipping
+// their state, or only their stop offset if a pre-copy went before) and
+// answers every assignment received meanwhile once that is done.
 void apply_assignment(self_ptr self) {
   auto& st = self->state;
   auto a = std::move(*st.deferred);
   st.deferred.reset();
   auto replies = std::move(st.deferred_replies);
   st.deferred_replies.clear();
-  std::map<std::int32_t, source_state::owned> next;
-  std::vector<std::pair<std::int32_t, std::int64_t>> added;
-  std::vector<std::int32_t> removed;
-  std::map<std::int32_t, const incoming_state*> incoming;
+  const bool moves = st.pipeline->moves_state();
+  std::map<partition_id, source_state::owned> next;
+  std::vector<std::pair<partition_id, offset_t>> added;
+  std::vector<partition_id> removed;
+  std::map<partition_id, const incoming_state*> incoming;
   for (const auto& h : a.incoming)
     incoming[h.partition] = &h;
   for (const auto& pc : a.parts) {
@@ -352,54 +356,55 @@ void apply_assignment(self_ptr self) {
     }
     auto h = incoming.find(p);
     auto& o = next[p] = restore(self, pc, h == incoming.end() ? nullptr : h->second);
-    if (st.raw_sink) {
-      o.raw_rows.emplace(std::move(*raw::row_batch::make(st.raw_columns)));
-      st.restored.emplace_back(p, o.state.next_offset);
-    }
-    added.emplace_back(p, o.state.next_offset > 0 ? o.state.next_offset
-                                                  : RD_KAFKA_OFFSET_BEGINNING);
+    const auto from = o.part->cursor().next_offset;
+    st.restored.emplace_back(p, from);
+    added.emplace_back(p, from > 0 ? from : RD_KAFKA_OFFSET_BEGINNING);
   }
-  // Windowed jobs: rows emitted for a partition given up go to the sink now,
-  // so that what is shipped below describes only durable output. (Raw jobs
-  // discard the rows of partitions given up instead.)
-  if (!st.raw_sink)
+  // Kinds that move state: rows emitted for a partition given up go to the
+  // sink now, so that what is shipped below describes only durable output.
+  // (The others discard the rows of partitions given up instead.)
+  std::map<partition_id, caf::strong_actor_ptr> targets;
+  if (moves) {
     flush(self, clock::now());
-  std::map<std::int32_t, caf::strong_actor_ptr> targets;
-  if (!st.raw_sink)
     for (const auto& t : a.outgoing)
       if (t.to)
         targets[t.partition] = t.to;
+  }
   std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship;
   for (const auto& [p, o] : st.partitions) {
     if (next.count(p))
       continue;
     removed.push_back(p);
-    if (st.raw_sink) {
+    if (!moves) {
       st.dropped.push_back(p);
       continue;
     }
     auto t = targets.find(p);
     if (t == targets.end())
       continue;
+    const auto at = o.part->cursor().next_offset;
     auto pre = st.precopied.find(p);
     if (pre != st.precopied.end() && pre->second == t->second) {
       // The new owner holds a pre-copy: it catches up from there and emits
       // from the offset this source stops at.
-      WEIR_INFO("source {}: partition {} released at offset {} (its state went ahead)",
-                st.spec->name, p, o.state.next_offset);
-      ship[t->second].push_back({p, o.state.next_offset, {}, wall_clock_ms(), {}});
+      WEIR_INFO("job {}: partition {} released at offset {} (its state went ahead)",
+                st.spec->name, p, at);
+      ship[t->second].push_back({p, at, {}, wall_clock_ms(), {}});
       continue;
     }
-    ship[t->second].push_back({p, o.state.next_offset,
-                               pack_logged(self, p, o.state, "released", " for its new owner"),
-                               wall_clock_ms(), {}});
+    auto release = [&](const jobs::pipeline::partition& part) {
+      return st.pipeline->release(part).value_or(std::string{});
+    };
+    ship[t->second].push_back(
+      {p, at, pack_logged(self, p, o, "released", release, " for its new owner"), wall_clock_ms(),
+       {}});
   }
   st.precopied.clear();
   st.partitions = std::move(next);
   if (!added.empty() || !removed.empty()) {
     if (auto ok = st.consumer->reassign(st.spec->source.topic, added, removed); !ok)
-      WEIR_ERROR("source {}: {}", st.spec->name, ok.error_message());
-    WEIR_INFO("source {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
+      WEIR_ERROR("job {}: {}", st.spec->name, ok.error_message());
+    WEIR_INFO("job {}: reading {} partition(s) of {} ({} new, {} given up)", st.spec->name,
               st.partitions.size(), st.spec->source.topic, added.size(), removed.size());
     schedule_poll(self);
   }
@@ -409,36 +414,39 @@ void apply_assignment(self_ptr self) {
     return;
   }
   // Fencing: the release is answered once the sink acked every batch sent
-  // before it (raw jobs: the one telling it to discard the partitions' rows)
-  // and the state reached its new owners; only then may they start.
+  // before it (for kinds that do not move state: the one telling it to
+  // discard the partitions' rows) and the state reached its new owners; only
+  // then may they start.
   flush(self, clock::now());
   st.releases.push_back({st.next_seq - 1, std::move(replies), std::move(ship)});
   settle_releases(self);
 }
 
-// Pre-copies the state of windowed partitions the deferred assignment gives
-// up to their new owners, while this source keeps reading them; applies the
+// Pre-copies the state of partitions the deferred assignment gives up to
+// their new owners, while this source keeps reading them; applies the
 // assignment once every copy is answered. False: nothing to pre-copy.
 bool start_precopies(self_ptr self) {
   auto& st = self->state;
-  if (st.raw_sink || !st.deferred)
+  if (!st.pipeline->moves_state() || !st.deferred)
     return false;
-  std::set<std::int32_t> kept;
+  std::set<partition_id> kept;
   for (const auto& pc : st.deferred->parts)
     kept.insert(pc.partition);
+  auto snapshot = [&](const jobs::pipeline::partition& part) { return st.pipeline->snapshot(part); };
   std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> copies;
   for (const auto& t : st.deferred->outgoing) {
     auto o = st.partitions.find(t.partition);
     if (!t.to || o == st.partitions.end() || kept.count(t.partition))
       continue;
-    copies[t.to].push_back({t.partition, o->second.state.next_offset,
-                            pack_logged(self, t.partition, o->second.state, "pre-copied"), 0, {}});
+    copies[t.to].push_back({t.partition, o->second.part->cursor().next_offset,
+                            pack_logged(self, t.partition, o->second, "pre-copied", snapshot), 0,
+                            {}});
   }
   if (copies.empty())
     return false;
   st.precopies_in_flight = copies.size();
   for (auto& [to, states] : copies) {
-    std::vector<std::int32_t> parts;
+    std::vector<partition_id> parts;
     for (const auto& h : states)
       parts.push_back(h.partition);
     ship_to(self, to, std::move(states), [self, to = to, parts = std::move(parts)](bool ok) {
@@ -455,42 +463,53 @@ bool start_precopies(self_ptr self) {
 
 } // namespace
 
-std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id) {
+metrics::snapshot source_metrics::take() const {
+  metrics::snapshot s;
+  append(s, "events", "Kafka messages read", events);
+  append(s, "bytes", "payload bytes read", bytes);
+  append(s, "filtered", "events that failed the job's where", filtered);
+  append(s, "malformed", "events unreadable or unfit for the job", malformed);
+  append(s, "late", "events too late for every window", late);
+  append(s, "dead_lettered", "events sent to the dead-letter topic", dead_lettered);
+  append(s, "batches", "batches sent to the sink", batches);
+  append(s, "rows", "rows sent to the sink", rows);
+  append(s, "polls", "librdkafka polls", polls);
+  append_seconds(s, "poll_wait_seconds", "time blocked in librdkafka's poll", poll_wait_ns);
+  append_seconds(s, "credit_wait_seconds", "time with no sink credit left (backpressure)",
+                 credit_wait_ns);
+  append(s, "checkpoint_put_seconds", "storing one partition's snapshot", checkpoint_put);
+  return s;
+}
+
+std::string checkpoint_key(const job_id& job, partition_id partition, round_id id) {
   char round[24];
   std::snprintf(round, sizeof round, "%020llu", static_cast<unsigned long long>(id));
   return job + "/p" + std::to_string(partition) + "/" + round + ".ckpt";
 }
 
-source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sink_actor sink,
-                                         raw_sink_actor raw_sink, worker_actor parent,
+source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
+                                         std::shared_ptr<const jobs::pipeline> pipeline,
+                                         sink_actor sink, worker_actor parent,
                                          std::string secret) {
   auto& st = self->state;
   st.secret = std::move(secret);
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
-  if (!jobs::is_raw(*st.spec))
-    st.op = std::make_unique<jobs::window_operator>(*st.spec);
-  else
-    st.raw_columns = sinks::raw_schema(st.spec->columns);
+  st.pipeline = std::move(pipeline);
   st.reader = std::make_unique<jobs::event_reader>(*st.spec);
   st.sink = std::move(sink);
-  st.raw_sink = std::move(raw_sink);
   st.parent = std::move(parent);
   st.messages.resize(poll_batch);
   auto fail = [&](const std::string& why) {
-    WEIR_ERROR("source {}: {}", st.spec->name, why);
+    WEIR_ERROR("job {}: {}", st.spec->name, why);
     self->quit(caf::make_error(caf::sec::runtime_error, why));
     return source_actor::behavior_type::make_empty_behavior();
   };
-  if (st.raw_sink) {
-    if (auto ok = raw::check_columns(st.raw_columns); !ok)
-      return fail(ok.error_message());
-  }
   auto consumer = kafka::consumer::make(st.spec->source.brokers);
   if (!consumer)
     return fail(consumer.error_message());
   st.consumer = std::make_unique<kafka::consumer>(std::move(*consumer));
   if (auto ok = st.consumer->warm_up(st.spec->source.topic); !ok)
-    WEIR_WARN("source {}: {}", st.spec->name, ok.error_message());
+    WEIR_WARN("job {}: {}", st.spec->name, ok.error_message());
   if (auto ok = kafka::ensure_topic(st.spec->source.brokers, st.spec->dead_letter_topic, 1); !ok)
     return fail(ok.error_message());
   auto producer = kafka::producer::make(st.spec->source.brokers, {{"linger.ms", "50"}});
@@ -540,33 +559,34 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec, sin
     },
     [self](ack_atom, std::uint64_t seq) {
       auto& st = self->state;
-      --st.in_flight;
+      if (--st.in_flight < source_state::max_in_flight)
+        st.metrics.credit_wait.stop(st.metrics.credit_wait_ns); // no-op unless it waited
       st.acked_through = std::max(st.acked_through, seq);
       settle_releases(self);
       if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
         finish_checkpoint(self);
       schedule_poll(self);
     },
-    [self](checkpoint_atom, std::uint64_t id) {
+    [self](checkpoint_atom, round_id id) {
       auto& st = self->state;
       if (!st.checkpoints || st.partitions.empty())
         return;
       if (st.checkpoint) {
-        WEIR_DEBUG("source {}: checkpoint {} skipped, {} still waits for the sink", st.spec->name,
+        WEIR_DEBUG("job {}: checkpoint {} skipped, {} still waits for the sink", st.spec->name,
                    id, st.checkpoint->id);
         return;
       }
-      // Everything emitted so far goes to the sink first (raw jobs: with a
-      // barrier, so buffered files are uploaded before the ack); the snapshot
-      // is the state right after it, at a poll boundary.
-      st.barrier = st.raw_sink != nullptr;
+      // Everything emitted so far goes to the sink first, with a barrier (a
+      // sink that buffers, the lake, uploads its files before the ack); the
+      // snapshot is the state right after it, at a poll boundary.
+      st.barrier = true;
       flush(self, clock::now());
       source_state::pending_checkpoint round;
       round.id = id;
       round.needs_seq = st.next_seq - 1;
       for (const auto& [p, o] : st.partitions) {
-        round.snapshots.emplace_back(p, jobs::pack_state(o.state));
-        round.offsets.push_back(o.state.next_offset);
+        round.snapshots.emplace_back(p, st.pipeline->snapshot(*o.part));
+        round.offsets.push_back(o.part->cursor().next_offset);
       }
       st.checkpoint = std::move(round);
       if (st.acked_through >= st.checkpoint->needs_seq)

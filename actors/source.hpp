@@ -1,12 +1,12 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "base/metrics.hpp"
 #include "jobs/event_reader.hpp"
+#include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
-#include "jobs/window_operator.hpp"
 #include "runtime/checkpoint_store.hpp"
 #include "runtime/kafka.hpp"
-#include "sinks/raw/rows.hpp"
 
 #include <caf/typed_response_promise.hpp>
 
@@ -17,6 +17,25 @@
 
 namespace weir {
 
+// What a source counts; exported as a snapshot (base/metrics.hpp).
+struct source_metrics {
+  metrics::counter events;         // Kafka messages read (every kind of outcome)
+  metrics::counter bytes;          // their payload bytes
+  metrics::counter filtered;       // failed the job's `where`
+  metrics::counter malformed;      // unreadable or unfit for the job
+  metrics::counter late;           // too late for every window
+  metrics::counter dead_lettered;  // sent to the dead-letter topic
+  metrics::counter batches;        // sent to the sink
+  metrics::counter rows;           // in those batches
+  metrics::counter polls;
+  metrics::counter poll_wait_ns;   // blocked in librdkafka's poll
+  metrics::counter credit_wait_ns; // no credit left: the sink holds the stream back
+  metrics::stopwatch credit_wait;
+  metrics::histogram checkpoint_put; // storing one partition's snapshot
+
+  metrics::snapshot take() const;
+};
+
 struct source_state {
   static inline const char* name = "source";
   // Not an aggregate: CAF would try to build an aggregate state from `self`.
@@ -26,10 +45,8 @@ struct source_state {
 
   // -- configuration (fixed for the actor's life) ------------------------------
   std::unique_ptr<jobs::job_spec> spec;
-  std::unique_ptr<jobs::window_operator> op; // windowed jobs
-  sink_actor sink;                           // windowed jobs
-  raw_sink_actor raw_sink;                   // raw jobs
-  std::vector<raw::column> raw_columns;      // raw jobs
+  std::shared_ptr<const jobs::pipeline> pipeline; // the job kind: what events become
+  sink_actor sink;
   static constexpr std::uint64_t max_in_flight = 4; // unacked batches before polling stops
   // Short: messages (assignments, acks) wait behind a blocking poll.
   static constexpr int poll_timeout_ms = 20;
@@ -43,15 +60,12 @@ struct source_state {
   std::string secret; // the cluster secret: signs the state it hands over
   worker_actor parent;                           // receives finished checkpoints
   std::vector<rd_kafka_message_t*> messages; // reused poll buffer
-  std::vector<raw::row_batch::value> row_scratch;
 
   // -- state ---------------------------------------------------------------------
-  // Serializable operator state per owned partition, plus what only this
-  // process needs to know about it.
+  // The pipeline's state per owned partition, plus what only this process
+  // needs to know about it.
   struct owned {
-    jobs::partition_state state;
-    jobs::window_results out; // rows emitted since the last batch
-    std::optional<raw::row_batch> raw_rows; // raw jobs: events since the last batch
+    std::shared_ptr<jobs::pipeline::partition> part;
     clock::time_point last_message = clock::now();
     bool idle = false;
     bool reported = false;
@@ -59,12 +73,12 @@ struct source_state {
     bool reported_idle = false;
     // Taken over from a former owner: events before this offset were emitted
     // by it (a pre-copied state catching up): fold them, emit nothing.
-    std::int64_t emit_from = 0;
+    offset_t emit_from = 0;
     // When that owner stopped reading (wall clock ms), to report the pause at
     // the first event emitted here.
     std::int64_t handoff_released_at_ms = 0;
   };
-  std::map<std::int32_t, owned> partitions;
+  std::map<partition_id, owned> partitions;
   std::uint64_t next_seq = 1;
   std::uint64_t acked_through = 0; // the sink acks batches in order
   std::uint64_t in_flight = 0;
@@ -72,50 +86,51 @@ struct source_state {
   // A checkpoint round waiting for the sink to have every row emitted before
   // its snapshot: only then does the snapshot describe durable output.
   struct pending_checkpoint {
-    std::uint64_t id = 0;
+    round_id id = 0;
     std::uint64_t needs_seq = 0;
-    std::vector<std::pair<std::int32_t, std::string>> snapshots; // partition, msgpack state
-    std::vector<std::int64_t> offsets;
+    std::vector<std::pair<partition_id, std::string>> snapshots; // partition, msgpack state
+    std::vector<offset_t> offsets;
   };
   std::optional<pending_checkpoint> checkpoint;
-  // Raw jobs: what the next batch tells the sink besides rows.
-  std::vector<std::pair<std::int32_t, std::int64_t>> restored;
-  std::vector<std::int32_t> dropped;
+  // What the next batch tells the sink besides rows.
+  std::vector<std::pair<partition_id, offset_t>> restored;
+  std::vector<partition_id> dropped;
   bool barrier = false;
   // Assignments that gave partitions up, answered once the sink has acked the
-  // batch that released them (raw jobs: after it discarded their rows) and
-  // their state reached its new owners.
+  // batch that released them (kinds that do not move state: after it
+  // discarded their rows) and their state reached its new owners.
   struct release {
     std::uint64_t seq = 0;
     std::vector<caf::typed_response_promise<bool>> done;
     std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship; // by new owner
   };
   std::vector<release> releases;
-  // Moving a windowed partition: its state is first pre-copied to the new
-  // owner while this source keeps reading it; the assignment is applied (the
-  // partition released, only the stop offset sent) once the copies arrived.
+  // Moving a partition whose kind moves state: its state is first pre-copied
+  // to the new owner while this source keeps reading it; the assignment is
+  // applied (the partition released, only the stop offset sent) once the
+  // copies arrived.
   std::optional<source_assignment> deferred; // the latest assignment, not applied yet
   std::vector<caf::typed_response_promise<bool>> deferred_replies;
   size_t precopies_in_flight = 0;
-  std::map<std::int32_t, caf::strong_actor_ptr> precopied; // partition -> holder of its copy
+  std::map<partition_id, caf::strong_actor_ptr> precopied; // partition -> holder of its copy
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
 
   // -- metrics ---------------------------------------------------------------------
-  std::uint64_t events_since_report = 0;
-  std::uint64_t dead_lettered = 0;
-  clock::duration poll_wait{};    // time spent blocked in librdkafka's poll
-  std::uint64_t polls = 0;
-  clock::time_point last_report = clock::now();
+  source_metrics metrics;
+  // The periodic log line reports rates since the last one.
+  struct {
+    clock::time_point at = clock::now();
+    std::uint64_t events = 0, polls = 0, poll_wait_ns = 0, credit_wait_ns = 0;
+  } last_report;
 };
 
-// Exactly one of `sink` (windowed jobs) and `raw_sink` (raw jobs) is set.
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
-                                         jobs::job_spec spec, sink_actor sink,
-                                         raw_sink_actor raw_sink, worker_actor parent,
-                                         std::string secret);
+                                         jobs::job_spec spec,
+                                         std::shared_ptr<const jobs::pipeline> pipeline,
+                                         sink_actor sink, worker_actor parent, std::string secret);
 
 // Key of a partition's checkpoint of round `id`: sorts by round within the partition.
-std::string checkpoint_key(const std::string& job, std::int32_t partition, std::uint64_t id);
+std::string checkpoint_key(const job_id& job, partition_id partition, round_id id);
 
 } // namespace weir

@@ -2,17 +2,21 @@
 
 #include "actors/sink.hpp"
 #include "actors/source.hpp"
+#include "base/logging.hpp"
+#include "jobs/raw/projection.hpp"
+#include "jobs/registry/pipelines.hpp"
 #include "jobs/spec.hpp"
+#include "lib/s3/env.hpp"
 #include "runtime/auth.hpp"
-#include "runtime/logging.hpp"
-#include "runtime/s3_env.hpp"
-#include "sinks/projection.hpp"
-#include "sinks/raw/exporter.hpp"
+#include "sinks/export/exporter.hpp"
+#include "sinks/registry/sinks.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
 #include <algorithm>
+
+WEIR_LOG_MODULE("worker");
 
 namespace weir {
 
@@ -43,8 +47,6 @@ void stop_job(self_ptr self, const std::string& job_id) {
     self->send_exit(source, caf::exit_reason::user_shutdown);
   if (it->second.sink)
     self->send_exit(it->second.sink, caf::exit_reason::user_shutdown);
-  if (it->second.raw_sink)
-    self->send_exit(it->second.raw_sink, caf::exit_reason::user_shutdown);
   self->state.jobs.erase(it);
   self->state.handoffs.erase(job_id);
   WEIR_INFO("job {} stopped on this worker", job_id);
@@ -56,7 +58,7 @@ export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
   raw::export_config cfg;
   cfg.pg_url = e.pg_url;
   cfg.table = e.table;
-  cfg.columns = sinks::raw_schema(e.columns);
+  cfg.columns = raw::raw_schema(e.columns);
   cfg.key_column = e.key;
   cfg.s3 = s3_config_from_env();
   cfg.bucket = e.bucket;
@@ -107,6 +109,7 @@ void register_with(self_ptr self, coordinator_actor coord) {
                       std::chrono::steady_clock::now() - st.lost_at)
                       .count();
           WEIR_INFO("registered with the coordinator again as {} after {} ms", id, ms);
+          st.metrics.reconnects.inc();
         } else {
           WEIR_INFO("registered with the coordinator as {}", id);
         }
@@ -198,6 +201,16 @@ void connect(self_ptr self) {
 
 } // namespace
 
+metrics::snapshot worker_metrics::take() const {
+  metrics::snapshot s;
+  append(s, "assignments", "assignments received", assignments);
+  append(s, "jobs_started", "jobs started on this worker", jobs_started);
+  append(s, "handoffs_received", "partition states shipped here and unpacked", handoffs_received);
+  append(s, "handoffs_refused", "shipped states refused for a wrong proof", handoffs_refused);
+  append(s, "reconnects", "registrations after losing the coordinator", reconnects);
+  return s;
+}
+
 worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                                    std::uint32_t threads, std::string secret) {
   self->state.threads = std::max<std::uint32_t>(1, threads);
@@ -240,21 +253,25 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
           return false;
         }
+        auto pipeline = jobs::make_pipeline(*spec);
+        auto sink = pipeline ? sinks::make_sink(*spec, {partition_count})
+                             : expected<std::unique_ptr<sinks::sink>>{pipeline.failure()};
+        if (!sink) {
+          WEIR_ERROR("job {}: cannot run here: {}", job_id, sink.error_message());
+          return false;
+        }
         worker_state::running job;
-        if (jobs::is_raw(*spec) && spec->sink.type == "parquet")
-          job.raw_sink = self->spawn<caf::detached>(lake_sink, *spec);
-        else if (jobs::is_raw(*spec))
-          job.raw_sink = self->spawn<caf::detached>(raw_sink, *spec);
-        else
-          job.sink = self->spawn<caf::detached>(result_sink, *spec, partition_count);
+        job.sink = self->spawn<caf::detached>(sink_driver, job_id,
+                                              std::shared_ptr<sinks::sink>{std::move(*sink)});
+        std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
         const auto n = std::min<std::uint32_t>(st.threads,
                                                static_cast<std::uint32_t>(partition_count));
         for (std::uint32_t i = 0; i < n; ++i)
-          job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, job.sink,
-                                                           job.raw_sink, worker_actor{self},
-                                                           st.secret));
+          job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, shared, job.sink,
+                                                           worker_actor{self}, st.secret));
         it = st.jobs.emplace(job_id, std::move(job)).first;
         WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
+        st.metrics.jobs_started.inc();
       }
       auto& job = it->second;
       std::map<std::int32_t, size_t> placement;
@@ -296,6 +313,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       // one gave partitions to.
       const bool stop = partitions.empty();
       const auto generation = job.latest_assignment = ++st.assignments;
+      st.metrics.assignments.inc();
       auto rp = self->make_response_promise<bool>();
       auto remaining = std::make_shared<size_t>(job.sources.size());
       auto finish = [self, rp, remaining, stop, generation, job_id]() mutable {
@@ -323,6 +341,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
             && auth::verify_handoff(self->state.secret, {job_id, node, h.partition, h.offset,
                                                          h.released_at_ms, h.state}, h.proof))
           return true;
+        self->state.metrics.handoffs_refused.inc();
         WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not "
                   "match the cluster secret", h.partition, job_id,
                   sender ? node : std::string{"an anonymous sender"});
@@ -348,8 +367,9 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           continue;
         }
         const auto t0 = std::chrono::steady_clock::now();
-        auto state = jobs::unpack_state(h.state, "state of partition " + std::to_string(h.partition)
-                                                   + " of job " + job_id);
+        auto state = jobs::unpack_shipped(h.kind, h.partition, h.state,
+                                          "state of partition " + std::to_string(h.partition)
+                                            + " of job " + job_id);
         if (!state) {
           WEIR_ERROR("{}; it restores from its checkpoint", state.error_message());
           continue;
@@ -359,18 +379,20 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                   std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - t0).count());
         stash[h.partition] = {h.partition, h.offset, h.offset, h.released_at_ms,
-                              std::make_shared<jobs::partition_state>(std::move(*state))};
+                              std::shared_ptr<jobs::pipeline::partition>{std::move(*state)},
+                              h.kind};
+        self->state.metrics.handoffs_received.inc();
       }
       return true;
     },
-    [self](checkpoint_atom, const std::string& job_id, std::uint64_t id) {
+    [self](checkpoint_atom, const job_id& job_id, round_id id) {
       if (!from_coordinator(self, "a checkpoint request"))
         return;
       if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
         for (auto& source : it->second.sources)
           self->send(source, checkpoint_atom::value, id);
     },
-    [self](checkpointed_atom, const std::string& job_id, std::uint64_t id,
+    [self](checkpointed_atom, const job_id& job_id, round_id id,
            std::vector<partition_checkpoint> parts) {
       if (self->state.coordinator)
         self->send(self->state.coordinator, checkpointed_atom::value, self->state.info.name,

@@ -1,12 +1,24 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "base/metrics.hpp"
 #include "runtime/system.hpp"
 
 #include <map>
 #include <string>
 
 namespace weir {
+
+// What a worker counts; exported as a snapshot (base/metrics.hpp).
+struct worker_metrics {
+  metrics::counter assignments;       // received
+  metrics::counter jobs_started;
+  metrics::counter handoffs_received; // partitions' state shipped here and unpacked
+  metrics::counter handoffs_refused;  // proof did not match the cluster secret
+  metrics::counter reconnects;        // registrations after losing the coordinator
+
+  metrics::snapshot take() const;
+};
 
 struct worker_state {
   static inline const char* name = "worker";
@@ -30,16 +42,18 @@ struct worker_state {
   std::uint32_t threads = 1;
   struct running {
     std::vector<source_actor> sources;
-    sink_actor sink;         // windowed jobs
-    raw_sink_actor raw_sink; // raw jobs
-    std::map<std::int32_t, size_t> placement; // partition -> index in sources
+    sink_actor sink;
+    std::map<partition_id, size_t> placement; // partition -> index in sources
     std::uint64_t latest_assignment = 0; // only the latest may stop the job
   };
-  std::map<std::string, running> jobs; // by job id
+  std::map<job_id, running> jobs;
   std::uint64_t assignments = 0;       // received, over all jobs
   // State shipped by former owners, by job and partition, until the
   // assignment that gives the partitions here arrives.
-  std::map<std::string, std::map<std::int32_t, incoming_state>> handoffs;
+  std::map<job_id, std::map<partition_id, incoming_state>> handoffs;
+
+  // -- metrics ---------------------------------------------------------------
+  worker_metrics metrics;
 };
 
 // Connects to the coordinator at `at` and registers as `info.name`; if the

@@ -1,6 +1,6 @@
 #include "jobs/event_reader.hpp"
 
-#include "jobs/duration.hpp"
+#include "base/duration.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,9 +2,11 @@
 // A spec is plain data; operators are built from it (window_operator.hpp).
 #pragma once
 
-#include "runtime/expected.hpp"
+#include "base/expected.hpp"
+#include "base/types.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,7 +14,7 @@
 
 namespace weir::jobs {
 
-using millis = std::int64_t;
+using weir::millis;
 
 enum class time_format { epoch_ms, epoch_s, iso8601 };
 enum class time_mode { event, processing };
@@ -144,13 +146,12 @@ millis slice_length(const window_spec& w);
 // Parses and validates a YAML spec. Errors read "<origin>:<line>: <field>: <why>".
 expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin = "spec");
 
-// Replaces ${VAR} and ${VAR:-default} with the environment's values, so one spec
-// serves several deployments. An unset variable without a default is an error
-// naming the variable and its line.
-expected<std::string> expand_env(std::string_view text, std::string_view origin = "spec");
-
-// Reads a spec file and expands its environment references (the text a
-// client validates or submits).
-expected<std::string> read_spec_file(const std::string& path);
+// Replaces ${VAR} and ${VAR:-default} with what `lookup` finds (the
+// environment, in runtime/spec_file.hpp), so one spec serves several
+// deployments. An unset variable without a default is an error naming the
+// variable and its line. No I/O here: jobs/ stays pure.
+using variable_lookup = std::function<std::optional<std::string>(const std::string&)>;
+expected<std::string> expand_variables(std::string_view text, std::string_view origin,
+                                       const variable_lookup& lookup);
 
 } // namespace weir::jobs

@@ -1,15 +1,13 @@
 // YAML -> job_spec. Every rejection names the origin, line, field path and reason;
 // unknown fields are errors (with a suggestion) because a typo silently ignored
 // is a job that runs with defaults nobody asked for.
-#include "jobs/duration.hpp"
+#include "base/duration.hpp"
 #include "jobs/spec.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <initializer_list>
 #include <numeric>
 #include <regex>
@@ -617,16 +615,8 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
   }
 }
 
-expected<std::string> read_spec_file(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    return error{"cannot read " + path};
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return expand_env(buf.str(), path);
-}
-
-expected<std::string> expand_env(std::string_view text, std::string_view origin) {
+expected<std::string> expand_variables(std::string_view text, std::string_view origin,
+                                       const variable_lookup& lookup) {
   std::string out;
   out.reserve(text.size());
   int line = 1;
@@ -648,8 +638,8 @@ expected<std::string> expand_env(std::string_view text, std::string_view origin)
       name = std::string{body.substr(0, dash)};
       fallback = std::string{body.substr(dash + 2)};
     }
-    if (const char* value = std::getenv(name.c_str()); value && *value)
-      out += value;
+    if (auto value = lookup(name); value && !value->empty())
+      out += *value;
     else if (fallback)
       out += *fallback;
     else

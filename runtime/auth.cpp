@@ -1,6 +1,6 @@
 #include "runtime/auth.hpp"
 
-#include "runtime/logging.hpp"
+#include "base/logging.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
+
+WEIR_LOG_MODULE("auth");
 
 namespace weir::auth {
 

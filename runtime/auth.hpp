@@ -3,7 +3,7 @@
 // real coordinator. The secret itself never crosses the network.
 #pragma once
 
-#include "runtime/expected.hpp"
+#include "base/expected.hpp"
 
 #include <cstdint>
 #include <string>

@@ -2,8 +2,8 @@
 // is atomic (an object is visible whole or not at all), which is all the
 // checkpoint protocol needs.
 #include "runtime/checkpoint_store.hpp"
-#include "runtime/s3_env.hpp"
-#include "sinks/s3/client.hpp"
+#include "lib/s3/env.hpp"
+#include "lib/s3/client.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -3,7 +3,7 @@
 // S3/MinIO are interchangeable (chosen by URL: file:///dir or s3://bucket/prefix).
 #pragma once
 
-#include "runtime/expected.hpp"
+#include "base/expected.hpp"
 
 #include <memory>
 #include <string>

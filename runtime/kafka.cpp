@@ -1,9 +1,11 @@
 #include "runtime/kafka.hpp"
 
-#include "runtime/logging.hpp"
+#include "base/logging.hpp"
 
 #include <chrono>
 #include <thread>
+
+WEIR_LOG_MODULE("kafka");
 
 namespace weir::kafka {
 

@@ -3,7 +3,7 @@
 // the unit of state), so there is no consumer-group rebalancing to fight.
 #pragma once
 
-#include "runtime/expected.hpp"
+#include "base/expected.hpp"
 
 #include <librdkafka/rdkafka.h>
 

@@ -1,16 +1,16 @@
 #include "runtime/system.hpp"
 
-#include "actors/interfaces.hpp"
-#include "runtime/logging.hpp"
+#include "base/logging.hpp"
 #include "runtime/wire.hpp"
 
-#include <caf/io/middleman.hpp>
 
 #include <atomic>
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
+
+WEIR_LOG_MODULE("system");
 
 namespace weir {
 
@@ -27,33 +27,6 @@ expected<endpoint> parse_endpoint(const std::string& text) {
     return error{"'" + text + "': port must be a number from 1 to 65535"};
   ep.port = static_cast<std::uint16_t>(port);
   return ep;
-}
-
-node_config::node_config(const node_options& opts) {
-  load<caf::io::middleman>();
-  add_message_type<worker_info>("weir.worker_info");
-  add_message_type<submit_result>("weir.submit_result");
-  add_message_type<worker_status>("weir.worker_status");
-  add_message_type<job_status>("weir.job_status");
-  add_message_type<cluster_status>("weir.cluster_status");
-  add_message_type<partition_info>("weir.partition_info");
-  add_message_type<export_outcome>("weir.export_outcome");
-  add_message_type<result_batch>("weir.result_batch");
-  add_message_type<jobs::partition_progress>("weir.partition_progress");
-  add_message_type<jobs::partition_rows>("weir.partition_rows");
-  add_message_type<std::vector<std::int32_t>>("weir.partitions");
-  add_message_type<partition_checkpoint>("weir.partition_checkpoint");
-  add_message_type<std::vector<partition_checkpoint>>("weir.partition_checkpoints");
-  add_message_type<worker_actor>("weir.worker_actor");
-  add_message_type<auth_challenge>("weir.auth_challenge");
-  add_message_type<partition_handoff>("weir.partition_handoff");
-  add_message_type<std::vector<partition_handoff>>("weir.partition_handoffs");
-  add_message_type<handoff_target>("weir.handoff_target");
-  add_message_type<std::vector<handoff_target>>("weir.handoff_targets");
-  // Work stealing spins idle cores; sharing keeps a quiet node quiet.
-  set("scheduler.policy", caf::atom("sharing"));
-  set("middleman.heartbeat-interval", caf::timespan{opts.heartbeat});
-  set("middleman.connection-timeout", caf::timespan{opts.connection_timeout});
 }
 
 namespace {

@@ -1,10 +1,9 @@
-// The actor system every weir process runs: middleman loaded, wire types
-// registered, failure-detection timing set.
+// Process plumbing every weir process shares: endpoints, failure-detection
+// timing, shutdown signals and the bounded teardown (actors/system.hpp builds
+// the CAF configuration from these).
 #pragma once
 
-#include "runtime/expected.hpp"
-
-#include <caf/actor_system_config.hpp>
+#include "base/expected.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -28,11 +27,6 @@ struct node_options {
   // peer is never noticed. connection_timeout is how long silence is tolerated.
   std::chrono::milliseconds heartbeat{250};
   std::chrono::milliseconds connection_timeout{1500};
-};
-
-class node_config : public caf::actor_system_config {
-public:
-  explicit node_config(const node_options& opts = {});
 };
 
 // Routes SIGINT and SIGTERM to shutdown_requested().

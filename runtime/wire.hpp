@@ -4,8 +4,9 @@
 // run time.
 #pragma once
 
-#include "jobs/window_operator.hpp"
-#include "sinks/raw/rows.hpp"
+#include "base/types.hpp"
+
+#include <msgpack.hpp>
 
 #include <caf/actor_control_block.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -112,10 +113,10 @@ typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
 // job's checkpoint store, holding the state up to `offset`. Empty key: no
 // checkpoint, read from the start.
 struct partition_checkpoint {
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
+  partition_id partition = 0;
+  offset_t offset = 0;
   std::string key;
-  std::uint64_t id = 0; // checkpoint round; later rounds supersede earlier
+  round_id id = 0; // checkpoint round; later rounds supersede earlier
   MSGPACK_DEFINE(partition, offset, key, id)
 };
 
@@ -131,24 +132,25 @@ typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
 // its sink made everything before durable; `state` is empty when a pre-copy
 // went before, which the new owner then catches up from).
 struct partition_handoff {
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
+  partition_id partition = 0;
+  offset_t offset = 0;
   std::string state;
   std::int64_t released_at_ms = 0; // wall clock when the old owner stopped reading
   std::string proof;               // auth::handoff_proof by the sender; empty in an open cluster
+  std::string kind;                // the job kind whose state this is (jobs/registry/)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_handoff& x) {
   return f(caf::meta::type_name("weir.partition_handoff"), x.partition, x.offset, x.state,
-           x.released_at_ms, x.proof);
+           x.released_at_ms, x.proof, x.kind);
 }
 
 // Where a partition given up goes: its new owner's worker actor (a
 // worker_actor handle; untyped here because worker_actor's own interface
 // carries this type).
 struct handoff_target {
-  std::int32_t partition = 0;
+  partition_id partition = 0;
   caf::strong_actor_ptr to;
 };
 
@@ -182,64 +184,4 @@ typename Inspector::result_type inspect(Inspector& f, partition_info& x) {
   return f(caf::meta::type_name("weir.partition_info"), x.count, x.error);
 }
 
-// -- data path ---------------------------------------------------------------
-// From a source to its sink: emitted rows and progress of its partitions.
-struct result_batch {
-  std::uint64_t seq = 0;
-  std::vector<jobs::partition_rows> rows;
-  std::vector<jobs::partition_progress> progress;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, result_batch& x) {
-  return f(caf::meta::type_name("weir.result_batch"), x.seq, x.rows, x.progress);
-}
-
-// From a source to its raw sink: every event of a raw job as typed rows, per
-// partition, with the partitions' progress. Never leaves the process, so it
-// has no wire format.
-struct raw_batch {
-  std::uint64_t seq = 0;
-  // Partitions this source took over, with the offset it resumes from: a lake
-  // sink first deletes the files a former owner wrote from there on.
-  std::vector<std::pair<std::int32_t, std::int64_t>> restored;
-  std::vector<std::int32_t> dropped; // given up: discard what is buffered for them
-  std::vector<std::pair<std::int32_t, raw::row_batch>> rows;
-  std::vector<jobs::partition_progress> progress;
-  bool barrier = false; // a checkpoint: make everything durable before the ack
-};
-
 } // namespace weir
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::raw_batch)
-
-namespace weir::jobs {
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, slot& x) {
-  return f(caf::meta::type_name("weir.slot"), x.count, x.sum, x.min, x.max);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, partition_progress& x) {
-  return f(caf::meta::type_name("weir.partition_progress"), x.partition, x.watermark, x.idle,
-           x.next_offset, x.events, x.filtered, x.malformed, x.late);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, partition_rows& x) {
-  return f(caf::meta::type_name("weir.partition_rows"), x.partition, x.rows);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, hll& x) {
-  return f(caf::meta::type_name("weir.hll"), x.regs);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, window_results& x) {
-  return f(caf::meta::type_name("weir.window_results"), x.numeric_per_row, x.distinct_per_row,
-           x.sketches_per_row, x.starts, x.ends, x.keys, x.slots, x.sets, x.sketches);
-}
-
-} // namespace weir::jobs

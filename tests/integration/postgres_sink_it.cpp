@@ -7,8 +7,8 @@
 // writer further along than the other. The stored results must always be
 // those of the writer further along, whatever the order of the writes.
 #include "jobs/event_reader.hpp"
-#include "jobs/window_operator.hpp"
-#include "sinks/postgres.hpp"
+#include "jobs/windowed/window_operator.hpp"
+#include "sinks/postgres/results.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>

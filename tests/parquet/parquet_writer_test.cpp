@@ -1,6 +1,6 @@
-#include "sinks/parquet/compact.hpp"
-#include "sinks/parquet/levels.hpp"
-#include "sinks/parquet/writer.hpp"
+#include "lib/parquet/compact.hpp"
+#include "lib/parquet/levels.hpp"
+#include "lib/parquet/writer.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 // each further line is one row, a JSON array in column order, null for NULL,
 // timestamps as integer milliseconds, NaN and +-Infinity as Python's json
 // writes them.
-#include "sinks/parquet/writer.hpp"
+#include "lib/parquet/writer.hpp"
 
 #include <cinttypes>
 #include <cmath>

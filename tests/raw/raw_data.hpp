@@ -13,7 +13,7 @@
 #pragma once
 
 #include "jobs/generators.hpp"
-#include "sinks/raw/rows.hpp"
+#include "jobs/raw/rows.hpp"
 
 #include <charconv>
 #include <cmath>

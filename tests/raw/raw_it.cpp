@@ -15,9 +15,9 @@
 //   weir_raw_it lake-forget PREFIX KPART OFFSET     prints "deleted N"
 //   weir_raw_it export TABLE SCHEMA PREFIX RUN STEP STEP: claim, upload, mark, run, unfinished
 //   weir_raw_it delete-prefix PREFIX                prints "deleted N"
-#include "sinks/raw/exporter.hpp"
-#include "sinks/raw/lake.hpp"
-#include "sinks/raw/postgres_raw.hpp"
+#include "sinks/export/exporter.hpp"
+#include "sinks/lake/lake.hpp"
+#include "sinks/postgres_raw/postgres_raw.hpp"
 
 #include "raw_data.hpp"
 

@@ -1,9 +1,9 @@
 // sinks/raw without services: the row model, partition paths, lake file
 // names, COPY text both ways, export run ids and names.
-#include "sinks/raw/exporter.hpp"
-#include "sinks/raw/lake.hpp"
-#include "sinks/raw/pg_table.hpp"
-#include "sinks/raw/rows.hpp"
+#include "sinks/export/exporter.hpp"
+#include "sinks/lake/lake.hpp"
+#include "sinks/postgres/pg_table.hpp"
+#include "jobs/raw/rows.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@
 //   weir_s3_it get BUCKET KEY                          prints "SIZE SHA256"
 //   weir_s3_it list BUCKET PREFIX PAGE_SIZE            prints one key per line
 //   weir_s3_it delete-prefix BUCKET PREFIX             prints how many it deleted
-#include "sinks/s3/client.hpp"
-#include "sinks/s3/sigv4.hpp"
+#include "lib/s3/client.hpp"
+#include "lib/s3/sigv4.hpp"
 
 #include <gtest/gtest.h>
 

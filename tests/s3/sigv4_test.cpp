@@ -15,7 +15,7 @@
 //
 // Signing key: "Examples of how to derive a signing key for Signature Version
 // 4" in AWS's general reference (date 20120215, service iam).
-#include "sinks/s3/sigv4.hpp"
+#include "lib/s3/sigv4.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // S3's XML: error bodies (as MinIO sends them), ListObjectsV2 pages and the
 // CompleteMultipartUpload request.
-#include "sinks/s3/xml.hpp"
+#include "lib/s3/xml.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,10 @@
-#include "jobs/duration.hpp"
+#include "base/duration.hpp"
 #include "jobs/generators.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace weir::jobs;
+using namespace weir;
+using weir::jobs::append_iso8601;
 
 TEST(Duration, ParsesUnits) {
   EXPECT_EQ(parse_duration("250ms"), 250);

@@ -1,4 +1,5 @@
 #include "jobs/spec.hpp"
+#include "runtime/spec_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -134,10 +135,10 @@ TEST(SpecParser, ZeroWindowIsRejected) {
 TEST(ExpandEnv, SubstitutesAndDefaults) {
   ::setenv("WEIR_TEST_BROKERS", "10.0.0.1:9092", 1);
   ::unsetenv("WEIR_TEST_UNSET");
-  auto out = expand_env("a: ${WEIR_TEST_BROKERS}\nb: ${WEIR_TEST_UNSET:-x:1}\n");
+  auto out = weir::expand_env("a: ${WEIR_TEST_BROKERS}\nb: ${WEIR_TEST_UNSET:-x:1}\n");
   ASSERT_TRUE(out) << out.error_message();
   EXPECT_EQ(*out, "a: 10.0.0.1:9092\nb: x:1\n");
-  auto bad = expand_env("a: 1\nb: ${WEIR_TEST_UNSET}\n", "job.yaml");
+  auto bad = weir::expand_env("a: 1\nb: ${WEIR_TEST_UNSET}\n", "job.yaml");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error_message(), "job.yaml:2: environment variable WEIR_TEST_UNSET is not set "
                                  "(write ${WEIR_TEST_UNSET:-default} to give a default)");

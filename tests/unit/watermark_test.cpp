@@ -1,4 +1,4 @@
-#include "jobs/watermark.hpp"
+#include "jobs/windowed/watermark.hpp"
 
 #include <gtest/gtest.h>
 

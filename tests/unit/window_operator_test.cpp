@@ -1,6 +1,6 @@
 #include "jobs/generators.hpp"
-#include "jobs/window.hpp"
-#include "jobs/window_operator.hpp"
+#include "jobs/windowed/window.hpp"
+#include "jobs/windowed/window_operator.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,24 @@
+// Raw jobs: an event's fields, typed by the job's columns, as one row of a
+// raw sink's batch.
+#pragma once
+
+#include "jobs/event_reader.hpp"
+#include "jobs/spec.hpp"
+#include "jobs/raw/rows.hpp"
+
+#include <string>
+#include <vector>
+
+namespace weir::raw {
+
+// The raw sinks' schema for the job's columns.
+std::vector<raw::column> raw_schema(const std::vector<jobs::column_spec>& columns);
+
+// Appends the event as a row. On a missing non-nullable field or a value that
+// does not fit its column, appends nothing and returns an error naming the
+// column (the caller dead-letters the event). `values` is scratch space.
+expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::column_spec>& columns,
+                            const jobs::event_view& ev, raw::kafka_position from,
+                            std::vector<raw::row_batch::value>& values);
+
+} // namespace weir::raw

@@ -1,0 +1,169 @@
+#include "jobs/raw/rows.hpp"
+
+#include <chrono>
+
+namespace weir::raw {
+
+namespace {
+
+// The value alternative each column type takes (index into writer::value).
+std::size_t alternative(parquet::type t) {
+  switch (t) {
+    case parquet::type::int64:
+    case parquet::type::timestamp_ms: return 1;
+    case parquet::type::float64: return 2;
+    case parquet::type::string: return 3;
+    case parquet::type::boolean: return 4;
+  }
+  return 0;
+}
+
+} // namespace
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9'))
+    return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
+}
+
+expected<void> check_columns(const std::vector<column>& columns) {
+  if (columns.empty())
+    return error{"raw: no columns"};
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto& name = columns[i].name;
+    if (!is_identifier(name))
+      return error{"raw: column name '" + name + "' is not an identifier (letters, digits, _)"};
+    for (std::size_t j = 0; j < i; ++j)
+      if (columns[j].name == name)
+        return error{"raw: column '" + name + "' appears twice"};
+  }
+  return {};
+}
+
+row_batch::row_batch(std::vector<column> columns)
+  : columns_(std::move(columns)), data_(columns_.size()) {}
+
+expected<row_batch> row_batch::make(std::vector<column> columns) {
+  if (auto ok = check_columns(columns); !ok)
+    return ok.failure();
+  return row_batch{std::move(columns)};
+}
+
+expected<void> row_batch::append(std::span<const value> row, std::optional<kafka_position> from) {
+  if (row.size() != columns_.size())
+    return error{"raw: row has " + std::to_string(row.size()) + " values, schema has " +
+                 std::to_string(columns_.size()) + " columns"};
+  if (rows_ > 0 && from.has_value() != from_kafka_)
+    return error{from ? "raw: row with a Kafka position in a batch without"
+                      : "raw: row without a Kafka position in a batch of Kafka rows"};
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const auto& col = columns_[i];
+    if (row[i].index() == 0) {
+      if (!col.nullable)
+        return error{"raw: NULL in required column '" + col.name + "'"};
+    } else if (row[i].index() != alternative(col.t)) {
+      return error{"raw: column '" + col.name + "' is " + parquet::type_name(col.t) +
+                   ", got another type"};
+    }
+  }
+  // Checked: from here on nothing fails but allocation.
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    auto& d = data_[i];
+    const auto& v = row[i];
+    const bool null = v.index() == 0;
+    d.nulls.push_back(null);
+    switch (columns_[i].t) {
+      case parquet::type::int64:
+      case parquet::type::timestamp_ms:
+        d.ints.push_back(null ? 0 : std::get<std::int64_t>(v));
+        break;
+      case parquet::type::float64: d.doubles.push_back(null ? 0 : std::get<double>(v)); break;
+      case parquet::type::boolean: d.bools.push_back(null ? 0 : std::get<bool>(v)); break;
+      case parquet::type::string:
+        if (!null)
+          d.chars.append(std::get<std::string_view>(v));
+        d.ends.push_back(d.chars.size());
+        break;
+    }
+  }
+  if (from)
+    positions_.push_back(*from);
+  from_kafka_ = from.has_value();
+  ++rows_;
+  return {};
+}
+
+row_batch::value row_batch::at(std::size_t row, std::size_t col) const {
+  const auto& d = data_[col];
+  if (d.nulls[row])
+    return std::monostate{};
+  switch (columns_[col].t) {
+    case parquet::type::int64:
+    case parquet::type::timestamp_ms: return d.ints[row];
+    case parquet::type::float64: return d.doubles[row];
+    case parquet::type::boolean: return d.bools[row] != 0;
+    case parquet::type::string: {
+      const std::size_t begin = row ? d.ends[row - 1] : 0;
+      return std::string_view{d.chars}.substr(begin, d.ends[row] - begin);
+    }
+  }
+  return std::monostate{};
+}
+
+void row_batch::clear() {
+  for (auto& d : data_) {
+    d.ints.clear();
+    d.doubles.clear();
+    d.bools.clear();
+    d.chars.clear();
+    d.ends.clear();
+    d.nulls.clear();
+  }
+  positions_.clear();
+  rows_ = 0;
+  from_kafka_ = false;
+}
+
+civil_time to_civil(std::int64_t epoch_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> tp{milliseconds{epoch_ms}};
+  const auto day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{tp - day};
+  return {static_cast<int>(ymd.year()),
+          static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day()),
+          static_cast<unsigned>(hms.hours().count()),
+          static_cast<unsigned>(hms.minutes().count()),
+          static_cast<unsigned>(hms.seconds().count()),
+          static_cast<unsigned>(hms.subseconds().count())};
+}
+
+void append_padded(std::string& out, std::uint64_t n, int width) {
+  char buf[24];
+  int len = 0;
+  do {
+    buf[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  for (int i = len; i < width; ++i)
+    out += '0';
+  while (len > 0)
+    out += buf[--len];
+}
+
+void append_date(std::string& out, std::int64_t epoch_ms) {
+  const auto c = to_civil(epoch_ms);
+  if (c.year < 0)
+    out += '-';
+  append_padded(out, static_cast<std::uint64_t>(c.year < 0 ? -c.year : c.year), 4);
+  out += '-';
+  append_padded(out, c.month, 2);
+  out += '-';
+  append_padded(out, c.day, 2);
+}
+
+} // namespace weir::raw

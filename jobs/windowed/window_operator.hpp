@@ -1,0 +1,217 @@
+// The keyed window operator. The operator itself is const and built from the
+// spec; everything it mutates lives in partition_state, which is plain data
+// serializable with msgpack so it can be snapshotted, shipped and restored.
+//
+// Tumbling and hopping windows share one mechanism: an event updates exactly
+// one slice (length gcd(size, slide)); a window is the merge of its slices when
+// it closes. The per-event cost is therefore independent of size and slide.
+#pragma once
+
+#include "base/expected.hpp"
+#include "jobs/event_reader.hpp"
+#include "jobs/hll.hpp"
+#include "jobs/pipeline.hpp"
+#include "jobs/spec.hpp"
+
+#include <msgpack.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace weir::jobs {
+
+// Accumulator of one numeric aggregate (count, sum, min, max, avg) for one
+// (slice, key). Every numeric kind uses the same slot, so merging is field-wise.
+struct slot {
+  std::int64_t count = 0; // events (count) or numeric values seen (others)
+  double sum = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  MSGPACK_DEFINE(count, sum, min, max)
+
+  void merge(const slot& o) {
+    count += o.count;
+    sum += o.sum;
+    min = std::min(min, o.min);
+    max = std::max(max, o.max);
+  }
+};
+
+struct string_hash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+using distinct_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+
+// Where each aggregate's accumulator lives: numeric slots, exact distinct sets,
+// or HLL sketches. Indexes count per store.
+struct agg_layout {
+  enum class store : std::uint8_t { numeric, distinct, sketch };
+  struct place {
+    store where;
+    std::uint32_t index;
+  };
+  std::vector<place> of; // per aggregate, in spec order
+  std::uint32_t numeric = 0, distinct = 0, sketches = 0;
+
+  agg_layout() = default;
+  explicit agg_layout(const std::vector<aggregate_spec>& aggs);
+};
+
+// The keys of one slice and their accumulators (per key: layout.numeric slots,
+// layout.distinct sets, layout.sketches sketches; key-major).
+struct window_bucket {
+  std::vector<std::string> keys;
+  std::vector<slot> slots;
+  std::vector<distinct_set> sets;
+  std::vector<hll> sketches;
+  MSGPACK_DEFINE(keys, slots, sets, sketches)
+
+  // Derived from keys; rebuilt after restore, never serialized.
+  std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> index;
+  void rebuild_index();
+};
+
+// Session windows: per key, sessions that grow while events arrive within
+// `gap` of each other. Records are pooled by index so the closing heap can
+// refer to them without copying keys; a generation number retires stale heap
+// entries when sessions merge or close.
+struct session_record {
+  std::string key;
+  millis start = 0;
+  millis end = 0; // last event + gap
+  std::uint32_t generation = 0;
+  bool live = false;
+  std::vector<slot> slots;
+  std::vector<distinct_set> sets;
+  std::vector<hll> sketches;
+  MSGPACK_DEFINE(key, start, end, generation, live, slots, sets, sketches)
+};
+
+struct session_state {
+  std::vector<session_record> records;
+  std::vector<std::uint32_t> free;
+  MSGPACK_DEFINE(records, free)
+
+  // Derived, rebuilt after restore.
+  std::unordered_map<std::string, std::vector<std::uint32_t>, string_hash, std::equal_to<>> by_key;
+  struct due {
+    millis end;
+    std::uint32_t index;
+    std::uint32_t generation;
+    bool operator>(const due& o) const { return end > o.end; }
+  };
+  std::vector<due> heap; // min-heap on end
+  void rebuild();
+};
+
+// Everything the operator knows about one Kafka partition: where its input
+// stands (the cursor: offsets, counters, max event time) and its windows.
+struct partition_state : partition_cursor {
+  millis emitted_end = no_time;  // every window ending at or before this is closed
+  std::map<millis, window_bucket> slices; // by slice start
+  session_state sessions;        // session windows only
+  MSGPACK_DEFINE(next_offset, max_event_time, emitted_end, slices, events, filtered, malformed,
+                 late, sessions)
+
+  millis watermark(millis out_of_orderness) const {
+    return max_event_time == no_time ? no_time : max_event_time - out_of_orderness;
+  }
+  void rebuild_indexes();
+};
+
+// A partition's state as msgpack bytes (checkpoints, handoffs), and back with
+// its indexes rebuilt. The error names `what`.
+std::string pack_state(const partition_state& state);
+expected<partition_state> unpack_state(std::string_view bytes, const std::string& what);
+
+// Emitted window rows, flattened: row i has starts[i], ends[i], keys[i], and
+// its accumulators at [i * per_row, (i + 1) * per_row) of each store.
+struct window_results {
+  std::uint32_t numeric_per_row = 0;
+  std::uint32_t distinct_per_row = 0;
+  std::uint32_t sketches_per_row = 0;
+  std::vector<millis> starts;
+  std::vector<millis> ends;
+  std::vector<std::string> keys;
+  std::vector<slot> slots;
+  std::vector<std::vector<std::string>> sets; // distinct values, sorted
+  std::vector<hll> sketches;
+
+  size_t size() const { return keys.size(); }
+  bool empty() const { return keys.empty(); }
+  void clear() { // keeps capacity
+    starts.clear();
+    ends.clear();
+    keys.clear();
+    slots.clear();
+    sets.clear();
+    sketches.clear();
+  }
+};
+
+// Window rows emitted by one source partition: the windowed kind's output.
+struct partition_rows final : partition_output {
+  window_results rows;
+  partition_rows() = default;
+  partition_rows(partition_id p, window_results r) : rows(std::move(r)) { partition = p; }
+  std::size_t size() const override { return rows.size(); }
+};
+
+class window_operator {
+public:
+  explicit window_operator(const job_spec& spec);
+
+  enum class outcome { added, late };
+
+  // Folds one event into the state, then closes every window the advanced
+  // watermark passed (appending them to `out`). Windows close at the event that
+  // moves the watermark past them, never later, so what a window contains does
+  // not depend on how the stream was batched: results are a function of the
+  // partition's input. A late event (every window it belongs to has expired)
+  // is not applied. An event for an emitted window still within the allowed
+  // lateness re-emits that window's row for its key.
+  outcome add(partition_state& st, const event_view& ev, window_results& out) const;
+
+  // Closes windows the watermark passed (used after restore or to force progress).
+  void close_windows(partition_state& st, window_results& out) const;
+
+  const agg_layout& layout() const { return layout_; }
+  millis out_of_orderness() const { return ooo_; }
+
+private:
+  millis floor_to(millis t, millis unit) const {
+    millis r = t % unit;
+    return r < 0 ? t - r - unit : t - r;
+  }
+  millis first_window_end(millis slice_start) const {
+    return floor_to(slice_start - size_, slide_) + slide_ + size_;
+  }
+  millis last_window_end(millis slice_start) const {
+    return floor_to(slice_start, slide_) + size_;
+  }
+  std::uint32_t row_of(window_bucket& b, std::string_view key) const;
+  // Folds `ev` into one row of accumulators (slots, sets, sketches at `row`).
+  void fold(std::vector<slot>& slots, std::vector<distinct_set>& sets, std::vector<hll>& sketches,
+            std::uint32_t row, const event_view& ev) const;
+  outcome add_to_session(partition_state& st, const event_view& ev, window_results& out) const;
+  void close_sessions(partition_state& st, window_results& out) const;
+  // Appends the rows of window [end - size, end); only `key` when given.
+  void emit(const partition_state& st, millis end, window_results& out,
+            const std::string_view* key = nullptr) const;
+  void evict(partition_state& st) const;
+
+  std::vector<aggregate_spec> aggs_;
+  agg_layout layout_;
+  bool sessions_;
+  millis size_, slide_, slice_, gap_, lateness_, ooo_;
+};
+
+} // namespace weir::jobs

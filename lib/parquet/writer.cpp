@@ -1,0 +1,532 @@
+#include "lib/parquet/writer.hpp"
+
+#include "lib/parquet/compact.hpp"
+#include "lib/parquet/levels.hpp"
+
+#include <snappy.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace weir::parquet {
+
+// PLAIN values and statistics are little-endian; copying the native bytes
+// is only right on a little-endian host.
+static_assert(std::endian::native == std::endian::little);
+
+namespace {
+
+// Enum values from parquet.thrift.
+namespace thrift {
+constexpr std::int32_t type_boolean = 0, type_int64 = 2, type_double = 5, type_byte_array = 6;
+constexpr std::int32_t converted_utf8 = 0, converted_timestamp_millis = 9;
+constexpr std::int32_t required = 0, optional = 1;
+constexpr std::int32_t encoding_plain = 0, encoding_rle = 3;
+constexpr std::int32_t codec_uncompressed = 0, codec_snappy = 1, codec_zstd = 6;
+constexpr std::int32_t page_data = 0;
+} // namespace thrift
+
+// Pages are cut at about this much buffered data: small enough for readers
+// to decode page by page, large enough for the codecs to find repeats.
+constexpr std::size_t page_bytes = 1 << 20;
+// Keeps every page within Thrift's i32 sizes whatever the strings are.
+constexpr std::size_t max_string = std::size_t{1} << 30;
+
+// The variant alternative each column type takes.
+std::size_t alternative(type t) {
+  switch (t) {
+  case type::int64:
+  case type::timestamp_ms: return 1;
+  case type::float64: return 2;
+  case type::string: return 3;
+  case type::boolean: return 4;
+  }
+  return 0;
+}
+
+const char* alternative_name(std::size_t index) {
+  constexpr const char* names[] = {"NULL", "int64", "double", "string", "bool"};
+  return index < std::size(names) ? names[index] : "?";
+}
+
+std::int32_t physical(type t) {
+  switch (t) {
+  case type::int64:
+  case type::timestamp_ms: return thrift::type_int64;
+  case type::float64: return thrift::type_double;
+  case type::string: return thrift::type_byte_array;
+  case type::boolean: return thrift::type_boolean;
+  }
+  return thrift::type_int64;
+}
+
+std::int32_t codec_id(codec c) {
+  switch (c) {
+  case codec::uncompressed: return thrift::codec_uncompressed;
+  case codec::snappy: return thrift::codec_snappy;
+  case codec::zstd: return thrift::codec_zstd;
+  }
+  return thrift::codec_uncompressed;
+}
+
+template <class T>
+void put_plain(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+} // namespace
+
+const char* type_name(type t) {
+  switch (t) {
+  case type::int64: return "int64";
+  case type::float64: return "float64";
+  case type::string: return "string";
+  case type::boolean: return "boolean";
+  case type::timestamp_ms: return "timestamp_ms";
+  }
+  return "?";
+}
+
+struct writer::column_state {
+  explicit column_state(column c) : spec(std::move(c)) {}
+
+  column spec;
+
+  // The page being filled.
+  std::string values;                // PLAIN-encoded non-NULL values
+  std::vector<std::uint8_t> levels;  // definition levels, nullable columns only
+  std::size_t page_values = 0;       // NULLs included
+  std::size_t bools = 0;             // booleans bit-packed into `values`
+
+  // The column chunk of the row group being filled.
+  std::string chunk; // finished pages: header and (compressed) body each
+  std::size_t chunk_uncompressed = 0;
+  std::size_t chunk_values = 0;
+
+  // Its statistics; only the members of the column's type are used.
+  std::int64_t null_count = 0;
+  std::int64_t nan_count = 0;
+  bool has_range = false;
+  std::int64_t imin = 0, imax = 0;
+  double dmin = 0, dmax = 0;
+  bool bmin = false, bmax = false;
+  std::string smin, smax;
+
+  std::size_t page_size() const { return values.size() + levels.size(); }
+
+  void add(const value& v) {
+    ++page_values;
+    if (spec.nullable)
+      levels.push_back(v.index() != 0);
+    switch (v.index()) {
+    case 0: ++null_count; break;
+    case 1: add_int(std::get<1>(v)); break;
+    case 2: add_double(std::get<2>(v)); break;
+    case 3: add_string(std::get<3>(v)); break;
+    case 4: add_bool(std::get<4>(v)); break;
+    }
+  }
+
+  void add_int(std::int64_t v) {
+    put_plain(values, v);
+    if (!has_range) {
+      imin = imax = v;
+      has_range = true;
+    } else {
+      imin = std::min(imin, v);
+      imax = std::max(imax, v);
+    }
+  }
+
+  void add_double(double v) {
+    put_plain(values, v);
+    // NaN orders nowhere: it is counted instead of bounding the range.
+    if (std::isnan(v)) {
+      ++nan_count;
+    } else if (!has_range) {
+      dmin = dmax = v;
+      has_range = true;
+    } else {
+      dmin = std::min(dmin, v);
+      dmax = std::max(dmax, v);
+    }
+  }
+
+  void add_string(std::string_view v) {
+    put_plain(values, static_cast<std::uint32_t>(v.size()));
+    values.append(v);
+    // string_view compares like memcmp: unsigned bytes, as STRING orders.
+    if (!has_range) {
+      smin = smax = v;
+      has_range = true;
+    } else if (v < smin) {
+      smin = v;
+    } else if (v > smax) {
+      smax = v;
+    }
+  }
+
+  void add_bool(bool v) {
+    if (bools % 8 == 0)
+      values += '\0';
+    values.back() = static_cast<char>(values.back() | (int{v} << (bools % 8)));
+    ++bools;
+    if (!has_range) {
+      bmin = bmax = v;
+      has_range = true;
+    } else {
+      bmin = bmin && v;
+      bmax = bmax || v;
+    }
+  }
+
+  // A bound of the range, PLAIN-encoded (strings without their length).
+  std::string_view bound(bool max, char (&buf)[8]) const {
+    switch (spec.t) {
+    case type::int64:
+    case type::timestamp_ms: {
+      std::int64_t v = max ? imax : imin;
+      std::memcpy(buf, &v, 8);
+      return {buf, 8};
+    }
+    case type::float64: {
+      // The spec asks for -0.0 as a zero minimum and +0.0 as a zero maximum,
+      // so a reader pruning on the bounds keeps zeros of either sign.
+      double v = max ? dmax : dmin;
+      if (v == 0)
+        v = max ? 0.0 : -0.0;
+      std::memcpy(buf, &v, 8);
+      return {buf, 8};
+    }
+    case type::boolean:
+      buf[0] = static_cast<char>(max ? bmax : bmin);
+      return {buf, 1};
+    case type::string: return max ? smax : smin;
+    }
+    return {};
+  }
+
+  void write_statistics(compact_encoder& e) const {
+    char min_buf[8], max_buf[8];
+    std::string_view min = has_range ? bound(false, min_buf) : std::string_view{};
+    std::string_view max = has_range ? bound(true, max_buf) : std::string_view{};
+    e.field_struct(12); // ColumnMetaData.statistics
+    // The deprecated max/min (1, 2) are ordered signed, which matches every
+    // type but strings; older readers only know those.
+    if (has_range && spec.t != type::string) {
+      e.field_binary(1, max);
+      e.field_binary(2, min);
+    }
+    e.field_i64(3, null_count);
+    if (has_range) {
+      e.field_binary(5, max); // max_value
+      e.field_binary(6, min); // min_value
+      e.field_bool(7, true);  // is_max_value_exact
+      e.field_bool(8, true);  // is_min_value_exact
+    }
+    if (spec.t == type::float64)
+      e.field_i64(9, nan_count);
+    e.end_struct();
+  }
+
+  void reset_page() {
+    values.clear();
+    levels.clear();
+    page_values = 0;
+    bools = 0;
+  }
+
+  void reset_chunk() {
+    chunk.clear();
+    chunk_uncompressed = 0;
+    chunk_values = 0;
+    null_count = 0;
+    nan_count = 0;
+    has_range = false;
+  }
+};
+
+struct writer::scratch {
+  ~scratch() { ZSTD_freeCCtx(zstd); }
+
+  std::string body;       // a page before compression
+  std::string compressed; // and after
+  std::string header;     // its PageHeader
+  ZSTD_CCtx* zstd = nullptr;
+};
+
+writer::writer(writer&&) noexcept = default;
+writer& writer::operator=(writer&&) noexcept = default;
+writer::~writer() = default;
+
+expected<writer> writer::make(schema s, codec c, std::size_t row_group_rows) {
+  if (s.columns.empty())
+    return error{"parquet: the schema has no columns"};
+  if (row_group_rows == 0)
+    return error{"parquet: row_group_rows must be positive"};
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    const auto& name = s.columns[i].name;
+    if (name.empty())
+      return error{"parquet: column " + std::to_string(i) + " has no name"};
+    for (std::size_t j = 0; j < i; ++j)
+      if (s.columns[j].name == name)
+        return error{"parquet: column '" + name + "' appears twice"};
+  }
+  auto made = guarded("parquet", [&] {
+    writer w;
+    w.codec_ = c;
+    w.row_group_rows_ = row_group_rows;
+    for (const auto& col : s.columns)
+      w.state_.emplace_back(col);
+    w.columns_ = std::move(s.columns);
+    w.scratch_ = std::make_unique<scratch>();
+    w.out_ = "PAR1";
+    return w;
+  });
+  if (!made)
+    return made.failure();
+  if (c == codec::zstd && !(made->scratch_->zstd = ZSTD_createCCtx()))
+    return error{"parquet: cannot create a zstd context"};
+  return std::move(*made);
+}
+
+std::size_t writer::buffered_bytes() const {
+  std::size_t n = out_.size();
+  for (const auto& c : state_)
+    n += c.chunk.size() + c.values.size() + c.levels.size() / 8;
+  return n;
+}
+
+expected<void> writer::append(const std::vector<value>& row) {
+  if (finished_)
+    return error{"parquet: append to a finished writer"};
+  if (row.size() != columns_.size())
+    return error{"parquet: row has " + std::to_string(row.size()) + " values, schema has " +
+                 std::to_string(columns_.size()) + " columns"};
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const auto& col = columns_[i];
+    std::size_t got = row[i].index();
+    if (got == 0) {
+      if (!col.nullable)
+        return error{"parquet: NULL in required column '" + col.name + "'"};
+    } else if (got != alternative(col.t)) {
+      return error{"parquet: column '" + col.name + "' is " + type_name(col.t) + ", got " +
+                   alternative_name(got)};
+    } else if (got == 3 && std::get<3>(row[i]).size() > max_string) {
+      return error{"parquet: string in column '" + col.name + "' is longer than 1 GiB"};
+    }
+  }
+  // Past validation only a failed allocation or codec can fail; the buffers
+  // may then hold part of a row, so the writer refuses further use.
+  auto done = guarded("parquet", [&] { return push(row); });
+  if (done && *done)
+    return {};
+  finished_ = true;
+  return done ? done->failure() : done.failure();
+}
+
+expected<void> writer::push(const std::vector<value>& row) {
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    auto& c = state_[i];
+    c.add(row[i]);
+    if (c.page_size() >= page_bytes)
+      if (auto r = flush_page(c); !r)
+        return r;
+  }
+  ++rows_;
+  if (++group_rows_ == row_group_rows_)
+    return flush_row_group();
+  return {};
+}
+
+expected<void> writer::flush_page(column_state& c) {
+  auto& s = *scratch_;
+  s.body.clear();
+  if (c.spec.nullable) {
+    s.body.append(4, '\0'); // v1 pages prefix the levels with their length
+    encode_levels(s.body, c.levels);
+    auto len = static_cast<std::uint32_t>(s.body.size() - 4);
+    std::memcpy(s.body.data(), &len, 4);
+  }
+  s.body += c.values;
+
+  std::string_view stored = s.body;
+  switch (codec_) {
+  case codec::uncompressed: break;
+  case codec::snappy: {
+    // Parquet's SNAPPY is the raw block format, not snappy's framing format.
+    s.compressed.resize(snappy::MaxCompressedLength(s.body.size()));
+    std::size_t n = 0;
+    snappy::RawCompress(s.body.data(), s.body.size(), s.compressed.data(), &n);
+    s.compressed.resize(n);
+    stored = s.compressed;
+    break;
+  }
+  case codec::zstd: {
+    s.compressed.resize(ZSTD_compressBound(s.body.size()));
+    std::size_t n = ZSTD_compressCCtx(s.zstd, s.compressed.data(), s.compressed.size(),
+                                      s.body.data(), s.body.size(), ZSTD_CLEVEL_DEFAULT);
+    if (ZSTD_isError(n))
+      return error{std::string{"parquet: zstd: "} + ZSTD_getErrorName(n)};
+    s.compressed.resize(n);
+    stored = s.compressed;
+    break;
+  }
+  }
+  constexpr auto i32_max = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+  if (s.body.size() > i32_max || stored.size() > i32_max)
+    return error{"parquet: page of column '" + c.spec.name + "' exceeds 2 GiB"};
+
+  s.header.clear();
+  compact_encoder e(s.header);
+  e.begin_struct(); // PageHeader
+  e.field_i32(1, thrift::page_data);                           // type
+  e.field_i32(2, static_cast<std::int32_t>(s.body.size()));    // uncompressed_page_size
+  e.field_i32(3, static_cast<std::int32_t>(stored.size()));    // compressed_page_size
+  e.field_struct(5);                                           // data_page_header
+  e.field_i32(1, static_cast<std::int32_t>(c.page_values));    // num_values
+  e.field_i32(2, thrift::encoding_plain);                      // encoding
+  e.field_i32(3, thrift::encoding_rle);                        // definition_level_encoding
+  e.field_i32(4, thrift::encoding_rle);                        // repetition_level_encoding
+  e.end_struct();
+  e.end_struct();
+
+  c.chunk += s.header;
+  c.chunk += stored;
+  c.chunk_uncompressed += s.header.size() + s.body.size();
+  c.chunk_values += c.page_values;
+  c.reset_page();
+  return {};
+}
+
+expected<void> writer::flush_row_group() {
+  if (group_rows_ == 0)
+    return {};
+  for (auto& c : state_)
+    if (c.page_values > 0)
+      if (auto r = flush_page(c); !r)
+        return r;
+
+  const auto group_offset = static_cast<std::int64_t>(out_.size());
+  std::int64_t uncompressed = 0;
+  compact_encoder e(row_groups_);
+  e.begin_struct(); // RowGroup
+  e.field_list(1, ctype::structure, state_.size()); // columns
+  for (auto& c : state_) {
+    e.begin_struct();   // ColumnChunk
+    e.field_i64(2, 0);  // file_offset: no ColumnMetaData outside the footer
+    e.field_struct(3);  // meta_data
+    e.field_i32(1, physical(c.spec.t));
+    e.field_list(2, ctype::i32, c.spec.nullable ? 2 : 1); // encodings
+    e.element_i32(thrift::encoding_plain);
+    if (c.spec.nullable)
+      e.element_i32(thrift::encoding_rle);
+    e.field_list(3, ctype::binary, 1); // path_in_schema
+    e.element_binary(c.spec.name);
+    e.field_i32(4, codec_id(codec_));
+    e.field_i64(5, static_cast<std::int64_t>(c.chunk_values));
+    e.field_i64(6, static_cast<std::int64_t>(c.chunk_uncompressed));
+    e.field_i64(7, static_cast<std::int64_t>(c.chunk.size()));
+    e.field_i64(9, static_cast<std::int64_t>(out_.size())); // data_page_offset
+    c.write_statistics(e);
+    e.end_struct();
+    e.end_struct();
+
+    uncompressed += static_cast<std::int64_t>(c.chunk_uncompressed);
+    out_ += c.chunk;
+    c.reset_chunk();
+  }
+  e.field_i64(2, uncompressed); // total_byte_size
+  e.field_i64(3, static_cast<std::int64_t>(group_rows_));
+  e.field_i64(5, group_offset); // file_offset
+  e.field_i64(6, static_cast<std::int64_t>(out_.size()) - group_offset); // total_compressed_size
+  if (row_group_count_ <= static_cast<std::size_t>(std::numeric_limits<std::int16_t>::max()))
+    e.field_i16(7, static_cast<std::int16_t>(row_group_count_)); // ordinal
+  e.end_struct();
+
+  ++row_group_count_;
+  group_rows_ = 0;
+  return {};
+}
+
+expected<void> writer::write_footer() {
+  const std::size_t start = out_.size();
+  compact_encoder e(out_);
+  e.begin_struct(); // FileMetaData
+  e.field_i32(1, 1); // version
+  e.field_list(2, ctype::structure, columns_.size() + 1); // schema, root first
+  e.begin_struct();
+  e.field_binary(4, "schema"); // name
+  e.field_i32(5, static_cast<std::int32_t>(columns_.size())); // num_children
+  e.end_struct();
+  for (const auto& col : columns_) {
+    e.begin_struct(); // SchemaElement
+    e.field_i32(1, physical(col.t));
+    e.field_i32(3, col.nullable ? thrift::optional : thrift::required);
+    e.field_binary(4, col.name);
+    // Both the deprecated converted_type (6) and logicalType (10), as the
+    // spec asks, for readers of either generation.
+    if (col.t == type::string) {
+      e.field_i32(6, thrift::converted_utf8);
+      e.field_struct(10);
+      e.field_struct(1); // STRING
+      e.end_struct();
+      e.end_struct();
+    } else if (col.t == type::timestamp_ms) {
+      e.field_i32(6, thrift::converted_timestamp_millis);
+      e.field_struct(10);
+      e.field_struct(8);       // TIMESTAMP
+      e.field_bool(1, true);   // isAdjustedToUTC
+      e.field_struct(2);       // unit
+      e.field_struct(1);       // MILLIS
+      e.end_struct();
+      e.end_struct();
+      e.end_struct();
+      e.end_struct();
+    }
+    e.end_struct();
+  }
+  e.field_i64(3, static_cast<std::int64_t>(rows_)); // num_rows
+  e.field_list(4, ctype::structure, row_group_count_);
+  out_ += row_groups_; // already encoded, one RowGroup struct each
+  e.field_binary(6, "weir"); // created_by
+  // Without column_orders the min_value/max_value fields have no defined
+  // meaning and readers may ignore them.
+  e.field_list(7, ctype::structure, columns_.size());
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    e.begin_struct(); // ColumnOrder
+    e.field_struct(1); // TYPE_ORDER
+    e.end_struct();
+    e.end_struct();
+  }
+  e.end_struct();
+
+  const std::size_t footer = out_.size() - start;
+  if (footer > std::numeric_limits<std::uint32_t>::max())
+    return error{"parquet: footer exceeds 4 GiB"};
+  put_plain(out_, static_cast<std::uint32_t>(footer));
+  out_ += "PAR1";
+  return {};
+}
+
+expected<std::string> writer::finish() {
+  if (finished_)
+    return error{"parquet: finish on a finished writer"};
+  finished_ = true;
+  auto done = guarded("parquet", [&]() -> expected<std::string> {
+    if (auto r = flush_row_group(); !r)
+      return r.failure();
+    if (auto r = write_footer(); !r)
+      return r.failure();
+    return std::move(out_);
+  });
+  if (!done)
+    return done.failure();
+  return std::move(*done);
+}
+
+} // namespace weir::parquet

@@ -1,0 +1,69 @@
+// Window results into PostgreSQL, exactly once by construction.
+//
+// Three tables per job, created if missing:
+//   <table>__partials  one row per (window, key, source partition): that
+//                      partition's accumulator state (msgpack), upserted;
+//   <table>__progress  per source partition: watermark, idle flag, offset and
+//                      counters; row -1 holds the watermark up to which
+//                      <table> has been materialized;
+//   <table>            the results: per (window, key) the merge of all
+//                      partitions' partials, written once the watermark of
+//                      every (non-idle) partition has passed the window end,
+//                      and rewritten if a late partial arrives within the
+//                      allowed lateness.
+// Every row is a deterministic function of (window, key, input), so a replay
+// after a failure or a rescale rewrites identical values: no 2PC needed. Each
+// write is one transaction under a per-table advisory lock, so sinks on
+// different workers materialize in a serial order.
+#pragma once
+
+#include "jobs/spec.hpp"
+#include "jobs/windowed/window_operator.hpp"
+#include "base/expected.hpp"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace weir::sinks {
+
+class postgres_results {
+public:
+  // Connects and creates the tables if they do not exist.
+  static expected<postgres_results> make(const jobs::job_spec& spec, std::int32_t partitions);
+
+  postgres_results(postgres_results&&) noexcept;
+  postgres_results& operator=(postgres_results&&) noexcept;
+  ~postgres_results();
+
+  // Upserts partials and progress, then materializes every window that became
+  // complete (and every completed window a late partial touched), in one
+  // transaction. Later progress for the same partition supersedes earlier.
+  expected<void> write(const std::vector<const jobs::partition_rows*>& rows,
+                       const std::vector<const jobs::partition_progress*>& progress);
+
+  // The watermark up to which results are materialized (jobs::no_time if none).
+  jobs::millis materialized() const { return materialized_; }
+
+private:
+  postgres_results() = default;
+
+  struct connection; // keeps libpqxx out of this header
+  std::unique_ptr<connection> conn_;
+  jobs::job_spec spec_;
+  jobs::agg_layout layout_;
+  std::int32_t partitions_ = 0;
+  jobs::millis materialized_ = jobs::no_time;
+  std::set<std::int32_t> fenced_; // partitions skipped for being behind (logged once)
+  struct statements;
+  std::shared_ptr<const statements> sql_;
+};
+
+// Quotes an SQL identifier ("a""b").
+std::string quote_ident(const std::string& name);
+
+// Appends a PostgreSQL array element, double-quoted and escaped.
+void append_array_text(std::string& out, std::string_view element);
+
+} // namespace weir::sinks

@@ -1,0 +1,49 @@
+#include "sinks/postgres/sink.hpp"
+
+#include "sinks/postgres/results.hpp"
+
+namespace weir::sinks {
+
+namespace {
+
+class postgres_sink final : public sink {
+public:
+  postgres_sink(jobs::job_spec spec, context ctx) : spec_(std::move(spec)), ctx_(ctx) {}
+
+  // Every pending batch in one transaction: the results path is one round
+  // trip per write whatever the number of sources.
+  write_result write(std::span<const jobs::sink_batch* const> batches) override {
+    auto store = store_.get([&] { return postgres_results::make(spec_, ctx_.partitions); });
+    if (!store)
+      return {0, 0, store.failure()};
+    std::vector<const jobs::partition_rows*> rows;
+    std::vector<const jobs::partition_progress*> progress;
+    std::size_t n = 0;
+    for (const auto* batch : batches) {
+      for (const auto& out : batch->outputs) {
+        rows.push_back(&output_as<jobs::partition_rows>(*out));
+        n += out->size();
+      }
+      for (const auto& p : batch->progress)
+        progress.push_back(&p);
+    }
+    if (auto ok = (*store)->write(rows, progress); !ok) {
+      store_.reset();
+      return {0, 0, ok.failure()};
+    }
+    return {batches.size(), n, std::nullopt};
+  }
+
+private:
+  jobs::job_spec spec_;
+  context ctx_;
+  lazy_store<postgres_results> store_;
+};
+
+} // namespace
+
+expected<std::unique_ptr<sink>> make_postgres_sink(const jobs::job_spec& spec, const context& ctx) {
+  return std::unique_ptr<sink>{std::make_unique<postgres_sink>(spec, ctx)};
+}
+
+} // namespace weir::sinks

@@ -1,0 +1,75 @@
+// The sink interface: how a job's results reach a store. One sink object per
+// job per worker, driven by the kind-agnostic sink actor (actors/sink.cpp),
+// which runs it on a thread of its own (stores block), keeps the batches its
+// sources sent, acks them once durable and retries with backoff.
+//
+// A sink lives in a room of its own (sinks/postgres/, sinks/lake/, ...) with
+// its own tests, and is listed once in sinks/registry/sinks.cpp under its
+// spec `sink.type`. See docs/architecture.md, "Adding a sink".
+#pragma once
+
+#include "base/expected.hpp"
+#include "base/types.hpp"
+#include "jobs/pipeline.hpp"
+#include "jobs/spec.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace weir::sinks {
+
+// What a sink needs beyond the spec.
+struct context {
+  std::int32_t partitions = 0; // of the job's topic: all must report before results appear
+};
+
+struct write_result {
+  std::size_t done = 0; // batches from the front that are durable now: acked
+  std::size_t rows = 0; // rows they held
+  std::optional<error> failure; // the rest waits, retried from the first not done
+};
+
+class sink {
+public:
+  virtual ~sink() = default;
+
+  // Makes `batches` durable, in order: together in one transaction where the
+  // store allows (fewer round trips when the store is slower than the
+  // sources). Connects lazily and reconnects after a failure. After a
+  // failure the next call starts with the first batch not done; a sink that
+  // applies a batch in parts remembers how far it got.
+  virtual write_result write(std::span<const jobs::sink_batch* const> batches) = 0;
+};
+
+// A store connection opened on first use and dropped after a failure, so the
+// next attempt reconnects.
+template <class Store>
+class lazy_store {
+public:
+  template <class Open>
+  expected<Store*> get(Open open) {
+    if (!store_) {
+      auto made = open();
+      if (!made)
+        return made.failure();
+      store_.emplace(std::move(*made));
+    }
+    return &*store_;
+  }
+  void reset() { store_.reset(); }
+
+private:
+  std::optional<Store> store_;
+};
+
+// The outputs of a batch as the type a sink consumes. The spec parser pairs
+// every sink type with its job kind, so a mismatch is a bug: it throws.
+template <class Output>
+const Output& output_as(const jobs::partition_output& out) {
+  return dynamic_cast<const Output&>(out);
+}
+
+} // namespace weir::sinks
