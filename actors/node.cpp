@@ -120,7 +120,10 @@ int run_worker(const worker_options& opts) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!drained)
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-  sys.await_all_actors_done(); // sources and sinks finish their last writes
+  // Stopping the worker stops its sources and sinks together: a batch not yet
+  // written is dropped here and replayed by the partition's next owner from
+  // its checkpoint (results are deterministic, so nothing is lost or doubled).
+  sys.await_all_actors_done();
   return watchdog.arm(0);
 }
 

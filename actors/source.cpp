@@ -347,6 +347,12 @@ void apply_assignment(self_ptr self) {
   std::map<partition_id, const incoming_state*> incoming;
   for (const auto& h : a.incoming)
     incoming[h.partition] = &h;
+  // Kinds that move state: rows emitted for a partition given up go to the
+  // sink now, so that what is shipped below describes only durable output.
+  // (The others discard the rows of partitions given up instead.) Before the
+  // partitions kept are moved to `next`: flush reads every partition.
+  if (moves)
+    flush(self, clock::now());
   for (const auto& pc : a.parts) {
     auto p = pc.partition;
     if (auto it = st.partitions.find(p); it != st.partitions.end()) {
@@ -360,16 +366,11 @@ void apply_assignment(self_ptr self) {
     st.restored.emplace_back(p, from);
     added.emplace_back(p, from > 0 ? from : RD_KAFKA_OFFSET_BEGINNING);
   }
-  // Kinds that move state: rows emitted for a partition given up go to the
-  // sink now, so that what is shipped below describes only durable output.
-  // (The others discard the rows of partitions given up instead.)
   std::map<partition_id, caf::strong_actor_ptr> targets;
-  if (moves) {
-    flush(self, clock::now());
+  if (moves)
     for (const auto& t : a.outgoing)
       if (t.to)
         targets[t.partition] = t.to;
-  }
   std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> ship;
   for (const auto& [p, o] : st.partitions) {
     if (next.count(p))
@@ -389,7 +390,7 @@ void apply_assignment(self_ptr self) {
       // from the offset this source stops at.
       WEIR_INFO("job {}: partition {} released at offset {} (its state went ahead)",
                 st.spec->name, p, at);
-      ship[t->second].push_back({p, at, {}, wall_clock_ms(), {}});
+      ship[t->second].push_back({p, at, {}, wall_clock_ms(), {}, {}});
       continue;
     }
     auto release = [&](const jobs::pipeline::partition& part) {
@@ -397,7 +398,7 @@ void apply_assignment(self_ptr self) {
     };
     ship[t->second].push_back(
       {p, at, pack_logged(self, p, o, "released", release, " for its new owner"), wall_clock_ms(),
-       {}});
+       {}, {}});
   }
   st.precopied.clear();
   st.partitions = std::move(next);
@@ -440,7 +441,7 @@ bool start_precopies(self_ptr self) {
       continue;
     copies[t.to].push_back({t.partition, o->second.part->cursor().next_offset,
                             pack_logged(self, t.partition, o->second, "pre-copied", snapshot), 0,
-                            {}});
+                            {}, {}});
   }
   if (copies.empty())
     return false;

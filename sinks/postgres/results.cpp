@@ -309,45 +309,50 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
   return out;
 }
 
-expected<void> postgres_results::write(const std::vector<const jobs::partition_rows*>& batches,
-                                       const std::vector<const jobs::partition_progress*>& progress) {
-  const size_t nk = spec_.key.size();
-  const bool top = spec_.top.n > 0;
+namespace {
 
-  return guarded("postgres write", [&] {
-    if (!conn_ || !conn_->conn.is_open())
-      conn_ = std::make_unique<connection>(spec_.sink.url);
-    pqxx::work txn{conn_->conn};
-    txn.exec(sql_->lock);
+// One write, step by step, inside one transaction under the table's lock.
+// Each step is a function of what the steps before produced.
+class result_write {
+public:
+  using rows_t = std::vector<const jobs::partition_rows*>;
+  using progress_t = std::vector<const jobs::partition_progress*>;
 
-    // -- fencing ---------------------------------------------------------------------
-    // A partial is a deterministic function of its partition's input up to the
-    // offset reported with it, so of two writers of a partition the one further
-    // along is right: a former owner cut off from the cluster that comes back,
-    // or a new owner replaying from an older checkpoint, is skipped until it
-    // passes what is stored.
-    std::map<std::int32_t, const jobs::partition_progress*> latest;
+  result_write(pqxx::work& txn, const jobs::job_spec& spec, const jobs::agg_layout& layout,
+               std::set<std::int32_t>& fenced, const std::string& read_offsets)
+    : txn_(txn), spec_(spec), layout_(layout), fenced_(fenced),
+      read_offsets_(read_offsets), nk_(spec.key.size()), top_(spec.top.n > 0) {}
+
+  // -- fencing ---------------------------------------------------------------------
+  // A partial is a deterministic function of its partition's input up to the
+  // offset reported with it, so of two writers of a partition the one further
+  // along is right: a former owner cut off from the cluster that comes back,
+  // or a new owner replaying from an older checkpoint, is skipped until it
+  // passes what is stored.
+  void fence(const progress_t& progress) {
     for (const auto* p : progress)
-      latest[p->partition] = p;
-    std::set<std::int32_t> behind;
-    for (const auto& row : txn.exec(sql_->read_offsets)) {
-      auto it = latest.find(row[0].as<std::int32_t>());
-      if (it != latest.end() && it->second->next_offset < row[1].as<std::int64_t>()) {
-        behind.insert(it->first);
+      latest_[p->partition] = p; // the latest report per partition wins
+    for (const auto& row : txn_.exec(read_offsets_)) {
+      auto it = latest_.find(row[0].as<std::int32_t>());
+      if (it != latest_.end() && it->second->next_offset < row[1].as<std::int64_t>()) {
+        behind_.insert(it->first);
         if (fenced_.insert(it->first).second)
-          WEIR_INFO("sink {}: partition {} has results up to offset {} already; rows of this "
+          WEIR_INFO("job {}: partition {} has results up to offset {} already; rows of this "
                     "worker (at offset {}) are skipped until it gets there", spec_.name,
                     it->first, row[1].as<std::int64_t>(), it->second->next_offset);
       }
     }
-    for (const auto& [part, p] : latest)
-      if (!behind.count(part))
+    for (const auto& [part, p] : latest_)
+      if (!behind_.count(part))
         fenced_.erase(part);
-    auto ahead = [&](std::int32_t partition) { return !behind.count(partition); };
+  }
 
-    // -- partials --------------------------------------------------------------------
-    // A row re-emitted by a late event may appear more than once; the last
-    // emission is the current value (one statement may not upsert a row twice).
+  bool ahead(std::int32_t partition) const { return !behind_.count(partition); }
+
+  // -- partials and progress -------------------------------------------------------
+  // A row re-emitted by a late event may appear more than once; the last
+  // emission is the current value (one statement may not upsert a row twice).
+  void upsert_partials(const rows_t& batches, const std::string& sql) {
     std::map<std::tuple<std::int32_t, millis, std::string_view>,
              std::pair<const jobs::partition_rows*, size_t>>
       latest_rows;
@@ -355,93 +360,100 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
       if (ahead(b->partition))
         for (size_t i = 0; i < b->rows.size(); ++i)
           latest_rows[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
-    std::vector<array_literal> cols(3 + nk + 1);
-    const size_t n_rows = latest_rows.size();
+    if (latest_rows.empty())
+      return;
+    std::vector<array_literal> cols(3 + nk_ + 1);
     for (const auto& [id, at] : latest_rows) {
       const auto& [b, i] = at;
       cols[0].add_number(b->rows.starts[i]);
       cols[1].add_number(b->rows.ends[i]);
       cols[2].add_number(b->partition);
-      for (size_t k = 0; k < nk; ++k)
+      for (size_t k = 0; k < nk_; ++k)
         cols[3 + k].add_text(key_part(b->rows.keys[i], k));
-      cols[3 + nk].add_bytes(encode_row(b->rows, i));
+      cols[3 + nk_].add_bytes(encode_row(b->rows, i));
     }
-    std::vector<std::string> partial_params;
-    for (auto& c : cols)
-      partial_params.push_back(c.done());
+    exec(sql, cols);
+  }
 
-    // -- progress (the latest report per partition wins) -------------------------------
-    std::vector<array_literal> pcols(8);
-    for (const auto& [part, p] : latest) {
+  void upsert_progress(const std::string& sql) {
+    if (latest_.size() == behind_.size())
+      return;
+    std::vector<array_literal> cols(8);
+    for (const auto& [part, p] : latest_) {
       if (!ahead(part))
         continue;
-      pcols[0].add_number(part);
+      cols[0].add_number(part);
       if (p->watermark == jobs::no_time)
-        pcols[1].add_null();
+        cols[1].add_null();
       else
-        pcols[1].add_number(p->watermark);
-      pcols[2].add_text(p->idle ? "t" : "f");
-      pcols[3].add_number(p->next_offset);
-      pcols[4].add_number(p->events);
-      pcols[5].add_number(p->filtered);
-      pcols[6].add_number(p->malformed);
-      pcols[7].add_number(p->late);
+        cols[1].add_number(p->watermark);
+      cols[2].add_text(p->idle ? "t" : "f");
+      cols[3].add_number(p->next_offset);
+      cols[4].add_number(p->events);
+      cols[5].add_number(p->filtered);
+      cols[6].add_number(p->malformed);
+      cols[7].add_number(p->late);
     }
-    std::vector<std::string> progress_params;
-    for (auto& c : pcols)
-      progress_params.push_back(c.done());
+    exec(sql, cols);
+  }
 
-    if (n_rows > 0)
-      txn.exec_params(sql_->upsert_partials, pqxx::prepare::make_dynamic_params(partial_params));
-    if (latest.size() > behind.size())
-      txn.exec_params(sql_->upsert_progress, pqxx::prepare::make_dynamic_params(progress_params));
-
+  // -- the job watermark -----------------------------------------------------------
+  // Returns {materialized before, materialized after this write}.
+  std::pair<millis, millis> job_watermark(const std::string& read_progress,
+                                          std::int32_t partitions) {
     millis old_m = jobs::no_time;
     std::vector<jobs::partition_mark> marks;
-    for (const auto& row : txn.exec(sql_->read_progress)) {
+    for (const auto& row : txn_.exec(read_progress)) {
       const millis wm = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
       if (row[0].as<std::int32_t>() < 0)
         old_m = wm;
       else
         marks.push_back({wm, row[2].as<bool>()});
     }
-    const millis new_m = jobs::job_watermark(marks, static_cast<size_t>(partitions_), old_m);
+    return {old_m, jobs::job_watermark(marks, static_cast<size_t>(partitions), old_m)};
+  }
 
-    // Rows of windows materialized before whose partials this batch changed.
-    std::vector<array_literal> touched(top ? 1 : 1 + nk);
-    bool any_touched = false;
+  // Rows of windows materialized before whose partials this batch changed:
+  // (window[, key]) arrays for the candidates query; empty if none.
+  std::vector<array_literal> touched(const rows_t& batches, millis old_m, bool& any) const {
+    std::vector<array_literal> out(top_ ? 1 : 1 + nk_);
+    any = false;
     for (const auto* b : batches)
       for (size_t i = 0, n = ahead(b->partition) ? b->rows.size() : 0; i < n; ++i)
         if (old_m != jobs::no_time && b->rows.ends[i] <= old_m) {
-          any_touched = true;
-          touched[0].add_number(b->rows.starts[i]);
-          if (!top)
-            for (size_t k = 0; k < nk; ++k)
-              touched[1 + k].add_text(key_part(b->rows.keys[i], k));
+          any = true;
+          out[0].add_number(b->rows.starts[i]);
+          if (!top_)
+            for (size_t k = 0; k < nk_; ++k)
+              out[1 + k].add_text(key_part(b->rows.keys[i], k));
         }
-    if (new_m == old_m && !any_touched) {
-      txn.commit();
-      return;
-    }
-    std::vector<std::string> cand_params{std::to_string(clamp_time(old_m)),
-                                         std::to_string(clamp_time(new_m))};
-    for (auto& t : touched)
-      cand_params.push_back(t.done());
-    auto rows = txn.exec_params(sql_->candidates, pqxx::prepare::make_dynamic_params(cand_params));
+    return out;
+  }
 
-    // Merge each (window, key)'s partials.
-    struct merged {
-      millis start, end;
-      std::vector<std::string> key;
-      std::vector<jobs::slot> slots;
-      std::vector<std::vector<std::string>> sets;
-      std::vector<jobs::hll> sketches;
-    };
+  // -- merge -------------------------------------------------------------------------
+  struct merged {
+    millis start, end;
+    std::vector<std::string> key;
+    std::vector<jobs::slot> slots;
+    std::vector<std::vector<std::string>> sets;
+    std::vector<jobs::hll> sketches;
+  };
+
+  // Reads the partials of every window that became complete, plus the
+  // touched rows, and merges each (window, key)'s partials with the
+  // operator's accumulator code. The query orders by (window, key).
+  std::vector<merged> merge(const std::string& sql, millis old_m, millis new_m,
+                            std::vector<array_literal>& touched) {
+    std::vector<std::string> params{std::to_string(clamp_time(old_m)),
+                                    std::to_string(clamp_time(new_m))};
+    for (auto& t : touched)
+      params.push_back(t.done());
+    auto rows = txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     std::vector<merged> out;
     for (const auto& row : rows) {
       const millis start = row[0].as<millis>();
       std::vector<std::string> key;
-      for (size_t k = 0; k < nk; ++k)
+      for (size_t k = 0; k < nk_; ++k)
         key.push_back(row[static_cast<pqxx::row::size_type>(2 + k)].as<std::string>());
       if (out.empty() || out.back().start != start || out.back().key != key) {
         out.push_back({start, row[1].as<millis>(), std::move(key),
@@ -450,7 +462,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
                        std::vector<jobs::hll>(layout_.sketches)});
       }
       auto& m = out.back();
-      pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(2 + nk)]};
+      pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(2 + nk_)]};
       auto handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       auto st = handle.get().as<row_state>();
       for (size_t i = 0; i < m.slots.size(); ++i)
@@ -460,103 +472,164 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
       for (size_t i = 0; i < m.sketches.size(); ++i)
         m.sketches[i].merge(std::get<2>(st)[i]);
     }
+    return out;
+  }
 
-    // Final values; NULL where an aggregate saw no value.
-    const size_t na = spec_.aggregations.size();
-    auto value_of = [&](const merged& m, size_t a) -> std::optional<double> {
-      const auto& agg = spec_.aggregations[a];
-      const auto place = layout_.of[a];
-      switch (place.where) {
-        case jobs::agg_layout::store::distinct: {
-          auto v = m.sets[place.index];
-          std::sort(v.begin(), v.end());
-          return static_cast<double>(std::unique(v.begin(), v.end()) - v.begin());
-        }
-        case jobs::agg_layout::store::sketch:
-          return std::round(m.sketches[place.index].estimate());
-        case jobs::agg_layout::store::numeric: break;
-      }
-      const auto& s = m.slots[place.index];
-      switch (agg.kind) {
-        case agg_kind::count: return static_cast<double>(s.count);
-        case agg_kind::sum: return s.count ? std::optional{s.sum} : std::nullopt;
-        case agg_kind::min: return s.count ? std::optional{s.min} : std::nullopt;
-        case agg_kind::max: return s.count ? std::optional{s.max} : std::nullopt;
-        case agg_kind::avg: return s.count ? std::optional{s.sum / s.count} : std::nullopt;
-        default: return std::nullopt;
-      }
-    };
+  // -- finalize ------------------------------------------------------------------------
+  // Final values per merged row and aggregate; NULL where an aggregate saw no value.
+  std::vector<std::vector<std::optional<double>>> finalize(const std::vector<merged>& rows) const {
     std::vector<std::vector<std::optional<double>>> values;
-    values.reserve(out.size());
-    for (const auto& m : out) {
+    values.reserve(rows.size());
+    for (const auto& m : rows) {
       values.emplace_back();
-      for (size_t a = 0; a < na; ++a)
+      for (size_t a = 0; a < spec_.aggregations.size(); ++a)
         values.back().push_back(value_of(m, a));
     }
+    return values;
+  }
 
-    // Top-N: rank each window's keys by the measure (ties by key), keep n.
-    std::vector<std::uint32_t> rank(out.size(), 0);
+  // -- rank and write --------------------------------------------------------------------
+  // Top-N: rank each window's keys by the measure (ties by key), keep n, and
+  // replace the window's rows; otherwise upsert every row.
+  void write_results(const std::vector<merged>& rows,
+                     const std::vector<std::vector<std::optional<double>>>& values,
+                     const std::string& delete_windows, const std::string& upsert) {
+    std::vector<std::uint32_t> rank(rows.size(), 0);
     std::vector<size_t> keep;
-    if (top) {
-      size_t by = 0;
-      while (spec_.aggregations[by].as != spec_.top.by)
-        ++by;
-      array_literal windows;
-      for (size_t lo = 0; lo < out.size();) {
-        size_t hi = lo;
-        while (hi < out.size() && out[hi].start == out[lo].start)
-          ++hi;
-        windows.add_number(out[lo].start);
-        std::vector<size_t> idx(hi - lo);
-        for (size_t i = 0; i < idx.size(); ++i)
-          idx[i] = lo + i;
-        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-          const auto& va = values[a][by];
-          const auto& vb = values[b][by];
-          if (va.has_value() != vb.has_value())
-            return va.has_value();
-          if (va && *va != *vb)
-            return *va > *vb;
-          return out[a].key < out[b].key;
-        });
-        for (size_t r = 0; r < idx.size() && r < spec_.top.n; ++r) {
-          rank[idx[r]] = static_cast<std::uint32_t>(r + 1);
-          keep.push_back(idx[r]);
-        }
-        lo = hi;
-      }
-      txn.exec_params(sql_->delete_windows, windows.done());
+    if (top_) {
+      keep = rank_windows(rows, values, rank, delete_windows);
     } else {
-      for (size_t i = 0; i < out.size(); ++i)
+      for (size_t i = 0; i < rows.size(); ++i)
         keep.push_back(i);
     }
-
-    if (!keep.empty()) {
-      std::vector<array_literal> rcols(2 + nk + (top ? 1 : 0) + na);
-      for (size_t i : keep) {
-        const auto& m = out[i];
-        size_t c = 0;
-        rcols[c++].add_number(m.start);
-        rcols[c++].add_number(m.end);
-        for (size_t k = 0; k < nk; ++k)
-          rcols[c++].add_text(m.key[k]);
-        if (top)
-          rcols[c++].add_number(rank[i]);
-        for (size_t a = 0; a < na; ++a, ++c) {
-          const auto& v = values[i][a];
-          if (!v)
-            rcols[c].add_null();
-          else if (integer_result(spec_.aggregations[a].kind))
-            rcols[c].add_number(static_cast<std::int64_t>(*v));
-          else
-            rcols[c].add_number(*v);
-        }
+    if (keep.empty())
+      return;
+    const size_t na = spec_.aggregations.size();
+    std::vector<array_literal> cols(2 + nk_ + (top_ ? 1 : 0) + na);
+    for (size_t i : keep) {
+      const auto& m = rows[i];
+      size_t c = 0;
+      cols[c++].add_number(m.start);
+      cols[c++].add_number(m.end);
+      for (size_t k = 0; k < nk_; ++k)
+        cols[c++].add_text(m.key[k]);
+      if (top_)
+        cols[c++].add_number(rank[i]);
+      for (size_t a = 0; a < na; ++a, ++c) {
+        const auto& v = values[i][a];
+        if (!v)
+          cols[c].add_null();
+        else if (integer_result(spec_.aggregations[a].kind))
+          cols[c].add_number(static_cast<std::int64_t>(*v));
+        else
+          cols[c].add_number(*v);
       }
-      std::vector<std::string> params;
-      for (auto& c : rcols)
-        params.push_back(c.done());
-      txn.exec_params(sql_->upsert_results, pqxx::prepare::make_dynamic_params(params));
     }
+    exec(upsert, cols);
+  }
+
+private:
+  void exec(const std::string& sql, std::vector<array_literal>& cols) {
+    std::vector<std::string> params;
+    for (auto& c : cols)
+      params.push_back(c.done());
+    txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  }
+
+  std::optional<double> value_of(const merged& m, size_t a) const {
+    const auto& agg = spec_.aggregations[a];
+    const auto place = layout_.of[a];
+    switch (place.where) {
+      case jobs::agg_layout::store::distinct: {
+        auto v = m.sets[place.index];
+        std::sort(v.begin(), v.end());
+        return static_cast<double>(std::unique(v.begin(), v.end()) - v.begin());
+      }
+      case jobs::agg_layout::store::sketch:
+        return std::round(m.sketches[place.index].estimate());
+      case jobs::agg_layout::store::numeric: break;
+    }
+    const auto& s = m.slots[place.index];
+    switch (agg.kind) {
+      case agg_kind::count: return static_cast<double>(s.count);
+      case agg_kind::sum: return s.count ? std::optional{s.sum} : std::nullopt;
+      case agg_kind::min: return s.count ? std::optional{s.min} : std::nullopt;
+      case agg_kind::max: return s.count ? std::optional{s.max} : std::nullopt;
+      case agg_kind::avg: return s.count ? std::optional{s.sum / s.count} : std::nullopt;
+      default: return std::nullopt;
+    }
+  }
+
+  // Rows are ordered by window; returns the indexes kept, in window order.
+  std::vector<size_t> rank_windows(const std::vector<merged>& rows,
+                                   const std::vector<std::vector<std::optional<double>>>& values,
+                                   std::vector<std::uint32_t>& rank,
+                                   const std::string& delete_windows) {
+    size_t by = 0;
+    while (spec_.aggregations[by].as != spec_.top.by)
+      ++by;
+    std::vector<size_t> keep;
+    array_literal windows;
+    for (size_t lo = 0; lo < rows.size();) {
+      size_t hi = lo;
+      while (hi < rows.size() && rows[hi].start == rows[lo].start)
+        ++hi;
+      windows.add_number(rows[lo].start);
+      std::vector<size_t> idx(hi - lo);
+      for (size_t i = 0; i < idx.size(); ++i)
+        idx[i] = lo + i;
+      std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+        const auto& va = values[a][by];
+        const auto& vb = values[b][by];
+        if (va.has_value() != vb.has_value())
+          return va.has_value();
+        if (va && *va != *vb)
+          return *va > *vb;
+        return rows[a].key < rows[b].key;
+      });
+      for (size_t r = 0; r < idx.size() && r < spec_.top.n; ++r) {
+        rank[idx[r]] = static_cast<std::uint32_t>(r + 1);
+        keep.push_back(idx[r]);
+      }
+      lo = hi;
+    }
+    txn_.exec_params(delete_windows, windows.done());
+    return keep;
+  }
+
+  pqxx::work& txn_;
+  const jobs::job_spec& spec_;
+  const jobs::agg_layout& layout_;
+  std::set<std::int32_t>& fenced_;
+  const std::string& read_offsets_;
+  const size_t nk_;
+  const bool top_;
+  std::map<std::int32_t, const jobs::partition_progress*> latest_;
+  std::set<std::int32_t> behind_;
+};
+
+} // namespace
+
+expected<void> postgres_results::write(const std::vector<const jobs::partition_rows*>& batches,
+                                       const std::vector<const jobs::partition_progress*>& progress) {
+  return guarded("postgres write", [&] {
+    if (!conn_ || !conn_->conn.is_open())
+      conn_ = std::make_unique<connection>(spec_.sink.url);
+    pqxx::work txn{conn_->conn};
+    txn.exec(sql_->lock);
+    result_write w{txn, spec_, layout_, fenced_, sql_->read_offsets};
+    w.fence(progress);
+    w.upsert_partials(batches, sql_->upsert_partials);
+    w.upsert_progress(sql_->upsert_progress);
+    const auto [old_m, new_m] = w.job_watermark(sql_->read_progress, partitions_);
+    bool any_touched = false;
+    auto touched = w.touched(batches, old_m, any_touched);
+    if (new_m == old_m && !any_touched) {
+      txn.commit();
+      return;
+    }
+    auto rows = w.merge(sql_->candidates, old_m, new_m, touched);
+    w.write_results(rows, w.finalize(rows), sql_->delete_windows, sql_->upsert_results);
     if (new_m != old_m)
       txn.exec_params(sql_->set_materialized, new_m);
     txn.commit();
