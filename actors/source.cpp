@@ -75,16 +75,8 @@ void flush(self_ptr self, clock::time_point now) {
 
 void dead_letter(self_ptr self, const rd_kafka_message_t* msg, std::string_view reason) {
   auto& st = self->state;
-  const auto partition = std::to_string(msg->partition);
-  const auto offset = std::to_string(msg->offset);
-  auto sent = st.dead_letters->send(
-    st.spec->dead_letter_topic, -1,
-    {static_cast<const char*>(msg->key), msg->key ? msg->key_len : 0},
-    {static_cast<const char*>(msg->payload), msg->len},
-    {{"weir.reason", reason}, {"weir.job", st.spec->name}, {"weir.topic", st.spec->source.topic},
-     {"weir.partition", partition}, {"weir.offset", offset}});
-  if (!sent)
-    WEIR_ERROR("job {}: dead-letter topic {}: {}", st.spec->name, st.spec->dead_letter_topic,
+  if (auto sent = st.dead_letters->send(*msg, reason); !sent)
+    WEIR_ERROR("job {}: dead-letter topic {}: {}", st.spec->name, st.dead_letters->topic(),
                sent.error_message());
   st.metrics.dead_lettered.inc();
 }
@@ -156,6 +148,14 @@ void poll_once(self_ptr self) {
       reject(self, msg, *cur, jobs::to_string(status), replay);
       continue;
     }
+    // The spec promises every event of a key is in one partition; an event
+    // that breaks it would make rows written as final wrong: refuse it.
+    if (st.partitioned
+        && ev.partition_key
+             != std::string_view{static_cast<const char*>(msg->key), msg->key ? msg->key_len : 0}) {
+      reject(self, msg, *cur, st.partitioned_reason, replay);
+      continue;
+    }
     auto folded = st.pipeline->fold(*o->part, ev, msg->offset, !replay);
     switch (folded.status) {
       case jobs::fold_status::ok: break;
@@ -184,17 +184,20 @@ void poll_once(self_ptr self) {
     auto& last = st.last_report;
     auto secs = std::chrono::duration<double>(now - last.at).count();
     auto share = [secs](std::uint64_t ns) { return 100 * (ns / 1e9) / secs; };
-    WEIR_INFO("job {}: {:.0f} events/s over {} partition(s), {} dead-lettered, {} polls, "
-              "{:.0f}% of the time waiting in poll, {:.0f}% waiting for the sink",
-              st.spec->name, (m.events.value() - last.events) / secs, st.partitions.size(),
+    std::size_t keys = 0;
+    for (const auto& [p, owned] : st.partitions)
+      keys += st.pipeline->live_keys(*owned.part);
+    m.live_keys.set(static_cast<double>(keys));
+    WEIR_INFO("job {}: {:.0f} events/s over {} partition(s), {} live keys, {} dead-lettered, "
+              "{} polls, {:.0f}% of the time waiting in poll, {:.0f}% waiting for the sink",
+              st.spec->name, (m.events.value() - last.events) / secs, st.partitions.size(), keys,
               m.dead_lettered.value(), m.polls.value() - last.polls,
               share(m.poll_wait_ns.value() - last.poll_wait_ns),
               share(m.credit_wait_ns.value() - last.credit_wait_ns));
     last = {now, m.events.value(), m.polls.value(), m.poll_wait_ns.value(),
             m.credit_wait_ns.value()};
   }
-  if (st.dead_letters)
-    rd_kafka_poll(st.dead_letters->raw(), 0); // serve delivery reports
+  st.dead_letters->serve();
 }
 
 // Stores a snapshot round whose output the sink has made durable, prunes old
@@ -479,6 +482,7 @@ metrics::snapshot source_metrics::take() const {
   append_seconds(s, "credit_wait_seconds", "time with no sink credit left (backpressure)",
                  credit_wait_ns);
   append(s, "checkpoint_put_seconds", "storing one partition's snapshot", checkpoint_put);
+  append(s, "live_keys", "keys held in window state (sampled every 10 s)", live_keys);
   return s;
 }
 
@@ -497,6 +501,9 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
   st.pipeline = std::move(pipeline);
   st.reader = std::make_unique<jobs::event_reader>(*st.spec);
+  st.partitioned = !st.spec->source.partitioned_by.empty();
+  st.partitioned_reason = st.spec->source.partitioned_by + " is not the message key (the job is "
+                          "partitioned_by " + st.spec->source.partitioned_by + ")";
   st.sink = std::move(sink);
   st.parent = std::move(parent);
   st.messages.resize(poll_batch);
@@ -511,12 +518,10 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
   st.consumer = std::make_unique<kafka::consumer>(std::move(*consumer));
   if (auto ok = st.consumer->warm_up(st.spec->source.topic); !ok)
     WEIR_WARN("job {}: {}", st.spec->name, ok.error_message());
-  if (auto ok = kafka::ensure_topic(st.spec->source.brokers, st.spec->dead_letter_topic, 1); !ok)
-    return fail(ok.error_message());
-  auto producer = kafka::producer::make(st.spec->source.brokers, {{"linger.ms", "50"}});
-  if (!producer)
-    return fail(producer.error_message());
-  st.dead_letters = std::make_unique<kafka::producer>(std::move(*producer));
+  auto dead_letters = dead_letter_queue::make(*st.spec);
+  if (!dead_letters)
+    return fail(dead_letters.error_message());
+  st.dead_letters = std::make_unique<dead_letter_queue>(std::move(*dead_letters));
   if (!st.spec->checkpoints.url.empty()) {
     auto store = checkpoint_store::open(st.spec->checkpoints.url);
     if (!store)

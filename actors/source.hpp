@@ -6,6 +6,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "runtime/checkpoint_store.hpp"
+#include "runtime/dead_letters.hpp"
 #include "runtime/kafka.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -32,6 +33,7 @@ struct source_metrics {
   metrics::counter credit_wait_ns; // no credit left: the sink holds the stream back
   metrics::stopwatch credit_wait;
   metrics::histogram checkpoint_put; // storing one partition's snapshot
+  metrics::gauge live_keys;          // keys in window state, sampled with the 10 s report
 
   metrics::snapshot take() const;
 };
@@ -47,6 +49,8 @@ struct source_state {
   std::unique_ptr<jobs::job_spec> spec;
   std::shared_ptr<const jobs::pipeline> pipeline; // the job kind: what events become
   sink_actor sink;
+  bool partitioned = false;       // source.partitioned_by: checked on every event
+  std::string partitioned_reason; // the dead letter's reason when it does not hold
   static constexpr std::uint64_t max_in_flight = 4; // unacked batches before polling stops
   // Short: messages (assignments, acks) wait behind a blocking poll.
   static constexpr int poll_timeout_ms = 20;
@@ -54,7 +58,7 @@ struct source_state {
 
   // -- I/O -----------------------------------------------------------------------
   std::unique_ptr<kafka::consumer> consumer;
-  std::unique_ptr<kafka::producer> dead_letters;
+  std::unique_ptr<dead_letter_queue> dead_letters;
   std::unique_ptr<jobs::event_reader> reader;
   std::unique_ptr<checkpoint_store> checkpoints; // absent: the job takes none
   std::string secret; // the cluster secret: signs the state it hands over

@@ -5,10 +5,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$REPO/deploy/build.sh"
 "$REPO/deploy/services.sh" up
-# `deploy/bench.sh handoff [...]` runs the live partition move with large state instead.
+# `deploy/bench.sh handoff [...]` runs the live partition move with large state instead;
+# `deploy/bench.sh aging|cardinality [...]` the windowed results path (bench/windowed.py).
 harness="$REPO/bench/run.py"
-if [[ "${1:-}" == handoff ]]; then
-  harness="$REPO/bench/handoff.py"
-  shift
-fi
+case "${1:-}" in
+  handoff) harness="$REPO/bench/handoff.py"; shift ;;
+  aging | cardinality) harness="$REPO/bench/windowed.py" ;;
+esac
 WEIR_BIN="${WEIR_BUILD_DIR:-$REPO/build}/weir" exec "$VENV_DIR/bin/python" "$harness" "$@"

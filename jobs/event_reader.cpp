@@ -35,8 +35,11 @@ event_reader::event_reader(const job_spec& spec)
   };
   if (!processing_time_)
     want(spec.source.time_field, role::time, 0);
-  for (std::uint32_t i = 0; i < spec.key.size(); ++i)
+  for (std::uint32_t i = 0; i < spec.key.size(); ++i) {
     want(spec.key[i], role::key, i);
+    if (spec.key[i] == spec.source.partitioned_by)
+      partition_key_part_ = static_cast<int>(i);
+  }
   for (std::uint32_t i = 0; i < spec.aggregations.size(); ++i)
     if (!spec.aggregations[i].field.empty())
       want(spec.aggregations[i].field, role::value, i);
@@ -105,6 +108,7 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
     return read_status::filtered;
   out.time = time_;
   out.key = key_buf_;
+  out.partition_key = partition_key_part_ < 0 ? std::string_view{} : key_parts_[partition_key_part_];
   out.values = values_.data();
   out.present = reinterpret_cast<const bool*>(present_.data());
   out.texts = texts_.data();

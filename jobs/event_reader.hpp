@@ -34,6 +34,7 @@ struct event_view {
   const bool* present = nullptr;  // per aggregate: whether there was one
   const std::string_view* texts = nullptr; // per aggregate: the input as text, data() null if absent
   const field_value* columns = nullptr;    // per column of a raw job
+  std::string_view partition_key; // source.partitioned_by's value (as written), if the job has one
 };
 
 inline constexpr char key_separator = '\x1f';
@@ -76,6 +77,7 @@ private:
   std::vector<char> padded_;
   std::string key_buf_;
   std::vector<std::string_view> key_parts_;
+  int partition_key_part_ = -1; // the key part source.partitioned_by names
   std::vector<double> values_;
   std::vector<char> present_; // vector<bool> has no data()
   std::vector<std::string_view> texts_;

@@ -130,6 +130,9 @@ public:
   // Processing time: the clock reached `now` without events; close what it passed.
   virtual void advance_clock(partition& p, millis now) const {}
 
+  // Keys held in the partition's state (for the operator's view of memory).
+  virtual std::size_t live_keys(const partition& p) const { return 0; }
+
   // The partition's watermark (no_time for kinds without windows).
   virtual millis watermark(const partition& p) const = 0;
 

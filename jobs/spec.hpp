@@ -32,6 +32,11 @@ struct source_spec {
   time_mode mode = time_mode::event;
   millis out_of_orderness = 0;   // watermark = max event time - this (raw jobs: none needed)
   millis idle_timeout = 10'000;  // a partition silent this long stops holding windows back
+  // A key field whose value is every event's Kafka message key: all events of
+  // a key are in one partition, so a window's rows are final inside it and
+  // are written once, with no cross-partition merge. Checked on every event
+  // (a violation is dead-lettered). Empty: keys may span partitions.
+  std::string partitioned_by;
 };
 
 struct window_spec {

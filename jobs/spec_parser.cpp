@@ -157,12 +157,18 @@ private:
 };
 
 source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
-  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time"});
+  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
+                             "partitioned_by"});
   source_spec s;
   if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
     r.fail(t, "source.type", "only 'kafka' is supported");
   s.brokers = r.required_scalar(n, "source", "brokers");
   s.topic = r.required_scalar(n, "source", "topic");
+  if (auto pb = n["partitioned_by"]) {
+    if (raw)
+      r.fail(pb, "source.partitioned_by", "a job with columns has no key to partition by");
+    s.partitioned_by = r.identifier(pb, "source.partitioned_by");
+  }
   if (auto f = n["format"]) {
     s.format = r.scalar(f, "source.format");
     if (s.format != "json")
@@ -568,6 +574,11 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
       spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
       if (auto t = root["top"])
         spec.top = parse_top(r, t, spec.aggregations);
+      if (const auto& pb = spec.source.partitioned_by;
+          !pb.empty() && std::find(spec.key.begin(), spec.key.end(), pb) == spec.key.end())
+        r.fail(root["source"]["partitioned_by"], "source.partitioned_by",
+               "'" + pb + "' is not one of the key fields (every row of a window must come "
+               "from one partition)");
     }
     spec.sink = parse_sink(r, r.required(root, "", "sink"), raw, spec.columns);
     if (spec.sink.type == "postgres_raw"

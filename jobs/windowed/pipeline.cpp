@@ -67,6 +67,16 @@ millis windowed_pipeline::watermark(const partition& p) const {
   return cast(p).state.watermark(op_.out_of_orderness());
 }
 
+std::size_t windowed_pipeline::live_keys(const partition& p) const {
+  const auto& st = cast(p).state;
+  std::size_t n = 0;
+  for (const auto& [start, slice] : st.slices)
+    n += slice.keys.size();
+  for (const auto& r : st.sessions.records)
+    n += r.live ? 1 : 0;
+  return n;
+}
+
 std::shared_ptr<const partition_output> windowed_pipeline::flush(partition& p) const {
   auto& w = cast(p);
   if (w.out.empty())

@@ -20,6 +20,7 @@ public:
   fold_result fold(partition& p, const event_view& ev, offset_t at, bool emit) const override;
   void advance_clock(partition& p, millis now) const override;
   millis watermark(const partition& p) const override;
+  std::size_t live_keys(const partition& p) const override;
   std::shared_ptr<const partition_output> flush(partition& p) const override;
   std::optional<std::string> release(const partition& p) const override;
   bool moves_state() const override { return true; }

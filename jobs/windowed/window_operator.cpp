@@ -103,11 +103,7 @@ void window_operator::fold(std::vector<slot>& slots, std::vector<distinct_set>& 
         if (aggs_[i].kind == agg_kind::count) {
           ++s.count;
         } else if (ev.present[i]) {
-          const double v = ev.values[i];
-          ++s.count;
-          s.sum += v;
-          s.min = std::min(s.min, v);
-          s.max = std::max(s.max, v);
+          s.add(ev.values[i]);
         }
         break;
       }

@@ -15,6 +15,7 @@
 
 #include <msgpack.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -28,18 +29,36 @@ namespace weir::jobs {
 
 // Accumulator of one numeric aggregate (count, sum, min, max, avg) for one
 // (slice, key). Every numeric kind uses the same slot, so merging is field-wise.
+// Sums are compensated (Neumaier): the result does not drift with the number
+// of values, and partials merged in the same order give the same bits.
 struct slot {
   std::int64_t count = 0; // events (count) or numeric values seen (others)
   double sum = 0;
+  double comp = 0; // what rounding lost from sum
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
-  MSGPACK_DEFINE(count, sum, min, max)
+  MSGPACK_DEFINE(count, sum, comp, min, max)
 
+  void add(double v) {
+    ++count;
+    accumulate(v);
+    min = std::min(min, v);
+    max = std::max(max, v);
+  }
   void merge(const slot& o) {
     count += o.count;
-    sum += o.sum;
+    accumulate(o.sum);
+    comp += o.comp;
     min = std::min(min, o.min);
     max = std::max(max, o.max);
+  }
+  double total() const { return sum + comp; }
+
+private:
+  void accumulate(double v) {
+    const double t = sum + v;
+    comp += std::abs(sum) >= std::abs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
   }
 };
 

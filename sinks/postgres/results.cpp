@@ -159,14 +159,17 @@ struct postgres_results::connection {
 };
 
 struct postgres_results::statements {
+  bool direct = false; // final rows straight from the partitions, no partials
   std::string create;
   std::string lock;
   std::string upsert_partials;
   std::string upsert_progress;
+  std::string add_dropped; // count rows for final windows that came too late
   std::string read_progress;
-  std::string read_offsets;
   std::string set_materialized;
-  std::string candidates;
+  std::string range;     // partials of windows that became complete
+  std::string touched;   // partials of complete windows a late partial changed
+  std::string delete_final; // partials of windows no partial can change any more
   std::string delete_windows; // top-N only
   std::string upsert_results;
 };
@@ -213,18 +216,29 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     agg_updates.insert(agg_updates.begin(), "rank = EXCLUDED.rank");
   }
 
+  // Without partitioned_by (or with top-N, which ranks across partitions)
+  // each partition's accumulators for a row wait in <table>__partials until
+  // the window is complete; with it every row is final when emitted.
+  sql->direct = !spec.source.partitioned_by.empty() && !top;
   sql->create =
     "CREATE TABLE IF NOT EXISTS " + result + " (window_start timestamptz NOT NULL, "
     + "window_end timestamptz NOT NULL" + lead(key_defs) + lead(agg_defs)
     + ", PRIMARY KEY (window_start" + lead(keys) + "));\n"
-    + "CREATE TABLE IF NOT EXISTS " + partials + " (window_start timestamptz NOT NULL, "
-    + "window_end timestamptz NOT NULL" + lead(key_defs)
-    + ", source_partition integer NOT NULL, state bytea NOT NULL, PRIMARY KEY (window_start"
-    + lead(keys) + ", source_partition));\n"
     + "CREATE TABLE IF NOT EXISTS " + progress + " (source_partition integer PRIMARY KEY, "
     + "watermark bigint, idle boolean NOT NULL DEFAULT false, next_offset bigint, "
     + "events bigint, filtered bigint, malformed bigint, late bigint, "
-    + "updated_at timestamptz NOT NULL DEFAULT now());";
+    + "dropped bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now());";
+  if (!sql->direct)
+    sql->create += "\nCREATE TABLE IF NOT EXISTS " + partials + " (window_start timestamptz NOT NULL, "
+                   + "window_end timestamptz NOT NULL" + lead(key_defs)
+                   + ", source_partition integer NOT NULL, state bytea NOT NULL, PRIMARY KEY "
+                   + "(window_start" + lead(keys) + ", source_partition));\n"
+                   + "CREATE INDEX IF NOT EXISTS "
+                   + quote_ident(spec.sink.table + "__partials_end") + " ON " + partials
+                   + " (window_end);";
+  sql->add_dropped = "UPDATE " + progress + " SET dropped = dropped + u.n FROM "
+                     + unnest(1, {"int", "bigint"}, {"p", "n"})
+                     + " WHERE source_partition = u.p";
   {
     std::vector<std::string> types{"bigint", "bigint", "int"};
     std::vector<std::string> names{"ws", "we", "p"};
@@ -248,9 +262,7 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     + " ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, idle = "
       "EXCLUDED.idle, next_offset = EXCLUDED.next_offset, events = EXCLUDED.events, filtered = "
       "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, updated_at = now()";
-  sql->read_progress = "SELECT source_partition, watermark, idle FROM " + progress;
-  sql->read_offsets = "SELECT source_partition, next_offset FROM " + progress
-                      + " WHERE source_partition >= 0 AND next_offset IS NOT NULL";
+  sql->read_progress = "SELECT source_partition, watermark, idle, next_offset FROM " + progress;
   sql->set_materialized = "INSERT INTO " + progress
                           + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
                             "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
@@ -266,13 +278,17 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
       match.insert(match.end(), keys.begin(), keys.end());
       u_match.insert(u_match.end(), u_keys.begin(), u_keys.end());
     }
-    sql->candidates = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end")
-                      + lead(keys) + ", state FROM " + partials + " WHERE (window_end > "
-                      + to_ts("$1::bigint") + " AND window_end <= " + to_ts("$2::bigint")
-                      + ") OR (" + join(match, ", ") + ") IN (SELECT " + join(u_match, ", ")
-                      + " FROM " + unnest(3, types, names) + ") ORDER BY window_start"
-                      + lead(keys);
+    // Two statements, not one with OR: each uses an index (window_end; the
+    // primary key), so neither scans the table, whatever the job's age.
+    const auto columns = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end")
+                         + lead(keys) + ", state FROM " + partials;
+    const auto order = " ORDER BY window_start" + lead(keys) + ", source_partition";
+    sql->range = columns + " WHERE window_end > " + to_ts("$1::bigint") + " AND window_end <= "
+                 + to_ts("$2::bigint") + order;
+    sql->touched = columns + " WHERE (" + join(match, ", ") + ") IN (SELECT "
+                   + join(u_match, ", ") + " FROM " + unnest(1, types, names) + ")" + order;
   }
+  sql->delete_final = "DELETE FROM " + partials + " WHERE window_end <= " + to_ts("$1::bigint");
   sql->delete_windows = "DELETE FROM " + result + " WHERE window_start IN (SELECT "
                         + to_ts("w") + " FROM unnest($1::bigint[]) AS w)";
   {
@@ -311,6 +327,48 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 
 namespace {
 
+// A result value: NULL where an aggregate saw no value; counts stay integers
+// (never through double), sums and averages are doubles.
+struct cell {
+  enum { null, integer, real } k = null;
+  std::int64_t i = 0;
+  double d = 0;
+};
+
+// One (window, key)'s accumulators, viewed in place (an emitted row) or owned
+// (a merge of partials).
+struct accumulators {
+  const jobs::slot* slots;
+  const std::vector<std::string>* sets; // distinct values, sorted or not
+  const jobs::hll* sketches;
+};
+
+cell value_of(const jobs::aggregate_spec& agg, jobs::agg_layout::place place,
+              const accumulators& acc) {
+  switch (place.where) {
+    case jobs::agg_layout::store::distinct: {
+      auto v = acc.sets[place.index];
+      std::sort(v.begin(), v.end());
+      return {cell::integer, std::unique(v.begin(), v.end()) - v.begin(), 0};
+    }
+    case jobs::agg_layout::store::sketch:
+      return {cell::integer, std::llround(acc.sketches[place.index].estimate()), 0};
+    case jobs::agg_layout::store::numeric: break;
+  }
+  const auto& s = acc.slots[place.index];
+  if (agg.kind == agg_kind::count)
+    return {cell::integer, s.count, 0};
+  if (s.count == 0)
+    return {};
+  switch (agg.kind) {
+    case agg_kind::sum: return {cell::real, 0, s.total()};
+    case agg_kind::min: return {cell::real, 0, s.min};
+    case agg_kind::max: return {cell::real, 0, s.max};
+    case agg_kind::avg: return {cell::real, 0, s.total() / static_cast<double>(s.count)};
+    default: return {};
+  }
+}
+
 // One write, step by step, inside one transaction under the table's lock.
 // Each step is a function of what the steps before produced.
 class result_write {
@@ -319,27 +377,35 @@ public:
   using progress_t = std::vector<const jobs::partition_progress*>;
 
   result_write(pqxx::work& txn, const jobs::job_spec& spec, const jobs::agg_layout& layout,
-               std::set<std::int32_t>& fenced, const std::string& read_offsets)
-    : txn_(txn), spec_(spec), layout_(layout), fenced_(fenced),
-      read_offsets_(read_offsets), nk_(spec.key.size()), top_(spec.top.n > 0) {}
+               std::set<std::int32_t>& fenced, std::set<std::int32_t>& dropping)
+    : txn_(txn), spec_(spec), layout_(layout), fenced_(fenced), dropping_(dropping),
+      nk_(spec.key.size()), top_(spec.top.n > 0), lateness_(spec.window.allowed_lateness) {}
 
   // -- fencing ---------------------------------------------------------------------
   // A partial is a deterministic function of its partition's input up to the
   // offset reported with it, so of two writers of a partition the one further
   // along is right: a former owner cut off from the cluster that comes back,
   // or a new owner replaying from an older checkpoint, is skipped until it
-  // passes what is stored.
-  void fence(const progress_t& progress) {
+  // passes what is stored. Also reads the watermark materialized so far.
+  void fence(const progress_t& progress, const std::string& read_progress) {
     for (const auto* p : progress)
       latest_[p->partition] = p; // the latest report per partition wins
-    for (const auto& row : txn_.exec(read_offsets_)) {
-      auto it = latest_.find(row[0].as<std::int32_t>());
-      if (it != latest_.end() && it->second->next_offset < row[1].as<std::int64_t>()) {
-        behind_.insert(it->first);
-        if (fenced_.insert(it->first).second)
+    for (const auto& row : txn_.exec(read_progress)) {
+      const auto part = row[0].as<std::int32_t>();
+      if (part < 0) {
+        materialized_ = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
+        continue;
+      }
+      auto it = latest_.find(part);
+      if (row[3].is_null() || it == latest_.end())
+        continue;
+      const auto stored = row[3].as<std::int64_t>();
+      if (it->second->next_offset < stored) {
+        behind_.insert(part);
+        if (fenced_.insert(part).second)
           WEIR_INFO("job {}: partition {} has results up to offset {} already; rows of this "
-                    "worker (at offset {}) are skipped until it gets there", spec_.name,
-                    it->first, row[1].as<std::int64_t>(), it->second->next_offset);
+                    "worker (at offset {}) are skipped until it gets there", spec_.name, part,
+                    stored, it->second->next_offset);
       }
     }
     for (const auto& [part, p] : latest_)
@@ -349,21 +415,59 @@ public:
 
   bool ahead(std::int32_t partition) const { return !behind_.count(partition); }
 
-  // -- partials and progress -------------------------------------------------------
-  // A row re-emitted by a late event may appear more than once; the last
-  // emission is the current value (one statement may not upsert a row twice).
-  void upsert_partials(const rows_t& batches, const std::string& sql) {
-    std::map<std::tuple<std::int32_t, millis, std::string_view>,
-             std::pair<const jobs::partition_rows*, size_t>>
-      latest_rows;
-    for (const auto* b : batches)
-      if (ahead(b->partition))
-        for (size_t i = 0; i < b->rows.size(); ++i)
-          latest_rows[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
-    if (latest_rows.empty())
+  // A window is final once the job watermark passed its end plus the allowed
+  // lateness: no partition emits for it any more (an idle partition that
+  // wakes with events that old is late for the job). Rows for it that still
+  // arrive are re-emissions of a replay, or that late partition's: dropped,
+  // and counted per partition.
+  bool final_window(millis end) const {
+    return materialized_ != jobs::no_time && end + lateness_ <= materialized_;
+  }
+
+  // -- rows ------------------------------------------------------------------------
+  // The rows a write takes, latest emission per (partition, window, key): a
+  // row re-emitted by a late event may appear more than once and one
+  // statement may not upsert a row twice.
+  using row_ref = std::pair<const jobs::partition_rows*, size_t>;
+  std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>
+  take_rows(const rows_t& batches) {
+    std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref> out;
+    std::map<std::int32_t, std::int64_t> dropped;
+    for (const auto* b : batches) {
+      if (!ahead(b->partition))
+        continue;
+      for (size_t i = 0; i < b->rows.size(); ++i) {
+        if (final_window(b->rows.ends[i])) {
+          ++dropped[b->partition];
+          continue;
+        }
+        out[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
+      }
+    }
+    if (!dropped.empty()) {
+      std::vector<array_literal> cols(2);
+      for (const auto& [part, n] : dropped) {
+        cols[0].add_number(part);
+        cols[1].add_number(n);
+        if (dropping_.insert(part).second)
+          WEIR_WARN("job {}: partition {} sent {} row(s) for windows already final (a replay "
+                    "re-emitting them, or a partition idle past the watermark waking with old "
+                    "events): dropped, counted in {}__progress.dropped", spec_.name, part, n,
+                    spec_.sink.table);
+      }
+      exec(add_dropped_, cols);
+    }
+    return out;
+  }
+
+  void set_add_dropped(const std::string& sql) { add_dropped_ = sql; }
+
+  void upsert_partials(const std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>& rows,
+                       const std::string& sql) {
+    if (rows.empty())
       return;
     std::vector<array_literal> cols(3 + nk_ + 1);
-    for (const auto& [id, at] : latest_rows) {
+    for (const auto& [id, at] : rows) {
       const auto& [b, i] = at;
       cols[0].add_number(b->rows.starts[i]);
       cols[1].add_number(b->rows.ends[i]);
@@ -398,35 +502,38 @@ public:
   }
 
   // -- the job watermark -----------------------------------------------------------
-  // Returns {materialized before, materialized after this write}.
-  std::pair<millis, millis> job_watermark(const std::string& read_progress,
-                                          std::int32_t partitions) {
-    millis old_m = jobs::no_time;
+  millis materialized() const { return materialized_; }
+
+  // Where the job watermark stands after this write's progress.
+  millis job_watermark(const std::string& read_progress, std::int32_t partitions) {
     std::vector<jobs::partition_mark> marks;
-    for (const auto& row : txn_.exec(read_progress)) {
-      const millis wm = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
-      if (row[0].as<std::int32_t>() < 0)
-        old_m = wm;
-      else
-        marks.push_back({wm, row[2].as<bool>()});
-    }
-    return {old_m, jobs::job_watermark(marks, static_cast<size_t>(partitions), old_m)};
+    for (const auto& row : txn_.exec(read_progress))
+      if (row[0].as<std::int32_t>() >= 0)
+        marks.push_back({row[1].is_null() ? jobs::no_time : row[1].as<millis>(),
+                         row[2].as<bool>()});
+    return jobs::job_watermark(marks, static_cast<size_t>(partitions), materialized_);
   }
 
-  // Rows of windows materialized before whose partials this batch changed:
-  // (window[, key]) arrays for the candidates query; empty if none.
-  std::vector<array_literal> touched(const rows_t& batches, millis old_m, bool& any) const {
+  // Rows of windows materialized before (not final) whose partials this
+  // write changed: (window[, key]) arrays for the touched query.
+  std::vector<array_literal> touched(
+    const std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>& rows,
+    bool& any) const {
     std::vector<array_literal> out(top_ ? 1 : 1 + nk_);
+    std::set<std::pair<millis, std::string_view>> seen;
     any = false;
-    for (const auto* b : batches)
-      for (size_t i = 0, n = ahead(b->partition) ? b->rows.size() : 0; i < n; ++i)
-        if (old_m != jobs::no_time && b->rows.ends[i] <= old_m) {
-          any = true;
-          out[0].add_number(b->rows.starts[i]);
-          if (!top_)
-            for (size_t k = 0; k < nk_; ++k)
-              out[1 + k].add_text(key_part(b->rows.keys[i], k));
-        }
+    for (const auto& [id, at] : rows) {
+      const auto& [b, i] = at;
+      if (materialized_ == jobs::no_time || b->rows.ends[i] > materialized_)
+        continue;
+      if (!seen.insert({b->rows.starts[i], top_ ? std::string_view{} : b->rows.keys[i]}).second)
+        continue;
+      any = true;
+      out[0].add_number(b->rows.starts[i]);
+      if (!top_)
+        for (size_t k = 0; k < nk_; ++k)
+          out[1 + k].add_text(key_part(b->rows.keys[i], k));
+    }
     return out;
   }
 
@@ -439,17 +546,10 @@ public:
     std::vector<jobs::hll> sketches;
   };
 
-  // Reads the partials of every window that became complete, plus the
-  // touched rows, and merges each (window, key)'s partials with the
-  // operator's accumulator code. The query orders by (window, key).
-  std::vector<merged> merge(const std::string& sql, millis old_m, millis new_m,
-                            std::vector<array_literal>& touched) {
-    std::vector<std::string> params{std::to_string(clamp_time(old_m)),
-                                    std::to_string(clamp_time(new_m))};
-    for (auto& t : touched)
-      params.push_back(t.done());
-    auto rows = txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-    std::vector<merged> out;
+  // Merges each (window, key)'s partials with the operator's accumulator
+  // code, in the order the query gives: by window, key and source partition,
+  // so a row merged again is the same to the bit. Appends to `out`.
+  void merge(const pqxx::result& rows, std::vector<merged>& out) const {
     for (const auto& row : rows) {
       const millis start = row[0].as<millis>();
       std::vector<std::string> key;
@@ -472,28 +572,43 @@ public:
       for (size_t i = 0; i < m.sketches.size(); ++i)
         m.sketches[i].merge(std::get<2>(st)[i]);
     }
+  }
+
+  // The partials of the windows complete now (end in (before, after]), then
+  // those of earlier windows this write touched.
+  std::vector<merged> read_and_merge(const std::string& range, const std::string& touched_sql,
+                                     millis after, std::vector<array_literal>& touched, bool any) {
+    std::vector<merged> out;
+    if (after != materialized_)
+      merge(txn_.exec_params(range, clamp_time(materialized_), clamp_time(after)), out);
+    if (any) {
+      std::vector<std::string> params;
+      for (auto& t : touched)
+        params.push_back(t.done());
+      merge(txn_.exec_params(touched_sql, pqxx::prepare::make_dynamic_params(params)), out);
+    }
     return out;
   }
 
   // -- finalize ------------------------------------------------------------------------
-  // Final values per merged row and aggregate; NULL where an aggregate saw no value.
-  std::vector<std::vector<std::optional<double>>> finalize(const std::vector<merged>& rows) const {
-    std::vector<std::vector<std::optional<double>>> values;
-    values.reserve(rows.size());
-    for (const auto& m : rows) {
-      values.emplace_back();
-      for (size_t a = 0; a < spec_.aggregations.size(); ++a)
-        values.back().push_back(value_of(m, a));
-    }
-    return values;
+  std::vector<cell> finalize(const accumulators& acc) const {
+    std::vector<cell> out;
+    out.reserve(spec_.aggregations.size());
+    for (size_t a = 0; a < spec_.aggregations.size(); ++a)
+      out.push_back(value_of(spec_.aggregations[a], layout_.of[a], acc));
+    return out;
   }
 
   // -- rank and write --------------------------------------------------------------------
   // Top-N: rank each window's keys by the measure (ties by key), keep n, and
   // replace the window's rows; otherwise upsert every row.
-  void write_results(const std::vector<merged>& rows,
-                     const std::vector<std::vector<std::optional<double>>>& values,
-                     const std::string& delete_windows, const std::string& upsert) {
+  void write_merged(const std::vector<merged>& rows, const std::string& delete_windows,
+                    const std::string& upsert) {
+    std::vector<std::vector<cell>> values;
+    values.reserve(rows.size());
+    for (const auto& m : rows) {
+      values.push_back(finalize({m.slots.data(), m.sets.data(), m.sketches.data()}));
+    }
     std::vector<std::uint32_t> rank(rows.size(), 0);
     std::vector<size_t> keep;
     if (top_) {
@@ -504,8 +619,7 @@ public:
     }
     if (keep.empty())
       return;
-    const size_t na = spec_.aggregations.size();
-    std::vector<array_literal> cols(2 + nk_ + (top_ ? 1 : 0) + na);
+    std::vector<array_literal> cols(2 + nk_ + (top_ ? 1 : 0) + spec_.aggregations.size());
     for (size_t i : keep) {
       const auto& m = rows[i];
       size_t c = 0;
@@ -515,17 +629,42 @@ public:
         cols[c++].add_text(m.key[k]);
       if (top_)
         cols[c++].add_number(rank[i]);
-      for (size_t a = 0; a < na; ++a, ++c) {
-        const auto& v = values[i][a];
-        if (!v)
-          cols[c].add_null();
-        else if (integer_result(spec_.aggregations[a].kind))
-          cols[c].add_number(static_cast<std::int64_t>(*v));
-        else
-          cols[c].add_number(*v);
-      }
+      add_values(cols, c, values[i]);
     }
     exec(upsert, cols);
+  }
+
+  // partitioned_by: every row is final as emitted, the latest emission of a
+  // (window, key) wins; no partials, no merge.
+  void write_direct(const std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>& rows,
+                    const std::string& upsert) {
+    if (rows.empty())
+      return;
+    // One partition per key: (window, key) is unique across partitions.
+    std::vector<array_literal> cols(2 + nk_ + spec_.aggregations.size());
+    std::vector<std::vector<std::string>> sets(layout_.distinct);
+    for (const auto& [id, at] : rows) {
+      const auto& [b, i] = at;
+      const auto& r = b->rows;
+      for (std::uint32_t d = 0; d < layout_.distinct; ++d)
+        sets[d] = r.sets[i * r.distinct_per_row + d];
+      size_t c = 0;
+      cols[c++].add_number(r.starts[i]);
+      cols[c++].add_number(r.ends[i]);
+      for (size_t k = 0; k < nk_; ++k)
+        cols[c++].add_text(key_part(r.keys[i], k));
+      add_values(cols, c,
+                 finalize({r.slots.data() + i * r.numeric_per_row, sets.data(),
+                           r.sketches.data() + i * r.sketches_per_row}));
+    }
+    exec(upsert, cols);
+  }
+
+  // Partials of final windows: no row can change any more.
+  void forget_final(const std::string& sql, millis after) {
+    if (after == jobs::no_time)
+      return;
+    txn_.exec_params(sql, clamp_time(after - lateness_));
   }
 
 private:
@@ -536,38 +675,26 @@ private:
     txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   }
 
-  std::optional<double> value_of(const merged& m, size_t a) const {
-    const auto& agg = spec_.aggregations[a];
-    const auto place = layout_.of[a];
-    switch (place.where) {
-      case jobs::agg_layout::store::distinct: {
-        auto v = m.sets[place.index];
-        std::sort(v.begin(), v.end());
-        return static_cast<double>(std::unique(v.begin(), v.end()) - v.begin());
+  static void add_values(std::vector<array_literal>& cols, size_t c, const std::vector<cell>& v) {
+    for (const auto& x : v) {
+      switch (x.k) {
+        case cell::null: cols[c].add_null(); break;
+        case cell::integer: cols[c].add_number(x.i); break;
+        case cell::real: cols[c].add_number(x.d); break;
       }
-      case jobs::agg_layout::store::sketch:
-        return std::round(m.sketches[place.index].estimate());
-      case jobs::agg_layout::store::numeric: break;
-    }
-    const auto& s = m.slots[place.index];
-    switch (agg.kind) {
-      case agg_kind::count: return static_cast<double>(s.count);
-      case agg_kind::sum: return s.count ? std::optional{s.sum} : std::nullopt;
-      case agg_kind::min: return s.count ? std::optional{s.min} : std::nullopt;
-      case agg_kind::max: return s.count ? std::optional{s.max} : std::nullopt;
-      case agg_kind::avg: return s.count ? std::optional{s.sum / s.count} : std::nullopt;
-      default: return std::nullopt;
+      ++c;
     }
   }
 
   // Rows are ordered by window; returns the indexes kept, in window order.
   std::vector<size_t> rank_windows(const std::vector<merged>& rows,
-                                   const std::vector<std::vector<std::optional<double>>>& values,
+                                   const std::vector<std::vector<cell>>& values,
                                    std::vector<std::uint32_t>& rank,
                                    const std::string& delete_windows) {
     size_t by = 0;
     while (spec_.aggregations[by].as != spec_.top.by)
       ++by;
+    auto number = [](const cell& c) { return c.k == cell::integer ? static_cast<double>(c.i) : c.d; };
     std::vector<size_t> keep;
     array_literal windows;
     for (size_t lo = 0; lo < rows.size();) {
@@ -581,10 +708,10 @@ private:
       std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
         const auto& va = values[a][by];
         const auto& vb = values[b][by];
-        if (va.has_value() != vb.has_value())
-          return va.has_value();
-        if (va && *va != *vb)
-          return *va > *vb;
+        if ((va.k == cell::null) != (vb.k == cell::null))
+          return vb.k == cell::null;
+        if (va.k != cell::null && number(va) != number(vb))
+          return number(va) > number(vb);
         return rows[a].key < rows[b].key;
       });
       for (size_t r = 0; r < idx.size() && r < spec_.top.n; ++r) {
@@ -601,9 +728,12 @@ private:
   const jobs::job_spec& spec_;
   const jobs::agg_layout& layout_;
   std::set<std::int32_t>& fenced_;
-  const std::string& read_offsets_;
+  std::set<std::int32_t>& dropping_;
   const size_t nk_;
   const bool top_;
+  const millis lateness_;
+  std::string add_dropped_;
+  millis materialized_ = jobs::no_time;
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
   std::set<std::int32_t> behind_;
 };
@@ -617,23 +747,31 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
       conn_ = std::make_unique<connection>(spec_.sink.url);
     pqxx::work txn{conn_->conn};
     txn.exec(sql_->lock);
-    result_write w{txn, spec_, layout_, fenced_, sql_->read_offsets};
-    w.fence(progress);
-    w.upsert_partials(batches, sql_->upsert_partials);
+    result_write w{txn, spec_, layout_, fenced_, dropping_};
+    w.set_add_dropped(sql_->add_dropped);
+    w.fence(progress, sql_->read_progress);
+    auto rows = w.take_rows(batches);
+    if (sql_->direct)
+      w.write_direct(rows, sql_->upsert_results);
+    else
+      w.upsert_partials(rows, sql_->upsert_partials);
     w.upsert_progress(sql_->upsert_progress);
-    const auto [old_m, new_m] = w.job_watermark(sql_->read_progress, partitions_);
-    bool any_touched = false;
-    auto touched = w.touched(batches, old_m, any_touched);
-    if (new_m == old_m && !any_touched) {
-      txn.commit();
-      return;
+    const millis before = w.materialized();
+    const millis after = w.job_watermark(sql_->read_progress, partitions_);
+    if (!sql_->direct) {
+      bool any_touched = false;
+      auto touched = w.touched(rows, any_touched);
+      if (after != before || any_touched) {
+        auto merged = w.read_and_merge(sql_->range, sql_->touched, after, touched, any_touched);
+        w.write_merged(merged, sql_->delete_windows, sql_->upsert_results);
+      }
+      if (after != before)
+        w.forget_final(sql_->delete_final, after);
     }
-    auto rows = w.merge(sql_->candidates, old_m, new_m, touched);
-    w.write_results(rows, w.finalize(rows), sql_->delete_windows, sql_->upsert_results);
-    if (new_m != old_m)
-      txn.exec_params(sql_->set_materialized, new_m);
+    if (after != before)
+      txn.exec_params(sql_->set_materialized, after);
     txn.commit();
-    materialized_ = new_m;
+    materialized_ = after;
   });
 }
 

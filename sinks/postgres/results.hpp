@@ -1,20 +1,22 @@
 // Window results into PostgreSQL, exactly once by construction.
 //
-// Three tables per job, created if missing:
-//   <table>__partials  one row per (window, key, source partition): that
-//                      partition's accumulator state (msgpack), upserted;
+// Tables per job, created if missing:
+//   <table>            the results: per (window, key);
 //   <table>__progress  per source partition: watermark, idle flag, offset and
 //                      counters; row -1 holds the watermark up to which
 //                      <table> has been materialized;
-//   <table>            the results: per (window, key) the merge of all
-//                      partitions' partials, written once the watermark of
-//                      every (non-idle) partition has passed the window end,
-//                      and rewritten if a late partial arrives within the
-//                      allowed lateness.
+//   <table>__partials  (keys across partitions only) per (window, key, source
+//                      partition) that partition's accumulators (msgpack)
+//                      until the window is final; then deleted.
+// With source.partitioned_by (and no top-N) every emitted row is final and is
+// upserted into <table> directly. Otherwise a window's partials are merged
+// once the watermark of every (non-idle) partition has passed its end, and
+// re-merged if a late partial arrives within the allowed lateness. Rows for
+// windows already final are dropped and counted (<table>__progress.dropped).
 // Every row is a deterministic function of (window, key, input), so a replay
 // after a failure or a rescale rewrites identical values: no 2PC needed. Each
 // write is one transaction under a per-table advisory lock, so sinks on
-// different workers materialize in a serial order.
+// different workers materialize in a serial order. See docs/architecture.md.
 #pragma once
 
 #include "jobs/spec.hpp"
@@ -55,7 +57,8 @@ private:
   jobs::agg_layout layout_;
   std::int32_t partitions_ = 0;
   jobs::millis materialized_ = jobs::no_time;
-  std::set<std::int32_t> fenced_; // partitions skipped for being behind (logged once)
+  std::set<std::int32_t> fenced_;   // partitions skipped for being behind (logged once)
+  std::set<std::int32_t> dropping_; // partitions that sent rows for final windows (logged once)
   struct statements;
   std::shared_ptr<const statements> sql_;
 };

@@ -90,8 +90,10 @@ def process_env_names():
     """WEIR_* names the sources read with getenv rather than as an option's
     variable (those are per subcommand and come from --help)."""
     names = set()
-    for top in ("runtime", "actors", "sinks", "jobs"):
+    for top in ("base", "lib", "jobs", "sinks", "runtime", "actors", "app"):
         for root, _, files in os.walk(os.path.join(REPO, top)):
+            if "tests" in os.path.relpath(root, REPO).split(os.sep):
+                continue  # a room's own tests read the services' variables
             for f in files:
                 if not f.endswith((".cpp", ".hpp")) or f.endswith("_test.cpp"):
                     continue

@@ -65,3 +65,18 @@ TEST(EventReader, LargePayloadGrowsBuffer) {
   ASSERT_EQ(r.read(big, ev), read_status::ok);
   EXPECT_EQ(ev.key, "z");
 }
+
+TEST(EventReader, PartitionKeyIsTheDeclaredKeyPartAsWritten) {
+  weir::jobs::job_spec spec;
+  spec.source.time_field = "ts";
+  spec.source.partitioned_by = "user";
+  spec.key = {"game", "user"};
+  weir::jobs::event_reader reader{spec};
+  weir::jobs::event_view ev;
+  ASSERT_EQ(reader.read(R"({"ts":1,"game":"g","user":17})", ev), weir::jobs::read_status::ok);
+  EXPECT_EQ(ev.partition_key, "17");
+  spec.source.partitioned_by.clear();
+  weir::jobs::event_reader plain{spec};
+  ASSERT_EQ(plain.read(R"({"ts":1,"game":"g","user":17})", ev), weir::jobs::read_status::ok);
+  EXPECT_TRUE(ev.partition_key.empty());
+}

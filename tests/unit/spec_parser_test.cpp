@@ -186,3 +186,12 @@ TEST(SpecParser, FiltersTopAndCheckpoints) {
             "job.yaml:24: checkpoints.url: expected file:///absolute/dir or s3://bucket/prefix, "
             "got '/tmp/x'");
 }
+
+TEST(SpecParser, PartitionedByNamesAKeyField) {
+  auto spec = parse_spec(good_with("  topic: bets\n", "  topic: bets\n  partitioned_by: game_id\n"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->source.partitioned_by, "game_id");
+  EXPECT_EQ(error_of(good_with("  topic: bets\n", "  topic: bets\n  partitioned_by: user_id\n")),
+            "job.yaml:6: source.partitioned_by: 'user_id' is not one of the key fields (every "
+            "row of a window must come from one partition)");
+}

@@ -61,7 +61,7 @@ struct feeder {
       values[i] = v, present[i] = has_v;
       texts[i] = has_v ? std::string_view{text} : std::string_view{};
     }
-    event_view ev{t, key, values, present, texts};
+    event_view ev{t, key, values, present, texts, nullptr, {}};
     window_results out;
     auto res = op.add(st, ev, out);
     collect(out);

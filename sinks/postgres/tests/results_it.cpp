@@ -58,7 +58,7 @@ writer fold(const jobs::job_spec& spec, int events) {
   bool present = false;
   std::string_view text;
   for (int i = 0; i < events; ++i) {
-    jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text};
+    jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text, nullptr, {}};
     op.add(st, ev, w.rows.rows);
   }
   w.progress.partition = w.rows.partition = 0;
