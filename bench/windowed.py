@@ -109,7 +109,7 @@ def aging(args):
     assert d["messages"] == args.events, d
     os.environ.update(WEIR_BETS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix, WEIR_JOB_PREFIX=prefix)
     table = prefix + "bet_stats"
-    samples = []
+    samples, kept_max, done_at = [], (0, 0), {}
     with h.Cluster("bench-aging") as cluster:
         cluster.up("aging-worker")
         pid = cluster.procs["aging-worker"].pid
@@ -117,10 +117,19 @@ def aging(args):
         t0 = time.time()
         while True:
             seen = seen_events(table)
-            samples.append((time.time(), seen))
+            now = time.time()
+            samples.append((now, seen))
+            if seen and len(samples) % 5 == 0:
+                kept = tuple(int(x) for x in h.psql(
+                    f"""SELECT count(*), count(DISTINCT window_start) FROM "{table}__partials" """)[0])
+                kept_max = max(kept_max, kept)
+                # When each partition's source reached its end (the tail runs on fewer cores).
+                for p, off, hw in h.psql(f"""SELECT source_partition, next_offset, 0 FROM
+                                            "{table}__progress" WHERE source_partition >= 0"""):
+                    done_at.setdefault(int(p), []).append((now, int(off)))
             if seen >= args.events:
                 break
-            assert time.time() - t0 < 900, f"only {seen} events read in 900 s"
+            assert now - t0 < 900, f"only {seen} events read in 900 s"
             time.sleep(0.05)
         want = aging_reference(topic)
         closed = max(start for start, _ in want) + 60_000
@@ -156,9 +165,16 @@ def aging(args):
     print("read rate per fifth   : " + ", ".join(f"{r:,.0f}" for r in rates) + " events/s")
     print(f"last fifth / first    : {rates[-1] / rates[0]:12.2f}   (target >= 0.9)")
     print(f"overall / drain       : {args.events / (samples[-1][0] - samples[first][0]) / drain_rate:12.2f}")
-    print(f"kept in __partials    : {int(kept):12,d} rows of {int(open_windows)} window(s) "
-          f"not final yet (bounded by the open windows: target)")
+    print(f"kept in __partials    : at most {kept_max[0]:,d} rows of {kept_max[1]} window(s) "
+          f"during the run, {int(kept)} at the end (only windows not final are kept)")
+    ends = sorted((max(o for _, o in v), min(t for t, o in v if o == max(o for _, o in v)) - samples[first][0])
+                  for p, v in done_at.items())
+    print("partitions finished  : " + ", ".join(f"{t:.1f} s" for _, t in ends)
+          + " after the first event (a partition that ends early leaves its core idle)")
     print(f"worker peak RSS       : {rss:12.0f} MB")
+    if os.environ.get("WEIR_BENCH_TRACE"):
+        for (t0_, s0), (t1_, s1) in zip(samples[first::10], samples[first + 10::10]):
+            print(f"  t={t0_ - samples[first][0]:5.1f} s  {s0:9d}  {(s1 - s0) / (t1_ - t0_):10,.0f}/s")
     print(f"checked               : {len(want)} result rows equal the reference (rank, bets, "
           f"turnover)")
 

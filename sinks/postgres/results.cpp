@@ -288,7 +288,10 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     sql->touched = columns + " WHERE (" + join(match, ", ") + ") IN (SELECT "
                    + join(u_match, ", ") + " FROM " + unnest(1, types, names) + ")" + order;
   }
-  sql->delete_final = "DELETE FROM " + partials + " WHERE window_end <= " + to_ts("$1::bigint");
+  // Bounded below by what earlier writes deleted: the index keeps entries of
+  // deleted rows until a vacuum, and a scan from the start would walk them all.
+  sql->delete_final = "DELETE FROM " + partials + " WHERE window_end > " + to_ts("$1::bigint")
+                      + " AND window_end <= " + to_ts("$2::bigint");
   sql->delete_windows = "DELETE FROM " + result + " WHERE window_start IN (SELECT "
                         + to_ts("w") + " FROM unnest($1::bigint[]) AS w)";
   {
@@ -660,11 +663,14 @@ public:
     exec(upsert, cols);
   }
 
-  // Partials of final windows: no row can change any more.
+  // Partials of windows final now: no row can change any more. Those final
+  // before went with earlier writes (and rows for final windows are never
+  // stored), so only the windows that became final are deleted.
   void forget_final(const std::string& sql, millis after) {
     if (after == jobs::no_time)
       return;
-    txn_.exec_params(sql, clamp_time(after - lateness_));
+    const millis from = materialized_ == jobs::no_time ? pg_min_time : materialized_ - lateness_;
+    txn_.exec_params(sql, clamp_time(from), clamp_time(after - lateness_));
   }
 
 private:
