@@ -25,10 +25,15 @@ void drain(self_ptr self) {
   for (const auto& [batch, source] : st.pending)
     batches.push_back(&batch);
   sinks::write_result written;
+  const auto t0 = std::chrono::steady_clock::now();
   {
     metrics::scoped_timer timed{st.metrics.write};
     written = st.sink->write(batches);
   }
+  WEIR_DEBUG("job {}: {} of {} batch(es), {} row(s) written in {} us", st.job, written.done,
+             batches.size(), written.rows,
+             std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now() - t0).count());
   for (size_t i = 0; i < written.done; ++i) {
     auto& [batch, source] = st.pending.front();
     self->send(source, ack_atom::value, batch.seq);

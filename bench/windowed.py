@@ -248,6 +248,10 @@ def cardinality_job(spec_name, topic, events, by_action, size_ms, sample_mod):
             assert time.time() - t0 < 1200, f"{n} of {expected} rows in 1200 s"
             time.sleep(0.1)
         rss = peak_rss_mb(pid)
+        if os.environ.get("WEIR_BENCH_TRACE"):
+            with open(f"/tmp/{table}.log", "w") as f:
+                f.write(open(os.path.join(cluster.dir, "card-worker.log")).read())
+            print(f"logs: /tmp/{table}.log", flush=True)
         got_rows = count_rows(table)
         key_cols = "user_id, action_type" if by_action else "user_id"
         aggs = "actions, 1" if by_action else "actions, distinct_actions"
@@ -282,16 +286,20 @@ def cardinality(args):
     assert d["messages"] == args.events, d
     state = [json.loads(line) for line in h.run(
         [os.path.join(BUILD, "bench", "weir_bench_state_bytes"), "1000000"]).stdout.splitlines()]
-    results = [cardinality_job("user-aggregations-realtime.yaml", topic, args.events, False,
-                               300_000, 997),
-               cardinality_job("user-action-aggregations.yaml", topic, args.events, True,
-                               7_200_000, 997)]
+    jobs = [("user-aggregations-realtime.yaml", False, 300_000),
+            ("user-action-aggregations.yaml", True, 7_200_000)]
+    if args.only:
+        jobs = [j for j in jobs if j[0].startswith(args.only)]
+    results = [cardinality_job(spec, topic, args.events, by_action, size, 997)
+               for spec, by_action, size in jobs]
     h.delete_topic(topic)
     print()
     print(f"cardinality: {args.events} user actions, 30M possible users, {args.minutes} min of "
           f"event time, {args.partitions} partitions, 1 worker")
     print(f"bare librdkafka drain : {d['messages'] / d['wall_s']:12,.0f} events/s")
-    for r, s in zip(results, state):
+    state = {s["job"]: s for s in state}
+    for r in results:
+        s = state[r["spec"].removesuffix(".yaml")]
         job_rows = r["rows"] / r["seconds"]
         copy_rows = r["rows"] / r["copy_s"]
         print(f"{r['spec']}:")
@@ -316,8 +324,9 @@ def main():
     a.add_argument("--partitions", type=int, default=4)
     c = sub.add_parser("cardinality")
     c.add_argument("--events", type=int, default=5_000_000)
-    c.add_argument("--minutes", type=int, default=50)
+    c.add_argument("--minutes", type=int, default=480)
     c.add_argument("--partitions", type=int, default=6)
+    c.add_argument("--only", help="run only the job whose spec file starts with this")
     args = ap.parse_args()
     h.load_env()
     {"aging": aging, "cardinality": cardinality}[args.mode](args)

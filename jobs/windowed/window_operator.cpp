@@ -109,9 +109,7 @@ void window_operator::fold(std::vector<slot>& slots, std::vector<distinct_set>& 
       }
       case agg_layout::store::distinct:
         if (ev.texts[i].data() != nullptr) {
-          auto& set = sets[size_t{row} * layout_.distinct + place.index];
-          if (set.find(ev.texts[i]) == set.end()) // no allocation for values already seen
-            set.emplace(ev.texts[i]);
+          sets[size_t{row} * layout_.distinct + place.index].insert(ev.texts[i]);
         }
         break;
       case agg_layout::store::sketch:
@@ -207,7 +205,7 @@ window_operator::outcome window_operator::add_to_session(partition_state& st,
         for (size_t n = 0; n < t.slots.size(); ++n)
           t.slots[n].merge(r.slots[n]);
         for (size_t d = 0; d < t.sets.size(); ++d)
-          t.sets[d].insert(r.sets[d].begin(), r.sets[d].end());
+          t.sets[d].merge(r.sets[d]);
         for (size_t k = 0; k < t.sketches.size(); ++k)
           t.sketches[k].merge(r.sketches[k]);
         const auto generation = r.generation + 1;
@@ -279,8 +277,10 @@ void window_operator::close_sessions(partition_state& st, window_results& out) c
     out.keys.push_back(r.key);
     out.slots.insert(out.slots.end(), r.slots.begin(), r.slots.end());
     for (auto& set : r.sets) {
-      out.sets.emplace_back(set.begin(), set.end());
-      std::sort(out.sets.back().begin(), out.sets.back().end());
+      auto& values = out.sets.emplace_back();
+      values.reserve(set.size());
+      set.for_each([&](const std::string& v) { values.push_back(v); });
+      std::sort(values.begin(), values.end());
     }
     out.sketches.insert(out.sketches.end(), r.sketches.begin(), r.sketches.end());
     auto& list = ss.by_key[r.key];
@@ -317,7 +317,9 @@ void append_row(const window_bucket& b, std::uint32_t row, const agg_layout& lay
   copy(b.slots, out.slots, layout.numeric);
   for (std::uint32_t d = 0; d < layout.distinct; ++d) {
     const auto& set = b.sets[size_t{row} * layout.distinct + d];
-    out.sets.emplace_back(set.begin(), set.end());
+    auto& values = out.sets.emplace_back();
+    values.reserve(set.size());
+    set.for_each([&](const std::string& v) { values.push_back(v); });
   }
   copy(b.sketches, out.sketches, layout.sketches);
 }
@@ -329,8 +331,9 @@ void merge_row(const window_bucket& b, std::uint32_t row, const agg_layout& layo
     out.slots[at * layout.numeric + n].merge(b.slots[size_t{row} * layout.numeric + n]);
   for (std::uint32_t d = 0; d < layout.distinct; ++d) {
     auto& dst = out.sets[at * layout.distinct + d];
-    for (const auto& v : b.sets[size_t{row} * layout.distinct + d])
+    b.sets[size_t{row} * layout.distinct + d].for_each([&](const std::string& v) {
       dst.push_back(v);
+    });
   }
   for (std::uint32_t s = 0; s < layout.sketches; ++s)
     out.sketches[at * layout.sketches + s].merge(b.sketches[size_t{row} * layout.sketches + s]);

@@ -18,7 +18,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,7 +69,83 @@ struct string_hash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-using distinct_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+// The exact distinct values of one (slice, key) aggregate. Most keys of a
+// high-cardinality job see one or a few values per window, so small sets are
+// a sorted vector (one allocation, no hash buckets: a fraction of a hash
+// set's bytes); past `small_limit` values a hash set takes over. Serialized
+// as an array of strings either way.
+class distinct_set {
+public:
+  static constexpr std::size_t small_limit = 32;
+
+  distinct_set() = default;
+  distinct_set(const distinct_set& o) : small_(o.small_) {
+    if (o.big_)
+      big_ = std::make_unique<hash_set>(*o.big_);
+  }
+  distinct_set& operator=(const distinct_set& o) {
+    if (this != &o)
+      *this = distinct_set{o};
+    return *this;
+  }
+  distinct_set(distinct_set&&) noexcept = default;
+  distinct_set& operator=(distinct_set&&) noexcept = default;
+
+  // Adds `v` unless present (no allocation then).
+  void insert(std::string_view v) {
+    if (big_) {
+      if (big_->find(v) == big_->end())
+        big_->emplace(v);
+      return;
+    }
+    auto at = std::lower_bound(small_.begin(), small_.end(), v,
+                               [](const std::string& a, std::string_view b) { return a < b; });
+    if (at != small_.end() && *at == v)
+      return;
+    if (small_.size() < small_limit) {
+      small_.emplace(at, v);
+      return;
+    }
+    big_ = std::make_unique<hash_set>(std::make_move_iterator(small_.begin()),
+                                      std::make_move_iterator(small_.end()));
+    small_ = {};
+    big_->emplace(v);
+  }
+
+  void merge(const distinct_set& o) {
+    o.for_each([this](const std::string& v) { insert(v); });
+  }
+
+  std::size_t size() const { return big_ ? big_->size() : small_.size(); }
+
+  template <class F>
+  void for_each(F f) const {
+    if (big_)
+      for (const auto& v : *big_)
+        f(v);
+    else
+      for (const auto& v : small_)
+        f(v);
+  }
+
+  template <class Packer>
+  void msgpack_pack(Packer& pk) const {
+    pk.pack_array(static_cast<std::uint32_t>(size()));
+    for_each([&](const std::string& v) { pk.pack(v); });
+  }
+  void msgpack_unpack(const msgpack::object& o) {
+    if (o.type != msgpack::type::ARRAY)
+      throw msgpack::type_error();
+    *this = {};
+    for (std::uint32_t i = 0; i < o.via.array.size; ++i)
+      insert(o.via.array.ptr[i].as<std::string_view>());
+  }
+
+private:
+  using hash_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+  std::vector<std::string> small_; // sorted; empty once big_ holds the values
+  std::unique_ptr<hash_set> big_;
+};
 
 // Where each aggregate's accumulator lives: numeric slots, exact distinct sets,
 // or HLL sketches. Indexes count per store.

@@ -1,10 +1,13 @@
 #include "sinks/postgres/results.hpp"
 
-#include "jobs/event_reader.hpp"
-#include "jobs/windowed/watermark.hpp"
 #include "base/logging.hpp"
+#include "jobs/event_reader.hpp"
+#include "jobs/raw/rows.hpp"
+#include "jobs/windowed/watermark.hpp"
+#include "sinks/postgres/pg_table.hpp"
 
 #include <pqxx/pqxx>
+#include <pqxx/tablewriter>
 
 #include <algorithm>
 #include <charconv>
@@ -160,6 +163,7 @@ struct postgres_results::connection {
 
 struct postgres_results::statements {
   bool direct = false; // final rows straight from the partitions, no partials
+  std::vector<std::string> result_columns; // of <table>, for COPY
   std::string create;
   std::string lock;
   std::string upsert_partials;
@@ -220,6 +224,11 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
   // each partition's accumulators for a row wait in <table>__partials until
   // the window is complete; with it every row is final when emitted.
   sql->direct = !spec.source.partitioned_by.empty() && !top;
+  sql->result_columns = {"window_start", "window_end"}; // quoted: COPY takes them as written
+  for (const auto& k : keys)
+    sql->result_columns.push_back(k);
+  for (const auto& a : agg_names)
+    sql->result_columns.push_back(a);
   sql->create =
     "CREATE TABLE IF NOT EXISTS " + result + " (window_start timestamptz NOT NULL, "
     + "window_end timestamptz NOT NULL" + lead(key_defs) + lead(agg_defs)
@@ -342,15 +351,19 @@ struct cell {
 // (a merge of partials).
 struct accumulators {
   const jobs::slot* slots;
-  const std::vector<std::string>* sets; // distinct values, sorted or not
+  const std::vector<std::string>* sets; // distinct values
   const jobs::hll* sketches;
+  bool sets_unique; // an emitted row's sets are sorted and unique; merged ones may repeat
 };
 
 cell value_of(const jobs::aggregate_spec& agg, jobs::agg_layout::place place,
               const accumulators& acc) {
   switch (place.where) {
     case jobs::agg_layout::store::distinct: {
-      auto v = acc.sets[place.index];
+      const auto& set = acc.sets[place.index];
+      if (acc.sets_unique)
+        return {cell::integer, static_cast<std::int64_t>(set.size()), 0};
+      auto v = set;
       std::sort(v.begin(), v.end());
       return {cell::integer, std::unique(v.begin(), v.end()) - v.begin(), 0};
     }
@@ -430,11 +443,12 @@ public:
   // -- rows ------------------------------------------------------------------------
   // The rows a write takes, latest emission per (partition, window, key): a
   // row re-emitted by a late event may appear more than once and one
-  // statement may not upsert a row twice.
+  // statement may not upsert a row twice. Sorted by (partition, window, key):
+  // the order an index takes them in fastest.
   using row_ref = std::pair<const jobs::partition_rows*, size_t>;
-  std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>
-  take_rows(const rows_t& batches) {
-    std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref> out;
+  using row_set = std::vector<row_ref>;
+  row_set take_rows(const rows_t& batches) {
+    row_set out;
     std::map<std::int32_t, std::int64_t> dropped;
     for (const auto* b : batches) {
       if (!ahead(b->partition))
@@ -444,9 +458,21 @@ public:
           ++dropped[b->partition];
           continue;
         }
-        out[{b->partition, b->rows.starts[i], b->rows.keys[i]}] = {b, i};
+        out.emplace_back(b, i);
       }
     }
+    auto id = [](const row_ref& r) {
+      return std::tuple{r.first->partition, r.first->rows.starts[r.second],
+                        std::string_view{r.first->rows.keys[r.second]}};
+    };
+    // Stable: of equal rows the one emitted last stays last; keep it.
+    std::stable_sort(out.begin(), out.end(),
+                     [&](const row_ref& a, const row_ref& b) { return id(a) < id(b); });
+    size_t kept = 0;
+    for (size_t i = 0; i < out.size(); ++i)
+      if (i + 1 == out.size() || id(out[i]) != id(out[i + 1]))
+        out[kept++] = out[i];
+    out.resize(kept);
     if (!dropped.empty()) {
       std::vector<array_literal> cols(2);
       for (const auto& [part, n] : dropped) {
@@ -465,13 +491,12 @@ public:
 
   void set_add_dropped(const std::string& sql) { add_dropped_ = sql; }
 
-  void upsert_partials(const std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>& rows,
+  void upsert_partials(const row_set& rows,
                        const std::string& sql) {
     if (rows.empty())
       return;
     std::vector<array_literal> cols(3 + nk_ + 1);
-    for (const auto& [id, at] : rows) {
-      const auto& [b, i] = at;
+    for (const auto& [b, i] : rows) {
       cols[0].add_number(b->rows.starts[i]);
       cols[1].add_number(b->rows.ends[i]);
       cols[2].add_number(b->partition);
@@ -520,13 +545,12 @@ public:
   // Rows of windows materialized before (not final) whose partials this
   // write changed: (window[, key]) arrays for the touched query.
   std::vector<array_literal> touched(
-    const std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>& rows,
+    const row_set& rows,
     bool& any) const {
     std::vector<array_literal> out(top_ ? 1 : 1 + nk_);
     std::set<std::pair<millis, std::string_view>> seen;
     any = false;
-    for (const auto& [id, at] : rows) {
-      const auto& [b, i] = at;
+    for (const auto& [b, i] : rows) {
       if (materialized_ == jobs::no_time || b->rows.ends[i] > materialized_)
         continue;
       if (!seen.insert({b->rows.starts[i], top_ ? std::string_view{} : b->rows.keys[i]}).second)
@@ -594,12 +618,11 @@ public:
   }
 
   // -- finalize ------------------------------------------------------------------------
-  std::vector<cell> finalize(const accumulators& acc) const {
-    std::vector<cell> out;
-    out.reserve(spec_.aggregations.size());
+  const std::vector<cell>& finalize(const accumulators& acc) {
+    cells_.clear();
     for (size_t a = 0; a < spec_.aggregations.size(); ++a)
-      out.push_back(value_of(spec_.aggregations[a], layout_.of[a], acc));
-    return out;
+      cells_.push_back(value_of(spec_.aggregations[a], layout_.of[a], acc));
+    return cells_;
   }
 
   // -- rank and write --------------------------------------------------------------------
@@ -610,7 +633,7 @@ public:
     std::vector<std::vector<cell>> values;
     values.reserve(rows.size());
     for (const auto& m : rows) {
-      values.push_back(finalize({m.slots.data(), m.sets.data(), m.sketches.data()}));
+      values.push_back(finalize({m.slots.data(), m.sets.data(), m.sketches.data(), false}));
     }
     std::vector<std::uint32_t> rank(rows.size(), 0);
     std::vector<size_t> keep;
@@ -638,27 +661,72 @@ public:
   }
 
   // partitioned_by: every row is final as emitted, the latest emission of a
-  // (window, key) wins; no partials, no merge.
-  void write_direct(const std::map<std::tuple<std::int32_t, millis, std::string_view>, row_ref>& rows,
+  // (window, key) wins; no partials, no merge. The rows are new unless a
+  // replay or a late update within the allowed lateness re-emits them, so
+  // they go by COPY, what PostgreSQL ingests fastest, in a savepoint; a
+  // conflict with a row already there rolls the COPY back and upserts them.
+  void write_direct(const row_set& rows,
+                    const std::string& table, const std::vector<std::string>& columns,
                     const std::string& upsert) {
     if (rows.empty())
       return;
+    try {
+      pqxx::subtransaction copy_txn{txn_, "direct"};
+      {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        // tablewriter (deprecated, not gone) takes COPY text as is; libpqxx
+        // 6.4's stream_to would format every field into a string of its own.
+        pqxx::tablewriter copy{copy_txn, table, columns.begin(), columns.end()};
+#pragma GCC diagnostic pop
+        std::string chunk;
+        for (const auto& [b, i] : rows) {
+          const auto& r = b->rows;
+          append_timestamp(chunk, r.starts[i]);
+          chunk += '\t';
+          append_timestamp(chunk, r.ends[i]);
+          for (size_t k = 0; k < nk_; ++k) {
+            chunk += '\t';
+            raw::pg::append_copy_value(chunk, key_part(r.keys[i], k));
+          }
+          for (const auto& v : finalize(accumulators_of(r, i))) {
+            chunk += '\t';
+            switch (v.k) {
+              case cell::null: raw::pg::append_copy_value(chunk, std::monostate{}); break;
+              case cell::integer: raw::pg::append_copy_value(chunk, v.i); break;
+              case cell::real: raw::pg::append_copy_value(chunk, v.d); break;
+            }
+          }
+          chunk += '\n';
+          if (chunk.size() >= (64 << 10)) { // PostgreSQL parses while the rest is built
+            copy.write_raw_line(chunk);
+            chunk.clear();
+          }
+        }
+        if (!chunk.empty())
+          copy.write_raw_line(chunk);
+        copy.complete();
+      }
+      copy_txn.commit();
+      return;
+    } catch (const pqxx::unique_violation&) {
+      // Some rows are there already (a replay, a late update): upsert all.
+    }
+    upsert_direct(rows, upsert);
+  }
+
+  void upsert_direct(const row_set& rows,
+                     const std::string& upsert) {
     // One partition per key: (window, key) is unique across partitions.
     std::vector<array_literal> cols(2 + nk_ + spec_.aggregations.size());
-    std::vector<std::vector<std::string>> sets(layout_.distinct);
-    for (const auto& [id, at] : rows) {
-      const auto& [b, i] = at;
+    for (const auto& [b, i] : rows) {
       const auto& r = b->rows;
-      for (std::uint32_t d = 0; d < layout_.distinct; ++d)
-        sets[d] = r.sets[i * r.distinct_per_row + d];
       size_t c = 0;
       cols[c++].add_number(r.starts[i]);
       cols[c++].add_number(r.ends[i]);
       for (size_t k = 0; k < nk_; ++k)
         cols[c++].add_text(key_part(r.keys[i], k));
-      add_values(cols, c,
-                 finalize({r.slots.data() + i * r.numeric_per_row, sets.data(),
-                           r.sketches.data() + i * r.sketches_per_row}));
+      add_values(cols, c, finalize(accumulators_of(r, i)));
     }
     exec(upsert, cols);
   }
@@ -674,6 +742,26 @@ public:
   }
 
 private:
+  static accumulators accumulators_of(const jobs::window_results& r, size_t i) {
+    return {r.slots.data() + i * r.numeric_per_row, r.sets.data() + i * r.distinct_per_row,
+            r.sketches.data() + i * r.sketches_per_row, true};
+  }
+
+  // "2026-01-01 00:05:00.000+00": COPY text of a timestamptz.
+  static void append_timestamp(std::string& out, millis t) {
+    const auto c = raw::to_civil(t);
+    raw::append_date(out, t);
+    out += ' ';
+    raw::append_padded(out, c.hour, 2);
+    out += ':';
+    raw::append_padded(out, c.minute, 2);
+    out += ':';
+    raw::append_padded(out, c.second, 2);
+    out += '.';
+    raw::append_padded(out, c.milli, 3);
+    out += "+00";
+  }
+
   void exec(const std::string& sql, std::vector<array_literal>& cols) {
     std::vector<std::string> params;
     for (auto& c : cols)
@@ -739,6 +827,7 @@ private:
   const bool top_;
   const millis lateness_;
   std::string add_dropped_;
+  std::vector<cell> cells_; // finalize()'s, reused
   millis materialized_ = jobs::no_time;
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
   std::set<std::int32_t> behind_;
@@ -758,7 +847,8 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
     w.fence(progress, sql_->read_progress);
     auto rows = w.take_rows(batches);
     if (sql_->direct)
-      w.write_direct(rows, sql_->upsert_results);
+      w.write_direct(rows, quote_ident(spec_.sink.table), sql_->result_columns,
+                     sql_->upsert_results);
     else
       w.upsert_partials(rows, sql_->upsert_partials);
     w.upsert_progress(sql_->upsert_progress);

@@ -344,3 +344,33 @@ TEST(SessionWindows, MatchBruteForceAndSurviveSnapshot) {
   EXPECT_EQ(got, want);
   EXPECT_EQ(f.st.late, 0u);
 }
+
+TEST(DistinctSet, SmallThenHashedSameValuesAndRoundTrip) {
+  distinct_set s;
+  for (int round = 0; round < 2; ++round) // the second round adds nothing
+    for (int i = 0; i < 100; ++i) {
+      s.insert("v" + std::to_string(i % 50));
+      if (i < 50)
+        EXPECT_EQ(s.size(), round == 0 ? static_cast<size_t>(i + 1) : 50u);
+    }
+  EXPECT_EQ(s.size(), 50u); // past small_limit: hashed
+  distinct_set small;
+  small.insert("v7");
+  small.insert("x");
+  small.insert("v7");
+  EXPECT_EQ(small.size(), 2u);
+  small.merge(s);
+  EXPECT_EQ(small.size(), 51u);
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, small);
+  auto back = msgpack::unpack(buf.data(), buf.size()).get().as<distinct_set>();
+  std::set<std::string> values;
+  back.for_each([&](const std::string& v) { values.insert(v); });
+  EXPECT_EQ(values.size(), 51u);
+  EXPECT_TRUE(values.count("x"));
+  EXPECT_TRUE(values.count("v49"));
+  distinct_set copy = back; // deep copy
+  copy.insert("new");
+  EXPECT_EQ(back.size(), 51u);
+  EXPECT_EQ(copy.size(), 52u);
+}
