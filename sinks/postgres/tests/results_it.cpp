@@ -5,7 +5,9 @@
 // Two writers of one partition, as after a move or a link cut: the rows they
 // report are the window operator's real output over the same events, one
 // writer further along than the other. The stored results must always be
-// those of the writer further along, whatever the order of the writes.
+// those of the writer further along, whatever the order of the writes. Both
+// paths: partials merged across partitions, and source.partitioned_by (rows
+// final as emitted, COPYed, upserted on a conflict).
 #include "jobs/event_reader.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/postgres/results.hpp"
@@ -50,7 +52,7 @@ struct writer {
   jobs::partition_progress progress;
 };
 
-writer fold(const jobs::job_spec& spec, int events) {
+writer fold(const jobs::job_spec& spec, int events, std::int32_t partition = 0) {
   jobs::window_operator op{spec};
   jobs::partition_state st;
   writer w;
@@ -61,20 +63,22 @@ writer fold(const jobs::job_spec& spec, int events) {
     jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text, nullptr, {}};
     op.add(st, ev, w.rows.rows);
   }
-  w.progress.partition = w.rows.partition = 0;
+  w.progress.partition = w.rows.partition = partition;
   w.progress.next_offset = events;
   w.progress.watermark = st.watermark(op.out_of_orderness());
   w.progress.events = static_cast<std::uint64_t>(events);
   return w;
 }
 
-class PostgresSink : public ::testing::Test {
+class PostgresSink : public ::testing::TestWithParam<bool> {
 protected:
   void SetUp() override {
     if (pg_url().empty())
       GTEST_SKIP() << "WEIR_PG_URL is not set (source .run/env.sh)";
-    table = "it_fence_" + std::to_string(::getpid());
+    table = "it_fence_" + std::to_string(::getpid()) + (GetParam() ? "_direct" : "");
     spec = make_spec(table);
+    if (GetParam())
+      spec.source.partitioned_by = "k";
   }
   void TearDown() override {
     if (table.empty() || pg_url().empty())
@@ -88,6 +92,11 @@ protected:
   void write(sinks::postgres_results& sink, const writer& w) {
     auto ok = sink.write({&w.rows}, {&w.progress});
     ASSERT_TRUE(ok) << ok.error_message();
+  }
+  long scalar(const std::string& sql) {
+    pqxx::connection c{pg_url()};
+    pqxx::work t{c};
+    return t.exec(sql)[0][0].as<long>();
   }
   // (count in the results table for window 0, stored next_offset of partition 0)
   std::pair<long, long> stored() {
@@ -106,7 +115,7 @@ protected:
 
 } // namespace
 
-TEST_F(PostgresSink, AWriterBehindIsSkippedUntilItCatchesUp) {
+TEST_P(PostgresSink, AWriterBehindIsSkippedUntilItCatchesUp) {
   auto ahead = fold(spec, 17);        // window 0 closed with 10, re-emitted with 11
   auto behind = fold(spec, 6);        // window 0 still open: progress only
   auto behind_closed = fold(spec, 12); // window 0 closed with 10
@@ -131,7 +140,7 @@ TEST_F(PostgresSink, AWriterBehindIsSkippedUntilItCatchesUp) {
   EXPECT_EQ(stored(), std::make_pair(11L, 18L));
 }
 
-TEST_F(PostgresSink, WritersInOffsetOrderAreAllApplied) {
+TEST_P(PostgresSink, WritersInOffsetOrderAreAllApplied) {
   auto first = fold(spec, 12);
   auto second = fold(spec, 17);
   auto a = sinks::postgres_results::make(spec, 1);
@@ -143,3 +152,34 @@ TEST_F(PostgresSink, WritersInOffsetOrderAreAllApplied) {
   write(*a, second); // a replay of the same batch is idempotent
   EXPECT_EQ(stored(), std::make_pair(11L, 17L));
 }
+
+// Keys across partitions: a window's partials stay until it is final (its end
+// plus the allowed lateness passed by the job watermark), then go; a row that
+// still comes for a final window is dropped and counted, never merged alone.
+TEST_P(PostgresSink, PartialsLastUntilTheWindowIsFinal) {
+  if (GetParam())
+    GTEST_SKIP() << "partitioned_by keeps no partials";
+  auto a = sinks::postgres_results::make(spec, 2);
+  ASSERT_TRUE(a) << a.error_message();
+  write(*a, fold(spec, 17, 0)); // window 0 closed in partition 0 (11 with the late event)
+  write(*a, fold(spec, 17, 1)); // and in partition 1: the job watermark passes it
+  const auto window0 = " WHERE window_start = timestamptz 'epoch'";
+  EXPECT_EQ(scalar("SELECT n FROM " + table + window0), 22);
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials" + window0), 2)
+    << "within the allowed lateness: kept";
+  write(*a, fold(spec, 75, 0)); // t = 7400: window 0 (end 1000 + 5000) final
+  write(*a, fold(spec, 75, 1));
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials" + window0), 0);
+  EXPECT_EQ(scalar("SELECT n FROM " + table + window0), 22);
+  EXPECT_LT(scalar("SELECT count(*) FROM " + table + "__partials"), 14)
+    << "only windows not final are kept";
+  // Partition 1 re-sends everything (a replay further along): the rows of
+  // final windows are dropped and counted; the results do not change.
+  write(*a, fold(spec, 76, 1));
+  EXPECT_EQ(scalar("SELECT n FROM " + table + window0), 22);
+  EXPECT_GT(scalar("SELECT dropped FROM " + table + "__progress WHERE source_partition = 1"), 0);
+  EXPECT_EQ(scalar("SELECT dropped FROM " + table + "__progress WHERE source_partition = 0"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, PostgresSink, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Partitioned" : "Merged"; });
