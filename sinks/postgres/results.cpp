@@ -403,10 +403,13 @@ public:
   // along is right: a former owner cut off from the cluster that comes back,
   // or a new owner replaying from an older checkpoint, is skipped until it
   // passes what is stored. Also reads the watermark materialized so far.
-  void fence(const progress_t& progress, const std::string& read_progress) {
+  void fence(const progress_t& progress, const std::string& read_progress,
+             std::int32_t partitions) {
     for (const auto* p : progress)
       latest_[p->partition] = p; // the latest report per partition wins
-    for (const auto& row : txn_.exec(read_progress)) {
+    const auto rows = txn_.exec(read_progress);
+    final_before_ = final_mark(rows, partitions);
+    for (const auto& row : rows) {
       const auto part = row[0].as<std::int32_t>();
       if (part < 0) {
         materialized_ = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
@@ -431,13 +434,30 @@ public:
 
   bool ahead(std::int32_t partition) const { return !behind_.count(partition); }
 
-  // A window is final once the job watermark passed its end plus the allowed
-  // lateness: no partition emits for it any more (an idle partition that
-  // wakes with events that old is late for the job). Rows for it that still
-  // arrive are re-emissions of a replay, or that late partition's: dropped,
-  // and counted per partition.
+  // A window is final once every partition's own watermark, idle ones
+  // included, passed its end plus the allowed lateness: no partition can
+  // emit for it any more (its operator finds such events late). Publication
+  // does not wait for idle partitions (job_watermark); finality does, so a
+  // partition that only looked idle (a broker outage) and wakes with its
+  // backlog still merges with the partials kept. Rows that still come for a
+  // final window can only be a replay's re-emissions of what is stored:
+  // dropped, and counted per partition.
+  static millis final_mark(const pqxx::result& progress, std::int32_t partitions) {
+    millis low = jobs::no_time;
+    std::int32_t seen = 0;
+    for (const auto& row : progress) {
+      if (row[0].as<std::int32_t>() < 0)
+        continue;
+      if (row[1].is_null())
+        return jobs::no_time;
+      const auto wm = row[1].as<millis>();
+      low = seen++ == 0 ? wm : std::min(low, wm);
+    }
+    return seen < partitions ? jobs::no_time : low;
+  }
+
   bool final_window(millis end) const {
-    return materialized_ != jobs::no_time && end + lateness_ <= materialized_;
+    return final_before_ != jobs::no_time && end + lateness_ <= final_before_;
   }
 
   // -- rows ------------------------------------------------------------------------
@@ -447,14 +467,16 @@ public:
   // the order an index takes them in fastest.
   using row_ref = std::pair<const jobs::partition_rows*, size_t>;
   using row_set = std::vector<row_ref>;
-  row_set take_rows(const rows_t& batches) {
+  // Partitioned keys (`direct`): a partition's row is the whole row, right
+  // whenever it comes; nothing is dropped.
+  row_set take_rows(const rows_t& batches, bool direct) {
     row_set out;
     std::map<std::int32_t, std::int64_t> dropped;
     for (const auto* b : batches) {
       if (!ahead(b->partition))
         continue;
       for (size_t i = 0; i < b->rows.size(); ++i) {
-        if (final_window(b->rows.ends[i])) {
+        if (!direct && final_window(b->rows.ends[i])) {
           ++dropped[b->partition];
           continue;
         }
@@ -532,10 +554,13 @@ public:
   // -- the job watermark -----------------------------------------------------------
   millis materialized() const { return materialized_; }
 
-  // Where the job watermark stands after this write's progress.
+  // Where the job watermark stands after this write's progress (and where
+  // finality does).
   millis job_watermark(const std::string& read_progress, std::int32_t partitions) {
     std::vector<jobs::partition_mark> marks;
-    for (const auto& row : txn_.exec(read_progress))
+    const auto rows = txn_.exec(read_progress);
+    final_after_ = final_mark(rows, partitions);
+    for (const auto& row : rows)
       if (row[0].as<std::int32_t>() >= 0)
         marks.push_back({row[1].is_null() ? jobs::no_time : row[1].as<millis>(),
                          row[2].as<bool>()});
@@ -733,12 +758,13 @@ public:
 
   // Partials of windows final now: no row can change any more. Those final
   // before went with earlier writes (and rows for final windows are never
-  // stored), so only the windows that became final are deleted.
-  void forget_final(const std::string& sql, millis after) {
-    if (after == jobs::no_time)
+  // stored), so only the windows that became final are deleted. Finality
+  // trails publication: a final window is also materialized.
+  void forget_final(const std::string& sql) {
+    if (final_after_ == jobs::no_time || final_after_ == final_before_)
       return;
-    const millis from = materialized_ == jobs::no_time ? pg_min_time : materialized_ - lateness_;
-    txn_.exec_params(sql, clamp_time(from), clamp_time(after - lateness_));
+    const millis from = final_before_ == jobs::no_time ? pg_min_time : final_before_ - lateness_;
+    txn_.exec_params(sql, clamp_time(from), clamp_time(final_after_ - lateness_));
   }
 
 private:
@@ -829,6 +855,7 @@ private:
   std::string add_dropped_;
   std::vector<cell> cells_; // finalize()'s, reused
   millis materialized_ = jobs::no_time;
+  millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // final_mark()
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
   std::set<std::int32_t> behind_;
 };
@@ -844,8 +871,8 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
     txn.exec(sql_->lock);
     result_write w{txn, spec_, layout_, fenced_, dropping_};
     w.set_add_dropped(sql_->add_dropped);
-    w.fence(progress, sql_->read_progress);
-    auto rows = w.take_rows(batches);
+    w.fence(progress, sql_->read_progress, partitions_);
+    auto rows = w.take_rows(batches, sql_->direct);
     if (sql_->direct)
       w.write_direct(rows, quote_ident(spec_.sink.table), sql_->result_columns,
                      sql_->upsert_results);
@@ -861,8 +888,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
         auto merged = w.read_and_merge(sql_->range, sql_->touched, after, touched, any_touched);
         w.write_merged(merged, sql_->delete_windows, sql_->upsert_results);
       }
-      if (after != before)
-        w.forget_final(sql_->delete_final, after);
+      w.forget_final(sql_->delete_final);
     }
     if (after != before)
       txn.exec_params(sql_->set_materialized, after);

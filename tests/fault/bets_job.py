@@ -35,3 +35,47 @@ def close_windows(topic, partitions):
         h.produce(topic, p, [("1", json.dumps({"bet_id": "end", "user_id": 1, "game_id": 1,
                                               "amount": 1.0,
                                               "timestamp": "2027-01-01T00:00:00.000Z"}))])
+
+
+# -- the per-user job (seed 004): keys in one partition, rows final as emitted --
+
+USER_AGGS = [("count", None, "actions"), ("count_distinct", "action_type", "distinct_actions")]
+
+
+def user_spec(topic, name=None):
+    """Per-user actions in 10-second windows, source.partitioned_by: user_id
+    (the generator keys every action by its user)."""
+    return h.write_spec(h.job_spec(name or topic, topic, """
+key: user_id
+window:
+  type: tumbling
+  size: 10s
+aggregations:
+  - fn: count
+    as: actions
+  - fn: count_distinct
+    field: action_type
+    as: distinct_actions
+""", time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s\n"
+          "  partitioned_by: user_id",
+        extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
+              f"  interval: 1s\n"))
+
+
+def close_user_windows(topic, partitions):
+    """One action far later in every partition, keyed by its user as the job demands."""
+    for p in range(partitions):
+        h.produce(topic, p, [("1", json.dumps({"event_id": f"end-{p}", "user_id": 1,
+                                              "action_type": "action_000",
+                                              "timestamp": "2027-01-01T00:00:00.000Z"}))])
+
+
+def check_users(ref, topic):
+    """The per-user table equals the reference from the events; returns the row count."""
+    events = ref.read_topic(topic)
+    want = ref.aggregate(events, time_field="timestamp", key=["user_id"], size_ms=10_000,
+                         ooo_ms=OOO, aggs=USER_AGGS)
+    closed = ref.job_watermark(events, "timestamp", OOO)
+    h.wait_until(lambda: (h.materialized(topic) or -1) >= closed, 120, "per-user results")
+    ref.compare(h.table_rows(topic, ["user_id"], ["actions", "distinct_actions"]), want)
+    return len(want)

@@ -1,7 +1,10 @@
 """Issue 5's chaos test, against the real services: while a generator writes
-bets, kill -9 a random worker five times (restarting it), kill -9 and restart
-the coordinator once, restart PostgreSQL once. At the end every result row must
-equal a reference computed in Python from the events read back with kcat.
+bets and user actions, kill -9 a random worker five times (restarting it),
+kill -9 and restart the coordinator once, restart PostgreSQL once. Two jobs
+run through it: bets per game (partials merged across partitions) and seed
+004's per-user counts (source.partitioned_by: rows final as emitted). At the
+end every result row of both must equal a reference computed in Python from
+the events read back with kcat.
 
 Prints each recovery time: from the kill to the moment every partition the
 victim owned shows progress again, written by its new owner.
@@ -58,6 +61,9 @@ def main():
     topic = h.unique("chaos")
     h.create_topic(topic, PARTITIONS)
     spec = bets_job.spec(topic, distinct_users=True)
+    users = topic + "_users"
+    h.create_topic(users, PARTITIONS)
+    user_spec = bets_job.user_spec(users)
     # Checkpoints and the coordinator's state both live in MinIO, the default.
     state = f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/coordinator"
     recoveries = []
@@ -68,10 +74,15 @@ def main():
             cluster.worker(w)
         h.wait_until(lambda: cluster.weir("status").stdout.count("host=") == 3, 20, "workers")
         cluster.weir("submit", spec, check=True)
+        cluster.weir("submit", user_spec, check=True)
         gen = subprocess.Popen([h.WEIR, "gen", "bets", "--topic", topic, "--rate", str(RATE),
                                 "--count", str(RATE * SECONDS), "--step", str(STEP_MS),
                                 "--disorder", "1500", "--seed", "3"],
                                stderr=subprocess.DEVNULL)
+        user_gen = subprocess.Popen([h.WEIR, "gen", "user-actions", "--topic", users, "--rate",
+                                     str(RATE // 2), "--count", str(RATE // 2 * SECONDS),
+                                     "--step", str(STEP_MS), "--disorder", "1500", "--seed", "4"],
+                                    stderr=subprocess.DEVNULL)
         h.wait_until(lambda: len(progress_times(topic)) == PARTITIONS
                      if h.psql(f"SELECT to_regclass('\"{topic}__progress\"') IS NOT NULL")[0][0] == "t"
                      else False, 60, "all partitions reporting")
@@ -139,8 +150,10 @@ def main():
                       f"({back - t0:.1f} s down and up)", flush=True)
             time.sleep(rnd.uniform(3, 5))
         assert gen.wait(timeout=SECONDS * 3) == 0, "generator failed"
+        assert user_gen.wait(timeout=SECONDS * 3) == 0, "user-actions generator failed"
         # Close every window: one bet far later in each partition.
         bets_job.close_windows(topic, PARTITIONS)
+        bets_job.close_user_windows(users, PARTITIONS)
         events = ref.read_topic(topic)
         want = ref.aggregate(events, time_field="timestamp", key=["game_id"], size_ms=10_000,
                              ooo_ms=bets_job.OOO, aggs=[("count", None, "bets"), ("sum", "amount", "total"),
@@ -152,6 +165,8 @@ def main():
         late = h.psql(f'SELECT sum(late) FROM "{topic}__progress" WHERE source_partition >= 0')
         print(f"ok: {len(want)} rows over {len(events)} events equal the reference "
               f"(late events: {late[0][0]})")
+        n = bets_job.check_users(ref, users)
+        print(f"ok: {n} per-user rows (partitioned_by, written once) equal the reference")
     recoveries.sort()
     p99 = recoveries[min(len(recoveries) - 1, int(0.99 * len(recoveries)))]
     print(f"worker recoveries: {[round(r * 1000) for r in recoveries]} ms; "
@@ -160,7 +175,8 @@ def main():
     # A liveness bound, not a performance test: recovery must happen at all.
     assert p99 < 20, "a worker's partitions took more than 20 s to resume"
     h.delete_topic(topic)
-    h.drop_tables(topic, topic + "__partials", topic + "__progress")
+    h.delete_topic(users)
+    h.drop_tables(topic, topic + "__partials", topic + "__progress", users, users + "__progress")
 
 
 if __name__ == "__main__":

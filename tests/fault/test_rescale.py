@@ -29,12 +29,20 @@ def main():
     topic = h.unique("rescale")
     h.create_topic(topic, PARTITIONS)
     spec = bets_job.spec(topic)
+    users = topic + "_users"
+    h.create_topic(users, PARTITIONS)
+    user_spec = bets_job.user_spec(users)
     with h.Cluster("rescale") as cluster:
         cluster.up("w1")
         cluster.weir("submit", spec, check=True)
+        cluster.weir("submit", user_spec, check=True)
         gen = subprocess.Popen([h.WEIR, "gen", "bets", "--topic", topic, "--rate", str(RATE),
                                 "--count", str(RATE * SECONDS), "--step", "2", "--disorder", "1500",
                                 "--seed", "9"], stderr=subprocess.DEVNULL)
+        user_gen = subprocess.Popen([h.WEIR, "gen", "user-actions", "--topic", users, "--rate",
+                                     str(RATE), "--count", str(RATE * SECONDS), "--step", "2",
+                                     "--disorder", "1500", "--seed", "10"],
+                                    stderr=subprocess.DEVNULL)
         time.sleep(6)
         assert set(owners(cluster).values()) == {"w1"}
         cluster.worker("w2")
@@ -52,7 +60,9 @@ def main():
         assert sorted(set(placed.values())) == ["w1", "w3"] and len(placed) == PARTITIONS, placed
         print(f"drained w2: {placed}", flush=True)
         assert gen.wait(timeout=SECONDS * 3) == 0
+        assert user_gen.wait(timeout=SECONDS * 3) == 0
         bets_job.close_windows(topic, PARTITIONS)
+        bets_job.close_user_windows(users, PARTITIONS)
         events = ref.read_topic(topic)
         want = ref.aggregate(events, time_field="timestamp", key=["game_id"], size_ms=10_000,
                              ooo_ms=bets_job.OOO, aggs=[("count", None, "bets"), ("sum", "amount", "total")])
@@ -66,8 +76,11 @@ def main():
         assert taken >= 1, "no partition was taken over from a handoff"
         print(f"ok: {len(want)} rows over {len(events)} events equal the reference; "
               f"{taken} partition(s) resumed from state shipped by their former owner")
+        n = bets_job.check_users(ref, users)
+        print(f"ok: {n} per-user rows (partitioned_by, written once) equal the reference")
     h.delete_topic(topic)
-    h.drop_tables(topic, topic + "__partials", topic + "__progress")
+    h.delete_topic(users)
+    h.drop_tables(topic, topic + "__partials", topic + "__progress", users, users + "__progress")
 
 
 if __name__ == "__main__":

@@ -181,5 +181,24 @@ TEST_P(PostgresSink, PartialsLastUntilTheWindowIsFinal) {
   EXPECT_EQ(scalar("SELECT dropped FROM " + table + "__progress WHERE source_partition = 0"), 0);
 }
 
+// A partition that only looked idle (a broker outage) does not hold results
+// back, but when it wakes with its backlog, its rows still merge: finality
+// waits for every partition's own watermark.
+TEST_P(PostgresSink, AnIdlePartitionWakingLateStillCounts) {
+  auto a = sinks::postgres_results::make(spec, 2);
+  ASSERT_TRUE(a) << a.error_message();
+  write(*a, fold(spec, 75, 0)); // t = 7400
+  auto quiet = fold(spec, 6, 1); // saw t < 600, then nothing: idle
+  quiet.progress.idle = true;
+  write(*a, quiet);
+  const auto window0 = " WHERE window_start = timestamptz 'epoch'";
+  EXPECT_EQ(scalar("SELECT n FROM " + table + window0), 11) << "published without partition 1";
+  write(*a, fold(spec, 75, 1)); // the backlog arrives
+  EXPECT_EQ(scalar("SELECT n FROM " + table + window0), GetParam() ? 11 : 22)
+    << (GetParam() ? "partitioned: one partition's row is the row"
+                   : "partition 1's rows merged, not dropped as final");
+  EXPECT_EQ(scalar("SELECT coalesce(sum(dropped), 0) FROM " + table + "__progress"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, PostgresSink, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Partitioned" : "Merged"; });
