@@ -33,12 +33,14 @@ void schedule_poll(self_ptr self) {
 }
 
 // Sends what the partitions emitted, and progress when it changed (at most
-// every progress_interval unless rows go too), to the sink.
-void flush(self_ptr self, clock::time_point now) {
+// every progress_interval unless rows go too, or at once when `caught_up`:
+// the source read all there is, so where it stands is worth telling now), to
+// the sink.
+void flush(self_ptr self, clock::time_point now, bool caught_up = false) {
   auto& st = self->state;
   jobs::sink_batch batch;
   bool due = now - st.last_progress >= source_state::progress_interval || st.barrier
-             || !st.restored.empty() || !st.dropped.empty();
+             || !st.restored.empty() || !st.dropped.empty() || (caught_up && st.unreported);
   for (auto& [p, o] : st.partitions)
     if (auto out = st.pipeline->flush(*o.part)) {
       batch.outputs.push_back(std::move(out));
@@ -60,6 +62,7 @@ void flush(self_ptr self, clock::time_point now) {
     o.reported_idle = o.idle;
   }
   st.last_progress = now;
+  st.unreported = false;
   if (!has_rows && batch.progress.empty())
     return;
   batch.restored = std::exchange(st.restored, {});
@@ -170,6 +173,7 @@ void poll_once(self_ptr self) {
   }
   kafka::consumer::release(st.messages, n);
   st.metrics.events.inc(n);
+  st.unreported = st.unreported || n > 0;
   const auto idle_after = std::chrono::milliseconds(st.spec->source.idle_timeout);
   for (auto& [p, owned] : st.partitions) {
     if (now - owned.last_message >= idle_after)
@@ -178,7 +182,7 @@ void poll_once(self_ptr self) {
     if (processing_time)
       st.pipeline->advance_clock(*owned.part, wall);
   }
-  flush(self, now);
+  flush(self, now, n == 0);
   if (now - st.last_report.at >= std::chrono::seconds(10)) {
     auto& m = st.metrics;
     auto& last = st.last_report;

@@ -119,6 +119,7 @@ struct source_state {
   std::map<partition_id, caf::strong_actor_ptr> precopied; // partition -> holder of its copy
   bool poll_scheduled = false;
   clock::time_point last_progress = clock::now();
+  bool unreported = false; // events read since progress was last sent
 
   // -- metrics ---------------------------------------------------------------------
   source_metrics metrics;
