@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr, "usage: weir_bench_drain BROKERS TOPIC\n");
@@ -64,7 +66,11 @@ int main(int argc, char** argv) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
-  std::printf("{\"messages\": %lld, \"bytes\": %lld, \"wall_s\": %.3f, \"cpu_s\": %.3f}\n",
-              static_cast<long long>(seen), static_cast<long long>(bytes), wall, cpu);
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage); // ru_maxrss: peak RSS in KiB
+  std::printf("{\"messages\": %lld, \"bytes\": %lld, \"wall_s\": %.3f, \"cpu_s\": %.3f, "
+              "\"rss_mb\": %.1f}\n",
+              static_cast<long long>(seen), static_cast<long long>(bytes), wall, cpu,
+              static_cast<double>(usage.ru_maxrss) / 1024);
   return 0;
 }

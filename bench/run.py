@@ -66,8 +66,10 @@ def run_job(topic, events, prefix):
                 raise AssertionError("the job did not read every event in 600 s")
             time.sleep(0.05)
         wall, cpu = now - t0, cpu_seconds(pid) - cpu0
+        with open(f"/proc/{pid}/status") as f:
+            rss = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
     h.drop_tables(table, table + "__partials", table + "__progress")
-    return wall, now - first[0], events - first[1], cpu
+    return wall, now - first[0], events - first[1], cpu, rss
 
 
 def raw_ingest(prefix, partitions, events):
@@ -142,7 +144,7 @@ def main():
     fill_s = fill(topic, args.events, args.partitions)
     d = drain(topic)
     assert d["messages"] == args.events, d
-    wall, steady_s, steady_events, cpu = run_job(topic, args.events, prefix)
+    wall, steady_s, steady_events, cpu, rss = run_job(topic, args.events, prefix)
     delays = latency(prefix, args.partitions, args.live_rate, args.live_seconds)
     raw_rate = raw_ingest(prefix, args.partitions, args.raw_events)
     h.delete_topic(topic)
@@ -160,6 +162,7 @@ def main():
     print(f"weir top-games job    : {job_rate:12,.0f} events/s wall, "
           f"{job_per_core:12,.0f} events per CPU-second (1 worker, {cpu:.1f} CPU-s)")
     print(f"  (with submission and start-up: {job_total_rate:,.0f} events/s over {wall:.1f} s)")
+    print(f"  worker peak RSS: {rss:.0f} MB (drain: {d.get('rss_mb', 0):.0f} MB)")
     print(f"ratio job / drain     : {job_rate / drain_rate:12.2f} wall, "
           f"{job_per_core / drain_per_core:12.2f} per CPU-second")
     if delays:
