@@ -303,14 +303,17 @@ def cardinality(args):
         job_rows = r["rows"] / r["seconds"]
         copy_rows = r["rows"] / r["copy_s"]
         print(f"{r['spec']}:")
+        target = r["spec"].startswith("user-aggregations-realtime")  # the targets
         print(f"  end to end          : {args.events / r['seconds']:12,.0f} events/s "
-              f"({r['rows']:,} final rows in {r['seconds']:.1f} s, {job_rows:,.0f} rows/s)")
+              f"({r['rows']:,} final rows in {r['seconds']:.1f} s, {job_rows:,.0f} rows/s)"
+              + ("   (target >= 200,000)" if target else ""))
         print(f"  bare binary COPY    : {copy_rows:12,.0f} rows/s of the same rows "
               f"({r['copy_s']:.1f} s)")
-        print(f"  job / COPY (rows/s) : {job_rows / copy_rows:12.2f}")
+        print(f"  job / COPY (rows/s) : {job_rows / copy_rows:12.2f}"
+              + ("   (target >= 0.7)" if target else ""))
         print(f"  worker peak RSS     : {r['rss_mb']:12.0f} MB")
         print(f"  state per live key  : {s['bytes_per_key']:12.0f} bytes ({s['keys']:,} keys in "
-              f"one window, heap growth / keys)")
+              f"one window, heap growth / keys)" + ("   (target <= 200)" if target else ""))
         print(f"  checked             : row count equals the reference; {r['sampled']} sampled "
               f"rows equal it")
 
