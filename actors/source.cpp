@@ -239,17 +239,18 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
                             const incoming_state* handed) {
   auto& st = self->state;
   source_state::owned o;
-  if (handed && handed->state && handed->kind != st.pipeline->kind())
+  if (handed && handed->state) {
+    if (handed->kind == st.pipeline->kind()) {
+      o.part = handed->state;
+      o.emit_from = handed->emit_from;
+      o.handoff_released_at_ms = handed->released_at_ms;
+      WEIR_INFO("job {}: partition {} taken over at offset {} (emitting from {})", st.spec->name,
+                pc.partition, o.part->cursor().next_offset, o.emit_from);
+      return o;
+    }
     WEIR_ERROR("job {}: partition {}: shipped state is of kind {}, the job is {}; it restores "
                "from its checkpoint", st.spec->name, pc.partition, handed->kind,
                st.pipeline->kind());
-  else if (handed && handed->state) {
-    o.part = handed->state;
-    o.emit_from = handed->emit_from;
-    o.handoff_released_at_ms = handed->released_at_ms;
-    WEIR_INFO("job {}: partition {} taken over at offset {} (emitting from {})", st.spec->name,
-              pc.partition, o.part->cursor().next_offset, o.emit_from);
-    return o;
   }
   o.part = st.pipeline->fresh(pc.partition);
   if (pc.key.empty())

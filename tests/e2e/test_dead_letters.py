@@ -1,7 +1,10 @@
 """Bad input loses nothing else: malformed events and events later than the
 allowed lateness go to the dead-letter topic (checked with kcat, with their
 reason, partition and offset) and are counted in the progress table; late
-events within the allowed lateness update results that were already written."""
+events within the allowed lateness update results that were already written.
+Run twice: keys merged across partitions, and source.partitioned_by (rows
+written final from their partition), where an event whose key field is not
+its message key is dead-lettered too."""
 import collections
 import json
 import os
@@ -14,9 +17,8 @@ OOO = 1_000
 LATENESS = 20_000
 
 
-def main():
-    h.load_env()
-    topic = h.unique("e2e_dlq")
+def run(partitioned):
+    topic = h.unique("e2e_dlq_part" if partitioned else "e2e_dlq")
     dlq = topic + ".dead"
     h.create_topic(topic, 2)
     # Per partition: (payload, expected fate). Fates: "ok", "late", or a reason.
@@ -35,8 +37,23 @@ def main():
         1: [(ev(500, "a"), "ok"), (ev(12_000, "b"), "ok"), (ev(9_000, "b"), "ok"),
             (ev(31_000, "b"), "ok"), (ev(1_000, "b"), "late"), (ev(120_000, "z"), "ok")],
     }
+    keyed = {}  # payload -> message key, when it is not the key field
+    if partitioned:
+        # A key lives in one partition: partition 1's keys are its own.
+        plan[1] = [(payload.replace('"k": "', '"k": "p1-'), fate) for payload, fate in plan[1]]
+        wrong = ev(2_500, "a")
+        plan[0].insert(3, (wrong, "k is not the message key (the job is partitioned_by k)"))
+        keyed[wrong] = "b"
+
+    def key_of(payload):
+        if payload in keyed:
+            return keyed[payload]
+        try:
+            return json.loads(payload).get("k", "none") if partitioned else "key"
+        except ValueError:
+            return "none"
     for p, msgs in plan.items():
-        h.produce(topic, p, [("key", payload) for payload, _ in msgs])
+        h.produce(topic, p, [(key_of(payload), payload) for payload, _ in msgs])
 
     # Reference: per partition, an event counts for its window unless that
     # window ended before the partition's watermark minus the allowed lateness.
@@ -59,7 +76,8 @@ window:
 aggregations:
   - fn: count
     as: n
-""", time="field: ts\n    max_out_of_orderness: 1s", extra=f"dead_letter:\n  topic: {dlq}\n"))
+""", time="field: ts\n    max_out_of_orderness: 1s" + ("\n  partitioned_by: k" if partitioned else ""),
+        extra=f"dead_letter:\n  topic: {dlq}\n"))
     with h.Cluster("dead-letters") as cluster:
         cluster.up("w")
         cluster.weir("submit", path, check=True)
@@ -94,7 +112,14 @@ aggregations:
     h.delete_topic(topic)
     h.delete_topic(dlq)
     h.drop_tables(topic, topic + "__partials", topic + "__progress")
-    print(f"ok: {len(expected_dead)} dead letters with reasons, counted; late updates applied")
+    print(f"ok ({'partitioned' if partitioned else 'merged'}): {len(expected_dead)} dead "
+          f"letters with reasons, counted; late updates applied")
+
+
+def main():
+    h.load_env()
+    run(partitioned=False)
+    run(partitioned=True)
 
 
 def _times(msgs):
