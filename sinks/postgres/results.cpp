@@ -393,9 +393,11 @@ public:
   using progress_t = std::vector<const jobs::partition_progress*>;
 
   result_write(pqxx::work& txn, const jobs::job_spec& spec, const jobs::agg_layout& layout,
-               std::set<std::int32_t>& fenced, std::set<std::int32_t>& dropping)
+               std::set<std::int32_t>& fenced, std::set<std::int32_t>& dropping,
+               const std::string& add_dropped)
     : txn_(txn), spec_(spec), layout_(layout), fenced_(fenced), dropping_(dropping),
-      nk_(spec.key.size()), top_(spec.top.n > 0), lateness_(spec.window.allowed_lateness) {}
+      add_dropped_(add_dropped), nk_(spec.key.size()), top_(spec.top.n > 0),
+      lateness_(spec.window.allowed_lateness) {}
 
   // -- fencing ---------------------------------------------------------------------
   // A partial is a deterministic function of its partition's input up to the
@@ -463,8 +465,9 @@ public:
   // -- rows ------------------------------------------------------------------------
   // The rows a write takes, latest emission per (partition, window, key): a
   // row re-emitted by a late event may appear more than once and one
-  // statement may not upsert a row twice. Sorted by (partition, window, key):
-  // the order an index takes them in fastest.
+  // statement may not upsert a row twice. Sorted by (window, key, partition),
+  // the order of the primary keys of <table> and of __partials, so the
+  // index takes them in order.
   using row_ref = std::pair<const jobs::partition_rows*, size_t>;
   using row_set = std::vector<row_ref>;
   // Partitioned keys (`direct`): a partition's row is the whole row, right
@@ -484,8 +487,8 @@ public:
       }
     }
     auto id = [](const row_ref& r) {
-      return std::tuple{r.first->partition, r.first->rows.starts[r.second],
-                        std::string_view{r.first->rows.keys[r.second]}};
+      return std::tuple{r.first->rows.starts[r.second],
+                        std::string_view{r.first->rows.keys[r.second]}, r.first->partition};
     };
     // Stable: of equal rows the one emitted last stays last; keep it.
     std::stable_sort(out.begin(), out.end(),
@@ -511,10 +514,7 @@ public:
     return out;
   }
 
-  void set_add_dropped(const std::string& sql) { add_dropped_ = sql; }
-
-  void upsert_partials(const row_set& rows,
-                       const std::string& sql) {
+  void upsert_partials(const row_set& rows, const std::string& sql) {
     if (rows.empty())
       return;
     std::vector<array_literal> cols(3 + nk_ + 1);
@@ -690,8 +690,7 @@ public:
   // replay or a late update within the allowed lateness re-emits them, so
   // they go by COPY, what PostgreSQL ingests fastest, in a savepoint; a
   // conflict with a row already there rolls the COPY back and upserts them.
-  void write_direct(const row_set& rows,
-                    const std::string& table, const std::vector<std::string>& columns,
+  void write_direct(const row_set& rows, const std::string& table, const std::vector<std::string>& columns,
                     const std::string& upsert) {
     if (rows.empty())
       return;
@@ -740,8 +739,7 @@ public:
     upsert_direct(rows, upsert);
   }
 
-  void upsert_direct(const row_set& rows,
-                     const std::string& upsert) {
+  void upsert_direct(const row_set& rows, const std::string& upsert) {
     // One partition per key: (window, key) is unique across partitions.
     std::vector<array_literal> cols(2 + nk_ + spec_.aggregations.size());
     for (const auto& [b, i] : rows) {
@@ -849,10 +847,10 @@ private:
   const jobs::agg_layout& layout_;
   std::set<std::int32_t>& fenced_;
   std::set<std::int32_t>& dropping_;
+  const std::string& add_dropped_;
   const size_t nk_;
   const bool top_;
   const millis lateness_;
-  std::string add_dropped_;
   std::vector<cell> cells_; // finalize()'s, reused
   millis materialized_ = jobs::no_time;
   millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // final_mark()
@@ -869,8 +867,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
       conn_ = std::make_unique<connection>(spec_.sink.url);
     pqxx::work txn{conn_->conn};
     txn.exec(sql_->lock);
-    result_write w{txn, spec_, layout_, fenced_, dropping_};
-    w.set_add_dropped(sql_->add_dropped);
+    result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped};
     w.fence(progress, sql_->read_progress, partitions_);
     auto rows = w.take_rows(batches, sql_->direct);
     if (sql_->direct)
