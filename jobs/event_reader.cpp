@@ -26,18 +26,11 @@ event_reader::event_reader(const job_spec& spec)
   : filters_(spec.filters),
     time_fmt_(spec.source.time_fmt),
     processing_time_(spec.source.mode == time_mode::processing || spec.source.time_field.empty()) {
-  auto want = [&](const std::string& name, role what, std::uint32_t index) {
-    auto it = std::find_if(fields_.begin(), fields_.end(),
-                           [&](const field& f) { return f.name == name; });
-    if (it == fields_.end())
-      it = fields_.insert(fields_.end(), field{name, {}});
-    it->uses.push_back({what, index});
-  };
   if (!processing_time_)
     want(spec.source.time_field, role::time, 0);
   for (std::uint32_t i = 0; i < spec.key.size(); ++i) {
-    want(spec.key[i], role::key, i);
-    if (spec.key[i] == spec.source.partitioned_by)
+    want(spec.key[i].field, role::key, i);
+    if (spec.key[i].field == spec.source.partitioned_by)
       partition_key_part_ = static_cast<int>(i);
   }
   for (std::uint32_t i = 0; i < spec.aggregations.size(); ++i)
@@ -54,6 +47,25 @@ event_reader::event_reader(const job_spec& spec)
   texts_.resize(spec.aggregations.size());
   filter_seen_.resize(filters_.size());
   padded_.resize(4096 + simdjson::SIMDJSON_PADDING);
+}
+
+void event_reader::want(const std::string& path, role what, std::uint32_t index) {
+  std::vector<field>* level = &fields_;
+  field* node = nullptr;
+  for (size_t start = 0;;) {
+    auto dot = path.find('.', start);
+    auto name = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    auto it = std::find_if(level->begin(), level->end(),
+                           [&](const field& f) { return f.name == name; });
+    if (it == level->end())
+      it = level->insert(level->end(), field{name, {}, {}});
+    node = &*it;
+    if (dot == std::string::npos)
+      break;
+    level = &node->children;
+    start = dot + 1;
+  }
+  node->uses.push_back({what, index});
 }
 
 namespace {
@@ -89,7 +101,10 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   time_ = now;
   time_bad_ = false;
   rejected_ = false;
-  if (auto st = read_fields(doc); st != read_status::ok)
+  sj::object obj;
+  if (doc.get_object().get(obj))
+    return read_status::malformed_json;
+  if (auto st = read_fields(obj, fields_); st != read_status::ok)
     return st;
   if (time_bad_)
     return read_status::bad_time;
@@ -116,10 +131,7 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   return read_status::ok;
 }
 
-read_status event_reader::read_fields(sj::document& doc) {
-  sj::object obj;
-  if (doc.get_object().get(obj))
-    return read_status::malformed_json;
+read_status event_reader::read_fields(sj::object obj, const std::vector<field>& wanted) {
   for (auto field_result : obj) {
     sj::field f;
     if (std::move(field_result).get(f))
@@ -128,11 +140,11 @@ read_status event_reader::read_fields(sj::document& doc) {
     // unescaping it: field names are plain identifiers, and this skips a copy
     // per field. The input is padded, so reading name.size() + 1 bytes is safe.
     const char* raw = f.key().raw();
-    auto it = std::find_if(fields_.begin(), fields_.end(), [&](const field& w) {
+    auto it = std::find_if(wanted.begin(), wanted.end(), [&](const field& w) {
       return raw[0] == w.name[0] && raw[w.name.size()] == '"'
              && std::memcmp(raw, w.name.data(), w.name.size()) == 0;
     });
-    if (it == fields_.end())
+    if (it == wanted.end())
       continue;
     sj::value v = f.value();
     value val;
@@ -159,10 +171,18 @@ read_status event_reader::read_fields(sj::document& doc) {
       case sj::json_type::boolean:
         val.text = trim(v.raw_json_token());
         break;
-      case sj::json_type::object: { // kept whole, as JSON text (raw jobs' string columns)
+      case sj::json_type::object: {
         sj::object o;
-        if (!v.get_object().get(o) && o.raw_json().get(val.text))
+        if (v.get_object().get(o))
           return read_status::malformed_json;
+        if (!it->uses.empty() && o.raw_json().get(val.text)) // kept whole, as JSON text
+          return read_status::malformed_json;
+        if (!it->children.empty()) {
+          if (!it->uses.empty() && o.reset().error())
+            return read_status::malformed_json;
+          if (auto st = read_fields(o, it->children); st != read_status::ok)
+            return st;
+        }
         break;
       }
       case sj::json_type::array: {

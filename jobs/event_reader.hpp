@@ -53,9 +53,11 @@ private:
     role what;
     std::uint32_t index;
   };
+  // The wanted fields as a tree: a path a.b is child b of field a.
   struct field {
     std::string name;
-    std::vector<use> uses; // one JSON field may feed several roles
+    std::vector<use> uses;       // one JSON field may feed several roles
+    std::vector<field> children; // wanted fields inside it, when it is an object
   };
   // One field's value as read from the document.
   struct value {
@@ -65,7 +67,8 @@ private:
     bool is_number = false;
   };
 
-  read_status read_fields(simdjson::ondemand::document& doc);
+  void want(const std::string& path, role what, std::uint32_t index);
+  read_status read_fields(simdjson::ondemand::object obj, const std::vector<field>& wanted);
   void apply(const use& u, const value& v);
   bool filter_holds(const filter_spec& f, const value& v) const;
 

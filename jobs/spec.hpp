@@ -1,5 +1,8 @@
 // The job spec model: what a user submits, after parsing and validation.
 // A spec is plain data; operators are built from it (window_operator.hpp).
+// It has two front ends, YAML (spec_parser.cpp) and SQL (sql/), which must
+// produce equal models for equal jobs. Every `field` is a path into the JSON
+// event: `a.b` is field b of the object in field a.
 #pragma once
 
 #include "base/expected.hpp"
@@ -37,6 +40,8 @@ struct source_spec {
   // are written once, with no cross-partition merge. Checked on every event
   // (a violation is dead-lettered). Empty: keys may span partitions.
   std::string partitioned_by;
+
+  bool operator==(const source_spec&) const = default;
 };
 
 struct window_spec {
@@ -45,12 +50,16 @@ struct window_spec {
   millis slide = 0; // hopping (tumbling: = size)
   millis gap = 0;   // session
   millis allowed_lateness = 0; // late events within this update emitted results
+
+  bool operator==(const window_spec&) const = default;
 };
 
 struct aggregate_spec {
   agg_kind kind = agg_kind::count;
   std::string field; // empty for count
   std::string as;    // output column
+
+  bool operator==(const aggregate_spec&) const = default;
 };
 
 // An event takes part only if every filter holds. Comparisons of eq/ne/in use
@@ -60,12 +69,30 @@ struct filter_spec {
   filter_op op = filter_op::eq;
   std::vector<std::string> values; // eq/ne: one; in/not_in: several
   double number = 0;               // gt/ge/lt/le
+
+  bool operator==(const filter_spec&) const = default;
+};
+
+// A group-by field: `field` is a path into the event (a.b is field b of
+// object a), `name` its output column (default: the path's last part).
+struct key_spec {
+  std::string name;
+  std::string field;
+
+  key_spec() = default;
+  key_spec(std::string path) : name(path.substr(path.rfind('.') + 1)), field(std::move(path)) {}
+  key_spec(const char* path) : key_spec(std::string{path}) {}
+  key_spec(std::string name, std::string field) : name(std::move(name)), field(std::move(field)) {}
+
+  bool operator==(const key_spec&) const = default;
 };
 
 // Keep only the n keys with the largest `by` per window (rank 1 = largest).
 struct top_spec {
   std::uint32_t n = 0; // 0: keep every key
   std::string by;      // an aggregate's output column
+
+  bool operator==(const top_spec&) const = default;
 };
 
 // Raw jobs keep every event: a typed projection of its top-level fields.
@@ -74,6 +101,8 @@ struct column_spec {
   std::string field; // JSON field (default: name)
   column_type type = column_type::string;
   bool nullable = true; // false: an event without the field is malformed
+
+  bool operator==(const column_spec&) const = default;
 };
 
 // One level of a lake's partition path (Hive style: name=value).
@@ -83,6 +112,8 @@ struct path_part_spec {
   std::string column; // a column of the job
   kind k = value;
   int every = 1;      // hour: bucket width in hours; modulo: the divisor
+
+  bool operator==(const path_part_spec&) const = default;
 };
 
 struct sink_spec {
@@ -95,6 +126,8 @@ struct sink_spec {
   std::vector<path_part_spec> partition_by; // parquet
   std::string codec = "zstd";               // parquet: zstd | snappy | none
   std::uint64_t max_file_mb = 64;           // parquet: roll a file at this size
+
+  bool operator==(const sink_spec&) const = default;
 };
 
 // Periodic snapshots of every partition's state, so a partition that changes
@@ -103,6 +136,8 @@ struct checkpoint_spec {
   std::string url;             // file:///dir or s3://bucket/prefix; empty: none
   millis interval = 10'000;
   std::uint32_t retain = 3;    // per partition, at least 2
+
+  bool operator==(const checkpoint_spec&) const = default;
 };
 
 // A scheduled export (the seeds' Airflow DAG): every `every`, the rows of a
@@ -116,6 +151,8 @@ struct export_spec {
   std::string bucket;
   std::string prefix = "raw";
   millis every = 300'000;
+
+  bool operator==(const export_spec&) const = default;
 };
 
 struct job_spec {
@@ -123,7 +160,7 @@ struct job_spec {
   std::optional<export_spec> export_job; // set: an export job, nothing else applies
   source_spec source;
   std::vector<column_spec> columns; // raw jobs only; then no key, window or aggregations
-  std::vector<std::string> key; // event fields, in order; become key columns
+  std::vector<key_spec> key; // in order; become key columns
   window_spec window;
   std::vector<filter_spec> filters;
   std::vector<aggregate_spec> aggregations;
@@ -131,6 +168,8 @@ struct job_spec {
   sink_spec sink;
   std::string dead_letter_topic; // malformed and too-late events; default "<name>.dlq"
   checkpoint_spec checkpoints;
+
+  bool operator==(const job_spec&) const = default;
 };
 
 const char* to_string(agg_kind k);

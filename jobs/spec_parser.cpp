@@ -156,6 +156,14 @@ private:
   std::string origin_;
 };
 
+// A path into the event: dot-separated field names, none of them empty.
+std::string field_path(const reader& r, const YAML::Node& node, const std::string& path) {
+  auto s = r.scalar(node, path);
+  if (s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos)
+    r.fail(node, path, "'" + s + "' is not a field path (names separated by single dots)");
+  return s;
+}
+
 source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
   r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
                              "partitioned_by"});
@@ -167,7 +175,7 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
   if (auto pb = n["partitioned_by"]) {
     if (raw)
       r.fail(pb, "source.partitioned_by", "a job with columns has no key to partition by");
-    s.partitioned_by = r.identifier(pb, "source.partitioned_by");
+    s.partitioned_by = field_path(r, pb, "source.partitioned_by");
   }
   if (auto f = n["format"]) {
     s.format = r.scalar(f, "source.format");
@@ -201,15 +209,25 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
   return s;
 }
 
-std::vector<std::string> parse_key(const reader& r, const YAML::Node& n) {
-  std::vector<std::string> key;
-  if (n.IsScalar()) {
-    key.push_back(r.identifier(n, "key"));
+key_spec parse_key_part(const reader& r, const YAML::Node& n, const std::string& path) {
+  if (!n.IsMap())
+    return key_spec{field_path(r, n, path)};
+  r.expect_map(n, path, {"field", "as"});
+  key_spec k{field_path(r, r.required(n, path, "field"), path + ".field")};
+  if (auto as = n["as"])
+    k.name = r.identifier(as, path + ".as");
+  return k;
+}
+
+std::vector<key_spec> parse_key(const reader& r, const YAML::Node& n) {
+  std::vector<key_spec> key;
+  if (n.IsScalar() || n.IsMap()) {
+    key.push_back(parse_key_part(r, n, "key"));
   } else if (n.IsSequence()) { // [] is one group per window
     for (size_t i = 0; i < n.size(); ++i)
-      key.push_back(r.identifier(n[i], "key[" + std::to_string(i) + "]"));
+      key.push_back(parse_key_part(r, n[i], "key[" + std::to_string(i) + "]"));
   } else {
-    r.fail(n, "key", "expected a field name or a list of field names");
+    r.fail(n, "key", "expected a field name, {field, as}, or a list of those");
   }
   return key;
 }
@@ -488,9 +506,15 @@ void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec
     if (!seen.insert(name).second)
       r.fail(at, path, "output column '" + name + "' is used twice (or is reserved)");
   };
-  for (size_t i = 0; i < spec.key.size(); ++i)
-    claim(spec.key[i], root["key"].IsSequence() ? root["key"][i] : root["key"],
-          "key[" + std::to_string(i) + "]");
+  static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
+  for (size_t i = 0; i < spec.key.size(); ++i) {
+    const auto& at = root["key"].IsSequence() ? root["key"][i] : root["key"];
+    auto path = "key[" + std::to_string(i) + "]";
+    if (!std::regex_match(spec.key[i].name, ident))
+      r.fail(at, path, "'" + spec.key[i].name + "' is not a valid column name (letters, digits "
+                       "and _, not starting with a digit): name it with {field: ..., as: NAME}");
+    claim(spec.key[i].name, at, path);
+  }
   for (size_t i = 0; i < spec.aggregations.size(); ++i) {
     auto agg = root["aggregations"][i];
     claim(spec.aggregations[i].as, agg["as"] ? agg["as"] : agg,
@@ -575,7 +599,8 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
       if (auto t = root["top"])
         spec.top = parse_top(r, t, spec.aggregations);
       if (const auto& pb = spec.source.partitioned_by;
-          !pb.empty() && std::find(spec.key.begin(), spec.key.end(), pb) == spec.key.end())
+          !pb.empty() && std::none_of(spec.key.begin(), spec.key.end(),
+                                      [&](const key_spec& k) { return k.field == pb; }))
         r.fail(root["source"]["partitioned_by"], "source.partitioned_by",
                "'" + pb + "' is not one of the key fields (every row of a window must come "
                "from one partition)");

@@ -196,7 +196,7 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 
   std::vector<std::string> keys, key_defs, key_types, u_keys, key_names;
   for (size_t i = 0; i < spec.key.size(); ++i) {
-    keys.push_back(quote_ident(spec.key[i]));
+    keys.push_back(quote_ident(spec.key[i].name));
     key_defs.push_back(keys.back() + " text NOT NULL");
     key_types.push_back("text");
     key_names.push_back("k" + std::to_string(i));

@@ -6,7 +6,7 @@ using namespace weir::jobs;
 
 namespace {
 
-job_spec make_spec(time_format fmt, std::vector<std::string> key) {
+job_spec make_spec(time_format fmt, std::vector<key_spec> key) {
   job_spec s;
   s.source.time_field = "ts";
   s.source.time_fmt = fmt;
@@ -79,4 +79,42 @@ TEST(EventReader, PartitionKeyIsTheDeclaredKeyPartAsWritten) {
   weir::jobs::event_reader plain{spec};
   ASSERT_EQ(plain.read(R"({"ts":1,"game":"g","user":17})", ev), weir::jobs::read_status::ok);
   EXPECT_TRUE(ev.partition_key.empty());
+}
+
+TEST(EventReader, NestedFieldsByPath) {
+  job_spec spec;
+  spec.source.time_field = "meta.ts";
+  spec.key = {"device.os", "user"};
+  spec.aggregations = {{agg_kind::sum, "device.stats.score", "score"}};
+  spec.filters = {{"device.os", filter_op::ne, {"ios"}, 0}};
+  event_reader r{spec};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"user":"u1","device":{"os":"android","stats":{"score":2.5}},)"
+                   R"("meta":{"ts":1000}})", ev),
+            read_status::ok);
+  EXPECT_EQ(ev.time, 1000);
+  EXPECT_EQ(ev.key, std::string{"android"} + key_separator + "u1");
+  EXPECT_TRUE(ev.present[0]);
+  EXPECT_DOUBLE_EQ(ev.values[0], 2.5);
+  // A path through a field that is not an object finds nothing.
+  EXPECT_EQ(r.read(R"({"user":"u1","device":"android","meta":{"ts":1}})", ev),
+            read_status::missing_key);
+  EXPECT_EQ(r.read(R"({"user":"u1","device":{"os":"ios"},"meta":{"ts":1}})", ev),
+            read_status::filtered);
+  EXPECT_EQ(r.read(R"({"user":"u1","device":{"os":"x"},"meta":{"ts":1},"meta2":{}})", ev),
+            read_status::ok);
+  EXPECT_EQ(r.read(R"({"user":"u1","device":{"os":"x"},"meta":{"ts":[}})", ev),
+            read_status::malformed_json);
+}
+
+TEST(EventReader, ObjectKeptWholeAndReadInside) {
+  // A raw job keeping device as JSON text while another column reads device.os.
+  job_spec spec;
+  spec.columns = {{"device", "device", column_type::string, true},
+                  {"os", "device.os", column_type::string, true}};
+  event_reader r{spec};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"device":{"app":"5.1","os":"ios"},"x":1})", ev, 7), read_status::ok);
+  EXPECT_EQ(ev.columns[0].text, R"({"app":"5.1","os":"ios"})");
+  EXPECT_EQ(ev.columns[1].text, "ios");
 }

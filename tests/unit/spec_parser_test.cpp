@@ -58,7 +58,7 @@ TEST(SpecParser, ParsesAFullSpec) {
   EXPECT_EQ(spec->source.time_field, "timestamp");
   EXPECT_EQ(spec->source.time_fmt, time_format::iso8601);
   EXPECT_EQ(spec->source.out_of_orderness, 2000);
-  EXPECT_EQ(spec->key, std::vector<std::string>{"game_id"});
+  EXPECT_EQ(spec->key, std::vector<key_spec>{"game_id"});
   EXPECT_EQ(spec->window.size, 60'000);
   ASSERT_EQ(spec->aggregations.size(), 2u);
   EXPECT_EQ(spec->aggregations[0].kind, agg_kind::count);
@@ -72,7 +72,7 @@ TEST(SpecParser, ParsesAFullSpec) {
 TEST(SpecParser, KeyMayBeAList) {
   auto spec = parse_spec(good_with("key: game_id", "key: [game_id, status]"));
   ASSERT_TRUE(spec) << spec.error_message();
-  EXPECT_EQ(spec->key, (std::vector<std::string>{"game_id", "status"}));
+  EXPECT_EQ(spec->key, (std::vector<key_spec>{"game_id", "status"}));
 }
 
 TEST(SpecParser, BadDurationNamesFieldAndLine) {
@@ -194,4 +194,19 @@ TEST(SpecParser, PartitionedByNamesAKeyField) {
   EXPECT_EQ(error_of(good_with("  topic: bets\n", "  topic: bets\n  partitioned_by: user_id\n")),
             "job.yaml:6: source.partitioned_by: 'user_id' is not one of the key fields (every "
             "row of a window must come from one partition)");
+}
+
+TEST(SpecParser, KeyMayBeANestedFieldNamedByItsLastPartOrByAs) {
+  auto spec = parse_spec(good_with("key: game_id",
+                                   "key: [device_info.platform, {field: metadata.screen, as: scr}]"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->key, (std::vector<key_spec>{{"platform", "device_info.platform"},
+                                              {"scr", "metadata.screen"}}));
+  EXPECT_EQ(error_of(good_with("key: game_id", "key: [a..b]")),
+            "job.yaml:10: key[0]: 'a..b' is not a field path (names separated by single dots)");
+  EXPECT_EQ(error_of(good_with("key: game_id", "key: [a.b, c.b]")),
+            "job.yaml:10: key[1]: output column 'b' is used twice (or is reserved)");
+  EXPECT_EQ(error_of(good_with("key: game_id", "key: [{field: a.9x}]")),
+            "job.yaml:10: key[0]: '9x' is not a valid column name (letters, digits and _, not "
+            "starting with a digit): name it with {field: ..., as: NAME}");
 }
