@@ -4,6 +4,7 @@
 #include "runtime/auth.hpp"
 #include "runtime/kafka.hpp"
 #include "jobs/generators.hpp"
+#include "jobs/registry/front_ends.hpp"
 #include "base/logging.hpp"
 
 #include <caf/all.hpp>
@@ -321,7 +322,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
   }
   st.next_checkpoint = restored.next_checkpoint;
   for (auto& [id, data] : restored.jobs) {
-    auto spec = jobs::parse_spec(data.spec_text, id);
+    auto spec = jobs::parse_job(data.spec_text, id);
     if (!spec) {
       WEIR_ERROR("job {} in the saved state no longer parses, dropped: {}", id,
                  spec.error_message());
@@ -503,7 +504,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
            const std::string& origin) -> caf::result<submit_result> {
       if (!admitted(self, "a job submission"))
         return submit_result{false, {}, refusal("a job submission")};
-      auto spec = jobs::parse_spec(text, origin);
+      auto spec = jobs::parse_job(text, origin);
       if (!spec)
         return submit_result{false, {}, spec.error_message()};
       if (self->state.jobs.count(spec->name))

@@ -4,6 +4,7 @@
 #include "actors/source.hpp"
 #include "base/logging.hpp"
 #include "jobs/raw/projection.hpp"
+#include "jobs/registry/front_ends.hpp"
 #include "jobs/registry/pipelines.hpp"
 #include "jobs/spec.hpp"
 #include "lib/s3/env.hpp"
@@ -248,7 +249,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       if (partitions.empty() && it == st.jobs.end())
         return true;
       if (it == st.jobs.end()) {
-        auto spec = jobs::parse_spec(spec_text, job_id);
+        auto spec = jobs::parse_job(spec_text, job_id);
         if (!spec) { // the coordinator validated it; a mismatch means mixed builds
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
           return false;
@@ -403,7 +404,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
            const std::string& run) -> caf::result<export_outcome> {
       if (!from_coordinator(self, "an export run"))
         return export_outcome{false, "not the coordinator", {}, 0, {}};
-      auto spec = jobs::parse_spec(spec_text, job_id);
+      auto spec = jobs::parse_job(spec_text, job_id);
       if (!spec || !jobs::is_export(*spec))
         return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
       auto rp = self->make_response_promise<export_outcome>();

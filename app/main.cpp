@@ -1,7 +1,7 @@
 // The one weir binary: every process role is a subcommand.
 #include "actors/node.hpp"
 #include "base/duration.hpp"
-#include "jobs/spec.hpp"
+#include "jobs/registry/front_ends.hpp"
 #include "runtime/spec_file.hpp"
 #include "runtime/auth.hpp"
 #include "app/generate.hpp"
@@ -25,18 +25,23 @@ weir::endpoint to_endpoint(const std::string& text) {
   return *ep;
 }
 
-int validate(const std::string& path) {
+// validate prints "ok"; explain prints the job model as YAML, the same a YAML
+// spec of the job would parse into.
+int validate(const std::string& path, bool explain) {
   auto text = weir::read_spec_file(path);
   if (!text) {
     std::cerr << "error: " << text.error_message() << "\n";
     return 2;
   }
-  auto spec = weir::jobs::parse_spec(*text, path);
+  auto spec = weir::jobs::parse_job(*text, path);
   if (!spec) {
     std::cerr << "error: " << spec.error_message() << "\n";
     return 2;
   }
-  std::cout << path << ": ok (job " << spec->name << ")\n";
+  if (explain)
+    std::cout << "# " << path << " as the job model (YAML)\n" << weir::jobs::to_yaml(*spec);
+  else
+    std::cout << path << ": ok (job " << spec->name << ")\n";
   return 0;
 }
 
@@ -122,7 +127,7 @@ int main(int argc, char** argv) {
 
   std::string spec_path;
   auto* submit_cmd = app.add_subcommand("submit", "submit a job spec to the coordinator");
-  submit_cmd->add_option("spec", spec_path, "job spec (YAML)")->required();
+  submit_cmd->add_option("spec", spec_path, "job spec (YAML or SQL)")->required();
   add_coordinator_opt(submit_cmd);
 
   std::string job_id;
@@ -142,7 +147,10 @@ int main(int argc, char** argv) {
   add_coordinator_opt(drain_cmd);
 
   auto* validate_cmd = app.add_subcommand("validate", "check a job spec without submitting it");
-  validate_cmd->add_option("spec", spec_path, "job spec (YAML)")->required();
+  validate_cmd->add_option("spec", spec_path, "job spec (YAML or SQL)")->required();
+  auto* explain_cmd =
+    app.add_subcommand("explain", "print the job model a spec becomes, as YAML");
+  explain_cmd->add_option("spec", spec_path, "job spec (YAML or SQL)")->required();
 
   weir::generate_options gopts;
   auto* gen_cmd = app.add_subcommand("gen", "write generated events to Kafka");
@@ -195,8 +203,8 @@ int main(int argc, char** argv) {
       return weir::run_status(coordinator, weir::status_view::workers);
     if (*drain_cmd)
       return weir::run_drain(coordinator, drain_name);
-    if (*validate_cmd)
-      return validate(spec_path);
+    if (*validate_cmd || *explain_cmd)
+      return validate(spec_path, static_cast<bool>(*explain_cmd));
     if (*gen_cmd)
       return weir::run_generate(gopts);
   } catch (const CLI::ValidationError& e) {

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev librdkafka-dev libpqxx-dev libmsgpack-cxx-dev libspdlog-dev
-  libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev
+  libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev libpg-query-dev
   libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev libxxhash-dev
 )
 # util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs.

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -155,6 +156,9 @@ struct export_spec {
   bool operator==(const export_spec&) const = default;
 };
 
+// Sets e.bucket and e.prefix from s3://bucket/prefix; false if malformed.
+bool set_export_target(export_spec& e, const std::string& url);
+
 struct job_spec {
   std::string name;
   std::optional<export_spec> export_job; // set: an export job, nothing else applies
@@ -186,6 +190,13 @@ inline bool is_raw(const job_spec& spec) {
 // Length of the slices a window is built from: gcd(size, slide). Each event
 // updates one slice, so its cost does not depend on size or slide.
 millis slice_length(const window_spec& w);
+
+// " (did you mean 'x'?)" for the known name within two edits of `name`, or "".
+std::string did_you_mean(std::string_view name, std::initializer_list<std::string_view> known);
+
+// The spec as YAML that parse_spec reads back into an equal spec: what
+// `weir explain` prints for a job written in any front end.
+std::string to_yaml(const job_spec& spec);
 
 // Parses and validates a YAML spec. Errors read "<origin>:<line>: <field>: <why>".
 expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin = "spec");

@@ -54,6 +54,32 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+} // namespace
+
+std::string did_you_mean(std::string_view name, std::initializer_list<std::string_view> known) {
+  std::string_view best;
+  size_t best_d = 3;
+  for (auto k : known)
+    if (auto d = edit_distance(name, k); d < best_d)
+      best_d = d, best = k;
+  return best.empty() ? std::string{} : " (did you mean '" + std::string{best} + "'?)";
+}
+
+bool set_export_target(export_spec& e, const std::string& url) {
+  if (url.rfind("s3://", 0) != 0 || url.size() <= 5)
+    return false;
+  auto rest = url.substr(5);
+  auto slash = rest.find('/');
+  e.bucket = rest.substr(0, slash);
+  if (slash != std::string::npos && slash + 1 < rest.size())
+    e.prefix = rest.substr(slash + 1);
+  while (!e.prefix.empty() && e.prefix.back() == '/')
+    e.prefix.pop_back();
+  return true;
+}
+
+namespace {
+
 class reader {
 public:
   explicit reader(std::string_view origin) : origin_(origin) {}
@@ -81,15 +107,8 @@ public:
       auto name = it->first.as<std::string>();
       if (std::find(known.begin(), known.end(), name) != known.end())
         continue;
-      std::string why = "unknown field '" + name + "'";
-      std::string_view best;
-      size_t best_d = 3;
-      for (auto k : known)
-        if (auto d = edit_distance(name, k); d < best_d)
-          best_d = d, best = k;
-      if (!best.empty())
-        why += " (did you mean '" + std::string{best} + "'?)";
-      fail(it->first, path.empty() ? name : path + "." + name, why);
+      fail(it->first, path.empty() ? name : path + "." + name,
+           "unknown field '" + name + "'" + did_you_mean(name, known));
     }
   }
 
@@ -544,15 +563,8 @@ export_spec parse_export(const reader& r, const YAML::Node& n) {
     r.fail(from["key"], "export.from.key", "'" + e.key + "' is not one of the columns");
   auto to = r.required(n, "export", "to");
   auto url = r.scalar(to, "export.to");
-  if (url.rfind("s3://", 0) != 0 || url.size() <= 5)
+  if (!set_export_target(e, url))
     r.fail(to, "export.to", "expected s3://bucket/prefix, got '" + url + "'");
-  auto rest = url.substr(5);
-  auto slash = rest.find('/');
-  e.bucket = rest.substr(0, slash);
-  if (slash != std::string::npos && slash + 1 < rest.size())
-    e.prefix = rest.substr(slash + 1);
-  while (!e.prefix.empty() && e.prefix.back() == '/')
-    e.prefix.pop_back();
   if (auto every = n["every"])
     e.every = r.duration(every, "export.every", true);
   return e;

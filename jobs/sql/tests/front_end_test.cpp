@@ -1,0 +1,280 @@
+// The SQL front end: each construct becomes the model its YAML would, and
+// each refusal names the line and column, with a caret under the spot.
+#include "jobs/sql/front_end.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace weir::jobs;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ${VAR:-default} with no variable set: the shipped defaults.
+std::string defaults(const std::string& text) {
+  auto out = expand_variables(text, "spec", [](const std::string&) { return std::nullopt; });
+  EXPECT_TRUE(out) << out.error_message();
+  return out ? *out : std::string{};
+}
+
+const std::string source = R"(
+SET pipeline.name = 'j';
+CREATE TABLE bets (
+  bet_id text NOT NULL, user_id bigint, game_id bigint, amount double precision,
+  status text, ts timestamp, device jsonb
+) WITH (connector = 'kafka', brokers = 'b:1', topic = 'bets', watermark_for = 'ts',
+        watermark_delay = '2 seconds');
+CREATE TABLE out () WITH (connector = 'postgres', url = 'postgresql://x/y');
+)";
+
+job_spec sql_ok(const std::string& query) {
+  auto spec = sql::parse_sql(source + query, "job.sql");
+  EXPECT_TRUE(spec) << spec.error_message();
+  return spec ? *spec : job_spec{};
+}
+
+std::string sql_error(const std::string& query) {
+  auto spec = sql::parse_sql(source + query, "job.sql");
+  EXPECT_FALSE(spec);
+  return spec ? std::string{} : spec.error_message();
+}
+
+// The error's first line: origin:line:column: why.
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+} // namespace
+
+TEST(SqlFrontEnd, EveryShippedSpecHasATwinWithTheSameModel) {
+  int twins = 0;
+  for (const auto& e : std::filesystem::directory_iterator{WEIR_SPECS_DIR}) {
+    if (e.path().extension() != ".yaml")
+      continue;
+    auto twin = e.path();
+    twin.replace_extension(".sql");
+    ASSERT_TRUE(std::filesystem::exists(twin)) << twin << " is missing";
+    auto yaml = parse_spec(defaults(read_file(e.path())), e.path().string());
+    auto sql = sql::parse_sql(defaults(read_file(twin)), twin.string());
+    ASSERT_TRUE(yaml) << yaml.error_message();
+    ASSERT_TRUE(sql) << sql.error_message();
+    EXPECT_EQ(to_yaml(*sql), to_yaml(*yaml)) << twin;
+    EXPECT_TRUE(*sql == *yaml) << twin;
+    ++twins;
+  }
+  EXPECT_GE(twins, 10);
+}
+
+TEST(SqlFrontEnd, ToYamlReadsBackEqual) {
+  for (const auto& e : std::filesystem::directory_iterator{WEIR_SPECS_DIR}) {
+    if (e.path().extension() != ".yaml")
+      continue;
+    auto spec = parse_spec(defaults(read_file(e.path())), e.path().string());
+    ASSERT_TRUE(spec) << spec.error_message();
+    auto again = parse_spec(to_yaml(*spec), "again");
+    ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*spec);
+    EXPECT_TRUE(*again == *spec) << e.path();
+  }
+}
+
+TEST(SqlFrontEnd, LanguageIsToldByTheFirstWord) {
+  EXPECT_TRUE(sql::looks_like_sql("-- a job\n/* x */ SET pipeline.name = 'x';"));
+  EXPECT_TRUE(sql::looks_like_sql("\n  create table t () with (connector = 'kafka');"));
+  EXPECT_TRUE(sql::looks_like_sql("INSERT INTO t SELECT * FROM s"));
+  EXPECT_FALSE(sql::looks_like_sql("# a job\nname: x\n"));
+  EXPECT_FALSE(sql::looks_like_sql("settings: 1\n"));
+  EXPECT_FALSE(sql::looks_like_sql("set: 1\n"));
+}
+
+TEST(SqlFrontEnd, TumblingWindowKeysFiltersAndAggregates) {
+  auto s = sql_ok(R"(
+INSERT INTO out
+SELECT window_start, window_end, status, device->>'os' AS os,
+       count(*) AS n, sum(amount) AS total, avg(amount) AS mean, min(amount) AS lo,
+       max(amount) AS hi, count(DISTINCT user_id) AS users, approx_count_distinct(user_id) AS approx
+FROM TUMBLE(bets, ts, INTERVAL '1 minute', allowed_lateness => INTERVAL '30' SECOND)
+WHERE status IN ('won', 'lost') AND amount > 1.5 AND game_id <> 7 AND device.os = 'ios'
+GROUP BY window_start, window_end, status, device->>'os';
+)");
+  EXPECT_EQ(s.name, "j");
+  EXPECT_EQ(s.source.topic, "bets");
+  EXPECT_EQ(s.source.time_field, "ts");
+  EXPECT_EQ(s.source.time_fmt, time_format::iso8601);
+  EXPECT_EQ(s.source.out_of_orderness, 2000);
+  EXPECT_EQ(s.window.kind, window_kind::tumbling);
+  EXPECT_EQ(s.window.size, 60'000);
+  EXPECT_EQ(s.window.allowed_lateness, 30'000);
+  EXPECT_EQ(s.key, (std::vector<key_spec>{{"status", "status"}, {"os", "device.os"}}));
+  ASSERT_EQ(s.aggregations.size(), 7u);
+  EXPECT_EQ(s.aggregations[0], (aggregate_spec{agg_kind::count, "", "n"}));
+  EXPECT_EQ(s.aggregations[5], (aggregate_spec{agg_kind::count_distinct, "user_id", "users"}));
+  EXPECT_EQ(s.aggregations[6],
+            (aggregate_spec{agg_kind::approx_count_distinct, "user_id", "approx"}));
+  ASSERT_EQ(s.filters.size(), 4u);
+  EXPECT_EQ(s.filters[0], (filter_spec{"status", filter_op::in, {"won", "lost"}, 0}));
+  EXPECT_EQ(s.filters[1], (filter_spec{"amount", filter_op::gt, {}, 1.5}));
+  EXPECT_EQ(s.filters[2], (filter_spec{"game_id", filter_op::ne, {"7"}, 0}));
+  EXPECT_EQ(s.filters[3], (filter_spec{"device.os", filter_op::eq, {"ios"}, 0}));
+  EXPECT_EQ(s.sink.type, "postgres");
+  EXPECT_EQ(s.sink.table, "out");
+  EXPECT_EQ(s.dead_letter_topic, "j.dlq");
+}
+
+TEST(SqlFrontEnd, HopSessionAndProcessingTime) {
+  auto hop = sql_ok("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                    "FROM HOP(bets, ts, INTERVAL '1 minute', INTERVAL '5 minutes') "
+                    "GROUP BY window_start, window_end;");
+  EXPECT_EQ(hop.window.kind, window_kind::hopping);
+  EXPECT_EQ(hop.window.slide, 60'000);
+  EXPECT_EQ(hop.window.size, 300'000);
+  auto session = sql_ok("INSERT INTO out SELECT window_start, window_end, user_id, count(*) AS n "
+                        "FROM SESSION(bets, ts, INTERVAL '30 minutes') "
+                        "GROUP BY window_start, window_end, user_id;");
+  EXPECT_EQ(session.window.kind, window_kind::session);
+  EXPECT_EQ(session.window.gap, 1'800'000);
+  auto proc = sql_ok("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                     "FROM TUMBLE(bets, PROCTIME(), INTERVAL '10' SECOND) "
+                     "GROUP BY window_start, window_end;");
+  EXPECT_EQ(proc.source.mode, time_mode::processing);
+  EXPECT_TRUE(proc.source.time_field.empty());
+}
+
+TEST(SqlFrontEnd, TopNInBothShapes) {
+  auto nested = sql_ok(R"(
+INSERT INTO out SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY bets DESC) AS rank
+  FROM (SELECT window_start, window_end, game_id, count(*) AS bets, sum(amount) AS total
+        FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, game_id) a
+) t WHERE rank <= 3;)");
+  EXPECT_EQ(nested.top, (top_spec{3, "bets"}));
+  auto flat = sql_ok(R"(
+INSERT INTO out SELECT window_start, game_id, total, rank FROM (
+  SELECT window_start, window_end, game_id, count(*) AS bets, sum(amount) AS total,
+         ROW_NUMBER() OVER (PARTITION BY window_start ORDER BY sum(amount) DESC) AS rank
+  FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, game_id
+) t WHERE rank < 6;)");
+  EXPECT_EQ(flat.top, (top_spec{5, "total"}));
+}
+
+TEST(SqlFrontEnd, RawJobsWithCastsAndNestedFields) {
+  auto s = sql::parse_sql(R"(
+SET pipeline.name = 'raw';
+CREATE TABLE ev (id text NOT NULL, n text, device jsonb, ts timestamp)
+  WITH (connector = 'kafka', brokers = 'b:1', topic = 'ev');
+CREATE TABLE kept (id text PRIMARY KEY, n bigint, os text, device text)
+  WITH (connector = 'postgres', url = 'postgresql://x/y', table = 'events');
+INSERT INTO kept SELECT id, n::bigint AS n, device->>'os' AS os, device FROM ev WHERE n <> '0';
+)", "raw.sql");
+  ASSERT_TRUE(s) << s.error_message();
+  EXPECT_EQ(s->sink.type, "postgres_raw");
+  EXPECT_EQ(s->sink.key, "id");
+  EXPECT_EQ(s->sink.table, "events");
+  EXPECT_EQ(s->columns, (std::vector<column_spec>{{"id", "id", column_type::string, false},
+                                                  {"n", "n", column_type::int64, true},
+                                                  {"os", "device.os", column_type::string, true},
+                                                  {"device", "device", column_type::string, true}}));
+  EXPECT_EQ(s->filters.size(), 1u);
+}
+
+TEST(SqlFrontEnd, ErrorsPointAtTheSpot) {
+  EXPECT_EQ(sql_error("INSERT INTO out SELECT window_start, count(*) AS n FROM\n"
+                      "  TUMBLE(bets, ts, INTERVAL '1' MINUTE) JOIN users ON true GROUP BY 1;"),
+            "job.sql:10:46: joins are not supported yet: a job reads one source table\n"
+            "    TUMBLE(bets, ts, INTERVAL '1' MINUTE) JOIN users ON true GROUP BY 1;\n"
+            "                                               ^");
+  EXPECT_EQ(first_line(sql_error(
+              "INSERT INTO out SELECT window_start, window_end, median(amount) AS m "
+              "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
+            "job.sql:9:50: function 'median' is not supported; the aggregates are count(*), "
+            "sum(x), avg(x), min(x), max(x), count(DISTINCT x), approx_count_distinct(x)");
+  EXPECT_EQ(first_line(sql_error(
+              "INSERT INTO out SELECT window_start, window_end, sum(status) AS m "
+              "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
+            "job.sql:9:54: type mismatch: sum needs a number, and status is text (cast it: "
+            "status::double precision)");
+  EXPECT_EQ(first_line(sql_error(
+              "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+              "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) WHERE status = 3 "
+              "GROUP BY window_start, window_end;")),
+            "job.sql:9:122: type mismatch: status is text, compared with the number 3 (quote it: "
+            "'3')");
+  EXPECT_EQ(first_line(sql_error(
+              "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+              "FROM TUMBLE(bets, user_id, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
+            "job.sql:9:82: bets's watermark is on 'ts', not 'user_id': window by the watermarked "
+            "column");
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, count(*) "
+                                 "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) "
+                                 "GROUP BY window_start, window_end;")),
+            "job.sql:9:50: name the aggregate: count(...) AS name");
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                                 "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) "
+                                 "GROUP BY window_start, window_end, nope;")),
+            "job.sql:9:142: column 'nope' is not declared in bets (bet_id, user_id, game_id, "
+            "amount, status, ts, device)");
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, user_id, "
+                                 "count(*) AS n FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) "
+                                 "GROUP BY window_start, window_end;")),
+            "job.sql:9:50: user_id is neither in GROUP BY nor aggregated");
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, count(*) AS n "
+                                 "FROM bets GROUP BY window_start;")),
+            "job.sql:9:57: an aggregation needs a window: FROM TUMBLE(source, time_column, "
+            "INTERVAL '1 minute') (or HOP, SESSION)");
+  // A syntax error, from PostgreSQL's own parser.
+  EXPECT_EQ(sql_error("INSERT INTO out SELEC 1;"),
+            "job.sql:9:17: syntax error at or near \"SELEC\"\n"
+            "  INSERT INTO out SELEC 1;\n"
+            "                  ^");
+  // Rules of the model are the YAML front end's, placed at the SQL construct.
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                                 "FROM HOP(bets, ts, INTERVAL '5' MINUTE, INTERVAL '1' MINUTE) "
+                                 "GROUP BY window_start, window_end;")),
+            "job.sql:9:69: window.slide: must not exceed window.size (events would fall between "
+            "windows)");
+}
+
+TEST(SqlFrontEnd, MissingWatermarkAndDeclarations) {
+  auto no_wm = sql::parse_sql(R"(SET pipeline.name = 'j';
+CREATE TABLE s (ts timestamp) WITH (connector = 'kafka', brokers = 'b', topic = 't');
+CREATE TABLE o () WITH (connector = 'postgres', url = 'u');
+INSERT INTO o SELECT window_start, window_end, count(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE)
+GROUP BY window_start, window_end;)", "j.sql");
+  ASSERT_FALSE(no_wm);
+  EXPECT_EQ(first_line(no_wm.error_message()),
+            "j.sql:4:77: a windowed query needs a watermark on ts: declare WITH (watermark_for = "
+            "'ts', watermark_delay = '5 seconds') on s, or window by PROCTIME()");
+  auto unknown_option = sql::parse_sql(R"(SET pipeline.name = 'j';
+CREATE TABLE s (ts timestamp) WITH (connector = 'kafka', brokers = 'b', topik = 't');
+CREATE TABLE o () WITH (connector = 'postgres', url = 'u');
+INSERT INTO o SELECT * FROM s;)", "j.sql");
+  ASSERT_FALSE(unknown_option);
+  EXPECT_NE(unknown_option.error_message().find("j.sql:2:73: option 'topik' is not one of kafka's"),
+            std::string::npos) << unknown_option.error_message();
+  EXPECT_NE(unknown_option.error_message().find("(did you mean 'topic'?)"), std::string::npos);
+  // out declares no columns: nothing to check against.
+  sql_ok("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+         "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;");
+}
+
+TEST(SqlFrontEnd, SinkColumnsMustMatchTheQuery) {
+  auto s = sql::parse_sql(R"(SET pipeline.name = 'j';
+CREATE TABLE s (ts timestamp, g bigint) WITH (connector = 'kafka', brokers = 'b', topic = 't',
+  watermark_for = 'ts');
+CREATE TABLE o (window_start timestamp, window_end timestamp, g text, n double precision)
+  WITH (connector = 'postgres', url = 'u');
+INSERT INTO o SELECT window_start, window_end, g, count(*) AS n
+FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, g;)", "j.sql");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(first_line(s.error_message()),
+            "j.sql:4:71: type mismatch: o.n is declared double precision, and the query writes "
+            "bigint");
+}
