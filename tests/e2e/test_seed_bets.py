@@ -1,6 +1,7 @@
-"""The four bets jobs of seeds 000/001, as shipped in jobs/specs/, run together
-on a coordinator and two workers over bets from `weir gen`; every result table
-must equal a reference computed in Python from the events read back with kcat."""
+"""The four bets jobs of seeds 000/001, as shipped in jobs/specs/ in YAML and
+in SQL, run together on a coordinator and two workers over bets from `weir
+gen`; every result table must equal a reference computed in Python from the
+events read back with kcat, and each SQL twin's table the YAML job's."""
 import json
 import os
 
@@ -53,18 +54,21 @@ def main():
 
     with h.Cluster("seed-bets") as cluster:
         cluster.up("wa", "wb")
-        for spec in ["bets-top-games", "bets-avg-amount", "bets-by-status", "bets-active-users"]:
-            res = cluster.weir("submit", os.path.join(SPECS, spec + ".yaml"), check=True)
-            assert res.stdout.strip() == prefix + spec, res.stdout
+        h.submit_twins(cluster, SPECS, ["bets-top-games", "bets-avg-amount", "bets-by-status",
+                                        "bets-active-users"], prefix)
         for table, key, cols, approx, want in checks:
-            table = prefix + table
-            h.wait_until(lambda: (h.materialized(table) or -1) >= closed_until, 120,
-                         f"{table} to be materialized up to {closed_until}")
+            for _, extra in h.LANGUAGES:
+                t = prefix + extra + table
+                h.wait_until(lambda: (h.materialized(t) or -1) >= closed_until, 120,
+                             f"{t} to be materialized up to {closed_until}")
             assert want, f"empty reference for {table}"
-            ref.compare(h.table_rows(table, key, cols), want, approx=approx)
-            print(f"ok: {table}: {len(want)} rows equal the reference")
+            rows = h.table_rows(prefix + table, key, cols)
+            ref.compare(rows, want, approx=approx)
+            h.assert_twin_rows(rows, h.table_rows(prefix + "sql_" + table, key, cols), table)
+            print(f"ok: {table}: {len(want)} rows equal the reference, in YAML and in SQL")
     h.delete_topic(topic)
-    h.drop_tables(*[prefix + t + s for t, *_ in checks for s in ("", "__partials", "__progress")])
+    h.drop_tables(*[prefix + x + t + s for t, *_ in checks for _, x in h.LANGUAGES
+                    for s in ("", "__partials", "__progress")])
 
 
 if __name__ == "__main__":

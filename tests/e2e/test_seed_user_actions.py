@@ -1,6 +1,7 @@
-"""The three user-action jobs of seed 004, as shipped in jobs/specs/, over
-events from `weir gen user-actions` on a 6-partition topic; each result table
-must equal a reference computed in Python from the events read back with kcat."""
+"""The three user-action jobs of seed 004, as shipped in jobs/specs/ in YAML and
+in SQL, over events from `weir gen user-actions` on a 6-partition topic; each
+result table must equal a reference computed in Python from the events read
+back with kcat, and each SQL twin's table the YAML job's."""
 import json
 import os
 
@@ -42,18 +43,21 @@ def main():
     closed_until = ref.job_watermark(events, "timestamp", OOO)
     with h.Cluster("seed-actions") as cluster:
         cluster.up("wa", "wb")
-        for spec in ["user-aggregations", "user-action-aggregations", "user-aggregations-realtime"]:
-            res = cluster.weir("submit", os.path.join(SPECS, spec + ".yaml"), check=True)
-            assert res.stdout.strip() == prefix + spec, res.stdout
+        h.submit_twins(cluster, SPECS, ["user-aggregations", "user-action-aggregations",
+                                        "user-aggregations-realtime"], prefix)
         for table, key, cols, want in checks:
-            table = prefix + table
-            h.wait_until(lambda: (h.materialized(table) or -1) >= closed_until, 180,
-                         f"{table} to be materialized up to {closed_until}")
+            for _, extra in h.LANGUAGES:
+                t = prefix + extra + table
+                h.wait_until(lambda: (h.materialized(t) or -1) >= closed_until, 180,
+                             f"{t} to be materialized up to {closed_until}")
             assert want
-            ref.compare(h.table_rows(table, key, cols), want)
-            print(f"ok: {table}: {len(want)} rows equal the reference")
+            rows = h.table_rows(prefix + table, key, cols)
+            ref.compare(rows, want)
+            h.assert_twin_rows(rows, h.table_rows(prefix + "sql_" + table, key, cols), table)
+            print(f"ok: {table}: {len(want)} rows equal the reference, in YAML and in SQL")
     h.delete_topic(topic)
-    h.drop_tables(*[prefix + t + s for t, *_ in checks for s in ("", "__partials", "__progress")])
+    h.drop_tables(*[prefix + x + t + s for t, *_ in checks for _, x in h.LANGUAGES
+                    for s in ("", "__partials", "__progress")])
 
 
 if __name__ == "__main__":
