@@ -82,8 +82,8 @@ def assert_twin_rows(yaml_rows, sql_rows, table):
         f"different {[(k, yaml_rows[k], sql_rows[k]) for k in differ]}"
 
 
-def write_spec(text):
-    path = os.path.join(tempfile.mkdtemp(), "job.yaml")
+def write_spec(text, name="job.yaml"):
+    path = os.path.join(tempfile.mkdtemp(), name)
     with open(path, "w") as f:
         f.write(text)
     return path
