@@ -660,6 +660,38 @@ void translator::source_of(const table_decl& t, job_spec& spec) {
     fail(f->at, "format: only 'json' is supported");
   if (auto d = t.get("dead_letter_topic"))
     spec.dead_letter_topic = d->value;
+  if (auto p = t.get("partitioned_by"))
+    s.partitioned_by = p->value;
+  // The watermarked column is the event time, for raw jobs too (an event
+  // without one is dead-lettered).
+  if (auto wm = t.get("watermark_for")) {
+    auto c = t.column(wm->value);
+    if (!c)
+      fail(wm->at, "watermark_for: '" + wm->value + "' is not a column of " + t.name + " ("
+                     + t.column_list() + ")");
+    if (c->type != sql_type::timestamp && !numeric(c->type))
+      fail(c->at, "the time column " + c->name + " is " + type_label(c->type)
+                    + ": declare it timestamp (ISO 8601 text) or bigint (epoch ms)");
+    s.time_field = c->name;
+    s.time_fmt = c->type == sql_type::timestamp ? time_format::iso8601 : time_format::epoch_ms;
+    if (auto f = t.get("time_format")) {
+      static const std::map<std::string, time_format> fmts{
+        {"iso8601", time_format::iso8601}, {"epoch_ms", time_format::epoch_ms},
+        {"epoch_s", time_format::epoch_s}};
+      auto it = fmts.find(f->value);
+      if (it == fmts.end())
+        fail(f->at, "time_format: '" + f->value + "' is not one of iso8601, epoch_ms, epoch_s");
+      s.time_fmt = it->second;
+    }
+    if (auto d = t.get("watermark_delay"))
+      s.out_of_orderness = interval_text(d->value, d->at, "watermark_delay");
+    if (auto d = t.get("idle_timeout"))
+      s.idle_timeout = interval_text(d->value, d->at, "idle_timeout");
+  } else {
+    for (const char* k : {"watermark_delay", "idle_timeout", "time_format"})
+      if (auto o = t.get(k))
+        fail(o->at, std::string{k} + " needs watermark_for = 'time_column'");
+  }
   where_.emplace_back("source", t.at);
   where_.emplace_back("dead_letter", t.get("dead_letter_topic") ? t.get("dead_letter_topic")->at : t.at);
   for (auto [key, path] : {std::pair{"brokers", "source.brokers"}, {"topic", "source.topic"},
@@ -722,9 +754,6 @@ window_call translator::window_of(const node& from) {
     if (wm->value != w.time->path)
       fail(time.loc(), t.name + "'s watermark is on '" + wm->value + "', not '" + w.time->path
                          + "': window by the watermarked column");
-    if (w.time->type != sql_type::timestamp && !numeric(w.time->type))
-      fail(time.loc(), "the time column " + w.time->path + " is " + type_label(w.time->type)
-                         + ": declare it timestamp (ISO 8601 text) or bigint (epoch ms)");
   }
   auto& win = w.window;
   if (name == "tumble") {
@@ -898,28 +927,14 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   const auto& src = table(w.source, w.at);
   source_of(src, spec);
   spec.window = w.window;
-  auto& s = spec.source;
-  if (w.processing_time) {
-    s.mode = time_mode::processing;
-  } else {
-    s.time_field = w.time->path;
-    s.time_fmt = w.time->type == sql_type::timestamp ? time_format::iso8601 : time_format::epoch_ms;
-    if (auto f = src.get("time_format")) {
-      static const std::map<std::string, time_format> fmts{
-        {"iso8601", time_format::iso8601}, {"epoch_ms", time_format::epoch_ms},
-        {"epoch_s", time_format::epoch_s}};
-      auto it = fmts.find(f->value);
-      if (it == fmts.end())
-        fail(f->at, "time_format: '" + f->value + "' is not one of iso8601, epoch_ms, epoch_s");
-      s.time_fmt = it->second;
-    }
-    if (auto d = src.get("watermark_delay"))
-      s.out_of_orderness = interval_text(d->value, d->at, "watermark_delay");
-    if (auto d = src.get("idle_timeout"))
-      s.idle_timeout = interval_text(d->value, d->at, "idle_timeout");
+  if (w.processing_time) { // PROCTIME() wins over the table's watermark
+    source_spec p;
+    p.brokers = spec.source.brokers;
+    p.topic = spec.source.topic;
+    p.partitioned_by = spec.source.partitioned_by;
+    p.mode = time_mode::processing;
+    spec.source = p;
   }
-  if (auto p = src.get("partitioned_by"))
-    s.partitioned_by = p->value;
 
   scope sc{src, from[0].body()["alias"]["aliasname"].str()};
   filters(select["whereClause"], sc, spec);
@@ -1110,11 +1125,6 @@ void translator::windowed(const node& select_in, job_spec& spec) {
 
 void translator::raw(const node& select, const table_decl& src, job_spec& spec) {
   source_of(src, spec);
-  for (const char* k : {"watermark_for", "watermark_delay", "idle_timeout", "time_format",
-                        "partitioned_by"})
-    if (auto o = src.get(k))
-      fail(o->at, std::string{k} + " applies to windowed queries; a raw job keeps every event "
-                                   "as it comes");
   for (auto [clause, why] : {std::pair{"havingClause", "HAVING needs a GROUP BY"},
                              {"sortClause", "ORDER BY is not supported: rows land as they come"},
                              {"limitCount", "LIMIT is not supported in a streaming job"},

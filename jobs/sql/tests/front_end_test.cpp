@@ -278,3 +278,77 @@ FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, g;)",
             "j.sql:4:71: type mismatch: o.n is declared double precision, and the query writes "
             "bigint");
 }
+
+TEST(SqlFrontEnd, SourceOptionsAndJobSettings) {
+  auto s = sql::parse_sql(R"(
+SET pipeline.name = 'opts';
+SET state.checkpoints.dir = 's3://weir/ck';
+SET execution.checkpointing.interval = '30 seconds';
+SET state.checkpoints.retain = 5;
+CREATE TABLE ev (uid bigint, ts bigint) WITH (
+  connector = 'kafka', brokers = 'b:1', topic = 'ev', watermark_for = 'ts', time_format = 'epoch_s',
+  watermark_delay = INTERVAL, idle_timeout = '1 minute', partitioned_by = 'uid',
+  dead_letter_topic = 'ev.bad');
+CREATE TABLE o () WITH (connector = 'postgres', url = 'postgresql://x/y');
+INSERT INTO o SELECT window_start, window_end, uid, count(*) AS n
+FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)", "o.sql");
+  ASSERT_FALSE(s); // INTERVAL is no value
+  EXPECT_EQ(first_line(s.error_message()),
+            "o.sql:8:3: watermark_delay: 'interval' is not an interval like '5 seconds' or '1 minute'");
+  auto ok = sql::parse_sql(R"(
+SET pipeline.name = 'opts';
+SET state.checkpoints.dir = 's3://weir/ck';
+SET execution.checkpointing.interval = '30 seconds';
+SET state.checkpoints.retain = 5;
+CREATE TABLE ev (uid bigint, ts bigint) WITH (
+  connector = 'kafka', brokers = 'b:1', topic = 'ev', watermark_for = 'ts', time_format = 'epoch_s',
+  watermark_delay = '1500ms', idle_timeout = '1 minute', partitioned_by = 'uid',
+  dead_letter_topic = 'ev.bad');
+CREATE TABLE o () WITH (connector = 'postgres', url = 'postgresql://x/y');
+INSERT INTO o SELECT window_start, window_end, uid, count(*) AS n
+FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)", "o.sql");
+  ASSERT_TRUE(ok) << ok.error_message();
+  EXPECT_EQ(ok->source.time_fmt, time_format::epoch_s);
+  EXPECT_EQ(ok->source.out_of_orderness, 1500);
+  EXPECT_EQ(ok->source.idle_timeout, 60'000);
+  EXPECT_EQ(ok->source.partitioned_by, "uid");
+  EXPECT_EQ(ok->dead_letter_topic, "ev.bad");
+  EXPECT_EQ(ok->checkpoints, (checkpoint_spec{"s3://weir/ck", 30'000, 5}));
+  EXPECT_EQ(ok->window.size, 3'600'000);
+}
+
+TEST(SqlFrontEnd, MoreRefusalsSayWhatIsSupported) {
+  auto agg = [](const std::string& select, const std::string& rest = "") {
+    return first_line(sql_error("INSERT INTO out SELECT window_start, window_end, " + select +
+                                " FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) " + rest +
+                                "GROUP BY window_start, window_end;"));
+  };
+  EXPECT_EQ(agg("count(user_id) AS n"),
+            "job.sql:9:50: count(user_id) is not supported: count(*) counts the window's events, "
+            "count(DISTINCT user_id) its distinct values");
+  EXPECT_EQ(agg("count(*) AS n", "WHERE status = 'a' OR status = 'b' "),
+            "job.sql:9:126: OR is not supported: conditions are joined by AND (for one column, "
+            "use IN (...))");
+  EXPECT_EQ(agg("count(*) AS n", "WHERE status > 3 "),
+            "job.sql:9:120: type mismatch: > compares numbers; status is text");
+  EXPECT_EQ(agg("count(*) AS n", "WHERE amount = 'x' "),
+            "job.sql:9:122: type mismatch: amount is double precision, compared with the text 'x'");
+  EXPECT_EQ(agg("status->>'x' AS n"),
+            "job.sql:9:56: 'status' is text, not json: ->> applies to a json or jsonb column");
+  EXPECT_EQ(first_line(sql_error("SET parallelism.max = 2;")),
+            "job.sql:9:23: SET parallelism.max is not a setting (pipeline.name, "
+            "execution.checkpointing.interval, state.checkpoints.dir, state.checkpoints.retain)");
+  EXPECT_EQ(first_line(sql_error(R"(
+INSERT INTO out SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY n DESC) AS rownum
+  FROM (SELECT window_start, window_end, status, count(*) AS n
+        FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, status) a
+) t WHERE rownum <= 3;)")),
+            "job.sql:11:13: name the row number rank (ROW_NUMBER() OVER (...) AS rank): weir's "
+            "results tables call that column rank");
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT bet_id FROM bets LIMIT 5;")),
+            "job.sql:9:47: LIMIT is not supported in a streaming job");
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT bet_id, amount FROM bets;")),
+            "job.sql:8:14: out needs a PRIMARY KEY column that identifies an event (a replay "
+            "then inserts nothing twice)");
+}
