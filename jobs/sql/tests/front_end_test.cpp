@@ -280,33 +280,28 @@ FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, g;)",
 }
 
 TEST(SqlFrontEnd, SourceOptionsAndJobSettings) {
-  auto s = sql::parse_sql(R"(
+  const std::string job = R"(
 SET pipeline.name = 'opts';
 SET state.checkpoints.dir = 's3://weir/ck';
 SET execution.checkpointing.interval = '30 seconds';
 SET state.checkpoints.retain = 5;
 CREATE TABLE ev (uid bigint, ts bigint) WITH (
   connector = 'kafka', brokers = 'b:1', topic = 'ev', watermark_for = 'ts', time_format = 'epoch_s',
-  watermark_delay = INTERVAL, idle_timeout = '1 minute', partitioned_by = 'uid',
+  watermark_delay = DELAY, idle_timeout = '1 minute', partitioned_by = 'uid',
   dead_letter_topic = 'ev.bad');
 CREATE TABLE o () WITH (connector = 'postgres', url = 'postgresql://x/y');
 INSERT INTO o SELECT window_start, window_end, uid, count(*) AS n
-FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)", "o.sql");
+FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)";
+  auto with_delay = [&](const std::string& delay) {
+    auto text = job;
+    text.replace(text.find("DELAY"), 5, delay);
+    return sql::parse_sql(text, "o.sql");
+  };
+  auto s = with_delay("INTERVAL");
   ASSERT_FALSE(s); // INTERVAL is no value
   EXPECT_EQ(first_line(s.error_message()),
             "o.sql:8:3: watermark_delay: 'interval' is not an interval like '5 seconds' or '1 minute'");
-  auto ok = sql::parse_sql(R"(
-SET pipeline.name = 'opts';
-SET state.checkpoints.dir = 's3://weir/ck';
-SET execution.checkpointing.interval = '30 seconds';
-SET state.checkpoints.retain = 5;
-CREATE TABLE ev (uid bigint, ts bigint) WITH (
-  connector = 'kafka', brokers = 'b:1', topic = 'ev', watermark_for = 'ts', time_format = 'epoch_s',
-  watermark_delay = '1500ms', idle_timeout = '1 minute', partitioned_by = 'uid',
-  dead_letter_topic = 'ev.bad');
-CREATE TABLE o () WITH (connector = 'postgres', url = 'postgresql://x/y');
-INSERT INTO o SELECT window_start, window_end, uid, count(*) AS n
-FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)", "o.sql");
+  auto ok = with_delay("'1500ms'");
   ASSERT_TRUE(ok) << ok.error_message();
   EXPECT_EQ(ok->source.time_fmt, time_format::epoch_s);
   EXPECT_EQ(ok->source.out_of_orderness, 1500);
