@@ -3,6 +3,7 @@
 #include "base/duration.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -162,6 +163,11 @@ read_status event_reader::read_fields(sj::object obj, const std::vector<field>& 
           if (val.text.data() == nullptr)
             val.text = std::string_view{"", 0};
         }
+        // A number sent as a string ("2.5") still counts as one: sums, numeric
+        // conditions and int64/double columns take it (the SQL casts).
+        const char* end = val.text.data() + val.text.size();
+        auto [stop, ec] = std::from_chars(val.text.data(), end, val.number);
+        val.is_number = !val.text.empty() && ec == std::errc{} && stop == end;
         break;
       }
       case sj::json_type::number:

@@ -118,3 +118,15 @@ TEST(EventReader, ObjectKeptWholeAndReadInside) {
   EXPECT_EQ(ev.columns[0].text, R"({"app":"5.1","os":"ios"})");
   EXPECT_EQ(ev.columns[1].text, "ios");
 }
+
+TEST(EventReader, NumbersSentAsStringsCountAsNumbers) {
+  event_reader r{make_spec(time_format::epoch_ms, {"k"})};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"k":"a","amount":"2.5","ts":1})", ev), read_status::ok);
+  EXPECT_TRUE(ev.present[1]);
+  EXPECT_DOUBLE_EQ(ev.values[1], 2.5);
+  ASSERT_EQ(r.read(R"({"k":"a","amount":"2.5x","ts":1})", ev), read_status::ok);
+  EXPECT_FALSE(ev.present[1]);
+  ASSERT_EQ(r.read(R"({"k":"a","amount":"","ts":1})", ev), read_status::ok);
+  EXPECT_FALSE(ev.present[1]);
+}
