@@ -23,6 +23,10 @@ std::optional<millis> parse_duration(std::string_view text) {
     factor = 86'400'000;
   else
     return std::nullopt;
+  // Longer than a century is a typo, and bounding it keeps every sum of
+  // durations and event times far from overflow.
+  if (value > max_duration / factor)
+    return std::nullopt;
   return value * factor;
 }
 

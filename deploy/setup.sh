@@ -13,10 +13,11 @@ BUILD_PACKAGES=(
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev libpg-query-dev
   libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev libxxhash-dev
 )
-# util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs.
+# util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs;
+# clang, libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/).
 TOOL_PACKAGES=(
   kcat postgresql-15 postgresql-client-15 iproute2 openjdk-17-jre-headless maven
-  curl ca-certificates python3 python3-venv util-linux procps gdb
+  curl ca-certificates python3 python3-venv util-linux procps gdb clang libclang-rt-14-dev
 )
 
 # ensure_packages PKG...: apt-get only what dpkg does not report installed;

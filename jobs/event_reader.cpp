@@ -210,9 +210,13 @@ void event_reader::apply(const use& u, const value& v) {
   switch (u.what) {
     case role::time:
       if (v.is_number) {
-        time_ = static_cast<millis>(
-          std::floor(time_fmt_ == time_format::epoch_s ? v.number * 1000 : v.number));
-        have_time_ = true;
+        double ms = std::floor(time_fmt_ == time_format::epoch_s ? v.number * 1000 : v.number);
+        if (ms >= static_cast<double>(min_event_time) && ms <= static_cast<double>(max_event_time)) {
+          time_ = static_cast<millis>(ms);
+          have_time_ = true;
+        } else { // NaN too
+          time_bad_ = true;
+        }
       } else if (v.type == sj::json_type::string) {
         if (auto t = parse_iso8601(v.text)) {
           time_ = *t;

@@ -54,6 +54,36 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) with
+// no control characters: a value ends up in SQL identifiers, topic names and
+// file paths, where such bytes mean nothing good.
+bool plain_text(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f)
+        return false;
+      ++i;
+      continue;
+    }
+    int n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+    if (n < 0 || c > 0xf4 || i + n >= s.size())
+      return false;
+    std::uint32_t cp = c & (0x3f >> n);
+    for (int k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80)
+        return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_for[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 } // namespace
 
 std::string did_you_mean(std::string_view name, std::initializer_list<std::string_view> known) {
@@ -126,6 +156,8 @@ public:
     auto s = node.as<std::string>();
     if (s.empty())
       fail(node, path, "must not be empty");
+    if (!plain_text(s))
+      fail(node, path, "must be UTF-8 text without control characters");
     return s;
   }
 
@@ -316,11 +348,16 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
     } else if (spec.kind != agg_kind::count) {
       r.fail(a, path + ".field", std::string{"required for "} + to_string(spec.kind));
     }
-    if (auto as = a["as"])
+    if (auto as = a["as"]) {
       spec.as = r.identifier(as, path + ".as");
-    else
+    } else { // fn_field, a nested field's dots as _
       spec.as = spec.kind == agg_kind::count ? "count"
                                              : std::string{to_string(spec.kind)} + "_" + spec.field;
+      std::replace(spec.as.begin(), spec.as.end(), '.', '_');
+      static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
+      if (!std::regex_match(spec.as, ident))
+        r.fail(a, path + ".as", "'" + spec.as + "' is no column name: name the output with as:");
+    }
     out.push_back(std::move(spec));
   }
   return out;

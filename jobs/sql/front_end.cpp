@@ -67,6 +67,20 @@ public:
     bool v = false;
     return ok_ && !e_.get_bool().get(v) && v;
   }
+  // The i-th element of an array; an empty node past its end.
+  node item(size_t i) const {
+    simdjson::dom::array a;
+    simdjson::dom::element e;
+    if (!ok_ || e_.get_array().get(a) || a.at(i).get(e))
+      return {};
+    return node{e};
+  }
+  node last() const {
+    simdjson::dom::array a;
+    if (!ok_ || e_.get_array().get(a) || a.size() == 0)
+      return {};
+    return item(a.size() - 1);
+  }
   std::vector<node> items() const {
     std::vector<node> out;
     simdjson::dom::array a;
@@ -176,6 +190,8 @@ millis interval_of(const node& n, const std::string& what) {
     auto v = std::strtoll(text.c_str(), &end, 10);
     if (unit == field_unit.end() || end == text.c_str() || *end != '\0' || v < 0)
       fail(at, what + ": write INTERVAL 'N' DAY|HOUR|MINUTE|SECOND or INTERVAL 'N unit'");
+    if (v > max_duration / unit->second)
+      fail(at, what + ": '" + text + "' is longer than a century");
     return v * unit->second;
   }
   return interval_text(text, at, what);
@@ -211,6 +227,8 @@ millis interval_text(const std::string& text, int at, const std::string& what) {
     auto u = units.find(unit);
     if (u == units.end())
       fail(at, what + ": '" + unit + "' is not a unit (milliseconds, seconds, minutes, hours, days)");
+    if (v > max_duration / u->second || total > max_duration - v * u->second)
+      fail(at, what + ": '" + text + "' is longer than a century");
     total += v * u->second;
     any = true;
   }
@@ -531,7 +549,7 @@ const table_decl& translator::table(const std::string& name, int at) const {
 
 void translator::set(const node& stmt) {
   auto name = stmt["name"].str();
-  int at = stmt["args"].items().empty() ? -1 : stmt["args"].items()[0].loc();
+  int at = stmt["args"].items().empty() ? -1 : stmt["args"].item(0).loc();
   if (stmt["kind"].str() != "VAR_SET_VALUE" || stmt["args"].items().size() != 1)
     fail(at, "write SET " + name + " = 'value'");
   static const std::initializer_list<std::string_view> known{
@@ -540,7 +558,7 @@ void translator::set(const node& stmt) {
   if (std::find(known.begin(), known.end(), name) == known.end())
     fail(at, "SET " + name + " is not a setting (pipeline.name, execution.checkpointing.interval, "
                "state.checkpoints.dir, state.checkpoints.retain)" + did_you_mean(name, known));
-  auto lit = literal_of(stmt["args"].items()[0]);
+  auto lit = literal_of(stmt["args"].item(0));
   if (!lit)
     fail(at, "SET " + name + " needs a literal value");
   settings_[name] = option{lit->text, at};
@@ -581,7 +599,7 @@ job_spec translator::run(const node& root) {
   spec.name = name->second.value;
   where_.emplace_back("name", name->second.at);
   if (ins["cols"])
-    fail(ins["cols"].items()[0].loc(),
+    fail(ins["cols"].item(0).loc(),
          "name the columns with AS in the SELECT instead of an INSERT column list");
   const auto& sink = table(ins["relation"]["relname"].str(), insert_at_);
   where_.emplace_back("sink", sink.at);
@@ -735,11 +753,11 @@ window_call translator::window_of(const node& from) {
   auto src = args[0];
   if (!src.is("ColumnRef") || src.body()["fields"].items().size() != 1)
     fail(src.loc(), std::string{"the first argument is the source table: "} + usage);
-  w.source = src.body()["fields"].items()[0]["String"]["sval"].str();
+  w.source = src.body()["fields"].item(0)["String"]["sval"].str();
   const auto& t = table(w.source, src.loc());
   auto time = args[1];
   if (time.is("FuncCall") && func_name(time.body()) == "descriptor") // Flink's DESCRIPTOR(ts)
-    time = time.body()["args"].items().empty() ? time : time.body()["args"].items()[0];
+    time = time.body()["args"].items().empty() ? time : time.body()["args"].item(0);
   if (time.is("FuncCall") && func_name(time.body()) == "proctime") {
     w.processing_time = true;
   } else {
@@ -876,7 +894,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
     }
   };
   bool rank_apart = false; // SELECT *, ROW_NUMBER() ... FROM (the aggregation)
-  auto from0 = select["fromClause"].items()[0];
+  auto from0 = select["fromClause"].item(0);
   if (from0.is("RangeSubselect")) {
     ranked = from0.body()["subquery"]["SelectStmt"];
     find_rank(ranked);
@@ -885,6 +903,8 @@ void translator::windowed(const node& select_in, job_spec& spec) {
                         "ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY x "
                         "DESC) AS rank FROM ...) AS t WHERE rank <= N");
     auto inner_from = ranked["fromClause"].items();
+    if (inner_from.empty())
+      fail(from0.loc(), "the ranking query needs a FROM");
     if (inner_from.size() != 1 || inner_from[0].is("JoinExpr"))
       fail(inner_from.size() > 1 ? inner_from[1].loc() : inner_from[0].body()["rarg"].loc(), "joins are not supported yet: a job reads one source table");
     rank_apart = inner_from[0].is("RangeSubselect");
@@ -900,11 +920,13 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   if (rank_apart)
     for (const auto& t : ranked["targetList"].items()) { // SELECT *, ROW_NUMBER() ...
       auto v = t.body()["val"];
-      bool star = v.is("ColumnRef") && v.body()["fields"].items().back().is("A_Star");
+      bool star = v.is("ColumnRef") && v.body()["fields"].last().is("A_Star");
       if (!star && !(v.is("FuncCall") && v.body()["over"]))
         fail(t.loc(), "the ranking query selects *, ROW_NUMBER() OVER (...) AS rank");
     }
   auto from = select["fromClause"].items();
+  if (from.empty())
+    fail(select_in.loc() >= 0 ? select_in.loc() : insert_at_, "the aggregation needs a FROM");
   if (from.size() != 1 || from[0].is("JoinExpr"))
     fail(from.size() > 1 ? from[1].loc() : from[0].body()["rarg"].loc(),
          "joins are not supported yet: a job reads one source table");
@@ -944,7 +966,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   std::vector<std::pair<field_ref, node>> keys;
   for (const auto& g : select["groupClause"].items()) {
     if (g.is("ColumnRef") && g.body()["fields"].items().size() == 1) {
-      auto n = g.body()["fields"].items()[0]["String"]["sval"].str();
+      auto n = g.body()["fields"].item(0)["String"]["sval"].str();
       if (n == "window_start" || n == "window_end") {
         (n == "window_start" ? has_start : has_end) = true;
         continue;
@@ -954,7 +976,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
     keys.emplace_back(f, g);
   }
   if (!has_start || !has_end)
-    fail(select["groupClause"] ? select["groupClause"].items()[0].loc() : w.at,
+    fail(select["groupClause"] ? select["groupClause"].item(0).loc() : w.at,
          "GROUP BY window_start, window_end (and the key columns): every group is one window");
 
   // The select list: window bounds, key columns (renamed by AS), aggregates.
@@ -970,8 +992,8 @@ void translator::windowed(const node& select_in, job_spec& spec) {
     auto v = t.body()["val"];
     int at = t.loc();
     if (v.is("ColumnRef") && v.body()["fields"].items().size() == 1
-        && v.body()["fields"].items()[0].is("String")) {
-      auto n = v.body()["fields"].items()[0]["String"]["sval"].str();
+        && v.body()["fields"].item(0).is("String")) {
+      auto n = v.body()["fields"].item(0)["String"]["sval"].str();
       if (n == "window_start" || n == "window_end") {
         if (auto alias = t.body()["name"].str(); !alias.empty() && alias != n)
           fail(at, n + " keeps its name (weir's results tables always have window_start and "
@@ -979,7 +1001,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
         continue;
       }
     }
-    if (v.is("ColumnRef") && v.body()["fields"].items().back().is("A_Star"))
+    if (v.is("ColumnRef") && v.body()["fields"].last().is("A_Star"))
       fail(at, "list the columns of an aggregation: window_start, window_end, the GROUP BY "
                "columns and the aggregates");
     if (v.is("FuncCall") && v.body()["over"])
@@ -1066,7 +1088,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
                        "results tables call that column rank");
   std::vector<std::string> parts;
   for (const auto& p : over["partitionClause"].items())
-    parts.push_back(p.is("ColumnRef") ? p.body()["fields"].items()[0]["String"]["sval"].str() : "?");
+    parts.push_back(p.is("ColumnRef") ? p.body()["fields"].item(0)["String"]["sval"].str() : "?");
   std::sort(parts.begin(), parts.end());
   if (parts != std::vector<std::string>{"window_end", "window_start"}
       && parts != std::vector<std::string>{"window_start"})
@@ -1080,14 +1102,14 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   auto key = by["node"];
   std::string by_name;
   if (key.is("ColumnRef") && key.body()["fields"].items().size() == 1)
-    by_name = key.body()["fields"].items()[0]["String"]["sval"].str();
+    by_name = key.body()["fields"].item(0)["String"]["sval"].str();
   for (const auto& a : aggs) {
     auto same_call = key.is("FuncCall") && func_name(key.body()) == func_name(a.call.body())
                      && key.body()["agg_star"].boolean() == a.call.body()["agg_star"].boolean()
                      && key.body()["agg_distinct"].boolean() == a.call.body()["agg_distinct"].boolean()
                      && (a.agg.field.empty()
                          || (key.body()["args"].items().size() == 1
-                             && same_field(key.body()["args"].items()[0],
+                             && same_field(key.body()["args"].item(0),
                                            field_ref{a.agg.field, "", sql_type::text, false, false, 0})));
     if (a.agg.as == by_name || same_call)
       spec.top.by = a.agg.as;
@@ -1101,7 +1123,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   auto op = last_name(cond.body()["name"]);
   auto lhs = cond.body()["lexpr"];
   auto n = literal_of(cond.body()["rexpr"]);
-  if (!lhs.is("ColumnRef") || lhs.body()["fields"].items().back()["String"]["sval"].str() != "rank"
+  if (!lhs.is("ColumnRef") || lhs.body()["fields"].last()["String"]["sval"].str() != "rank"
       || (op != "<=" && op != "<") || !n || !n->number)
     fail(cond.loc(), "keep the top N: WHERE rank <= N");
   auto limit = static_cast<long long>(n->value) - (op == "<" ? 1 : 0);
@@ -1110,9 +1132,9 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   spec.top.n = static_cast<std::uint32_t>(limit);
   for (const auto& t : select_in["targetList"].items()) {
     auto v = t.body()["val"];
-    if (v.is("ColumnRef") && v.body()["fields"].items().back().is("A_Star"))
+    if (v.is("ColumnRef") && v.body()["fields"].last().is("A_Star"))
       continue;
-    auto name = v.is("ColumnRef") ? v.body()["fields"].items().back()["String"]["sval"].str() : "";
+    auto name = v.is("ColumnRef") ? v.body()["fields"].last()["String"]["sval"].str() : "";
     bool known = name == "window_start" || name == "window_end" || name == "rank"
                  || std::any_of(spec.key.begin(), spec.key.end(),
                                 [&](const key_spec& k) { return k.name == name; })
@@ -1131,11 +1153,11 @@ void translator::raw(const node& select, const table_decl& src, job_spec& spec) 
                              {"distinctClause", "SELECT DISTINCT is not supported"}})
     if (select[clause])
       fail(select[clause].loc() >= 0 ? select[clause].loc() : insert_at_, why);
-  scope sc{src, select["fromClause"].items()[0].body()["alias"]["aliasname"].str()};
+  scope sc{src, select["fromClause"].item(0).body()["alias"]["aliasname"].str()};
   filters(select["whereClause"], sc, spec);
   for (const auto& t : select["targetList"].items()) {
     auto v = t.body()["val"];
-    if (v.is("ColumnRef") && v.body()["fields"].items().back().is("A_Star")) {
+    if (v.is("ColumnRef") && v.body()["fields"].last().is("A_Star")) {
       for (const auto& c : src.columns)
         spec.columns.push_back({c.name, c.name, column_type_of(c.type), !c.not_null});
       continue;
@@ -1170,7 +1192,7 @@ void translator::exported(const node& select, const table_decl& src, const table
   for (const auto& t : select["targetList"].items()) {
     auto v = t.body()["val"];
     std::vector<const column_decl*> cols;
-    if (v.is("ColumnRef") && v.body()["fields"].items().back().is("A_Star")) {
+    if (v.is("ColumnRef") && v.body()["fields"].last().is("A_Star")) {
       for (const auto& c : src.columns)
         cols.push_back(&c);
     } else {
@@ -1301,7 +1323,7 @@ void translator::parquet_sink(const table_decl& t, job_spec& spec) {
     auto column_arg = [&](const node& n) {
       if (!n.is("ColumnRef") || n.body()["fields"].items().size() != 1)
         fail(n.loc(), "a path level is computed from one output column");
-      return n.body()["fields"].items()[0]["String"]["sval"].str();
+      return n.body()["fields"].item(0)["String"]["sval"].str();
     };
     auto number_arg = [&](const node& n) {
       auto l = literal_of(n);

@@ -24,6 +24,13 @@ TEST(Duration, RejectsMalformed) {
   EXPECT_FALSE(parse_duration("5y"));
 }
 
+TEST(Duration, BoundedByACentury) {
+  EXPECT_EQ(parse_duration("36600d"), weir::max_duration);
+  EXPECT_FALSE(parse_duration("36601d"));
+  EXPECT_FALSE(parse_duration("8198552921648689606s")); // would overflow int64 ms
+  EXPECT_FALSE(parse_duration("99999999999999999999ms"));
+}
+
 TEST(Iso8601, ParsesCommonForms) {
   EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(parse_iso8601("2026-01-01T00:00:00Z"), 1767225600000);

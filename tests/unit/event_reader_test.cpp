@@ -130,3 +130,14 @@ TEST(EventReader, NumbersSentAsStringsCountAsNumbers) {
   ASSERT_EQ(r.read(R"({"k":"a","amount":"","ts":1})", ev), read_status::ok);
   EXPECT_FALSE(ev.present[1]);
 }
+
+TEST(EventReader, EventTimesOutsideYears1To9999AreUnreadable) {
+  event_reader ms{make_spec(time_format::epoch_ms, {"k"})};
+  event_reader s{make_spec(time_format::epoch_s, {"k"})};
+  event_view ev;
+  EXPECT_EQ(ms.read(R"({"k":"a","ts":1e40})", ev), read_status::bad_time);
+  EXPECT_EQ(ms.read(R"({"k":"a","ts":-1e40})", ev), read_status::bad_time);
+  EXPECT_EQ(s.read(R"({"k":"a","ts":253402300800})", ev), read_status::bad_time);
+  ASSERT_EQ(s.read(R"({"k":"a","ts":253402300799})", ev), read_status::ok);
+  EXPECT_EQ(ev.time, 253402300799000);
+}

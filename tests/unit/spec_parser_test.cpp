@@ -210,3 +210,29 @@ TEST(SpecParser, KeyMayBeANestedFieldNamedByItsLastPartOrByAs) {
             "job.yaml:10: key[0]: '9x' is not a valid column name (letters, digits and _, not "
             "starting with a digit): name it with {field: ..., as: NAME}");
 }
+
+TEST(SpecParser, ValuesAreUtf8WithoutControlCharacters) {
+  EXPECT_TRUE(parse_spec(good_with("table: bet_stats", "table: bet_stats\n  # ünïcödé ✓"))) ;
+  auto utf8 = parse_spec(good_with("topic: bets", "topic: ставки"));
+  ASSERT_TRUE(utf8) << utf8.error_message();
+  EXPECT_EQ(utf8->source.topic, "ставки");
+  EXPECT_EQ(error_of(good_with("topic: bets", "topic: \"a\\x01b\"")),
+            "job.yaml:5: source.topic: must be UTF-8 text without control characters");
+  EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xff" "b")),
+            "job.yaml:5: source.topic: must be UTF-8 text without control characters");
+  EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xc0\xaf")), // overlong '/'
+            "job.yaml:5: source.topic: must be UTF-8 text without control characters");
+  EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xed\xa0\x80")), // a surrogate
+            "job.yaml:5: source.topic: must be UTF-8 text without control characters");
+  EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xe2\x82")), // cut short
+            "job.yaml:5: source.topic: must be UTF-8 text without control characters");
+}
+
+TEST(SpecParser, DefaultAggregateNamesAreColumnNames) {
+  auto nested = parse_spec(good_with("field: amount", "field: bet.amount"));
+  ASSERT_TRUE(nested) << nested.error_message();
+  EXPECT_EQ(nested->aggregations[1].as, "avg_bet_amount");
+  EXPECT_EQ(error_of(good_with("field: amount", "field: the amount")),
+            "job.yaml:17: aggregations[1].as: 'avg_the amount' is no column name: name the output "
+            "with as:");
+}

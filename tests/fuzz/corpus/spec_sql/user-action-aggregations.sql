@@ -1,0 +1,36 @@
+-- Seed 004: per-user, per-action-type counts over 2-hour windows.
+-- The SQL twin of user-action-aggregations.yaml.
+SET pipeline.name = 'user-action-aggregations';
+SET state.checkpoints.dir = 's3://weir/checkpoints';
+SET execution.checkpointing.interval = '10s';
+
+CREATE TABLE user_actions (
+  event_id    text NOT NULL,
+  user_id     bigint NOT NULL,
+  action_type text NOT NULL,
+  timestamp   timestamp NOT NULL,
+  metadata    jsonb,
+  device_info jsonb
+) WITH (
+  connector = 'kafka',
+  brokers = '127.0.0.1:19092',
+  topic = 'user_actions_topic',
+  format = 'json',
+  partitioned_by = 'user_id',  -- the producer keys every action by user_id
+  watermark_for = 'timestamp',
+  watermark_delay = '10 seconds'
+);
+
+CREATE TABLE user_aggregations_by_action (
+  window_start timestamp,
+  window_end   timestamp,
+  user_id      text,
+  action_type  text,
+  actions      bigint
+) WITH (connector = 'postgres', url = 'postgresql://weir@127.0.0.1:15432/weir',
+        table = 'user_aggregations_by_action');
+
+INSERT INTO user_aggregations_by_action
+SELECT window_start, window_end, user_id, action_type, COUNT(*) AS actions
+FROM TUMBLE(user_actions, timestamp, INTERVAL '2' HOUR)
+GROUP BY window_start, window_end, user_id, action_type;

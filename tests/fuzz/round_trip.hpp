@@ -1,0 +1,19 @@
+// What every spec harness checks besides "no crash, no sanitizer report":
+// a spec that parses survives the YAML writer unchanged (what the SQL front
+// end and `weir explain` rely on).
+#pragma once
+
+#include "jobs/spec.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+inline void check_round_trip(const weir::jobs::job_spec& spec) {
+  auto yaml = weir::jobs::to_yaml(spec);
+  auto again = weir::jobs::parse_spec(yaml, "round-trip");
+  if (!again || !(*again == spec)) {
+    std::fprintf(stderr, "round trip failed: %s\n%s\n",
+                 again ? "a different model" : again.error_message().c_str(), yaml.c_str());
+    std::abort();
+  }
+}

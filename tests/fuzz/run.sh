@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses with clang and runs one of them for a
+# bounded time: tests/fuzz/run.sh HARNESS SECONDS. Seeds: tests/fuzz/corpus/
+# HARNESS/ (kept in git; what a run finds is kept out of the tree, in
+# build-fuzz/). Every file in tests/fuzz/regressions/HARNESS/ (inputs that once
+# crashed) runs first. Exit 0: nothing found; otherwise the crashing input is
+# in build-fuzz/artifacts/ and libFuzzer's report above says what broke.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+harness="$1"
+seconds="${2:-30}"
+out="$root/build-fuzz"
+if [[ ! -x "$out/fuzz_$harness" || "$here/CMakeLists.txt" -nt "$out/CMakeCache.txt" ]]; then
+  cmake -S "$here" -B "$out" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+# One build at a time: CTest may start several harnesses together.
+flock "$out/.build.lock" cmake --build "$out" -j2 --target "fuzz_$harness" >/dev/null
+mkdir -p "$out/artifacts" "$out/corpus/$harness"
+regressions=("$here/regressions/$harness"/*)
+if [[ -e "${regressions[0]}" ]]; then
+  "$out/fuzz_$harness" -artifact_prefix="$out/artifacts/" "${regressions[@]}"
+fi
+exec "$out/fuzz_$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$out/artifacts/$harness-" \
+  "$out/corpus/$harness" "$here/corpus/$harness"
