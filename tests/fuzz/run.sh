@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang and runs one of them for a
-# bounded time: tests/fuzz/run.sh HARNESS SECONDS. Seeds: tests/fuzz/corpus/
-# HARNESS/ (kept in git; what a run finds is kept out of the tree, in
-# build-fuzz/). Every file in tests/fuzz/regressions/HARNESS/ (inputs that once
+# bounded time: tests/fuzz/run.sh HARNESS SECONDS. Seeds: the shipped specs
+# (jobs/specs/, defaults of ${VAR:-default} filled in) for the spec harnesses,
+# tests/fuzz/corpus/HARNESS/ for the others; what a run finds stays out of the
+# tree, in build-fuzz/. Every file in tests/fuzz/regressions/HARNESS/ (inputs that once
 # crashed) runs first. Exit 0: nothing found; otherwise the crashing input is
 # in build-fuzz/artifacts/ and libFuzzer's report above says what broke.
 set -euo pipefail
@@ -17,10 +18,18 @@ fi
 # One build at a time: CTest may start several harnesses together.
 flock "$out/.build.lock" cmake --build "$out" -j2 --target "fuzz_$harness" >/dev/null
 mkdir -p "$out/artifacts" "$out/corpus/$harness"
+seeds="$here/corpus/$harness"
+if [[ "$harness" == spec_* ]]; then
+  seeds="$out/seeds/$harness"
+  mkdir -p "$seeds"
+  for f in "$root"/jobs/specs/*."${harness#spec_}"; do
+    sed -E 's/\$\{[A-Z_]+:-([^}]*)\}/\1/g' "$f" > "$seeds/$(basename "$f")"
+  done
+fi
 regressions=("$here/regressions/$harness"/*)
 if [[ -e "${regressions[0]}" ]]; then
   "$out/fuzz_$harness" -artifact_prefix="$out/artifacts/" "${regressions[@]}"
 fi
 exec "$out/fuzz_$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$out/artifacts/$harness-" \
-  "$out/corpus/$harness" "$here/corpus/$harness"
+  "$out/corpus/$harness" "$seeds"
