@@ -63,7 +63,10 @@ std::optional<millis> parse_iso8601(std::string_view s) {
       || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':'
       || !digits(s, 17, 2, sec))
     return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+  static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] + (mo == 2 && leap) || h > 23
+      || mi > 59 || sec > 60) // 60: a leap second
     return std::nullopt;
   size_t pos = 19;
   millis frac_ms = 0;
@@ -90,7 +93,7 @@ std::optional<millis> parse_iso8601(std::string_view s) {
       size_t mpos = pos + 3;
       if (mpos < s.size() && s[mpos] == ':')
         ++mpos;
-      if (!digits(s, mpos, 2, om))
+      if (!digits(s, mpos, 2, om) || oh > 23 || om > 59)
         return std::nullopt;
       offset_ms = (oh * 60 + om) * 60'000LL * (s[pos] == '+' ? 1 : -1);
       pos = mpos + 2;

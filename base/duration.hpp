@@ -20,7 +20,8 @@ inline constexpr millis max_event_time = 253'402'300'799'999;
 std::optional<millis> parse_duration(std::string_view text);
 
 // Milliseconds since the epoch from ISO 8601 ("2026-01-02T03:04:05.678Z",
-// offsets like +02:00 accepted); nullopt when malformed. No allocation.
+// offsets like +02:00 accepted); nullopt when malformed, including days the
+// calendar has not (2026-02-30) and offsets past +-23:59. No allocation.
 std::optional<millis> parse_iso8601(std::string_view text);
 
 } // namespace weir

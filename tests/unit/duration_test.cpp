@@ -49,6 +49,19 @@ TEST(Iso8601, RejectsMalformed) {
   EXPECT_FALSE(parse_iso8601("not a time at all!!"));
 }
 
+TEST(Iso8601, ChecksTheCalendarAndOffsets) {
+  EXPECT_FALSE(parse_iso8601("2026-02-30T00:00:00Z")); // not March 2
+  EXPECT_FALSE(parse_iso8601("2026-02-29T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2024-02-29T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2000-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("1900-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2026-04-31T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2026-12-31T23:59:59Z"));
+  EXPECT_FALSE(parse_iso8601("2026-01-01T00:00:00+24:00"));
+  EXPECT_FALSE(parse_iso8601("2026-01-01T00:00:00+05:60"));
+  EXPECT_EQ(parse_iso8601("2026-01-01T00:00:00-23:59"), 1767225600000 + 86'340'000);
+}
+
 TEST(Iso8601, RoundTripsWithFormatter) {
   for (millis t : {0LL, 1767225600123LL, 951782400000LL /* 2000-02-29 */, -86'400'001LL}) {
     std::string s;
