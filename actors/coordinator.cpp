@@ -507,6 +507,10 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       auto spec = jobs::parse_job(text, origin);
       if (!spec)
         return submit_result{false, {}, spec.error_message()};
+      if (auto lines = jobs::plain_password_lines(text); !lines.empty())
+        WEIR_WARN("job {}: line {} of its spec writes a password in a URL, which crosses the "
+                  "network and is kept in the job state; use ${{secret:NAME}}", spec->name,
+                  lines.front());
       if (self->state.jobs.count(spec->name))
         return submit_result{false, {}, "job '" + spec->name + "' is already running"};
       if (jobs::is_export(*spec)) {

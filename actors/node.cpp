@@ -111,7 +111,13 @@ int run_worker(const worker_options& opts) {
     info.name = info.host + ":" + std::to_string(info.pid);
   // The worker actor connects, and reconnects after losing the coordinator, by itself.
   auto threads = opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
-  auto w = sys.spawn(worker, opts.coordinator.at, info, threads, opts.coordinator.secret);
+  auto secrets = read_secrets_file(opts.secrets_file);
+  if (!secrets) {
+    std::cerr << "error: " << secrets.error_message() << "\n";
+    return 2;
+  }
+  auto w = sys.spawn(worker, opts.coordinator.at, info, threads, opts.coordinator.secret,
+                     std::move(*secrets));
   // Leave on a signal, or when drained (the worker actor ends by itself).
   std::atomic<bool> drained{false};
   w->attach_functor([&drained] { drained = true; });
@@ -173,6 +179,10 @@ int run_submit(const coordinator_link& ep, const std::string& spec_path) {
     std::cerr << "error: " << text.error_message() << "\n";
     return 2;
   }
+  for (int line : jobs::plain_password_lines(*text))
+    std::cerr << "warning: " << spec_path << ":" << line
+              << ": a password written in a URL crosses the network in the spec text; write "
+                 "${secret:NAME} instead and give the workers NAME (docs/operations.md)\n";
   return simple_request(ep, std::chrono::seconds(30), "", submit_atom::value, *text, spec_path);
 }
 

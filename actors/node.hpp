@@ -27,6 +27,7 @@ struct worker_options {
   node_options node;
   std::string name; // unique in the cluster; defaults to host:pid
   std::uint32_t threads = 0; // sources per job; 0: one per core
+  std::string secrets_file;  // NAME=value lines for ${secret:NAME} in specs; "": none
 };
 
 int run_coordinator(const coordinator_options& opts);

@@ -212,10 +212,23 @@ metrics::snapshot worker_metrics::take() const {
   return s;
 }
 
+// The spec as this worker runs it: its secrets filled in, then parsed. The
+// coordinator validated the text with the ${secret:NAME} references in it; a
+// parse failure after that means a secret's value broke it, or mixed builds.
+expected<jobs::job_spec> local_spec(self_ptr self, const std::string& job_id,
+                                    const std::string& spec_text) {
+  auto text = resolve_secrets(spec_text, job_id, self->state.spec_secrets);
+  if (!text)
+    return text.failure();
+  return jobs::parse_job(*text, job_id);
+}
+
 worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
-                                   std::uint32_t threads, std::string secret) {
+                                   std::uint32_t threads, std::string secret,
+                                   secret_map spec_secrets) {
   self->state.threads = std::max<std::uint32_t>(1, threads);
   self->state.secret = std::move(secret);
+  self->state.spec_secrets = std::move(spec_secrets);
   self->state.coordinator_at = std::move(at);
   self->state.info = std::move(info);
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -249,8 +262,8 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       if (partitions.empty() && it == st.jobs.end())
         return true;
       if (it == st.jobs.end()) {
-        auto spec = jobs::parse_job(spec_text, job_id);
-        if (!spec) { // the coordinator validated it; a mismatch means mixed builds
+        auto spec = local_spec(self, job_id, spec_text);
+        if (!spec) {
           WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
           return false;
         }
@@ -404,8 +417,10 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
            const std::string& run) -> caf::result<export_outcome> {
       if (!from_coordinator(self, "an export run"))
         return export_outcome{false, "not the coordinator", {}, 0, {}};
-      auto spec = jobs::parse_job(spec_text, job_id);
-      if (!spec || !jobs::is_export(*spec))
+      auto spec = local_spec(self, job_id, spec_text);
+      if (!spec)
+        return export_outcome{false, spec.error_message(), {}, 0, {}};
+      if (!jobs::is_export(*spec))
         return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
       auto rp = self->make_response_promise<export_outcome>();
       // Blocking work goes to a short-lived detached actor.

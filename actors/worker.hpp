@@ -2,6 +2,7 @@
 
 #include "actors/interfaces.hpp"
 #include "base/metrics.hpp"
+#include "runtime/spec_file.hpp"
 #include "runtime/system.hpp"
 
 #include <map>
@@ -33,6 +34,7 @@ struct worker_state {
   std::uint32_t attempts = 0;
   bool connecting = false; // one connection attempt in flight at a time
   std::string secret;      // cluster secret; empty: the cluster has none
+  secret_map spec_secrets; // what ${secret:NAME} in a spec becomes here
 
   // -- jobs ------------------------------------------------------------------
   // Each job's partitions are spread over up to `threads` sources sharing one
@@ -59,6 +61,7 @@ struct worker_state {
 // Connects to the coordinator at `at` and registers as `info.name`; if the
 // coordinator goes away, keeps processing and reconnects.
 worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
-                                   worker_info info, std::uint32_t threads, std::string secret);
+                                   worker_info info, std::uint32_t threads, std::string secret,
+                                   secret_map spec_secrets);
 
 } // namespace weir

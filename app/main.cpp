@@ -121,6 +121,10 @@ int main(int argc, char** argv) {
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
   add_coordinator_opt(worker_cmd);
   worker_cmd->add_option("--name", wopts.name, "worker name, unique in the cluster (default host:pid)");
+  worker_cmd->add_option("--secrets-file", wopts.secrets_file,
+                         "NAME=value lines: what ${secret:NAME} in a spec becomes on this worker "
+                         "(WEIR_SECRET_NAME in the environment wins)")
+    ->envname("WEIR_SECRETS_FILE");
   worker_cmd->add_option("--threads", wopts.threads,
                          "sources (threads) per job on this worker (default: one per core)");
   add_failure_opts(worker_cmd);

@@ -204,9 +204,20 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin = "
 // Replaces ${VAR} and ${VAR:-default} with what `lookup` finds (the
 // environment, in runtime/spec_file.hpp), so one spec serves several
 // deployments. An unset variable without a default is an error naming the
-// variable and its line. No I/O here: jobs/ stays pure.
+// variable and its line. ${secret:NAME} is left as it is: secrets are
+// resolved on the workers (expand_secrets), so they never cross the network.
+// No I/O here: jobs/ stays pure.
 using variable_lookup = std::function<std::optional<std::string>(const std::string&)>;
 expected<std::string> expand_variables(std::string_view text, std::string_view origin,
                                        const variable_lookup& lookup);
+
+// Replaces ${secret:NAME} with lookup(NAME) and leaves everything else; a
+// secret that is not found is an error naming it and its line.
+expected<std::string> expand_secrets(std::string_view text, std::string_view origin,
+                                     const variable_lookup& lookup);
+
+// The lines of URLs with a password written out (scheme://user:password@),
+// which would cross the network in the spec text: write ${secret:NAME}.
+std::vector<int> plain_password_lines(std::string_view text);
 
 } // namespace weir::jobs

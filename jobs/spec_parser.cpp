@@ -700,8 +700,13 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
   }
 }
 
-expected<std::string> expand_variables(std::string_view text, std::string_view origin,
-                                       const variable_lookup& lookup) {
+namespace {
+
+// ${...} references: `secrets` picks which kind is replaced, ${secret:NAME}
+// (true) or the others (false); the other kind is copied as written.
+expected<std::string> expand(std::string_view text, std::string_view origin,
+                             const variable_lookup& lookup, bool secrets) {
+  static constexpr std::string_view secret_prefix = "secret:";
   std::string out;
   out.reserve(text.size());
   int line = 1;
@@ -717,6 +722,23 @@ expected<std::string> expand_variables(std::string_view text, std::string_view o
     if (close == std::string_view::npos)
       return error{std::string{origin} + ":" + std::to_string(line) + ": unterminated ${"};
     auto body = text.substr(i + 2, close - i - 2);
+    const bool is_secret = body.substr(0, secret_prefix.size()) == secret_prefix;
+    if (is_secret != secrets) {
+      out.append(text.substr(i, close - i + 1));
+      i = close;
+      continue;
+    }
+    if (is_secret) {
+      std::string name{body.substr(secret_prefix.size())};
+      auto value = lookup(name);
+      if (!value)
+        return error{std::string{origin} + ":" + std::to_string(line) + ": secret " + name
+                     + " is not set on this worker (WEIR_SECRET_" + name + " or a line " + name
+                     + "=... in --secrets-file)"};
+      out += *value;
+      i = close;
+      continue;
+    }
     std::string name{body};
     std::optional<std::string> fallback;
     if (auto dash = body.find(":-"); dash != std::string_view::npos) {
@@ -733,6 +755,40 @@ expected<std::string> expand_variables(std::string_view text, std::string_view o
     i = close;
   }
   return out;
+}
+
+} // namespace
+
+expected<std::string> expand_variables(std::string_view text, std::string_view origin,
+                                       const variable_lookup& lookup) {
+  return expand(text, origin, lookup, false);
+}
+
+expected<std::string> expand_secrets(std::string_view text, std::string_view origin,
+                                     const variable_lookup& lookup) {
+  return expand(text, origin, lookup, true);
+}
+
+std::vector<int> plain_password_lines(std::string_view text) {
+  static const std::regex url{R"([A-Za-z][A-Za-z0-9+.-]*://[^\s/@:'"]+:([^\s/@'"]+)@)"};
+  std::vector<int> lines;
+  int line = 1;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto nl = text.find('\n', start);
+    std::string l{text.substr(start, nl == std::string_view::npos ? std::string_view::npos
+                                                                  : nl - start)};
+    for (std::sregex_iterator it{l.begin(), l.end(), url}, end; it != end; ++it)
+      if ((*it)[1].str().rfind("${secret:", 0) != 0) {
+        lines.push_back(line);
+        break;
+      }
+    if (nl == std::string_view::npos)
+      break;
+    start = nl + 1;
+    ++line;
+  }
+  return lines;
 }
 
 } // namespace weir::jobs

@@ -236,3 +236,54 @@ TEST(SpecParser, DefaultAggregateNamesAreColumnNames) {
             "job.yaml:17: aggregations[1].as: 'avg_the amount' is no column name: name the output "
             "with as:");
 }
+
+TEST(SpecParser, SecretsStayInTheTextUntilAWorkerFillsThemIn) {
+  // The client expands the environment and leaves ${secret:...} as written.
+  ::setenv("WEIR_TEST_HOST", "db", 1);
+  auto client = weir::expand_env("url: postgresql://weir:${secret:PG_PASS}@${WEIR_TEST_HOST}/w\n");
+  ASSERT_TRUE(client) << client.error_message();
+  EXPECT_EQ(*client, "url: postgresql://weir:${secret:PG_PASS}@db/w\n");
+  // A worker fills them in: its environment first, then its secrets file.
+  ::setenv("WEIR_SECRET_PG_PASS", "from-env", 1);
+  auto env = weir::resolve_secrets(*client, "job", {{"PG_PASS", "from-file"}});
+  ASSERT_TRUE(env) << env.error_message();
+  EXPECT_EQ(*env, "url: postgresql://weir:from-env@db/w\n");
+  ::unsetenv("WEIR_SECRET_PG_PASS");
+  auto file = weir::resolve_secrets(*client, "job", {{"PG_PASS", "from-file"}});
+  ASSERT_TRUE(file) << file.error_message();
+  EXPECT_EQ(*file, "url: postgresql://weir:from-file@db/w\n");
+  auto missing = weir::resolve_secrets("a: 1\nurl: x://u:${secret:PG_PASS}@h\n", "job", {});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error_message(), "job:2: secret PG_PASS is not set on this worker "
+                                     "(WEIR_SECRET_PG_PASS or a line PG_PASS=... in --secrets-file)");
+}
+
+TEST(SpecParser, PasswordsWrittenInUrlsAreFound) {
+  EXPECT_EQ(plain_password_lines("name: x\nurl: postgresql://weir:hunter2@db/w\n"
+                                 "to: s3://bucket/prefix\nurl: postgresql://weir@db/w\n"
+                                 "url: postgresql://weir:${secret:P}@db/w\n"
+                                 "  url = 'postgresql://a:b@c/d'"),
+            (std::vector<int>{2, 6}));
+}
+
+TEST(SpecParser, SecretsFileIsNameValueLines) {
+  auto path = std::string{::testing::TempDir()} + "weir-secrets-test";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("# comment\n\nPG_PASS=a=b c\r\nS3_KEY=\n", f);
+    std::fclose(f);
+  }
+  auto s = weir::read_secrets_file(path);
+  ASSERT_TRUE(s) << s.error_message();
+  EXPECT_EQ(*s, (weir::secret_map{{"PG_PASS", "a=b c"}, {"S3_KEY", ""}}));
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("OK=1\nno equals sign\n", f);
+    std::fclose(f);
+  }
+  auto bad = weir::read_secrets_file(path);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error_message(), path + ":2: expected NAME=value");
+  EXPECT_FALSE(weir::read_secrets_file(path + ".missing"));
+  EXPECT_TRUE(weir::read_secrets_file("")->empty());
+}
