@@ -37,6 +37,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The body of the simplest windowed job: events per user per minute.
+EVENTS_PER_USER_MINUTE = """
+key: user
+window:
+  type: tumbling
+  size: 1m
+aggregations:
+  - fn: count
+    as: events
+"""
+
+
 def job_spec(name, topic, body, table=None, time="field: ts\n    format: epoch_ms",
              extra=""):
     """A job spec reading `topic` into PostgreSQL table `table` (default: name).

@@ -42,15 +42,7 @@ def main():
         msgs.append(("late-marker", json.dumps({"user": "marker", "ts": T0 + 3_600_000})))
         h.produce(topic, p, msgs)
 
-    spec_path = h.write_spec(h.job_spec(topic, topic, """
-key: user
-window:
-  type: tumbling
-  size: 1m
-aggregations:
-  - fn: count
-    as: events
-""", time="field: ts\n    format: epoch_ms\n    max_out_of_orderness: 5s"))
+    spec_path = h.write_spec(h.job_spec(topic, topic, h.EVENTS_PER_USER_MINUTE, time="field: ts\n    format: epoch_ms\n    max_out_of_orderness: 5s"))
 
     with h.Cluster("first-job") as cluster:
         cluster.up("wa", "wb")

@@ -28,15 +28,7 @@ def main():
     h.create_topic(topic, 2)
     pg = os.environ["WEIR_PG_URL"]
     assert "://weir@" in pg, pg
-    body = """
-key: user
-window:
-  type: tumbling
-  size: 1m
-aggregations:
-  - fn: count
-    as: n
-"""
+    body = h.EVENTS_PER_USER_MINUTE
     spec = h.job_spec(topic, topic, body).replace(pg, pg.replace("://weir@",
                                                                  "://weir:${secret:PG_PASSWORD}@"))
     assert "${secret:PG_PASSWORD}" in spec
@@ -58,7 +50,7 @@ aggregations:
                       + [("m", json.dumps({"user": "m", "ts": 3_600_000}))])
         h.wait_until(lambda: (h.materialized(topic) or -1) >= 60_000, 60,
                      "the first window in PostgreSQL, written with the worker's secret")
-        rows = h.psql(f'SELECT "user", n FROM "{topic}" WHERE window_start = to_timestamp(0) '
+        rows = h.psql(f'SELECT "user", events FROM "{topic}" WHERE window_start = to_timestamp(0) '
                       f'ORDER BY 1')
         assert rows == [["u0", "8"], ["u1", "6"], ["u2", "6"]], rows
 
