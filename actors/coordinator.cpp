@@ -282,6 +282,7 @@ metrics::snapshot coordinator_metrics::take() const {
   append(s, "rebalances", "assignment changes that moved partitions", rebalances);
   append(s, "checkpoint_rounds", "checkpoint rounds started", checkpoint_rounds);
   append(s, "checkpoint_reports", "partition checkpoints reported stored", checkpoint_reports);
+  append(s, "partitions_failed", "partitions their owner reported stopped", partitions_failed);
   return s;
 }
 
@@ -476,6 +477,17 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
             WEIR_WARN("export {} run {}: {}", job_id, run, to_string(err));
           });
     },
+    [self](partition_failed_atom, const std::string& name, const job_id& job_id, partition_id p,
+           const std::string& why) {
+      if (!admitted(self, "a partition failure report"))
+        return;
+      auto j = self->state.jobs.find(job_id);
+      if (j == self->state.jobs.end())
+        return;
+      WEIR_ERROR("job {}: partition {} stopped on {}: {}", job_id, p, name, why);
+      j->second.failed[p] = why;
+      self->state.metrics.partitions_failed.inc();
+    },
     [self](checkpointed_atom, const std::string& name, const job_id& job_id, round_id id,
            const std::vector<partition_checkpoint>& parts) {
       if (!admitted(self, "a checkpoint report"))
@@ -490,6 +502,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         // Only the current owner's newer checkpoints count: a former owner may
         // report a round it finished after losing the partition.
         if (p < data.owners.size() && data.owners[p] == name && pc.id > data.checkpoints[p].id) {
+          if (pc.offset > data.checkpoints[p].offset)
+            j->second.failed.erase(pc.partition);
           data.checkpoints[p] = pc;
           changed = true;
           self->state.metrics.checkpoint_reports.inc();
@@ -594,10 +608,15 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         if (jobs::is_export(job.spec)) {
           const auto& e = *job.spec.export_job;
           out.jobs.push_back({id, "(export of " + e.table + ")",
-                              "s3://" + e.bucket + "/" + e.prefix, {}});
+                              "s3://" + e.bucket + "/" + e.prefix, {}, {}});
           continue;
         }
-        out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners});
+        std::vector<std::string> failed(job.data.owners.size());
+        for (const auto& [p, why] : job.failed)
+          if (static_cast<size_t>(p) < failed.size())
+            failed[static_cast<size_t>(p)] = why;
+        out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners,
+                            std::move(failed)});
       }
       return out;
     },

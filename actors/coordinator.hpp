@@ -49,6 +49,7 @@ struct coordinator_metrics {
   metrics::counter rebalances;        // assignment recomputations that moved partitions
   metrics::counter checkpoint_rounds; // rounds started
   metrics::counter checkpoint_reports;// partitions reported stored
+  metrics::counter partitions_failed; // partitions their owner reported stopped
 
   metrics::snapshot take() const;
 };
@@ -75,6 +76,9 @@ struct coordinator_state {
   struct job {
     jobs::job_spec spec;
     coordinator_snapshot::job data;
+    // Partitions their owner stopped, and why; cleared when one reads again
+    // (a later checkpoint further on).
+    std::map<partition_id, std::string> failed;
   };
   std::map<std::string, job> jobs; // by job id (= spec name)
   std::uint64_t next_exporter = 0; // round robin over workers for export runs

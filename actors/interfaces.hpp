@@ -82,6 +82,8 @@ using worker_actor = caf::typed_actor<
   // Run export job `id` (spec text) for run `run_id` (its scheduled time),
   // after finishing any run that crashed before.
   caf::replies_to<export_atom, std::string, std::string, std::string>::with<export_outcome>,
+  // From a local source: partition `p` of job `job` stopped for `why`.
+  caf::reacts_to<partition_failed_atom, std::string, partition_id, std::string>,
   // Stop job `id` here.
   caf::reacts_to<cancel_atom, std::string>>;
 
@@ -100,6 +102,8 @@ using coordinator_actor = caf::typed_actor<
   // Worker `name` stored round `id` of job `job` for these partitions.
   caf::reacts_to<checkpointed_atom, std::string, std::string, std::uint64_t,
                  std::vector<partition_checkpoint>>,
+  // Worker `name` stopped partition `p` of job `job` for `why` (shown by status).
+  caf::reacts_to<partition_failed_atom, std::string, std::string, partition_id, std::string>,
   // Self-sent every checkpoint interval of job `job`.
   caf::reacts_to<checkpoint_atom, std::string>,
   // Self-sent when export job `job` is due.

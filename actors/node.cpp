@@ -214,7 +214,10 @@ int run_status(const coordinator_link& ep, status_view view) {
               if (view == status_view::all)
                 for (size_t p = 0; p < j.owners.size(); ++p)
                   std::cout << "    partition " << p << " -> "
-                            << (j.owners[p].empty() ? "(unassigned)" : j.owners[p]) << "\n";
+                            << (j.owners[p].empty() ? "(unassigned)" : j.owners[p])
+                            << (p < j.failed.size() && !j.failed[p].empty()
+                                  ? "  FAILED: " + j.failed[p] : std::string{})
+                            << "\n";
             }
           }
           rc = 0;

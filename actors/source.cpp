@@ -98,6 +98,56 @@ void reject(self_ptr self, const rd_kafka_message_t* msg, jobs::partition_cursor
   dead_letter(self, msg, reason);
 }
 
+// The offset partition `p` resumes from is not in Kafka (retention deleted
+// it, or the topic was recreated). Policy on_missing_offsets: `earliest`
+// skips to the earliest offset left when what is missing lies before it,
+// counting the skipped offsets; anything else stops the partition, loudly, and
+// it holds windows back until an operator acts (cancel, or resubmit with
+// earliest).
+void missing_offsets(self_ptr self, partition_id p) {
+  auto& st = self->state;
+  auto it = st.partitions.find(p);
+  if (it == st.partitions.end() || it->second.failed)
+    return;
+  auto& o = it->second;
+  auto& cur = o.part->cursor();
+  const auto& topic = st.spec->source.topic;
+  auto range = kafka::watermark_offsets(st.consumer->raw(), topic, p);
+  std::string why;
+  if (!range) {
+    why = "offset " + std::to_string(cur.next_offset) + " is not in Kafka, and its range is "
+          "unknown: " + range.error_message();
+  } else if (auto [lo, hi] = *range; st.spec->source.on_missing_offsets
+                                           == jobs::missing_offsets::earliest
+                                       && cur.next_offset < lo) {
+    const auto skipped = lo - cur.next_offset;
+    // A partition in this error state takes no seek: assign it afresh at lo.
+    if (auto ok = st.consumer->reassign(topic, {{p, lo}}, {p}); ok) {
+      WEIR_WARN("job {}: partition {}: offsets {} to {} are gone from Kafka (retention); {} "
+                "offset(s) skipped, reading on from {} (on_missing_offsets: earliest)",
+                st.spec->name, p, cur.next_offset, lo - 1, skipped, lo);
+      st.metrics.offsets_skipped.inc(static_cast<std::uint64_t>(skipped));
+      cur.next_offset = lo;
+      return;
+    } else {
+      why = ok.error_message();
+    }
+  } else {
+    why = "offset " + std::to_string(cur.next_offset) + " is not in Kafka, which holds " +
+          std::to_string(lo) + " to " + std::to_string(hi - 1) +
+          (cur.next_offset < lo ? " (retention deleted what this partition had not read; "
+                                  "on_missing_offsets: earliest would skip it)"
+                                : " (the topic was recreated or truncated?)");
+  }
+  o.failed = true;
+  o.idle = false;
+  st.metrics.partitions_failed.inc();
+  if (auto paused = st.consumer->pause(topic, p); !paused)
+    WEIR_WARN("job {}: partition {}: {}", st.spec->name, p, paused.error_message());
+  WEIR_ERROR("job {}: partition {} stopped: {}", st.spec->name, p, why);
+  self->send(st.parent, partition_failed_atom::value, st.spec->name, p, why);
+}
+
 // The hot loop: one poll, then per message parse -> fold, with no allocation
 // per event (reader and pipeline state reuse their buffers).
 void poll_once(self_ptr self) {
@@ -116,7 +166,9 @@ void poll_once(self_ptr self) {
   for (size_t i = 0; i < n; ++i) {
     const rd_kafka_message_t* msg = st.messages[i];
     if (msg->err) {
-      if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+      if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+        missing_offsets(self, msg->partition);
+      else if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
         WEIR_WARN("job {}: {}", st.spec->name, rd_kafka_message_errstr(msg));
       continue;
     }
@@ -176,7 +228,7 @@ void poll_once(self_ptr self) {
   st.unreported = st.unreported || n > 0;
   const auto idle_after = std::chrono::milliseconds(st.spec->source.idle_timeout);
   for (auto& [p, owned] : st.partitions) {
-    if (now - owned.last_message >= idle_after)
+    if (now - owned.last_message >= idle_after && !owned.failed) // a stopped one holds windows back
       owned.idle = true;
     // Processing time advances without events: close what the clock passed.
     if (processing_time)
@@ -488,6 +540,9 @@ metrics::snapshot source_metrics::take() const {
                  credit_wait_ns);
   append(s, "checkpoint_put_seconds", "storing one partition's snapshot", checkpoint_put);
   append(s, "live_keys", "keys held in window state (sampled every 10 s)", live_keys);
+  append(s, "offsets_skipped", "offsets gone from Kafka, skipped (on_missing_offsets: earliest)",
+         offsets_skipped);
+  append(s, "partitions_failed", "partitions stopped (on_missing_offsets: fail)", partitions_failed);
   return s;
 }
 

@@ -34,6 +34,8 @@ struct source_metrics {
   metrics::stopwatch credit_wait;
   metrics::histogram checkpoint_put; // storing one partition's snapshot
   metrics::gauge live_keys;          // keys in window state, sampled with the 10 s report
+  metrics::counter offsets_skipped;  // gone from Kafka (retention), skipped by on_missing_offsets: earliest
+  metrics::counter partitions_failed;// stopped by on_missing_offsets: fail
 
   metrics::snapshot take() const;
 };
@@ -72,6 +74,7 @@ struct source_state {
     std::shared_ptr<jobs::pipeline::partition> part;
     clock::time_point last_message = clock::now();
     bool idle = false;
+    bool failed = false; // stopped (on_missing_offsets: fail): not read until reassigned
     bool reported = false;
     jobs::millis reported_watermark = jobs::no_time;
     bool reported_idle = false;

@@ -413,6 +413,11 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                    job_id, id, std::move(parts));
     },
     [self](reconnect_atom) { connect(self); },
+    [self](partition_failed_atom, const std::string& job_id, partition_id p, const std::string& why) {
+      auto& st = self->state;
+      if (st.coordinator) // else the log says it; the source reports again on the next assignment
+        self->send(st.coordinator, partition_failed_atom::value, st.info.name, job_id, p, why);
+    },
     [self](export_atom, const std::string& job_id, const std::string& spec_text,
            const std::string& run) -> caf::result<export_outcome> {
       if (!from_coordinator(self, "an export run"))

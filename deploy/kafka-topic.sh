@@ -3,6 +3,8 @@
 # Usage: deploy/kafka-topic.sh create NAME PARTITIONS   (no-op if it exists)
 #        deploy/kafka-topic.sh delete NAME              (no-op if it is absent)
 #        deploy/kafka-topic.sh list | describe NAME
+#        deploy/kafka-topic.sh delete-records NAME PARTITION OFFSET   (what retention does:
+#          the partition's records before OFFSET are deleted)
 # create and delete return once the broker's metadata shows the change, so a
 # test can use (or re-create) the topic right away.
 set -euo pipefail
@@ -34,7 +36,7 @@ await() {
   done
 }
 
-usage() { sed -n '2,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 case ${1:-} in
   create)
@@ -46,6 +48,14 @@ case ${1:-} in
     topic_cmd --delete --if-exists --topic "$2"
     await "$2" gone ;;
   list) topic_cmd --list ;;
+  delete-records)
+    (($# == 4)) || usage
+    spec=$(mktemp)
+    printf '{"version":1,"partitions":[{"topic":"%s","partition":%d,"offset":%d}]}\n' "$2" "$3" "$4" >"$spec"
+    java -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$KAFKA_HOME/libs/*" \
+      org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server "$BROKER" \
+      --offset-json-file "$spec"
+    rm -f "$spec" ;;
   describe)
     (($# == 2)) || usage
     topic_cmd --describe --topic "$2" ;;

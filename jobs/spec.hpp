@@ -26,6 +26,10 @@ enum class window_kind { tumbling, hopping, session };
 enum class agg_kind { count, sum, min, max, avg, count_distinct, approx_count_distinct };
 enum class filter_op { eq, ne, in, not_in, gt, ge, lt, le };
 enum class column_type { int64, float64, string, boolean, timestamp };
+// What a partition does when the offset it resumes from is gone from Kafka
+// (retention deleted it): stop loudly, or skip to the earliest offset left,
+// counting what it skipped.
+enum class missing_offsets { fail, earliest };
 
 struct source_spec {
   std::string brokers;
@@ -41,6 +45,7 @@ struct source_spec {
   // are written once, with no cross-partition merge. Checked on every event
   // (a violation is dead-lettered). Empty: keys may span partitions.
   std::string partitioned_by;
+  missing_offsets on_missing_offsets = missing_offsets::fail;
 
   bool operator==(const source_spec&) const = default;
 };

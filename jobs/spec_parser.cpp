@@ -217,7 +217,7 @@ std::string field_path(const reader& r, const YAML::Node& node, const std::strin
 
 source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
   r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
-                             "partitioned_by"});
+                             "partitioned_by", "on_missing_offsets"});
   source_spec s;
   if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
     r.fail(t, "source.type", "only 'kafka' is supported");
@@ -228,6 +228,10 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
       r.fail(pb, "source.partitioned_by", "a job with columns has no key to partition by");
     s.partitioned_by = field_path(r, pb, "source.partitioned_by");
   }
+  if (auto m = n["on_missing_offsets"])
+    s.on_missing_offsets = r.choice<missing_offsets>(m, "source.on_missing_offsets",
+                                                     {{"fail", missing_offsets::fail},
+                                                      {"earliest", missing_offsets::earliest}});
   if (auto f = n["format"]) {
     s.format = r.scalar(f, "source.format");
     if (s.format != "json")

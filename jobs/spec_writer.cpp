@@ -58,6 +58,8 @@ void write_source(YAML::Emitter& y, const source_spec& s) {
   y << YAML::Key << "topic" << YAML::Value << s.topic;
   if (!s.partitioned_by.empty())
     y << YAML::Key << "partitioned_by" << YAML::Value << s.partitioned_by;
+  y << YAML::Key << "on_missing_offsets" << YAML::Value
+    << (s.on_missing_offsets == missing_offsets::earliest ? "earliest" : "fail");
   if (s.mode == time_mode::processing) {
     y << YAML::Key << "processing_time" << YAML::Value << "true";
   } else if (!s.time_field.empty()) {

@@ -127,6 +127,9 @@ expected<consumer> consumer::make(const std::string& brokers, const config_map& 
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
     {"enable.partition.eof", "false"},
+    // An offset retention deleted is an error for the source to handle by
+    // the job's on_missing_offsets policy, never a silent jump to the end.
+    {"auto.offset.reset", "error"},
     {"fetch.min.bytes", "65536"},
     // Bounds how long a partition just assigned waits behind a fetch already
     // in flight: part of the pause of a moved partition.
@@ -149,6 +152,16 @@ expected<consumer> consumer::make(const std::string& brokers, const config_map& 
   c.rk_ = std::move(*rk);
   c.queue_.reset(rd_kafka_queue_get_consumer(c.rk_.get()));
   return c;
+}
+
+expected<void> consumer::pause(const std::string& topic, std::int32_t partition) {
+  auto* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
+  auto err = rd_kafka_pause_partitions(rk_.get(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err)
+    return error{std::string{"kafka pause: "} + rd_kafka_err2str(err)};
+  return {};
 }
 
 expected<void>

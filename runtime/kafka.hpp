@@ -50,6 +50,9 @@ public:
   expected<void> assign(const std::string& topic,
                         const std::vector<std::pair<std::int32_t, std::int64_t>>& parts);
 
+  // Stops fetching a partition, which stays assigned.
+  expected<void> pause(const std::string& topic, std::int32_t partition);
+
   // Connects and loads `topic`'s metadata now, so that partitions assigned
   // later start fetching without that delay.
   expected<void> warm_up(const std::string& topic, int timeout_ms = 5000);

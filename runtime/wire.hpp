@@ -40,6 +40,7 @@ using export_atom = caf::atom_constant<caf::atom("export")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
+using partition_failed_atom = caf::atom_constant<caf::atom("pfailed")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {
@@ -92,11 +93,12 @@ struct job_status {
   std::string topic;
   std::string sink;
   std::vector<std::string> owners; // worker id per partition, "" if unowned
+  std::vector<std::string> failed; // why a partition stopped, per partition; "" if it did not
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_status& x) {
-  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners);
+  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners, x.failed);
 }
 
 struct cluster_status {

@@ -670,7 +670,8 @@ void translator::source_of(const table_decl& t, job_spec& spec) {
     fail(t.at, t.name + " is read from, so it needs WITH (connector = 'kafka', ...)"
                  + (t.connector().empty() ? "" : ", not '" + t.connector() + "'"));
   check_options(t, {"connector", "brokers", "topic", "format", "watermark_for", "watermark_delay",
-                    "idle_timeout", "time_format", "partitioned_by", "dead_letter_topic"});
+                    "idle_timeout", "time_format", "partitioned_by", "dead_letter_topic",
+                    "on_missing_offsets"});
   auto& s = spec.source;
   s.brokers = required_option(t, "brokers", "'host:port'").value;
   s.topic = required_option(t, "topic", "'name'").value;
@@ -680,6 +681,11 @@ void translator::source_of(const table_decl& t, job_spec& spec) {
     spec.dead_letter_topic = d->value;
   if (auto p = t.get("partitioned_by"))
     s.partitioned_by = p->value;
+  if (auto m = t.get("on_missing_offsets")) {
+    if (m->value != "fail" && m->value != "earliest")
+      fail(m->at, "on_missing_offsets: '" + m->value + "' is not one of fail, earliest");
+    s.on_missing_offsets = m->value == "earliest" ? missing_offsets::earliest : missing_offsets::fail;
+  }
   // The watermarked column is the event time, for raw jobs too (an event
   // without one is dead-lettered).
   if (auto wm = t.get("watermark_for")) {
@@ -954,6 +960,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
     p.brokers = spec.source.brokers;
     p.topic = spec.source.topic;
     p.partitioned_by = spec.source.partitioned_by;
+    p.on_missing_offsets = spec.source.on_missing_offsets;
     p.mode = time_mode::processing;
     spec.source = p;
   }

@@ -287,3 +287,14 @@ TEST(SpecParser, SecretsFileIsNameValueLines) {
   EXPECT_FALSE(weir::read_secrets_file(path + ".missing"));
   EXPECT_TRUE(weir::read_secrets_file("")->empty());
 }
+
+TEST(SpecParser, MissingOffsetsPolicy) {
+  auto dflt = parse_spec(good);
+  ASSERT_TRUE(dflt);
+  EXPECT_EQ(dflt->source.on_missing_offsets, missing_offsets::fail);
+  auto earliest = parse_spec(good_with("  topic: bets", "  topic: bets\n  on_missing_offsets: earliest"));
+  ASSERT_TRUE(earliest) << earliest.error_message();
+  EXPECT_EQ(earliest->source.on_missing_offsets, missing_offsets::earliest);
+  EXPECT_EQ(error_of(good_with("  topic: bets", "  topic: bets\n  on_missing_offsets: latest")),
+            "job.yaml:6: source.on_missing_offsets: 'latest' is not one of: fail, earliest");
+}
