@@ -131,6 +131,13 @@ void reassign(self_ptr self) {
   for (const auto& [name, m] : st.workers)
     if (!m.draining)
       names.push_back(name);
+  if (names.empty() && !st.workers.empty()) {
+    // Only draining workers are left (the others died): they keep serving
+    // rather than leave partitions unowned.
+    WEIR_WARN("no worker but draining ones left: they keep their partitions");
+    for (const auto& [name, m] : st.workers)
+      names.push_back(name);
+  }
   bool changed_any = false;
   for (auto& [job_id, job] : st.jobs) {
     if (jobs::is_export(job.spec))
@@ -591,8 +598,12 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       auto w = self->state.workers.find(name);
       if (w == self->state.workers.end())
         return {false, {}, "no worker '" + name + "'"};
-      if (self->state.workers.size() == 1 && !self->state.jobs.empty())
-        return {false, {}, "worker '" + name + "' is the last one: its partitions have nowhere to go"};
+      const auto others = std::count_if(
+        self->state.workers.begin(), self->state.workers.end(),
+        [&](const auto& w) { return w.first != name && !w.second.draining; });
+      if (others == 0 && !self->state.jobs.empty())
+        return {false, {}, "worker '" + name + "' is the last one not draining: its partitions "
+                           "have nowhere to go"};
       WEIR_INFO("draining worker {}", name);
       w->second.draining = true;
       reassign(self);
