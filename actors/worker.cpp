@@ -305,11 +305,17 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           ++load[least];
         }
         auto& to = share[at->second];
-        // Shipped state is used when its former owner confirmed stopping (it
-        // is the newest there is) or when it is at least as new as the checkpoint.
+        // Shipped state is used when it is at least as new as the partition's
+        // checkpoint. Even a state its former owner confirmed as final can be
+        // older: it may have waited here while the partition moved on (A to
+        // here, then to U, which checkpointed further, then back here).
         if (auto h = stash.find(pc.partition); h != stash.end()) {
-          if (h->second.released_at_ms != 0 || pc.key.empty() || h->second.offset >= pc.offset)
+          if (pc.key.empty() || h->second.offset >= pc.offset)
             to.incoming.push_back(std::move(h->second));
+          else
+            WEIR_INFO("job {}: partition {}: shipped state at offset {} is older than its "
+                      "checkpoint at {}, dropped", job_id, pc.partition, h->second.offset,
+                      pc.offset);
           stash.erase(h);
         }
         to.parts.push_back(std::move(pc));
