@@ -3,6 +3,8 @@
 #include "base/logging.hpp"
 #include "runtime/auth.hpp"
 
+#include <thread>
+
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -98,6 +100,17 @@ void reject(self_ptr self, const rd_kafka_message_t* msg, jobs::partition_cursor
   dead_letter(self, msg, reason);
 }
 
+// Stops partition `p` for `why`: it is not read until it is assigned again,
+// holds its job's windows back, and shows in `weir status`.
+void fail_partition(self_ptr self, partition_id p, source_state::owned& o, const std::string& why) {
+  auto& st = self->state;
+  o.failed = true;
+  o.idle = false;
+  st.metrics.partitions_failed.inc();
+  WEIR_ERROR("job {}: partition {} stopped: {}", st.spec->name, p, why);
+  self->send(st.parent, partition_failed_atom::value, st.spec->name, p, why);
+}
+
 // The offset partition `p` resumes from is not in Kafka (retention deleted
 // it, or the topic was recreated). Policy on_missing_offsets: `earliest`
 // skips to the earliest offset left when what is missing lies before it,
@@ -139,13 +152,9 @@ void missing_offsets(self_ptr self, partition_id p) {
                                   "on_missing_offsets: earliest would skip it)"
                                 : " (the topic was recreated or truncated?)");
   }
-  o.failed = true;
-  o.idle = false;
-  st.metrics.partitions_failed.inc();
   if (auto paused = st.consumer->pause(topic, p); !paused)
     WEIR_WARN("job {}: partition {}: {}", st.spec->name, p, paused.error_message());
-  WEIR_ERROR("job {}: partition {} stopped: {}", st.spec->name, p, why);
-  self->send(st.parent, partition_failed_atom::value, st.spec->name, p, why);
+  fail_partition(self, p, o, why);
 }
 
 // The hot loop: one poll, then per message parse -> fold, with no allocation
@@ -284,9 +293,30 @@ void finish_checkpoint(self_ptr self) {
     self->send(st.parent, checkpointed_atom::value, st.spec->name, round.id, std::move(done));
 }
 
+// One checkpoint, the store retried with backoff (a transient S3 error must
+// not cost the partition its state); a snapshot that does not unpack is not
+// retried.
+expected<std::unique_ptr<jobs::pipeline::partition>> load_checkpoint(self_ptr self, partition_id p,
+                                                                    const std::string& key) {
+  auto& st = self->state;
+  std::chrono::milliseconds wait{100};
+  for (int attempt = 1;; ++attempt) {
+    auto bytes = st.checkpoints->get(key);
+    if (bytes)
+      return st.pipeline->restore(p, *bytes, "checkpoint " + key);
+    if (attempt == 4)
+      return bytes.failure();
+    WEIR_WARN("job {}: partition {}: {} (attempt {}); retrying in {} ms", st.spec->name, p,
+              bytes.error_message(), attempt, wait.count());
+    std::this_thread::sleep_for(wait); // a detached actor: only this source waits
+    wait *= 4;
+  }
+}
+
 // Restores a partition from the state its former owner shipped, else from its
-// checkpoint; on any failure the partition is read from the start instead,
-// which is slower but gives the same results.
+// checkpoint, else from the newest older round still kept. A partition that
+// has a checkpoint never silently starts over from offset 0: if no round
+// loads, it stops (o.failed) instead.
 source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
                             const incoming_state* handed) {
   auto& st = self->state;
@@ -312,17 +342,33 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
               "the start", st.spec->name, pc.partition, pc.key);
     return o;
   }
-  auto bytes = st.checkpoints->get(pc.key);
-  auto part = bytes ? st.pipeline->restore(pc.partition, *bytes, "checkpoint " + pc.key)
-                    : expected<std::unique_ptr<jobs::pipeline::partition>>{bytes.failure()};
+  auto part = load_checkpoint(self, pc.partition, pc.key);
+  std::string key = pc.key;
   if (!part) {
-    WEIR_ERROR("job {}: partition {}: {}; reading from the start", st.spec->name, pc.partition,
-               part.error_message());
-    return o;
+    std::string why = part.error_message();
+    WEIR_ERROR("job {}: partition {}: {}; trying the older rounds kept", st.spec->name,
+               pc.partition, why);
+    // Keys sort by round: the older ones kept, newest first.
+    auto keys = st.checkpoints->list(pc.key.substr(0, pc.key.rfind('/') + 1));
+    if (keys)
+      for (auto k = keys->rbegin(); k != keys->rend() && !part; ++k)
+        if (*k < pc.key) {
+          part = load_checkpoint(self, pc.partition, *k);
+          key = *k;
+        }
+    if (!part) {
+      fail_partition(self, pc.partition, o,
+                     "no checkpoint loads (" + pc.key + ": " + why + "; " +
+                       (keys ? "no older round loads either" : keys.error_message()) +
+                       "), and starting over from offset 0 would write it all again");
+      return o;
+    }
+    WEIR_WARN("job {}: partition {}: restored from the older round {} instead of {}",
+              st.spec->name, pc.partition, key, pc.key);
   }
   o.part = std::move(*part);
   WEIR_INFO("job {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition,
-            pc.key, o.part->cursor().next_offset);
+            key, o.part->cursor().next_offset);
   return o;
 }
 
@@ -422,6 +468,8 @@ void apply_assignment(self_ptr self) {
     }
     auto h = incoming.find(p);
     auto& o = next[p] = restore(self, pc, h == incoming.end() ? nullptr : h->second);
+    if (o.failed) // not read: it stays where its checkpoint says
+      continue;
     const auto from = o.part->cursor().next_offset;
     st.restored.emplace_back(p, from);
     added.emplace_back(p, from > 0 ? from : RD_KAFKA_OFFSET_BEGINNING);
@@ -651,6 +699,8 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
       round.id = id;
       round.needs_seq = st.next_seq - 1;
       for (const auto& [p, o] : st.partitions) {
+        if (o.failed)
+          continue; // stopped: its last good checkpoint stays the one to resume from
         round.snapshots.emplace_back(p, st.pipeline->snapshot(*o.part));
         round.offsets.push_back(o.part->cursor().next_offset);
       }

@@ -5,7 +5,13 @@ owner resumes from the checkpoint into the gap. With on_missing_offsets: fail
 `weir status`, and not one row after the gap (before the fix, librdkafka's
 default jumped to the end of the partition, silently). With earliest it skips
 to the first offset left, says how many it skipped, and every row after the
-gap lands. The other partition is untouched either way."""
+gap lands. The other partition is untouched either way.
+
+The same for a checkpoint that no longer loads: a corrupt newest round makes
+the new owner resume from the newest older round kept (not from offset 0),
+and with every round corrupt the partition stops, FAILED in status, instead
+of starting over."""
+import glob
 import json
 import os
 import tempfile
@@ -95,10 +101,55 @@ def run(policy):
     print(f"ok ({policy}): offsets gone from Kafka handled by on_missing_offsets: {policy}")
 
 
+def corrupt(ckpt, job, partition, newest_only):
+    rounds = sorted(glob.glob(os.path.join(ckpt, job, f"p{partition}", "*.ckpt")))
+    assert len(rounds) >= 2, rounds
+    for r in rounds[-1:] if newest_only else rounds:
+        with open(r, "wb") as f:
+            f.write(b"not a checkpoint")
+    return [os.path.basename(r) for r in rounds]
+
+
+def run_corrupt_checkpoints():
+    topic = h.unique("e2e_restore")
+    h.create_topic(topic, 2)
+    ckpt = tempfile.mkdtemp(prefix="weir-ckpt-")
+    with h.Cluster("restore") as cluster:
+        cluster.up("wa")
+        cluster.weir("submit", h.write_spec(spec(topic, topic, "fail", ckpt)), check=True)
+        for p in range(2):
+            produce(topic, p, 0, PER_PARTITION)
+        h.wait_until(lambda: len(ids(topic, 0)) + len(ids(topic, 1)) == 2 * PER_PARTITION, 60,
+                     "the first rows")
+        time.sleep(3.5)
+        cluster.kill("wa")
+        rounds = corrupt(ckpt, topic, 0, newest_only=True)
+        cluster.worker("wb")
+        log = os.path.join(cluster.dir, "wb.log")
+        h.wait_until(lambda: f"restored from the older round {topic}/p0/{rounds[-2]} instead of "
+                     f"{topic}/p0/{rounds[-1]}" in open(log).read(), 30,
+                     "wb to resume partition 0 from the round before the corrupt one")
+        for p in range(2):
+            produce(topic, p, PER_PARTITION, PER_PARTITION)
+        h.wait_until(lambda: ids(topic, 0) == ids(topic, 1) == set(range(2 * PER_PARTITION)), 60,
+                     "every row of both partitions")
+        time.sleep(3.5)
+        cluster.kill("wb")
+        corrupt(ckpt, topic, 0, newest_only=False)
+        cluster.worker("wc")
+        h.wait_until(lambda: "FAILED: no checkpoint loads" in cluster.weir("status").stdout, 30,
+                     "partition 0 to stop rather than start over")
+        assert "reading from the start" not in open(os.path.join(cluster.dir, "wc.log")).read()
+    h.delete_topic(topic)
+    h.drop_tables(topic)
+    print("ok: a corrupt round falls back to the one before; with none left the partition stops")
+
+
 def main():
     h.load_env()
     run("fail")
     run("earliest")
+    run_corrupt_checkpoints()
 
 
 if __name__ == "__main__":
