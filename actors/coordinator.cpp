@@ -1,5 +1,6 @@
 #include "actors/coordinator.hpp"
 
+#include "base/bounded_unpack.hpp"
 #include "runtime/assignment.hpp"
 #include "runtime/auth.hpp"
 #include "runtime/kafka.hpp"
@@ -308,7 +309,7 @@ expected<coordinator_snapshot> load_coordinator_snapshot(const std::string& stat
   if (!bytes)
     return bytes.failure();
   return guarded("coordinator state " + state_url, [&] {
-    auto handle = msgpack::unpack(bytes->data(), bytes->size());
+    auto handle = unpack_bounded(*bytes);
     return handle.get().as<coordinator_snapshot>();
   });
 }

@@ -1,5 +1,6 @@
 #include "jobs/raw/pipeline.hpp"
 
+#include "base/bounded_unpack.hpp"
 #include "jobs/raw/projection.hpp"
 
 namespace weir::raw {
@@ -38,7 +39,7 @@ expected<std::unique_ptr<jobs::pipeline::partition>>
 raw_pipeline::restore(partition_id p, std::string_view bytes, const std::string& what) const {
   auto part = fresh(p);
   try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
+    auto handle = unpack_bounded(bytes);
     handle.get().convert(cast(*part).state);
   } catch (const std::exception& e) {
     return error{what + ": not a raw partition's state (" + e.what() + ")"};

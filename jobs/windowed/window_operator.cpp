@@ -1,5 +1,7 @@
 #include "jobs/windowed/window_operator.hpp"
 
+#include "base/bounded_unpack.hpp"
+
 #include <algorithm>
 
 namespace weir::jobs {
@@ -54,8 +56,9 @@ expected<partition_state> unpack_state(std::string_view bytes, const std::string
   return guarded(what, [&] {
     // Strings and binaries are converted straight from `bytes` (which outlive
     // the object) instead of being copied into msgpack's zone first.
-    auto handle = msgpack::unpack(bytes.data(), bytes.size(),
-                                  [](msgpack::type::object_type, std::size_t, void*) { return true; });
+    auto handle = unpack_bounded(bytes, [](msgpack::type::object_type, std::size_t, void*) {
+      return true;
+    });
     auto state = handle.get().as<partition_state>();
     state.rebuild_indexes();
     return state;

@@ -1,5 +1,6 @@
 #include "sinks/postgres/results.hpp"
 
+#include "base/bounded_unpack.hpp"
 #include "base/logging.hpp"
 #include "jobs/event_reader.hpp"
 #include "jobs/raw/rows.hpp"
@@ -615,7 +616,7 @@ public:
       }
       auto& m = out.back();
       pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(2 + nk_)]};
-      auto handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      auto handle = unpack_bounded({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
       auto st = handle.get().as<row_state>();
       for (size_t i = 0; i < m.slots.size(); ++i)
         m.slots[i].merge(std::get<0>(st)[i]);

@@ -25,6 +25,9 @@ if [[ "$harness" == spec_* ]]; then
   for f in "$root"/jobs/specs/*."${harness#spec_}"; do
     sed -E 's/\$\{[A-Z_]+:-([^}]*)\}/\1/g' "$f" > "$seeds/$(basename "$f")"
   done
+elif [[ ! -d "$seeds" ]]; then # no seeds kept: libFuzzer starts from nothing
+  seeds="$out/seeds/$harness"
+  mkdir -p "$seeds"
 fi
 regressions=("$here/regressions/$harness"/*)
 if [[ -e "${regressions[0]}" ]]; then
