@@ -288,10 +288,11 @@ SET state.checkpoints.retain = 5;
 CREATE TABLE ev (uid bigint, ts bigint) WITH (
   connector = 'kafka', brokers = 'b:1', topic = 'ev', watermark_for = 'ts', time_format = 'epoch_s',
   watermark_delay = DELAY, idle_timeout = '1 minute', partitioned_by = 'uid',
-  dead_letter_topic = 'ev.bad');
+  dead_letter_topic = 'ev.bad', on_missing_offsets = 'earliest');
 CREATE TABLE o () WITH (connector = 'postgres', url = 'postgresql://x/y');
 INSERT INTO o SELECT window_start, window_end, uid, count(*) AS n
-FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)";
+FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) WHERE uid NOT IN (1, 2) AND uid <= 1000
+GROUP BY window_start, window_end, uid;)";
   auto with_delay = [&](const std::string& delay) {
     auto text = job;
     text.replace(text.find("DELAY"), 5, delay);
@@ -308,6 +309,9 @@ FROM TUMBLE(ev, ts, INTERVAL '1' HOUR) GROUP BY window_start, window_end, uid;)"
   EXPECT_EQ(ok->source.idle_timeout, 60'000);
   EXPECT_EQ(ok->source.partitioned_by, "uid");
   EXPECT_EQ(ok->dead_letter_topic, "ev.bad");
+  EXPECT_EQ(ok->source.on_missing_offsets, missing_offsets::earliest);
+  EXPECT_EQ(ok->filters, (std::vector<filter_spec>{{"uid", filter_op::not_in, {"1", "2"}, 0},
+                                                   {"uid", filter_op::le, {}, 1000}}));
   EXPECT_EQ(ok->checkpoints, (checkpoint_spec{"s3://weir/ck", 30'000, 5}));
   EXPECT_EQ(ok->window.size, 3'600'000);
 }
