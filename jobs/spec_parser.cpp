@@ -54,6 +54,12 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// A column or table name: what PostgreSQL takes unquoted, up to its 63 bytes.
+bool is_identifier(const std::string& s) {
+  static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
+  return std::regex_match(s, ident);
+}
+
 // Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) with
 // no control characters: a value ends up in SQL identifiers, topic names and
 // file paths, where such bytes mean nothing good.
@@ -167,9 +173,8 @@ public:
   }
 
   std::string identifier(const YAML::Node& node, const std::string& path) const {
-    static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
     auto s = scalar(node, path);
-    if (!std::regex_match(s, ident))
+    if (!is_identifier(s))
       fail(node, path,
            "'" + s + "' is not a valid name (letters, digits and _, not starting with a digit)");
     return s;
@@ -358,8 +363,7 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
       spec.as = spec.kind == agg_kind::count ? "count"
                                              : std::string{to_string(spec.kind)} + "_" + spec.field;
       std::replace(spec.as.begin(), spec.as.end(), '.', '_');
-      static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
-      if (!std::regex_match(spec.as, ident))
+      if (!is_identifier(spec.as))
         r.fail(a, path + ".as", "'" + spec.as + "' is no column name: name the output with as:");
     }
     out.push_back(std::move(spec));
@@ -566,11 +570,10 @@ void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec
     if (!seen.insert(name).second)
       r.fail(at, path, "output column '" + name + "' is used twice (or is reserved)");
   };
-  static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
   for (size_t i = 0; i < spec.key.size(); ++i) {
     const auto& at = root["key"].IsSequence() ? root["key"][i] : root["key"];
     auto path = "key[" + std::to_string(i) + "]";
-    if (!std::regex_match(spec.key[i].name, ident))
+    if (!is_identifier(spec.key[i].name))
       r.fail(at, path, "'" + spec.key[i].name + "' is not a valid column name (letters, digits "
                        "and _, not starting with a digit): name it with {field: ..., as: NAME}");
     claim(spec.key[i].name, at, path);

@@ -158,6 +158,18 @@ sql_type type_of(const node& type_name) {
            "jsonb)");
 }
 
+// What a raw column of this type is declared as in SQL (for the sink's check).
+sql_type sql_type_of(column_type t) {
+  switch (t) {
+    case column_type::int64: return sql_type::integer;
+    case column_type::float64: return sql_type::floating;
+    case column_type::boolean: return sql_type::boolean;
+    case column_type::timestamp: return sql_type::timestamp;
+    case column_type::string: return sql_type::text;
+  }
+  return sql_type::text;
+}
+
 column_type column_type_of(sql_type t) {
   switch (t) {
     case sql_type::integer: return column_type::int64;
@@ -991,9 +1003,9 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   std::vector<std::string> key_names(keys.size());
   for (size_t i = 0; i < keys.size(); ++i)
     key_names[i] = keys[i].first.name;
-  auto same_field = [&](const node& a, const field_ref& f) {
+  auto same_field = [&](const node& a, const std::string& path) {
     auto g = sc.field(a);
-    return g && g->path == f.path;
+    return g && g->path == path;
   };
   for (const auto& t : select["targetList"].items()) {
     auto v = t.body()["val"];
@@ -1063,7 +1075,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
     }
     bool matched = false;
     for (size_t i = 0; i < keys.size(); ++i)
-      if (same_field(v, keys[i].first)) {
+      if (same_field(v, keys[i].first.path)) {
         key_names[i] = output_name(t, keys[i].first.name);
         matched = true;
       }
@@ -1116,8 +1128,7 @@ void translator::windowed(const node& select_in, job_spec& spec) {
                      && key.body()["agg_distinct"].boolean() == a.call.body()["agg_distinct"].boolean()
                      && (a.agg.field.empty()
                          || (key.body()["args"].items().size() == 1
-                             && same_field(key.body()["args"].item(0),
-                                           field_ref{a.agg.field, "", sql_type::text, false, false, 0})));
+                             && same_field(key.body()["args"].item(0), a.agg.field)));
     if (a.agg.as == by_name || same_call)
       spec.top.by = a.agg.as;
   }
@@ -1268,13 +1279,8 @@ void translator::postgres_sink(const table_decl& t, job_spec& spec, bool raw_row
                           "inserts nothing twice)");
     spec.sink.key = t.primary_key[0];
     where_.emplace_back("sink.key", t.column(spec.sink.key) ? t.column(spec.sink.key)->at : t.at);
-    for (const auto& c : spec.columns) {
-      auto st = c.type == column_type::int64     ? sql_type::integer
-                : c.type == column_type::float64 ? sql_type::floating
-                : c.type == column_type::boolean ? sql_type::boolean
-                : c.type == column_type::timestamp ? sql_type::timestamp : sql_type::text;
-      outputs.emplace_back(c.name, st);
-    }
+    for (const auto& c : spec.columns)
+      outputs.emplace_back(c.name, sql_type_of(c.type));
   } else {
     if (!t.primary_key.empty())
       fail(t.at, "a results table's key is weir's (window_start and the GROUP BY columns): "
@@ -1306,11 +1312,7 @@ void translator::parquet_sink(const table_decl& t, job_spec& spec) {
   }
   std::vector<std::pair<std::string, sql_type>> outputs;
   for (const auto& c : spec.columns)
-    outputs.emplace_back(c.name, c.type == column_type::int64 ? sql_type::integer
-                                 : c.type == column_type::float64 ? sql_type::floating
-                                 : c.type == column_type::boolean ? sql_type::boolean
-                                 : c.type == column_type::timestamp ? sql_type::timestamp
-                                                                    : sql_type::text);
+    outputs.emplace_back(c.name, sql_type_of(c.type));
   check_declared(t, outputs);
   // The path levels: GENERATED columns, in the order of PARTITION BY LIST.
   for (const auto& c : t.columns)
