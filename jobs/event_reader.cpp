@@ -67,6 +67,7 @@ void event_reader::want(const std::string& path, role what, std::uint32_t index)
     start = dot + 1;
   }
   node->uses.push_back({what, index});
+  node->wants_number = node->wants_number || what != role::key;
 }
 
 namespace {
@@ -164,10 +165,13 @@ read_status event_reader::read_fields(sj::object obj, const std::vector<field>& 
             val.text = std::string_view{"", 0};
         }
         // A number sent as a string ("2.5") still counts as one: sums, numeric
-        // conditions and int64/double columns take it (the SQL casts).
-        const char* end = val.text.data() + val.text.size();
-        auto [stop, ec] = std::from_chars(val.text.data(), end, val.number);
-        val.is_number = !val.text.empty() && ec == std::errc{} && stop == end;
+        // conditions and int64/double columns take it (the SQL casts). Key
+        // parts only need the text, so theirs are not parsed.
+        if (it->wants_number) {
+          const char* end = val.text.data() + val.text.size();
+          auto [stop, ec] = std::from_chars(val.text.data(), end, val.number);
+          val.is_number = !val.text.empty() && ec == std::errc{} && stop == end;
+        }
         break;
       }
       case sj::json_type::number:

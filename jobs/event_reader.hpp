@@ -58,6 +58,7 @@ private:
     std::string name;
     std::vector<use> uses;       // one JSON field may feed several roles
     std::vector<field> children; // wanted fields inside it, when it is an object
+    bool wants_number = false;   // a use other than a key part reads it as a number
   };
   // One field's value as read from the document.
   struct value {
