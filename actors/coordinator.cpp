@@ -21,6 +21,24 @@ using steady = std::chrono::steady_clock;
 constexpr const char* snapshot_key = "coordinator.state";
 constexpr std::chrono::seconds client_admission{60};
 constexpr size_t max_pending_challenges = 4096;
+constexpr size_t max_events = 200;
+constexpr size_t max_rounds = 50;
+constexpr size_t max_samples = 180; // 15 minutes every 5 s
+constexpr std::chrono::seconds sample_every{5};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void record(coordinator_state& st, std::string kind, std::string job, std::string worker,
+            std::string message, std::int64_t duration_ms = -1) {
+  st.events.push_front(
+    {now_ms(), std::move(kind), std::move(job), std::move(worker), std::move(message), duration_ms});
+  if (st.events.size() > max_events)
+    st.events.pop_back();
+}
 
 std::string sender_name(self_ptr self) {
   const auto& sender = self->current_sender();
@@ -45,6 +63,8 @@ bool admitted(self_ptr self, const char* what) {
   }
   WEIR_WARN("refused {} from {}: it has not proved the cluster secret", what, sender_name(self));
   st.metrics.refusals.inc();
+  record(st, "refusal", {}, {},
+         std::string{"refused "} + what + " from " + sender_name(self) + ": secret not proved");
   return false;
 }
 
@@ -218,6 +238,7 @@ void retire_drained(self_ptr self) {
                != job.data.owners.end();
     if (it->second.draining && !holds && !st.releasing.count(it->first)) {
       WEIR_INFO("worker {} drained: it leaves the cluster", it->first);
+      record(st, "drained", {}, it->first, "drained: it leaves the cluster");
       self->demonitor(it->second.handle.address());
       self->send(it->second.handle, drain_atom::value);
       it = st.workers.erase(it);
@@ -280,6 +301,163 @@ caf::behavior state_writer(caf::event_based_actor* self, std::shared_ptr<checkpo
   }};
 }
 
+// The latest report of partition `p` of `job` by its current owner.
+const partition_report* latest(const coordinator_state& st, const std::string& job_id,
+                               const coordinator_state::job& job, partition_id p) {
+  if (p < 0 || static_cast<size_t>(p) >= job.data.owners.size())
+    return nullptr;
+  auto w = st.workers.find(job.data.owners[static_cast<size_t>(p)]);
+  if (w == st.workers.end())
+    return nullptr;
+  for (const auto& jr : w->second.report.jobs)
+    if (jr.job == job_id)
+      for (const auto& pr : jr.partitions)
+        if (pr.partition == p)
+          return &pr;
+  return nullptr;
+}
+
+// A worker's report: per-partition rates, handoff pauses, recoveries that
+// this report shows finished.
+void take_report(self_ptr self, const std::string& name, worker_report report) {
+  auto& st = self->state;
+  auto w = st.workers.find(name);
+  if (w == st.workers.end())
+    return;
+  const auto now = now_ms();
+  for (const auto& jr : report.jobs) {
+    auto j = st.jobs.find(jr.job);
+    if (j == st.jobs.end())
+      continue;
+    auto& job = j->second;
+    for (const auto& pr : jr.partitions) {
+      auto p = static_cast<size_t>(pr.partition);
+      if (p >= job.data.owners.size() || job.data.owners[p] != name)
+        continue;
+      auto& rate = job.rates[pr.partition];
+      if (rate.at_ms > 0 && now > rate.at_ms && pr.events >= rate.events)
+        rate.per_second = static_cast<double>(pr.events - rate.events) * 1000.0
+                          / static_cast<double>(now - rate.at_ms);
+      rate.events = pr.events;
+      rate.at_ms = now;
+      for (auto& r : st.recoveries)
+        if (r.job == jr.job && r.waiting.count(pr.partition) && !pr.failed
+            && (name != r.worker || pr.owned_since_ms >= r.lost_ms)) {
+          r.waiting.erase(pr.partition);
+          r.last_ms = std::max(r.last_ms, pr.owned_since_ms);
+        }
+    }
+    for (const auto& h : jr.handoffs) {
+      st.metrics.handoffs.inc();
+      st.metrics.handoff_pause.observe(static_cast<double>(h.pause_ms) / 1000.0);
+      record(st, "handoff", jr.job, name,
+             "partition " + std::to_string(h.partition) + " moved here, paused "
+               + std::to_string(h.pause_ms) + " ms",
+             h.pause_ms);
+    }
+  }
+  for (auto it = st.recoveries.begin(); it != st.recoveries.end();) {
+    if (!it->waiting.empty()) {
+      ++it;
+      continue;
+    }
+    const auto took = std::max<std::int64_t>(0, it->last_ms - it->lost_ms);
+    st.metrics.recoveries.inc();
+    st.metrics.recovery_duration.observe(static_cast<double>(took) / 1000.0);
+    if (auto j = st.jobs.find(it->job); j != st.jobs.end())
+      ++j->second.restarts;
+    WEIR_INFO("job {}: the {} partition(s) of lost worker {} read again elsewhere after {} ms",
+              it->job, it->partitions, it->worker, took);
+    record(st, "recovery", it->job, it->worker,
+           std::to_string(it->partitions) + " partition(s) of lost worker " + it->worker
+             + " reading again",
+           took);
+    it = st.recoveries.erase(it);
+  }
+  w->second.report = std::move(report);
+  w->second.last_report_ms = now;
+}
+
+// One dashboard sample per streaming job.
+void sample(coordinator_state& st) {
+  const auto now = now_ms();
+  for (auto& [id, job] : st.jobs) {
+    if (jobs::is_export(job.spec))
+      continue;
+    job_sample s;
+    s.at_ms = now;
+    for (size_t p = 0; p < job.data.owners.size(); ++p) {
+      const auto part = static_cast<partition_id>(p);
+      if (auto r = job.rates.find(part); r != job.rates.end() && now - r->second.at_ms < 10'000)
+        s.records_per_second += r->second.per_second;
+      const auto* pr = latest(st, id, job, part);
+      if (!pr)
+        continue;
+      if (pr->high_watermark >= 0)
+        s.lag_records += static_cast<double>(std::max<offset_t>(0, pr->high_watermark - pr->next_offset));
+      if (!pr->idle && pr->watermark != no_watermark)
+        s.watermark_lag_ms = std::max(s.watermark_lag_ms, static_cast<double>(now - pr->watermark));
+    }
+    job.history.push_back(s);
+    if (job.history.size() > max_samples)
+      job.history.pop_front();
+  }
+}
+
+cluster_view observe(const coordinator_state& st) {
+  auto out = std::make_shared<observed_cluster>();
+  out->now_ms = now_ms();
+  out->secret = !st.secret.empty();
+  for (const auto& [name, m] : st.workers)
+    out->workers.push_back({name, m.info, m.draining, m.last_report_ms, m.report});
+  for (const auto& [id, job] : st.jobs) {
+    observed_job oj;
+    oj.id = id;
+    oj.spec_text = job.data.spec_text;
+    oj.submitted_ms = job.submitted_ms;
+    oj.restarts = job.restarts;
+    oj.checkpoints_failed = job.checkpoints_failed;
+    oj.rounds.assign(job.rounds.begin(), job.rounds.end());
+    oj.history.assign(job.history.begin(), job.history.end());
+    oj.last_export = job.data.last_export;
+    if (jobs::is_export(job.spec)) {
+      const auto& e = *job.spec.export_job;
+      oj.kind = "export";
+      oj.topic = "";
+      oj.sink = "s3://" + e.bucket + "/" + e.prefix;
+    } else {
+      oj.kind = jobs::is_raw(job.spec) ? "raw" : "windowed";
+      oj.topic = job.spec.source.topic;
+      // The table, or for the lake its s3:// place; never a URL that may hold a password.
+      oj.sink = job.spec.sink.type + " "
+                + (job.spec.sink.table.empty() ? job.spec.sink.url : job.spec.sink.table);
+    }
+    for (size_t p = 0; p < job.data.owners.size(); ++p) {
+      const auto part = static_cast<partition_id>(p);
+      observed_partition op;
+      op.owner = job.data.owners[p];
+      if (auto f = job.failed.find(part); f != job.failed.end())
+        op.failed = f->second;
+      op.checkpoint = job.data.checkpoints[p];
+      if (const auto* pr = latest(st, id, job, part))
+        op.report = *pr;
+      if (auto r = job.rates.find(part); r != job.rates.end() && out->now_ms - r->second.at_ms < 10'000)
+        op.records_per_second = r->second.per_second;
+      oj.partitions.push_back(std::move(op));
+    }
+    for (const auto& [name, m] : st.workers)
+      for (const auto& jr : m.report.jobs)
+        if (jr.job == id) {
+          oj.source_metrics.emplace_back(name, jr.source);
+          oj.sink_metrics.emplace_back(name, jr.sink);
+        }
+    out->jobs.push_back(std::move(oj));
+  }
+  out->events.assign(st.events.begin(), st.events.end());
+  out->coordinator = st.metrics.take();
+  return out;
+}
+
 } // namespace
 
 metrics::snapshot coordinator_metrics::take() const {
@@ -291,6 +469,17 @@ metrics::snapshot coordinator_metrics::take() const {
   append(s, "checkpoint_rounds", "checkpoint rounds started", checkpoint_rounds);
   append(s, "checkpoint_reports", "partition checkpoints reported stored", checkpoint_reports);
   append(s, "partitions_failed", "partitions their owner reported stopped", partitions_failed);
+  append(s, "checkpoints_completed", "checkpoint rounds every partition reported",
+         checkpoints_completed);
+  append(s, "checkpoints_failed", "checkpoint rounds not complete when the next one started",
+         checkpoints_failed);
+  append(s, "checkpoint_duration_seconds", "start of a round to its last partition's report",
+         checkpoint_duration);
+  append(s, "recoveries", "a lost worker's partitions reading again elsewhere", recoveries);
+  append(s, "recovery_duration_seconds", "worker lost to the last of its partitions reading again",
+         recovery_duration);
+  append(s, "handoffs", "partitions moved between live workers", handoffs);
+  append(s, "handoff_pause_seconds", "old owner stopped to new owner emitting", handoff_pause);
   return s;
 }
 
@@ -342,6 +531,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     schedule_checkpoint(self, id);
     schedule_export(self, id);
   }
+  self->delayed_send(self, sample_every, tick_atom::value);
   if (!st.jobs.empty()) {
     st.recovering = true;
     self->delayed_send(self, cfg.rejoin_grace, recovered_atom::value);
@@ -355,8 +545,19 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     for (auto it = workers.begin(); it != workers.end(); ++it) {
       if (it->second.handle.address() == msg.source) {
         WEIR_WARN("worker {} is gone: {}", it->first, self->system().render(msg.reason));
-        self->state.admitted.erase(msg.source.node());
-        self->state.metrics.workers_lost.inc();
+        auto& st = self->state;
+        st.admitted.erase(msg.source.node());
+        st.metrics.workers_lost.inc();
+        record(st, "lost", {}, it->first, "lost: " + self->system().render(msg.reason));
+        for (const auto& [job_id, job] : st.jobs) {
+          coordinator_state::recovery r{job_id, it->first, now_ms(), {}, 0, 0};
+          for (size_t p = 0; p < job.data.owners.size(); ++p)
+            if (job.data.owners[p] == it->first && !job.failed.count(static_cast<partition_id>(p)))
+              r.waiting.insert(static_cast<partition_id>(p));
+          r.partitions = r.waiting.size();
+          if (!r.waiting.empty() && st.recoveries.size() < 100)
+            st.recoveries.push_back(std::move(r));
+        }
         workers.erase(it);
         reassign(self);
         return;
@@ -413,8 +614,10 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         // The same worker reconnecting (or restarted) before its loss was noticed.
         self->demonitor(old->second.handle.address());
         WEIR_INFO("worker {} rejoined (host {}, pid {})", name, info.host, info.pid);
+        record(st, "rejoin", {}, name, "rejoined from " + info.host);
       } else {
         WEIR_INFO("worker {} joined (host {}, pid {})", name, info.host, info.pid);
+        record(st, "join", {}, name, "joined from " + info.host);
       }
       self->monitor(handle);
       st.metrics.joins.inc();
@@ -440,6 +643,27 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return; // cancelled
       const auto id = st.next_checkpoint++;
       st.metrics.checkpoint_rounds.inc();
+      auto& job = j->second;
+      for (auto& r : job.rounds)
+        if (r.outcome == "in_progress") {
+          r.outcome = "failed";
+          st.metrics.checkpoints_failed.inc();
+          ++job.checkpoints_failed;
+          record(st, "checkpoint_failed", job_id, {},
+                 "checkpoint " + std::to_string(r.id) + ": " + std::to_string(r.reported) + " of "
+                   + std::to_string(r.partitions) + " partitions stored before the next round");
+        }
+      checkpoint_record rec;
+      rec.id = id;
+      rec.started_ms = now_ms();
+      for (size_t p = 0; p < job.data.owners.size(); ++p)
+        rec.partitions += st.workers.count(job.data.owners[p])
+                          && !job.failed.count(static_cast<partition_id>(p));
+      if (rec.partitions > 0) {
+        job.rounds.push_back(rec);
+        if (job.rounds.size() > max_rounds)
+          job.rounds.pop_front();
+      }
       std::set<std::string> owners(j->second.data.owners.begin(), j->second.data.owners.end());
       for (const auto& name : owners)
         if (auto w = st.workers.find(name); w != st.workers.end())
@@ -494,6 +718,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return;
       WEIR_ERROR("job {}: partition {} stopped on {}: {}", job_id, p, name, why);
       j->second.failed[p] = why;
+      record(self->state, "partition_failed", job_id, name,
+             "partition " + std::to_string(p) + " stopped: " + why);
       self->state.metrics.partitions_failed.inc();
     },
     [self](checkpointed_atom, const std::string& name, const job_id& job_id, round_id id,
@@ -505,6 +731,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return;
       auto& data = j->second.data;
       bool changed = false;
+      auto round = std::find_if(j->second.rounds.begin(), j->second.rounds.end(),
+                                [id](const checkpoint_record& r) { return r.id == id; });
       for (const auto& pc : parts) {
         auto p = static_cast<size_t>(pc.partition);
         // Only the current owner's newer checkpoints count: a former owner may
@@ -515,6 +743,16 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
           data.checkpoints[p] = pc;
           changed = true;
           self->state.metrics.checkpoint_reports.inc();
+          if (round != j->second.rounds.end() && round->outcome == "in_progress") {
+            round->bytes += pc.bytes;
+            if (++round->reported >= round->partitions) {
+              round->outcome = "completed";
+              round->finished_ms = now_ms();
+              self->state.metrics.checkpoints_completed.inc();
+              self->state.metrics.checkpoint_duration.observe(
+                static_cast<double>(round->finished_ms - round->started_ms) / 1000.0);
+            }
+          }
         }
       }
       if (changed) {
@@ -541,6 +779,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         coordinator_snapshot::job data;
         data.spec_text = text;
         self->state.jobs[id] = {std::move(*spec), std::move(data)};
+        self->state.jobs[id].submitted_ms = now_ms();
+        record(self->state, "submit", id, {}, "export job submitted");
         persist(self);
         schedule_export(self, id);
         return submit_result{true, id, {}};
@@ -569,6 +809,9 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
             for (std::int32_t p = 0; p < info.count; ++p)
               data.checkpoints[static_cast<size_t>(p)].partition = p;
             self->state.jobs[id] = {std::move(spec), std::move(data)};
+            self->state.jobs[id].submitted_ms = now_ms();
+            record(self->state, "submit", id, {},
+                   "submitted: " + std::to_string(info.count) + " partition(s)");
             persist(self);
             reassign(self);
             schedule_checkpoint(self, id);
@@ -589,6 +832,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         self->send(m.handle, cancel_atom::value, id);
       self->state.jobs.erase(it);
       std::erase_if(self->state.in_release, [&](const auto& r) { return r.first.first == id; });
+      std::erase_if(self->state.recoveries, [&](const auto& r) { return r.job == id; });
+      record(self->state, "cancel", id, {}, "cancelled");
       persist(self);
       WEIR_INFO("job {} cancelled", id);
       return {true, id, {}};
@@ -606,9 +851,34 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return {false, {}, "worker '" + name + "' is the last one not draining: its partitions "
                            "have nowhere to go"};
       WEIR_INFO("draining worker {}", name);
+      record(self->state, "drain", {}, name, "draining");
       w->second.draining = true;
       reassign(self);
       return {true, name, {}};
+    },
+    [self](report_atom, const std::string& name, const std::string& bytes) {
+      if (!admitted(self, "a worker report"))
+        return;
+      auto w = self->state.workers.find(name);
+      const auto& sender = self->current_sender();
+      if (w == self->state.workers.end() || !sender || sender->node() != w->second.handle.node())
+        return; // not (or no longer) that worker: its next report after registering counts
+      auto report = unpack_report(bytes);
+      if (!report) {
+        WEIR_WARN("worker {}: unreadable report: {}", name, report.error_message());
+        return;
+      }
+      take_report(self, name, std::move(*report));
+    },
+    [self](tick_atom) {
+      sample(self->state);
+      self->delayed_send(self, sample_every, tick_atom::value);
+    },
+    [self](observe_atom) -> caf::result<cluster_view> {
+      const auto& sender = self->current_sender();
+      if (!sender || sender->node() != self->node())
+        return caf::make_error(caf::sec::runtime_error, "observe is for this process only");
+      return observe(self->state);
     },
     [self](status_atom) -> caf::result<cluster_status> {
       if (!admitted(self, "a status request"))

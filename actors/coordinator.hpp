@@ -8,6 +8,7 @@
 #include <caf/node_id.hpp>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -50,6 +51,13 @@ struct coordinator_metrics {
   metrics::counter checkpoint_rounds; // rounds started
   metrics::counter checkpoint_reports;// partitions reported stored
   metrics::counter partitions_failed; // partitions their owner reported stopped
+  metrics::counter checkpoints_completed; // rounds every partition reported
+  metrics::counter checkpoints_failed;    // rounds not complete when the next one started
+  metrics::histogram checkpoint_duration; // start of a round to its last report
+  metrics::counter recoveries;            // a lost worker's partitions reading again elsewhere
+  metrics::histogram recovery_duration;   // loss to the last of them reading again
+  metrics::counter handoffs;              // partitions moved between live workers
+  metrics::histogram handoff_pause;       // old owner stopped -> new owner emits
 
   metrics::snapshot take() const;
 };
@@ -64,6 +72,8 @@ struct coordinator_state {
     worker_actor handle;
     worker_info info;
     bool draining = false; // gets no partitions; leaves once it holds none
+    std::int64_t last_report_ms = 0; // wall clock; 0: none yet
+    worker_report report;            // its latest (runtime/report.hpp)
   };
   std::map<std::string, member> workers; // live, by name
   bool recovering = false;               // within the grace period after a restart
@@ -79,6 +89,18 @@ struct coordinator_state {
     // Partitions their owner stopped, and why; cleared when one reads again
     // (a later checkpoint further on).
     std::map<partition_id, std::string> failed;
+    // What the operator's window shows (web/), none of it persisted.
+    std::int64_t submitted_ms = 0;
+    std::deque<checkpoint_record> rounds; // the last 50
+    std::uint64_t restarts = 0;
+    std::uint64_t checkpoints_failed = 0;
+    std::deque<job_sample> history; // every 5 s, the last 15 minutes
+    struct rate {
+      std::uint64_t events = 0;
+      std::int64_t at_ms = 0;
+      double per_second = 0;
+    };
+    std::map<partition_id, rate> rates; // from consecutive reports of the owner
   };
   std::map<std::string, job> jobs; // by job id (= spec name)
   std::uint64_t next_exporter = 0; // round robin over workers for export runs
@@ -93,6 +115,18 @@ struct coordinator_state {
 
   // -- persistence -------------------------------------------------------------
   caf::actor state_writer; // detached: writes snapshots; absent without state_url
+
+  // -- observation (web/) ----------------------------------------------------------
+  std::deque<cluster_event> events; // newest first, bounded
+  // A lost worker's partitions, until each reads again on its new owner.
+  struct recovery {
+    std::string job, worker;
+    std::int64_t lost_ms = 0;
+    std::set<partition_id> waiting;
+    std::size_t partitions = 0;
+    std::int64_t last_ms = 0; // the latest new owner's start so far
+  };
+  std::vector<recovery> recoveries;
 
   // -- metrics ---------------------------------------------------------------------
   coordinator_metrics metrics;

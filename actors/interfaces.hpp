@@ -2,7 +2,9 @@
 // these; the data path (source -> sink) moves batches, never single events.
 #pragma once
 
+#include "actors/observed.hpp"
 #include "jobs/pipeline.hpp"
+#include "runtime/report.hpp"
 #include "runtime/wire.hpp"
 
 #include <caf/replies_to.hpp>
@@ -84,6 +86,11 @@ using worker_actor = caf::typed_actor<
   caf::replies_to<export_atom, std::string, std::string, std::string>::with<export_outcome>,
   // From a local source: partition `p` of job `job` stopped for `why`.
   caf::reacts_to<partition_failed_atom, std::string, partition_id, std::string>,
+  // From a local source or sink, every second: where its partitions stand and
+  // its metrics (the latest per sender is kept).
+  caf::reacts_to<report_atom, job_report>,
+  // Self-sent every report interval: send the coordinator the worker_report.
+  caf::reacts_to<report_atom>,
   // Stop job `id` here.
   caf::reacts_to<cancel_atom, std::string>>;
 
@@ -102,6 +109,8 @@ using coordinator_actor = caf::typed_actor<
   // Worker `name` stored round `id` of job `job` for these partitions.
   caf::reacts_to<checkpointed_atom, std::string, std::string, std::uint64_t,
                  std::vector<partition_checkpoint>>,
+  // Worker `name`'s latest worker_report (msgpack, runtime/report.hpp).
+  caf::reacts_to<report_atom, std::string, std::string>,
   // Worker `name` stopped partition `p` of job `job` for `why` (shown by status).
   caf::reacts_to<partition_failed_atom, std::string, std::string, partition_id, std::string>,
   // Self-sent every checkpoint interval of job `job`.
@@ -118,9 +127,15 @@ using coordinator_actor = caf::typed_actor<
   // Move every partition off worker `name`, then let it leave.
   caf::replies_to<drain_atom, std::string>::with<submit_result>,
   // Workers, jobs and the partition assignment.
-  caf::replies_to<status_atom>::with<cluster_status>>;
+  caf::replies_to<status_atom>::with<cluster_status>,
+  // Everything the operator's window shows (web/): from this process only.
+  caf::replies_to<observe_atom>::with<cluster_view>,
+  // Self-sent every 5 s: sample each job's rates and lags for the dashboard.
+  caf::reacts_to<tick_atom>>;
 
 } // namespace weir
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::source_assignment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::job_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::cluster_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(weir::jobs::sink_batch)

@@ -95,7 +95,18 @@ int run_coordinator(const coordinator_options& opts) {
     return 1;
   }
   WEIR_INFO("coordinator listening on {}:{}", opts.listen.host, *port);
+  std::shared_ptr<void> service;
+  if (opts.service) {
+    auto started = opts.service(sys, coord);
+    if (!started) {
+      WEIR_ERROR("{}", started.error_message());
+      caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    service = std::move(*started);
+  }
   wait_for_shutdown_signal();
+  service.reset();
   WEIR_INFO("coordinator shutting down");
   caf::anon_send_exit(coord, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
@@ -117,7 +128,7 @@ int run_worker(const worker_options& opts) {
     return 2;
   }
   auto w = sys.spawn(worker, opts.coordinator.at, info, threads, opts.coordinator.secret,
-                     std::move(*secrets));
+                     std::move(*secrets), std::chrono::milliseconds(opts.report_ms));
   // Leave on a signal, or when drained (the worker actor ends by itself).
   std::atomic<bool> drained{false};
   w->attach_functor([&drained] { drained = true; });

@@ -2,8 +2,12 @@
 // the process exit code: 0 ok, 1 runtime failure, 2 rejected input.
 #pragma once
 
+#include "actors/interfaces.hpp"
 #include "actors/system.hpp"
+#include "base/expected.hpp"
 
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace weir {
@@ -15,11 +19,18 @@ struct coordinator_link {
   std::string secret;
 };
 
+// A service the coordinator process runs beside its actor, started once the
+// actor is up (the app adds web/'s HTTP server); the handle it returns is
+// dropped, stopping it, before the actor system goes down.
+using coordinator_service =
+  std::function<expected<std::shared_ptr<void>>(caf::actor_system&, coordinator_actor)>;
+
 struct coordinator_options {
   endpoint listen{"127.0.0.1", 17000};
   std::string secret; // every process must prove it; empty: an open cluster
   node_options node;
   std::string state_url; // file:///dir or s3://bucket/prefix; empty: nothing survives a restart
+  coordinator_service service; // empty: none
 };
 
 struct worker_options {
@@ -28,6 +39,7 @@ struct worker_options {
   std::string name; // unique in the cluster; defaults to host:pid
   std::uint32_t threads = 0; // sources per job; 0: one per core
   std::string secrets_file;  // NAME=value lines for ${secret:NAME} in specs; "": none
+  std::uint32_t report_ms = 1000; // how often it reports to the coordinator; 0: never
 };
 
 int run_coordinator(const coordinator_options& opts);

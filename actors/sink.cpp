@@ -42,6 +42,13 @@ void drain(self_ptr self) {
   st.metrics.batches.inc(written.done);
   st.metrics.rows.inc(written.rows);
   st.metrics.pending.set(static_cast<double>(st.pending.size()));
+  if (st.parent && std::chrono::steady_clock::now() - st.last_status >= std::chrono::seconds(1)) {
+    st.last_status = std::chrono::steady_clock::now();
+    job_report r;
+    r.job = st.job;
+    r.sink = st.metrics.take();
+    self->send(st.parent, report_atom::value, std::move(r));
+  }
   if (!written.failure) {
     st.backoff = first_backoff;
     return;
@@ -60,15 +67,16 @@ metrics::snapshot sink_metrics::take() const {
   metrics::snapshot s;
   append(s, "batches", "batches made durable and acked", batches);
   append(s, "rows", "rows written", rows);
-  append(s, "failures", "writes that failed and were retried", failures);
+  append(s, "retries", "writes that failed and were retried", failures);
   append(s, "write_seconds", "one write of the pending batches", write);
   append(s, "pending", "batches waiting to be written", pending);
   return s;
 }
 
 sink_actor::behavior_type sink_driver(self_ptr self, std::string job,
-                                      std::shared_ptr<sinks::sink> sink) {
+                                      std::shared_ptr<sinks::sink> sink, worker_actor parent) {
   self->state.job = std::move(job);
+  self->state.parent = std::move(parent);
   self->state.sink = std::move(sink);
   return {
     // Queues a batch; the write runs after the batches already in the

@@ -35,6 +35,8 @@ struct sink_state {
   std::deque<std::pair<jobs::sink_batch, source_actor>> pending;
   std::chrono::milliseconds backoff{100};
   bool retry_scheduled = false;
+  worker_actor parent; // gets the metrics every second while writing; may be null
+  std::chrono::steady_clock::time_point last_status{};
 
   // -- metrics ---------------------------------------------------------------------
   sink_metrics metrics;
@@ -45,6 +47,7 @@ struct sink_state {
 // sources wait for credits, so an unreachable store holds the stream back
 // instead of dropping or buffering it.
 sink_actor::behavior_type sink_driver(sink_actor::stateful_pointer<sink_state> self,
-                                      std::string job, std::shared_ptr<sinks::sink> sink);
+                                      std::string job, std::shared_ptr<sinks::sink> sink,
+                                      worker_actor parent);
 
 } // namespace weir

@@ -157,6 +157,24 @@ void missing_offsets(self_ptr self, partition_id p) {
   fail_partition(self, p, o, why);
 }
 
+// Where this source's partitions stand, with its metrics, for the worker's
+// report to the coordinator (runtime/report.hpp).
+void report_status(self_ptr self, clock::time_point now) {
+  auto& st = self->state;
+  st.last_status = now;
+  job_report r;
+  r.job = st.spec->name;
+  for (const auto& [p, o] : st.partitions) {
+    const auto& c = o.part->cursor();
+    r.partitions.push_back({p, c.next_offset, st.consumer->high_watermark(st.spec->source.topic, p),
+                            st.pipeline->watermark(*o.part), o.idle, o.failed, c.events,
+                            c.filtered, c.malformed, c.late, o.since_ms});
+  }
+  r.source = st.metrics.take();
+  r.handoffs = std::exchange(st.handoff_pauses, {});
+  self->send(st.parent, report_atom::value, std::move(r));
+}
+
 // The hot loop: one poll, then per message parse -> fold, with no allocation
 // per event (reader and pipeline state reuse their buffers).
 void poll_once(self_ptr self) {
@@ -198,8 +216,10 @@ void poll_once(self_ptr self) {
     // Catching up on what a former owner already emitted: fold, emit nothing.
     const bool replay = msg->offset < o->emit_from;
     if (o->handoff_released_at_ms != 0 && !replay) {
+      const auto pause = wall_clock_ms() - o->handoff_released_at_ms;
       WEIR_INFO("job {}: partition {} resumed {} ms after its former owner stopped",
-                st.spec->name, msg->partition, wall_clock_ms() - o->handoff_released_at_ms);
+                st.spec->name, msg->partition, pause);
+      st.handoff_pauses.push_back({msg->partition, pause});
       o->handoff_released_at_ms = 0;
     }
     auto status = st.reader->read({static_cast<const char*>(msg->payload), msg->len}, ev, wall);
@@ -244,6 +264,8 @@ void poll_once(self_ptr self) {
       st.pipeline->advance_clock(*owned.part, wall);
   }
   flush(self, now, n == 0);
+  if (now - st.last_status >= source_state::status_interval)
+    report_status(self, now);
   if (now - st.last_report.at >= std::chrono::seconds(10)) {
     auto& m = st.metrics;
     auto& last = st.last_report;
@@ -287,7 +309,7 @@ void finish_checkpoint(self_ptr self) {
     auto prefix = key.substr(0, key.rfind('/') + 1);
     if (auto ok = prune(*st.checkpoints, prefix, st.spec->checkpoints.retain); !ok)
       WEIR_WARN("job {}: pruning {}: {}", st.spec->name, prefix, ok.error_message());
-    done.push_back({partition, round.offsets[i], std::move(key), round.id});
+    done.push_back({partition, round.offsets[i], std::move(key), round.id, bytes.size()});
   }
   if (!done.empty())
     self->send(st.parent, checkpointed_atom::value, st.spec->name, round.id, std::move(done));
@@ -468,6 +490,7 @@ void apply_assignment(self_ptr self) {
     }
     auto h = incoming.find(p);
     auto& o = next[p] = restore(self, pc, h == incoming.end() ? nullptr : h->second);
+    o.since_ms = wall_clock_ms();
     if (o.failed) // not read: it stays where its checkpoint says
       continue;
     const auto from = o.part->cursor().next_offset;
@@ -510,6 +533,7 @@ void apply_assignment(self_ptr self) {
   }
   st.precopied.clear();
   st.partitions = std::move(next);
+  report_status(self, clock::now()); // the coordinator sees a move at once
   if (!added.empty() || !removed.empty()) {
     if (auto ok = st.consumer->reassign(st.spec->source.topic, added, removed); !ok)
       WEIR_ERROR("job {}: {}", st.spec->name, ok.error_message());

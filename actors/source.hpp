@@ -8,6 +8,7 @@
 #include "runtime/checkpoint_store.hpp"
 #include "runtime/dead_letters.hpp"
 #include "runtime/kafka.hpp"
+#include "runtime/report.hpp"
 
 #include <caf/typed_response_promise.hpp>
 
@@ -57,6 +58,7 @@ struct source_state {
   // Short: messages (assignments, acks) wait behind a blocking poll.
   static constexpr int poll_timeout_ms = 20;
   static constexpr std::chrono::milliseconds progress_interval{250};
+  static constexpr std::chrono::seconds status_interval{1}; // reports to the worker
 
   // -- I/O -----------------------------------------------------------------------
   std::unique_ptr<kafka::consumer> consumer;
@@ -84,6 +86,7 @@ struct source_state {
     // When that owner stopped reading (wall clock ms), to report the pause at
     // the first event emitted here.
     std::int64_t handoff_released_at_ms = 0;
+    std::int64_t since_ms = 0; // wall clock when this source took it
   };
   std::map<partition_id, owned> partitions;
   std::uint64_t next_seq = 1;
@@ -126,6 +129,8 @@ struct source_state {
 
   // -- metrics ---------------------------------------------------------------------
   source_metrics metrics;
+  clock::time_point last_status{};        // last report to the worker
+  std::vector<handoff_pause> handoff_pauses; // since then
   // The periodic log line reports rates since the last one.
   struct {
     clock::time_point at = clock::now();

@@ -200,6 +200,31 @@ void connect(self_ptr self) {
       });
 }
 
+// What this worker runs, for the coordinator (runtime/report.hpp).
+worker_report make_report(worker_state& st) {
+  worker_report out;
+  auto usage = read_process_usage();
+  out.cpu_seconds = usage.cpu_seconds;
+  out.rss_bytes = usage.rss_bytes;
+  out.worker = st.metrics.take();
+  for (auto& [id, job] : st.jobs) {
+    job_report jr;
+    jr.job = id;
+    for (const auto& [from, r] : job.reports) {
+      for (const auto& pr : r.partitions)
+        if (job.placement.count(pr.partition)) // not one given up since
+          jr.partitions.push_back(pr);
+      metrics::merge(jr.source, r.source);
+      metrics::merge(jr.sink, r.sink);
+    }
+    std::sort(jr.partitions.begin(), jr.partitions.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    jr.handoffs = std::exchange(job.handoffs, {});
+    out.jobs.push_back(std::move(jr));
+  }
+  return out;
+}
+
 } // namespace
 
 metrics::snapshot worker_metrics::take() const {
@@ -225,7 +250,11 @@ expected<jobs::job_spec> local_spec(self_ptr self, const std::string& job_id,
 
 worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                                    std::uint32_t threads, std::string secret,
-                                   secret_map spec_secrets) {
+                                   secret_map spec_secrets,
+                                   std::chrono::milliseconds report_interval) {
+  self->state.report_interval = report_interval;
+  if (report_interval.count() > 0)
+    self->delayed_send(self, report_interval, report_atom::value);
   self->state.threads = std::max<std::uint32_t>(1, threads);
   self->state.secret = std::move(secret);
   self->state.spec_secrets = std::move(spec_secrets);
@@ -276,7 +305,8 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
         }
         worker_state::running job;
         job.sink = self->spawn<caf::detached>(sink_driver, job_id,
-                                              std::shared_ptr<sinks::sink>{std::move(*sink)});
+                                              std::shared_ptr<sinks::sink>{std::move(*sink)},
+                                              worker_actor{self});
         std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
         const auto n = std::min<std::uint32_t>(st.threads,
                                                static_cast<std::uint32_t>(partition_count));
@@ -419,6 +449,29 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
                    job_id, id, std::move(parts));
     },
     [self](reconnect_atom) { connect(self); },
+    [self](report_atom, job_report& r) {
+      const auto& sender = self->current_sender();
+      auto it = self->state.jobs.find(r.job);
+      if (!sender || sender->node() != self->node() || it == self->state.jobs.end())
+        return;
+      auto& job = it->second;
+      auto& pauses = job.handoffs;
+      pauses.insert(pauses.end(), r.handoffs.begin(), r.handoffs.end());
+      r.handoffs.clear();
+      auto& kept = job.reports[sender->id()];
+      if (r.partitions.empty() && r.source.samples.empty()) { // the sink's
+        kept.sink = std::move(r.sink);
+        return;
+      }
+      r.sink = std::move(kept.sink);
+      kept = std::move(r);
+    },
+    [self](report_atom) {
+      auto& st = self->state;
+      self->delayed_send(self, st.report_interval, report_atom::value);
+      if (st.coordinator)
+        self->send(st.coordinator, report_atom::value, st.info.name, pack_report(make_report(st)));
+    },
     [self](partition_failed_atom, const std::string& job_id, partition_id p, const std::string& why) {
       auto& st = self->state;
       if (st.coordinator) // else the log says it; the source reports again on the next assignment

@@ -47,6 +47,10 @@ struct worker_state {
     sink_actor sink;
     std::map<partition_id, size_t> placement; // partition -> index in sources
     std::uint64_t latest_assignment = 0; // only the latest may stop the job
+    // The latest report of each source and of the sink, by sender; handoff
+    // pauses accumulate until sent.
+    std::map<caf::actor_id, job_report> reports;
+    std::vector<handoff_pause> handoffs;
   };
   std::map<job_id, running> jobs;
   std::uint64_t assignments = 0;       // received, over all jobs
@@ -56,12 +60,14 @@ struct worker_state {
 
   // -- metrics ---------------------------------------------------------------
   worker_metrics metrics;
+  std::chrono::milliseconds report_interval{1000}; // to the coordinator; 0: never
 };
 
 // Connects to the coordinator at `at` and registers as `info.name`; if the
 // coordinator goes away, keeps processing and reconnects.
 worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
                                    worker_info info, std::uint32_t threads, std::string secret,
-                                   secret_map spec_secrets);
+                                   secret_map spec_secrets,
+                                   std::chrono::milliseconds report_interval);
 
 } // namespace weir

@@ -7,6 +7,7 @@
 #include "app/generate.hpp"
 #include "base/logging.hpp"
 #include "runtime/system.hpp"
+#include "web/server.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -116,6 +117,17 @@ int main(int argc, char** argv) {
     ->envname("WEIR_COORDINATOR_STATE");
   add_failure_opts(coord_cmd);
   add_secret_opt(coord_cmd);
+  std::string http_addr;
+  weir::web::http_options hopts;
+  coord_cmd->add_option("--http", http_addr,
+                        "HOST:PORT for the REST API, /metrics and the dashboard (default: off)")
+    ->envname("WEIR_HTTP");
+  coord_cmd->add_flag("--http-guard-reads", hopts.guard_reads,
+                      "reads need the HTTP token too (mutations always do with a secret)");
+
+  auto* token_cmd = app.add_subcommand(
+    "token", "print the HTTP API's bearer token, derived from the cluster secret");
+  add_secret_opt(token_cmd);
 
   weir::worker_options wopts;
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
@@ -127,6 +139,9 @@ int main(int argc, char** argv) {
     ->envname("WEIR_SECRETS_FILE");
   worker_cmd->add_option("--threads", wopts.threads,
                          "sources (threads) per job on this worker (default: one per core)");
+  worker_cmd->add_option("--report-ms", wopts.report_ms,
+                         "how often it reports its partitions and metrics to the coordinator "
+                         "(default 1000; 0: never, and the coordinator's API shows no figures)");
   add_failure_opts(worker_cmd);
 
   std::string spec_path;
@@ -182,7 +197,23 @@ int main(int argc, char** argv) {
       copts.node = node_opts();
       weir::log::init("coordinator", log_level);
       copts.secret = read_secret();
+      if (!http_addr.empty()) {
+        hopts.listen = to_endpoint(http_addr);
+        hopts.secret = copts.secret;
+        copts.service = [hopts](caf::actor_system& sys, weir::coordinator_actor coord) {
+          return weir::web::serve(hopts, sys, coord);
+        };
+      }
       return weir::run_coordinator(copts);
+    }
+    if (*token_cmd) {
+      auto secret = read_secret();
+      if (secret.empty()) {
+        std::cerr << "error: --secret-file is required: the token is derived from the secret\n";
+        return 2;
+      }
+      std::cout << weir::auth::http_token(secret) << "\n";
+      return 0;
     }
     if (*worker_cmd) {
       wopts.node = node_opts();

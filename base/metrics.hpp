@@ -208,6 +208,26 @@ inline void append_seconds(snapshot& s, std::string_view name, std::string_view 
                        static_cast<double>(nanos.value()) / 1e9, {}, 0, 0});
 }
 
+// Adds `from` into `into`, metric by metric (matched by name): counters and
+// histograms add up, and so do gauges, which here hold amounts (lag, keys,
+// pending batches) that a worker's actors split between them.
+inline void merge(snapshot& into, const snapshot& from) {
+  for (const auto& s : from.samples) {
+    auto it = std::find_if(into.samples.begin(), into.samples.end(),
+                           [&](const sample& x) { return x.name == s.name; });
+    if (it == into.samples.end()) {
+      into.samples.push_back(s);
+      continue;
+    }
+    it->value += s.value;
+    it->sum += s.sum;
+    it->count += s.count;
+    if (it->buckets.size() == s.buckets.size())
+      for (size_t i = 0; i < s.buckets.size(); ++i)
+        it->buckets[i] += s.buckets[i];
+  }
+}
+
 } // namespace weir::metrics
 
 MSGPACK_ADD_ENUM(weir::metrics::kind);

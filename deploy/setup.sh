@@ -12,12 +12,15 @@ BUILD_PACKAGES=(
   libcaf-dev librdkafka-dev libpqxx-dev libmsgpack-cxx-dev libspdlog-dev
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev libpg-query-dev
   libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev libxxhash-dev
+  libcpp-httplib-dev nlohmann-json3-dev
 )
 # util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs;
-# clang, libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/).
+# clang, libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/);
+# prometheus: promtool and a server scraping the coordinator; chromium: the dashboard's browser test.
 TOOL_PACKAGES=(
   kcat postgresql-15 postgresql-client-15 iproute2 openjdk-17-jre-headless maven
   curl ca-certificates python3 python3-venv util-linux procps gdb clang libclang-rt-14-dev
+  prometheus chromium
 )
 
 # ensure_packages PKG...: apt-get only what dpkg does not report installed;
@@ -76,9 +79,24 @@ ensure_venv() {
   echo "$want" >"$stamp"
 }
 
+# ensure_dashboard_deps: the dashboard's chart library (uPlot) from npm, built
+# into the binary; `npm ci` only when package-lock.json changed. Debian's npm
+# only if no npm is on PATH.
+ensure_dashboard_deps() {
+  local dir="$REPO/web/dashboard" stamp want
+  stamp="$dir/node_modules/.weir-lock.sha256"
+  want=$(sha256sum <"$dir/package-lock.json" | cut -d' ' -f1)
+  [[ -f $stamp && $(<"$stamp") == "$want" ]] && return 0
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing the dashboard's npm packages (web/dashboard)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" >"$stamp"
+}
+
 setup_main() {
   ensure_packages "${BUILD_PACKAGES[@]}" "${TOOL_PACKAGES[@]}"
   find_go >/dev/null || die "no usable Go: MinIO cannot be built (see above)"
+  ensure_dashboard_deps
   ensure_venv
   log "setup complete (venv: $VENV_DIR)"
 }

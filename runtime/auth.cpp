@@ -128,4 +128,10 @@ expected<std::string> answer(std::string_view secret, bool required, std::string
   return proof(secret, role::member, nonce, my_node);
 }
 
+std::string http_token(std::string_view secret) { return hmac_hex(secret, {"weir-http-token"}); }
+
+bool verify_http_token(std::string_view secret, std::string_view claimed) {
+  return same_proof(claimed, http_token(secret));
+}
+
 } // namespace weir::auth

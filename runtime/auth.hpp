@@ -50,6 +50,14 @@ std::string handoff_proof(std::string_view secret, const handoff_fields& h);
 // True without a secret; otherwise a constant-time check of `claimed`.
 bool verify_handoff(std::string_view secret, const handoff_fields& h, std::string_view claimed);
 
+// The bearer token of the coordinator's HTTP API: hex(HMAC-SHA256(secret,
+// "weir-http-token")). Whoever holds the secret can derive it (`weir token`);
+// it proves nothing else, so it serves HTTP only.
+std::string http_token(std::string_view secret);
+
+// Constant-time check of an `Authorization: Bearer` value against it.
+bool verify_http_token(std::string_view secret, std::string_view claimed);
+
 // A process's answer to a coordinator's challenge: its proof over the
 // coordinator's nonce (empty when it has no secret), or an error when it has a
 // secret and the coordinator did not prove holding the same one.

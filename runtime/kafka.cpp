@@ -108,6 +108,13 @@ expected<void> consumer::warm_up(const std::string& topic, int timeout_ms) {
   return {};
 }
 
+std::int64_t consumer::high_watermark(const std::string& topic, std::int32_t partition) const {
+  std::int64_t lo = -1, hi = -1;
+  if (rd_kafka_get_watermark_offsets(rk_.get(), topic.c_str(), partition, &lo, &hi))
+    return -1;
+  return hi;
+}
+
 expected<std::pair<std::int64_t, std::int64_t>>
 watermark_offsets(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
                   int timeout_ms) {

@@ -61,6 +61,10 @@ public:
   size_t poll(std::vector<rd_kafka_message_t*>& out, int timeout_ms);
   static void release(std::vector<rd_kafka_message_t*>& msgs, size_t n);
 
+  // The partition's end as the last fetch response gave it (no request to
+  // the broker); -1 before the first one.
+  std::int64_t high_watermark(const std::string& topic, std::int32_t partition) const;
+
   rd_kafka_t* raw() const { return rk_.get(); }
 
 private:

@@ -41,6 +41,9 @@ using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 using partition_failed_atom = caf::atom_constant<caf::atom("pfailed")>;
+using report_atom = caf::atom_constant<caf::atom("report")>;
+using observe_atom = caf::atom_constant<caf::atom("observe")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {
@@ -119,12 +122,14 @@ struct partition_checkpoint {
   offset_t offset = 0;
   std::string key;
   round_id id = 0; // checkpoint round; later rounds supersede earlier
-  MSGPACK_DEFINE(partition, offset, key, id)
+  std::uint64_t bytes = 0; // the snapshot's size
+  MSGPACK_DEFINE(partition, offset, key, id, bytes)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
-  return f(caf::meta::type_name("weir.partition_checkpoint"), x.partition, x.offset, x.key, x.id);
+  return f(caf::meta::type_name("weir.partition_checkpoint"), x.partition, x.offset, x.key, x.id,
+           x.bytes);
 }
 
 // A moved partition's state, shipped by its old owner straight to its new

@@ -121,16 +121,22 @@ class Cluster:
         self.procs[name] = proc
         return proc
 
-    def coordinator(self):
-        self.start("coordinator", "--listen", self.address)
+    def coordinator(self, *args, http=False):
+        """With http, the coordinator also serves its REST API, /metrics and
+        dashboard at self.http_url."""
+        if http:
+            self.http_port = free_port()
+            self.http_url = f"http://127.0.0.1:{self.http_port}"
+            args = (*args, "--http", f"127.0.0.1:{self.http_port}")
+        self.start("coordinator", "--listen", self.address, *args)
         wait_until(lambda: self.weir("status").returncode == 0, 20, "coordinator to answer")
 
     def worker(self, name):
         return self.start("worker", "--coordinator", self.address, "--name", name, name=name)
 
-    def up(self, *workers):
+    def up(self, *workers, http=False):
         """A coordinator and the named workers, all registered."""
-        self.coordinator()
+        self.coordinator(http=http)
         for w in workers:
             self.worker(w)
         wait_until(lambda: self.weir("status").stdout.count("host=") == len(workers), 20,

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks that weir's source folders include only downward.
 
-Layers, lowest first: base < lib < jobs < sinks < runtime < actors < app.
+Layers, lowest first: base < lib < jobs < sinks < runtime < actors < web < app.
 A file's layer is the first component of its path relative to the root; only
-*.hpp, *.cpp, *.h and *.cc files under those seven folders are checked (tests/,
+*.hpp, *.cpp, *.h and *.cc files under those eight folders are checked (tests/,
 bench/, deploy/ and everything else may include anything).
 
 For every quoted include (#include "a/b.hpp", root-relative; angle-bracket
@@ -28,7 +28,7 @@ import posixpath
 import re
 import sys
 
-LAYERS = ("base", "lib", "jobs", "sinks", "runtime", "actors", "app")
+LAYERS = ("base", "lib", "jobs", "sinks", "runtime", "actors", "web", "app")
 RANK = {name: i for i, name in enumerate(LAYERS)}
 ORDER = " < ".join(LAYERS)
 SOURCE_SUFFIXES = (".hpp", ".cpp", ".h", ".cc")

@@ -81,7 +81,7 @@ class CheckLayersTest(TreeCase):
         self.assertEqual(
             err,
             'jobs/x.hpp:3: includes "actors/y.hpp": layer \'jobs\' may not include '
-            "layer 'actors' (order: base < lib < jobs < sinks < runtime < actors < app)")
+            "layer 'actors' (order: base < lib < jobs < sinks < runtime < actors < web < app)")
 
     def test_upward_include_from_a_room_fails(self):
         self.tree(**{"sinks/s3/client.hpp": '#pragma once\n#include "runtime/kafka.h"\n'})

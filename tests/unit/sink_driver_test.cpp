@@ -69,7 +69,7 @@ TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
   auto rec = std::make_shared<recorder>();
   auto source = sys.spawn(fake_source, rec);
   auto sink = sys.spawn(sink_driver, std::string{"job"},
-                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)});
+                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)}, worker_actor{});
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
     jobs::sink_batch b;
     b.seq = seq;

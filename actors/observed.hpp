@@ -1,0 +1,91 @@
+// What the coordinator shows its operator (web/: REST API, /metrics,
+// dashboard): a copy of its state taken by one `observe` request, so the HTTP
+// threads never touch the actor's state. Never leaves the process.
+#pragma once
+
+#include "base/metrics.hpp"
+#include "runtime/report.hpp"
+#include "runtime/wire.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir {
+
+// Something that happened to the cluster (newest first in the view).
+struct cluster_event {
+  std::int64_t at_ms = 0; // wall clock
+  std::string kind;       // join, rejoin, lost, drain, drained, recovery, handoff, refusal,
+                          // partition_failed, checkpoint_failed, submit, cancel
+  std::string job;        // empty when not about one job
+  std::string worker;     // empty when not about one worker
+  std::string message;
+  std::int64_t duration_ms = -1; // recoveries and handoffs; -1: none
+};
+
+// One checkpoint round of a job, as the coordinator saw its reports.
+struct checkpoint_record {
+  round_id id = 0;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0; // when the last partition reported; 0: not (yet)
+  std::size_t partitions = 0;   // owned partitions when it started
+  std::size_t reported = 0;
+  std::uint64_t bytes = 0;
+  // in_progress; completed: every partition reported; failed: not complete
+  // when the next round started (a store error, or a source still waiting
+  // for its sink: its partitions resume from their previous round)
+  std::string outcome = "in_progress";
+};
+
+// Every 5 s, per job, for the dashboard's last 15 minutes.
+struct job_sample {
+  std::int64_t at_ms = 0;
+  double records_per_second = 0;
+  double lag_records = 0;        // summed over partitions
+  double watermark_lag_ms = 0;   // the largest over partitions not idle
+};
+
+struct observed_partition {
+  std::string owner;    // "" if unowned
+  std::string failed;   // why it stopped; "" if it did not
+  partition_checkpoint checkpoint;
+  std::optional<partition_report> report; // from its owner's latest report
+  double records_per_second = 0;          // between its last two reports
+};
+
+struct observed_job {
+  std::string id, kind, topic, sink, spec_text;
+  std::int64_t submitted_ms = 0; // 0: before this coordinator started (restored)
+  std::vector<observed_partition> partitions;
+  std::vector<checkpoint_record> rounds; // oldest first, the last 50
+  std::uint64_t restarts = 0;            // recoveries after a worker was lost
+  std::uint64_t checkpoints_failed = 0;
+  std::vector<job_sample> history;       // oldest first
+  std::string last_export;               // export jobs: the last run that finished
+  // Per worker running it: that worker's sources and sink, merged.
+  std::vector<std::pair<std::string, metrics::snapshot>> source_metrics, sink_metrics;
+};
+
+struct observed_worker {
+  std::string name;
+  worker_info info;
+  bool draining = false;
+  std::int64_t last_report_ms = 0; // 0: none yet
+  worker_report report;
+};
+
+struct observed_cluster {
+  std::int64_t now_ms = 0;
+  bool secret = false; // the cluster has a secret: mutations need the token
+  std::vector<observed_worker> workers;
+  std::vector<observed_job> jobs;
+  std::vector<cluster_event> events; // newest first
+  metrics::snapshot coordinator;     // coordinator_metrics, plus recoveries and handoffs
+};
+
+using cluster_view = std::shared_ptr<const observed_cluster>;
+
+} // namespace weir
