@@ -122,7 +122,7 @@ std::string exposition(const observed_cluster& c) {
     f.snapshot("weir_worker_", w.report.worker, ls);
   }
   for (const auto& j : c.jobs) {
-    labels jl{{"job", j.id}};
+    labels jl{{"job_id", j.id}};
     f.counter("weir_job_restarts_total", "Recoveries of the job's partitions after a worker loss.",
               jl, static_cast<double>(j.restarts));
     f.counter("weir_job_checkpoints_failed_total",
@@ -144,15 +144,16 @@ std::string exposition(const observed_cluster& c) {
     }
     for (size_t p = 0; p < j.partitions.size(); ++p) {
       const auto& op = j.partitions[p];
-      labels pl{{"job", j.id}, {"partition", std::to_string(p)}};
+      labels pl{{"job_id", j.id}, {"partition", std::to_string(p)}};
       f.gauge("weir_partition_failed", "1 when the partition stopped (see the API for why).", pl,
               op.failed.empty() ? 0 : 1);
       if (!op.report)
         continue;
       const auto& r = *op.report;
       pl.emplace_back("worker", op.owner);
-      f.counter("weir_partition_records_total", "Events read from the partition.", pl,
-                static_cast<double>(r.events));
+      f.counter("weir_partition_records_total",
+                "Records read from the partition: folded, filtered or malformed.", pl,
+                static_cast<double>(r.events + r.filtered + r.malformed));
       f.counter("weir_partition_filtered_records_total", "Events that failed the job's where.", pl,
                 static_cast<double>(r.filtered));
       f.counter("weir_partition_malformed_records_total",
@@ -181,9 +182,9 @@ std::string exposition(const observed_cluster& c) {
       }
     }
     for (const auto& [worker, snap] : j.source_metrics)
-      f.snapshot("weir_source_", snap, {{"job", j.id}, {"worker", worker}});
+      f.snapshot("weir_source_", snap, {{"job_id", j.id}, {"worker", worker}});
     for (const auto& [worker, snap] : j.sink_metrics)
-      f.snapshot("weir_sink_", snap, {{"job", j.id}, {"worker", worker}});
+      f.snapshot("weir_sink_", snap, {{"job_id", j.id}, {"worker", worker}});
   }
   f.snapshot("weir_coordinator_", c.coordinator, {});
   return f.text();

@@ -91,22 +91,19 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
   };
   http.Get("/api/v1/jobs", read([](const observed_cluster& c, const httplib::Request&,
                                    httplib::Response& res) { send_json(res, 200, jobs_json(c)); }));
-  http.Get(R"(/api/v1/jobs/([^/]+))",
-           read([](const observed_cluster& c, const httplib::Request& req, httplib::Response& res) {
-             auto body = job_json(c, req.matches[1]);
-             if (body.is_null())
-               send_error(res, 404, "no job '" + req.matches[1].str() + "'");
-             else
-               send_json(res, 200, body);
-           }));
-  http.Get(R"(/api/v1/jobs/([^/]+)/checkpoints)",
-           read([](const observed_cluster& c, const httplib::Request& req, httplib::Response& res) {
-             auto body = checkpoints_json(c, req.matches[1]);
-             if (body.is_null())
-               send_error(res, 404, "no job '" + req.matches[1].str() + "'");
-             else
-               send_json(res, 200, body);
-           }));
+  // A body about one job (null: there is no such job).
+  auto of_job = [](json (*body_of)(const observed_cluster&, const std::string&)) {
+    return [body_of](const observed_cluster& c, const httplib::Request& req,
+                     httplib::Response& res) {
+      auto body = body_of(c, req.matches[1]);
+      if (body.is_null())
+        send_error(res, 404, "no job '" + req.matches[1].str() + "'");
+      else
+        send_json(res, 200, body);
+    };
+  };
+  http.Get(R"(/api/v1/jobs/([^/]+))", read(of_job(job_json)));
+  http.Get(R"(/api/v1/jobs/([^/]+)/checkpoints)", read(of_job(checkpoints_json)));
   http.Get("/api/v1/workers", read([](const observed_cluster& c, const httplib::Request&,
                                       httplib::Response& res) {
              send_json(res, 200, workers_json(c));
@@ -150,8 +147,12 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
       send_json(res, 400, {{"error", spec_error_json(out->error)}});
     }
   });
+  // Bodiless mutations take the content-reader form, which never reads a
+  // body: cpp-httplib 0.11 answers 400 to a POST or DELETE without
+  // Content-Length otherwise, and `curl -X DELETE` sends none.
   http.Delete(R"(/api/v1/jobs/([^/]+))", [&sys, coordinator, allowed](const httplib::Request& req,
-                                                                      httplib::Response& res) {
+                                                                      httplib::Response& res,
+                                                                      const httplib::ContentReader&) {
     if (!allowed(req, res, true))
       return;
     auto out = ask<submit_result>(sys, coordinator, cancel_atom::value, req.matches[1].str());
@@ -164,7 +165,8 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
   });
   http.Post(R"(/api/v1/workers/([^/]+)/drain)", [&sys, coordinator, allowed](
                                                    const httplib::Request& req,
-                                                   httplib::Response& res) {
+                                                   httplib::Response& res,
+                                                   const httplib::ContentReader&) {
     if (!allowed(req, res, true))
       return;
     auto out = ask<submit_result>(sys, coordinator, drain_atom::value, req.matches[1].str());
