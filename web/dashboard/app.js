@@ -62,7 +62,10 @@ async function drain(name) {
   refresh();
 }
 
+// The outcome of the last action, kept across refreshes (they redraw the page).
+let flashed = { text: "", bad: false };
 function flash(text, bad) {
+  flashed = { text, bad };
   const el = document.getElementById("flash");
   if (el) { el.textContent = text; el.className = bad ? "bad" : "ok"; }
 }
@@ -99,7 +102,7 @@ async function overview() {
     `<td class=n>${rate(x.totals.records_per_second)}</td><td class=n>${num(x.totals.lag)}</td><td class=n>${num(x.totals.dead_lettered)}</td>` +
     `<td class=n>${x.last_checkpoint ? age(x.last_checkpoint.age_ms) : "–"}</td><td class=n>${x.restarts}</td></tr>`).join("");
   return `<section><h2>Workers (${workers.workers.length})</h2><table><tr><th>name</th><th>host</th><th>state</th><th class=n>partitions</th><th></th>` +
-    `<th class=n>CPU</th><th class=n>RSS</th><th class=n>heartbeat</th><th></th></tr>${w}</table><p id="flash"></p></section>` +
+    `<th class=n>CPU</th><th class=n>RSS</th><th class=n>heartbeat</th><th></th></tr>${w}</table><p id="flash" class="${flashed.bad ? "bad" : "ok"}">${esc(flashed.text)}</p></section>` +
     `<section><h2>Jobs (${jobs.jobs.length})</h2><table><tr><th>job</th><th>kind</th><th>state</th><th>topic</th><th>sink</th><th class=n>partitions</th>` +
     `<th class=n>records/s</th><th class=n>lag</th><th class=n>dead-lettered</th><th class=n>last checkpoint</th><th class=n>restarts</th></tr>${j}</table></section>` +
     `<section><h2>Recent events</h2>${eventsTable(events.events)}</section>`;
@@ -117,7 +120,7 @@ function chart(id, title, xs, ys, label) {
   const data = [xs, ys];
   if (charts[id] && charts[id].root.isConnected) { charts[id].setData(data); return; }
   el.innerHTML = `<h3>${title}</h3>`;
-  charts[id] = new uPlot({ width: 420, height: 180, series: [{}, { label, stroke: "#1f6feb", width: 1.5 }], axes: [{}, { size: 70 }] }, data, el);
+  charts[id] = new uPlot({ width: 420, height: 180, series: [{}, { label, stroke: "#1f6feb", width: 1.5 }], axes: [{}, { size: 80 }] }, data, el);
 }
 
 async function jobPage(id) {
