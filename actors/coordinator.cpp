@@ -374,6 +374,9 @@ void take_report(self_ptr self, const std::string& name, worker_report report) {
            took);
     it = st.recoveries.erase(it);
   }
+  if (w->second.last_report_ms > 0 && now > w->second.last_report_ms)
+    w->second.cpu_percent = 100 * (report.cpu_seconds - w->second.report.cpu_seconds) * 1000
+                            / static_cast<double>(now - w->second.last_report_ms);
   w->second.report = std::move(report);
   w->second.last_report_ms = now;
 }
@@ -409,7 +412,7 @@ cluster_view observe(const coordinator_state& st) {
   out->now_ms = now_ms();
   out->secret = !st.secret.empty();
   for (const auto& [name, m] : st.workers)
-    out->workers.push_back({name, m.info, m.draining, m.last_report_ms, m.report});
+    out->workers.push_back({name, m.info, m.draining, m.last_report_ms, m.report, m.cpu_percent});
   for (const auto& [id, job] : st.jobs) {
     observed_job oj;
     oj.id = id;

@@ -74,6 +74,7 @@ struct coordinator_state {
     bool draining = false; // gets no partitions; leaves once it holds none
     std::int64_t last_report_ms = 0; // wall clock; 0: none yet
     worker_report report;            // its latest (runtime/report.hpp)
+    double cpu_percent = -1;         // between its last two reports; -1: not yet
   };
   std::map<std::string, member> workers; // live, by name
   bool recovering = false;               // within the grace period after a restart

@@ -75,6 +75,7 @@ struct observed_worker {
   bool draining = false;
   std::int64_t last_report_ms = 0; // 0: none yet
   worker_report report;
+  double cpu_percent = -1; // of one core, between its last two reports; -1: not yet
 };
 
 struct observed_cluster {

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # The demo, end to end: install, build, start the services, start a
 # coordinator and two workers, generate bets into Kafka, run the four bets
-# jobs of the seed pipelines and print their results from PostgreSQL.
+# jobs of the seed pipelines and print their results from PostgreSQL. The
+# coordinator serves its dashboard, REST API and /metrics (URL printed).
 # The services keep running afterwards (stop them: deploy/services.sh down);
-# the weir processes stop when the demo ends.
+# the weir processes stop when the demo ends, unless --keep: then they, the
+# dashboard and a live stream of bets run on until deploy/services.sh down.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+keep=false
+case ${1:-} in
+  --keep) keep=true ;;
+  "") ;;
+  *) die "usage: deploy/demo.sh [--keep]" ;;
+esac
 
 "$REPO/deploy/build.sh"
 "$REPO/deploy/services.sh" up
@@ -15,9 +23,12 @@ WEIR="${WEIR_BUILD_DIR:-$REPO/build}/weir"
 DEMO_DIR="$WEIR_RUN_DIR/demo"
 mkdir -p "$DEMO_DIR"
 : "${WEIR_DEMO_COORDINATOR:=127.0.0.1:17000}"
+: "${WEIR_DEMO_HTTP:=127.0.0.1:8081}"
 export WEIR_COORDINATOR=$WEIR_DEMO_COORDINATOR
 export WEIR_BETS_TOPIC=demo_bets_$$
 
+# A demo kept from before (--keep) goes first: its ports are these.
+"$REPO/deploy/services.sh" stop-demo
 pids=()
 cleanup() {
   ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null && wait "${pids[@]}" 2>/dev/null
@@ -26,7 +37,8 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting a coordinator on $WEIR_COORDINATOR and two workers (logs in $DEMO_DIR)"
-"$WEIR" coordinator --listen "$WEIR_COORDINATOR" >"$DEMO_DIR/coordinator.log" 2>&1 &
+"$WEIR" coordinator --listen "$WEIR_COORDINATOR" --http "$WEIR_DEMO_HTTP" \
+  >"$DEMO_DIR/coordinator.log" 2>&1 &
 pids+=($!)
 for w in worker-1 worker-2; do
   "$WEIR" worker --name "$w" >"$DEMO_DIR/$w.log" 2>&1 &
@@ -78,3 +90,14 @@ echo "Active users per 5 minutes, sliding by 1 minute (demo_bet_active_users):"
 q "SELECT to_char(window_start, 'HH24:MI') || '-' || to_char(window_end, 'HH24:MI') AS window,
           active_users AS exact, active_users_approx AS hyperloglog, bets
    FROM demo_bet_active_users ORDER BY window_start"
+
+echo "Dashboard, REST API (/api/v1/jobs) and Prometheus metrics (/metrics): http://$WEIR_DEMO_HTTP/"
+if $keep; then
+  # A live stream keeps the dashboard moving: 500 bets/s, event time = now.
+  "$WEIR" gen bets --topic "$WEIR_BETS_TOPIC" --count 1000000000 --rate 500 --live \
+    >"$DEMO_DIR/gen.log" 2>&1 &
+  pids+=($!)
+  printf '%s\n' "${pids[@]}" >"$DEMO_DIR/pids"
+  trap - EXIT
+  log "kept running (coordinator, workers, a live stream of bets); stop it all with deploy/services.sh down"
+fi

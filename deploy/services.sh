@@ -4,7 +4,8 @@
 #   Kafka 3.9 (single KRaft node), PostgreSQL 15, MinIO (s3proxy as fallback).
 # Usage: deploy/services.sh up [kafka|postgres|minio ...]   (default: all)
 #        deploy/services.sh down [kafka|postgres|minio ...] (default: all)
-#        deploy/services.sh status | env | reset
+#        deploy/services.sh status | env | reset | stop-demo
+# `down` (and `stop-demo`) also stop what `deploy/demo.sh --keep` left running.
 # `up` installs what is missing, starts, health-checks and writes
 # $WEIR_RUN_DIR/env.sh; it is a no-op for a service already running and healthy.
 set -euo pipefail
@@ -310,8 +311,21 @@ cmd_up() {
   log "env: $WEIR_RUN_DIR/env.sh"
 }
 
+# The processes `deploy/demo.sh --keep` left running (their pids in demo/pids).
+cmd_stop_demo() {
+  local pids_file="$WEIR_RUN_DIR/demo/pids" pid
+  [[ -f $pids_file ]] || return 0
+  log "stopping the demo kept running (deploy/demo.sh --keep)"
+  while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$pids_file"
+  while read -r pid; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done <"$pids_file"
+  rm -f "$pids_file"
+}
+
 cmd_down() {
   local i
+  cmd_stop_demo
   # Reverse order of `up`.
   for ((i = $# ; i >= 1; i--)); do "${!i}_stop"; done
 }
@@ -358,6 +372,7 @@ main() {
   case $cmd in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
+    stop-demo) cmd_stop_demo ;;
     reset) cmd_reset ;;
     *) sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac

@@ -172,6 +172,7 @@ json workers_json(const observed_cluster& c) {
                     {"state", w.draining ? "draining" : "active"},
                     {"partitions", parts},
                     {"cpu_seconds", w.report.cpu_seconds},
+                    {"cpu_percent", w.cpu_percent >= 0 ? json(w.cpu_percent) : json(nullptr)},
                     {"rss_bytes", w.report.rss_bytes},
                     {"last_heartbeat", opt_ms(w.last_report_ms)},
                     {"last_heartbeat_age_ms",

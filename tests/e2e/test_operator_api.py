@@ -20,6 +20,7 @@ PARTITIONS = 4
 PER_PARTITION = 3000
 MALFORMED = 3  # on partition 1
 T0 = 1_767_225_600_000
+ALERTS = os.path.join(h.REPO, "deploy", "prometheus", "weir-alerts.yml")
 
 
 def curl(url, *args, token=None, data=None):
@@ -136,6 +137,17 @@ def main():
                      "Prometheus to see the new events")
         rate = prom_value(prom, f'sum(increase(weir_partition_records_total{{job_id="{topic}"}}[5m]))')
         assert rate and rate > 0, rate
+        # The shipped alert rules load and evaluate against these series.
+        lint = subprocess.run(["promtool", "check", "rules", ALERTS], capture_output=True, text=True)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+
+        def rules_health():
+            with urllib.request.urlopen(prom.url + "/api/v1/rules", timeout=5) as r:
+                groups = json.load(r)["data"]["groups"]
+            return [(rule["name"], rule["health"]) for g in groups for rule in g["rules"]]
+        h.wait_until(lambda: rules_health() and all(hl == "ok" for _, hl in rules_health()), 30,
+                     "the alert rules to evaluate")
+        assert len(rules_health()) == 7, rules_health()
 
         # Drain through the API: wb's partitions move to wa, wb leaves.
         status, _ = curl(url + "/api/v1/workers/wb/drain", "-X", "POST")
@@ -202,6 +214,9 @@ def start_prometheus(cluster):
     with open(os.path.join(d, "prometheus.yml"), "w") as f:
         f.write(f"""global:
   scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - {ALERTS}
 scrape_configs:
   - job_name: weir
     static_configs:

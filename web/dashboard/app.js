@@ -34,15 +34,11 @@ function age(ms) {
 const time = (ms) => (ms ? new Date(ms).toISOString().replace("T", " ").replace("Z", "") : "–");
 const mb = (b) => (b / 1048576).toFixed(0) + " MB";
 
-// CPU share per worker from successive cpu_seconds.
-const lastCpu = {};
-function cpuPercent(w) {
-  const prev = lastCpu[w.name];
-  lastCpu[w.name] = { cpu: w.cpu_seconds, at: w.last_heartbeat };
-  if (!prev || !w.last_heartbeat || w.last_heartbeat <= prev.at) return prev && prev.pct !== undefined ? prev.pct : null;
-  const pct = (100 * (w.cpu_seconds - prev.cpu) * 1000) / (w.last_heartbeat - prev.at);
-  lastCpu[w.name].pct = pct;
-  return pct;
+// A worker's partitions, one line per job.
+function partitionList(parts) {
+  const byJob = {};
+  parts.forEach((p) => (byJob[p.job] = byJob[p.job] || []).push(p.partition));
+  return Object.keys(byJob).map((j) => `${esc(j)}: ${byJob[j].join(" ")}`).join("<br>");
 }
 
 function eventsTable(events) {
@@ -90,10 +86,10 @@ async function submitJob() {
 async function overview() {
   const [jobs, workers, events] = await Promise.all([api("/jobs"), api("/workers"), api("/events?limit=30")]);
   const w = workers.workers.map((x) => {
-    const pct = cpuPercent(x);
+    const pct = x.cpu_percent;
     return `<tr data-testid="worker" data-name="${esc(x.name)}"><td>${esc(x.name)}</td><td>${esc(x.host)}</td>` +
       `<td class="state-${x.state}" data-testid="worker-state">${x.state}</td><td class=n data-testid="worker-partitions">${x.partitions.length}</td>` +
-      `<td>${esc(x.partitions.map((p) => p.job + "/" + p.partition).join(" "))}</td>` +
+      `<td class="parts">${partitionList(x.partitions)}</td>` +
       `<td class=n>${pct === null ? "–" : pct.toFixed(0) + "%"}</td><td class=n>${mb(x.rss_bytes)}</td><td class=n>${age(x.last_heartbeat_age_ms)}</td>` +
       `<td><button data-testid="drain" onclick="drain('${esc(x.name)}')" ${x.state === "draining" ? "disabled" : ""}>drain</button></td></tr>`;
   }).join("");
