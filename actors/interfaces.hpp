@@ -4,7 +4,6 @@
 
 #include "actors/observed.hpp"
 #include "jobs/pipeline.hpp"
-#include "runtime/report.hpp"
 #include "runtime/wire.hpp"
 
 #include <caf/replies_to.hpp>

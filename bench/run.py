@@ -40,14 +40,18 @@ def drain(topic):
     return json.loads(res.stdout)
 
 
-def run_job(topic, events, prefix):
+def run_job(topic, events, prefix, metrics=True, during=None, digest=None):
     """Submits the top-games job to one worker; returns (wall s from submission,
     steady wall s from the first progress report to the last event, events in
-    the steady span, worker CPU s)."""
+    the steady span, worker CPU s, peak RSS MB). Without `metrics` the worker
+    reports nothing and the coordinator serves no HTTP; `during(cluster)` runs
+    while the job does; `digest(table)` reads the results before they go."""
     os.environ.update(WEIR_BETS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix, WEIR_JOB_PREFIX=prefix)
     table = prefix + "bet_stats"
     with h.Cluster("bench") as cluster:
-        cluster.up("bench-worker")
+        cluster.up("bench-worker", http=metrics, worker_args=() if metrics else ("--report-ms", "0"))
+        if during:
+            during(cluster)
         pid = cluster.procs["bench-worker"].pid
         cpu0, t0 = cpu_seconds(pid), time.time()
         cluster.weir("submit", SPEC, check=True)
@@ -68,6 +72,11 @@ def run_job(topic, events, prefix):
         wall, cpu = now - t0, cpu_seconds(pid) - cpu0
         with open(f"/proc/{pid}/status") as f:
             rss = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+        if digest:
+            # The last window stays open (no later event): wait for the others.
+            h.wait_until(lambda: (h.materialized(table) or 0) >= 1_767_225_600_000 + 540_000, 60,
+                         "every closed window published")
+            digest(table)
     h.drop_tables(table, table + "__partials", table + "__progress")
     return wall, now - first[0], events - first[1], cpu, rss
 

@@ -6,10 +6,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$REPO/deploy/build.sh"
 "$REPO/deploy/services.sh" up
 # `deploy/bench.sh handoff [...]` runs the live partition move with large state instead;
-# `deploy/bench.sh aging|cardinality [...]` the windowed results path (bench/windowed.py).
+# `deploy/bench.sh aging|cardinality [...]` the windowed results path (bench/windowed.py);
+# `deploy/bench.sh metrics [...]` the cost of reports, /metrics and the API (bench/metrics_overhead.py).
 harness="$REPO/bench/run.py"
 case "${1:-}" in
   handoff) harness="$REPO/bench/handoff.py"; shift ;;
   aging | cardinality) harness="$REPO/bench/windowed.py" ;;
+  metrics) harness="$REPO/bench/metrics_overhead.py"; shift ;;
 esac
 WEIR_BIN="${WEIR_BUILD_DIR:-$REPO/build}/weir" exec "$VENV_DIR/bin/python" "$harness" "$@"

@@ -131,14 +131,15 @@ class Cluster:
         self.start("coordinator", "--listen", self.address, *args)
         wait_until(lambda: self.weir("status").returncode == 0, 20, "coordinator to answer")
 
-    def worker(self, name):
-        return self.start("worker", "--coordinator", self.address, "--name", name, name=name)
+    def worker(self, name, *args):
+        return self.start("worker", "--coordinator", self.address, "--name", name, *args,
+                          name=name)
 
-    def up(self, *workers, http=False):
+    def up(self, *workers, http=False, worker_args=()):
         """A coordinator and the named workers, all registered."""
         self.coordinator(http=http)
         for w in workers:
-            self.worker(w)
+            self.worker(w, *worker_args)
         wait_until(lambda: self.weir("status").stdout.count("host=") == len(workers), 20,
                    f"{len(workers)} workers to register")
 
