@@ -1,7 +1,7 @@
 #include "web/prometheus.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 namespace weir::web {
@@ -13,9 +13,10 @@ std::string number(double v) {
     return "NaN";
   if (std::isinf(v))
     return v > 0 ? "+Inf" : "-Inf";
+  // The shortest text that reads back as v: le="0.005", not 0.0050000000000000001.
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
 }
 
 std::string escape(const std::string& v) {
