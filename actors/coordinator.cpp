@@ -330,10 +330,16 @@ void take_report(self_ptr self, const std::string& name, worker_report report) {
     if (j == st.jobs.end())
       continue;
     auto& job = j->second;
+    if (!jr.partitions.empty())
+      job.failing.erase(name); // it runs the job again
     for (const auto& pr : jr.partitions) {
       auto p = static_cast<size_t>(pr.partition);
       if (p >= job.data.owners.size() || job.data.owners[p] != name)
         continue;
+      // Reading again after its worker failed the job (a partition the source
+      // itself stopped reports `failed` and stays marked).
+      if (!pr.failed)
+        job.failed.erase(pr.partition);
       auto& rate = job.rates[pr.partition];
       if (rate.at_ms > 0 && now > rate.at_ms && pr.events >= rate.events)
         rate.per_second = static_cast<double>(pr.events - rate.events) * 1000.0
@@ -472,6 +478,8 @@ metrics::snapshot coordinator_metrics::take() const {
   append(s, "checkpoint_rounds", "checkpoint rounds started", checkpoint_rounds);
   append(s, "checkpoint_reports", "partition checkpoints reported stored", checkpoint_reports);
   append(s, "partitions_failed", "partitions their owner reported stopped", partitions_failed);
+  append(s, "job_failures", "times a worker could not run a job (it is assigned again)",
+         job_failures);
   append(s, "checkpoints_completed", "checkpoint rounds every partition reported",
          checkpoints_completed);
   append(s, "checkpoints_failed", "checkpoint rounds not complete when the next one started",
@@ -724,6 +732,35 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       record(self->state, "partition_failed", job_id, name,
              "partition " + std::to_string(p) + " stopped: " + why);
       self->state.metrics.partitions_failed.inc();
+    },
+    [self](job_failed_atom, const std::string& name, const job_id& job_id,
+           const std::vector<partition_id>& parts, const std::string& why) {
+      if (!admitted(self, "a job failure report"))
+        return;
+      auto& st = self->state;
+      auto j = st.jobs.find(job_id);
+      if (j == st.jobs.end() || !st.workers.count(name))
+        return;
+      auto& job = j->second;
+      const int n = job.failing[name]++;
+      const auto delay = std::chrono::seconds(std::min(60, 1 << std::min(n, 6)));
+      const auto msg = "on " + name + ": " + why + " (assigned again in "
+                       + std::to_string(delay.count()) + " s)";
+      for (auto p : parts)
+        if (static_cast<size_t>(p) < job.data.owners.size()
+            && job.data.owners[static_cast<size_t>(p)] == name)
+          job.failed[p] = msg;
+      st.metrics.job_failures.inc();
+      WEIR_ERROR("job {}: {}", job_id, msg);
+      record(st, "job_failed", job_id, name, why, -1);
+      self->delayed_send(self, delay, restart_atom::value, job_id, name);
+    },
+    [self](restart_atom, const std::string& job_id, const std::string& name) {
+      auto& st = self->state;
+      if (st.jobs.count(job_id) && st.workers.count(name)) {
+        WEIR_INFO("job {}: assigning it to {} again", job_id, name);
+        send_assignment(self, name, job_id);
+      }
     },
     [self](checkpointed_atom, const std::string& name, const job_id& job_id, round_id id,
            const std::vector<partition_checkpoint>& parts) {

@@ -51,6 +51,7 @@ struct coordinator_metrics {
   metrics::counter checkpoint_rounds; // rounds started
   metrics::counter checkpoint_reports;// partitions reported stored
   metrics::counter partitions_failed; // partitions their owner reported stopped
+  metrics::counter job_failures;      // a worker could not run a job (start, or a child died)
   metrics::counter checkpoints_completed; // rounds every partition reported
   metrics::counter checkpoints_failed;    // rounds not complete when the next one started
   metrics::histogram checkpoint_duration; // start of a round to its last report
@@ -102,6 +103,9 @@ struct coordinator_state {
       double per_second = 0;
     };
     std::map<partition_id, rate> rates; // from consecutive reports of the owner
+    // Workers that could not run the job, with their consecutive failures:
+    // the backoff before assigning it to them again doubles with each.
+    std::map<std::string, int> failing;
   };
   std::map<std::string, job> jobs; // by job id (= spec name)
   std::uint64_t next_exporter = 0; // round robin over workers for export runs

@@ -110,6 +110,13 @@ using coordinator_actor = caf::typed_actor<
                  std::vector<partition_checkpoint>>,
   // Worker `name`'s latest worker_report (msgpack, runtime/report.hpp).
   caf::reacts_to<report_atom, std::string, std::string>,
+  // Worker `name` could not run job `job` (it could not start it, or one of its
+  // sources or its sink died): these partitions stopped there for `why`. The
+  // coordinator sends the assignment again after a backoff.
+  caf::reacts_to<job_failed_atom, std::string, std::string, std::vector<partition_id>,
+                 std::string>,
+  // Self-sent when that backoff ends: assign job `job` to worker `name` again.
+  caf::reacts_to<restart_atom, std::string, std::string>,
   // Worker `name` stopped partition `p` of job `job` for `why` (shown by status).
   caf::reacts_to<partition_failed_atom, std::string, std::string, partition_id, std::string>,
   // Self-sent every checkpoint interval of job `job`.

@@ -44,13 +44,38 @@ void stop_job(self_ptr self, const std::string& job_id) {
   auto it = self->state.jobs.find(job_id);
   if (it == self->state.jobs.end())
     return;
-  for (auto& source : it->second.sources)
+  // Demonitored first: only a child that ends on its own is a failure.
+  for (auto& source : it->second.sources) {
+    self->demonitor(source.address());
     self->send_exit(source, caf::exit_reason::user_shutdown);
-  if (it->second.sink)
+  }
+  if (it->second.sink) {
+    self->demonitor(it->second.sink.address());
     self->send_exit(it->second.sink, caf::exit_reason::user_shutdown);
+  }
   self->state.jobs.erase(it);
   self->state.handoffs.erase(job_id);
   WEIR_INFO("job {} stopped on this worker", job_id);
+}
+
+// Job `job_id` cannot run here (for `why`): its partitions here stop, and
+// the coordinator, told so, shows them failed and assigns them again after a
+// backoff. Never silent: the partitions would stay owned and unread.
+void job_failed(self_ptr self, const std::string& job_id, std::vector<partition_id> parts,
+                const std::string& why) {
+  stop_job(self, job_id);
+  WEIR_ERROR("job {}: {}; its {} partition(s) here stopped until the coordinator assigns them "
+             "again", job_id, why, parts.size());
+  if (self->state.coordinator)
+    self->send(self->state.coordinator, job_failed_atom::value, self->state.info.name, job_id,
+               std::move(parts), why);
+}
+
+std::vector<partition_id> partition_ids(const std::vector<partition_checkpoint>& parts) {
+  std::vector<partition_id> out;
+  for (const auto& pc : parts)
+    out.push_back(pc.partition);
+  return out;
 }
 
 // One export run, blocking (PostgreSQL, S3): first any run that crashed
@@ -270,6 +295,21 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       st.coordinator = nullptr;
       st.lost_at = std::chrono::steady_clock::now();
       connect(self);
+      return;
+    }
+    for (auto& [job_id, job] : st.jobs) {
+      const bool sink = job.sink && msg.source == job.sink.address();
+      const bool source = std::any_of(job.sources.begin(), job.sources.end(),
+                                      [&](const source_actor& s) { return msg.source == s.address(); });
+      if (!sink && !source)
+        continue;
+      std::vector<partition_id> parts;
+      for (const auto& [p, at] : job.placement)
+        parts.push_back(p);
+      job_failed(self, std::string{job_id}, std::move(parts),
+                 std::string{sink ? "its sink" : "a source"} + " stopped: "
+                   + self->system().render(msg.reason));
+      return;
     }
   });
   // Children do not outlive their worker. (An exit handler, not an attached
@@ -293,14 +333,15 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       if (it == st.jobs.end()) {
         auto spec = local_spec(self, job_id, spec_text);
         if (!spec) {
-          WEIR_ERROR("job {}: spec rejected on this worker: {}", job_id, spec.error_message());
+          job_failed(self, job_id, partition_ids(partitions),
+                     "spec rejected on this worker: " + spec.error_message());
           return false;
         }
         auto pipeline = jobs::make_pipeline(*spec);
         auto sink = pipeline ? sinks::make_sink(*spec, {partition_count})
                              : expected<std::unique_ptr<sinks::sink>>{pipeline.failure()};
         if (!sink) {
-          WEIR_ERROR("job {}: cannot run here: {}", job_id, sink.error_message());
+          job_failed(self, job_id, partition_ids(partitions), "cannot run here: " + sink.error_message());
           return false;
         }
         worker_state::running job;
@@ -313,6 +354,10 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
         for (std::uint32_t i = 0; i < n; ++i)
           job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, shared, job.sink,
                                                            worker_actor{self}, st.secret));
+        // Supervised: a child that ends on its own fails the job here (down handler).
+        self->monitor(job.sink);
+        for (auto& source : job.sources)
+          self->monitor(source);
         it = st.jobs.emplace(job_id, std::move(job)).first;
         WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
         st.metrics.jobs_started.inc();

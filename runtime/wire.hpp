@@ -44,6 +44,8 @@ using partition_failed_atom = caf::atom_constant<caf::atom("pfailed")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using observe_atom = caf::atom_constant<caf::atom("observe")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using job_failed_atom = caf::atom_constant<caf::atom("jfailed")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {

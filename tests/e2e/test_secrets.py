@@ -60,7 +60,11 @@ def main():
         h.wait_until(lambda: "secret PG_PASSWORD is not set on this worker"
                      in open(wb_log).read(), 30, "wb to refuse the job for want of the secret")
 
+        # ... and says so: its partitions show FAILED with the reason (not owned and unread).
+        h.wait_until(lambda: "secret PG_PASSWORD is not set" in cluster.weir("status").stdout, 20,
+                     "wb's partitions FAILED in status")
         status = cluster.weir("status", check=True).stdout
+        assert "FAILED: on wb: spec rejected on this worker" in status, status
         leaks = grep_tree(state, value) + [p for p in os.listdir(cluster.dir)
                                            if p.endswith(".log")
                                            and value in open(os.path.join(cluster.dir, p)).read()]
