@@ -413,6 +413,45 @@ void sample(coordinator_state& st) {
   }
 }
 
+// Partitions added to a job's topic after submit are read too: every 10 s
+// the topic's partition count is looked up; when it grew, the job takes the
+// new partitions (from their first offset) and every worker running it
+// restarts it with the new count (actors/worker.cpp).
+void check_partitions(self_ptr self) {
+  for (const auto& [id, job] : self->state.jobs) {
+    if (jobs::is_export(job.spec))
+      continue;
+    auto helper = lookup_partitions(self);
+    self->request(helper, std::chrono::seconds(15), partitions_atom::value, job.spec.source.brokers,
+                  job.spec.source.topic)
+      .then(
+        [self, id = id](const partition_info& info) {
+          auto& st = self->state;
+          auto j = st.jobs.find(id);
+          if (j == st.jobs.end() || info.count <= 0
+              || static_cast<size_t>(info.count) <= j->second.data.owners.size())
+            return;
+          auto& data = j->second.data;
+          const auto before = data.owners.size();
+          WEIR_INFO("job {}: topic {} grew from {} to {} partitions", id,
+                    j->second.spec.source.topic, before, info.count);
+          record(st, "partitions_added", id, {},
+                 "topic grew from " + std::to_string(before) + " to "
+                   + std::to_string(info.count) + " partitions");
+          data.owners.resize(static_cast<size_t>(info.count));
+          data.checkpoints.resize(static_cast<size_t>(info.count));
+          for (auto p = before; p < data.owners.size(); ++p)
+            data.checkpoints[p].partition = static_cast<partition_id>(p);
+          persist(self);
+          reassign(self);
+          std::set<std::string> owners(data.owners.begin(), data.owners.end());
+          for (const auto& name : owners)
+            send_assignment(self, name, id);
+        },
+        [](caf::error&) {}); // the next check tries again
+  }
+}
+
 cluster_view observe(const coordinator_state& st) {
   auto out = std::make_shared<observed_cluster>();
   out->now_ms = now_ms();
@@ -912,6 +951,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
     },
     [self](tick_atom) {
       sample(self->state);
+      if (++self->state.ticks % 2 == 0)
+        check_partitions(self);
       self->delayed_send(self, sample_every, tick_atom::value);
     },
     [self](observe_atom) -> caf::result<cluster_view> {

@@ -110,6 +110,7 @@ struct coordinator_state {
   std::map<std::string, job> jobs; // by job id (= spec name)
   std::uint64_t next_exporter = 0; // round robin over workers for export runs
   std::uint64_t next_checkpoint = 1;
+  std::uint64_t ticks = 0; // every 5 s (tick)
 
   // -- admission (with a cluster secret) ------------------------------------------
   std::string secret;

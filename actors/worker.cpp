@@ -328,6 +328,15 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
         return false;
       auto& st = self->state;
       auto it = st.jobs.find(job_id);
+      if (it != st.jobs.end() && it->second.partition_count != partition_count) {
+        // The topic grew: the sink must know every partition (a window is final
+        // only once all of them passed it), so the job starts again here, each
+        // partition from its checkpoint; replaying gives the same results.
+        WEIR_INFO("job {}: the topic has {} partitions now (was {}): restarting the job here",
+                  job_id, partition_count, it->second.partition_count);
+        stop_job(self, job_id);
+        it = st.jobs.end();
+      }
       if (partitions.empty() && it == st.jobs.end())
         return true;
       if (it == st.jobs.end()) {
@@ -345,6 +354,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           return false;
         }
         worker_state::running job;
+        job.partition_count = partition_count;
         job.sink = self->spawn<caf::detached>(sink_driver, job_id,
                                               std::shared_ptr<sinks::sink>{std::move(*sink)},
                                               worker_actor{self});

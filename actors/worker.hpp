@@ -47,6 +47,7 @@ struct worker_state {
     sink_actor sink;
     std::map<partition_id, size_t> placement; // partition -> index in sources
     std::uint64_t latest_assignment = 0; // only the latest may stop the job
+    std::int32_t partition_count = 0;    // the topic's, as the sink was built for
     // The latest report of each source and of the sink, by sender; handoff
     // pauses accumulate until sent.
     std::map<caf::actor_id, job_report> reports;

@@ -2,6 +2,7 @@
 # Topic admin for the test broker of deploy/services.sh, with Kafka's own tool.
 # Usage: deploy/kafka-topic.sh create NAME PARTITIONS   (no-op if it exists)
 #        deploy/kafka-topic.sh delete NAME              (no-op if it is absent)
+#        deploy/kafka-topic.sh add-partitions NAME PARTITIONS   (grow it to PARTITIONS)
 #        deploy/kafka-topic.sh list | describe NAME
 #        deploy/kafka-topic.sh delete-records NAME PARTITION OFFSET   (what retention does:
 #          the partition's records before OFFSET are deleted)
@@ -36,7 +37,7 @@ await() {
   done
 }
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 case ${1:-} in
   create)
@@ -48,6 +49,14 @@ case ${1:-} in
     topic_cmd --delete --if-exists --topic "$2"
     await "$2" gone ;;
   list) topic_cmd --list ;;
+  add-partitions)
+    (($# == 3)) || usage
+    topic_cmd --alter --topic "$2" --partitions "$3"
+    deadline=$((SECONDS + 30))
+    until [[ $(partitions_of "$2") == "$3" ]]; do
+      ((SECONDS < deadline)) || die "topic $2 does not show $3 partitions after 30s"
+      sleep 0.2
+    done ;;
   delete-records)
     (($# == 4)) || usage
     spec=$(mktemp)
