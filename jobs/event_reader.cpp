@@ -19,6 +19,7 @@ const char* to_string(read_status s) {
     case read_status::missing_time: return "event-time field missing";
     case read_status::bad_time: return "event-time field unreadable";
     case read_status::missing_key: return "key field missing";
+    case read_status::bad_key: return "key field holds a NUL or 0x1F byte";
   }
   return "?";
 }
@@ -116,6 +117,11 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   for (size_t i = 0; i < key_parts_.size(); ++i) {
     if (key_parts_[i].data() == nullptr)
       return read_status::missing_key;
+    // 0x1F joins a composite key's parts: inside a part it would make two
+    // keys one. PostgreSQL text refuses NUL: the row could never be written.
+    for (char ch : key_parts_[i])
+      if (ch == key_separator || ch == '\0')
+        return read_status::bad_key;
     if (i > 0)
       key_buf_ += key_separator;
     key_buf_.append(key_parts_[i]);

@@ -14,7 +14,7 @@
 
 namespace weir::jobs {
 
-enum class read_status { ok, filtered, malformed_json, missing_time, bad_time, missing_key };
+enum class read_status { ok, filtered, malformed_json, missing_time, bad_time, missing_key, bad_key };
 
 const char* to_string(read_status s);
 

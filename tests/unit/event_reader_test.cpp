@@ -38,6 +38,17 @@ TEST(EventReader, CompositeKeysAndIsoTime) {
   EXPECT_FALSE(ev.present[1]) << "amount is absent";
 }
 
+TEST(EventReader, RefusesKeysThatWouldCollideOrCannotBeStored) {
+  event_reader r{make_spec(time_format::epoch_ms, {"status", "game_id"})};
+  event_view ev;
+  // "a\x1fb" + "c" would be the key of "a" + "b\x1fc".
+  EXPECT_EQ(r.read(R"({"ts":1,"status":"a\u001fb","game_id":"c"})", ev), read_status::bad_key);
+  EXPECT_EQ(r.read(R"({"ts":1,"status":"a","game_id":"b\u001fc"})", ev), read_status::bad_key);
+  EXPECT_EQ(r.read(R"({"ts":1,"status":"a\u0000","game_id":"c"})", ev), read_status::bad_key);
+  ASSERT_EQ(r.read(R"({"ts":1,"status":"a","game_id":"c"})", ev), read_status::ok);
+  EXPECT_EQ(ev.key, std::string{"a"} + key_separator + "c");
+}
+
 TEST(EventReader, EpochSeconds) {
   event_reader r{make_spec(time_format::epoch_s, {"k"})};
   event_view ev;
