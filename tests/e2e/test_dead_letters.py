@@ -25,6 +25,7 @@ def run(partitioned):
     ev = lambda t, k: json.dumps({"k": k, "ts": T0 + t})
     plan = {
         0: [(ev(1_000, "a"), "ok"), (ev(2_000, "b"), "ok"), ("{not json", "malformed JSON"),
+            (ev(2_200, "a\x1fb"), "key field holds a NUL or 0x1F byte"),  # would collide
             (ev(15_000, "a"), "ok"),       # watermark 14 s: [0,10) closes
             (ev(3_000, "a"), "ok"),        # within lateness: updates [0,10)
             (json.dumps({"k": "a"}), "event-time field missing"),
