@@ -122,11 +122,25 @@ void send_assignment(self_ptr self, const std::string& name, const std::string& 
                           [&](const std::string& from) { return from != name; });
   });
   WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, name, parts.size());
-  self->request(w->second.handle, std::chrono::seconds(60), assign_atom::value, job_id,
+  const auto handle = w->second.handle;
+  self->request(handle, std::chrono::seconds(60), assign_atom::value, job_id,
                 j->second.data.spec_text, static_cast<std::int32_t>(j->second.data.owners.size()),
-                std::move(parts), std::move(targets))
+                std::move(parts), targets)
     .then([then](bool) mutable { then(); },
-          [then, job_id, name](caf::error& err) mutable {
+          [self, then, job_id, name, handle, targets](caf::error& err) mutable {
+            // A live worker slow to release (its sink cannot write) still holds
+            // the partitions: their new owners keep waiting, or both would
+            // write. Asked again, it answers once that release is done
+            // (sources chain a repeated assignment to the release under way).
+            // Only a worker that is gone (down_msg) has released.
+            auto w = self->state.workers.find(name);
+            if (err == caf::sec::request_timeout && w != self->state.workers.end()
+                && w->second.handle == handle) {
+              WEIR_WARN("job {}: worker {} has not confirmed its assignment after 60 s; partitions "
+                        "it releases wait", job_id, name);
+              send_assignment(self, name, job_id, std::move(then), std::move(targets));
+              return;
+            }
             WEIR_WARN("job {}: worker {} did not confirm its assignment: {}", job_id, name,
                       to_string(err));
             then();

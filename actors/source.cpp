@@ -542,6 +542,13 @@ void apply_assignment(self_ptr self) {
     schedule_poll(self);
   }
   if (removed.empty()) {
+    // A release still under way (this assignment repeats an earlier one, or
+    // keeps what it kept): answered with it, never before.
+    if (!st.releases.empty()) {
+      auto& last = st.releases.back().done;
+      last.insert(last.end(), replies.begin(), replies.end());
+      return;
+    }
     for (auto& rp : replies)
       rp.deliver(true);
     return;

@@ -429,9 +429,11 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
           stop_job(self, job_id);
         rp.deliver(true);
       };
+      // No timeout: a source answers once it released what it gave up, and
+      // one that stops answers too (or its request fails); answering before
+      // would let a new owner start while this one may still write.
       for (size_t i = 0; i < job.sources.size(); ++i)
-        self->request(job.sources[i], std::chrono::seconds(60), assign_atom::value,
-                      std::move(share[i]))
+        self->request(job.sources[i], caf::infinite, assign_atom::value, std::move(share[i]))
           .then([finish](bool) mutable { finish(); },
                 [finish](caf::error&) mutable { finish(); });
       return rp;
