@@ -804,6 +804,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
             && job.data.owners[static_cast<size_t>(p)] == name)
           job.failed[p] = msg;
       st.metrics.job_failures.inc();
+      ++job.failed_starts;
       WEIR_ERROR("job {}: {}", job_id, msg);
       record(st, "job_failed", job_id, name, why, -1);
       self->delayed_send(self, delay, restart_atom::value, job_id, name);
@@ -985,15 +986,28 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         if (jobs::is_export(job.spec)) {
           const auto& e = *job.spec.export_job;
           out.jobs.push_back({id, "(export of " + e.table + ")",
-                              "s3://" + e.bucket + "/" + e.prefix, {}, {}});
+                              "s3://" + e.bucket + "/" + e.prefix, {}, {}, {}, 0});
           continue;
         }
         std::vector<std::string> failed(job.data.owners.size());
         for (const auto& [p, why] : job.failed)
           if (static_cast<size_t>(p) < failed.size())
             failed[static_cast<size_t>(p)] = why;
+        std::vector<std::string> states(job.data.owners.size());
+        const auto& st = self->state;
+        for (size_t p = 0; p < states.size(); ++p) {
+          const auto& owner = job.data.owners[p];
+          auto w = st.workers.find(owner);
+          const auto* pr = latest(st, id, job, static_cast<partition_id>(p));
+          states[p] = owner.empty() || w == st.workers.end() ? "unassigned"
+                      : !failed[p].empty()                   ? "failed"
+                      : pr                                   ? (pr->idle ? "idle" : "reading")
+                      : w->second.last_report_ms == 0        ? "assigned"
+                                                             : "restoring";
+        }
         out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners,
-                            std::move(failed)});
+                            std::move(failed), std::move(states),
+                            job.restarts + job.failed_starts});
       }
       return out;
     },

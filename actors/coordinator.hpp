@@ -96,6 +96,7 @@ struct coordinator_state {
     std::deque<checkpoint_record> rounds; // the last 50
     std::uint64_t restarts = 0;
     std::uint64_t checkpoints_failed = 0;
+    std::uint64_t failed_starts = 0; // job_failed reports
     std::deque<job_sample> history; // every 5 s, the last 15 minutes
     struct rate {
       std::uint64_t events = 0;

@@ -221,10 +221,12 @@ int run_status(const coordinator_link& ep, status_view view) {
             std::cout << "jobs: " << st.jobs.size() << "\n";
             for (const auto& j : st.jobs) {
               std::cout << "  " << j.id << "  topic=" << j.topic << " sink=" << j.sink
-                        << " partitions=" << j.owners.size() << "\n";
+                        << " partitions=" << j.owners.size() << " restarts=" << j.restarts
+                        << "\n";
               if (view == status_view::all)
                 for (size_t p = 0; p < j.owners.size(); ++p)
-                  std::cout << "    partition " << p << " -> "
+                  std::cout << "    partition " << p << " ["
+                            << (p < j.states.size() ? j.states[p] : std::string{"?"}) << "] -> "
                             << (j.owners[p].empty() ? "(unassigned)" : j.owners[p])
                             << (p < j.failed.size() && !j.failed[p].empty()
                                   ? "  FAILED: " + j.failed[p] : std::string{})

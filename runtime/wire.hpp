@@ -99,11 +99,17 @@ struct job_status {
   std::string sink;
   std::vector<std::string> owners; // worker id per partition, "" if unowned
   std::vector<std::string> failed; // why a partition stopped, per partition; "" if it did not
+  // Per partition: reading, idle, restoring (assigned, not reading yet: its
+  // state loads or its old owner still releases it), assigned (its worker
+  // reports nothing), failed, unassigned.
+  std::vector<std::string> states;
+  std::uint64_t restarts = 0; // recoveries after worker losses, and failed starts, since submit
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_status& x) {
-  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners, x.failed);
+  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners, x.failed,
+           x.states, x.restarts);
 }
 
 struct cluster_status {

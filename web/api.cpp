@@ -197,7 +197,7 @@ json events_json(const observed_cluster& c, std::size_t limit) {
 }
 
 json spec_error_json(const std::string& error) {
-  static const std::regex located{R"(^(.*?):(\d+)(?::(\d+))?: ([\s\S]*)$)"};
+  static const std::regex located{R"(^(.*?):(\d{1,9})(?::(\d{1,9}))?: ([\s\S]*)$)"};
   static const std::regex field{R"(^([A-Za-z_][A-Za-z0-9_.\[\]]*): ([\s\S]*)$)"};
   json out{{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"field", nullptr},
            {"message", error}};

@@ -23,7 +23,9 @@ constexpr auto ask_timeout = std::chrono::seconds(20); // a submit looks the top
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Text from outside (a path, a spec, a parser's message quoting it) need not
+  // be UTF-8: its bad bytes become U+FFFD rather than an exception.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -58,6 +60,22 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
   auto srv = std::make_shared<server>();
   auto& http = srv->http;
   http.set_payload_max_length(4 << 20);
+  // One request per connection: a body a handler does not read (a GET or
+  // DELETE with one) must not be taken for the next request. The API is
+  // polled, not streamed, so the extra connections cost nothing that matters.
+  http.set_keep_alive_max_count(1);
+  http.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    WEIR_ERROR("{} {}: {}", req.method, req.path, what);
+    send_error(res, 500, "internal error: " + what);
+  });
   // Mutations always need the token in a cluster with a secret; reads only
   // with guard_reads. A refusal is 401 and logged.
   auto allowed = [opts](const httplib::Request& req, httplib::Response& res, bool mutation) {

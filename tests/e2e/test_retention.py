@@ -83,7 +83,7 @@ def run(policy):
             status = cluster.weir("status", check=True).stdout
             want = f"offset {PER_PARTITION} is not in Kafka, which holds {GAP_END} to " \
                    f"{2 * PER_PARTITION - 1}"
-            assert f"partition 0 -> wb  FAILED: {want}" in status, status
+            assert f"partition 0 [failed] -> wb  FAILED: {want}" in status, status
             assert f"partition 0 stopped: {want}" in open(log).read()
             time.sleep(2)
             assert ids(topic, 0) == set(range(PER_PARTITION)), \
