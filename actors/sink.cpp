@@ -54,6 +54,13 @@ void drain(self_ptr self) {
     return;
   }
   st.metrics.failures.inc();
+  if (written.failure->permanent) {
+    // Retrying cannot help: the sink stops, and its worker reports the job
+    // failed here (weir status) instead of the stream waiting forever.
+    WEIR_ERROR("job {}: {}", st.job, written.failure->message);
+    self->quit(caf::make_error(caf::sec::runtime_error, written.failure->message));
+    return;
+  }
   WEIR_WARN("job {}: {} (retrying in {} ms)", st.job, written.failure->message,
             st.backoff.count());
   st.retry_scheduled = true;

@@ -71,6 +71,15 @@ void job_failed(self_ptr self, const std::string& job_id, std::vector<partition_
                std::move(parts), why);
 }
 
+// Why a child ended: its own words when it quit with a message (a sink the
+// store refuses), else CAF's rendering.
+std::string exit_reason(self_ptr self, const caf::error& reason) {
+  const auto& ctx = reason.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return self->system().render(reason);
+}
+
 std::vector<partition_id> partition_ids(const std::vector<partition_checkpoint>& parts) {
   std::vector<partition_id> out;
   for (const auto& pc : parts)
@@ -308,7 +317,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
         parts.push_back(p);
       job_failed(self, std::string{job_id}, std::move(parts),
                  std::string{sink ? "its sink" : "a source"} + " stopped: "
-                   + self->system().render(msg.reason));
+                   + exit_reason(self, msg.reason));
       return;
     }
   });

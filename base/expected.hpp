@@ -13,6 +13,9 @@ namespace weir {
 
 struct error {
   std::string message;
+  // Trying again cannot help (a store that refuses the job itself, not the
+  // moment): the caller stops and says so instead of retrying forever.
+  bool permanent = false;
 };
 
 template <class T>

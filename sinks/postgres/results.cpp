@@ -183,6 +183,39 @@ postgres_results::postgres_results(postgres_results&&) noexcept = default;
 postgres_results& postgres_results::operator=(postgres_results&&) noexcept = default;
 postgres_results::~postgres_results() = default;
 
+namespace {
+
+// How table `table` differs from the columns `want` (name, type), or "" if
+// it does not: a missing column, one of another type, or one the spec does
+// not know that every insert would have to fill (NOT NULL, no default).
+std::string schema_difference(pqxx::work& txn,
+                              const std::string& table,
+                              const std::vector<std::pair<std::string, std::string>>& want) {
+  auto rows = txn.exec_params("SELECT column_name, data_type, is_nullable = 'YES', "
+                              "column_default IS NOT NULL FROM information_schema.columns "
+                              "WHERE table_schema = current_schema() AND table_name = $1",
+                              table);
+  std::map<std::string, std::tuple<std::string, bool, bool>> have;
+  for (const auto& r : rows)
+    have[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<bool>(), r[3].as<bool>()};
+  for (const auto& [name, type] : want) {
+    auto it = have.find(name);
+    if (it == have.end())
+      return "it has no column " + name + " (the spec needs " + name + " " + type + ")";
+    if (std::get<0>(it->second) != type)
+      return "column " + name + " is " + std::get<0>(it->second) + ", the spec needs " + type;
+  }
+  for (const auto& [name, col] : have) {
+    const bool known = std::any_of(want.begin(), want.end(),
+                                   [&](const auto& w) { return w.first == name; });
+    if (!known && !std::get<1>(col) && !std::get<2>(col))
+      return "column " + name + " (NOT NULL, no default) is not in the spec";
+  }
+  return {};
+}
+
+} // namespace
+
 expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
                                                   std::int32_t partitions) {
   postgres_results out;
@@ -319,6 +352,18 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
                           + join(agg_updates, ", ");
   }
 
+  // The result table's columns as the spec makes them (information_schema's
+  // names of the types).
+  std::vector<std::pair<std::string, std::string>> want{
+    {"window_start", "timestamp with time zone"}, {"window_end", "timestamp with time zone"}};
+  for (const auto& k : spec.key)
+    want.emplace_back(k.name, "text");
+  if (top)
+    want.emplace_back("rank", "integer");
+  for (const auto& a : spec.aggregations)
+    want.emplace_back(a.as, integer_result(a.kind) ? "bigint" : "double precision");
+
+  std::string differs;
   auto made = guarded("postgres", [&] {
     out.conn_ = std::make_unique<connection>(spec.sink.url);
     pqxx::work txn{out.conn_->conn};
@@ -327,6 +372,12 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     // CREATE IF NOT EXISTS from racing on the catalog.
     txn.exec(sql->lock);
     txn.exec(sql->create);
+    // CREATE TABLE IF NOT EXISTS keeps a table another spec made: every row
+    // would then be refused, and retried forever. Refused here instead, with
+    // the column that differs (the worker reports it: weir status, FAILED).
+    differs = schema_difference(txn, spec.sink.table, want);
+    if (!differs.empty())
+      return;
     auto r = txn.exec("SELECT watermark FROM " + progress + " WHERE source_partition = -1");
     if (!r.empty() && !r[0][0].is_null())
       out.materialized_ = r[0][0].as<millis>();
@@ -334,6 +385,10 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
   });
   if (!made)
     return made.failure();
+  if (!differs.empty())
+    return error{"results table " + spec.sink.table + ": " + differs
+                   + "; it was made for another spec: drop or migrate it, or name another table",
+                 true};
   out.sql_ = std::move(sql);
   return out;
 }
