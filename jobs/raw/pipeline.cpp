@@ -26,7 +26,8 @@ expected<std::unique_ptr<const raw_pipeline>> raw_pipeline::make(const jobs::job
   auto columns = raw_schema(spec.columns);
   if (auto ok = check_columns(columns); !ok)
     return ok.failure();
-  return std::unique_ptr<const raw_pipeline>{new raw_pipeline(spec.columns, std::move(columns))};
+  return std::unique_ptr<const raw_pipeline>{new raw_pipeline(spec.columns, std::move(columns),
+                                                                spec.sink.type == "postgres_raw")};
 }
 
 std::unique_ptr<jobs::pipeline::partition> raw_pipeline::fresh(partition_id p) const {
@@ -56,7 +57,7 @@ std::string raw_pipeline::snapshot(const partition& p) const {
 jobs::fold_result raw_pipeline::fold(partition& p, const jobs::event_view& ev, offset_t at,
                                      bool) const {
   auto& r = cast(p);
-  if (auto ok = append_event(r.rows, specs_, ev, {r.id, at}, r.scratch); !ok)
+  if (auto ok = append_event(r.rows, specs_, ev, {r.id, at}, r.scratch, refuse_nul_); !ok)
     return {jobs::fold_status::rejected, ok.error_message()};
   ++r.state.events;
   return {};

@@ -35,11 +35,12 @@ public:
   bool moves_state() const override { return false; }
 
 private:
-  raw_pipeline(std::vector<jobs::column_spec> specs, std::vector<column> columns)
-    : specs_(std::move(specs)), columns_(std::move(columns)) {}
+  raw_pipeline(std::vector<jobs::column_spec> specs, std::vector<column> columns, bool refuse_nul)
+    : specs_(std::move(specs)), columns_(std::move(columns)), refuse_nul_(refuse_nul) {}
 
   std::vector<jobs::column_spec> specs_;
   std::vector<column> columns_;
+  bool refuse_nul_; // the store's text cannot hold NUL (PostgreSQL)
 };
 
 } // namespace weir::raw

@@ -25,7 +25,7 @@ std::vector<raw::column> raw_schema(const std::vector<jobs::column_spec>& column
 
 expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::column_spec>& columns,
                             const jobs::event_view& ev, raw::kafka_position from,
-                            std::vector<raw::row_batch::value>& values) {
+                            std::vector<raw::row_batch::value>& values, bool refuse_nul) {
   values.resize(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     const auto& c = columns[i];
@@ -41,6 +41,8 @@ expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::colum
     }
     switch (c.type) {
       case jobs::column_type::string:
+        if (refuse_nul && f.text.find('\0') != std::string_view::npos)
+          return bad("holds a NUL byte, which PostgreSQL text cannot store");
         values[i] = f.text;
         break;
       case jobs::column_type::float64:
@@ -64,6 +66,10 @@ expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::colum
         break;
       case jobs::column_type::timestamp:
         if (f.is_number) {
+          // Epoch ms of the years 1 to 9999, as ISO 8601 allows: beyond, the
+          // cast is undefined and the store refuses the value.
+          if (!(f.number >= -62'135'596'800'000.0 && f.number < 253'402'300'800'000.0))
+            return bad("out of range (years 1 to 9999 in epoch ms)");
           values[i] = static_cast<std::int64_t>(f.number);
         } else if (auto t = weir::parse_iso8601(f.text)) {
           values[i] = *t;

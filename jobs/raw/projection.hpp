@@ -16,9 +16,11 @@ std::vector<raw::column> raw_schema(const std::vector<jobs::column_spec>& column
 
 // Appends the event as a row. On a missing non-nullable field or a value that
 // does not fit its column, appends nothing and returns an error naming the
-// column (the caller dead-letters the event). `values` is scratch space.
+// column (the caller dead-letters the event): the row would be refused by
+// the store, and a batch holding it retried forever. `values` is scratch
+// space. `refuse_nul`: the store's text cannot hold NUL (PostgreSQL).
 expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::column_spec>& columns,
                             const jobs::event_view& ev, raw::kafka_position from,
-                            std::vector<raw::row_batch::value>& values);
+                            std::vector<raw::row_batch::value>& values, bool refuse_nul);
 
 } // namespace weir::raw
