@@ -74,7 +74,8 @@ sink:
 """)
     with h.Cluster("ptime") as cluster:
         cluster.up("w")
-        cluster.weir("submit", spec, check=True)
+        res = cluster.weir("submit", spec, check=True)
+        assert "processing_time: results are at least once" in res.stderr, res.stderr
         time.sleep(2)
         start = time.time()
         for p in (0, 1):  # no event time in these at all
