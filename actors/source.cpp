@@ -58,7 +58,7 @@ void flush(self_ptr self, clock::time_point now, bool caught_up = false) {
       continue;
     const auto& c = o.part->cursor();
     batch.progress.push_back(
-      {p, wm, o.idle, c.next_offset, c.events, c.filtered, c.malformed, c.late});
+      {p, wm, o.idle, c.next_offset, c.events, c.filtered, c.malformed, c.late, c.skipped});
     o.reported = true;
     o.reported_watermark = wm;
     o.reported_idle = o.idle;
@@ -140,6 +140,7 @@ void missing_offsets(self_ptr self, partition_id p) {
                 "offset(s) skipped, reading on from {} (on_missing_offsets: earliest)",
                 st.spec->name, p, cur.next_offset, lo - 1, skipped, lo);
       st.metrics.offsets_skipped.inc(static_cast<std::uint64_t>(skipped));
+      cur.skipped += static_cast<std::uint64_t>(skipped);
       cur.next_offset = lo;
       return;
     } else {
@@ -168,7 +169,7 @@ void report_status(self_ptr self, clock::time_point now) {
     const auto& c = o.part->cursor();
     r.partitions.push_back({p, c.next_offset, st.consumer->high_watermark(st.spec->source.topic, p),
                             st.pipeline->watermark(*o.part), o.idle, o.failed, c.events,
-                            c.filtered, c.malformed, c.late, o.since_ms});
+                            c.filtered, c.malformed, c.late, o.since_ms, c.skipped});
   }
   r.source = st.metrics.take();
   r.handoffs = std::exchange(st.handoff_pauses, {});

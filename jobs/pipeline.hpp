@@ -38,7 +38,8 @@ struct partition_cursor {
   std::uint64_t filtered = 0;      // failed the job's `where`
   std::uint64_t malformed = 0;     // unreadable or unfit for the job (dead-lettered)
   std::uint64_t late = 0;          // after every window it belongs to expired (dead-lettered)
-  MSGPACK_DEFINE(next_offset, max_event_time, events, filtered, malformed, late)
+  std::uint64_t skipped = 0;       // offsets gone from Kafka, skipped (on_missing_offsets: earliest)
+  MSGPACK_DEFINE(next_offset, max_event_time, events, filtered, malformed, late, skipped)
 };
 
 // Where one source partition stands; reported to the sink with every batch.
@@ -47,7 +48,7 @@ struct partition_progress {
   millis watermark = no_time;
   bool idle = false; // silent longer than the idle timeout: does not hold windows back
   offset_t next_offset = 0;
-  std::uint64_t events = 0, filtered = 0, malformed = 0, late = 0;
+  std::uint64_t events = 0, filtered = 0, malformed = 0, late = 0, skipped = 0;
 };
 
 // What a pipeline emitted for one partition since its last flush. Each kind

@@ -52,6 +52,7 @@ json partition_json(const observed_cluster& c, const observed_partition& p, part
               {"late", r.late},
               // Malformed and late events are the ones dead-lettered.
               {"dead_lettered", r.malformed + r.late},
+              {"offsets_skipped", r.skipped},
               {"owned_since", opt_ms(r.owned_since_ms)}});
   return out;
 }

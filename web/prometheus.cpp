@@ -166,6 +166,9 @@ std::string exposition(const observed_cluster& c) {
       f.counter("weir_partition_dead_lettered_records_total",
                 "Events sent to the dead-letter topic.", pl,
                 static_cast<double>(r.malformed + r.late));
+      f.counter("weir_partition_skipped_offsets_total",
+                "Offsets gone from Kafka (retention) and skipped (on_missing_offsets: earliest).",
+                pl, static_cast<double>(r.skipped));
       f.gauge("weir_partition_records_per_second", "Events read per second, between two reports.",
               pl, op.records_per_second);
       f.gauge("weir_partition_next_offset", "First offset not yet read.", pl,

@@ -270,7 +270,10 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     + "CREATE TABLE IF NOT EXISTS " + progress + " (source_partition integer PRIMARY KEY, "
     + "watermark bigint, idle boolean NOT NULL DEFAULT false, next_offset bigint, "
     + "events bigint, filtered bigint, malformed bigint, late bigint, "
-    + "dropped bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now());";
+    + "dropped bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), "
+    + "skipped bigint NOT NULL DEFAULT 0);\n"
+    // Tables from before the column existed.
+    + "ALTER TABLE " + progress + " ADD COLUMN IF NOT EXISTS skipped bigint NOT NULL DEFAULT 0;";
   if (!sql->direct)
     sql->create += "\nCREATE TABLE IF NOT EXISTS " + partials + " (window_start timestamptz NOT NULL, "
                    + "window_end timestamptz NOT NULL" + lead(key_defs)
@@ -299,12 +302,13 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
   sql->upsert_progress =
     "INSERT INTO " + progress
     + " (source_partition, watermark, idle, next_offset, events, filtered, malformed, late, "
-      "updated_at) SELECT u.*, now() FROM "
-    + unnest(1, {"int", "bigint", "bool", "bigint", "bigint", "bigint", "bigint", "bigint"},
-             {"p", "wm", "idle", "off", "ev", "fi", "ma", "la"})
+      "skipped, updated_at) SELECT u.*, now() FROM "
+    + unnest(1, {"int", "bigint", "bool", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"},
+             {"p", "wm", "idle", "off", "ev", "fi", "ma", "la", "sk"})
     + " ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, idle = "
       "EXCLUDED.idle, next_offset = EXCLUDED.next_offset, events = EXCLUDED.events, filtered = "
-      "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, updated_at = now()";
+      "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, skipped = "
+      "EXCLUDED.skipped, updated_at = now()";
   sql->read_progress = "SELECT source_partition, watermark, idle, next_offset FROM " + progress;
   sql->set_materialized = "INSERT INTO " + progress
                           + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
@@ -588,7 +592,7 @@ public:
   void upsert_progress(const std::string& sql) {
     if (latest_.size() == behind_.size())
       return;
-    std::vector<array_literal> cols(8);
+    std::vector<array_literal> cols(9);
     for (const auto& [part, p] : latest_) {
       if (!ahead(part))
         continue;
@@ -603,6 +607,7 @@ public:
       cols[5].add_number(p->filtered);
       cols[6].add_number(p->malformed);
       cols[7].add_number(p->late);
+      cols[8].add_number(p->skipped);
     }
     exec(sql, cols);
   }

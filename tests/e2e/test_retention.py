@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import time
+import urllib.request
 
 import harness as h
 
@@ -61,7 +62,7 @@ def run(policy):
     h.create_topic(topic, 2)
     ckpt = tempfile.mkdtemp(prefix="weir-ckpt-")
     with h.Cluster(f"retention-{policy}") as cluster:
-        cluster.up("wa")
+        cluster.up("wa", http=True)
         cluster.weir("submit", h.write_spec(spec(topic, topic, policy, ckpt)), check=True)
         for p in range(2):
             produce(topic, p, 0, PER_PARTITION)
@@ -96,6 +97,18 @@ def run(policy):
             assert f"offsets {PER_PARTITION} to {GAP_END - 1} are gone from Kafka (retention); " \
                    f"{GAP_END - PER_PARTITION} offset(s) skipped" in text, text[-2000:]
             assert "FAILED" not in cluster.weir("status", check=True).stdout
+            # Counted where an operator looks: the API and /metrics (the raw
+            # sink keeps no progress table; a windowed job's has `skipped`).
+            def skipped():
+                with urllib.request.urlopen(f"{cluster.http_url}/api/v1/jobs/{topic}") as r:
+                    part = json.load(r)["partitions"][0]
+                return part.get("offsets_skipped")
+            h.wait_until(lambda: skipped() == GAP_END - PER_PARTITION, 10,
+                         "the skipped offsets in the API")
+            with urllib.request.urlopen(f"{cluster.http_url}/metrics") as r:
+                metrics = r.read().decode()
+            assert f'weir_partition_skipped_offsets_total{{job_id="{topic}",partition="0",' \
+                   f'worker="wb"}} {GAP_END - PER_PARTITION}' in metrics
     h.delete_topic(topic)
     h.drop_tables(topic)
     print(f"ok ({policy}): offsets gone from Kafka handled by on_missing_offsets: {policy}")
