@@ -728,10 +728,13 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         if (job.rounds.size() > max_rounds)
           job.rounds.pop_front();
       }
+      std::vector<round_id> pointed;
+      for (const auto& pc : j->second.data.checkpoints)
+        pointed.push_back(pc.id);
       std::set<std::string> owners(j->second.data.owners.begin(), j->second.data.owners.end());
       for (const auto& name : owners)
         if (auto w = st.workers.find(name); w != st.workers.end())
-          self->send(w->second.handle, checkpoint_atom::value, job_id, id);
+          self->send(w->second.handle, checkpoint_atom::value, job_id, id, pointed);
       schedule_checkpoint(self, job_id);
     },
     [self](export_atom, const std::string& job_id) {

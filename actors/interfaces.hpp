@@ -43,9 +43,11 @@ using source_actor = caf::typed_actor<
   // dropped ones are released (nothing more will be written for them) and
   // shipped to their new owners.
   caf::replies_to<assign_atom, source_assignment>::with<bool>,
-  // Snapshot every partition; once the sink has everything emitted before the
-  // snapshot, store it and report the checkpoint to the worker.
-  caf::reacts_to<checkpoint_atom, round_id>,
+  // Snapshot every partition as round `id`; once the sink has everything
+  // emitted before the snapshot, store it and report the checkpoint to the
+  // worker. Pruning keeps, per partition, the round the coordinator points to
+  // (`pointed`, indexed by partition) and every later one.
+  caf::reacts_to<checkpoint_atom, round_id, std::vector<round_id>>,
   // Self-sent: poll one batch, fold it into state, emit what the pipeline emits.
   caf::reacts_to<poll_atom>,
   // From the sink: batch `seq` is durable; frees one in-flight credit.
@@ -72,8 +74,9 @@ using worker_actor = caf::typed_actor<
   // From a former owner: state of partitions of job `id` this worker is about
   // to own; kept until the assignment that gives them arrives.
   caf::replies_to<handoff_atom, std::string, std::vector<partition_handoff>>::with<bool>,
-  // Take checkpoint round `id` of job `job`.
-  caf::reacts_to<checkpoint_atom, std::string, std::uint64_t>,
+  // Take checkpoint round `id` of job `job`; `pointed`: per partition, the
+  // round the coordinator would restore it from (never pruned).
+  caf::reacts_to<checkpoint_atom, std::string, std::uint64_t, std::vector<round_id>>,
   // From a local source: round `id` of job `job` is stored for these partitions.
   caf::reacts_to<checkpointed_atom, std::string, std::uint64_t, std::vector<partition_checkpoint>>,
   // Self-sent: try to reach the coordinator again.

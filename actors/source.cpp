@@ -308,7 +308,13 @@ void finish_checkpoint(self_ptr self) {
       }
     }
     auto prefix = key.substr(0, key.rfind('/') + 1);
-    if (auto ok = prune(*st.checkpoints, prefix, st.spec->checkpoints.retain); !ok)
+    // Never the round the coordinator points to (a report of a later one may
+    // have been lost), nor a later one.
+    const auto p = static_cast<size_t>(partition);
+    const auto keep = p < round.pointed.size() && round.pointed[p] > 0
+                        ? checkpoint_key(st.spec->name, partition, round.pointed[p])
+                        : key;
+    if (auto ok = prune(*st.checkpoints, prefix, st.spec->checkpoints.retain, keep); !ok)
       WEIR_WARN("job {}: pruning {}: {}", st.spec->name, prefix, ok.error_message());
     done.push_back({partition, round.offsets[i], std::move(key), round.id, bytes.size()});
   }
@@ -713,7 +719,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
         finish_checkpoint(self);
       schedule_poll(self);
     },
-    [self](checkpoint_atom, round_id id) {
+    [self](checkpoint_atom, round_id id, const std::vector<round_id>& pointed) {
       auto& st = self->state;
       if (!st.checkpoints || st.partitions.empty())
         return;
@@ -729,6 +735,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
       flush(self, clock::now());
       source_state::pending_checkpoint round;
       round.id = id;
+      round.pointed = pointed;
       round.needs_seq = st.next_seq - 1;
       for (const auto& [p, o] : st.partitions) {
         if (o.failed)

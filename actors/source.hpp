@@ -100,6 +100,7 @@ struct source_state {
     std::uint64_t needs_seq = 0;
     std::vector<std::pair<partition_id, std::string>> snapshots; // partition, msgpack state
     std::vector<offset_t> offsets;
+    std::vector<round_id> pointed; // per partition: the coordinator's round, kept by pruning
   };
   std::optional<pending_checkpoint> checkpoint;
   // What the next batch tells the sink besides rows.

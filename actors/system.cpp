@@ -19,6 +19,7 @@ node_config::node_config(const node_options& opts) {
   add_message_type<std::vector<std::int32_t>>("weir.partitions");
   add_message_type<partition_checkpoint>("weir.partition_checkpoint");
   add_message_type<std::vector<partition_checkpoint>>("weir.partition_checkpoints");
+  add_message_type<std::vector<round_id>>("weir.rounds");
   add_message_type<worker_actor>("weir.worker_actor");
   add_message_type<auth_challenge>("weir.auth_challenge");
   add_message_type<partition_handoff>("weir.partition_handoff");

@@ -501,12 +501,12 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       }
       return true;
     },
-    [self](checkpoint_atom, const job_id& job_id, round_id id) {
+    [self](checkpoint_atom, const job_id& job_id, round_id id, const std::vector<round_id>& pointed) {
       if (!from_coordinator(self, "a checkpoint request"))
         return;
       if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
         for (auto& source : it->second.sources)
-          self->send(source, checkpoint_atom::value, id);
+          self->send(source, checkpoint_atom::value, id, pointed);
     },
     [self](checkpointed_atom, const job_id& job_id, round_id id,
            std::vector<partition_checkpoint> parts) {

@@ -117,11 +117,12 @@ expected<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::st
   return error{"checkpoint store '" + url + "': expected file:///dir or s3://bucket/prefix"};
 }
 
-expected<void> prune(checkpoint_store& store, const std::string& prefix, size_t retain) {
+expected<void> prune(checkpoint_store& store, const std::string& prefix, size_t retain,
+                     const std::string& keep_from) {
   auto keys = store.list(prefix);
   if (!keys)
     return keys.failure();
-  for (size_t i = 0; i + retain < keys->size(); ++i)
+  for (size_t i = 0; i + retain < keys->size() && (*keys)[i] < keep_from; ++i)
     if (auto ok = store.remove((*keys)[i]); !ok)
       return ok;
   return {};

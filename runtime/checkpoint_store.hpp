@@ -28,8 +28,10 @@ public:
   static expected<std::unique_ptr<checkpoint_store>> open(const std::string& url);
 };
 
-// Keeps the newest `retain` keys under `prefix` (keys sort by age) and removes
-// the rest.
-expected<void> prune(checkpoint_store& store, const std::string& prefix, size_t retain);
+// Removes the keys under `prefix` (keys sort by age) but the newest `retain`
+// and those from `keep_from` on (the round the coordinator points to, whose
+// report of a later one may have been lost).
+expected<void> prune(checkpoint_store& store, const std::string& prefix, size_t retain,
+                     const std::string& keep_from);
 
 } // namespace weir

@@ -33,7 +33,13 @@ TEST(CheckpointStore, FileRoundTripListAndPrune) {
   auto keys = s.list("job/p0/");
   ASSERT_TRUE(keys);
   EXPECT_EQ(keys->size(), 5u);
-  ASSERT_TRUE(prune(s, "job/p0/", 2));
+  // The coordinator still points to round 2: it and what follows stay.
+  ASSERT_TRUE(prune(s, "job/p0/", 2, "job/p0/2.ckpt"));
+  keys = s.list("job/p0/");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(*keys, (std::vector<std::string>{"job/p0/2.ckpt", "job/p0/3.ckpt", "job/p0/4.ckpt",
+                                             "job/p0/5.ckpt"}));
+  ASSERT_TRUE(prune(s, "job/p0/", 2, "job/p0/5.ckpt"));
   keys = s.list("job/p0/");
   ASSERT_TRUE(keys);
   EXPECT_EQ(*keys, (std::vector<std::string>{"job/p0/4.ckpt", "job/p0/5.ckpt"}));

@@ -51,7 +51,7 @@ private:
 source_actor::behavior_type fake_source(source_actor::pointer, std::shared_ptr<recorder> rec) {
   return {
     [](assign_atom, source_assignment&) { return true; },
-    [](checkpoint_atom, round_id) {},
+    [](checkpoint_atom, round_id, const std::vector<round_id>&) {},
     [](poll_atom) {},
     [rec](ack_atom, std::uint64_t seq) {
       std::lock_guard<std::mutex> guard{rec->mtx};
