@@ -5,7 +5,9 @@ MinIO on loopback) and check results with tools weir did not write: kcat to
 produce, Kafka's own admin tool for topics, psql to read results. Expected
 values are computed here, in Python, from the same events.
 """
+import json
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RUN_DIR = os.environ.get("WEIR_RUN_DIR", os.path.join(REPO, ".run"))
@@ -94,6 +97,17 @@ def assert_twin_rows(yaml_rows, sql_rows, table):
         f"different {[(k, yaml_rows[k], sql_rows[k]) for k in differ]}"
 
 
+def use_cluster_secret():
+    """A fresh cluster secret (mode 0600) that every process started from now
+    on, and every client command, proves (WEIR_SECRET_FILE)."""
+    path = os.path.join(tempfile.mkdtemp(), "secret")
+    with open(path, "w") as f:
+        f.write(secrets.token_hex(32))
+    os.chmod(path, 0o600)
+    os.environ["WEIR_SECRET_FILE"] = path
+    return path
+
+
 def write_spec(text, name="job.yaml"):
     path = os.path.join(tempfile.mkdtemp(), name)
     with open(path, "w") as f:
@@ -142,6 +156,11 @@ class Cluster:
             self.worker(w, *worker_args)
         wait_until(lambda: self.weir("status").stdout.count("host=") == len(workers), 20,
                    f"{len(workers)} workers to register")
+
+    def api(self, path):
+        """The JSON body of GET path on the coordinator's HTTP port (http=True)."""
+        with urllib.request.urlopen(self.http_url + path, timeout=10) as r:
+            return json.load(r)
 
     def weir(self, *args, check=False):
         return run([WEIR, *args, "--coordinator", self.address], check=check)

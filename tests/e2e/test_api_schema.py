@@ -13,7 +13,6 @@ two are fuzzed last, when nothing depends on the cluster any more.
 """
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -153,11 +152,7 @@ def main():
     for p in range(PARTITIONS):
         h.produce(topic, p, [(f"u{i % 7}", json.dumps({"user": f"u{i % 7}", "ts": T0 + i * 200}))
                              for i in range(PER_PARTITION)] + [("bad", "{not json")])
-    secret_file = os.path.join(tempfile.mkdtemp(), "secret")
-    with open(secret_file, "w") as f:
-        f.write(secrets.token_hex(32))
-    os.chmod(secret_file, 0o600)
-    os.environ["WEIR_SECRET_FILE"] = secret_file  # every process and client proves it
+    h.use_cluster_secret()  # every process and client proves it
     ckpt = tempfile.mkdtemp(prefix="weir-apischema-ckpt-")
     spec = h.job_spec(topic, topic, h.EVENTS_PER_USER_MINUTE,
                       extra=f"checkpoints:\n  url: file://{ckpt}\n  interval: 2s\n")

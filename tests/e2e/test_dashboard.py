@@ -9,7 +9,6 @@ import json
 import os
 import threading
 import time
-import urllib.request
 
 from playwright.sync_api import sync_playwright
 
@@ -21,11 +20,6 @@ ARTIFACTS = os.environ.get("WEIR_ARTIFACT_DIR", os.path.join(h.REPO, "build", "a
 # As the machine's probe ran it: no background traffic to hosts this network refuses.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def api(cluster, path):
-    with urllib.request.urlopen(cluster.http_url + path, timeout=10) as r:
-        return json.load(r)
 
 
 def page_number(page, selector):
@@ -64,9 +58,7 @@ def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     topic = h.unique("e2e_dash")
     h.create_topic(topic, PARTITIONS)
-    secret_file = h.write_spec(os.urandom(16).hex(), "secret")
-    os.chmod(secret_file, 0o600)
-    os.environ["WEIR_SECRET_FILE"] = secret_file
+    h.use_cluster_secret()
     ckpt = h.write_spec("", "x").rsplit("/", 1)[0]
     spec = h.job_spec(topic, topic, h.EVENTS_PER_USER_MINUTE,
                       extra=f"checkpoints:\n  url: file://{ckpt}\n  interval: 1s\n")
@@ -89,7 +81,7 @@ def main():
                 len(page.locator('[data-testid="partition"]').all()) == PARTITIONS
         h.wait_until(live, 60, "the job page to show a non-zero rate")
         # Charts draw the history the coordinator samples every 5 s.
-        h.wait_until(lambda: len(api(cluster, f"/api/v1/jobs/{topic}")["history"]) >= 3, 30,
+        h.wait_until(lambda: len(cluster.api(f"/api/v1/jobs/{topic}")["history"]) >= 3, 30,
                      "three samples of history")
         time.sleep(2.5)
         page.screenshot(path=os.path.join(ARTIFACTS, "job-live.png"), full_page=True)
@@ -100,10 +92,10 @@ def main():
         stream.stop.set()
         stream.join()
         events = stream.sent * PARTITIONS
-        h.wait_until(lambda: api(cluster, f"/api/v1/jobs/{topic}")["totals"]["events"] == events
-                     and api(cluster, f"/api/v1/jobs/{topic}")["totals"]["lag"] == 0, 60,
+        h.wait_until(lambda: cluster.api(f"/api/v1/jobs/{topic}")["totals"]["events"] == events
+                     and cluster.api(f"/api/v1/jobs/{topic}")["totals"]["lag"] == 0, 60,
                      f"all {events} events read")
-        job = api(cluster, f"/api/v1/jobs/{topic}")
+        job = cluster.api(f"/api/v1/jobs/{topic}")
         rows = h.psql(f'SELECT source_partition, next_offset, events FROM "{topic}__progress" '
                       "WHERE source_partition >= 0 ORDER BY 1")
         want = {int(p): (int(n), int(e)) for p, n, e in rows}
@@ -127,7 +119,7 @@ def main():
         page.locator('[data-testid="worker"][data-name="wb"] [data-testid="drain"]').click()
         h.wait_until(lambda: "401" in page.locator("#flash").inner_text()
                      or "secret" in page.locator("#flash").inner_text(), 10, "the refusal shown")
-        assert [w["state"] for w in api(cluster, "/api/v1/workers")["workers"]] == ["active"] * 2
+        assert [w["state"] for w in cluster.api("/api/v1/workers")["workers"]] == ["active"] * 2
         page.fill("#token", token)
         page.dispatch_event("#token", "change")
         page.locator('[data-testid="worker"][data-name="wb"] [data-testid="drain"]').click()
@@ -138,7 +130,7 @@ def main():
                 workers[0].locator('[data-testid="worker-partitions"]').inner_text() == str(PARTITIONS)
         h.wait_until(moved, 60, "the page to show wb drained and every partition on wa")
         page.screenshot(path=os.path.join(ARTIFACTS, "drained.png"), full_page=True)
-        owners = {p["owner"] for p in api(cluster, f"/api/v1/jobs/{topic}")["partitions"]}
+        owners = {p["owner"] for p in cluster.api(f"/api/v1/jobs/{topic}")["partitions"]}
         assert owners == {"wa"}, owners
         assert page.locator('[data-testid="event"][data-kind="drained"]').count() >= 1
         browser.close()

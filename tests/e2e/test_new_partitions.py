@@ -6,7 +6,6 @@ computed here from every event produced, none counted twice."""
 import collections
 import json
 import os
-import urllib.request
 
 import harness as h
 
@@ -53,8 +52,7 @@ def main():
         assert got == dict(expected), \
             f"{sum(got.values())} counted, {len(events)} produced; first differences: " \
             f"{[(k, got.get(k), v) for k, v in expected.items() if got.get(k) != v][:5]}"
-        kinds = [e["kind"] for e in json.load(urllib.request.urlopen(
-            cluster.http_url + "/api/v1/events"))["events"]]
+        kinds = [e["kind"] for e in cluster.api("/api/v1/events")["events"]]
         assert "partitions_added" in kinds, kinds
     h.delete_topic(topic)
     h.drop_tables(topic, topic + "__partials", topic + "__progress")

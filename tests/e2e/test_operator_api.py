@@ -7,7 +7,6 @@ move; a drain through the API moves the partitions, and a killed worker
 shows up as a recovery with its duration."""
 import json
 import os
-import secrets
 import subprocess
 import tempfile
 import time
@@ -54,11 +53,7 @@ def main():
     h.load_env()
     topic = h.unique("e2e_opapi")
     h.create_topic(topic, PARTITIONS)
-    secret_file = os.path.join(tempfile.mkdtemp(), "secret")
-    with open(secret_file, "w") as f:
-        f.write(secrets.token_hex(32))
-    os.chmod(secret_file, 0o600)
-    os.environ["WEIR_SECRET_FILE"] = secret_file  # every process and client proves it
+    h.use_cluster_secret()  # every process and client proves it
     ckpt = tempfile.mkdtemp(prefix="weir-opapi-ckpt-")
     spec = h.job_spec(topic, topic, h.EVENTS_PER_USER_MINUTE,
                       extra=f"checkpoints:\n  url: file://{ckpt}\n  interval: 1s\n")

@@ -100,9 +100,7 @@ def run(policy):
             # Counted where an operator looks: the API and /metrics (the raw
             # sink keeps no progress table; a windowed job's has `skipped`).
             def skipped():
-                with urllib.request.urlopen(f"{cluster.http_url}/api/v1/jobs/{topic}") as r:
-                    part = json.load(r)["partitions"][0]
-                return part.get("offsets_skipped")
+                return cluster.api(f"/api/v1/jobs/{topic}")["partitions"][0].get("offsets_skipped")
             h.wait_until(lambda: skipped() == GAP_END - PER_PARTITION, 10,
                          "the skipped offsets in the API")
             with urllib.request.urlopen(f"{cluster.http_url}/metrics") as r:

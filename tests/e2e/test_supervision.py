@@ -8,7 +8,6 @@ the same way, naming the column that differs."""
 import collections
 import json
 import os
-import urllib.request
 
 import harness as h
 
@@ -45,15 +44,13 @@ def main():
             failed_lines()
 
         def failures():
-            with urllib.request.urlopen(
-                    cluster.http_url + "/api/v1/events?limit=1000", timeout=5) as r:
-                return sorted(e["at"] for e in json.load(r)["events"] if e["kind"] == "job_failed")
+            return sorted(e["at"] for e in cluster.api("/api/v1/events?limit=1000")["events"]
+                          if e["kind"] == "job_failed")
         # Assigned again after 1 s, then 2 s: the backoff grows.
         h.wait_until(lambda: len(failures()) >= 3, 30, "three failed starts")
         at = failures()
         assert at[1] - at[0] >= 900 and at[2] - at[1] >= 1900, at
-        job = json.load(urllib.request.urlopen(
-            f"{cluster.http_url}/api/v1/jobs/{topic}", timeout=5))
+        job = cluster.api(f"/api/v1/jobs/{topic}")
         assert job["state"] == "failing" and all(
             "WEIR_S3_ENDPOINT" in p["failed"] for p in job["partitions"]), job
 
