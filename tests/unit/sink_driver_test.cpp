@@ -1,11 +1,12 @@
 // The kind-agnostic sink actor against a fake sinks::sink: acks only what the
 // sink made durable, in order, and retries the rest starting at the first
-// batch not done.
+// batch not done; and stops, with the store's reason, on a permanent failure.
 #include "actors/sink.hpp"
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -82,5 +83,46 @@ TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
   EXPECT_EQ(rec->calls[0].front(), 1u);
   EXPECT_EQ(rec->calls[1].front(), 2u); // batch 1 was done: not written again
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+// The store refuses the job itself (a results table made for another spec).
+class refusing_sink final : public sinks::sink {
+public:
+  sinks::write_result write(std::span<const jobs::sink_batch* const>) override {
+    ++writes;
+    return {0, 0, error{"results table t: column n is integer, the spec needs bigint", true}};
+  }
+  std::atomic<int> writes{0};
+};
+
+} // namespace
+
+TEST(SinkDriver, StopsOnAPermanentFailureInsteadOfRetrying) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto rec = std::make_shared<recorder>();
+  auto source = sys.spawn(fake_source, rec);
+  auto store = std::make_shared<refusing_sink>();
+  auto sink = sys.spawn(sink_driver, std::string{"job"}, std::shared_ptr<sinks::sink>{store},
+                        worker_actor{});
+  caf::scoped_actor self{sys};
+  self->monitor(sink);
+  jobs::sink_batch b;
+  b.seq = 1;
+  caf::anon_send(sink, write_atom::value, std::move(b), source);
+  std::string why;
+  self->receive([&](const caf::down_msg& msg) {
+    const auto& ctx = msg.reason.context();
+    if (ctx.match_elements<std::string>())
+      why = ctx.get_as<std::string>(0);
+  });
+  // Its reason is the store's (the worker reports it); one write, no retry, no ack.
+  EXPECT_EQ(why, "results table t: column n is integer, the spec needs bigint");
+  EXPECT_EQ(store->writes.load(), 1);
+  std::lock_guard<std::mutex> guard{rec->mtx};
+  EXPECT_TRUE(rec->acks.empty());
   caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
 }
