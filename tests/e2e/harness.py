@@ -34,10 +34,20 @@ def load_env():
             os.environ[key] = shlex.split(value)[0] if value else ""
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now and not handed out before by this process: two ports
+    asked for before either is bound (a cluster's and its HTTP port) must
+    differ, and the kernel may offer the same one twice."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 # The body of the simplest windowed job: events per user per minute.
