@@ -485,7 +485,6 @@ cluster_view observe(const coordinator_state& st) {
     if (jobs::is_export(job.spec)) {
       const auto& e = *job.spec.export_job;
       oj.kind = "export";
-      oj.topic = "";
       oj.sink = "s3://" + e.bucket + "/" + e.prefix;
     } else {
       oj.kind = jobs::is_raw(job.spec) ? "raw" : "windowed";

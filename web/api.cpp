@@ -69,8 +69,6 @@ json round_json(const checkpoint_record& r) {
 }
 
 json summary_json(const observed_cluster& c, const observed_job& j) {
-  json totals{{"events", 0}, {"filtered", 0}, {"malformed", 0}, {"late", 0},
-              {"dead_lettered", 0}, {"lag", 0}, {"records_per_second", 0.0}};
   std::uint64_t events = 0, filtered = 0, malformed = 0, late = 0, lag = 0;
   double rate = 0;
   for (const auto& p : j.partitions) {
@@ -85,7 +83,7 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
       lag += static_cast<std::uint64_t>(
         std::max<offset_t>(0, p.report->high_watermark - p.report->next_offset));
   }
-  totals = {{"events", events},       {"filtered", filtered},
+  json totals{{"events", events},       {"filtered", filtered},
             {"malformed", malformed}, {"late", late},
             {"dead_lettered", malformed + late}, {"lag", lag},
             {"records_per_second", rate}};

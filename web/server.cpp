@@ -10,6 +10,7 @@
 
 #include <httplib.h>
 
+#include <optional>
 #include <thread>
 
 WEIR_LOG_MODULE("http");
@@ -41,6 +42,18 @@ expected<Result> ask(caf::actor_system& sys, const coordinator_actor& coordinato
     .receive([&](Result& r) { out = std::move(r); },
              [&](caf::error& err) { out = error{sys.render(err)}; });
   return out;
+}
+
+// A mutation's answer; when the coordinator gives none, a 503 is sent and
+// there is nothing to answer.
+template <class... Ts>
+std::optional<submit_result> mutate(caf::actor_system& sys, const coordinator_actor& coordinator,
+                                    httplib::Response& res, Ts... xs) {
+  auto out = ask<submit_result>(sys, coordinator, xs...);
+  if (out)
+    return std::move(*out);
+  send_error(res, 503, "the coordinator did not answer: " + out.error_message());
+  return std::nullopt;
 }
 
 struct server {
@@ -151,10 +164,10 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
     if (!allowed(req, res, true))
       return;
     const auto origin = req.has_param("file") ? req.get_param_value("file") : std::string{"request"};
-    auto out = ask<submit_result>(sys, coordinator, submit_atom::value, req.body, origin);
-    if (!out) {
-      send_error(res, 503, "the coordinator did not answer: " + out.error_message());
-    } else if (out->accepted) {
+    auto out = mutate(sys, coordinator, res, submit_atom::value, req.body, origin);
+    if (!out)
+      return;
+    if (out->accepted) {
       WEIR_INFO("job {} submitted over HTTP from {}", out->job_id, req.remote_addr);
       send_json(res, 201, {{"id", out->job_id}});
     } else if (out->error.find("is already running") != std::string::npos) {
@@ -173,10 +186,10 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
                                                                       const httplib::ContentReader&) {
     if (!allowed(req, res, true))
       return;
-    auto out = ask<submit_result>(sys, coordinator, cancel_atom::value, req.matches[1].str());
+    auto out = mutate(sys, coordinator, res, cancel_atom::value, req.matches[1].str());
     if (!out)
-      send_error(res, 503, "the coordinator did not answer: " + out.error_message());
-    else if (!out->accepted)
+      return;
+    if (!out->accepted)
       send_error(res, 404, out->error);
     else
       send_json(res, 200, {{"id", out->job_id}, {"cancelled", true}});
@@ -187,10 +200,10 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
                                                    const httplib::ContentReader&) {
     if (!allowed(req, res, true))
       return;
-    auto out = ask<submit_result>(sys, coordinator, drain_atom::value, req.matches[1].str());
+    auto out = mutate(sys, coordinator, res, drain_atom::value, req.matches[1].str());
     if (!out)
-      send_error(res, 503, "the coordinator did not answer: " + out.error_message());
-    else if (!out->accepted)
+      return;
+    if (!out->accepted)
       send_error(res, out->error.rfind("no worker", 0) == 0 ? 404 : 409, out->error);
     else
       send_json(res, 202, {{"worker", out->job_id}, {"draining", true}});
