@@ -4,10 +4,36 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 namespace weir {
+
+namespace {
+
+// A figure a worker can report is finite and far below 2^63. Refusing the
+// rest keeps NaN out of the API's JSON, and keeps msgpack-c's pack_double,
+// whose integer test converts 2^64 to uint64 (undefined), away from them.
+bool plausible(double x) { return std::isfinite(x) && std::fabs(x) < 0x1p62; }
+
+bool plausible(const metrics::snapshot& s) {
+  for (const auto& m : s.samples)
+    if (!plausible(m.value) || !plausible(m.sum))
+      return false;
+  return true;
+}
+
+bool plausible(const worker_report& r) {
+  if (!plausible(r.cpu_seconds) || !plausible(r.rss_bytes) || !plausible(r.worker))
+    return false;
+  for (const auto& j : r.jobs)
+    if (!plausible(j.source) || !plausible(j.sink))
+      return false;
+  return true;
+}
+
+} // namespace
 
 std::string pack_report(const worker_report& r) {
   msgpack::sbuffer buf;
@@ -18,7 +44,10 @@ std::string pack_report(const worker_report& r) {
 expected<worker_report> unpack_report(const std::string& bytes) {
   return guarded("worker report", [&] {
     auto handle = unpack_bounded(bytes);
-    return handle.get().as<worker_report>();
+    auto r = handle.get().as<worker_report>();
+    if (!plausible(r))
+      throw std::invalid_argument("a figure is not finite or out of range");
+    return r;
   });
 }
 
