@@ -3,6 +3,20 @@
 # Arguments go to the harness, e.g. `deploy/bench.sh --events 2000000`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# `deploy/bench.sh fuzz [SECONDS]`: every libFuzzer harness for SECONDS
+# (default 600) with a fresh seed; no services needed.
+if [[ "${1:-}" == fuzz ]]; then
+  for harness in spec_yaml spec_sql event_reader state_unpack wire; do
+    echo "== fuzz $harness, ${2:-600} s"
+    log="$(mktemp)"
+    rc=0
+    "$REPO/tests/fuzz/run.sh" "$harness" "${2:-600}" >"$log" 2>&1 || rc=$?
+    grep -E '^(Done|stat::number|stat::average|SUMMARY|artifact_prefix)' "$log" || true
+    [[ $rc == 0 ]] || { echo "fuzz $harness FAILED (log: $log)"; exit 1; }
+    rm -f "$log"
+  done
+  exit 0
+fi
 "$REPO/deploy/build.sh"
 "$REPO/deploy/services.sh" up
 # `deploy/bench.sh handoff [...]` runs the live partition move with large state instead;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang and runs one of them for a
 # bounded time: tests/fuzz/run.sh HARNESS SECONDS. Seeds: the shipped specs
+# SEED (third argument, default random) fixes libFuzzer's choices: the
+# suite passes one, so a clean clone's run is repeatable, while
+# `deploy/bench.sh fuzz` explores with fresh seeds for longer. Seeds
 # (jobs/specs/, defaults of ${VAR:-default} filled in) for the spec harnesses,
 # tests/fuzz/corpus/HARNESS/ for the others; what a run finds stays out of the
 # tree, in build-fuzz/. Every file in tests/fuzz/regressions/HARNESS/ (inputs that once
@@ -11,6 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 harness="$1"
 seconds="${2:-30}"
+seed="${3:-0}" # 0: libFuzzer picks one
 out="$root/build-fuzz"
 if [[ ! -x "$out/fuzz_$harness" || "$here/CMakeLists.txt" -nt "$out/CMakeCache.txt" ]]; then
   cmake -S "$here" -B "$out" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -34,5 +38,5 @@ if [[ -e "${regressions[0]}" ]]; then
   "$out/fuzz_$harness" -artifact_prefix="$out/artifacts/" "${regressions[@]}"
 fi
 exec "$out/fuzz_$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$out/artifacts/$harness-" \
+  -print_final_stats=1 -seed="$seed" -artifact_prefix="$out/artifacts/$harness-" \
   "$out/corpus/$harness" "$seeds"
