@@ -23,6 +23,9 @@ export WEIR_RUN_DIR WEIR_CACHE_DIR
 : "${WEIR_PG_PORT:=15432}"
 : "${WEIR_MINIO_PORT:=19000}"
 : "${WEIR_MINIO_CONSOLE_PORT:=19001}"
+: "${WEIR_CLICKHOUSE_PORT:=18123}"     # HTTP: what weir and the tests use
+: "${WEIR_CLICKHOUSE_TCP_PORT:=19010}" # native: clickhouse-client
+: "${WEIR_MARIADB_PORT:=13306}"
 
 # Pinned versions: bump here (and in deploy/kafka/pom.xml for Kafka).
 KAFKA_VERSION=3.9.1

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Private test services for weir, all on $WEIR_SERVICES_HOST (default
 # 127.0.0.1), state under $WEIR_RUN_DIR (default .run):
-#   Kafka 3.9 (single KRaft node), PostgreSQL 15, MinIO (s3proxy as fallback).
-# Usage: deploy/services.sh up [kafka|postgres|minio ...]   (default: all)
-#        deploy/services.sh down [kafka|postgres|minio ...] (default: all)
+#   Kafka 3.9 (single KRaft node), PostgreSQL 15, MinIO (s3proxy as fallback),
+#   ClickHouse 18.16 and MariaDB 10.11 (Debian's).
+# Usage: deploy/services.sh up [kafka|postgres|minio|clickhouse|mariadb ...] (default: all)
+#        deploy/services.sh down [SERVICE ...]                               (default: all)
 #        deploy/services.sh status | env | reset | stop-demo
 # `down` (and `stop-demo`) also stop what `deploy/demo.sh --keep` left running.
 # `up` installs what is missing, starts, health-checks and writes
@@ -12,11 +13,15 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
-ALL_SERVICES=(kafka postgres minio)
+ALL_SERVICES=(kafka postgres minio clickhouse mariadb)
 # base64url("WeirTestCluster1"): fixed, so the storage is formatted only once.
 KAFKA_CLUSTER_ID=V2VpclRlc3RDbHVzdGVyMQ
 PG_DIR="$WEIR_RUN_DIR/postgres"
 PG_URL="postgresql://weir@$WEIR_SERVICES_HOST:$WEIR_PG_PORT/weir"
+CH_DIR="$WEIR_RUN_DIR/clickhouse"
+CH_URL="http://$WEIR_SERVICES_HOST:$WEIR_CLICKHOUSE_PORT/weir"
+MDB_DIR="$WEIR_RUN_DIR/mariadb"
+MDB_URL="mysql://weir@$WEIR_SERVICES_HOST:$WEIR_MARIADB_PORT/weir"
 EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 # Daemons must not inherit the lock held on fd 9 (see main), or it is never freed.
@@ -264,6 +269,108 @@ minio_running() { pid_of minio >/dev/null; }
 minio_ports() { echo "$WEIR_MINIO_PORT $WEIR_MINIO_CONSOLE_PORT"; }
 minio_stop() { stop_pid minio 30; }
 
+# ----------------------------------------------------------- clickhouse --
+# Debian's 18.16 as a private instance: its own config, data and logs under
+# $CH_DIR, user `default` without a password, reachable from the services
+# host only. Database `weir`.
+
+clickhouse_healthy() {
+  [[ $(curl -sf --max-time 3 "http://$WEIR_SERVICES_HOST:$WEIR_CLICKHOUSE_PORT/ping") == Ok. ]]
+}
+
+clickhouse_install() { ensure_packages clickhouse-server clickhouse-client; }
+clickhouse_running() { pid_of clickhouse >/dev/null; }
+clickhouse_ports() { echo "$WEIR_CLICKHOUSE_PORT $WEIR_CLICKHOUSE_TCP_PORT"; }
+clickhouse_stop() { stop_pid clickhouse 60; }
+
+clickhouse_start() {
+  local net=$WEIR_SERVICES_HOST
+  [[ $net == 127.0.0.1 ]] || net=0.0.0.0/0 # a private test network (tests/multihost)
+  mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$LOG_DIR"
+  # Regenerated on every start so port overrides take effect. Caches are
+  # small: this is a test server on a shared 2-core machine.
+  cat >"$CH_DIR/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$LOG_DIR/clickhouse.log</log>
+    <errorlog>$LOG_DIR/clickhouse.err.log</errorlog><size>100M</size><count>2</count></logger>
+  <listen_host>$WEIR_SERVICES_HOST</listen_host>
+  <http_port>$WEIR_CLICKHOUSE_PORT</http_port>
+  <tcp_port>$WEIR_CLICKHOUSE_TCP_PORT</tcp_port>
+  <path>$CH_DIR/data/</path>
+  <tmp_path>$CH_DIR/tmp/</tmp_path>
+  <user_files_path>$CH_DIR/user_files/</user_files_path>
+  <users_config>$CH_DIR/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>268435456</mark_cache_size>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+  <max_concurrent_queries>50</max_concurrent_queries>
+</yandex>
+XML
+  cat >"$CH_DIR/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>$net</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
+  </interval></default></quotas>
+</yandex>
+XML
+  start_quietly spawn clickhouse "$LOG_DIR/clickhouse.out" \
+    clickhouse-server --config-file="$CH_DIR/config.xml"
+}
+
+clickhouse_wait() {
+  wait_for clickhouse 60 "$LOG_DIR/clickhouse.err.log" clickhouse_healthy
+  curl -sf --max-time 10 --data-binary 'CREATE DATABASE IF NOT EXISTS weir' \
+    "http://$WEIR_SERVICES_HOST:$WEIR_CLICKHOUSE_PORT/" >/dev/null ||
+    die "cannot create the clickhouse database weir"
+}
+
+# -------------------------------------------------------------- mariadb --
+# Debian's MariaDB as a private instance under $MDB_DIR: user `weir` without
+# a password, from the services host only, owning database `weir`.
+
+mdb_client() {
+  mariadb --no-defaults -h "$WEIR_SERVICES_HOST" -P "$WEIR_MARIADB_PORT" "$@"
+}
+
+mariadb_healthy() { mdb_client -u weir -D weir -e 'SELECT 1' >/dev/null 2>&1; }
+mariadb_install() { ensure_packages mariadb-server mariadb-client; }
+mariadb_running() { pid_of mariadb >/dev/null; }
+mariadb_ports() { echo "$WEIR_MARIADB_PORT"; }
+mariadb_stop() { stop_pid mariadb 60; }
+
+mariadb_start() {
+  local log="$LOG_DIR/mariadb.log" user=()
+  mkdir -p "$MDB_DIR" "$LOG_DIR"
+  if ((EUID == 0)); then user=(--user=root); fi # mariadbd refuses root unless told
+  if [[ ! -d $MDB_DIR/data/mysql ]]; then
+    rm -rf "$MDB_DIR/data" # a half-finished install
+    log "mariadb-install-db $MDB_DIR/data"
+    mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" "${user[@]}" \
+      --auth-root-authentication-method=normal --skip-test-db >>"$log" 2>&1 ||
+      { tail -n 20 "$log" >&2; die "mariadb-install-db failed"; }
+  fi
+  start_quietly spawn mariadb "$log" mariadbd --no-defaults --datadir="$MDB_DIR/data" "${user[@]}" \
+    --bind-address="$WEIR_SERVICES_HOST" --port="$WEIR_MARIADB_PORT" \
+    --socket="$MDB_DIR/mysqld.sock" --pid-file="$MDB_DIR/mariadb.pid" --skip-name-resolve \
+    --innodb-buffer-pool-size=256M --max-connections=200
+}
+
+mariadb_wait() {
+  # Root has no password and may connect from the services host only.
+  wait_for mariadb 60 "$LOG_DIR/mariadb.log" mdb_client -u root -e 'SELECT 1'
+  mdb_client -u root -e "CREATE DATABASE IF NOT EXISTS weir;
+    CREATE USER IF NOT EXISTS 'weir'@'$WEIR_SERVICES_HOST';
+    GRANT ALL ON weir.* TO 'weir'@'$WEIR_SERVICES_HOST';" || die "cannot create the mariadb user weir"
+  mariadb_healthy || die "cannot connect to $MDB_URL"
+}
+
 # ---------------------------------------------------------- subcommands --
 
 write_env() {
@@ -280,6 +387,9 @@ write_env() {
       WEIR_S3_REGION "$S3_REGION" \
       WEIR_S3_BUCKET "$S3_BUCKET" \
       WEIR_S3_IMPL "$(s3_impl)" \
+      WEIR_CLICKHOUSE_URL "$CH_URL" \
+      WEIR_CLICKHOUSE_TCP_PORT "$WEIR_CLICKHOUSE_TCP_PORT" \
+      WEIR_MYSQL_URL "$MDB_URL" \
       WEIR_VENV "$VENV_DIR"
   } >"$f.tmp"
   mv "$f.tmp" "$f"
@@ -338,7 +448,7 @@ cmd_status() {
     else state="running, NOT healthy"; rc=1
     fi
     [[ $s == minio ]] && state+=" ($(s3_impl))"
-    printf '%-9s %-28s ports %s\n' "$s" "$state" "$("${s}_ports")"
+    printf '%-10s %-28s ports %s\n' "$s" "$state" "$("${s}_ports")"
   done
   return "$rc"
 }

@@ -12,15 +12,16 @@ BUILD_PACKAGES=(
   libcaf-dev librdkafka-dev libpqxx-dev libmsgpack-cxx-dev libspdlog-dev
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libgtest-dev libpg-query-dev
   libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev libxxhash-dev
-  libcpp-httplib-dev nlohmann-json3-dev
+  libcpp-httplib-dev nlohmann-json3-dev libmariadb-dev
 )
 # util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs;
 # clang, libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/);
-# prometheus: promtool and a server scraping the coordinator; chromium: the dashboard's browser test.
+# prometheus: promtool and a server scraping the coordinator; chromium: the dashboard's browser test;
+# clickhouse-*, mariadb-*: the stores of seeds 002-004 and their clients.
 TOOL_PACKAGES=(
   kcat postgresql-15 postgresql-client-15 iproute2 openjdk-17-jre-headless maven
   curl ca-certificates python3 python3-venv util-linux procps gdb clang libclang-rt-14-dev
-  prometheus chromium
+  prometheus chromium clickhouse-server clickhouse-client mariadb-server mariadb-client
 )
 
 # ensure_packages PKG...: apt-get only what dpkg does not report installed;
