@@ -1,32 +1,15 @@
 #include "lib/s3/client.hpp"
 
+#include "lib/http/client.hpp"
 #include "lib/s3/sigv4.hpp"
 #include "lib/s3/xml.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
-#include <system_error>
+#include <optional>
 
 namespace weir::s3 {
 
 namespace {
-
-struct curl_deleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-
-struct slist_deleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using slist_ptr = std::unique_ptr<curl_slist, slist_deleter>;
-
-// curl_global_init is not thread-safe; a function-local static makes the one
-// call race-free however many clients are made, from whichever threads.
-bool curl_ready() {
-  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-  return rc == CURLE_OK;
-}
 
 struct reply {
   long status = 0;
@@ -36,55 +19,6 @@ struct reply {
   std::string header_error_code;
   std::string header_error_desc;
 };
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<reply*>(user)->body.append(data, size * n);
-  return size * n;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size())
-    return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i])
-      return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
-// Keeps the few headers we use; a new status line (after a 100 Continue, say)
-// starts a new set.
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<reply*>(user);
-  std::string_view line(data, size * n);
-  auto value = [&](std::string_view name) { return std::string(trim(line.substr(name.size()))); };
-  if (line.starts_with("HTTP/")) {
-    out->etag.clear();
-    out->header_error_code.clear();
-    out->header_error_desc.clear();
-  } else if (starts_with_nocase(line, "etag:")) {
-    out->etag = value("etag:");
-  } else if (starts_with_nocase(line, "x-minio-error-code:")) {
-    out->header_error_code = value("x-minio-error-code:");
-  } else if (starts_with_nocase(line, "x-minio-error-desc:")) {
-    std::string desc = value("x-minio-error-desc:");
-    if (desc.size() >= 2 && desc.front() == '"' && desc.back() == '"')
-      desc = desc.substr(1, desc.size() - 2);
-    out->header_error_desc = std::move(desc);
-  }
-  return size * n;
-}
 
 // One S3 request before signing. bucket/key are unencoded; an empty key
 // addresses the bucket itself.
@@ -117,8 +51,7 @@ struct client::state {
   config cfg;
   std::string scheme;    // "http://" or "https://"
   std::string authority; // "127.0.0.1:19000"
-  std::unique_ptr<CURL, curl_deleter> curl;
-  char errbuf[CURL_ERROR_SIZE] = {};
+  std::optional<http::client> transport; // set by make
 
   // Signs and sends; any HTTP status is a reply, only transport failures are errors.
   expected<reply> send(const call& c);
@@ -164,70 +97,28 @@ expected<reply> client::state::send(const call& c) {
   if (std::string q = canonical_query(c.query); !q.empty())
     url += '?' + q;
 
-  slist_ptr headers;
-  auto add_header = [&](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
-  };
+  http::request req{c.method, std::move(url), {}, c.body};
   for (const auto& [name, value] : parts.headers)
-    add_header(name + ": " + value);
-  add_header("Authorization: " + auth);
-  add_header("Expect:"); // no 100-continue round trip before large bodies
+    req.headers.push_back(name + ": " + value);
+  req.headers.push_back("Authorization: " + auth);
+  req.headers.push_back("Expect:"); // no 100-continue round trip before large bodies
   if (!has_content_type)
-    add_header("Content-Type:"); // drop the form type curl sets for POSTFIELDS
-  if (!headers)
-    return error{c.what + ": out of memory building request headers"};
-
-  // reset keeps the connection cache, so the connection is reused.
-  CURL* h = curl.get();
-  curl_easy_reset(h);
+    req.headers.push_back("Content-Type:"); // drop the form type curl sets for POSTFIELDS
+  auto got = transport->send(c.what, req);
+  if (!got)
+    return got.failure();
   reply out;
-  errbuf[0] = '\0';
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); // timeouts must not raise signals in threads
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg.connect_timeout.count()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L); // keys may contain "/../"; send what was signed
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &out);
-  if (c.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (c.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  } else if (c.method == "DELETE") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
-  } else {
-    // PUT and POST: the body is sent from the caller's memory, without a copy.
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, c.body.empty() ? "" : c.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(c.body.size()));
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c.method.c_str());
-  }
-
-  CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
-    std::string detail = errbuf[0] ? std::string(trim(errbuf)) : curl_easy_strerror(rc);
-    switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST: {
-      // curl's text says "Couldn't connect"; the OS error says why (refused, unreachable).
-      long os_errno = 0;
-      curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-      if (os_errno != 0)
-        detail += " (" + std::system_category().message(static_cast<int>(os_errno)) + ")";
-      return error{c.what + ": cannot connect to " + cfg.endpoint + ": " + detail};
-    }
-    case CURLE_OPERATION_TIMEDOUT:
-      return error{c.what + ": timed out talking to " + cfg.endpoint + " (connect timeout " +
-                   std::to_string(cfg.connect_timeout.count()) + " ms, request timeout " +
-                   std::to_string(cfg.timeout.count()) + " ms): " + detail};
-    default:
-      return error{c.what + ": request to " + cfg.endpoint + " failed: " + detail};
-    }
-  }
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);
+  out.status = got->status;
+  out.body = std::move(got->body);
+  auto header = [&](std::string_view name) {
+    const auto* v = got->header(name);
+    return v ? *v : std::string{};
+  };
+  out.etag = header("etag");
+  out.header_error_code = header("x-minio-error-code");
+  out.header_error_desc = header("x-minio-error-desc");
+  if (auto& d = out.header_error_desc; d.size() >= 2 && d.front() == '"' && d.back() == '"')
+    d = d.substr(1, d.size() - 2);
   return out;
 }
 
@@ -261,11 +152,10 @@ expected<client> client::make(config cfg) {
     return error{"s3 config: empty region"};
   if (cfg.access_key.empty() || cfg.secret_key.empty())
     return error{"s3 config: access key and secret key are required"};
-  if (!curl_ready())
-    return error{"s3: curl_global_init failed"};
-  st->curl.reset(curl_easy_init());
-  if (!st->curl)
-    return error{"s3: curl_easy_init failed"};
+  auto transport = http::client::make({cfg.endpoint, cfg.connect_timeout, cfg.timeout});
+  if (!transport)
+    return transport.failure();
+  st->transport = std::move(*transport);
   st->cfg = std::move(cfg);
   return client(std::move(st));
 }

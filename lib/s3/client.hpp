@@ -1,5 +1,5 @@
 // A small S3 client for MinIO and S3: objects, listing, multipart upload.
-// SigV4 signing (lib/s3/sigv4.hpp) on OpenSSL, transport on libcurl.
+// SigV4 signing (lib/s3/sigv4.hpp) on OpenSSL, transport on lib/http (libcurl).
 //
 // Every request carries x-amz-date and x-amz-content-sha256 (the SHA-256 of
 // the body, which is signed too), and addresses buckets path-style by default
