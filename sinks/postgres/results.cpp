@@ -5,6 +5,7 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/raw/rows.hpp"
 #include "jobs/windowed/watermark.hpp"
+#include "jobs/windowed/values.hpp"
 #include "sinks/postgres/pg_table.hpp"
 
 #include <pqxx/pqxx>
@@ -21,7 +22,11 @@ WEIR_LOG_MODULE("postgres");
 
 namespace weir::sinks {
 
+using jobs::accumulators;
 using jobs::agg_kind;
+using jobs::cell;
+using jobs::integer_result;
+using jobs::key_part;
 using jobs::millis;
 
 std::string quote_ident(const std::string& name) {
@@ -86,11 +91,6 @@ std::string unnest(int first, const std::vector<std::string>& types,
   return "unnest(" + join(args, ", ") + ") AS u(" + join(names, ", ") + ")";
 }
 
-bool integer_result(agg_kind k) {
-  return k == agg_kind::count || k == agg_kind::count_distinct
-         || k == agg_kind::approx_count_distinct;
-}
-
 template <class T>
 void append_number(std::string& out, T v) {
   char buf[32];
@@ -138,13 +138,6 @@ std::string encode_row(const jobs::window_results& r, size_t i) {
   msgpack::sbuffer buf;
   msgpack::pack(buf, st);
   return {buf.data(), buf.size()};
-}
-
-// The k-th part of a composite key.
-std::string_view key_part(std::string_view key, size_t k) {
-  for (size_t skip = 0; skip < k; ++skip)
-    key.remove_prefix(key.find(jobs::key_separator) + 1);
-  return key.substr(0, key.find(jobs::key_separator));
 }
 
 } // namespace
@@ -398,52 +391,6 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 }
 
 namespace {
-
-// A result value: NULL where an aggregate saw no value; counts stay integers
-// (never through double), sums and averages are doubles.
-struct cell {
-  enum { null, integer, real } k = null;
-  std::int64_t i = 0;
-  double d = 0;
-};
-
-// One (window, key)'s accumulators, viewed in place (an emitted row) or owned
-// (a merge of partials).
-struct accumulators {
-  const jobs::slot* slots;
-  const std::vector<std::string>* sets; // distinct values
-  const jobs::hll* sketches;
-  bool sets_unique; // an emitted row's sets are sorted and unique; merged ones may repeat
-};
-
-cell value_of(const jobs::aggregate_spec& agg, jobs::agg_layout::place place,
-              const accumulators& acc) {
-  switch (place.where) {
-    case jobs::agg_layout::store::distinct: {
-      const auto& set = acc.sets[place.index];
-      if (acc.sets_unique)
-        return {cell::integer, static_cast<std::int64_t>(set.size()), 0};
-      auto v = set;
-      std::sort(v.begin(), v.end());
-      return {cell::integer, std::unique(v.begin(), v.end()) - v.begin(), 0};
-    }
-    case jobs::agg_layout::store::sketch:
-      return {cell::integer, std::llround(acc.sketches[place.index].estimate()), 0};
-    case jobs::agg_layout::store::numeric: break;
-  }
-  const auto& s = acc.slots[place.index];
-  if (agg.kind == agg_kind::count)
-    return {cell::integer, s.count, 0};
-  if (s.count == 0)
-    return {};
-  switch (agg.kind) {
-    case agg_kind::sum: return {cell::real, 0, s.total()};
-    case agg_kind::min: return {cell::real, 0, s.min};
-    case agg_kind::max: return {cell::real, 0, s.max};
-    case agg_kind::avg: return {cell::real, 0, s.total() / static_cast<double>(s.count)};
-    default: return {};
-  }
-}
 
 // One write, step by step, inside one transaction under the table's lock.
 // Each step is a function of what the steps before produced.
@@ -705,9 +652,7 @@ public:
 
   // -- finalize ------------------------------------------------------------------------
   const std::vector<cell>& finalize(const accumulators& acc) {
-    cells_.clear();
-    for (size_t a = 0; a < spec_.aggregations.size(); ++a)
-      cells_.push_back(value_of(spec_.aggregations[a], layout_.of[a], acc));
+    jobs::values_of(spec_.aggregations, layout_, acc, cells_);
     return cells_;
   }
 
@@ -827,11 +772,6 @@ public:
   }
 
 private:
-  static accumulators accumulators_of(const jobs::window_results& r, size_t i) {
-    return {r.slots.data() + i * r.numeric_per_row, r.sets.data() + i * r.distinct_per_row,
-            r.sketches.data() + i * r.sketches_per_row, true};
-  }
-
   // "2026-01-01 00:05:00.000+00": COPY text of a timestamptz.
   static void append_timestamp(std::string& out, millis t) {
     const auto c = raw::to_civil(t);
