@@ -123,10 +123,10 @@ struct path_part_spec {
 };
 
 struct sink_spec {
-  // postgres (window results) | postgres_raw (every event) | parquet (every
-  // event as Parquet files on S3)
+  // postgres, clickhouse, mysql (window results) | postgres_raw (every
+  // event) | parquet (every event as Parquet files on S3)
   std::string type = "postgres";
-  std::string url;   // postgres: connection URL; parquet: s3://bucket/prefix
+  std::string url;   // postgres, mysql: connection URL; clickhouse: http://host:port/db; parquet: s3://bucket/prefix
   std::string table;
   std::string key;   // postgres_raw: the column that identifies an event (no duplicates)
   std::vector<path_part_spec> partition_by; // parquet

@@ -489,13 +489,25 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
   r.expect_map(n, "sink", {"type", "url", "table", "key", "partition_by", "codec", "max_file_mb"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
-  if (s.type != "postgres" && s.type != "postgres_raw" && s.type != "parquet")
-    r.fail(n["type"], "sink.type", "'" + s.type + "' is not one of: postgres, postgres_raw, parquet");
-  if (raw != (s.type != "postgres"))
+  const bool results = s.type == "postgres" || s.type == "clickhouse" || s.type == "mysql";
+  if (!results && s.type != "postgres_raw" && s.type != "parquet")
+    r.fail(n["type"], "sink.type",
+           "'" + s.type + "' is not one of: postgres, clickhouse, mysql, postgres_raw, parquet");
+  if (raw == results)
     r.fail(n["type"], "sink.type",
            raw ? "a job with columns keeps every event: use postgres_raw or parquet"
                : s.type + " keeps every event: the job needs columns instead of windows");
   s.url = r.required_scalar(n, "sink", "url");
+  auto url_scheme = [&](std::initializer_list<const char*> schemes, const char* form) {
+    for (const char* scheme : schemes)
+      if (s.url.rfind(scheme, 0) == 0 && s.url.size() > std::string_view{scheme}.size())
+        return;
+    r.fail(n["url"], "sink.url", std::string{"expected "} + form + ", got '" + s.url + "'");
+  };
+  if (s.type == "clickhouse")
+    url_scheme({"http://", "https://"}, "http://[user[:password]@]host:port[/database]");
+  if (s.type == "mysql")
+    url_scheme({"mysql://"}, "mysql://user[:password]@host[:port]/database");
   auto only = [&](const char* field, const char* type) {
     if (auto f = n[field]; f && s.type != type)
       r.fail(f, std::string{"sink."} + field, std::string{"only "} + type + " sinks take it");
@@ -529,6 +541,33 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
   if (raw)
     s.key = r.identifier(r.required(n, "sink", "key"), "sink.key");
   return s;
+}
+
+// ClickHouse and MariaDB take each row once, final as its partition emits
+// it (sinks/clickhouse/, sinks/mysql/): rows merged across partitions, or
+// ranked across them, need PostgreSQL's partials. ClickHouse 18.16's
+// DateTime holds whole seconds.
+void check_final_rows_sink(const reader& r, const YAML::Node& root, const job_spec& spec) {
+  const auto& type = spec.sink.type;
+  if (type != "clickhouse" && type != "mysql")
+    return;
+  const auto at = root["sink"]["type"];
+  if (spec.source.partitioned_by.empty())
+    r.fail(at, "sink.type", "a " + type + " sink writes each row once, final as its partition "
+                            "emits it: declare source.partitioned_by (every key in one Kafka "
+                            "partition); windows merged across partitions go to postgres");
+  if (spec.top.n > 0)
+    r.fail(root["top"], "top", "top ranks keys across partitions: use a postgres sink");
+  if (type != "clickhouse")
+    return;
+  const auto& w = spec.window;
+  if (w.kind == window_kind::session)
+    r.fail(root["window"]["type"], "window.type",
+           "session windows start and end at event times (milliseconds); ClickHouse 18.16's "
+           "DateTime holds whole seconds: use postgres");
+  if (w.size % 1000 != 0 || w.slide % 1000 != 0)
+    r.fail(root["window"], "window", "a clickhouse sink needs windows of whole seconds "
+                                     "(ClickHouse 18.16's DateTime has no milliseconds)");
 }
 
 std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n) {
@@ -662,6 +701,7 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
                "from one partition)");
     }
     spec.sink = parse_sink(r, r.required(root, "", "sink"), raw, spec.columns);
+    check_final_rows_sink(r, root, spec);
     if (spec.sink.type == "postgres_raw"
         && std::none_of(spec.columns.begin(), spec.columns.end(),
                         [&](const column_spec& c) { return c.name == spec.sink.key; }))

@@ -538,7 +538,7 @@ private:
   void check_declared(const table_decl& t,
                       const std::vector<std::pair<std::string, sql_type>>& outputs);
   const table_decl& table(const std::string& name, int at) const;
-  void postgres_sink(const table_decl& t, job_spec& spec, bool raw_rows);
+  void store_sink(const table_decl& t, job_spec& spec, bool raw_rows);
   void parquet_sink(const table_decl& t, job_spec& spec);
 
   std::string origin_;
@@ -634,7 +634,7 @@ job_spec translator::run(const node& root) {
                        || from[0].is("RangeSubselect");
   if (grouped) {
     windowed(select, spec);
-    postgres_sink(sink, spec, false);
+    store_sink(sink, spec, false);
   } else if (from[0].is("RangeVar")) {
     const auto& src = table(from[0].body()["relname"].str(), from[0].loc());
     where_.emplace_back("source", src.at);
@@ -645,7 +645,7 @@ job_spec translator::run(const node& root) {
       if (sink.connector() == "parquet")
         parquet_sink(sink, spec);
       else
-        postgres_sink(sink, spec, true);
+        store_sink(sink, spec, true);
     }
   } else {
     fail(from[0].loc(), "FROM takes a declared table, a window function (TUMBLE, HOP, "
@@ -1260,16 +1260,18 @@ void translator::check_declared(const table_decl& t,
                    + std::string{type_label(type)} + ")");
 }
 
-void translator::postgres_sink(const table_decl& t, job_spec& spec, bool raw_rows) {
-  if (t.connector() != "postgres") {
-    if (t.connector() == "parquet" && !raw_rows)
+void translator::store_sink(const table_decl& t, job_spec& spec, bool raw_rows) {
+  const auto connector = t.connector();
+  const bool results_store = connector == "clickhouse" || connector == "mysql";
+  if (connector != "postgres" && (raw_rows || !results_store)) {
+    if (connector == "parquet" && !raw_rows)
       fail(t.at, t.name + ": a parquet sink keeps every event; an aggregation writes to "
-                          "connector = 'postgres'");
+                          "connector = 'postgres', 'clickhouse' or 'mysql'");
     fail(t.at, t.name + " needs WITH (connector = 'postgres', url = '...')"
-                 + (raw_rows ? " or connector = 'parquet'" : ""));
+                 + (raw_rows ? " or connector = 'parquet'" : ", 'clickhouse' or 'mysql'"));
   }
   check_options(t, {"connector", "url", "table"});
-  spec.sink.type = raw_rows ? "postgres_raw" : "postgres";
+  spec.sink.type = raw_rows ? "postgres_raw" : connector;
   spec.sink.url = required_option(t, "url", "'postgresql://...'").value;
   spec.sink.table = t.get("table") ? t.get("table")->value : t.name;
   std::vector<std::pair<std::string, sql_type>> outputs;

@@ -1,5 +1,6 @@
 #include "sinks/registry/sinks.hpp"
 
+#include "sinks/clickhouse/sink.hpp"
 #include "sinks/lake/sink.hpp"
 #include "sinks/postgres/sink.hpp"
 #include "sinks/postgres_raw/sink.hpp"
@@ -19,6 +20,7 @@ struct entry {
 
 constexpr entry sinks[] = {
   {"postgres", make_postgres_sink},         // window results (sinks/postgres/)
+  {"clickhouse", make_clickhouse_sink},     // final window rows (sinks/clickhouse/)
   {"postgres_raw", make_postgres_raw_sink}, // every event (sinks/postgres_raw/)
   {"parquet", make_lake_sink},              // every event as a Parquet lake (sinks/lake/)
 };

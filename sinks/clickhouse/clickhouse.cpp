@@ -1,0 +1,339 @@
+#include "sinks/clickhouse/clickhouse.hpp"
+
+#include "base/logging.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cstring>
+#include <tuple>
+
+WEIR_LOG_MODULE("clickhouse");
+
+namespace weir::sinks::clickhouse {
+
+namespace {
+
+using jobs::cell;
+using jobs::millis;
+
+int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Spec identifiers are [A-Za-z_][A-Za-z0-9_]*; quoted anyway, as ClickHouse
+// quotes with backticks.
+std::string ident(const std::string& name) {
+  return "`" + name + "`";
+}
+
+// ClickHouse's own spelling of the types weir writes, as system.columns
+// gives them back.
+std::string agg_type(const jobs::aggregate_spec& a) {
+  return jobs::integer_result(a.kind) ? "UInt64" : "Nullable(Float64)";
+}
+
+constexpr std::int64_t max_datetime = 4'294'967'295; // seconds: DateTime is a UInt32
+
+bool fits_datetime(millis t) {
+  return t >= 0 && t / 1000 <= max_datetime;
+}
+
+} // namespace
+
+void put_u8(std::string& out, std::uint8_t v) {
+  out += static_cast<char>(v);
+}
+
+template <class T>
+void put_le(std::string& out, T v) {
+  static_assert(std::endian::native == std::endian::little, "RowBinary is little-endian");
+  char buf[sizeof v];
+  std::memcpy(buf, &v, sizeof v);
+  out.append(buf, sizeof v);
+}
+
+void put_u32(std::string& out, std::uint32_t v) { put_le(out, v); }
+void put_u64(std::string& out, std::uint64_t v) { put_le(out, v); }
+void put_i32(std::string& out, std::int32_t v) { put_le(out, v); }
+void put_f64(std::string& out, double v) { put_le(out, v); }
+
+void put_string(std::string& out, std::string_view s) {
+  auto n = static_cast<std::uint64_t>(s.size());
+  do {
+    std::uint8_t b = n & 0x7f;
+    n >>= 7;
+    put_u8(out, static_cast<std::uint8_t>(b | (n ? 0x80 : 0)));
+  } while (n);
+  out.append(s);
+}
+
+expected<endpoint> parse_url(const std::string& url) {
+  endpoint ep;
+  std::string_view rest = url;
+  std::string_view scheme;
+  for (std::string_view s : {"http://", "https://"})
+    if (rest.starts_with(s))
+      scheme = s;
+  if (scheme.empty())
+    return error{"clickhouse url '" + url + "': expected http://[user[:password]@]host:port[/database]"};
+  rest.remove_prefix(scheme.size());
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    auto userinfo = authority.substr(0, at);
+    authority.remove_prefix(at + 1);
+    auto colon = userinfo.find(':');
+    ep.user = percent_decode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos)
+      ep.password = percent_decode(userinfo.substr(colon + 1));
+  }
+  if (authority.empty())
+    return error{"clickhouse url '" + url + "': no host"};
+  ep.base = std::string{scheme} + std::string{authority};
+  if (slash != std::string_view::npos) {
+    auto db = rest.substr(slash + 1);
+    while (db.ends_with('/'))
+      db.remove_suffix(1);
+    if (db.find('/') != std::string_view::npos || db.find('?') != std::string_view::npos)
+      return error{"clickhouse url '" + url + "': the path is the database, one name"};
+    if (!db.empty())
+      ep.database = percent_decode(db);
+  }
+  return ep;
+}
+
+results::results(jobs::job_spec spec, endpoint ep, http::client c)
+  : spec_(std::move(spec)), layout_(spec_.aggregations), ep_(std::move(ep)), http_(std::move(c)) {}
+
+expected<std::string> results::query(const std::string& what, const std::string& sql,
+                                     std::string_view body) {
+  http::request req;
+  req.method = "POST";
+  req.url = ep_.base + "/?database=" + url_encode(ep_.database);
+  // A statement with data (INSERT ... FORMAT RowBinary) goes in the URL, the
+  // data in the body; any other statement in the body.
+  if (!body.empty())
+    req.url += "&query=" + url_encode(sql);
+  req.body = body.empty() ? std::string_view{sql} : body;
+  req.headers = {"Content-Type: application/octet-stream", "Expect:"};
+  if (!ep_.user.empty()) {
+    req.headers.push_back("X-ClickHouse-User: " + ep_.user);
+    req.headers.push_back("X-ClickHouse-Key: " + ep_.password);
+  }
+  auto r = http_.send(what, req);
+  if (!r)
+    return r.failure();
+  if (r->status != 200) {
+    auto text = r->body.substr(0, 500);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+      text.pop_back();
+    return error{what + ": ClickHouse answered " + std::to_string(r->status) + ": " + text};
+  }
+  return std::move(r->body);
+}
+
+expected<results> results::make(const jobs::job_spec& spec) {
+  auto ep = parse_url(spec.sink.url);
+  if (!ep)
+    return ep.failure();
+  auto c = http::client::make({ep->base, std::chrono::milliseconds{5000},
+                               std::chrono::milliseconds{120000}});
+  if (!c)
+    return c.failure();
+  results out{spec, std::move(*ep), std::move(*c)};
+  const auto& table = spec.sink.table;
+
+  // The columns as weir makes them, in order: what an existing table must have.
+  std::vector<std::pair<std::string, std::string>> want{{"window_start", "DateTime"},
+                                                        {"window_end", "DateTime"}};
+  std::string order = "window_start";
+  for (const auto& k : spec.key) {
+    want.emplace_back(k.name, "String");
+    order += ", " + k.name;
+  }
+  for (const auto& a : spec.aggregations)
+    want.emplace_back(a.as, agg_type(a));
+  want.emplace_back("_version", "UInt64");
+
+  std::string columns;
+  for (const auto& [name, type] : want)
+    columns += (columns.empty() ? "" : ", ") + ident(name) + " " + type;
+  std::string order_quoted = ident("window_start");
+  for (const auto& k : spec.key)
+    order_quoted += ", " + ident(k.name);
+  const std::string what = "clickhouse " + out.ep_.database + "." + table;
+  auto made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table) + " (" + columns
+                                + ") ENGINE = ReplacingMergeTree(_version) PARTITION BY "
+                                  "toYYYYMM(window_start) ORDER BY (" + order_quoted + ")");
+  if (!made)
+    return made.failure();
+  made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress")
+                           + " (source_partition Int32, watermark Nullable(Int64), idle UInt8, "
+                             "next_offset UInt64, events UInt64, filtered UInt64, malformed "
+                             "UInt64, late UInt64, skipped UInt64, dropped UInt64, updated_at "
+                             "DateTime) ENGINE = ReplacingMergeTree(next_offset) ORDER BY "
+                             "source_partition");
+  if (!made)
+    return made.failure();
+
+  // CREATE TABLE IF NOT EXISTS keeps a table made otherwise: its rows would
+  // not replace each other, or every insert would fail. Refused instead.
+  auto have = out.query(what, "SELECT name, type FROM system.columns WHERE database = currentDatabase() "
+                              "AND table = '" + table + "' FORMAT TSV");
+  if (!have)
+    return have.failure();
+  std::string expected_columns;
+  for (const auto& [name, type] : want)
+    expected_columns += name + "\t" + type + "\n";
+  auto engine = out.query(what, "SELECT engine_full, sorting_key FROM system.tables WHERE "
+                                "database = currentDatabase() AND name = '" + table + "' FORMAT TSV");
+  if (!engine)
+    return engine.failure();
+  std::string differs;
+  if (*have != expected_columns)
+    differs = "its columns are\n" + *have + "the spec needs\n" + expected_columns;
+  else if (!engine->starts_with("ReplacingMergeTree(_version) ")
+           || engine->find("\t" + order + "\n") == std::string::npos)
+    differs = "its engine is " + *engine + "; the spec needs ReplacingMergeTree(_version) ORDER BY ("
+              + order + ")";
+  if (!differs.empty())
+    return error{"results table " + out.ep_.database + "." + table + ": " + differs
+                   + "; it was made for another spec: drop or migrate it, or name another table",
+                 true};
+  return out;
+}
+
+expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches) {
+  // Every row of the write with its version, the latest emission per
+  // (window, key) only: a key lives in one partition, whose emissions come
+  // in order, and two emissions in one batch share a version.
+  struct ref {
+    const jobs::partition_rows* rows;
+    std::size_t i;
+    std::uint64_t version;
+  };
+  std::vector<ref> refs;
+  std::map<partition_id, const jobs::partition_progress*> latest;
+  for (const auto* b : batches) {
+    for (const auto& p : b->progress)
+      latest[p.partition] = &p;
+    for (const auto& o : b->outputs) {
+      const auto& rows = dynamic_cast<const jobs::partition_rows&>(*o);
+      auto p = std::find_if(b->progress.begin(), b->progress.end(),
+                            [&](const auto& x) { return x.partition == rows.partition; });
+      if (p == b->progress.end()) // a source sends its progress with every row
+        return error{"clickhouse: batch " + std::to_string(b->seq) + " has rows of partition "
+                     + std::to_string(rows.partition) + " without its offset"};
+      for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        if (!fits_datetime(rows.rows.starts[i]) || !fits_datetime(rows.rows.ends[i])) {
+          if (dropped_[rows.partition]++ == 0)
+            WEIR_WARN("job {}: partition {} has a window outside 1970-2106 ([{}, {}) ms), which "
+                      "ClickHouse's DateTime cannot hold: such rows are dropped, counted in "
+                      "{}__progress.dropped", spec_.name, rows.partition, rows.rows.starts[i],
+                      rows.rows.ends[i], spec_.sink.table);
+          continue;
+        }
+        refs.push_back({&rows, i, static_cast<std::uint64_t>(p->next_offset)});
+      }
+    }
+  }
+  auto id = [](const ref& r) {
+    return std::tuple{r.rows->rows.starts[r.i], std::string_view{r.rows->rows.keys[r.i]}};
+  };
+  std::stable_sort(refs.begin(), refs.end(), [&](const ref& a, const ref& b) { return id(a) < id(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < refs.size(); ++i)
+    if (i + 1 == refs.size() || id(refs[i]) != id(refs[i + 1]))
+      refs[kept++] = refs[i];
+  refs.resize(kept);
+
+  const auto& table = spec_.sink.table;
+  if (!refs.empty()) {
+    rows_.clear();
+    const std::size_t nk = spec_.key.size();
+    for (const auto& r : refs) {
+      const auto& w = r.rows->rows;
+      put_u32(rows_, static_cast<std::uint32_t>(w.starts[r.i] / 1000));
+      put_u32(rows_, static_cast<std::uint32_t>(w.ends[r.i] / 1000));
+      for (std::size_t k = 0; k < nk; ++k)
+        put_string(rows_, jobs::key_part(w.keys[r.i], k));
+      jobs::values_of(spec_.aggregations, layout_, jobs::accumulators_of(w, r.i), cells_);
+      for (const auto& c : cells_) {
+        switch (c.k) {
+          case cell::integer: put_u64(rows_, static_cast<std::uint64_t>(c.i)); break;
+          case cell::real: put_u8(rows_, 0), put_f64(rows_, c.d); break;
+          case cell::null: put_u8(rows_, 1); break;
+        }
+      }
+      put_u64(rows_, r.version);
+    }
+    auto ok = query("clickhouse insert into " + ep_.database + "." + table,
+                    "INSERT INTO " + ident(table) + " FORMAT RowBinary", rows_);
+    if (!ok)
+      return ok.failure();
+  }
+
+  // Progress is for people and tests, not for correctness: written with rows,
+  // at a barrier, or once a second, so idle polls make no parts.
+  const auto now = std::chrono::steady_clock::now();
+  const bool barrier = std::any_of(batches.begin(), batches.end(),
+                                   [](const auto* b) { return b->barrier; });
+  if (!latest.empty() && (!refs.empty() || barrier || now - last_progress_ >= std::chrono::seconds(1))) {
+    progress_.clear();
+    const auto wall = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    for (const auto& [part, p] : latest) {
+      put_i32(progress_, part);
+      if (p->watermark == jobs::no_time) {
+        put_u8(progress_, 1);
+      } else {
+        put_u8(progress_, 0);
+        put_le<std::int64_t>(progress_, p->watermark);
+      }
+      put_u8(progress_, p->idle ? 1 : 0);
+      for (std::uint64_t v : {static_cast<std::uint64_t>(p->next_offset), p->events, p->filtered,
+                              p->malformed, p->late, p->skipped, dropped_[part]})
+        put_u64(progress_, v);
+      put_u32(progress_, wall);
+    }
+    auto ok = query("clickhouse insert into " + ep_.database + "." + table + "__progress",
+                    "INSERT INTO " + ident(table + "__progress") + " FORMAT RowBinary", progress_);
+    if (!ok)
+      return ok.failure();
+    last_progress_ = now;
+  }
+  return refs.size();
+}
+
+} // namespace weir::sinks::clickhouse

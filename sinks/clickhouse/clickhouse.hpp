@@ -1,0 +1,79 @@
+// Window results into ClickHouse over its HTTP interface, exactly once by
+// replacement: every row is final when its partition emits it (the spec
+// declares source.partitioned_by, checked on every event), so a row is a
+// function of (window, key, the partition's input up to the row's offset).
+//
+// Tables per job, created if missing (an existing one must match):
+//   <table>            ReplacingMergeTree(_version), ORDER BY (window_start,
+//                      keys...), PARTITION BY month; _version is the source
+//                      partition's next offset when the row was written.
+//   <table>__progress  ReplacingMergeTree(next_offset), ORDER BY
+//                      source_partition: watermark, idle flag, offset and
+//                      counters per partition, for operators and tests.
+// A replay after a crash, a move or a zombie writer inserts rows again, with
+// the values of their first writing (deterministic) or of a later input
+// (a late event within the allowed lateness, at a higher offset). The row
+// with the highest _version wins when ClickHouse merges parts; a reader who
+// must see each row once before that reads with FINAL (or argMax by
+// _version). See docs/architecture.md, "ClickHouse and MariaDB".
+#pragma once
+
+#include "base/expected.hpp"
+#include "jobs/pipeline.hpp"
+#include "jobs/spec.hpp"
+#include "jobs/windowed/values.hpp"
+#include "lib/http/client.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace weir::sinks::clickhouse {
+
+// http://[user[:password]@]host:port[/database]; database "default" if none.
+struct endpoint {
+  std::string base; // http://host:port
+  std::string database = "default";
+  std::string user, password;
+};
+expected<endpoint> parse_url(const std::string& url);
+
+// RowBinary of the values weir writes (little-endian, strings as LEB128
+// length and bytes, Nullable as a null byte then the value).
+void put_u8(std::string& out, std::uint8_t v);
+void put_u32(std::string& out, std::uint32_t v);
+void put_u64(std::string& out, std::uint64_t v);
+void put_i32(std::string& out, std::int32_t v);
+void put_f64(std::string& out, double v);
+void put_string(std::string& out, std::string_view s);
+
+class results {
+public:
+  // Creates the tables if they do not exist, or checks that they match.
+  static expected<results> make(const jobs::job_spec& spec);
+
+  // One INSERT of every row of `batches`, then progress when it is due.
+  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches);
+
+private:
+  results(jobs::job_spec spec, endpoint ep, http::client c);
+  expected<std::string> query(const std::string& what, const std::string& sql,
+                              std::string_view body = {});
+
+  jobs::job_spec spec_;
+  jobs::agg_layout layout_;
+  endpoint ep_;
+  http::client http_;
+  std::chrono::steady_clock::time_point last_progress_{};
+  std::string rows_, progress_; // RowBinary, reused
+  std::vector<jobs::cell> cells_;
+  // Rows whose window ClickHouse 18.16's DateTime cannot hold (before 1970,
+  // after 2106), per partition, since this sink started: logged, and counted
+  // in <table>__progress.dropped.
+  std::map<partition_id, std::uint64_t> dropped_;
+};
+
+} // namespace weir::sinks::clickhouse
