@@ -213,19 +213,25 @@ expected<results> results::make(const jobs::job_spec& spec) {
                               "AND table = '" + table + "' FORMAT TSV");
   if (!have)
     return have.failure();
-  std::string expected_columns;
-  for (const auto& [name, type] : want)
+  std::string expected_columns, readable_want, readable_have;
+  for (const auto& [name, type] : want) {
     expected_columns += name + "\t" + type + "\n";
+    readable_want += (readable_want.empty() ? "" : ", ") + name + " " + type;
+  }
+  for (char c : *have)
+    readable_have += c == '\t' ? " " : c == '\n' ? ", " : std::string(1, c);
+  if (readable_have.ends_with(", "))
+    readable_have.resize(readable_have.size() - 2);
   auto engine = out.query(what, "SELECT engine_full, sorting_key FROM system.tables WHERE "
                                 "database = currentDatabase() AND name = '" + table + "' FORMAT TSV");
   if (!engine)
     return engine.failure();
   std::string differs;
   if (*have != expected_columns)
-    differs = "its columns are\n" + *have + "the spec needs\n" + expected_columns;
+    differs = "its columns are (" + readable_have + "), the spec needs (" + readable_want + ")";
   else if (!engine->starts_with("ReplacingMergeTree(_version) ")
            || engine->find("\t" + order + "\n") == std::string::npos)
-    differs = "its engine is " + *engine + "; the spec needs ReplacingMergeTree(_version) ORDER BY ("
+    differs = "its engine is " + engine->substr(0, engine->find('\t')) + "; the spec needs ReplacingMergeTree(_version) ORDER BY ("
               + order + ")";
   if (!differs.empty())
     return error{"results table " + out.ep_.database + "." + table + ": " + differs

@@ -1,0 +1,132 @@
+// weir::sinks::clickhouse::results against the real ClickHouse of
+// deploy/services.sh (WEIR_CLICKHOUSE_URL; CTest sources .run/env.sh first).
+//
+// Two writers of one partition, as after a move or with a zombie owner: the
+// rows are the window operator's real output over the same events, one
+// writer further along. Whatever the order of their writes, a reader with
+// FINAL sees the row of the writer further along: a late event within the
+// allowed lateness re-emitted window 0 at a higher offset, and the older
+// emission written afterwards must not replace it.
+#include "jobs/event_reader.hpp"
+#include "jobs/windowed/window_operator.hpp"
+#include "sinks/clickhouse/clickhouse.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+using namespace weir;
+
+namespace {
+
+std::string ch_url() {
+  const char* v = std::getenv("WEIR_CLICKHOUSE_URL");
+  return v ? v : "";
+}
+
+// Partition 0 after the first `events` of: key "a" every 100 ms from t=0,
+// but event 15 comes late (t=50) and re-emits window [0, 1 s) with 11.
+jobs::sink_batch fold(const jobs::job_spec& spec, int events) {
+  jobs::window_operator op{spec};
+  jobs::partition_state st;
+  auto rows = std::make_shared<jobs::partition_rows>();
+  double value = 0;
+  bool present = false;
+  std::string_view text;
+  for (int i = 0; i < events; ++i) {
+    jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text, nullptr, {}};
+    op.add(st, ev, rows->rows);
+  }
+  jobs::sink_batch b;
+  jobs::partition_progress p;
+  p.next_offset = events;
+  p.watermark = st.watermark(op.out_of_orderness());
+  p.events = static_cast<std::uint64_t>(events);
+  b.progress.push_back(p);
+  b.outputs.push_back(std::move(rows));
+  return b;
+}
+
+class ClickHouseSink : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (ch_url().empty())
+      GTEST_SKIP() << "WEIR_CLICKHOUSE_URL is not set (source .run/env.sh)";
+    table = "it_replace_" + std::to_string(::getpid());
+    spec.name = table;
+    spec.key = {"k"};
+    spec.source.partitioned_by = "k";
+    spec.source.out_of_orderness = 0;
+    spec.window = {jobs::window_kind::tumbling, 1000, 1000, 0, 5000};
+    spec.aggregations = {{jobs::agg_kind::count, "", "n"}};
+    spec.sink.type = "clickhouse";
+    spec.sink.url = ch_url();
+    spec.sink.table = table;
+    auto ep = sinks::clickhouse::parse_url(ch_url());
+    ASSERT_TRUE(ep);
+    auto c = http::client::make({ep->base});
+    ASSERT_TRUE(c);
+    http.emplace(std::move(*c));
+    database = ep->database;
+    base = ep->base;
+  }
+  void TearDown() override {
+    if (http)
+      for (const auto& t : {table, table + "__progress"})
+        (void)query("DROP TABLE IF EXISTS " + database + "." + t);
+  }
+  std::string query(const std::string& sql) {
+    auto r = http->send("test", {"POST", base + "/", {"Expect:"}, sql});
+    EXPECT_TRUE(r) << r.error_message();
+    EXPECT_EQ(r->status, 200) << r->body;
+    return r->body;
+  }
+  void write(sinks::clickhouse::results& sink, const jobs::sink_batch& b) {
+    const jobs::sink_batch* one[] = {&b};
+    auto ok = sink.write(one);
+    ASSERT_TRUE(ok) << ok.error_message();
+  }
+  // Window 0's count as a reader with FINAL sees it, and the stored offset.
+  std::string stored() {
+    return query("SELECT n FROM " + database + "." + table + " FINAL WHERE window_start = 0 "
+                 "FORMAT TSV")
+           + query("SELECT next_offset FROM " + database + "." + table + "__progress FINAL "
+                   "FORMAT TSV");
+  }
+
+  std::string table, database, base;
+  jobs::job_spec spec;
+  std::optional<http::client> http;
+};
+
+} // namespace
+
+TEST_F(ClickHouseSink, TheWriterFurtherAlongWinsWhateverTheOrder) {
+  auto ahead = fold(spec, 17);  // window 0 closed with 10, re-emitted with 11
+  auto behind = fold(spec, 12); // window 0 closed with 10
+  ASSERT_GT(ahead.rows(), 0u);
+  auto a = sinks::clickhouse::results::make(spec);
+  ASSERT_TRUE(a) << a.error_message();
+  auto b = sinks::clickhouse::results::make(spec);
+  ASSERT_TRUE(b) << b.error_message();
+  write(*a, ahead);
+  EXPECT_EQ(stored(), "11\n17\n");
+  write(*b, behind); // the former owner flushes what it held
+  EXPECT_EQ(stored(), "11\n17\n");
+  write(*a, ahead); // a replay
+  query("OPTIMIZE TABLE " + database + "." + table + " FINAL");
+  EXPECT_EQ(query("SELECT count(), sum(n) FROM " + database + "." + table
+                  + " WHERE window_start = 0 FORMAT TSV"), "1\t11\n");
+}
+
+TEST_F(ClickHouseSink, ATableOfAnotherSpecIsRefusedForGood) {
+  query("CREATE TABLE " + database + "." + table + " (window_start DateTime, k String, n UInt64, "
+        "_version UInt64) ENGINE = ReplacingMergeTree(_version) ORDER BY (window_start, k)");
+  auto made = sinks::clickhouse::results::make(spec);
+  ASSERT_FALSE(made);
+  EXPECT_TRUE(made.failure().permanent);
+  EXPECT_NE(made.error_message().find("the spec needs (window_start DateTime, window_end DateTime"),
+            std::string::npos) << made.error_message();
+}
