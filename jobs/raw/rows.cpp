@@ -166,4 +166,17 @@ void append_date(std::string& out, std::int64_t epoch_ms) {
   append_padded(out, c.day, 2);
 }
 
+void append_date_time(std::string& out, std::int64_t epoch_ms) {
+  const auto c = to_civil(epoch_ms);
+  append_date(out, epoch_ms);
+  out += ' ';
+  append_padded(out, c.hour, 2);
+  out += ':';
+  append_padded(out, c.minute, 2);
+  out += ':';
+  append_padded(out, c.second, 2);
+  out += '.';
+  append_padded(out, c.milli, 3);
+}
+
 } // namespace weir::raw

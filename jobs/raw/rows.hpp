@@ -101,6 +101,9 @@ civil_time to_civil(std::int64_t epoch_ms);
 // "YYYY-MM-DD" of a UTC timestamp (years 0..9999 print with 4 digits).
 void append_date(std::string& out, std::int64_t epoch_ms);
 
+// "YYYY-MM-DD HH:MM:SS.mmm" of a UTC timestamp.
+void append_date_time(std::string& out, std::int64_t epoch_ms);
+
 // Appends n in decimal, zero-padded to `width` digits (n >= 0).
 void append_padded(std::string& out, std::uint64_t n, int width);
 

@@ -774,16 +774,7 @@ public:
 private:
   // "2026-01-01 00:05:00.000+00": COPY text of a timestamptz.
   static void append_timestamp(std::string& out, millis t) {
-    const auto c = raw::to_civil(t);
-    raw::append_date(out, t);
-    out += ' ';
-    raw::append_padded(out, c.hour, 2);
-    out += ':';
-    raw::append_padded(out, c.minute, 2);
-    out += ':';
-    raw::append_padded(out, c.second, 2);
-    out += '.';
-    raw::append_padded(out, c.milli, 3);
+    raw::append_date_time(out, t);
     out += "+00";
   }
 

@@ -2,6 +2,7 @@
 
 #include "sinks/clickhouse/sink.hpp"
 #include "sinks/lake/sink.hpp"
+#include "sinks/mysql/sink.hpp"
 #include "sinks/postgres/sink.hpp"
 #include "sinks/postgres_raw/sink.hpp"
 
@@ -21,6 +22,7 @@ struct entry {
 constexpr entry sinks[] = {
   {"postgres", make_postgres_sink},         // window results (sinks/postgres/)
   {"clickhouse", make_clickhouse_sink},     // final window rows (sinks/clickhouse/)
+  {"mysql", make_mysql_sink},               // final window rows, MariaDB or MySQL (sinks/mysql/)
   {"postgres_raw", make_postgres_raw_sink}, // every event (sinks/postgres_raw/)
   {"parquet", make_lake_sink},              // every event as a Parquet lake (sinks/lake/)
 };

@@ -1,0 +1,409 @@
+#include "sinks/mysql/mysql.hpp"
+
+#include "base/logging.hpp"
+#include "jobs/raw/rows.hpp"
+
+#include <mysql.h>
+
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+
+WEIR_LOG_MODULE("mysql");
+
+namespace weir::sinks::mysql {
+
+namespace {
+
+using jobs::cell;
+using jobs::millis;
+
+constexpr std::size_t max_key_bytes = 512;
+// DATETIME holds years 1000 to 9999.
+constexpr millis min_datetime = -30'610'224'000'000; // 1000-01-01
+constexpr millis max_datetime = 253'402'300'799'999; // 9999-12-31 23:59:59.999
+// Well below max_allowed_packet (16 MiB by default): one write may take
+// several statements, all in its transaction.
+constexpr std::size_t max_statement = 4 << 20;
+
+std::string ident(const std::string& name) {
+  return "`" + name + "`";
+}
+
+int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+template <class T>
+void append_number(std::string& out, T v) {
+  char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+// With an exponent, so MariaDB reads it as a DOUBLE literal (not a DECIMAL
+// converted later); shortest form, so it reads back to the same double.
+void append_double(std::string& out, double v) {
+  char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  out.append(buf, end);
+}
+
+bool fits_datetime(millis t) {
+  return t >= min_datetime && t <= max_datetime;
+}
+
+} // namespace
+
+void append_hex_literal(std::string& out, std::string_view bytes) {
+  static const char* hex = "0123456789ABCDEF";
+  out += "X'";
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  out += '\'';
+}
+
+expected<endpoint> parse_url(const std::string& url) {
+  constexpr std::string_view scheme = "mysql://";
+  const std::string form = "expected mysql://user[:password]@host[:port]/database";
+  std::string_view rest = url;
+  if (!rest.starts_with(scheme))
+    return error{"mysql url '" + url + "': " + form};
+  rest.remove_prefix(scheme.size());
+  endpoint ep;
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= rest.size())
+    return error{"mysql url '" + url + "': no database; " + form};
+  ep.database = percent_decode(rest.substr(slash + 1));
+  auto authority = rest.substr(0, slash);
+  auto at = authority.rfind('@');
+  if (at == std::string_view::npos)
+    return error{"mysql url '" + url + "': no user; " + form};
+  auto userinfo = authority.substr(0, at);
+  authority.remove_prefix(at + 1);
+  auto colon = userinfo.find(':');
+  ep.user = percent_decode(userinfo.substr(0, colon));
+  if (colon != std::string_view::npos)
+    ep.password = percent_decode(userinfo.substr(colon + 1));
+  if (auto pc = authority.rfind(':'); pc != std::string_view::npos) {
+    auto port = authority.substr(pc + 1);
+    unsigned p = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc{} || end != port.data() + port.size() || p == 0 || p > 65535)
+      return error{"mysql url '" + url + "': port '" + std::string{port} + "' is not a port"};
+    ep.port = p;
+    authority = authority.substr(0, pc);
+  }
+  if (authority.empty() || ep.user.empty() || ep.database.find('/') != std::string::npos)
+    return error{"mysql url '" + url + "': " + form};
+  ep.host = authority;
+  return ep;
+}
+
+struct results::connection {
+  MYSQL* db = nullptr;
+  std::string where; // user@host:port/database, named in errors
+  ~connection() {
+    if (db)
+      mysql_close(db);
+  }
+
+  error failure(const std::string& what) const {
+    return error{"mysql " + where + ": " + what + ": " + mysql_error(db) + " (error "
+                 + std::to_string(mysql_errno(db)) + ")"};
+  }
+
+  expected<void> exec(const std::string& what, const std::string& sql) {
+    if (mysql_real_query(db, sql.data(), sql.size()) != 0)
+      return failure(what);
+    return {};
+  }
+
+  // The rows of a query, NULL as "\N".
+  expected<std::vector<std::vector<std::string>>> rows(const std::string& what,
+                                                       const std::string& sql) {
+    if (auto ok = exec(what, sql); !ok)
+      return ok.failure();
+    std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> res{mysql_store_result(db), mysql_free_result};
+    if (!res)
+      return failure(what);
+    std::vector<std::vector<std::string>> out;
+    const auto n = mysql_num_fields(res.get());
+    while (MYSQL_ROW row = mysql_fetch_row(res.get())) {
+      auto* lengths = mysql_fetch_lengths(res.get());
+      auto& r = out.emplace_back();
+      for (unsigned i = 0; i < n; ++i)
+        r.push_back(row[i] ? std::string{row[i], lengths[i]} : "\\N");
+    }
+    return out;
+  }
+};
+
+results::results(results&&) noexcept = default;
+results& results::operator=(results&&) noexcept = default;
+results::~results() = default;
+
+expected<results> results::make(const jobs::job_spec& spec) {
+  auto ep = parse_url(spec.sink.url);
+  if (!ep)
+    return ep.failure();
+  results out;
+  out.spec_ = spec;
+  out.layout_ = jobs::agg_layout{spec.aggregations};
+  out.conn_ = std::make_unique<connection>();
+  auto& c = *out.conn_;
+  c.where = ep->user + "@" + ep->host + ":" + std::to_string(ep->port) + "/" + ep->database;
+  c.db = mysql_init(nullptr);
+  if (!c.db)
+    return error{"mysql: mysql_init failed (out of memory)"};
+  unsigned connect_timeout = 5, io_timeout = 60;
+  mysql_options(c.db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  mysql_options(c.db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+  mysql_options(c.db, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+  mysql_options(c.db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  if (!mysql_real_connect(c.db, ep->host.c_str(), ep->user.c_str(), ep->password.c_str(),
+                          ep->database.c_str(), ep->port, nullptr, 0))
+    return c.failure("cannot connect");
+  // Strict: a value a column cannot hold is an error, never a silent
+  // truncation. Autocommit off: each write is one transaction.
+  if (auto ok = c.exec("session", "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
+                                  "SESSION innodb_lock_wait_timeout = 30, autocommit = 0");
+      !ok)
+    return ok.failure();
+
+  const auto& table = spec.sink.table;
+  // The columns as weir makes them, in order, with MariaDB's spelling of
+  // their types in information_schema.
+  std::vector<std::tuple<std::string, std::string, std::string>> want{
+    {"window_start", "datetime(3)", "NOT NULL"}, {"window_end", "datetime(3)", "NOT NULL"}};
+  std::string key_list = ident("window_start");
+  for (const auto& k : spec.key) {
+    want.emplace_back(k.name, "varbinary(" + std::to_string(max_key_bytes) + ")", "NOT NULL");
+    key_list += ", " + ident(k.name);
+  }
+  for (const auto& a : spec.aggregations)
+    want.emplace_back(a.as, jobs::integer_result(a.kind) ? "bigint(20)" : "double",
+                      jobs::integer_result(a.kind) ? "NOT NULL" : "NULL");
+  want.emplace_back("_version", "bigint(20)", "NOT NULL");
+
+  std::string defs, names, updates;
+  for (const auto& [name, type, null] : want) {
+    defs += (defs.empty() ? "" : ", ") + ident(name) + " " + type + " " + null;
+    names += (names.empty() ? "" : ", ") + ident(name);
+    if (name != "window_start" && name != "_version"
+        && std::none_of(spec.key.begin(), spec.key.end(),
+                        [&](const jobs::key_spec& k) { return k.name == name; }))
+      updates += ident(name) + " = IF(VALUES(`_version`) >= `_version`, VALUES(" + ident(name)
+                 + "), " + ident(name) + "), ";
+  }
+  const auto results_table = ident(table), progress_table = ident(table + "__progress");
+  if (auto ok = c.exec("create " + table, "CREATE TABLE IF NOT EXISTS " + results_table + " ("
+                                            + defs + ", PRIMARY KEY (" + key_list
+                                            + ")) ENGINE = InnoDB");
+      !ok)
+    return ok.failure();
+  if (auto ok = c.exec("create " + table + "__progress",
+                       "CREATE TABLE IF NOT EXISTS " + progress_table
+                         + " (source_partition int NOT NULL PRIMARY KEY, watermark bigint NULL, "
+                           "idle boolean NOT NULL, next_offset bigint NOT NULL, events bigint "
+                           "NOT NULL, filtered bigint NOT NULL, malformed bigint NOT NULL, late "
+                           "bigint NOT NULL, skipped bigint NOT NULL, dropped bigint NOT NULL, "
+                           "updated_at timestamp(3) NOT NULL) ENGINE = InnoDB");
+      !ok)
+    return ok.failure();
+
+  // CREATE TABLE IF NOT EXISTS keeps a table made otherwise: every upsert
+  // would fail, or rows would not replace each other. Refused instead.
+  auto have = c.rows("check " + table,
+                     "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
+                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + table
+                       + "' ORDER BY ORDINAL_POSITION");
+  if (!have)
+    return have.failure();
+  auto pk = c.rows("check " + table,
+                   "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
+                   "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + table
+                     + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
+  if (!pk)
+    return pk.failure();
+  std::string have_text, want_text, have_pk, want_pk = "window_start";
+  for (const auto& r : *have)
+    have_text += (have_text.empty() ? "" : ", ") + r[0] + " " + r[1]
+                 + (r[2] == "YES" ? " NULL" : " NOT NULL");
+  for (const auto& [name, type, null] : want)
+    want_text += (want_text.empty() ? "" : ", ") + name + " " + type + " " + null;
+  for (const auto& r : *pk)
+    have_pk += (have_pk.empty() ? "" : ", ") + r[0];
+  for (const auto& k : spec.key)
+    want_pk += ", " + k.name;
+  std::string differs;
+  if (have_text != want_text)
+    differs = "its columns are (" + have_text + "), the spec needs (" + want_text + ")";
+  else if (have_pk != want_pk)
+    differs = "its primary key is (" + have_pk + "), the spec needs (" + want_pk + ")";
+  if (!differs.empty())
+    return error{"results table " + ep->database + "." + table + ": " + differs
+                   + "; it was made for another spec: drop or migrate it, or name another table",
+                 true};
+  (void)c.exec("end", "COMMIT");
+
+  out.upsert_head_ = "INSERT INTO " + results_table + " (" + names + ") VALUES ";
+  // _version last: MariaDB assigns left to right, and the IFs before read
+  // the stored version.
+  out.upsert_tail_ = " ON DUPLICATE KEY UPDATE " + updates
+                     + "`_version` = GREATEST(`_version`, VALUES(`_version`))";
+  out.progress_head_ = "INSERT INTO " + progress_table
+                       + " (source_partition, watermark, idle, events, filtered, malformed, late, "
+                         "skipped, dropped, updated_at, next_offset) VALUES ";
+  std::string p_updates;
+  for (const char* col : {"watermark", "idle", "events", "filtered", "malformed", "late",
+                          "skipped", "dropped", "updated_at"})
+    p_updates += std::string{col} + " = IF(VALUES(next_offset) >= next_offset, VALUES(" + col
+                 + "), " + col + "), ";
+  out.progress_tail_ = " ON DUPLICATE KEY UPDATE " + p_updates
+                       + "next_offset = GREATEST(next_offset, VALUES(next_offset))";
+  return out;
+}
+
+expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches) {
+  // The latest emission per (window, key) of the write, with its version
+  // (see the ClickHouse sink: a key lives in one partition, in order).
+  struct ref {
+    const jobs::partition_rows* rows;
+    std::size_t i;
+    std::uint64_t version;
+  };
+  std::vector<ref> refs;
+  std::map<partition_id, const jobs::partition_progress*> latest;
+  const std::size_t nk = spec_.key.size();
+  for (const auto* b : batches) {
+    for (const auto& p : b->progress)
+      latest[p.partition] = &p;
+    for (const auto& o : b->outputs) {
+      const auto& rows = dynamic_cast<const jobs::partition_rows&>(*o);
+      auto p = std::find_if(b->progress.begin(), b->progress.end(),
+                            [&](const auto& x) { return x.partition == rows.partition; });
+      if (p == b->progress.end())
+        return error{"mysql: batch " + std::to_string(b->seq) + " has rows of partition "
+                     + std::to_string(rows.partition) + " without its offset"};
+      for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+        bool fits = fits_datetime(rows.rows.starts[i]) && fits_datetime(rows.rows.ends[i]);
+        for (std::size_t k = 0; fits && k < nk; ++k)
+          fits = jobs::key_part(rows.rows.keys[i], k).size() <= max_key_bytes;
+        if (!fits) {
+          if (dropped_[rows.partition]++ == 0)
+            WEIR_WARN("job {}: partition {} has a row MariaDB's columns cannot hold (a window "
+                      "outside years 1000-9999, or a key part over {} bytes): such rows are "
+                      "dropped, counted in {}__progress.dropped", spec_.name, rows.partition,
+                      max_key_bytes, spec_.sink.table);
+          continue;
+        }
+        refs.push_back({&rows, i, static_cast<std::uint64_t>(p->next_offset)});
+      }
+    }
+  }
+  auto id = [](const ref& r) {
+    return std::tuple{r.rows->rows.starts[r.i], std::string_view{r.rows->rows.keys[r.i]}};
+  };
+  // In primary-key order: InnoDB takes the rows, and their locks, in order.
+  std::stable_sort(refs.begin(), refs.end(), [&](const ref& a, const ref& b) { return id(a) < id(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < refs.size(); ++i)
+    if (i + 1 == refs.size() || id(refs[i]) != id(refs[i + 1]))
+      refs[kept++] = refs[i];
+  refs.resize(kept);
+
+  auto& c = *conn_;
+  auto fail = [&](error e) {
+    (void)c.exec("rollback", "ROLLBACK");
+    return e;
+  };
+  std::string sql;
+  auto flush_rows = [&]() -> expected<void> {
+    if (sql.empty())
+      return {};
+    sql += upsert_tail_;
+    auto ok = c.exec("upsert into " + spec_.sink.table, sql);
+    sql.clear();
+    return ok;
+  };
+  for (const auto& r : refs) {
+    const auto& w = r.rows->rows;
+    sql += sql.empty() ? upsert_head_ : ",";
+    sql += "('";
+    raw::append_date_time(sql, w.starts[r.i]);
+    sql += "','";
+    raw::append_date_time(sql, w.ends[r.i]);
+    sql += '\'';
+    for (std::size_t k = 0; k < nk; ++k) {
+      sql += ',';
+      append_hex_literal(sql, jobs::key_part(w.keys[r.i], k));
+    }
+    jobs::values_of(spec_.aggregations, layout_, jobs::accumulators_of(w, r.i), cells_);
+    for (const auto& v : cells_) {
+      sql += ',';
+      switch (v.k) {
+        case cell::integer: append_number(sql, v.i); break;
+        case cell::real: append_double(sql, v.d); break;
+        case cell::null: sql += "NULL"; break;
+      }
+    }
+    sql += ',';
+    append_number(sql, r.version);
+    sql += ')';
+    if (sql.size() >= max_statement)
+      if (auto ok = flush_rows(); !ok)
+        return fail(ok.failure());
+  }
+  if (auto ok = flush_rows(); !ok)
+    return fail(ok.failure());
+  if (!latest.empty()) {
+    sql = progress_head_;
+    bool first = true;
+    for (const auto& [part, p] : latest) {
+      sql += first ? "(" : ",(";
+      first = false;
+      append_number(sql, part);
+      sql += ',';
+      if (p->watermark == jobs::no_time)
+        sql += "NULL";
+      else
+        append_number(sql, p->watermark);
+      sql += p->idle ? ",TRUE" : ",FALSE";
+      for (std::uint64_t v : {p->events, p->filtered, p->malformed, p->late, p->skipped,
+                              dropped_[part]}) {
+        sql += ',';
+        append_number(sql, v);
+      }
+      sql += ",NOW(3),";
+      append_number(sql, p->next_offset);
+      sql += ')';
+    }
+    sql += progress_tail_;
+    if (auto ok = c.exec("upsert into " + spec_.sink.table + "__progress", sql); !ok)
+      return fail(ok.failure());
+    sql.clear();
+  }
+  if (auto ok = c.exec("commit", "COMMIT"); !ok)
+    return fail(ok.failure());
+  return refs.size();
+}
+
+} // namespace weir::sinks::mysql

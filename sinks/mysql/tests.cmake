@@ -1,0 +1,11 @@
+# sinks/mysql tests (included by tests/CMakeLists.txt): the URL and literals
+# as units; against the real MariaDB of deploy/services.sh, the versioned
+# upsert and the table check; end to end, seed 004's per-user job through a
+# worker kill, read with the mariadb client.
+target_sources(weir_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/tests/mysql_test.cpp)
+target_link_libraries(weir_unit_tests PRIVATE weir_sink_mysql)
+add_executable(weir_mysql_it ${CMAKE_CURRENT_LIST_DIR}/tests/results_it.cpp)
+target_link_libraries(weir_mysql_it PRIVATE weir_sink_mysql GTest::gtest_main)
+add_test(NAME integration.mysql_sink
+  COMMAND bash -c ". \"\${WEIR_RUN_DIR:-${CMAKE_SOURCE_DIR}/.run}/env.sh\" && exec \"$<TARGET_FILE:weir_mysql_it>\"")
+set_tests_properties(integration.mysql_sink PROPERTIES LABELS integration RESOURCE_LOCK services)
