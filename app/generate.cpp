@@ -29,8 +29,9 @@ int run_generate(const generate_options& given) {
     std::cerr << "error: " << producer.error_message() << "\n";
     return 1;
   }
-  jobs::event_generator gen{opts.kind == "bets" ? jobs::event_kind::bets
-                                               : jobs::event_kind::user_actions,
+  jobs::event_generator gen{opts.kind == "bets"   ? jobs::event_kind::bets
+                            : opts.kind == "shop" ? jobs::event_kind::shop
+                                                  : jobs::event_kind::user_actions,
                             opts.gen};
   std::string key, value;
   const auto begin = std::chrono::steady_clock::now();

@@ -173,9 +173,9 @@ int main(int argc, char** argv) {
 
   weir::generate_options gopts;
   auto* gen_cmd = app.add_subcommand("gen", "write generated events to Kafka");
-  gen_cmd->add_option("kind", gopts.kind, "bets or user-actions")
+  gen_cmd->add_option("kind", gopts.kind, "bets, user-actions or shop")
     ->required()
-    ->check(CLI::IsMember({"bets", "user-actions"}));
+    ->check(CLI::IsMember({"bets", "user-actions", "shop"}));
   gen_cmd->add_option("--brokers", gopts.brokers, "Kafka bootstrap servers")
     ->envname("WEIR_KAFKA_BROKERS")
     ->required();

@@ -47,10 +47,11 @@ void append_iso8601(std::string& out, millis t) {
 
 void event_generator::next(std::string& key, std::string& value) {
   const auto n = n_++;
-  if (kind_ == event_kind::bets)
-    bet(n, key, value);
-  else
-    user_action(n, key, value);
+  switch (kind_) {
+    case event_kind::bets: bet(n, key, value); break;
+    case event_kind::user_actions: user_action(n, key, value); break;
+    case event_kind::shop: shop(n, key, value); break;
+  }
 }
 
 void event_generator::bet(std::uint64_t n, std::string& key, std::string& value) {
@@ -97,6 +98,45 @@ void event_generator::user_action(std::uint64_t n, std::string& key, std::string
     static_cast<unsigned long long>(screen),
     static_cast<unsigned long long>(rng_.next() & 0xffffffffULL), platform,
     static_cast<unsigned long long>(version_minor));
+  value.assign(buf, static_cast<size_t>(len));
+  append_iso8601(value, t);
+  value += "\"}";
+}
+
+void event_generator::shop(std::uint64_t n, std::string& key, std::string& value) {
+  static const char* const countries[] = {"RU", "KZ", "BY", "AM", "UZ"};
+  const millis t = event_time(opts_, n, rng_);
+  const auto user = 1 + rng_.below(50'000);
+  const auto r = rng_.uniform();
+  const auto id = static_cast<unsigned long long>(opts_.seed * 1'000'003 + n);
+  char buf[256];
+  int len;
+  if (r < 0.1) {
+    key = std::to_string(user);
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"user_registered\",\"user_id\":%llu,\"country\":\"%s\","
+                        "\"timestamp\":\"",
+                        static_cast<unsigned long long>(user), countries[rng_.below(5)]);
+  } else if (r < 0.7) {
+    // Checks spread log-normally-ish from 1 to 500, in kopecks' precision.
+    const double total = std::round(std::exp(rng_.uniform() * std::log(500.0)) * 100) / 100;
+    key = std::to_string(user);
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"order_placed\",\"order_id\":\"%016llx\",\"user_id\":%llu,"
+                        "\"items\":%llu,\"total\":%.2f,\"timestamp\":\"",
+                        id, static_cast<unsigned long long>(user),
+                        static_cast<unsigned long long>(1 + rng_.below(6)), total);
+  } else {
+    // A few products draw most reviews; ratings lean high, as shops' do.
+    const auto product = 1 + static_cast<unsigned>(2000 * std::pow(rng_.uniform(), 2));
+    const double u = rng_.uniform();
+    const int rating = u < 0.05 ? 1 : u < 0.12 ? 2 : u < 0.25 ? 3 : u < 0.55 ? 4 : 5;
+    key = std::to_string(product);
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"product_review\",\"review_id\":\"%016llx\",\"product_id\":%u,"
+                        "\"user_id\":%llu,\"rating\":%d,\"timestamp\":\"",
+                        id, product, static_cast<unsigned long long>(user), rating);
+  }
   value.assign(buf, static_cast<size_t>(len));
   append_iso8601(value, t);
   value += "\"}";

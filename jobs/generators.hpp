@@ -1,4 +1,5 @@
-// Reproducible event generators for the seed pipelines (bets, user actions).
+// Reproducible event generators for the seed pipelines (bets, user actions,
+// the shop of seed 002).
 // The same seed gives the same events, so a test can regenerate them.
 #pragma once
 
@@ -33,7 +34,7 @@ struct generator_options {
   millis disorder = 0;          // events jitter up to this much into the past
 };
 
-enum class event_kind { bets, user_actions };
+enum class event_kind { bets, user_actions, shop };
 
 // Writes the next event's Kafka key and JSON value into the reused strings.
 class event_generator {
@@ -46,6 +47,9 @@ public:
 private:
   void bet(std::uint64_t n, std::string& key, std::string& value);
   void user_action(std::uint64_t n, std::string& key, std::string& value);
+  // Seed 002: registrations and orders keyed by user_id, product reviews by
+  // product_id (so a product's reviews live in one partition).
+  void shop(std::uint64_t n, std::string& key, std::string& value);
 
   event_kind kind_;
   generator_options opts_;

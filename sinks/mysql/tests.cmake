@@ -9,3 +9,6 @@ target_link_libraries(weir_mysql_it PRIVATE weir_sink_mysql GTest::gtest_main)
 add_test(NAME integration.mysql_sink
   COMMAND bash -c ". \"\${WEIR_RUN_DIR:-${CMAKE_SOURCE_DIR}/.run}/env.sh\" && exec \"$<TARGET_FILE:weir_mysql_it>\"")
 set_tests_properties(integration.mysql_sink PROPERTIES LABELS integration RESOURCE_LOCK services)
+add_test(NAME e2e.mysql COMMAND ${WEIR_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tests/test_mysql.py)
+set_tests_properties(e2e.mysql PROPERTIES LABELS e2e RESOURCE_LOCK services
+  ENVIRONMENT "WEIR_BIN=$<TARGET_FILE:weir>")

@@ -80,6 +80,16 @@ def aggregate(events, *, time_field, key, size_ms, slide_ms=None, aggs, ooo_ms):
     return out
 
 
+def aggregate_final_per_partition(events, **kw):
+    """aggregate() with each partition's own watermark closing its windows: what
+    a job with source.partitioned_by writes into a store that takes final rows
+    (ClickHouse, MariaDB), where no partition waits for another."""
+    out = {}
+    for p in sorted({p for p, _, _ in events}):
+        out.update(aggregate([e for e in events if e[0] == p], **kw))
+    return out
+
+
 def top(rows, n, by):
     """Keeps the n keys with the largest `by` per window (ties: key text), adding rank."""
     per_window = collections.defaultdict(list)

@@ -75,13 +75,9 @@ def main():
     per_user = [("count", None, "actions"), ("count_distinct", "action_type", "distinct_actions")]
     want = {}
     for size, name in ((300_000, "user_aggregations_realtime"), (7_200_000, "user_aggregations")):
-        # Final per partition: each partition's own watermark closes its rows.
-        w = {}
-        for p in range(PARTITIONS):
-            mine = [e for e in events if e[0] == p]
-            w.update(ref.aggregate(mine, time_field="timestamp", key=["user_id"], size_ms=size,
-                                   aggs=per_user, ooo_ms=OOO))
-        want[name] = w
+        want[name] = ref.aggregate_final_per_partition(
+            events, time_field="timestamp", key=["user_id"], size_ms=size, aggs=per_user,
+            ooo_ms=OOO)
     assert want["user_aggregations_realtime"]
 
     with h.Cluster("clickhouse") as cluster:
