@@ -1,6 +1,6 @@
 #include "sinks/clickhouse/clickhouse.hpp"
 
-#include "base/logging.hpp"
+#include "sinks/final_rows.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -8,33 +8,12 @@
 #include <cstring>
 #include <tuple>
 
-WEIR_LOG_MODULE("clickhouse");
-
 namespace weir::sinks::clickhouse {
 
 namespace {
 
 using jobs::cell;
 using jobs::millis;
-
-int hex_digit(char c) {
-  return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 std::string url_encode(std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
@@ -114,9 +93,9 @@ expected<endpoint> parse_url(const std::string& url) {
     auto userinfo = authority.substr(0, at);
     authority.remove_prefix(at + 1);
     auto colon = userinfo.find(':');
-    ep.user = percent_decode(userinfo.substr(0, colon));
+    ep.user = sinks::percent_decode(userinfo.substr(0, colon));
     if (colon != std::string_view::npos)
-      ep.password = percent_decode(userinfo.substr(colon + 1));
+      ep.password = sinks::percent_decode(userinfo.substr(colon + 1));
   }
   if (authority.empty())
     return error{"clickhouse url '" + url + "': no host"};
@@ -128,7 +107,7 @@ expected<endpoint> parse_url(const std::string& url) {
     if (db.find('/') != std::string_view::npos || db.find('?') != std::string_view::npos)
       return error{"clickhouse url '" + url + "': the path is the database, one name"};
     if (!db.empty())
-      ep.database = percent_decode(db);
+      ep.database = sinks::percent_decode(db);
   }
   return ep;
 }
@@ -241,49 +220,16 @@ expected<results> results::make(const jobs::job_spec& spec) {
 }
 
 expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches) {
-  // Every row of the write with its version, the latest emission per
-  // (window, key) only: a key lives in one partition, whose emissions come
-  // in order, and two emissions in one batch share a version.
-  struct ref {
-    const jobs::partition_rows* rows;
-    std::size_t i;
-    std::uint64_t version;
-  };
-  std::vector<ref> refs;
-  std::map<partition_id, const jobs::partition_progress*> latest;
-  for (const auto* b : batches) {
-    for (const auto& p : b->progress)
-      latest[p.partition] = &p;
-    for (const auto& o : b->outputs) {
-      const auto& rows = dynamic_cast<const jobs::partition_rows&>(*o);
-      auto p = std::find_if(b->progress.begin(), b->progress.end(),
-                            [&](const auto& x) { return x.partition == rows.partition; });
-      if (p == b->progress.end()) // a source sends its progress with every row
-        return error{"clickhouse: batch " + std::to_string(b->seq) + " has rows of partition "
-                     + std::to_string(rows.partition) + " without its offset"};
-      for (std::size_t i = 0; i < rows.rows.size(); ++i) {
-        if (!fits_datetime(rows.rows.starts[i]) || !fits_datetime(rows.rows.ends[i])) {
-          if (dropped_[rows.partition]++ == 0)
-            WEIR_WARN("job {}: partition {} has a window outside 1970-2106 ([{}, {}) ms), which "
-                      "ClickHouse's DateTime cannot hold: such rows are dropped, counted in "
-                      "{}__progress.dropped", spec_.name, rows.partition, rows.rows.starts[i],
-                      rows.rows.ends[i], spec_.sink.table);
-          continue;
-        }
-        refs.push_back({&rows, i, static_cast<std::uint64_t>(p->next_offset)});
-      }
-    }
-  }
-  auto id = [](const ref& r) {
-    return std::tuple{r.rows->rows.starts[r.i], std::string_view{r.rows->rows.keys[r.i]}};
-  };
-  std::stable_sort(refs.begin(), refs.end(), [&](const ref& a, const ref& b) { return id(a) < id(b); });
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < refs.size(); ++i)
-    if (i + 1 == refs.size() || id(refs[i]) != id(refs[i + 1]))
-      refs[kept++] = refs[i];
-  refs.resize(kept);
-
+  auto taken = take_final_rows(
+    batches, spec_,
+    [](const jobs::window_results& w, std::size_t i) {
+      return fits_datetime(w.starts[i]) && fits_datetime(w.ends[i]);
+    },
+    "with a window outside 1970-2106, which ClickHouse's DateTime cannot hold", dropped_);
+  if (!taken)
+    return taken.failure();
+  const auto& refs = taken->rows;
+  const auto& latest = taken->progress;
   const auto& table = spec_.sink.table;
   if (!refs.empty()) {
     rows_.clear();

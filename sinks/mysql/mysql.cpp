@@ -1,15 +1,13 @@
 #include "sinks/mysql/mysql.hpp"
 
-#include "base/logging.hpp"
 #include "jobs/raw/rows.hpp"
+#include "sinks/final_rows.hpp"
 
 #include <mysql.h>
 
 #include <algorithm>
 #include <charconv>
 #include <tuple>
-
-WEIR_LOG_MODULE("mysql");
 
 namespace weir::sinks::mysql {
 
@@ -28,25 +26,6 @@ constexpr std::size_t max_statement = 4 << 20;
 
 std::string ident(const std::string& name) {
   return "`" + name + "`";
-}
-
-int hex_digit(char c) {
-  return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 template <class T>
@@ -91,7 +70,7 @@ expected<endpoint> parse_url(const std::string& url) {
   auto slash = rest.find('/');
   if (slash == std::string_view::npos || slash + 1 >= rest.size())
     return error{"mysql url '" + url + "': no database; " + form};
-  ep.database = percent_decode(rest.substr(slash + 1));
+  ep.database = sinks::percent_decode(rest.substr(slash + 1));
   auto authority = rest.substr(0, slash);
   auto at = authority.rfind('@');
   if (at == std::string_view::npos)
@@ -99,9 +78,9 @@ expected<endpoint> parse_url(const std::string& url) {
   auto userinfo = authority.substr(0, at);
   authority.remove_prefix(at + 1);
   auto colon = userinfo.find(':');
-  ep.user = percent_decode(userinfo.substr(0, colon));
+  ep.user = sinks::percent_decode(userinfo.substr(0, colon));
   if (colon != std::string_view::npos)
-    ep.password = percent_decode(userinfo.substr(colon + 1));
+    ep.password = sinks::percent_decode(userinfo.substr(colon + 1));
   if (auto pc = authority.rfind(':'); pc != std::string_view::npos) {
     auto port = authority.substr(pc + 1);
     unsigned p = 0;
@@ -283,52 +262,23 @@ expected<results> results::make(const jobs::job_spec& spec) {
 }
 
 expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches) {
-  // The latest emission per (window, key) of the write, with its version
-  // (see the ClickHouse sink: a key lives in one partition, in order).
-  struct ref {
-    const jobs::partition_rows* rows;
-    std::size_t i;
-    std::uint64_t version;
-  };
-  std::vector<ref> refs;
-  std::map<partition_id, const jobs::partition_progress*> latest;
   const std::size_t nk = spec_.key.size();
-  for (const auto* b : batches) {
-    for (const auto& p : b->progress)
-      latest[p.partition] = &p;
-    for (const auto& o : b->outputs) {
-      const auto& rows = dynamic_cast<const jobs::partition_rows&>(*o);
-      auto p = std::find_if(b->progress.begin(), b->progress.end(),
-                            [&](const auto& x) { return x.partition == rows.partition; });
-      if (p == b->progress.end())
-        return error{"mysql: batch " + std::to_string(b->seq) + " has rows of partition "
-                     + std::to_string(rows.partition) + " without its offset"};
-      for (std::size_t i = 0; i < rows.rows.size(); ++i) {
-        bool fits = fits_datetime(rows.rows.starts[i]) && fits_datetime(rows.rows.ends[i]);
-        for (std::size_t k = 0; fits && k < nk; ++k)
-          fits = jobs::key_part(rows.rows.keys[i], k).size() <= max_key_bytes;
-        if (!fits) {
-          if (dropped_[rows.partition]++ == 0)
-            WEIR_WARN("job {}: partition {} has a row MariaDB's columns cannot hold (a window "
-                      "outside years 1000-9999, or a key part over {} bytes): such rows are "
-                      "dropped, counted in {}__progress.dropped", spec_.name, rows.partition,
-                      max_key_bytes, spec_.sink.table);
-          continue;
-        }
-        refs.push_back({&rows, i, static_cast<std::uint64_t>(p->next_offset)});
-      }
-    }
-  }
-  auto id = [](const ref& r) {
-    return std::tuple{r.rows->rows.starts[r.i], std::string_view{r.rows->rows.keys[r.i]}};
-  };
-  // In primary-key order: InnoDB takes the rows, and their locks, in order.
-  std::stable_sort(refs.begin(), refs.end(), [&](const ref& a, const ref& b) { return id(a) < id(b); });
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < refs.size(); ++i)
-    if (i + 1 == refs.size() || id(refs[i]) != id(refs[i + 1]))
-      refs[kept++] = refs[i];
-  refs.resize(kept);
+  auto taken = take_final_rows(
+    batches, spec_,
+    [nk](const jobs::window_results& w, std::size_t i) {
+      bool fits = fits_datetime(w.starts[i]) && fits_datetime(w.ends[i]);
+      for (std::size_t k = 0; fits && k < nk; ++k)
+        fits = jobs::key_part(w.keys[i], k).size() <= max_key_bytes;
+      return fits;
+    },
+    "MariaDB's columns cannot hold (a window outside years 1000-9999, or a key part over 512 "
+    "bytes)",
+    dropped_);
+  if (!taken)
+    return taken.failure();
+  // In primary-key order, as taken: InnoDB locks the rows in order.
+  const auto& refs = taken->rows;
+  const auto& latest = taken->progress;
 
   auto& c = *conn_;
   auto fail = [&](error e) {
