@@ -63,9 +63,12 @@ aggregations:
 
 
 def job_spec(name, topic, body, table=None, time="field: ts\n    format: epoch_ms",
-             extra=""):
-    """A job spec reading `topic` into PostgreSQL table `table` (default: name).
-    `body` holds key, window and aggregations; `time` the event_time block."""
+             extra="", store="postgres"):
+    """A job spec reading `topic` into table `table` (default: name) of `store`
+    (postgres, clickhouse or mysql). `body` holds key, window and
+    aggregations; `time` the event_time block."""
+    url = {"postgres": "WEIR_PG_URL", "clickhouse": "WEIR_CLICKHOUSE_URL",
+           "mysql": "WEIR_MYSQL_URL"}[store]
     return f"""name: {name}
 source:
   type: kafka
@@ -75,8 +78,8 @@ source:
     {time}
 {body.strip()}
 sink:
-  type: postgres
-  url: {os.environ['WEIR_PG_URL']}
+  type: {store}
+  url: {os.environ[url]}
   table: {table or name}
 {extra}"""
 
@@ -290,6 +293,42 @@ def table_rows(table, key, columns):
             vals[c] = None if v == "" else float(v)
         out[(int(r[0]), k)] = vals
     return out
+
+
+def clickhouse(query):
+    """clickhouse-client's TSV rows, in database weir."""
+    out = subprocess.run(["clickhouse-client", "--port", os.environ["WEIR_CLICKHOUSE_TCP_PORT"],
+                          "-d", "weir", "-q", query], capture_output=True, text=True, check=True)
+    return [line.split("\t") for line in out.stdout.splitlines() if line]
+
+
+def clickhouse_rows(table, key, columns, final=True):
+    """{(window_start_ms, key tuple): {column: value}} as a reader of a weir
+    ClickHouse table sees them: with FINAL, each (window, key) once."""
+    got = {}
+    for r in clickhouse(f"SELECT toUInt32(window_start) * 1000, {', '.join(key + columns)} "
+                        f"FROM {table} {'FINAL' if final else ''} FORMAT TSV"):
+        k = (int(r[0]), tuple(r[1:1 + len(key)]))
+        assert k not in got, f"{table}: {k} twice under FINAL"
+        got[k] = {c: None if v == "\\N" else float(v) for c, v in zip(columns, r[1 + len(key):])}
+    return got
+
+
+def clickhouse_at_offsets(table, ends):
+    """Whether <table>__progress shows every partition at least at ends[p]."""
+    if clickhouse(f"EXISTS TABLE {table}__progress")[0][0] != "1":
+        return False
+    have = {int(p): int(o) for p, o in clickhouse(
+        f"SELECT source_partition, next_offset FROM {table}__progress FINAL FORMAT TSV")}
+    return all(have.get(p, -1) >= o for p, o in ends.items())
+
+
+def end_offsets(events):
+    """{partition: next offset after its last event} of read_topic's events."""
+    ends = {}
+    for p, o, _ in events:
+        ends[p] = max(ends.get(p, 0), o + 1)
+    return ends
 
 
 def materialized(table):

@@ -42,9 +42,9 @@ def close_windows(topic, partitions):
 USER_AGGS = [("count", None, "actions"), ("count_distinct", "action_type", "distinct_actions")]
 
 
-def user_spec(topic, name=None):
+def user_spec(topic, name=None, store="postgres"):
     """Per-user actions in 10-second windows, source.partitioned_by: user_id
-    (the generator keys every action by its user)."""
+    (the generator keys every action by its user), into `store`."""
     return h.write_spec(h.job_spec(name or topic, topic, """
 key: user_id
 window:
@@ -59,7 +59,7 @@ aggregations:
 """, time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s\n"
           "  partitioned_by: user_id",
         extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
-              f"  interval: 1s\n"))
+              f"  interval: 1s\n", store=store))
 
 
 def close_user_windows(topic, partitions):
@@ -68,6 +68,18 @@ def close_user_windows(topic, partitions):
         h.produce(topic, p, [("1", json.dumps({"event_id": f"end-{p}", "user_id": 1,
                                               "action_type": "action_000",
                                               "timestamp": "2027-01-01T00:00:00.000Z"}))])
+
+
+def check_users_clickhouse(ref, topic, table):
+    """The per-user ClickHouse table, read with FINAL, equals the reference
+    (each partition's watermark closes its rows); returns the row count."""
+    events = ref.read_topic(topic)
+    want = ref.aggregate_final_per_partition(events, time_field="timestamp", key=["user_id"],
+                                             size_ms=10_000, ooo_ms=OOO, aggs=USER_AGGS)
+    ends = h.end_offsets(events)
+    h.wait_until(lambda: h.clickhouse_at_offsets(table, ends), 120, "per-user ClickHouse rows")
+    ref.compare(h.clickhouse_rows(table, ["user_id"], ["actions", "distinct_actions"]), want)
+    return len(want)
 
 
 def check_users(ref, topic):

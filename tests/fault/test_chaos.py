@@ -1,10 +1,11 @@
 """Issue 5's chaos test, against the real services: while a generator writes
 bets and user actions, kill -9 a random worker five times (restarting it),
-kill -9 and restart the coordinator once, restart PostgreSQL once. Two jobs
-run through it: bets per game (partials merged across partitions) and seed
-004's per-user counts (source.partitioned_by: rows final as emitted). At the
-end every result row of both must equal a reference computed in Python from
-the events read back with kcat.
+kill -9 and restart the coordinator once, restart PostgreSQL, Kafka, MinIO and
+ClickHouse once each. Three jobs run through it: bets per game (partials
+merged across partitions) and seed 004's per-user counts (source.
+partitioned_by: rows final as emitted), into PostgreSQL and into ClickHouse.
+At the end every result row of each must equal a reference computed in
+Python from the events read back with kcat (ClickHouse's read with FINAL).
 
 Prints each recovery time: from the kill to the moment every partition the
 victim owned shows progress again, written by its new owner.
@@ -64,6 +65,8 @@ def main():
     users = topic + "_users"
     h.create_topic(users, PARTITIONS)
     user_spec = bets_job.user_spec(users)
+    users_ch = users + "_ch"
+    user_spec_ch = bets_job.user_spec(users, name=users_ch, store="clickhouse")
     # Checkpoints and the coordinator's state both live in MinIO, the default.
     state = f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/coordinator"
     recoveries = []
@@ -75,6 +78,7 @@ def main():
         h.wait_until(lambda: cluster.weir("status").stdout.count("host=") == 3, 20, "workers")
         cluster.weir("submit", spec, check=True)
         cluster.weir("submit", user_spec, check=True)
+        cluster.weir("submit", user_spec_ch, check=True)
         gen = subprocess.Popen([h.WEIR, "gen", "bets", "--topic", topic, "--rate", str(RATE),
                                 "--count", str(RATE * SECONDS), "--step", str(STEP_MS),
                                 "--disorder", "1500", "--seed", "3"],
@@ -89,7 +93,7 @@ def main():
         time.sleep(4)  # let checkpoints exist
 
         plan = ["worker"] * 3 + ["coordinator", "worker", "freeze", "postgres", "kafka", "worker",
-                                 "minio"]
+                                 "minio", "clickhouse"]
         for step in plan:
             if step == "worker":
                 victim = rnd.choice(WORKERS)
@@ -137,9 +141,10 @@ def main():
                 took = wait_resumed(topic, list(range(PARTITIONS)), time.time())
                 print(f"PostgreSQL restart: results flowing again {took * 1000:.0f} ms after it "
                       f"came back ({time.time() - t0:.1f} s in all)", flush=True)
-            elif step in ("kafka", "minio"):
+            elif step in ("kafka", "minio", "clickhouse"):
                 # The generator and the sources ride it out (librdkafka retries);
-                # checkpoint writes fail meanwhile and the next round succeeds.
+                # checkpoint writes fail meanwhile and the next round succeeds;
+                # the ClickHouse sink retries while its sources wait.
                 t0 = time.time()
                 h.run([os.path.join(h.REPO, "deploy", "services.sh"), "down", step])
                 time.sleep(2)
@@ -167,6 +172,8 @@ def main():
               f"(late events: {late[0][0]})")
         n = bets_job.check_users(ref, users)
         print(f"ok: {n} per-user rows (partitioned_by, written once) equal the reference")
+        n = bets_job.check_users_clickhouse(ref, users, users_ch)
+        print(f"ok: {n} per-user rows in ClickHouse (FINAL) equal the reference")
     recoveries.sort()
     p99 = recoveries[min(len(recoveries) - 1, int(0.99 * len(recoveries)))]
     print(f"worker recoveries: {[round(r * 1000) for r in recoveries]} ms; "
@@ -177,6 +184,8 @@ def main():
     h.delete_topic(topic)
     h.delete_topic(users)
     h.drop_tables(topic, topic + "__partials", topic + "__progress", users, users + "__progress")
+    h.clickhouse(f"DROP TABLE IF EXISTS {users_ch}")
+    h.clickhouse(f"DROP TABLE IF EXISTS {users_ch}__progress")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ are written twice. Then:
   column, and no row is written."""
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "e2e"))
@@ -28,30 +27,6 @@ SPECS = os.path.join(h.REPO, "jobs", "specs")
 PARTITIONS = 6
 EVENTS = 60_000
 OOO = 10_000
-
-
-def ch(query):
-    """clickhouse-client's TSV rows."""
-    out = subprocess.run(["clickhouse-client", "--port", os.environ["WEIR_CLICKHOUSE_TCP_PORT"],
-                          "-d", "weir", "-q", query], capture_output=True, text=True, check=True)
-    return [line.split("\t") for line in out.stdout.splitlines() if line]
-
-
-def rows(table, key, cols, final=True):
-    """{(window_start_ms, key tuple): {col: value}} as a reader sees them."""
-    got = {}
-    for r in ch(f"SELECT toUInt32(window_start) * 1000, {', '.join(key + cols)} "
-                f"FROM {table} {'FINAL' if final else ''} FORMAT TSV"):
-        k = (int(r[0]), tuple(r[1:1 + len(key)]))
-        assert k not in got, f"{table}: {k} twice under FINAL"
-        got[k] = {c: None if v == "\\N" else float(v) for c, v in zip(cols, r[1 + len(key):])}
-    return got
-
-
-def offsets_done(table, ends):
-    have = {int(p): int(o) for p, o in
-            ch(f"SELECT source_partition, next_offset FROM {table}__progress FINAL FORMAT TSV")}
-    return all(have.get(p, -1) >= o for p, o in ends.items())
 
 
 def main():
@@ -69,9 +44,7 @@ def main():
                   "timestamp": "2026-01-03T00:00:00.000Z"}
         h.produce(topic, p, [("1", json.dumps(marker))])
     events = ref.read_topic(topic)
-    ends = {}
-    for p, o, _ in events:
-        ends[p] = max(ends.get(p, 0), o + 1)
+    ends = h.end_offsets(events)
     per_user = [("count", None, "actions"), ("count_distinct", "action_type", "distinct_actions")]
     want = {}
     for size, name in ((300_000, "user_aggregations_realtime"), (7_200_000, "user_aggregations")):
@@ -85,31 +58,32 @@ def main():
         h.submit_twins(cluster, SPECS, ["user-aggregations-clickhouse",
                                         "user-aggregations-realtime-clickhouse"], prefix)
         rt = prefix + "user_aggregations_realtime"
-        h.wait_until(lambda: int(ch(f"SELECT count() FROM {rt}")[0][0]) > 0 if ch(
-            f"EXISTS TABLE {rt}")[0][0] == "1" else False, 60, f"rows in {rt}")
+        h.wait_until(lambda: h.clickhouse(f"EXISTS TABLE {rt}")[0][0] == "1" and int(
+            h.clickhouse(f"SELECT count() FROM {rt}")[0][0]) > 0, 60, f"rows in {rt}")
         cluster.kill("wa")
         cluster.worker("wa")
         for _, extra in h.LANGUAGES:
             for name in want:
                 t = prefix + extra + name
-                h.wait_until(lambda: offsets_done(t, ends), 180, f"{t}__progress at the end offsets")
+                h.wait_until(lambda: h.clickhouse_at_offsets(t, ends), 180,
+                             f"{t}__progress at the end offsets")
         for name, w in want.items():
-            got = rows(prefix + name, ["user_id"], ["actions", "distinct_actions"])
+            got = h.clickhouse_rows(prefix + name, ["user_id"], ["actions", "distinct_actions"])
             ref.compare(got, w)
-            h.assert_twin_rows(got, rows(prefix + "sql_" + name, ["user_id"],
+            h.assert_twin_rows(got, h.clickhouse_rows(prefix + "sql_" + name, ["user_id"],
                                          ["actions", "distinct_actions"]), name)
             print(f"ok: {name}: {len(w)} rows under FINAL equal the reference, in YAML and SQL")
-        written = int(ch(f"SELECT count() FROM {rt}")[0][0])
-        ch(f"OPTIMIZE TABLE {rt} FINAL")
-        merged = int(ch(f"SELECT count() FROM {rt}")[0][0])
+        written = int(h.clickhouse(f"SELECT count() FROM {rt}")[0][0])
+        h.clickhouse(f"OPTIMIZE TABLE {rt} FINAL")
+        merged = int(h.clickhouse(f"SELECT count() FROM {rt}")[0][0])
         assert merged == len(want["user_aggregations_realtime"]), (merged, written)
         print(f"ok: {written} rows written (a worker was killed), {merged} after the merge")
 
         # A table another spec made: the count is a Float64 here.
         bad = prefix + "other"
-        ch(f"CREATE TABLE {bad} (window_start DateTime, window_end DateTime, user_id String, "
-           f"actions Float64, distinct_actions UInt64, _version UInt64) ENGINE = "
-           f"ReplacingMergeTree(_version) ORDER BY (window_start, user_id)")
+        h.clickhouse(f"CREATE TABLE {bad} (window_start DateTime, window_end DateTime, "
+                     f"user_id String, actions Float64, distinct_actions UInt64, _version UInt64) "
+                     f"ENGINE = ReplacingMergeTree(_version) ORDER BY (window_start, user_id)")
         spec = open(os.path.join(SPECS, "user-aggregations-realtime-clickhouse.yaml")).read()
         spec = spec.replace("${WEIR_TABLE_PREFIX:-}user_aggregations_realtime", bad) \
                    .replace("${WEIR_JOB_PREFIX:-}", prefix + "bad-")
@@ -119,11 +93,11 @@ def main():
             return [l for l in cluster.weir("status").stdout.splitlines() if "FAILED" in l]
         h.wait_until(lambda: len(failed()) >= PARTITIONS, 60, "the job's partitions FAILED")
         assert all("actions Float64" in l and "actions UInt64" in l for l in failed()), failed()
-        assert int(ch(f"SELECT count() FROM {bad}")[0][0]) == 0
+        assert int(h.clickhouse(f"SELECT count() FROM {bad}")[0][0]) == 0
         print("ok: a table made for another spec is refused, naming its columns")
     for t in [prefix + x + n for _, x in h.LANGUAGES for n in want] + [bad]:
-        ch(f"DROP TABLE IF EXISTS {t}")
-        ch(f"DROP TABLE IF EXISTS {t}__progress")
+        h.clickhouse(f"DROP TABLE IF EXISTS {t}")
+        h.clickhouse(f"DROP TABLE IF EXISTS {t}__progress")
     h.delete_topic(topic)
 
 
