@@ -64,18 +64,25 @@ public:
   expected<std::vector<std::string>> list(const std::string& prefix) override {
     std::vector<std::string> keys;
     std::error_code ec;
-    if (!fs::exists(root_, ec))
+    // Only the prefix's folder: other partitions' and jobs' files are not
+    // walked. Nothing here may throw, and other workers write and rename
+    // files meanwhile (a .tmp seen by the iterator may be gone at once), so
+    // keys are cut lexically and every file query takes an error code.
+    const auto slash = prefix.rfind('/');
+    const auto dir = slash == std::string::npos ? root_ : root_ / prefix.substr(0, slash);
+    if (!fs::is_directory(dir, ec))
       return keys;
-    for (auto it = fs::recursive_directory_iterator(root_, ec);
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file())
+      std::error_code file_ec;
+      if (!it->is_regular_file(file_ec))
         continue;
-      auto key = fs::relative(it->path(), root_).generic_string();
+      auto key = it->path().lexically_relative(root_).generic_string();
       if (key.rfind(prefix, 0) == 0 && !key.ends_with(".tmp"))
         keys.push_back(std::move(key));
     }
-    if (ec)
-      return error{"checkpoint store: list " + root_.string() + ": " + ec.message()};
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return error{"checkpoint store: list " + dir.string() + ": " + ec.message()};
     std::sort(keys.begin(), keys.end());
     return keys;
   }

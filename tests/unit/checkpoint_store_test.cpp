@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 using namespace weir;
 
@@ -66,4 +67,24 @@ TEST(CheckpointStore, RejectsBadUrls) {
   bad = checkpoint_store::open("ftp://x");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error_message(), "checkpoint store 'ftp://x': expected file:///dir or s3://bucket/prefix");
+}
+
+// Other workers write beside a listing: a partition's list walks only its
+// folder, skips their half-written .tmp files, and a folder not there yet
+// is an empty list.
+TEST(CheckpointStore, FileListStaysInItsFolder) {
+  temp_dir dir;
+  auto store = checkpoint_store::open("file://" + dir.path.string());
+  ASSERT_TRUE(store);
+  auto& s = **store;
+  ASSERT_TRUE(s.put("job/p2/1.ckpt", "a"));
+  ASSERT_TRUE(s.put("job/p1/1.ckpt", "b"));
+  ASSERT_TRUE(s.put("job2/p2/1.ckpt", "c"));
+  { std::ofstream{dir.path / "job/p2/2.ckpt.tmp"} << "half"; }
+  auto keys = s.list("job/p2/");
+  ASSERT_TRUE(keys) << keys.error_message();
+  EXPECT_EQ(*keys, std::vector<std::string>{"job/p2/1.ckpt"});
+  auto none = s.list("job/p9/");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
 }
