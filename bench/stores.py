@@ -168,7 +168,7 @@ class MariaDB:
 def run_store(store, topic, expected, want, ends):
     prefix = h.unique("stores") + "_"
     os.environ.update(WEIR_USER_ACTIONS_TOPIC=topic, WEIR_TABLE_PREFIX=prefix,
-                      WEIR_JOB_PREFIX=prefix + store.name + "-")
+                      WEIR_JOB_PREFIX=store.name[:2] + str(os.getpid()) + "-")
     spec = os.path.join(SPECS, ClickHouse.spec)
     if store.spec is None:
         text = open(spec).read().replace("type: clickhouse", "type: mysql").replace(
