@@ -31,6 +31,7 @@ int run_generate(const generate_options& given) {
   }
   jobs::event_generator gen{opts.kind == "bets"   ? jobs::event_kind::bets
                             : opts.kind == "shop" ? jobs::event_kind::shop
+                            : opts.kind == "social" ? jobs::event_kind::social
                                                   : jobs::event_kind::user_actions,
                             opts.gen};
   std::string key, value;

@@ -51,6 +51,7 @@ void event_generator::next(std::string& key, std::string& value) {
     case event_kind::bets: bet(n, key, value); break;
     case event_kind::user_actions: user_action(n, key, value); break;
     case event_kind::shop: shop(n, key, value); break;
+    case event_kind::social: social(n, key, value); break;
   }
 }
 
@@ -136,6 +137,51 @@ void event_generator::shop(std::uint64_t n, std::string& key, std::string& value
                         "{\"event_type\":\"product_review\",\"review_id\":\"%016llx\",\"product_id\":%u,"
                         "\"user_id\":%llu,\"rating\":%d,\"timestamp\":\"",
                         id, product, static_cast<unsigned long long>(user), rating);
+  }
+  value.assign(buf, static_cast<size_t>(len));
+  append_iso8601(value, t);
+  value += "\"}";
+}
+
+void event_generator::social(std::uint64_t n, std::string& key, std::string& value) {
+  static const char* const reactions[] = {"like", "love", "haha", "wow", "sad"};
+  const millis t = event_time(opts_, n, rng_);
+  const auto user = static_cast<unsigned long long>(1 + rng_.below(20'000));
+  // A few communities are busy, most are quiet.
+  const auto community = 1 + static_cast<unsigned>(300 * std::pow(rng_.uniform(), 2));
+  // A post belongs to its community: post ids are community * 10^6 + k.
+  const auto post = static_cast<unsigned long long>(community) * 1'000'000 + rng_.below(500);
+  const auto id = static_cast<unsigned long long>(opts_.seed * 1'000'003 + n);
+  const auto r = rng_.uniform();
+  char buf[256];
+  int len;
+  key = std::to_string(community);
+  if (r < 0.1) {
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"post_created\",\"post_id\":%llu,\"community_id\":%u,"
+                        "\"user_id\":%llu,\"timestamp\":\"",
+                        post, community, user);
+  } else if (r < 0.35) {
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"comment_added\",\"comment_id\":\"%016llx\",\"post_id\":%llu,"
+                        "\"community_id\":%u,\"user_id\":%llu,\"timestamp\":\"",
+                        id, post, community, user);
+  } else if (r < 0.8) {
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"reaction_added\",\"post_id\":%llu,\"community_id\":%u,"
+                        "\"user_id\":%llu,\"reaction\":\"%s\",\"timestamp\":\"",
+                        post, community, user, reactions[rng_.below(5)]);
+  } else if (r < 0.9) {
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"community_joined\",\"community_id\":%u,\"user_id\":%llu,"
+                        "\"timestamp\":\"",
+                        community, user);
+  } else {
+    key = std::to_string(user);
+    len = std::snprintf(buf, sizeof buf,
+                        "{\"event_type\":\"friendship_created\",\"user_id\":%llu,\"friend_id\":%llu,"
+                        "\"timestamp\":\"",
+                        user, static_cast<unsigned long long>(1 + rng_.below(20'000)));
   }
   value.assign(buf, static_cast<size_t>(len));
   append_iso8601(value, t);

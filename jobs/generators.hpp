@@ -1,5 +1,5 @@
 // Reproducible event generators for the seed pipelines (bets, user actions,
-// the shop of seed 002).
+// the shop of seed 002, the social network of seed 003).
 // The same seed gives the same events, so a test can regenerate them.
 #pragma once
 
@@ -34,7 +34,7 @@ struct generator_options {
   millis disorder = 0;          // events jitter up to this much into the past
 };
 
-enum class event_kind { bets, user_actions, shop };
+enum class event_kind { bets, user_actions, shop, social };
 
 // Writes the next event's Kafka key and JSON value into the reused strings.
 class event_generator {
@@ -50,6 +50,10 @@ private:
   // Seed 002: registrations and orders keyed by user_id, product reviews by
   // product_id (so a product's reviews live in one partition).
   void shop(std::uint64_t n, std::string& key, std::string& value);
+  // Seed 003: posts, comments and reactions in communities and community
+  // joins, keyed by community_id (a community's events live in one
+  // partition); friendships keyed by user_id.
+  void social(std::uint64_t n, std::string& key, std::string& value);
 
   event_kind kind_;
   generator_options opts_;

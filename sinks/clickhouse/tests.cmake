@@ -11,3 +11,6 @@ target_link_libraries(weir_clickhouse_it PRIVATE weir_sink_clickhouse GTest::gte
 add_test(NAME integration.clickhouse_sink
   COMMAND bash -c ". \"\${WEIR_RUN_DIR:-${CMAKE_SOURCE_DIR}/.run}/env.sh\" && exec \"$<TARGET_FILE:weir_clickhouse_it>\"")
 set_tests_properties(integration.clickhouse_sink PROPERTIES LABELS integration RESOURCE_LOCK services)
+add_test(NAME e2e.clickhouse_social COMMAND ${WEIR_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tests/test_social.py)
+set_tests_properties(e2e.clickhouse_social PROPERTIES LABELS e2e RESOURCE_LOCK services
+  ENVIRONMENT "WEIR_BIN=$<TARGET_FILE:weir>")
