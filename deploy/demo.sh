@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo, end to end: install, build, start the services, start a
 # coordinator and two workers, generate bets into Kafka, run the four bets
-# jobs of the seed pipelines and print their results from PostgreSQL. The
+# jobs of the seed pipelines and print their results from PostgreSQL, and
+# seed 004's per-user actions into ClickHouse and print those. The
 # coordinator serves its dashboard, REST API and /metrics (URL printed).
 # The services keep running afterwards (stop them: deploy/services.sh down);
 # the weir processes stop when the demo ends, unless --keep: then they, the
@@ -25,7 +26,7 @@ mkdir -p "$DEMO_DIR"
 : "${WEIR_DEMO_COORDINATOR:=127.0.0.1:17000}"
 : "${WEIR_DEMO_HTTP:=127.0.0.1:8081}"
 export WEIR_COORDINATOR=$WEIR_DEMO_COORDINATOR
-export WEIR_BETS_TOPIC=demo_bets_$$
+export WEIR_BETS_TOPIC=demo_bets_$$ WEIR_USER_ACTIONS_TOPIC=demo_user_actions_$$
 
 # A demo kept from before (--keep) goes first: its ports are these.
 "$REPO/deploy/services.sh" stop-demo
@@ -58,6 +59,15 @@ for job in bets-top-games.sql bets-avg-amount.yaml bets-by-status.yaml bets-acti
   log "submitting jobs/specs/$job"
   "$WEIR" submit "$REPO/jobs/specs/$job"
 done
+# Seed 004 into ClickHouse: 60k user actions over 30 minutes of event time.
+log "generating 60000 user actions into topic $WEIR_USER_ACTIONS_TOPIC"
+"$WEIR" gen user-actions --topic "$WEIR_USER_ACTIONS_TOPIC" --partitions 4 --count 60000 \
+  --step 30 --disorder 3000
+ch() { clickhouse-client --port "$WEIR_CLICKHOUSE_TCP_PORT" -d weir -q "$1"; }
+ch "DROP TABLE IF EXISTS demo_user_aggregations_realtime"
+ch "DROP TABLE IF EXISTS demo_user_aggregations_realtime__progress"
+log "submitting jobs/specs/user-aggregations-realtime-clickhouse.yaml"
+"$WEIR" submit "$REPO/jobs/specs/user-aggregations-realtime-clickhouse.yaml"
 "$WEIR" status
 
 # A window's rows are published once every partition's watermark has passed
@@ -72,6 +82,15 @@ for t in bet_stats bet_avg_amount bet_status_counts bet_active_users; do
     ((SECONDS < deadline)) || die "$t incomplete after 120 s; see $DEMO_DIR"
     sleep 0.5
   done
+done
+
+# ClickHouse rows come per partition as its own watermark closes a window:
+# wait until every partition has passed 00:25, five full windows.
+ch_passed() { ch "SELECT count() FROM demo_user_aggregations_realtime__progress FINAL
+  WHERE watermark >= $(( 1767225600000 + 1500000 ))" 2>/dev/null || echo 0; }
+until [[ $(ch_passed) -ge 4 ]]; do
+  ((SECONDS < deadline)) || die "demo_user_aggregations_realtime incomplete after 120 s; see $DEMO_DIR"
+  sleep 0.5
 done
 
 q() { psql "$WEIR_PG_URL" -P pager=off -c "$1"; }
@@ -90,6 +109,13 @@ echo "Active users per 5 minutes, sliding by 1 minute (demo_bet_active_users):"
 q "SELECT to_char(window_start, 'HH24:MI') || '-' || to_char(window_end, 'HH24:MI') AS window,
           active_users AS exact, active_users_approx AS hyperloglog, bets
    FROM demo_bet_active_users ORDER BY window_start"
+
+echo "Seed 004 in ClickHouse (demo_user_aggregations_realtime, read with FINAL): per 5 minutes,"
+echo "the users active, their actions, and the busiest user's count:"
+ch "SELECT formatDateTime(window_start, '%H:%M') AS window, count() AS users, sum(actions) AS total_actions,
+          max(actions) AS busiest_user
+   FROM demo_user_aggregations_realtime FINAL WHERE window_start < toDateTime('2026-01-01 00:25:00')
+   GROUP BY window_start ORDER BY window_start FORMAT PrettyCompactNoEscapes"
 
 echo "Dashboard, REST API (/api/v1/jobs) and Prometheus metrics (/metrics): http://$WEIR_DEMO_HTTP/"
 if $keep; then
