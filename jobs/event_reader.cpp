@@ -176,7 +176,10 @@ read_status event_reader::read_fields(sj::object obj, const std::vector<field>& 
         if (it->wants_number) {
           const char* end = val.text.data() + val.text.size();
           auto [stop, ec] = std::from_chars(val.text.data(), end, val.number);
-          val.is_number = !val.text.empty() && ec == std::errc{} && stop == end;
+          // from_chars reads "nan" and "inf"; JSON has neither, and no store
+          // can hold them: such text is not a number.
+          val.is_number = !val.text.empty() && ec == std::errc{} && stop == end
+                          && std::isfinite(val.number);
         }
         break;
       }

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <initializer_list>
 #include <numeric>
@@ -558,8 +559,29 @@ void check_final_rows_sink(const reader& r, const YAML::Node& root, const job_sp
                             "partition); windows merged across partitions go to postgres");
   if (spec.top.n > 0)
     r.fail(root["top"], "top", "top ranks keys across partitions: use a postgres sink");
-  if (type != "clickhouse")
+  if (type == "mysql") {
+    // MariaDB's limits: names of 64 characters (<table>__progress adds 10),
+    // compared without case; a primary key of 3072 bytes (5 key parts of
+    // VARBINARY(512) and the DATETIME(3)).
+    if (spec.sink.table.size() > 54)
+      r.fail(root["sink"]["table"], "sink.table", "a mysql table name has at most 54 characters");
+    if (spec.key.size() > 5)
+      r.fail(root["key"], "key", "a mysql sink takes at most 5 key parts (InnoDB's primary key "
+                                 "holds 3072 bytes)");
+    std::set<std::string> lower;
+    auto fold = [](std::string s) {
+      for (auto& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    for (const auto& k : spec.key)
+      lower.insert(fold(k.name));
+    for (const auto& a : spec.aggregations)
+      if (!lower.insert(fold(a.as)).second)
+        r.fail(root["aggregations"], "aggregations",
+               "column '" + a.as + "' is used twice once case is ignored, as MariaDB does");
     return;
+  }
   const auto& w = spec.window;
   if (w.kind == window_kind::session)
     r.fail(root["window"]["type"], "window.type",
@@ -604,7 +626,7 @@ std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n) {
 // Output column names must be distinct, and must not collide with the columns
 // weir adds itself.
 void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec) {
-  std::set<std::string> seen{"window_start", "window_end", "source_partition", "rank"};
+  std::set<std::string> seen{"window_start", "window_end", "source_partition", "rank", "_version"};
   auto claim = [&](const std::string& name, const YAML::Node& at, const std::string& path) {
     if (!seen.insert(name).second)
       r.fail(at, path, "output column '" + name + "' is used twice (or is reserved)");

@@ -62,26 +62,35 @@ public:
   }
 
   expected<std::vector<std::string>> list(const std::string& prefix) override {
-    std::vector<std::string> keys;
-    std::error_code ec;
     // Only the prefix's folder: other partitions' and jobs' files are not
     // walked. Nothing here may throw, and other workers write and rename
-    // files meanwhile (a .tmp seen by the iterator may be gone at once), so
-    // keys are cut lexically and every file query takes an error code.
+    // files meanwhile, so keys are cut lexically, every file query takes an
+    // error code, and a walk something vanished under is walked again.
     const auto slash = prefix.rfind('/');
     const auto dir = slash == std::string::npos ? root_ : root_ / prefix.substr(0, slash);
-    if (!fs::is_directory(dir, ec))
-      return keys;
-    for (auto it = fs::recursive_directory_iterator(dir, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code file_ec;
-      if (!it->is_regular_file(file_ec))
-        continue;
-      auto key = it->path().lexically_relative(root_).generic_string();
-      if (key.rfind(prefix, 0) == 0 && !key.ends_with(".tmp"))
-        keys.push_back(std::move(key));
+    std::vector<std::string> keys;
+    std::error_code ec;
+    for (int attempt = 0;; ++attempt) {
+      keys.clear();
+      ec.clear();
+      if (!fs::is_directory(dir, ec)) {
+        if (!ec || ec == std::errc::no_such_file_or_directory)
+          return keys; // nothing stored under the prefix yet
+        break;
+      }
+      for (auto it = fs::recursive_directory_iterator(dir, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code file_ec;
+        if (!it->is_regular_file(file_ec))
+          continue;
+        auto key = it->path().lexically_relative(root_).generic_string();
+        if (key.rfind(prefix, 0) == 0 && !key.ends_with(".tmp"))
+          keys.push_back(std::move(key));
+      }
+      if (!ec || ec != std::errc::no_such_file_or_directory || attempt == 3)
+        break;
     }
-    if (ec && ec != std::errc::no_such_file_or_directory)
+    if (ec)
       return error{"checkpoint store: list " + dir.string() + ": " + ec.message()};
     std::sort(keys.begin(), keys.end());
     return keys;

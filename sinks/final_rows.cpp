@@ -12,7 +12,7 @@ namespace weir::sinks {
 expected<final_rows> take_final_rows(
   std::span<const jobs::sink_batch* const> batches, const jobs::job_spec& spec,
   const std::function<bool(const jobs::window_results&, std::size_t)>& fits, const char* why,
-  std::map<partition_id, std::uint64_t>& dropped) {
+  dropped_rows& dropped) {
   final_rows out;
   for (const auto* b : batches) {
     for (const auto& p : b->progress)
@@ -21,9 +21,10 @@ expected<final_rows> take_final_rows(
       const auto& rows = dynamic_cast<const jobs::partition_rows&>(*o);
       auto p = std::find_if(b->progress.begin(), b->progress.end(),
                             [&](const auto& x) { return x.partition == rows.partition; });
-      if (p == b->progress.end()) // a source sends its progress with every row
+      if (p == b->progress.end()) // a source sends its progress with every row: a bug
         return error{spec.sink.type + ": batch " + std::to_string(b->seq) + " has rows of partition "
-                     + std::to_string(rows.partition) + " without its offset"};
+                       + std::to_string(rows.partition) + " without its offset",
+                     true};
       for (std::size_t i = 0; i < rows.rows.size(); ++i) {
         if (!fits(rows.rows, i)) {
           if (dropped[rows.partition]++ == 0)

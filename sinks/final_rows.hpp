@@ -29,6 +29,10 @@ struct final_row {
   std::uint64_t version; // the partition's next offset in the batch that carried the row
 };
 
+// Rows a store cannot hold, per partition, since the sink started: logged
+// once, and written to <table>__progress.dropped.
+using dropped_rows = std::map<partition_id, std::uint64_t>;
+
 struct final_rows {
   std::vector<final_row> rows; // the latest emission per (window, key), in (window, key) order
   std::map<partition_id, const jobs::partition_progress*> progress; // the latest per partition
@@ -40,7 +44,7 @@ struct final_rows {
 expected<final_rows> take_final_rows(
   std::span<const jobs::sink_batch* const> batches, const jobs::job_spec& spec,
   const std::function<bool(const jobs::window_results&, std::size_t)>& fits, const char* why,
-  std::map<partition_id, std::uint64_t>& dropped);
+  dropped_rows& dropped);
 
 // %XX escapes of a URL's user, password or database decoded.
 std::string percent_decode(std::string_view s);

@@ -165,67 +165,79 @@ expected<results> results::make(const jobs::job_spec& spec) {
     want.emplace_back(a.as, agg_type(a));
   want.emplace_back("_version", "UInt64");
 
-  std::string columns;
-  for (const auto& [name, type] : want)
-    columns += (columns.empty() ? "" : ", ") + ident(name) + " " + type;
+  const std::vector<std::pair<std::string, std::string>> want_progress{
+    {"source_partition", "Int32"}, {"watermark", "Nullable(Int64)"}, {"idle", "UInt8"},
+    {"next_offset", "UInt64"},     {"events", "UInt64"},             {"filtered", "UInt64"},
+    {"malformed", "UInt64"},       {"late", "UInt64"},               {"skipped", "UInt64"},
+    {"dropped", "UInt64"},         {"updated_at", "DateTime"}};
+  // "a T, b U" of (name, type) pairs, quoted for DDL or as written.
+  auto text_of = [](const auto& columns, bool quote) {
+    std::string out;
+    for (const auto& [name, type] : columns)
+      out += (out.empty() ? "" : ", ") + (quote ? ident(name) : name) + " " + type;
+    return out;
+  };
   std::string order_quoted = ident("window_start");
   for (const auto& k : spec.key)
     order_quoted += ", " + ident(k.name);
   const std::string what = "clickhouse " + out.ep_.database + "." + table;
-  auto made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table) + " (" + columns
-                                + ") ENGINE = ReplacingMergeTree(_version) PARTITION BY "
-                                  "toYYYYMM(window_start) ORDER BY (" + order_quoted + ")");
+  struct table_def {
+    std::string name, columns, engine, order; // engine as system.tables gives it, sorting key
+  };
+  const table_def tables[] = {
+    {table, text_of(want, false), "ReplacingMergeTree(_version)", order},
+    {table + "__progress", text_of(want_progress, false), "ReplacingMergeTree(next_offset)",
+     "source_partition"}};
+  auto made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table) + " ("
+                                + text_of(want, true) + ") ENGINE = ReplacingMergeTree(_version) "
+                                  "PARTITION BY toYYYYMM(window_start) ORDER BY (" + order_quoted + ")");
   if (!made)
     return made.failure();
-  made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress")
-                           + " (source_partition Int32, watermark Nullable(Int64), idle UInt8, "
-                             "next_offset UInt64, events UInt64, filtered UInt64, malformed "
-                             "UInt64, late UInt64, skipped UInt64, dropped UInt64, updated_at "
-                             "DateTime) ENGINE = ReplacingMergeTree(next_offset) ORDER BY "
-                             "source_partition");
+  made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress") + " ("
+                           + text_of(want_progress, true) + ") ENGINE = "
+                           "ReplacingMergeTree(next_offset) ORDER BY source_partition");
   if (!made)
     return made.failure();
 
   // CREATE TABLE IF NOT EXISTS keeps a table made otherwise: its rows would
   // not replace each other, or every insert would fail. Refused instead.
-  auto have = out.query(what, "SELECT name, type FROM system.columns WHERE database = currentDatabase() "
-                              "AND table = '" + table + "' FORMAT TSV");
-  if (!have)
-    return have.failure();
-  std::string expected_columns, readable_want, readable_have;
-  for (const auto& [name, type] : want) {
-    expected_columns += name + "\t" + type + "\n";
-    readable_want += (readable_want.empty() ? "" : ", ") + name + " " + type;
+  for (const auto& t : tables) {
+    auto have = out.query(what, "SELECT name, type FROM system.columns WHERE database = "
+                                "currentDatabase() AND table = '" + t.name + "' FORMAT TSV");
+    if (!have)
+      return have.failure();
+    std::string readable_have;
+    for (char c : *have)
+      readable_have += c == '\t' ? " " : c == '\n' ? ", " : std::string(1, c);
+    if (readable_have.ends_with(", "))
+      readable_have.resize(readable_have.size() - 2);
+    auto engine = out.query(what, "SELECT engine_full, sorting_key FROM system.tables WHERE "
+                                  "database = currentDatabase() AND name = '" + t.name + "' FORMAT TSV");
+    if (!engine)
+      return engine.failure();
+    std::string differs;
+    if (readable_have != t.columns)
+      differs = "its columns are (" + readable_have + "), the spec needs (" + t.columns + ")";
+    else if (!engine->starts_with(t.engine + " ")
+             || engine->find("\t" + t.order + "\n") == std::string::npos)
+      differs = "its engine is " + engine->substr(0, engine->find('\t')) + "; the spec needs "
+                + t.engine + " ORDER BY (" + t.order + ")";
+    if (!differs.empty())
+      return error{"results table " + out.ep_.database + "." + t.name + ": " + differs
+                     + "; it was made for another spec: drop or migrate it, or name another table",
+                   true};
   }
-  for (char c : *have)
-    readable_have += c == '\t' ? " " : c == '\n' ? ", " : std::string(1, c);
-  if (readable_have.ends_with(", "))
-    readable_have.resize(readable_have.size() - 2);
-  auto engine = out.query(what, "SELECT engine_full, sorting_key FROM system.tables WHERE "
-                                "database = currentDatabase() AND name = '" + table + "' FORMAT TSV");
-  if (!engine)
-    return engine.failure();
-  std::string differs;
-  if (*have != expected_columns)
-    differs = "its columns are (" + readable_have + "), the spec needs (" + readable_want + ")";
-  else if (!engine->starts_with("ReplacingMergeTree(_version) ")
-           || engine->find("\t" + order + "\n") == std::string::npos)
-    differs = "its engine is " + engine->substr(0, engine->find('\t')) + "; the spec needs ReplacingMergeTree(_version) ORDER BY ("
-              + order + ")";
-  if (!differs.empty())
-    return error{"results table " + out.ep_.database + "." + table + ": " + differs
-                   + "; it was made for another spec: drop or migrate it, or name another table",
-                 true};
   return out;
 }
 
-expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches) {
+expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches,
+                                     dropped_rows& dropped) {
   auto taken = take_final_rows(
     batches, spec_,
     [](const jobs::window_results& w, std::size_t i) {
       return fits_datetime(w.starts[i]) && fits_datetime(w.ends[i]);
     },
-    "with a window outside 1970-2106, which ClickHouse's DateTime cannot hold", dropped_);
+    "with a window outside 1970-2106, which ClickHouse's DateTime cannot hold", dropped);
   if (!taken)
     return taken.failure();
   const auto& refs = taken->rows;
@@ -275,7 +287,7 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
       }
       put_u8(progress_, p->idle ? 1 : 0);
       for (std::uint64_t v : {static_cast<std::uint64_t>(p->next_offset), p->events, p->filtered,
-                              p->malformed, p->late, p->skipped, dropped_[part]})
+                              p->malformed, p->late, p->skipped, dropped[part]})
         put_u64(progress_, v);
       put_u32(progress_, wall);
     }

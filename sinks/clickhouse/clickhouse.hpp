@@ -22,6 +22,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/windowed/values.hpp"
+#include "sinks/final_rows.hpp"
 #include "lib/http/client.hpp"
 
 #include <chrono>
@@ -56,7 +57,10 @@ public:
   static expected<results> make(const jobs::job_spec& spec);
 
   // One INSERT of every row of `batches`, then progress when it is due.
-  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches);
+  // Rows whose window ClickHouse 18.16's DateTime cannot hold (before 1970,
+  // after 2106) are counted in `dropped`, per partition.
+  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
+                              dropped_rows& dropped);
 
 private:
   results(jobs::job_spec spec, endpoint ep, http::client c);
@@ -70,10 +74,6 @@ private:
   std::chrono::steady_clock::time_point last_progress_{};
   std::string rows_, progress_; // RowBinary, reused
   std::vector<jobs::cell> cells_;
-  // Rows whose window ClickHouse 18.16's DateTime cannot hold (before 1970,
-  // after 2106), per partition, since this sink started: logged, and counted
-  // in <table>__progress.dropped.
-  std::map<partition_id, std::uint64_t> dropped_;
 };
 
 } // namespace weir::sinks::clickhouse

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <tuple>
 
 namespace weir::sinks::mysql {
@@ -37,7 +38,12 @@ void append_number(std::string& out, T v) {
 
 // With an exponent, so MariaDB reads it as a DOUBLE literal (not a DECIMAL
 // converted later); shortest form, so it reads back to the same double.
+// DOUBLE holds no NaN or infinity (a sum past 1e308): NULL, no value.
 void append_double(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "NULL";
+    return;
+  }
   char buf[40];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   out.append(buf, end);
@@ -178,10 +184,23 @@ expected<results> results::make(const jobs::job_spec& spec) {
     key_list += ", " + ident(k.name);
   }
   for (const auto& a : spec.aggregations)
-    want.emplace_back(a.as, jobs::integer_result(a.kind) ? "bigint(20)" : "double",
+    want.emplace_back(a.as, jobs::integer_result(a.kind) ? "bigint" : "double",
                       jobs::integer_result(a.kind) ? "NOT NULL" : "NULL");
-  want.emplace_back("_version", "bigint(20)", "NOT NULL");
+  want.emplace_back("_version", "bigint", "NOT NULL");
+  const std::vector<std::tuple<std::string, std::string, std::string>> want_progress{
+    {"source_partition", "int", "NOT NULL"}, {"watermark", "bigint", "NULL"},
+    {"idle", "tinyint", "NOT NULL"},         {"next_offset", "bigint", "NOT NULL"},
+    {"events", "bigint", "NOT NULL"},        {"filtered", "bigint", "NOT NULL"},
+    {"malformed", "bigint", "NOT NULL"},     {"late", "bigint", "NOT NULL"},
+    {"skipped", "bigint", "NOT NULL"},       {"dropped", "bigint", "NOT NULL"},
+    {"updated_at", "timestamp(3)", "NOT NULL"}};
 
+  auto text_of = [](const auto& columns) {
+    std::string out;
+    for (const auto& [name, type, null] : columns)
+      out += (out.empty() ? "" : ", ") + name + " " + type + " " + null;
+    return out;
+  };
   std::string defs, names, updates;
   for (const auto& [name, type, null] : want) {
     defs += (defs.empty() ? "" : ", ") + ident(name) + " " + type + " " + null;
@@ -199,48 +218,66 @@ expected<results> results::make(const jobs::job_spec& spec) {
       !ok)
     return ok.failure();
   if (auto ok = c.exec("create " + table + "__progress",
-                       "CREATE TABLE IF NOT EXISTS " + progress_table
-                         + " (source_partition int NOT NULL PRIMARY KEY, watermark bigint NULL, "
-                           "idle boolean NOT NULL, next_offset bigint NOT NULL, events bigint "
-                           "NOT NULL, filtered bigint NOT NULL, malformed bigint NOT NULL, late "
-                           "bigint NOT NULL, skipped bigint NOT NULL, dropped bigint NOT NULL, "
-                           "updated_at timestamp(3) NOT NULL) ENGINE = InnoDB");
+                       "CREATE TABLE IF NOT EXISTS " + progress_table + " ("
+                         + text_of(want_progress) + ", PRIMARY KEY (source_partition)) ENGINE = InnoDB");
       !ok)
     return ok.failure();
 
   // CREATE TABLE IF NOT EXISTS keeps a table made otherwise: every upsert
   // would fail, or rows would not replace each other. Refused instead.
-  auto have = c.rows("check " + table,
-                     "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
-                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + table
-                       + "' ORDER BY ORDINAL_POSITION");
-  if (!have)
-    return have.failure();
-  auto pk = c.rows("check " + table,
-                   "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
-                   "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + table
-                     + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
-  if (!pk)
-    return pk.failure();
-  std::string have_text, want_text, have_pk, want_pk = "window_start";
-  for (const auto& r : *have)
-    have_text += (have_text.empty() ? "" : ", ") + r[0] + " " + r[1]
-                 + (r[2] == "YES" ? " NULL" : " NOT NULL");
-  for (const auto& [name, type, null] : want)
-    want_text += (want_text.empty() ? "" : ", ") + name + " " + type + " " + null;
-  for (const auto& r : *pk)
-    have_pk += (have_pk.empty() ? "" : ", ") + r[0];
+  // A table's columns as "name type NULL|NOT NULL, ...", integer display
+  // widths dropped (MariaDB says bigint(20), MySQL 8 bigint).
+  auto columns_of = [&](const std::string& t) -> expected<std::string> {
+    auto rows = c.rows("check " + t,
+                       "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
+                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
+                         + "' ORDER BY ORDINAL_POSITION");
+    if (!rows)
+      return rows.failure();
+    std::string out;
+    for (const auto& r : *rows) {
+      auto type = r[1];
+      if (auto paren = type.find('('); paren != std::string::npos && paren >= 3
+          && type.compare(paren - 3, 4, "int(") == 0)
+        type.resize(paren);
+      out += (out.empty() ? "" : ", ") + r[0] + " " + type + (r[2] == "YES" ? " NULL" : " NOT NULL");
+    }
+    return out;
+  };
+  auto key_of = [&](const std::string& t) -> expected<std::string> {
+    auto rows = c.rows("check " + t,
+                       "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
+                       "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
+                         + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
+    if (!rows)
+      return rows.failure();
+    std::string out;
+    for (const auto& r : *rows)
+      out += (out.empty() ? "" : ", ") + r[0];
+    return out;
+  };
+  std::string want_pk = "window_start";
   for (const auto& k : spec.key)
     want_pk += ", " + k.name;
-  std::string differs;
-  if (have_text != want_text)
-    differs = "its columns are (" + have_text + "), the spec needs (" + want_text + ")";
-  else if (have_pk != want_pk)
-    differs = "its primary key is (" + have_pk + "), the spec needs (" + want_pk + ")";
-  if (!differs.empty())
-    return error{"results table " + ep->database + "." + table + ": " + differs
-                   + "; it was made for another spec: drop or migrate it, or name another table",
-                 true};
+  for (const auto& [t, cols, pk] :
+       {std::tuple{table, text_of(want), want_pk},
+        std::tuple{table + "__progress", text_of(want_progress), std::string{"source_partition"}}}) {
+    auto have = columns_of(t);
+    if (!have)
+      return have.failure();
+    auto have_pk = key_of(t);
+    if (!have_pk)
+      return have_pk.failure();
+    std::string differs;
+    if (*have != cols)
+      differs = "its columns are (" + *have + "), the spec needs (" + cols + ")";
+    else if (*have_pk != pk)
+      differs = "its primary key is (" + *have_pk + "), the spec needs (" + pk + ")";
+    if (!differs.empty())
+      return error{"results table " + ep->database + "." + t + ": " + differs
+                     + "; it was made for another spec: drop or migrate it, or name another table",
+                   true};
+  }
   (void)c.exec("end", "COMMIT");
 
   out.upsert_head_ = "INSERT INTO " + results_table + " (" + names + ") VALUES ";
@@ -261,7 +298,8 @@ expected<results> results::make(const jobs::job_spec& spec) {
   return out;
 }
 
-expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches) {
+expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches,
+                                     dropped_rows& dropped) {
   const std::size_t nk = spec_.key.size();
   auto taken = take_final_rows(
     batches, spec_,
@@ -273,7 +311,7 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
     },
     "MariaDB's columns cannot hold (a window outside years 1000-9999, or a key part over 512 "
     "bytes)",
-    dropped_);
+    dropped);
   if (!taken)
     return taken.failure();
   // In primary-key order, as taken: InnoDB locks the rows in order.
@@ -338,7 +376,7 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
         append_number(sql, p->watermark);
       sql += p->idle ? ",TRUE" : ",FALSE";
       for (std::uint64_t v : {p->events, p->filtered, p->malformed, p->late, p->skipped,
-                              dropped_[part]}) {
+                              dropped[part]}) {
         sql += ',';
         append_number(sql, v);
       }

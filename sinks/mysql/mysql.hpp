@@ -20,6 +20,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/windowed/values.hpp"
+#include "sinks/final_rows.hpp"
 
 #include <map>
 #include <memory>
@@ -50,7 +51,10 @@ public:
   ~results();
 
   // Upserts every row of `batches` and their progress in one transaction.
-  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches);
+  // Rows a column cannot hold (a window outside years 1000-9999, a key part
+  // over 512 bytes) are counted in `dropped`, per partition.
+  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
+                              dropped_rows& dropped);
 
 private:
   results() = default;
@@ -60,10 +64,6 @@ private:
   jobs::agg_layout layout_;
   std::string upsert_head_, upsert_tail_, progress_head_, progress_tail_;
   std::vector<jobs::cell> cells_;
-  // Rows a column cannot hold (a window outside years 1000-9999, a key part
-  // over 512 bytes), per partition since this sink started: logged, and
-  // counted in <table>__progress.dropped.
-  std::map<partition_id, std::uint64_t> dropped_;
 };
 
 } // namespace weir::sinks::mysql

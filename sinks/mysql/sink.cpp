@@ -16,7 +16,7 @@ public:
     auto store = store_.get([&] { return mysql::results::make(spec_); });
     if (!store)
       return {0, 0, store.failure()};
-    auto rows = (*store)->write(batches);
+    auto rows = (*store)->write(batches, dropped_);
     if (!rows) {
       store_.reset(); // reconnects, and checks the tables again
       return {0, 0, rows.failure()};
@@ -27,6 +27,7 @@ public:
 private:
   jobs::job_spec spec_;
   lazy_store<mysql::results> store_;
+  dropped_rows dropped_; // outlives a store dropped after a failure
 };
 
 } // namespace

@@ -298,3 +298,36 @@ TEST(SpecParser, MissingOffsetsPolicy) {
   EXPECT_EQ(error_of(good_with("  topic: bets", "  topic: bets\n  on_missing_offsets: latest")),
             "job.yaml:6: source.on_missing_offsets: 'latest' is not one of: fail, earliest");
 }
+
+// ClickHouse and MariaDB take rows final per partition, within their limits.
+TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
+  auto store = [](const std::string& type, const std::string& url) {
+    return good_with("  type: postgres\n  url: postgresql://weir@127.0.0.1:15432/weir",
+                     "  type: " + type + "\n  url: " + url);
+  };
+  const std::string ch = store("clickhouse", "http://127.0.0.1:18123/weir");
+  EXPECT_NE(error_of(ch).find("job.yaml:20: sink.type: a clickhouse sink writes each row once, "
+                              "final as its partition emits it: declare source.partitioned_by"),
+            std::string::npos)
+    << error_of(ch);
+  auto partitioned = [](std::string s) {
+    return s.replace(s.find("  event_time:"), 0, "  partitioned_by: game_id\n");
+  };
+  EXPECT_TRUE(parse_spec(partitioned(ch), "job.yaml")) << error_of(partitioned(ch));
+  EXPECT_NE(error_of(partitioned(ch).replace(partitioned(ch).find("size: 1m"), 8, "size: 1500ms"))
+              .find("window: a clickhouse sink needs windows of whole seconds"),
+            std::string::npos);
+  const std::string my = partitioned(store("mysql", "mysql://weir@127.0.0.1:13306/weir"));
+  EXPECT_TRUE(parse_spec(my, "job.yaml")) << error_of(my);
+  EXPECT_NE(error_of(std::string{my}.replace(my.find("    as: bets"), 12, "    as: GAME_ID"))
+              .find("column 'GAME_ID' is used twice once case is ignored"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string{my}.replace(my.find("table: bet_stats"), 16,
+                                             "table: " + std::string(55, 't')))
+              .find("sink.table: a mysql table name has at most 54 characters"),
+            std::string::npos);
+  EXPECT_NE(error_of(store("mysql", "postgresql://x/y")).find("sink.url: expected mysql://"),
+            std::string::npos);
+  EXPECT_NE(error_of(good_with("    as: bets", "    as: _version")).find("is reserved"),
+            std::string::npos);
+}

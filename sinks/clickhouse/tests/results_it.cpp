@@ -85,7 +85,8 @@ protected:
   }
   void write(sinks::clickhouse::results& sink, const jobs::sink_batch& b) {
     const jobs::sink_batch* one[] = {&b};
-    auto ok = sink.write(one);
+    sinks::dropped_rows dropped;
+    auto ok = sink.write(one, dropped);
     ASSERT_TRUE(ok) << ok.error_message();
   }
   // Window 0's count as a reader with FINAL sees it, and the stored offset.

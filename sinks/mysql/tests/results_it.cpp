@@ -89,7 +89,8 @@ protected:
   }
   void write(sinks::mysql::results& sink, const jobs::sink_batch& b) {
     const jobs::sink_batch* one[] = {&b};
-    auto ok = sink.write(one);
+    sinks::dropped_rows dropped;
+    auto ok = sink.write(one, dropped);
     ASSERT_TRUE(ok) << ok.error_message();
   }
   std::string stored() {
