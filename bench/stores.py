@@ -58,17 +58,6 @@ def reference(topic):
     return rows, want, dict(count)
 
 
-def mariadb(sql, *extra):
-    url = os.environ["WEIR_MYSQL_URL"]
-    user, rest = url[len("mysql://"):].split("@", 1)
-    hostport, db = rest.split("/", 1)
-    host, port = hostport.split(":")
-    out = subprocess.run(["mariadb", "--no-defaults", *extra, "-N", "-B", "-h", host, "-P", port,
-                          "-u", user, db, "-e", "SET time_zone = '+00:00'; " + sql],
-                         capture_output=True, text=True, check=True)
-    return [line.split("\t") for line in out.stdout.splitlines() if line]
-
-
 class ClickHouse:
     name = "clickhouse"
     spec = "user-aggregations-realtime-clickhouse.yaml"
@@ -126,22 +115,22 @@ class MariaDB:
         if not MariaDB.started(table):
             return False
         have = {int(p): int(o) for p, o in
-                mariadb(f"SELECT source_partition, next_offset FROM {table}__progress")}
+                h.mariadb(f"SELECT source_partition, next_offset FROM {table}__progress")}
         return all(have.get(p, -1) >= o for p, o in ends.items())
 
     @staticmethod
     def started(table):
-        return mariadb(f"SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+        return h.mariadb(f"SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
                        f"DATABASE() AND TABLE_NAME = '{table}__progress'")[0][0] == "1" and int(
-            mariadb(f"SELECT count(*) FROM {table}__progress")[0][0]) > 0
+            h.mariadb(f"SELECT count(*) FROM {table}__progress")[0][0]) > 0
 
     @staticmethod
     def rows(table):
-        return int(mariadb(f"SELECT count(*) FROM {table}")[0][0])
+        return int(h.mariadb(f"SELECT count(*) FROM {table}")[0][0])
 
     @staticmethod
     def sample(table):
-        return {(int(float(s)), u): (int(a), int(d)) for s, u, a, d in mariadb(
+        return {(int(float(s)), u): (int(a), int(d)) for s, u, a, d in h.mariadb(
             f"SELECT UNIX_TIMESTAMP(window_start) * 1000, user_id, actions, distinct_actions "
             f"FROM {table} WHERE CAST(user_id AS UNSIGNED) % {SAMPLE} = 0")}
 
@@ -149,20 +138,20 @@ class MariaDB:
     def bare(table):
         path = f"/tmp/{table}.tsv"
         with open(path, "w") as f:
-            for r in mariadb(f"SELECT * FROM {table}"):
+            for r in h.mariadb(f"SELECT * FROM {table}"):
                 f.write("\t".join(r) + "\n")
-        mariadb(f"CREATE TABLE {table}_copy LIKE {table}")
+        h.mariadb(f"CREATE TABLE {table}_copy LIKE {table}")
         t0 = time.time()
-        mariadb(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE {table}_copy", "--local-infile=1")
+        h.mariadb(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE {table}_copy", "--local-infile=1")
         took = time.time() - t0
-        n = int(mariadb(f"SELECT count(*) FROM {table}_copy")[0][0])
-        mariadb(f"DROP TABLE {table}_copy")
+        n = int(h.mariadb(f"SELECT count(*) FROM {table}_copy")[0][0])
+        h.mariadb(f"DROP TABLE {table}_copy")
         os.remove(path)
         return took, n
 
     @staticmethod
     def drop(table):
-        mariadb(f"DROP TABLE IF EXISTS {table}, {table}__progress")
+        h.mariadb(f"DROP TABLE IF EXISTS {table}, {table}__progress")
 
 
 def run_store(store, topic, expected, want, ends):

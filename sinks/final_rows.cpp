@@ -74,4 +74,17 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+bool take_userinfo(std::string_view& authority, std::string& user, std::string& password) {
+  auto at = authority.rfind('@');
+  if (at == std::string_view::npos)
+    return false;
+  auto userinfo = authority.substr(0, at);
+  authority.remove_prefix(at + 1);
+  auto colon = userinfo.find(':');
+  user = percent_decode(userinfo.substr(0, colon));
+  if (colon != std::string_view::npos)
+    password = percent_decode(userinfo.substr(colon + 1));
+  return true;
+}
+
 } // namespace weir::sinks

@@ -12,6 +12,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/windowed/window_operator.hpp"
+#include "sinks/sink.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -46,7 +47,38 @@ expected<final_rows> take_final_rows(
   const std::function<bool(const jobs::window_results&, std::size_t)>& fits, const char* why,
   dropped_rows& dropped);
 
+// The sink either store is: every pending batch in one write of `Results`
+// (one INSERT into ClickHouse, few and large; one transaction in MariaDB).
+// A failure drops the store, so the next attempt reconnects and checks the
+// tables again; the dropped counts outlive it.
+template <class Results>
+class final_rows_sink final : public sink {
+public:
+  explicit final_rows_sink(jobs::job_spec spec) : spec_(std::move(spec)) {}
+
+  write_result write(std::span<const jobs::sink_batch* const> batches) override {
+    auto store = store_.get([&] { return Results::make(spec_); });
+    if (!store)
+      return {0, 0, store.failure()};
+    auto rows = (*store)->write(batches, dropped_);
+    if (!rows) {
+      store_.reset();
+      return {0, 0, rows.failure()};
+    }
+    return {batches.size(), *rows, std::nullopt};
+  }
+
+private:
+  jobs::job_spec spec_;
+  lazy_store<Results> store_;
+  dropped_rows dropped_;
+};
+
 // %XX escapes of a URL's user, password or database decoded.
 std::string percent_decode(std::string_view s);
+
+// Takes "user[:password]@" off the front of a URL's authority, decoded;
+// false (and nothing taken) if it has none.
+bool take_userinfo(std::string_view& authority, std::string& user, std::string& password);
 
 } // namespace weir::sinks

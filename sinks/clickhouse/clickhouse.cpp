@@ -89,14 +89,7 @@ expected<endpoint> parse_url(const std::string& url) {
   rest.remove_prefix(scheme.size());
   auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    auto userinfo = authority.substr(0, at);
-    authority.remove_prefix(at + 1);
-    auto colon = userinfo.find(':');
-    ep.user = sinks::percent_decode(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos)
-      ep.password = sinks::percent_decode(userinfo.substr(colon + 1));
-  }
+  take_userinfo(authority, ep.user, ep.password);
   if (authority.empty())
     return error{"clickhouse url '" + url + "': no host"};
   ep.base = std::string{scheme} + std::string{authority};

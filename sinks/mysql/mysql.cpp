@@ -78,15 +78,8 @@ expected<endpoint> parse_url(const std::string& url) {
     return error{"mysql url '" + url + "': no database; " + form};
   ep.database = sinks::percent_decode(rest.substr(slash + 1));
   auto authority = rest.substr(0, slash);
-  auto at = authority.rfind('@');
-  if (at == std::string_view::npos)
+  if (!take_userinfo(authority, ep.user, ep.password))
     return error{"mysql url '" + url + "': no user; " + form};
-  auto userinfo = authority.substr(0, at);
-  authority.remove_prefix(at + 1);
-  auto colon = userinfo.find(':');
-  ep.user = sinks::percent_decode(userinfo.substr(0, colon));
-  if (colon != std::string_view::npos)
-    ep.password = sinks::percent_decode(userinfo.substr(colon + 1));
   if (auto pc = authority.rfind(':'); pc != std::string_view::npos) {
     auto port = authority.substr(pc + 1);
     unsigned p = 0;

@@ -323,6 +323,18 @@ def clickhouse_at_offsets(table, ends):
     return all(have.get(p, -1) >= o for p, o in ends.items())
 
 
+def mariadb(sql, *options):
+    """The mariadb client's tab-separated rows, in UTC, as user and database
+    of WEIR_MYSQL_URL (mysql://user@host:port/db)."""
+    user, rest = os.environ["WEIR_MYSQL_URL"][len("mysql://"):].split("@", 1)
+    hostport, db = rest.split("/", 1)
+    host, port = hostport.split(":")
+    out = subprocess.run(["mariadb", "--no-defaults", *options, "-N", "-B", "-h", host, "-P", port,
+                          "-u", user, db, "-e", "SET time_zone = '+00:00'; " + sql],
+                         capture_output=True, text=True, check=True)
+    return [line.split("\t") for line in out.stdout.splitlines() if line]
+
+
 def end_offsets(events):
     """{partition: next offset after its last event} of read_topic's events."""
     ends = {}

@@ -10,7 +10,6 @@ a reference computed in Python from the events read back with kcat, once
 each, and __progress every partition's end offset."""
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "e2e"))
@@ -24,21 +23,9 @@ OOO = 10_000
 DAY = 86_400_000
 
 
-def mariadb(sql):
-    """The mariadb client's tab-separated rows, in UTC."""
-    url = os.environ["WEIR_MYSQL_URL"]  # mysql://weir@host:port/db
-    user, rest = url[len("mysql://"):].split("@", 1)
-    hostport, db = rest.split("/", 1)
-    host, port = hostport.split(":")
-    out = subprocess.run(["mariadb", "--no-defaults", "-N", "-B", "-h", host, "-P", port, "-u", user,
-                          db, "-e", "SET time_zone = '+00:00'; " + sql],
-                         capture_output=True, text=True, check=True)
-    return [line.split("\t") for line in out.stdout.splitlines() if line]
-
-
 def table_rows(table):
     got = {}
-    for start, product, *vals in mariadb(
+    for start, product, *vals in h.mariadb(
             f"SELECT UNIX_TIMESTAMP(window_start) * 1000, product_id, reviews, avg_rating, "
             f"min_rating FROM {table}"):
         k = (int(float(start)), (product,))
@@ -77,9 +64,9 @@ def main():
         t = prefix + "product_rating_daily"
 
         def count(table):
-            exists = mariadb(f"SELECT count(*) FROM information_schema.TABLES WHERE "
+            exists = h.mariadb(f"SELECT count(*) FROM information_schema.TABLES WHERE "
                              f"TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'")[0][0]
-            return int(mariadb(f"SELECT count(*) FROM {table}")[0][0]) if exists == "1" else 0
+            return int(h.mariadb(f"SELECT count(*) FROM {table}")[0][0]) if exists == "1" else 0
         h.wait_until(lambda: count(t) > 0, 60, f"rows in {t}")
         cluster.kill("wa")
         cluster.worker("wa")
@@ -87,7 +74,7 @@ def main():
             def done(table=prefix + extra + "product_rating_daily"):
                 if not count(table + "__progress"):
                     return False
-                have = {int(p): int(o) for p, o in mariadb(
+                have = {int(p): int(o) for p, o in h.mariadb(
                     f"SELECT source_partition, next_offset FROM {table}__progress")}
                 return all(have.get(p, -1) >= o for p, o in ends.items())
             h.wait_until(done, 180, f"{prefix + extra}product_rating_daily at the end offsets")
@@ -97,7 +84,7 @@ def main():
         print(f"ok: product_rating_daily: {len(want)} rows equal the reference, once each, "
               "in YAML and SQL, through a worker kill")
     for _, extra in h.LANGUAGES:
-        mariadb(f"DROP TABLE IF EXISTS {prefix}{extra}product_rating_daily, "
+        h.mariadb(f"DROP TABLE IF EXISTS {prefix}{extra}product_rating_daily, "
                 f"{prefix}{extra}product_rating_daily__progress")
     h.delete_topic(topic)
 
