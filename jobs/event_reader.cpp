@@ -109,6 +109,11 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
     return read_status::malformed_json;
   if (auto st = read_fields(obj, fields_); st != read_status::ok)
     return st;
+  // An event the job's `where` refuses is not the job's, whatever else it
+  // lacks (seed 003's friendships have no community_id): filtered, not
+  // dead-lettered. A condition on an absent field does not hold.
+  if (rejected_ || std::find(filter_seen_.begin(), filter_seen_.end(), 0) != filter_seen_.end())
+    return read_status::filtered;
   if (time_bad_)
     return read_status::bad_time;
   if (!have_time_)
@@ -126,9 +131,6 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
       key_buf_ += key_separator;
     key_buf_.append(key_parts_[i]);
   }
-  // A condition on an absent field does not hold.
-  if (rejected_ || std::find(filter_seen_.begin(), filter_seen_.end(), 0) != filter_seen_.end())
-    return read_status::filtered;
   out.time = time_;
   out.key = key_buf_;
   out.partition_key = partition_key_part_ < 0 ? std::string_view{} : key_parts_[partition_key_part_];

@@ -128,6 +128,9 @@ struct sink_spec {
   std::string type = "postgres";
   std::string url;   // postgres, mysql: connection URL; clickhouse: http://host:port/db; parquet: s3://bucket/prefix
   std::string table;
+  // clickhouse, mysql with keys across partitions: the PostgreSQL that keeps
+  // each partition's partials until a window is final (the merge path)
+  std::string partials_url;
   std::string key;   // postgres_raw: the column that identifies an event (no duplicates)
   std::vector<path_part_spec> partition_by; // parquet
   std::string codec = "zstd";               // parquet: zstd | snappy | none

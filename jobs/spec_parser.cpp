@@ -487,7 +487,8 @@ std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n,
 
 sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
                      const std::vector<column_spec>& columns) {
-  r.expect_map(n, "sink", {"type", "url", "table", "key", "partition_by", "codec", "max_file_mb"});
+  r.expect_map(n, "sink", {"type", "url", "table", "partials_url", "key", "partition_by", "codec",
+                           "max_file_mb"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
   const bool results = s.type == "postgres" || s.type == "clickhouse" || s.type == "mysql";
@@ -515,6 +516,14 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
   };
   only("table", s.type == "parquet" ? "postgres" : s.type.c_str());
   only("key", "postgres_raw");
+  if (auto f = n["partials_url"]) {
+    if (s.type != "clickhouse" && s.type != "mysql")
+      r.fail(f, "sink.partials_url", "only clickhouse and mysql sinks take it (postgres keeps "
+                                     "its partials beside its results)");
+    s.partials_url = r.scalar(f, "sink.partials_url");
+    if (s.partials_url.rfind("postgresql://", 0) != 0 && s.partials_url.rfind("postgres://", 0) != 0)
+      r.fail(f, "sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
+  }
   only("partition_by", "parquet");
   only("codec", "parquet");
   only("max_file_mb", "parquet");
@@ -544,21 +553,29 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
   return s;
 }
 
-// ClickHouse and MariaDB take each row once, final as its partition emits
-// it (sinks/clickhouse/, sinks/mysql/): rows merged across partitions, or
-// ranked across them, need PostgreSQL's partials. ClickHouse 18.16's
-// DateTime holds whole seconds.
+// ClickHouse and MariaDB take each row once, final (sinks/clickhouse/,
+// sinks/mysql/): with source.partitioned_by every row is final as its
+// partition emits it; otherwise each partition's partials wait in the
+// PostgreSQL of sink.partials_url until the window is final, and the merged
+// row goes to the store. Top-N replaces a window's rows, which a store that
+// keeps rows by version cannot. ClickHouse 18.16's DateTime holds whole
+// seconds.
 void check_final_rows_sink(const reader& r, const YAML::Node& root, const job_spec& spec) {
   const auto& type = spec.sink.type;
   if (type != "clickhouse" && type != "mysql")
     return;
   const auto at = root["sink"]["type"];
-  if (spec.source.partitioned_by.empty())
-    r.fail(at, "sink.type", "a " + type + " sink writes each row once, final as its partition "
-                            "emits it: declare source.partitioned_by (every key in one Kafka "
-                            "partition); windows merged across partitions go to postgres");
+  if (spec.source.partitioned_by.empty() && spec.sink.partials_url.empty())
+    r.fail(at, "sink.partials_url", "a " + type + " sink of keys across partitions merges each "
+                                    "partition's partials in PostgreSQL: give sink.partials_url "
+                                    "(postgresql://...), or declare source.partitioned_by if "
+                                    "every key is in one Kafka partition");
+  if (!spec.source.partitioned_by.empty() && !spec.sink.partials_url.empty())
+    r.fail(root["sink"]["partials_url"], "sink.partials_url",
+           "with source.partitioned_by every row is final as its partition emits it: there are "
+           "no partials to keep");
   if (spec.top.n > 0)
-    r.fail(root["top"], "top", "top ranks keys across partitions: use a postgres sink");
+    r.fail(root["top"], "top", "top replaces a window's ranked rows: use a postgres sink");
   if (type == "mysql") {
     // MariaDB's limits: names of 64 characters (<table>__progress adds 10),
     // compared without case; a primary key of 3072 bytes (5 key parts of

@@ -143,6 +143,8 @@ void write_sink(YAML::Emitter& y, const sink_spec& s) {
   y << YAML::Key << "sink" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "type" << YAML::Value << s.type;
   y << YAML::Key << "url" << YAML::Value << s.url;
+  if (!s.partials_url.empty())
+    y << YAML::Key << "partials_url" << YAML::Value << s.partials_url;
   if (s.type == "parquet") {
     if (!s.partition_by.empty()) {
       y << YAML::Key << "partition_by" << YAML::Value << YAML::BeginSeq;

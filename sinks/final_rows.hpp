@@ -11,12 +11,14 @@
 #include "base/types.hpp"
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
+#include "jobs/windowed/values.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/sink.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,6 +75,37 @@ private:
   lazy_store<Results> store_;
   dropped_rows dropped_;
 };
+
+// The merge path into a store other than PostgreSQL: keys across partitions
+// wait as partials in PostgreSQL (sink.partials_url; sinks/postgres/results)
+// until the window is final, and the merged rows go here, inside that
+// PostgreSQL transaction, before it commits. Their version is the number of
+// PostgreSQL writes that merged rows (kept in <table>__progress row -1), so
+// a later merge, which saw more input, has a higher one; a merge retried
+// after PostgreSQL failed writes the same values again.
+struct merged_row {
+  jobs::millis start, end;
+  const std::vector<std::string>* key; // its parts
+  const std::vector<jobs::cell>* values;
+};
+
+class merged_rows_store {
+public:
+  virtual ~merged_rows_store() = default;
+  // Writes `rows` at `version`; returns how many of them the store cannot
+  // hold (dropped, counted in the partials' <table>__progress row -1).
+  virtual expected<std::size_t> write_merged(std::span<const merged_row> rows,
+                                             std::uint64_t version) = 0;
+};
+
+// A final-row store opened for merged rows (Results::make(spec, merged)).
+template <class Results>
+expected<std::unique_ptr<merged_rows_store>> open_merged(const jobs::job_spec& spec) {
+  auto made = Results::make(spec, true);
+  if (!made)
+    return made.failure();
+  return std::unique_ptr<merged_rows_store>{std::make_unique<Results>(std::move(*made))};
+}
 
 // %XX escapes of a URL's user, password or database decoded.
 std::string percent_decode(std::string_view s);

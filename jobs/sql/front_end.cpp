@@ -1270,10 +1270,17 @@ void translator::store_sink(const table_decl& t, job_spec& spec, bool raw_rows) 
     fail(t.at, t.name + " needs WITH (connector = 'postgres', url = '...')"
                  + (raw_rows ? " or connector = 'parquet'" : ", 'clickhouse' or 'mysql'"));
   }
-  check_options(t, {"connector", "url", "table"});
+  if (results_store)
+    check_options(t, {"connector", "url", "table", "partials_url"});
+  else
+    check_options(t, {"connector", "url", "table"});
   spec.sink.type = raw_rows ? "postgres_raw" : connector;
   spec.sink.url = required_option(t, "url", "'postgresql://...'").value;
   spec.sink.table = t.get("table") ? t.get("table")->value : t.name;
+  if (auto p = t.get("partials_url")) {
+    spec.sink.partials_url = p->value;
+    where_.emplace_back("sink.partials_url", p->at);
+  }
   std::vector<std::pair<std::string, sql_type>> outputs;
   if (raw_rows) {
     if (t.primary_key.size() != 1)

@@ -1,5 +1,6 @@
 #include "sinks/clickhouse/clickhouse.hpp"
 
+#include "base/logging.hpp"
 #include "sinks/final_rows.hpp"
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <cctype>
 #include <cstring>
 #include <tuple>
+
+WEIR_LOG_MODULE("clickhouse");
 
 namespace weir::sinks::clickhouse {
 
@@ -135,7 +138,7 @@ expected<std::string> results::query(const std::string& what, const std::string&
   return std::move(r->body);
 }
 
-expected<results> results::make(const jobs::job_spec& spec) {
+expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   auto ep = parse_url(spec.sink.url);
   if (!ep)
     return ep.failure();
@@ -177,18 +180,20 @@ expected<results> results::make(const jobs::job_spec& spec) {
   struct table_def {
     std::string name, columns, engine, order; // engine as system.tables gives it, sorting key
   };
-  const table_def tables[] = {
-    {table, text_of(want, false), "ReplacingMergeTree(_version)", order},
-    {table + "__progress", text_of(want_progress, false), "ReplacingMergeTree(next_offset)",
-     "source_partition"}};
+  std::vector<table_def> tables{
+    {table, text_of(want, false), "ReplacingMergeTree(_version)", order}};
+  if (!merged)
+    tables.push_back({table + "__progress", text_of(want_progress, false),
+                      "ReplacingMergeTree(next_offset)", "source_partition"});
   auto made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table) + " ("
                                 + text_of(want, true) + ") ENGINE = ReplacingMergeTree(_version) "
                                   "PARTITION BY toYYYYMM(window_start) ORDER BY (" + order_quoted + ")");
   if (!made)
     return made.failure();
-  made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress") + " ("
-                           + text_of(want_progress, true) + ") ENGINE = "
-                           "ReplacingMergeTree(next_offset) ORDER BY source_partition");
+  if (!merged)
+    made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress") + " ("
+                             + text_of(want_progress, true) + ") ENGINE = "
+                             "ReplacingMergeTree(next_offset) ORDER BY source_partition");
   if (!made)
     return made.failure();
 
@@ -241,23 +246,13 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
     const std::size_t nk = spec_.key.size();
     for (const auto& r : refs) {
       const auto& w = r.rows->rows;
-      put_u32(rows_, static_cast<std::uint32_t>(w.starts[r.i] / 1000));
-      put_u32(rows_, static_cast<std::uint32_t>(w.ends[r.i] / 1000));
+      key_.clear();
       for (std::size_t k = 0; k < nk; ++k)
-        put_string(rows_, jobs::key_part(w.keys[r.i], k));
+        key_.push_back(jobs::key_part(w.keys[r.i], k));
       jobs::values_of(spec_.aggregations, layout_, jobs::accumulators_of(w, r.i), cells_);
-      for (const auto& c : cells_) {
-        switch (c.k) {
-          case cell::integer: put_u64(rows_, static_cast<std::uint64_t>(c.i)); break;
-          case cell::real: put_u8(rows_, 0), put_f64(rows_, c.d); break;
-          case cell::null: put_u8(rows_, 1); break;
-        }
-      }
-      put_u64(rows_, r.version);
+      put_row(w.starts[r.i], w.ends[r.i], key_, cells_, r.version);
     }
-    auto ok = query("clickhouse insert into " + ep_.database + "." + table,
-                    "INSERT INTO " + ident(table) + " FORMAT RowBinary", rows_);
-    if (!ok)
+    if (auto ok = insert_rows(); !ok)
       return ok.failure();
   }
 
@@ -291,6 +286,50 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
     last_progress_ = now;
   }
   return refs.size();
+}
+
+void results::put_row(millis start, millis end, std::span<const std::string_view> key,
+                      const std::vector<cell>& values, std::uint64_t version) {
+  put_u32(rows_, static_cast<std::uint32_t>(start / 1000));
+  put_u32(rows_, static_cast<std::uint32_t>(end / 1000));
+  for (auto part : key)
+    put_string(rows_, part);
+  for (const auto& c : values) {
+    switch (c.k) {
+      case cell::integer: put_u64(rows_, static_cast<std::uint64_t>(c.i)); break;
+      case cell::real: put_u8(rows_, 0), put_f64(rows_, c.d); break;
+      case cell::null: put_u8(rows_, 1); break;
+    }
+  }
+  put_u64(rows_, version);
+}
+
+expected<std::string> results::insert_rows() {
+  const auto& table = spec_.sink.table;
+  return query("clickhouse insert into " + ep_.database + "." + table,
+               "INSERT INTO " + ident(table) + " FORMAT RowBinary", rows_);
+}
+
+expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
+                                            std::uint64_t version) {
+  rows_.clear();
+  std::size_t dropped = 0;
+  for (const auto& r : rows) {
+    if (!fits_datetime(r.start) || !fits_datetime(r.end)) {
+      ++dropped;
+      continue;
+    }
+    key_.assign(r.key->begin(), r.key->end());
+    put_row(r.start, r.end, key_, *r.values, version);
+  }
+  if (dropped)
+    WEIR_WARN("job {}: {} merged rows have a window outside 1970-2106, which ClickHouse's "
+              "DateTime cannot hold: dropped, counted in the partials' {}__progress.dropped "
+              "(row -1)", spec_.name, dropped, spec_.sink.table);
+  if (!rows_.empty())
+    if (auto ok = insert_rows(); !ok)
+      return ok.failure();
+  return dropped;
 }
 
 } // namespace weir::sinks::clickhouse

@@ -15,7 +15,9 @@
 // (a late event within the allowed lateness, at a higher offset). The row
 // with the highest _version wins when ClickHouse merges parts; a reader who
 // must see each row once before that reads with FINAL (or argMax by
-// _version). See docs/architecture.md, "ClickHouse and MariaDB".
+// _version). Keys across partitions come merged from PostgreSQL's partials
+// instead (sink.partials_url), versioned by merge. See docs/architecture.md,
+// "ClickHouse and MariaDB".
 #pragma once
 
 #include "base/expected.hpp"
@@ -51,10 +53,12 @@ void put_i32(std::string& out, std::int32_t v);
 void put_f64(std::string& out, double v);
 void put_string(std::string& out, std::string_view s);
 
-class results {
+class results final : public merged_rows_store {
 public:
   // Creates the tables if they do not exist, or checks that they match.
-  static expected<results> make(const jobs::job_spec& spec);
+  // `merged`: the rows come merged from PostgreSQL's partials (keys across
+  // partitions), whose <table>__progress is there: none here.
+  static expected<results> make(const jobs::job_spec& spec, bool merged = false);
 
   // One INSERT of every row of `batches`, then progress when it is due.
   // Rows whose window ClickHouse 18.16's DateTime cannot hold (before 1970,
@@ -62,10 +66,18 @@ public:
   expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
                               dropped_rows& dropped);
 
+  // One INSERT of merged rows at `version`; those out of DateTime's range
+  // are counted in the result.
+  expected<std::size_t> write_merged(std::span<const merged_row> rows,
+                                     std::uint64_t version) override;
+
 private:
   results(jobs::job_spec spec, endpoint ep, http::client c);
   expected<std::string> query(const std::string& what, const std::string& sql,
                               std::string_view body = {});
+  void put_row(jobs::millis start, jobs::millis end, std::span<const std::string_view> key,
+               const std::vector<jobs::cell>& values, std::uint64_t version);
+  expected<std::string> insert_rows();
 
   jobs::job_spec spec_;
   jobs::agg_layout layout_;
@@ -74,6 +86,7 @@ private:
   std::chrono::steady_clock::time_point last_progress_{};
   std::string rows_, progress_; // RowBinary, reused
   std::vector<jobs::cell> cells_;
+  std::vector<std::string_view> key_;
 };
 
 } // namespace weir::sinks::clickhouse

@@ -10,4 +10,8 @@ expected<std::unique_ptr<sink>> make_clickhouse_sink(const jobs::job_spec& spec,
   return std::unique_ptr<sink>{std::make_unique<final_rows_sink<clickhouse::results>>(spec)};
 }
 
+expected<std::unique_ptr<merged_rows_store>> open_clickhouse_merged(const jobs::job_spec& spec) {
+  return open_merged<clickhouse::results>(spec);
+}
+
 } // namespace weir::sinks

@@ -1,5 +1,6 @@
 #include "sinks/mysql/mysql.hpp"
 
+#include "base/logging.hpp"
 #include "jobs/raw/rows.hpp"
 #include "sinks/final_rows.hpp"
 
@@ -9,6 +10,8 @@
 #include <charconv>
 #include <cmath>
 #include <tuple>
+
+WEIR_LOG_MODULE("mysql");
 
 namespace weir::sinks::mysql {
 
@@ -138,7 +141,7 @@ results::results(results&&) noexcept = default;
 results& results::operator=(results&&) noexcept = default;
 results::~results() = default;
 
-expected<results> results::make(const jobs::job_spec& spec) {
+expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   auto ep = parse_url(spec.sink.url);
   if (!ep)
     return ep.failure();
@@ -210,11 +213,12 @@ expected<results> results::make(const jobs::job_spec& spec) {
                                             + ")) ENGINE = InnoDB");
       !ok)
     return ok.failure();
-  if (auto ok = c.exec("create " + table + "__progress",
-                       "CREATE TABLE IF NOT EXISTS " + progress_table + " ("
-                         + text_of(want_progress) + ", PRIMARY KEY (source_partition)) ENGINE = InnoDB");
-      !ok)
-    return ok.failure();
+  if (!merged)
+    if (auto ok = c.exec("create " + table + "__progress",
+                         "CREATE TABLE IF NOT EXISTS " + progress_table + " ("
+                           + text_of(want_progress) + ", PRIMARY KEY (source_partition)) ENGINE = InnoDB");
+        !ok)
+      return ok.failure();
 
   // CREATE TABLE IF NOT EXISTS keeps a table made otherwise: every upsert
   // would fail, or rows would not replace each other. Refused instead.
@@ -252,9 +256,11 @@ expected<results> results::make(const jobs::job_spec& spec) {
   std::string want_pk = "window_start";
   for (const auto& k : spec.key)
     want_pk += ", " + k.name;
-  for (const auto& [t, cols, pk] :
-       {std::tuple{table, text_of(want), want_pk},
-        std::tuple{table + "__progress", text_of(want_progress), std::string{"source_partition"}}}) {
+  std::vector<std::tuple<std::string, std::string, std::string>> tables{
+    {table, text_of(want), want_pk}};
+  if (!merged)
+    tables.emplace_back(table + "__progress", text_of(want_progress), "source_partition");
+  for (const auto& [t, cols, pk] : tables) {
     auto have = columns_of(t);
     if (!have)
       return have.failure();
@@ -312,49 +318,18 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
   const auto& latest = taken->progress;
 
   auto& c = *conn_;
-  auto fail = [&](error e) {
-    (void)c.exec("rollback", "ROLLBACK");
-    return e;
-  };
-  std::string sql;
-  auto flush_rows = [&]() -> expected<void> {
-    if (sql.empty())
-      return {};
-    sql += upsert_tail_;
-    auto ok = c.exec("upsert into " + spec_.sink.table, sql);
-    sql.clear();
-    return ok;
-  };
   for (const auto& r : refs) {
     const auto& w = r.rows->rows;
-    sql += sql.empty() ? upsert_head_ : ",";
-    sql += "('";
-    raw::append_date_time(sql, w.starts[r.i]);
-    sql += "','";
-    raw::append_date_time(sql, w.ends[r.i]);
-    sql += '\'';
-    for (std::size_t k = 0; k < nk; ++k) {
-      sql += ',';
-      append_hex_literal(sql, jobs::key_part(w.keys[r.i], k));
-    }
+    key_.clear();
+    for (std::size_t k = 0; k < nk; ++k)
+      key_.push_back(jobs::key_part(w.keys[r.i], k));
     jobs::values_of(spec_.aggregations, layout_, jobs::accumulators_of(w, r.i), cells_);
-    for (const auto& v : cells_) {
-      sql += ',';
-      switch (v.k) {
-        case cell::integer: append_number(sql, v.i); break;
-        case cell::real: append_double(sql, v.d); break;
-        case cell::null: sql += "NULL"; break;
-      }
-    }
-    sql += ',';
-    append_number(sql, r.version);
-    sql += ')';
-    if (sql.size() >= max_statement)
-      if (auto ok = flush_rows(); !ok)
-        return fail(ok.failure());
+    if (auto ok = add_row(w.starts[r.i], w.ends[r.i], key_, cells_, r.version); !ok)
+      return rollback(ok.failure());
   }
   if (auto ok = flush_rows(); !ok)
-    return fail(ok.failure());
+    return rollback(ok.failure());
+  std::string sql;
   if (!latest.empty()) {
     sql = progress_head_;
     bool first = true;
@@ -379,12 +354,84 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
     }
     sql += progress_tail_;
     if (auto ok = c.exec("upsert into " + spec_.sink.table + "__progress", sql); !ok)
-      return fail(ok.failure());
-    sql.clear();
+      return rollback(ok.failure());
   }
   if (auto ok = c.exec("commit", "COMMIT"); !ok)
-    return fail(ok.failure());
+    return rollback(ok.failure());
   return refs.size();
+}
+
+error results::rollback(error e) {
+  sql_.clear();
+  (void)conn_->exec("rollback", "ROLLBACK");
+  return e;
+}
+
+bool results::fits(millis start, millis end, std::span<const std::string_view> key) const {
+  return fits_datetime(start) && fits_datetime(end)
+         && std::all_of(key.begin(), key.end(),
+                        [](std::string_view part) { return part.size() <= max_key_bytes; });
+}
+
+expected<void> results::flush_rows() {
+  if (sql_.empty())
+    return {};
+  sql_ += upsert_tail_;
+  auto ok = conn_->exec("upsert into " + spec_.sink.table, sql_);
+  sql_.clear();
+  return ok;
+}
+
+expected<void> results::add_row(millis start, millis end, std::span<const std::string_view> key,
+                                const std::vector<cell>& values, std::uint64_t version) {
+  auto& sql = sql_;
+  sql += sql.empty() ? upsert_head_ : ",";
+  sql += "('";
+  raw::append_date_time(sql, start);
+  sql += "','";
+  raw::append_date_time(sql, end);
+  sql += '\'';
+  for (auto part : key) {
+    sql += ',';
+    append_hex_literal(sql, part);
+  }
+  for (const auto& v : values) {
+    sql += ',';
+    switch (v.k) {
+      case cell::integer: append_number(sql, v.i); break;
+      case cell::real: append_double(sql, v.d); break;
+      case cell::null: sql += "NULL"; break;
+    }
+  }
+  sql += ',';
+  append_number(sql, version);
+  sql += ')';
+  if (sql.size() >= max_statement)
+    return flush_rows();
+  return {};
+}
+
+expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
+                                            std::uint64_t version) {
+  std::size_t dropped = 0;
+  for (const auto& r : rows) {
+    key_.assign(r.key->begin(), r.key->end());
+    if (!fits(r.start, r.end, key_)) {
+      ++dropped;
+      continue;
+    }
+    if (auto ok = add_row(r.start, r.end, key_, *r.values, version); !ok)
+      return rollback(ok.failure());
+  }
+  if (auto ok = flush_rows(); !ok)
+    return rollback(ok.failure());
+  if (auto ok = conn_->exec("commit", "COMMIT"); !ok)
+    return rollback(ok.failure());
+  if (dropped)
+    WEIR_WARN("job {}: {} merged rows MariaDB's columns cannot hold (a window outside years "
+              "1000-9999, or a key part over 512 bytes): dropped, counted in the partials' "
+              "{}__progress.dropped (row -1)", spec_.name, dropped, spec_.sink.table);
+  return dropped;
 }
 
 } // namespace weir::sinks::mysql

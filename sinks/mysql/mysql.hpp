@@ -12,8 +12,9 @@
 //   <table>__progress  per source partition: watermark, idle flag, offset
 //                      and counters, under the same rule.
 // Rows and progress of one write go in one transaction. Readers read the
-// table as it is: each (window, key) is one row. See docs/architecture.md,
-// "ClickHouse and MariaDB".
+// table as it is: each (window, key) is one row. Keys across partitions
+// come merged from PostgreSQL's partials instead (sink.partials_url),
+// versioned by merge. See docs/architecture.md, "ClickHouse and MariaDB".
 #pragma once
 
 #include "base/expected.hpp"
@@ -41,10 +42,12 @@ expected<endpoint> parse_url(const std::string& url);
 // X'...': a key as bytes, whatever its encoding.
 void append_hex_literal(std::string& out, std::string_view bytes);
 
-class results {
+class results final : public merged_rows_store {
 public:
   // Connects, creates the tables if they do not exist, or checks them.
-  static expected<results> make(const jobs::job_spec& spec);
+  // `merged`: the rows come merged from PostgreSQL's partials (keys across
+  // partitions), whose <table>__progress is there: none here.
+  static expected<results> make(const jobs::job_spec& spec, bool merged = false);
 
   results(results&&) noexcept;
   results& operator=(results&&) noexcept;
@@ -56,14 +59,30 @@ public:
   expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
                               dropped_rows& dropped);
 
+  // Upserts merged rows at `version` in one transaction; those the columns
+  // cannot hold are counted in the result.
+  expected<std::size_t> write_merged(std::span<const merged_row> rows,
+                                     std::uint64_t version) override;
+
 private:
   results() = default;
+  // Appends one row to the upsert being built (`sql_`), sent when it grows
+  // large; returns a failure of that statement.
+  expected<void> add_row(jobs::millis start, jobs::millis end,
+                         std::span<const std::string_view> key,
+                         const std::vector<jobs::cell>& values, std::uint64_t version);
+  expected<void> flush_rows();
+  bool fits(jobs::millis start, jobs::millis end, std::span<const std::string_view> key) const;
+  error rollback(error e);
+
   struct connection; // keeps mysql.h out of this header
   std::unique_ptr<connection> conn_;
   jobs::job_spec spec_;
   jobs::agg_layout layout_;
   std::string upsert_head_, upsert_tail_, progress_head_, progress_tail_;
   std::vector<jobs::cell> cells_;
+  std::vector<std::string_view> key_;
+  std::string sql_;
 };
 
 } // namespace weir::sinks::mysql

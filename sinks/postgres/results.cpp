@@ -210,9 +210,14 @@ std::string schema_difference(pqxx::work& txn,
 } // namespace
 
 expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
-                                                  std::int32_t partitions) {
+                                                  std::int32_t partitions,
+                                                  std::unique_ptr<merged_rows_store> store) {
   postgres_results out;
   out.spec_ = spec;
+  const bool elsewhere = store != nullptr; // the results go to another store
+  if (elsewhere)
+    out.spec_.sink.url = spec.sink.partials_url;
+  out.store_ = std::move(store);
   out.layout_ = jobs::agg_layout{spec.aggregations};
   out.partitions_ = partitions;
   auto sql = std::make_shared<statements>();
@@ -256,11 +261,11 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     sql->result_columns.push_back(k);
   for (const auto& a : agg_names)
     sql->result_columns.push_back(a);
-  sql->create =
-    "CREATE TABLE IF NOT EXISTS " + result + " (window_start timestamptz NOT NULL, "
-    + "window_end timestamptz NOT NULL" + lead(key_defs) + lead(agg_defs)
-    + ", PRIMARY KEY (window_start" + lead(keys) + "));\n"
-    + "CREATE TABLE IF NOT EXISTS " + progress + " (source_partition integer PRIMARY KEY, "
+  if (!elsewhere)
+    sql->create = "CREATE TABLE IF NOT EXISTS " + result + " (window_start timestamptz NOT NULL, "
+                  + "window_end timestamptz NOT NULL" + lead(key_defs) + lead(agg_defs)
+                  + ", PRIMARY KEY (window_start" + lead(keys) + "));\n";
+  sql->create += "CREATE TABLE IF NOT EXISTS " + progress + " (source_partition integer PRIMARY KEY, "
     + "watermark bigint, idle boolean NOT NULL DEFAULT false, next_offset bigint, "
     + "events bigint, filtered bigint, malformed bigint, late bigint, "
     + "dropped bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), "
@@ -303,10 +308,19 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
       "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, skipped = "
       "EXCLUDED.skipped, updated_at = now()";
   sql->read_progress = "SELECT source_partition, watermark, idle, next_offset FROM " + progress;
-  sql->set_materialized = "INSERT INTO " + progress
-                          + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
-                            "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
-                            "updated_at = now()";
+  // Row -1: the watermark materialized; with another store also the number
+  // of writes that merged rows (their version there) and the merged rows it
+  // could not hold.
+  sql->set_materialized =
+    elsewhere ? "INSERT INTO " + progress
+                  + " (source_partition, watermark, next_offset, dropped) VALUES (-1, $1, $2, $3) "
+                    "ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
+                    "next_offset = EXCLUDED.next_offset, dropped = " + progress
+                  + ".dropped + EXCLUDED.dropped, updated_at = now()"
+              : "INSERT INTO " + progress
+                  + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
+                    "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
+                    "updated_at = now()";
   {
     // $1, $2: materialized before and after; $3...: touched (window[, key]) of
     // windows materialized before, whose rows a late partial changed.
@@ -362,7 +376,7 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 
   std::string differs;
   auto made = guarded("postgres", [&] {
-    out.conn_ = std::make_unique<connection>(spec.sink.url);
+    out.conn_ = std::make_unique<connection>(out.spec_.sink.url);
     pqxx::work txn{out.conn_->conn};
     sql->lock = "SELECT pg_advisory_xact_lock(hashtext(" + txn.quote(spec.sink.table) + "))";
     // Sinks of one job on several workers start together; the lock keeps their
@@ -372,7 +386,8 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     // CREATE TABLE IF NOT EXISTS keeps a table another spec made: every row
     // would then be refused, and retried forever. Refused here instead, with
     // the column that differs (the worker reports it: weir status, FAILED).
-    differs = schema_difference(txn, spec.sink.table, want);
+    if (!elsewhere)
+      differs = schema_difference(txn, spec.sink.table, want);
     if (!differs.empty())
       return;
     auto r = txn.exec("SELECT watermark FROM " + progress + " WHERE source_partition = -1");
@@ -391,6 +406,12 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 }
 
 namespace {
+
+// A store the merged rows go to failed: the transaction rolls back, and the
+// store's own error is the write's.
+struct store_failure {
+  weir::error why;
+};
 
 // One write, step by step, inside one transaction under the table's lock.
 // Each step is a function of what the steps before produced.
@@ -422,6 +443,7 @@ public:
       const auto part = row[0].as<std::int32_t>();
       if (part < 0) {
         materialized_ = row[1].is_null() ? jobs::no_time : row[1].as<millis>();
+        merges_ = row[3].is_null() ? 0 : row[3].as<std::uint64_t>();
         continue;
       }
       auto it = latest_.find(part);
@@ -442,6 +464,12 @@ public:
   }
 
   bool ahead(std::int32_t partition) const { return !behind_.count(partition); }
+
+  // Writes that merged rows into another store, this one included if it did;
+  // and the merged rows that store could not hold.
+  std::uint64_t merges() const { return merges_; }
+  std::uint64_t dropped_merged() const { return dropped_merged_; }
+  bool merged_now() const { return merged_now_; }
 
   // A window is final once every partition's own watermark, idle ones
   // included, passed its end plus the allowed lateness: no partition can
@@ -660,7 +688,7 @@ public:
   // Top-N: rank each window's keys by the measure (ties by key), keep n, and
   // replace the window's rows; otherwise upsert every row.
   void write_merged(const std::vector<merged>& rows, const std::string& delete_windows,
-                    const std::string& upsert) {
+                    const std::string& upsert, merged_rows_store* store) {
     std::vector<std::vector<cell>> values;
     values.reserve(rows.size());
     for (const auto& m : rows) {
@@ -676,6 +704,21 @@ public:
     }
     if (keep.empty())
       return;
+    if (store) {
+      std::vector<merged_row> out;
+      out.reserve(keep.size());
+      for (size_t i : keep)
+        out.push_back({rows[i].start, rows[i].end, &rows[i].key, &values[i]});
+      // In this transaction, before it commits: if the commit fails, the
+      // retry merges the same partials (or more) again, at a version no lower.
+      auto n = store->write_merged(out, merges_ + 1);
+      if (!n)
+        throw store_failure{n.failure()};
+      ++merges_;
+      merged_now_ = true;
+      dropped_merged_ += *n;
+      return;
+    }
     std::vector<array_literal> cols(2 + nk_ + (top_ ? 1 : 0) + spec_.aggregations.size());
     for (size_t i : keep) {
       const auto& m = rows[i];
@@ -845,6 +888,8 @@ private:
   const millis lateness_;
   std::vector<cell> cells_; // finalize()'s, reused
   millis materialized_ = jobs::no_time;
+  std::uint64_t merges_ = 0, dropped_merged_ = 0;
+  bool merged_now_ = false;
   millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // final_mark()
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
   std::set<std::int32_t> behind_;
@@ -854,36 +899,43 @@ private:
 
 expected<void> postgres_results::write(const std::vector<const jobs::partition_rows*>& batches,
                                        const std::vector<const jobs::partition_progress*>& progress) {
-  return guarded("postgres write", [&] {
-    if (!conn_ || !conn_->conn.is_open())
-      conn_ = std::make_unique<connection>(spec_.sink.url);
-    pqxx::work txn{conn_->conn};
-    txn.exec(sql_->lock);
-    result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped};
-    w.fence(progress, sql_->read_progress, partitions_);
-    auto rows = w.take_rows(batches, sql_->direct);
-    if (sql_->direct)
-      w.write_direct(rows, quote_ident(spec_.sink.table), sql_->result_columns,
-                     sql_->upsert_results);
-    else
-      w.upsert_partials(rows, sql_->upsert_partials);
-    w.upsert_progress(sql_->upsert_progress);
-    const millis before = w.materialized();
-    const millis after = w.job_watermark(sql_->read_progress, partitions_);
-    if (!sql_->direct) {
-      bool any_touched = false;
-      auto touched = w.touched(rows, any_touched);
-      if (after != before || any_touched) {
-        auto merged = w.read_and_merge(sql_->range, sql_->touched, after, touched, any_touched);
-        w.write_merged(merged, sql_->delete_windows, sql_->upsert_results);
+  // guarded() takes std::exceptions only: a store's failure passes through it.
+  try {
+    return guarded("postgres write", [&] {
+      if (!conn_ || !conn_->conn.is_open())
+        conn_ = std::make_unique<connection>(spec_.sink.url);
+      pqxx::work txn{conn_->conn};
+      txn.exec(sql_->lock);
+      result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped};
+      w.fence(progress, sql_->read_progress, partitions_);
+      auto rows = w.take_rows(batches, sql_->direct);
+      if (sql_->direct)
+        w.write_direct(rows, quote_ident(spec_.sink.table), sql_->result_columns,
+                       sql_->upsert_results);
+      else
+        w.upsert_partials(rows, sql_->upsert_partials);
+      w.upsert_progress(sql_->upsert_progress);
+      const millis before = w.materialized();
+      const millis after = w.job_watermark(sql_->read_progress, partitions_);
+      if (!sql_->direct) {
+        bool any_touched = false;
+        auto touched = w.touched(rows, any_touched);
+        if (after != before || any_touched) {
+          auto merged = w.read_and_merge(sql_->range, sql_->touched, after, touched, any_touched);
+          w.write_merged(merged, sql_->delete_windows, sql_->upsert_results, store_.get());
+        }
+        w.forget_final(sql_->delete_final);
       }
-      w.forget_final(sql_->delete_final);
-    }
-    if (after != before)
-      txn.exec_params(sql_->set_materialized, after);
-    txn.commit();
-    materialized_ = after;
-  });
+      if (store_ && (after != before || w.merged_now()))
+        txn.exec_params(sql_->set_materialized, after, w.merges(), w.dropped_merged());
+      else if (after != before)
+        txn.exec_params(sql_->set_materialized, after);
+      txn.commit();
+      materialized_ = after;
+    });
+  } catch (const store_failure& f) {
+    return f.why;
+  }
 }
 
 } // namespace weir::sinks

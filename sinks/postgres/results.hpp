@@ -1,4 +1,6 @@
-// Window results into PostgreSQL, exactly once by construction.
+// Window results into PostgreSQL, exactly once by construction; or, for
+// ClickHouse and MariaDB with keys across partitions, the partials kept in
+// PostgreSQL and the merged rows written to that store (merged_rows_store).
 //
 // Tables per job, created if missing:
 //   <table>            the results: per (window, key);
@@ -22,6 +24,7 @@
 #include "jobs/spec.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "base/expected.hpp"
+#include "sinks/final_rows.hpp"
 
 #include <memory>
 #include <set>
@@ -32,8 +35,11 @@ namespace weir::sinks {
 
 class postgres_results {
 public:
-  // Connects and creates the tables if they do not exist.
-  static expected<postgres_results> make(const jobs::job_spec& spec, std::int32_t partitions);
+  // Connects and creates the tables if they do not exist. With `store` the
+  // results go there (ClickHouse, MariaDB): PostgreSQL (sink.partials_url)
+  // keeps only the partials and the progress.
+  static expected<postgres_results> make(const jobs::job_spec& spec, std::int32_t partitions,
+                                         std::unique_ptr<merged_rows_store> store = nullptr);
 
   postgres_results(postgres_results&&) noexcept;
   postgres_results& operator=(postgres_results&&) noexcept;
@@ -53,6 +59,7 @@ private:
 
   struct connection; // keeps libpqxx out of this header
   std::unique_ptr<connection> conn_;
+  std::unique_ptr<merged_rows_store> store_;
   jobs::job_spec spec_;
   jobs::agg_layout layout_;
   std::int32_t partitions_ = 0;

@@ -8,12 +8,22 @@ namespace {
 
 class postgres_sink final : public sink {
 public:
-  postgres_sink(jobs::job_spec spec, context ctx) : spec_(std::move(spec)), ctx_(ctx) {}
+  postgres_sink(jobs::job_spec spec, context ctx, merged_store_opener open = {})
+    : spec_(std::move(spec)), ctx_(ctx), open_(std::move(open)) {}
 
   // Every pending batch in one transaction: the results path is one round
   // trip per write whatever the number of sources.
   write_result write(std::span<const jobs::sink_batch* const> batches) override {
-    auto store = store_.get([&] { return postgres_results::make(spec_, ctx_.partitions); });
+    auto store = store_.get([&]() -> expected<postgres_results> {
+      std::unique_ptr<merged_rows_store> elsewhere;
+      if (open_) {
+        auto opened = open_();
+        if (!opened)
+          return opened.failure();
+        elsewhere = std::move(*opened);
+      }
+      return postgres_results::make(spec_, ctx_.partitions, std::move(elsewhere));
+    });
     if (!store)
       return {0, 0, store.failure()};
     std::vector<const jobs::partition_rows*> rows;
@@ -37,6 +47,7 @@ public:
 private:
   jobs::job_spec spec_;
   context ctx_;
+  merged_store_opener open_;
   lazy_store<postgres_results> store_;
 };
 
@@ -44,6 +55,11 @@ private:
 
 expected<std::unique_ptr<sink>> make_postgres_sink(const jobs::job_spec& spec, const context& ctx) {
   return std::unique_ptr<sink>{std::make_unique<postgres_sink>(spec, ctx)};
+}
+
+expected<std::unique_ptr<sink>> make_merging_sink(const jobs::job_spec& spec, const context& ctx,
+                                                  merged_store_opener open) {
+  return std::unique_ptr<sink>{std::make_unique<postgres_sink>(spec, ctx, std::move(open))};
 }
 
 } // namespace weir::sinks

@@ -13,16 +13,22 @@ namespace weir::sinks {
 namespace {
 
 using factory = expected<std::unique_ptr<sink>> (*)(const jobs::job_spec&, const context&);
+using merged_factory = expected<std::unique_ptr<merged_rows_store>> (*)(const jobs::job_spec&);
 
 struct entry {
   std::string_view type;
   factory make;
+  // Stores of final rows: where merged rows go when keys cross partitions
+  // (sink.partials_url), their partials kept by the postgres room.
+  merged_factory merged = nullptr;
 };
 
 constexpr entry sinks[] = {
-  {"postgres", make_postgres_sink},         // window results (sinks/postgres/)
-  {"clickhouse", make_clickhouse_sink},     // final window rows (sinks/clickhouse/)
-  {"mysql", make_mysql_sink},               // final window rows, MariaDB or MySQL (sinks/mysql/)
+  {"postgres", make_postgres_sink}, // window results (sinks/postgres/)
+  // final window rows (sinks/clickhouse/)
+  {"clickhouse", make_clickhouse_sink, open_clickhouse_merged},
+  // final window rows, MariaDB or MySQL (sinks/mysql/)
+  {"mysql", make_mysql_sink, open_mysql_merged},
   {"postgres_raw", make_postgres_raw_sink}, // every event (sinks/postgres_raw/)
   {"parquet", make_lake_sink},              // every event as a Parquet lake (sinks/lake/)
 };
@@ -30,9 +36,16 @@ constexpr entry sinks[] = {
 } // namespace
 
 expected<std::unique_ptr<sink>> make_sink(const jobs::job_spec& spec, const context& ctx) {
-  for (const auto& e : sinks)
-    if (e.type == spec.sink.type)
-      return e.make(spec, ctx);
+  for (const auto& e : sinks) {
+    if (e.type != spec.sink.type)
+      continue;
+    if (e.merged && !spec.sink.partials_url.empty()) {
+      if (auto checked = e.make(spec, ctx); !checked) // the store's URL
+        return checked.failure();
+      return make_merging_sink(spec, ctx, [open = e.merged, spec] { return open(spec); });
+    }
+    return e.make(spec, ctx);
+  }
   return error{"job " + spec.name + ": no sink of type '" + spec.sink.type + "'"};
 }
 

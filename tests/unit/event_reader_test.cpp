@@ -107,9 +107,14 @@ TEST(EventReader, NestedFieldsByPath) {
   EXPECT_EQ(ev.key, std::string{"android"} + key_separator + "u1");
   EXPECT_TRUE(ev.present[0]);
   EXPECT_DOUBLE_EQ(ev.values[0], 2.5);
-  // A path through a field that is not an object finds nothing.
+  // A path through a field that is not an object finds nothing: the key,
+  // and the condition on it, which does not hold, so the event is not the
+  // job's at all.
   EXPECT_EQ(r.read(R"({"user":"u1","device":"android","meta":{"ts":1}})", ev),
-            read_status::missing_key);
+            read_status::filtered);
+  EXPECT_EQ(r.read(R"({"device":{"os":"x"},"meta":{"ts":1}})", ev), read_status::missing_key);
+  EXPECT_EQ(r.read(R"({"device":{"os":"ios"},"meta":{"ts":"bad"}})", ev), read_status::filtered)
+    << "the where comes first: an event it refuses is never dead-lettered";
   EXPECT_EQ(r.read(R"({"user":"u1","device":{"os":"ios"},"meta":{"ts":1}})", ev),
             read_status::filtered);
   EXPECT_EQ(r.read(R"({"user":"u1","device":{"os":"x"},"meta":{"ts":1},"meta2":{}})", ev),

@@ -306,14 +306,29 @@ TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
                      "  type: " + type + "\n  url: " + url);
   };
   const std::string ch = store("clickhouse", "http://127.0.0.1:18123/weir");
-  EXPECT_NE(error_of(ch).find("job.yaml:20: sink.type: a clickhouse sink writes each row once, "
-                              "final as its partition emits it: declare source.partitioned_by"),
+  EXPECT_NE(error_of(ch).find("job.yaml:20: sink.partials_url: a clickhouse sink of keys across "
+                              "partitions merges each partition's partials in PostgreSQL: give "
+                              "sink.partials_url"),
             std::string::npos)
     << error_of(ch);
+  // Keys across partitions: partials in PostgreSQL, merged rows to the store.
+  const std::string pg = "postgresql://weir@127.0.0.1:15432/weir";
+  const std::string merged = ch + "  partials_url: " + pg + "\n";
+  auto parsed = parse_spec(merged, "job.yaml");
+  ASSERT_TRUE(parsed) << error_of(merged);
+  EXPECT_EQ(parsed->sink.partials_url, pg);
+  EXPECT_NE(error_of(ch + "  partials_url: mysql://x/y\n").find("sink.partials_url: expected postgresql://"),
+            std::string::npos);
+  EXPECT_NE(error_of(good_with("  table: bet_stats", "  table: bet_stats\n  partials_url: " + pg))
+              .find("sink.partials_url: only clickhouse and mysql sinks take it"),
+            std::string::npos);
   auto partitioned = [](std::string s) {
     return s.replace(s.find("  event_time:"), 0, "  partitioned_by: game_id\n");
   };
   EXPECT_TRUE(parse_spec(partitioned(ch), "job.yaml")) << error_of(partitioned(ch));
+  EXPECT_NE(error_of(partitioned(merged)).find("sink.partials_url: with source.partitioned_by every "
+                                               "row is final"),
+            std::string::npos) << error_of(partitioned(merged));
   EXPECT_NE(error_of(partitioned(ch).replace(partitioned(ch).find("size: 1m"), 8, "size: 1500ms"))
               .find("window: a clickhouse sink needs windows of whole seconds"),
             std::string::npos);

@@ -1,10 +1,19 @@
-"""Seed 003's community_daily_stats into the real ClickHouse, as shipped
-(jobs/specs/social-community-daily-clickhouse, YAML and SQL twins), over
-`weir gen social` events on 4 partitions: community events keyed by
-community, friendships by user (filtered out). Read back with
-clickhouse-client under FINAL, the rows equal a reference computed in Python
-from the events read back with kcat: per UTC day [d0, d1), community and
-event kind, the events and the distinct members."""
+"""Seed 003's marts into the real ClickHouse, as shipped (jobs/specs/social-*,
+YAML and SQL twins), over `weir gen social` events on 4 partitions:
+community events keyed by community, friendships by user.
+
+- community_daily_stats and post_daily_interactions: keys in one partition
+  (source.partitioned_by), rows final as their partition emits them;
+- daily_platform_stats (events, DAU) and its _wau and _mau (7- and 30-day
+  windows sliding by a day), exact and approximate distinct users: every
+  partition holds a day's users, so the partials wait in PostgreSQL
+  (sink.partials_url) and the merged rows go to ClickHouse.
+
+A worker is killed with SIGKILL once merged rows are in, and started again.
+Read back with clickhouse-client under FINAL, each table's rows equal a
+reference computed in Python from the events read back with kcat, per UTC
+day [d0, d1); the merge path's PostgreSQL keeps no results and no partials
+of final windows."""
 import json
 import os
 import sys
@@ -17,6 +26,10 @@ SPECS = os.path.join(h.REPO, "jobs", "specs")
 PARTITIONS = 4
 EVENTS = 40_000
 KINDS = {"post_created", "comment_added", "reaction_added", "community_joined"}
+DAY = 86_400_000
+SHIPPED = ["social-community-daily-clickhouse", "social-post-daily-clickhouse",
+           "social-platform-daily-clickhouse", "social-platform-wau-clickhouse",
+           "social-platform-mau-clickhouse"]
 
 
 def main():
@@ -35,27 +48,71 @@ def main():
     ends = h.end_offsets(events)
     community = [e for e in events if e[2]["event_type"] in KINDS]
     assert len(community) < len(events), "friendships must be there, to be filtered out"
-    want = ref.aggregate_final_per_partition(
-        community, time_field="timestamp", key=["community_id", "event_type"],
-        size_ms=86_400_000, ooo_ms=10_000,
-        aggs=[("count", None, "events"), ("count_distinct", "user_id", "members")])
-    assert len({s for s, _ in want}) >= 4, sorted({s for s, _ in want})
+    community_kw = dict(time_field="timestamp", size_ms=DAY, ooo_ms=10_000)
+    interactions = [e for e in community if e[2]["event_type"] in ("comment_added", "reaction_added")]
+    closed_until = ref.job_watermark(events, "timestamp", 10_000)
+
+    def distinct(col):
+        return [("count_distinct", "user_id", col), ("approx_count_distinct", "user_id", col + "_approx")]
+    # table, key, columns, approximate columns, reference, merged across partitions
+    checks = [
+        ("community_daily_stats", ["community_id", "event_type"], ["events", "members"], (),
+         ref.aggregate_final_per_partition(
+             community, key=["community_id", "event_type"],
+             aggs=[("count", None, "events"), ("count_distinct", "user_id", "members")],
+             **community_kw), False),
+        ("post_daily_interactions", ["community_id", "post_id"], ["interactions", "users"], (),
+         ref.aggregate_final_per_partition(
+             interactions, key=["community_id", "post_id"],
+             aggs=[("count", None, "interactions"), ("count_distinct", "user_id", "users")],
+             **community_kw), False),
+        ("daily_platform_stats", [], ["events", "dau", "dau_approx"], ("dau_approx",),
+         ref.aggregate(events, key=[], aggs=[("count", None, "events")] + distinct("dau"),
+                       **community_kw), True),
+        ("daily_platform_stats_wau", [], ["wau", "wau_approx"], ("wau_approx",),
+         ref.aggregate(events, key=[], slide_ms=DAY, aggs=distinct("wau"),
+                       **dict(community_kw, size_ms=7 * DAY)), True),
+        ("daily_platform_stats_mau", [], ["mau", "mau_approx"], ("mau_approx",),
+         ref.aggregate(events, key=[], slide_ms=DAY, aggs=distinct("mau"),
+                       **dict(community_kw, size_ms=30 * DAY)), True),
+    ]
+    for table, _, _, _, want, _ in checks:
+        assert len({s for s, _ in want}) >= 4, (table, sorted({s for s, _ in want}))
     with h.Cluster("social") as cluster:
         cluster.up("wa", "wb")
-        h.submit_twins(cluster, SPECS, ["social-community-daily-clickhouse"], prefix)
-        for _, extra in h.LANGUAGES:
-            t = prefix + extra + "community_daily_stats"
-            h.wait_until(lambda: h.clickhouse_at_offsets(t, ends), 120,
-                         f"{t}__progress at the end offsets")
-        cols = (["community_id", "event_type"], ["events", "members"])
-        got = h.clickhouse_rows(prefix + "community_daily_stats", *cols)
-        ref.compare(got, want)
-        h.assert_twin_rows(got, h.clickhouse_rows(prefix + "sql_community_daily_stats", *cols),
-                           "community_daily_stats")
-        print(f"ok: community_daily_stats: {len(want)} rows equal the reference, in YAML and SQL")
+        h.submit_twins(cluster, SPECS, SHIPPED, prefix)
+        h.wait_until(lambda: h.clickhouse(f"EXISTS TABLE {prefix}daily_platform_stats")[0][0] == "1"
+                     and int(h.clickhouse(f"SELECT count() FROM {prefix}daily_platform_stats")[0][0]) > 0,
+                     120, "merged rows in daily_platform_stats")
+        cluster.kill("wa")
+        cluster.worker("wa")
+        for table, key, cols, approx, want, merged in checks:
+            for _, extra in h.LANGUAGES:
+                t = prefix + extra + table
+                if merged:
+                    h.wait_until(lambda: (h.materialized(t) or -1) >= closed_until, 180,
+                                 f"{t} merged up to {closed_until}")
+                else:
+                    h.wait_until(lambda: h.clickhouse_at_offsets(t, ends), 180,
+                                 f"{t}__progress at the end offsets")
+            got = h.clickhouse_rows(prefix + table, key, cols)
+            ref.compare(got, want, approx=approx)
+            h.assert_twin_rows(got, h.clickhouse_rows(prefix + "sql_" + table, key, cols), table)
+            if merged:
+                assert h.psql(f"SELECT to_regclass('\"{prefix}{table}\"') IS NULL")[0][0] == "t", \
+                    "the merge path keeps no results in PostgreSQL"
+                final_partials = h.psql(
+                    f"""SELECT count(*) FROM "{prefix}{table}__partials" WHERE window_end <= """
+                    f"""timestamptz 'epoch' + {closed_until - 86_400_000} * interval '1 ms'""")[0][0]
+                assert final_partials == "0", f"{table}: {final_partials} partials of final windows kept"
+            print(f"ok: {table}: {len(want)} rows equal the reference, in YAML and SQL"
+                  + (" (merged across partitions)" if merged else ""))
     for _, extra in h.LANGUAGES:
-        for suffix in ("", "__progress"):
-            h.clickhouse(f"DROP TABLE IF EXISTS {prefix}{extra}community_daily_stats{suffix}")
+        for table, *_ in checks:
+            for suffix in ("", "__progress"):
+                h.clickhouse(f"DROP TABLE IF EXISTS {prefix}{extra}{table}{suffix}")
+    h.drop_tables(*[prefix + x + t + s for t, *_ in checks for _, x in h.LANGUAGES
+                    for s in ("__partials", "__progress")])
     h.delete_topic(topic)
 
 

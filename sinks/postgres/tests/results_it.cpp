@@ -16,7 +16,11 @@
 #include <pqxx/pqxx>
 
 #include <cstdlib>
+#include <map>
+#include <memory>
+#include <span>
 #include <string>
+#include <vector>
 #include <unistd.h>
 
 using namespace weir;
@@ -198,6 +202,87 @@ TEST_P(PostgresSink, AnIdlePartitionWakingLateStillCounts) {
     << (GetParam() ? "partitioned: one partition's row is the row"
                    : "partition 1's rows merged, not dropped as final");
   EXPECT_EQ(scalar("SELECT coalesce(sum(dropped), 0) FROM " + table + "__progress"), 0);
+}
+
+namespace {
+
+// Where merged rows go instead of <table>: records them, or fails on demand.
+struct recording_store final : sinks::merged_rows_store {
+  struct written {
+    jobs::millis start;
+    std::int64_t n;
+    std::uint64_t version;
+  };
+  std::vector<written>* log;
+  bool* fail;
+  recording_store(std::vector<written>* l, bool* f) : log(l), fail(f) {}
+  expected<std::size_t> write_merged(std::span<const sinks::merged_row> rows,
+                                     std::uint64_t version) override {
+    if (*fail)
+      return error{"store down"};
+    for (const auto& r : rows)
+      log->push_back({r.start, (*r.values)[0].i, version});
+    return std::size_t{0};
+  }
+};
+
+} // namespace
+
+// ClickHouse and MariaDB with keys across partitions: the partials stay in
+// PostgreSQL, the merged rows go to the store inside the transaction, each
+// write's at a higher version. A store that fails rolls the write back: the
+// partials and the progress stay, and the retry sends the rows again.
+TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
+  if (GetParam())
+    GTEST_SKIP() << "partitioned_by keeps no partials";
+  std::vector<recording_store::written> log;
+  bool fail = false;
+  spec.sink.type = "clickhouse";
+  spec.sink.partials_url = pg_url();
+  spec.sink.url = "http://127.0.0.1:1/unused";
+  auto a = sinks::postgres_results::make(spec, 2, std::make_unique<recording_store>(&log, &fail));
+  ASSERT_TRUE(a) << a.error_message();
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'"), 0)
+    << "no results table in PostgreSQL";
+  write(*a, fold(spec, 17, 0));
+  EXPECT_TRUE(log.empty()) << "partition 1 has not passed window 0";
+  write(*a, fold(spec, 17, 1));
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].start, 0);
+  EXPECT_EQ(log[0].n, 22);
+  EXPECT_EQ(log[0].version, 1u);
+  EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = -1"), 1);
+
+  fail = true;
+  const auto further = fold(spec, 75, 0);
+  EXPECT_FALSE(a->write({&further.rows}, {&further.progress}));
+  EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = 0"), 17)
+    << "rolled back with the store's failure";
+  EXPECT_EQ(log.size(), 1u);
+  fail = false;
+  write(*a, fold(spec, 75, 0));
+  write(*a, fold(spec, 75, 1)); // windows 1 to 6 complete
+  // The latest writing of each window, and versions that only grow.
+  std::map<jobs::millis, std::int64_t> latest;
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    latest[log[i].start] = log[i].n;
+    if (i > 0) {
+      EXPECT_GE(log[i].version, log[i - 1].version);
+    }
+  }
+  EXPECT_GT(log.back().version, log[0].version);
+  ASSERT_EQ(latest.size(), 7u);
+  for (const auto& [start, n] : latest)
+    EXPECT_EQ(n, start == 0 ? 22 : start == 1000 ? 18 : 20) << "window " << start; // event 15 moved
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials WHERE window_start = "
+                   "timestamptz 'epoch'"), 0) << "window 0 final: its partials gone";
+  // A new sink (another worker) continues the versions from PostgreSQL.
+  auto b = sinks::postgres_results::make(spec, 2, std::make_unique<recording_store>(&log, &fail));
+  ASSERT_TRUE(b) << b.error_message();
+  const auto last = log.back().version;
+  write(*b, fold(spec, 90, 0));
+  write(*b, fold(spec, 90, 1));
+  EXPECT_GT(log.back().version, last);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, PostgresSink, ::testing::Values(false, true),
