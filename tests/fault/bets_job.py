@@ -8,7 +8,9 @@ import harness as h
 OOO = 2_000
 
 
-def spec(topic, distinct_users=False, name=None):
+def spec(topic, distinct_users=False, name=None, store="postgres"):
+    """Into `store`: postgres, or a final-row store (clickhouse, mysql) whose
+    partials wait in PostgreSQL (games are in every partition)."""
     users = """
   - fn: count_distinct
     field: user_id
@@ -25,8 +27,19 @@ aggregations:
     field: amount
     as: total{users}
 """, time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s",
-        extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
-              f"  interval: 1s\n"))
+        extra=(f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if store != "postgres" else "")
+        + f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
+          f"  interval: 1s\n", store=store))
+
+
+def mariadb_rows(table):
+    """{(window_start_ms, (game_id,)): {bets, total, users}} of a MariaDB bets table."""
+    got = {}
+    for start, game, *vals in h.mariadb(f"SELECT UNIX_TIMESTAMP(window_start) * 1000, game_id, "
+                                        f"bets, total, users FROM {table}"):
+        got[(int(float(start)), (game,))] = {c: float(v) for c, v in
+                                             zip(["bets", "total", "users"], vals)}
+    return got
 
 
 def close_windows(topic, partitions):

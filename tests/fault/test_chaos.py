@@ -1,11 +1,13 @@
 """Issue 5's chaos test, against the real services: while a generator writes
 bets and user actions, kill -9 a random worker five times (restarting it),
-kill -9 and restart the coordinator once, restart PostgreSQL, Kafka, MinIO and
-ClickHouse once each. Three jobs run through it: bets per game (partials
-merged across partitions) and seed 004's per-user counts (source.
-partitioned_by: rows final as emitted), into PostgreSQL and into ClickHouse.
-At the end every result row of each must equal a reference computed in
-Python from the events read back with kcat (ClickHouse's read with FINAL).
+kill -9 and restart the coordinator once, restart PostgreSQL, Kafka, MinIO,
+ClickHouse and MariaDB once each. Four jobs run through it: bets per game
+(partials merged across partitions) into PostgreSQL and into MariaDB (the
+partials in PostgreSQL, sink.partials_url), and seed 004's per-user counts
+(source.partitioned_by: rows final as emitted) into PostgreSQL and into
+ClickHouse. At the end every result row of each must equal a reference
+computed in Python from the events read back with kcat (ClickHouse's read
+with FINAL, MariaDB's with the mariadb client).
 
 Prints each recovery time: from the kill to the moment every partition the
 victim owned shows progress again, written by its new owner.
@@ -67,6 +69,9 @@ def main():
     user_spec = bets_job.user_spec(users)
     users_ch = users + "_ch"
     user_spec_ch = bets_job.user_spec(users, name=users_ch, store="clickhouse")
+    # Games are in every partition: partials in PostgreSQL, merged rows to MariaDB.
+    games_my = topic + "_my"
+    spec_my = bets_job.spec(topic, distinct_users=True, name=games_my, store="mysql")
     # Checkpoints and the coordinator's state both live in MinIO, the default.
     state = f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/coordinator"
     recoveries = []
@@ -79,6 +84,7 @@ def main():
         cluster.weir("submit", spec, check=True)
         cluster.weir("submit", user_spec, check=True)
         cluster.weir("submit", user_spec_ch, check=True)
+        cluster.weir("submit", spec_my, check=True)
         gen = subprocess.Popen([h.WEIR, "gen", "bets", "--topic", topic, "--rate", str(RATE),
                                 "--count", str(RATE * SECONDS), "--step", str(STEP_MS),
                                 "--disorder", "1500", "--seed", "3"],
@@ -93,7 +99,7 @@ def main():
         time.sleep(4)  # let checkpoints exist
 
         plan = ["worker"] * 3 + ["coordinator", "worker", "freeze", "postgres", "kafka", "worker",
-                                 "minio", "clickhouse"]
+                                 "minio", "clickhouse", "mariadb"]
         for step in plan:
             if step == "worker":
                 victim = rnd.choice(WORKERS)
@@ -141,7 +147,7 @@ def main():
                 took = wait_resumed(topic, list(range(PARTITIONS)), time.time())
                 print(f"PostgreSQL restart: results flowing again {took * 1000:.0f} ms after it "
                       f"came back ({time.time() - t0:.1f} s in all)", flush=True)
-            elif step in ("kafka", "minio", "clickhouse"):
+            elif step in ("kafka", "minio", "clickhouse", "mariadb"):
                 # The generator and the sources ride it out (librdkafka retries);
                 # checkpoint writes fail meanwhile and the next round succeeds;
                 # the ClickHouse sink retries while its sources wait.
@@ -170,6 +176,10 @@ def main():
         late = h.psql(f'SELECT sum(late) FROM "{topic}__progress" WHERE source_partition >= 0')
         print(f"ok: {len(want)} rows over {len(events)} events equal the reference "
               f"(late events: {late[0][0]})")
+        h.wait_until(lambda: (h.materialized(games_my) or -1) >= closed_until, 120,
+                     "MariaDB results to be complete")
+        ref.compare(bets_job.mariadb_rows(games_my), want)
+        print(f"ok: {len(want)} rows merged across partitions into MariaDB equal the reference")
         n = bets_job.check_users(ref, users)
         print(f"ok: {n} per-user rows (partitioned_by, written once) equal the reference")
         n = bets_job.check_users_clickhouse(ref, users, users_ch)
@@ -186,6 +196,8 @@ def main():
     h.drop_tables(topic, topic + "__partials", topic + "__progress", users, users + "__progress")
     h.clickhouse(f"DROP TABLE IF EXISTS {users_ch}")
     h.clickhouse(f"DROP TABLE IF EXISTS {users_ch}__progress")
+    h.mariadb(f"DROP TABLE IF EXISTS {games_my}")
+    h.drop_tables(games_my + "__partials", games_my + "__progress")
 
 
 if __name__ == "__main__":

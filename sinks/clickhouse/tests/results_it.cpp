@@ -11,10 +11,13 @@
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/clickhouse/clickhouse.hpp"
 
+#include "tests/support/fold.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 #include <unistd.h>
 
 using namespace weir;
@@ -26,27 +29,8 @@ std::string ch_url() {
   return v ? v : "";
 }
 
-// Partition 0 after the first `events` of: key "a" every 100 ms from t=0,
-// but event 15 comes late (t=50) and re-emits window [0, 1 s) with 11.
 jobs::sink_batch fold(const jobs::job_spec& spec, int events) {
-  jobs::window_operator op{spec};
-  jobs::partition_state st;
-  auto rows = std::make_shared<jobs::partition_rows>();
-  double value = 0;
-  bool present = false;
-  std::string_view text;
-  for (int i = 0; i < events; ++i) {
-    jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text, nullptr, {}};
-    op.add(st, ev, rows->rows);
-  }
-  jobs::sink_batch b;
-  jobs::partition_progress p;
-  p.next_offset = events;
-  p.watermark = st.watermark(op.out_of_orderness());
-  p.events = static_cast<std::uint64_t>(events);
-  b.progress.push_back(p);
-  b.outputs.push_back(std::move(rows));
-  return b;
+  return test_support::fold_batch(spec, events);
 }
 
 class ClickHouseSink : public ::testing::Test {
@@ -130,4 +114,35 @@ TEST_F(ClickHouseSink, ATableOfAnotherSpecIsRefusedForGood) {
   EXPECT_TRUE(made.failure().permanent);
   EXPECT_NE(made.error_message().find("the spec needs (window_start DateTime, window_end DateTime"),
             std::string::npos) << made.error_message();
+}
+
+// Keys across partitions: merged rows come versioned by merge; a reader
+// with FINAL sees the latest merge's, even if an older one is written after.
+TEST_F(ClickHouseSink, MergedRowsKeepTheLatestMerge) {
+  spec.source.partitioned_by.clear();
+  spec.sink.partials_url = "postgresql://unused";
+  auto a = sinks::clickhouse::results::make(spec, true);
+  ASSERT_TRUE(a) << a.error_message();
+  EXPECT_EQ(query("EXISTS TABLE " + database + "." + table + "__progress"), "0\n")
+    << "progress is the partials' PostgreSQL's";
+  const std::vector<std::string> key{"a"};
+  auto merged = [&](std::int64_t n, std::uint64_t version, jobs::millis start = 0) {
+    const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}};
+    const sinks::merged_row row{start, start + 1000, &key, &values};
+    auto dropped = a->write_merged({&row, 1}, version);
+    ASSERT_TRUE(dropped) << dropped.error_message();
+    EXPECT_EQ(*dropped, start < 0 ? 1u : 0u);
+  };
+  auto window0 = [&] {
+    return query("SELECT n, _version FROM " + database + "." + table
+                 + " FINAL WHERE window_start = 0 FORMAT TSV");
+  };
+  merged(22, 2);
+  EXPECT_EQ(window0(), "22\t2\n");
+  merged(21, 1); // an older merge, written late
+  EXPECT_EQ(window0(), "22\t2\n");
+  merged(23, 3); // a late partial merged again
+  EXPECT_EQ(window0(), "23\t3\n");
+  merged(1, 4, -1000); // before 1970: DateTime cannot hold it, counted
+  EXPECT_EQ(query("SELECT count() FROM " + database + "." + table + " FINAL FORMAT TSV"), "1\n");
 }

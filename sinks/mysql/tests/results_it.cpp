@@ -12,6 +12,8 @@
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/mysql/mysql.hpp"
 
+#include "tests/support/fold.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 #include <unistd.h>
 
 using namespace weir;
@@ -30,27 +33,8 @@ std::string url() {
   return v ? v : "";
 }
 
-// Partition 0 after the first `events` of: key "a" every 100 ms from t=0,
-// but event 15 comes late (t=50) and re-emits window [0, 1 s) with 11.
 jobs::sink_batch fold(const jobs::job_spec& spec, int events) {
-  jobs::window_operator op{spec};
-  jobs::partition_state st;
-  auto rows = std::make_shared<jobs::partition_rows>();
-  double value = 0;
-  bool present = false;
-  std::string_view text;
-  for (int i = 0; i < events; ++i) {
-    jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text, nullptr, {}};
-    op.add(st, ev, rows->rows);
-  }
-  jobs::sink_batch b;
-  jobs::partition_progress p;
-  p.next_offset = events;
-  p.watermark = st.watermark(op.out_of_orderness());
-  p.events = static_cast<std::uint64_t>(events);
-  b.progress.push_back(p);
-  b.outputs.push_back(std::move(rows));
-  return b;
+  return test_support::fold_batch(spec, events);
 }
 
 // The `mariadb` client's tab-separated output.
@@ -131,4 +115,36 @@ TEST_F(MysqlSink, ATableOfAnotherSpecIsRefusedForGood) {
   EXPECT_NE(made.error_message().find("the spec needs (window_start datetime(3) NOT NULL, "
                                       "window_end datetime(3) NOT NULL"),
             std::string::npos) << made.error_message();
+}
+
+// Keys across partitions: merged rows come versioned by merge; the upsert
+// keeps the latest merge's, even if an older one is written after.
+TEST_F(MysqlSink, MergedRowsKeepTheLatestMerge) {
+  spec.source.partitioned_by.clear();
+  spec.sink.partials_url = "postgresql://unused";
+  auto a = sinks::mysql::results::make(spec, true);
+  ASSERT_TRUE(a) << a.error_message();
+  EXPECT_EQ(client("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                   "AND TABLE_NAME = '" + table + "__progress'"), "0\n")
+    << "progress is the partials' PostgreSQL's";
+  auto merged = [&](std::int64_t n, std::uint64_t version, std::string k = "a") {
+    const std::vector<std::string> parts{k};
+    const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}, {jobs::cell::real, 0, 1.5}};
+    const sinks::merged_row row{0, 1000, &parts, &values};
+    auto dropped = a->write_merged({&row, 1}, version);
+    ASSERT_TRUE(dropped) << dropped.error_message();
+    EXPECT_EQ(*dropped, k.size() > 512 ? 1u : 0u);
+  };
+  auto window0 = [&] {
+    return client("SELECT n, total, _version FROM " + table
+                  + " WHERE window_start = '1970-01-01 00:00:00'");
+  };
+  merged(22, 2);
+  EXPECT_EQ(window0(), "22\t1.5\t2\n");
+  merged(21, 1); // an older merge, written late
+  EXPECT_EQ(window0(), "22\t1.5\t2\n");
+  merged(23, 3); // a late partial merged again
+  EXPECT_EQ(window0(), "23\t1.5\t3\n");
+  merged(1, 4, std::string(513, 'k')); // a key part VARBINARY(512) cannot hold: counted
+  EXPECT_EQ(client("SELECT count(*) FROM " + table), "1\n");
 }

@@ -12,6 +12,8 @@
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/postgres/results.hpp"
 
+#include "tests/support/fold.hpp"
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -48,31 +50,8 @@ jobs::job_spec make_spec(const std::string& table) {
   return s;
 }
 
-// One writer's view of partition 0 after folding the first `events` of the
-// input: key "a" once per 100 ms from t=0, except that event 15 comes late
-// (t=50) and, within the allowed lateness, re-emits window [0, 1000) with 11.
-struct writer {
-  jobs::partition_rows rows;
-  jobs::partition_progress progress;
-};
-
-writer fold(const jobs::job_spec& spec, int events, std::int32_t partition = 0) {
-  jobs::window_operator op{spec};
-  jobs::partition_state st;
-  writer w;
-  double value = 0;
-  bool present = false;
-  std::string_view text;
-  for (int i = 0; i < events; ++i) {
-    jobs::event_view ev{i == 15 ? 50 : i * 100, "a", &value, &present, &text, nullptr, {}};
-    op.add(st, ev, w.rows.rows);
-  }
-  w.progress.partition = w.rows.partition = partition;
-  w.progress.next_offset = events;
-  w.progress.watermark = st.watermark(op.out_of_orderness());
-  w.progress.events = static_cast<std::uint64_t>(events);
-  return w;
-}
+using writer = test_support::folded;
+using test_support::fold;
 
 class PostgresSink : public ::testing::TestWithParam<bool> {
 protected:
