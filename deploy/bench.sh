@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # `deploy/bench.sh fuzz [SECONDS]`: every libFuzzer harness for SECONDS
 # (default 600) with a fresh seed; no services needed.
 if [[ "${1:-}" == fuzz ]]; then
-  for harness in spec_yaml spec_sql event_reader state_unpack wire; do
+  for harness in spec_yaml spec_sql event_reader state_unpack wire parquet; do
     echo "== fuzz $harness, ${2:-600} s"
     log="$(mktemp)"
     rc=0

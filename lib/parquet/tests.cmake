@@ -14,3 +14,9 @@ add_test(NAME parquet.pyarrow
   COMMAND ${WEIR_PYTHON} ${CMAKE_SOURCE_DIR}/tests/parquet/check_parquet.py
           $<TARGET_FILE:weir_parquet_sample>)
 set_tests_properties(parquet.pyarrow PROPERTIES LABELS e2e)
+# The fuzz_parquet harness's kept corpus (tests/fuzz/corpus/parquet/), each
+# case written in every codec and read back the same way.
+add_test(NAME parquet.fuzz_corpus
+  COMMAND ${WEIR_PYTHON} ${CMAKE_SOURCE_DIR}/tests/parquet/check_parquet.py
+          $<TARGET_FILE:weir_parquet_sample> ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/parquet)
+set_tests_properties(parquet.fuzz_corpus PROPERTIES LABELS e2e)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks weir's Parquet writer with readers it shares no code with.
 
-Runs weir_parquet_sample (path in argv[1]) into a temporary directory, then
+Runs weir_parquet_sample (path in argv[1]) into a temporary directory (with
+argv[2], the fuzz corpus tests/fuzz/corpus/parquet/: its cases instead), then
 reads every .parquet file it wrote with pyarrow and with duckdb and compares
 schema, rows and row-group statistics with the .jsonl written alongside
 (first line: the columns, codec and row_group_rows; then one JSON array per
@@ -187,7 +188,8 @@ def check_duckdb(path, columns, row_group_rows, rows):
 
 
 def check_file(parquet):
-    lines = parquet.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines()
+    # "\n" only: splitlines() would also split inside strings holding U+0085 or U+2028.
+    lines = parquet.with_suffix(".jsonl").read_text(encoding="utf-8").rstrip("\n").split("\n")
     head = json.loads(lines[0])
     rows = [json.loads(line) for line in lines[1:]]
     check_pyarrow(parquet, head["columns"], head["codec"], head["row_group_rows"], rows)
@@ -196,11 +198,11 @@ def check_file(parquet):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(f"usage: {sys.argv[0]} PATH/TO/weir_parquet_sample", file=sys.stderr)
+    if len(sys.argv) not in (2, 3):
+        print(f"usage: {sys.argv[0]} PATH/TO/weir_parquet_sample [FUZZ_CORPUS_DIR]", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="weir-parquet-") as tmp:
-        run = subprocess.run([sys.argv[1], tmp], capture_output=True, text=True)
+        run = subprocess.run([sys.argv[1], tmp, *sys.argv[2:]], capture_output=True, text=True)
         if run.returncode != 0:
             print(f"FAIL: {sys.argv[1]} exited {run.returncode}: {run.stderr.strip()}")
             return 1

@@ -6,11 +6,15 @@
 // timestamps as integer milliseconds, NaN and +-Infinity as Python's json
 // writes them.
 #include "lib/parquet/writer.hpp"
+#include "tests/fuzz/parquet_case.hpp"
 
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <functional>
 #include <limits>
 #include <string>
@@ -263,13 +267,33 @@ bool write_sample(const std::string& dir, const sample& s, pq::codec c) {
 
 } // namespace
 
+// Each input of a fuzz corpus directory (tests/fuzz/corpus/parquet/) as the
+// case fuzz_parquet made of it.
+std::vector<sample> corpus(const std::string& dir) {
+  std::vector<sample> out;
+  std::vector<std::filesystem::path> inputs;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_regular_file())
+      inputs.push_back(e.path());
+  std::sort(inputs.begin(), inputs.end());
+  for (const auto& path : inputs) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    auto c = std::make_shared<weir::fuzz::parquet_case>(weir::fuzz::decode_parquet_case(bytes));
+    out.push_back({"fuzz-" + path.filename().string(), c->schema, c->row_group_rows, c->rows.size(),
+                   // The views point into the case, which the sample keeps.
+                   [c](std::size_t i, row& r) { weir::fuzz::as_values(c->rows[i], r.values); }});
+  }
+  return out;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s DIR [FUZZ_CORPUS_DIR]\n", argv[0]);
     return 2;
   }
   int files = 0;
-  for (const auto& s : samples())
+  for (const auto& s : argc == 3 ? corpus(argv[2]) : samples())
     for (auto c : {pq::codec::uncompressed, pq::codec::snappy, pq::codec::zstd}) {
       if (!write_sample(argv[1], s, c))
         return 1;
