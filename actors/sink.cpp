@@ -41,6 +41,7 @@ void drain(self_ptr self) {
   }
   st.metrics.batches.inc(written.done);
   st.metrics.rows.inc(written.rows);
+  st.metrics.dropped.inc(written.dropped);
   st.metrics.pending.set(static_cast<double>(st.pending.size()));
   if (st.parent && std::chrono::steady_clock::now() - st.last_status >= std::chrono::seconds(1)) {
     st.last_status = std::chrono::steady_clock::now();
@@ -74,6 +75,8 @@ metrics::snapshot sink_metrics::take() const {
   metrics::snapshot s;
   append(s, "batches", "batches made durable and acked", batches);
   append(s, "rows", "rows written", rows);
+  append(s, "rows_dropped", "rows not written, each counted in the store's <table>__progress.dropped: "
+                            "for a window already final, or a value the store cannot hold", dropped);
   append(s, "retries", "writes that failed and were retried", failures);
   append(s, "write_seconds", "one write of the pending batches", write);
   append(s, "pending", "batches waiting to be written", pending);

@@ -14,6 +14,7 @@ namespace weir {
 struct sink_metrics {
   metrics::counter batches;  // acked
   metrics::counter rows;     // written (as the store counts them)
+  metrics::counter dropped;  // not written, counted in the store (sinks::write_result)
   metrics::counter failures; // writes that failed and were retried
   metrics::histogram write;  // one write of the pending batches, success or not
   metrics::gauge pending;    // batches waiting

@@ -62,15 +62,23 @@ public:
     auto store = store_.get([&] { return Results::make(spec_); });
     if (!store)
       return {0, 0, store.failure()};
+    const auto before = total_dropped();
     auto rows = (*store)->write(batches, dropped_);
     if (!rows) {
       store_.reset();
       return {0, 0, rows.failure()};
     }
-    return {batches.size(), *rows, std::nullopt};
+    return {batches.size(), *rows, std::nullopt, total_dropped() - before};
   }
 
 private:
+  std::size_t total_dropped() const {
+    std::size_t n = 0;
+    for (const auto& [part, count] : dropped_)
+      n += count;
+    return n;
+  }
+
   jobs::job_spec spec_;
   lazy_store<Results> store_;
   dropped_rows dropped_;

@@ -30,6 +30,10 @@ struct write_result {
   std::size_t done = 0; // batches from the front that are durable now: acked
   std::size_t rows = 0; // rows they held
   std::optional<error> failure; // the rest waits, retried from the first not done
+  // Rows of the done batches not written, each counted in the store's
+  // <table>__progress.dropped: for a window already final (a replay), or
+  // with a value the store cannot hold.
+  std::size_t dropped = 0;
 };
 
 class sink {

@@ -470,6 +470,7 @@ public:
   std::uint64_t merges() const { return merges_; }
   std::uint64_t dropped_merged() const { return dropped_merged_; }
   bool merged_now() const { return merged_now_; }
+  std::uint64_t dropped() const { return dropped_final_ + dropped_merged_; }
 
   // A window is final once every partition's own watermark, idle ones
   // included, passed its end plus the allowed lateness: no partition can
@@ -516,6 +517,7 @@ public:
       for (size_t i = 0; i < b->rows.size(); ++i) {
         if (!direct && final_window(b->rows.ends[i])) {
           ++dropped[b->partition];
+          ++dropped_final_;
           continue;
         }
         out.emplace_back(b, i);
@@ -888,7 +890,7 @@ private:
   const millis lateness_;
   std::vector<cell> cells_; // finalize()'s, reused
   millis materialized_ = jobs::no_time;
-  std::uint64_t merges_ = 0, dropped_merged_ = 0;
+  std::uint64_t merges_ = 0, dropped_merged_ = 0, dropped_final_ = 0;
   bool merged_now_ = false;
   millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // final_mark()
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
@@ -932,6 +934,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
         txn.exec_params(sql_->set_materialized, after);
       txn.commit();
       materialized_ = after;
+      last_dropped_ = w.dropped();
     });
   } catch (const store_failure& f) {
     return f.why;

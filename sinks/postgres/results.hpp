@@ -53,6 +53,9 @@ public:
 
   // The watermark up to which results are materialized (jobs::no_time if none).
   jobs::millis materialized() const { return materialized_; }
+  // Rows the last write did not write, counted in <table>__progress.dropped:
+  // for windows already final, or merged rows another store cannot hold.
+  std::size_t last_dropped() const { return last_dropped_; }
 
 private:
   postgres_results() = default;
@@ -64,6 +67,7 @@ private:
   jobs::agg_layout layout_;
   std::int32_t partitions_ = 0;
   jobs::millis materialized_ = jobs::no_time;
+  std::size_t last_dropped_ = 0;
   std::set<std::int32_t> fenced_;   // partitions skipped for being behind (logged once)
   std::set<std::int32_t> dropping_; // partitions that sent rows for final windows (logged once)
   struct statements;

@@ -41,7 +41,7 @@ public:
       store_.reset();
       return {0, 0, ok.failure()};
     }
-    return {batches.size(), n, std::nullopt};
+    return {batches.size(), n, std::nullopt, (*store)->last_dropped()};
   }
 
 private:

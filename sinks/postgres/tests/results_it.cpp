@@ -159,6 +159,7 @@ TEST_P(PostgresSink, PartialsLastUntilTheWindowIsFinal) {
   // Partition 1 re-sends everything (a replay further along): the rows of
   // final windows are dropped and counted; the results do not change.
   write(*a, fold(spec, 76, 1));
+  EXPECT_GT(a->last_dropped(), 0u) << "the sink actor's rows_dropped metric counts them";
   EXPECT_EQ(scalar("SELECT n FROM " + table + window0), 22);
   EXPECT_GT(scalar("SELECT dropped FROM " + table + "__progress WHERE source_partition = 1"), 0);
   EXPECT_EQ(scalar("SELECT dropped FROM " + table + "__progress WHERE source_partition = 0"), 0);
@@ -177,6 +178,7 @@ TEST_P(PostgresSink, AnIdlePartitionWakingLateStillCounts) {
   const auto window0 = " WHERE window_start = timestamptz 'epoch'";
   EXPECT_EQ(scalar("SELECT n FROM " + table + window0), 11) << "published without partition 1";
   write(*a, fold(spec, 75, 1)); // the backlog arrives
+  EXPECT_EQ(a->last_dropped(), 0u);
   EXPECT_EQ(scalar("SELECT n FROM " + table + window0), GetParam() ? 11 : 22)
     << (GetParam() ? "partitioned: one partition's row is the row"
                    : "partition 1's rows merged, not dropped as final");
