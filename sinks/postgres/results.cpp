@@ -143,13 +143,16 @@ std::string encode_row(const jobs::window_results& r, size_t i) {
 } // namespace
 
 struct postgres_results::connection {
-  explicit connection(const std::string& url) : conn(url) {
+  connection(const std::string& url, bool store) : conn(url) {
     // A worker frozen in the middle of a write (SIGSTOP, a stalled VM) would
     // hold the table's advisory lock and stall every other sink of the job:
     // the server ends such a session after this much silence. Our own
-    // transactions never pause that long between statements.
+    // transactions never pause that long between statements, except while
+    // another store takes the merged rows (ClickHouse's requests time out
+    // after 120 s, MariaDB's after 60 s).
     pqxx::nontransaction n{conn};
-    n.exec("SET idle_in_transaction_session_timeout = '3s'");
+    n.exec(store ? "SET idle_in_transaction_session_timeout = '130s'"
+                 : "SET idle_in_transaction_session_timeout = '3s'");
     n.exec("SET lock_timeout = '30s'");
   }
   pqxx::connection conn;
@@ -376,7 +379,7 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
 
   std::string differs;
   auto made = guarded("postgres", [&] {
-    out.conn_ = std::make_unique<connection>(out.spec_.sink.url);
+    out.conn_ = std::make_unique<connection>(out.spec_.sink.url, elsewhere);
     pqxx::work txn{out.conn_->conn};
     sql->lock = "SELECT pg_advisory_xact_lock(hashtext(" + txn.quote(spec.sink.table) + "))";
     // Sinks of one job on several workers start together; the lock keeps their
@@ -905,7 +908,7 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
   try {
     return guarded("postgres write", [&] {
       if (!conn_ || !conn_->conn.is_open())
-        conn_ = std::make_unique<connection>(spec_.sink.url);
+        conn_ = std::make_unique<connection>(spec_.sink.url, store_ != nullptr);
       pqxx::work txn{conn_->conn};
       txn.exec(sql_->lock);
       result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped};
