@@ -10,6 +10,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+
 WEIR_LOG_MODULE("coordinator");
 
 namespace weir {
@@ -891,27 +893,53 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
               rp.deliver(submit_result{false, {}, info.error});
               return;
             }
-            if (self->state.jobs.count(spec.name)) {
-              rp.deliver(submit_result{false, {}, "job '" + spec.name + "' is already running"});
+            auto accept = [self, rp, text, spec, count = info.count]() mutable {
+              if (self->state.jobs.count(spec.name)) {
+                rp.deliver(submit_result{false, {}, "job '" + spec.name + "' is already running"});
+                return;
+              }
+              auto id = spec.name;
+              WEIR_INFO("job {} accepted: topic {} with {} partition(s)", id, spec.source.topic,
+                        count);
+              coordinator_snapshot::job data;
+              data.spec_text = text;
+              data.owners.resize(static_cast<size_t>(count));
+              data.checkpoints.resize(static_cast<size_t>(count));
+              for (std::int32_t p = 0; p < count; ++p)
+                data.checkpoints[static_cast<size_t>(p)].partition = p;
+              self->state.jobs[id] = {std::move(spec), std::move(data)};
+              self->state.jobs[id].submitted_ms = now_ms();
+              record(self->state, "submit", id, {},
+                     "submitted: " + std::to_string(count) + " partition(s)");
+              persist(self);
+              reassign(self);
+              schedule_checkpoint(self, id);
+              rp.deliver(submit_result{true, id, {}});
+            };
+            // The store is checked by a worker, which holds the credentials
+            // (${secret:...}): a table made for another spec is refused here,
+            // not found by every sink after the job started.
+            const auto prober = std::find_if(self->state.workers.begin(), self->state.workers.end(),
+                                              [](const auto& w) { return !w.second.draining; });
+            if (prober == self->state.workers.end()) {
+              WEIR_INFO("job {}: no worker to check its store before accepting it", spec.name);
+              accept();
               return;
             }
-            auto id = spec.name;
-            WEIR_INFO("job {} accepted: topic {} with {} partition(s)", id, spec.source.topic,
-                      info.count);
-            coordinator_snapshot::job data;
-            data.spec_text = text;
-            data.owners.resize(static_cast<size_t>(info.count));
-            data.checkpoints.resize(static_cast<size_t>(info.count));
-            for (std::int32_t p = 0; p < info.count; ++p)
-              data.checkpoints[static_cast<size_t>(p)].partition = p;
-            self->state.jobs[id] = {std::move(spec), std::move(data)};
-            self->state.jobs[id].submitted_ms = now_ms();
-            record(self->state, "submit", id, {},
-                   "submitted: " + std::to_string(info.count) + " partition(s)");
-            persist(self);
-            reassign(self);
-            schedule_checkpoint(self, id);
-            rp.deliver(submit_result{true, id, {}});
+            self->request(prober->second.handle, std::chrono::seconds(10), probe_atom::value,
+                          spec.name, text)
+              .then(
+                [rp, accept, name = prober->first](std::string& why) mutable {
+                  if (why.empty())
+                    accept();
+                  else
+                    rp.deliver(submit_result{false, {}, why + " (checked on worker " + name + ")"});
+                },
+                [accept, job = spec.name](caf::error& err) mutable {
+                  WEIR_WARN("job {}: its store was not checked before it was accepted: {}", job,
+                            to_string(err));
+                  accept();
+                });
           },
           [rp](caf::error& err) mutable {
             rp.deliver(submit_result{false, {}, "partition lookup failed: " + to_string(err)});

@@ -88,6 +88,11 @@ using worker_actor = caf::typed_actor<
   caf::replies_to<export_atom, std::string, std::string, std::string>::with<export_outcome>,
   // From a local source: partition `p` of job `job` stopped for `why`.
   caf::reacts_to<partition_failed_atom, std::string, partition_id, std::string>,
+  // Before job `id` (spec text) is accepted: open its store with this
+  // worker's secrets and check the tables there against the spec. Replies
+  // the store's refusal of the spec, or "" (also when the store cannot be
+  // reached now: the sink retries with backoff once the job runs).
+  caf::replies_to<probe_atom, std::string, std::string>::with<std::string>,
   // From a local source or sink, every second: where its partitions stand and
   // its metrics (the latest per sender is kept).
   caf::reacts_to<report_atom, job_report>,

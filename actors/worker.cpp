@@ -568,6 +568,36 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
               });
       return rp;
     },
+    [self](probe_atom, const std::string& job_id,
+           const std::string& spec_text) -> caf::result<std::string> {
+      if (!from_coordinator(self, "a store probe"))
+        return std::string{"not the coordinator"};
+      auto spec = local_spec(self, job_id, spec_text);
+      if (!spec) // the coordinator parsed it: only this worker's secrets can fail
+        return std::string{};
+      auto rp = self->make_response_promise<std::string>();
+      // Connecting blocks: a short-lived detached actor does it.
+      auto prober = self->spawn<caf::detached>([spec = *spec](caf::event_based_actor* h) -> caf::behavior {
+        return {[h, spec](probe_atom) -> std::string {
+          h->quit();
+          auto sink = sinks::make_sink(spec, {0});
+          if (!sink)
+            return sink.error_message();
+          auto checked = (*sink)->check();
+          if (checked || !checked.failure().permanent) {
+            if (!checked)
+              WEIR_INFO("job {}: its store could not be checked before it starts ({}); the "
+                        "sink will retry", spec.name, checked.error_message());
+            return {};
+          }
+          return checked.error_message();
+        }};
+      });
+      self->request(prober, caf::infinite, probe_atom::value)
+        .then([rp](std::string& why) mutable { rp.deliver(std::move(why)); },
+              [rp](caf::error&) mutable { rp.deliver(std::string{}); });
+      return rp;
+    },
     [self](drain_atom) {
       if (!from_coordinator(self, "a drain"))
         return;

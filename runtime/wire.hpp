@@ -46,6 +46,7 @@ using observe_atom = caf::atom_constant<caf::atom("observe")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using job_failed_atom = caf::atom_constant<caf::atom("jfailed")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {

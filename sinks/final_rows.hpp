@@ -58,6 +58,13 @@ class final_rows_sink final : public sink {
 public:
   explicit final_rows_sink(jobs::job_spec spec) : spec_(std::move(spec)) {}
 
+  expected<void> check() override {
+    auto store = store_.get([&] { return Results::make(spec_); });
+    if (!store)
+      return store.failure();
+    return {};
+  }
+
   write_result write(std::span<const jobs::sink_batch* const> batches) override {
     auto store = store_.get([&] { return Results::make(spec_); });
     if (!store)

@@ -46,6 +46,11 @@ public:
   // failure the next call starts with the first batch not done; a sink that
   // applies a batch in parts remembers how far it got.
   virtual write_result write(std::span<const jobs::sink_batch* const> batches) = 0;
+
+  // Opens the store and checks what is there against the spec (a results
+  // table made for another spec is a permanent error), before the job is
+  // accepted. Nothing to check by default.
+  virtual expected<void> check() { return {}; }
 };
 
 // A store connection opened on first use and dropped after a failure, so the

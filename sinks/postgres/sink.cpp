@@ -11,19 +11,17 @@ public:
   postgres_sink(jobs::job_spec spec, context ctx, merged_store_opener open = {})
     : spec_(std::move(spec)), ctx_(ctx), open_(std::move(open)) {}
 
+  expected<void> check() override {
+    auto store = open();
+    if (!store)
+      return store.failure();
+    return {};
+  }
+
   // Every pending batch in one transaction: the results path is one round
   // trip per write whatever the number of sources.
   write_result write(std::span<const jobs::sink_batch* const> batches) override {
-    auto store = store_.get([&]() -> expected<postgres_results> {
-      std::unique_ptr<merged_rows_store> elsewhere;
-      if (open_) {
-        auto opened = open_();
-        if (!opened)
-          return opened.failure();
-        elsewhere = std::move(*opened);
-      }
-      return postgres_results::make(spec_, ctx_.partitions, std::move(elsewhere));
-    });
+    auto store = open();
     if (!store)
       return {0, 0, store.failure()};
     std::vector<const jobs::partition_rows*> rows;
@@ -45,6 +43,19 @@ public:
   }
 
 private:
+  expected<postgres_results*> open() {
+    return store_.get([&]() -> expected<postgres_results> {
+      std::unique_ptr<merged_rows_store> elsewhere;
+      if (open_) {
+        auto opened = open_();
+        if (!opened)
+          return opened.failure();
+        elsewhere = std::move(*opened);
+      }
+      return postgres_results::make(spec_, ctx_.partitions, std::move(elsewhere));
+    });
+  }
+
   jobs::job_spec spec_;
   context ctx_;
   merged_store_opener open_;
