@@ -2,9 +2,11 @@
 allowed lateness go to the dead-letter topic (checked with kcat, with their
 reason, partition and offset) and are counted in the progress table; late
 events within the allowed lateness update results that were already written.
-Run twice: keys merged across partitions, and source.partitioned_by (rows
-written final from their partition), where an event whose key field is not
-its message key is dead-lettered too."""
+Run three times: keys merged across partitions, into PostgreSQL and into
+ClickHouse (the partials in PostgreSQL, sink.partials_url: a late update
+re-merges the row at a higher version, read with FINAL), and
+source.partitioned_by (rows written final from their partition), where an
+event whose key field is not its message key is dead-lettered too."""
 import collections
 import json
 import os
@@ -17,8 +19,9 @@ OOO = 1_000
 LATENESS = 20_000
 
 
-def run(partitioned):
-    topic = h.unique("e2e_dlq_part" if partitioned else "e2e_dlq")
+def run(partitioned, store="postgres"):
+    topic = h.unique("e2e_dlq_part" if partitioned else "e2e_dlq_ch" if store == "clickhouse"
+                     else "e2e_dlq")
     dlq = topic + ".dead"
     h.create_topic(topic, 2)
     # Per partition: (payload, expected fate). Fates: "ok", "late", or a reason.
@@ -78,14 +81,19 @@ aggregations:
   - fn: count
     as: n
 """, time="field: ts\n    max_out_of_orderness: 1s" + ("\n  partitioned_by: k" if partitioned else ""),
-        extra=f"dead_letter:\n  topic: {dlq}\n"))
+        extra=(f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if store != "postgres" else "")
+        + f"dead_letter:\n  topic: {dlq}\n", store=store))
     with h.Cluster("dead-letters") as cluster:
         cluster.up("w")
         cluster.weir("submit", path, check=True)
         h.wait_until(lambda: (h.materialized(topic) or -1) >= closed_until, 60,
                      "results to be materialized")
-        got = {(int(r[0]), r[1]): int(r[2]) for r in h.psql(
-            f"""SELECT (extract(epoch FROM window_start) * 1000)::bigint, k, n FROM "{topic}" """)}
+        if store == "clickhouse":
+            got = {(start, k[0]): int(v["n"])
+                   for (start, k), v in h.clickhouse_rows(topic, ["k"], ["n"]).items()}
+        else:
+            got = {(int(r[0]), r[1]): int(r[2]) for r in h.psql(
+                f"""SELECT (extract(epoch FROM window_start) * 1000)::bigint, k, n FROM "{topic}" """)}
         assert got == dict(want), f"got {sorted(got.items())}\nwant {sorted(want.items())}"
 
         # Dead letters, read with kcat: payload and headers.
@@ -113,13 +121,16 @@ aggregations:
     h.delete_topic(topic)
     h.delete_topic(dlq)
     h.drop_tables(topic, topic + "__partials", topic + "__progress")
-    print(f"ok ({'partitioned' if partitioned else 'merged'}): {len(expected_dead)} dead "
+    if store == "clickhouse":
+        h.clickhouse(f"DROP TABLE IF EXISTS {topic}")
+    print(f"ok ({'partitioned' if partitioned else 'merged'} into {store}): {len(expected_dead)} dead "
           f"letters with reasons, counted; late updates applied")
 
 
 def main():
     h.load_env()
     run(partitioned=False)
+    run(partitioned=False, store="clickhouse")
     run(partitioned=True)
 
 
