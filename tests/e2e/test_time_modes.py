@@ -1,7 +1,8 @@
 """Idle partitions and processing time, end to end.
 
 1. An empty partition must not stall a job: after its idle timeout the other
-   partitions' watermarks decide, and every closed window is published.
+   partitions' watermarks decide, and every closed window is published:
+   into PostgreSQL, and merged into MariaDB (sink.partials_url).
 2. With processing time, windows follow the wall clock and close without any
    later event: every event produced ends up counted.
 """
@@ -15,8 +16,9 @@ import harness as h
 T0 = 1_767_225_600_000
 
 
-def idle_partition():
-    topic = h.unique("e2e_idle")
+def idle_partition(store="postgres"):
+    """Into PostgreSQL, or merged into MariaDB (the partials in PostgreSQL)."""
+    topic = h.unique("e2e_idle" if store == "postgres" else "e2e_idle_my")
     h.create_topic(topic, 3)
     want = collections.Counter()
     for p in (0, 1):  # partition 2 stays empty
@@ -35,20 +37,27 @@ window:
 aggregations:
   - fn: count
     as: n
-""", time="field: ts\n    idle_timeout: 2s"))
+""", time="field: ts\n    idle_timeout: 2s", store=store,
+        extra=f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if store != "postgres" else ""))
     with h.Cluster("idle") as cluster:
         cluster.up("w")
         cluster.weir("submit", spec, check=True)
         h.wait_until(lambda: (h.materialized(topic) or -1) >= T0 + 600_000, 30,
                      "windows to close despite the empty partition")
-        got = {(int(s), k): int(n) for s, k, n in h.psql(
-            f'SELECT (extract(epoch FROM window_start) * 1000)::bigint, k, n FROM "{topic}"')}
+        if store == "mysql":
+            got = {(int(float(s)), k): int(n) for s, k, n in h.mariadb(
+                f"SELECT UNIX_TIMESTAMP(window_start) * 1000, k, n FROM {topic}")}
+        else:
+            got = {(int(s), k): int(n) for s, k, n in h.psql(
+                f'SELECT (extract(epoch FROM window_start) * 1000)::bigint, k, n FROM "{topic}"')}
         assert got == dict(want), (sorted(got.items())[:5], sorted(want.items())[:5])
         idle = h.psql(f'SELECT idle FROM "{topic}__progress" WHERE source_partition = 2')
         assert idle == [["t"]], idle
     h.delete_topic(topic)
     h.drop_tables(topic, topic + "__partials", topic + "__progress")
-    print(f"ok: idle partition: {len(want)} rows published")
+    if store == "mysql":
+        h.mariadb(f"DROP TABLE IF EXISTS {topic}")
+    print(f"ok: idle partition: {len(want)} rows published into {store}")
 
 
 def processing_time():
@@ -92,4 +101,5 @@ sink:
 if __name__ == "__main__":
     h.load_env()
     idle_partition()
+    idle_partition(store="mysql")
     processing_time()
