@@ -22,6 +22,7 @@ TOOL_PACKAGES=(
   kcat postgresql-15 postgresql-client-15 iproute2 openjdk-17-jre-headless maven
   curl ca-certificates python3 python3-venv util-linux procps gdb clang libclang-rt-14-dev
   prometheus chromium clickhouse-server clickhouse-client mariadb-server mariadb-client
+  stunnel4 openssl
 )
 
 # ensure_packages PKG...: apt-get only what dpkg does not report installed;

@@ -7,6 +7,15 @@ reference computed from the events read back with kcat. With a cluster secret,
 a client without it can neither submit a job nor join as a worker, and the
 coordinator logs the refusal.
 
+With --tls (CTest fault.multihost_tls) the cluster links are encrypted by
+Debian's stunnel4 with mutual TLS, the recipe of docs/operations.md
+("Encrypted cluster links"): the coordinator listens on its host's loopback
+only, stunnel on its address takes TLS from hosts whose certificate the
+test's own CA signed, and every other host reaches the coordinator through
+a local stunnel client. The same scenario must pass; the coordinator's
+plain port is not reachable from another host, and a TLS client without a
+certificate is refused.
+
 The services are a second, private set of deploy/services.sh running inside
 the services host (WEIR_SERVICES_HOST, WEIR_RUN_DIR); the usual set on
 127.0.0.1 is not touched. Needs root (network namespaces); skipped otherwise.
@@ -16,6 +25,8 @@ import os
 import secrets
 import signal
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -35,6 +46,8 @@ PARTITIONS = 6
 RATE = 4_000
 SECONDS = 40
 COORD_PORT = 17000
+TLS_PORT = 17443
+TLS = "--tls" in sys.argv[1:]
 # host -> last octet of its address on the test network
 HOSTS = {"svc": 2, "coord": 3, "w1": 11, "w2": 12, "w3": 13, "client": 20}
 SKIP = 77  # CTest's SKIP_RETURN_CODE for this test
@@ -77,7 +90,9 @@ class MultiHost:
         self.root_ns = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.procs = {}  # name -> Popen
         self.net_made = self.services_started = False
-        self.coord = f"{self.ip('coord')}:{COORD_PORT}"
+        # With TLS every host, the coordinator's included, finds it on its own
+        # loopback: there, the coordinator itself; elsewhere, a stunnel client.
+        self.coord = f"127.0.0.1:{COORD_PORT}" if TLS else f"{self.ip('coord')}:{COORD_PORT}"
         self.secret_file = None
         self.secret_args = []
 
@@ -130,6 +145,42 @@ class MultiHost:
             f.write(secrets.token_hex(32) + "\n")
         self.secret_args = ["--secret-file", self.secret_file]
         return True
+
+    # -- encrypted links (--tls) -----------------------------------------------
+
+    def tls_up(self):
+        """A CA, a certificate per host, stunnel's server on the coordinator's
+        host and a client on every host that talks to it."""
+        d = os.path.join(self.dir, "tls")
+        os.makedirs(d)
+        ssl = lambda *a: h.run(["openssl", *a])  # noqa: E731
+        ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=weir-test-ca",
+            "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.pem")
+        peers = ["w1", "w2", "w3", "client"]
+        for host in ["coord"] + peers:
+            ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}",
+                "-keyout", f"{d}/{host}.key", "-out", f"{d}/{host}.csr")
+            ssl("x509", "-req", "-in", f"{d}/{host}.csr", "-CA", f"{d}/ca.pem", "-CAkey", f"{d}/ca.key",
+                "-CAcreateserial", "-days", "2", "-out", f"{d}/{host}.pem")
+
+        def stunnel(host, service):
+            conf = os.path.join(d, f"{host}.conf")
+            with open(conf, "w") as f:
+                f.write(f"foreground = yes\npid =\noutput = {self.log('stunnel-' + host)}\n"
+                        f"[weir]\ncert = {d}/{host}.pem\nkey = {d}/{host}.key\n"
+                        f"CAfile = {d}/ca.pem\nverifyChain = yes\n{service}")
+            proc = subprocess.Popen(["ip", "netns", "exec", self.ns(host), "stunnel4", conf],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            self.procs["stunnel-" + host] = proc
+        stunnel("coord", f"requireCert = yes\naccept = {self.ip('coord')}:{TLS_PORT}\n"
+                         f"connect = 127.0.0.1:{COORD_PORT}\n")
+        for host in peers:
+            stunnel(host, f"client = yes\ncheckHost = coord\naccept = 127.0.0.1:{COORD_PORT}\n"
+                          f"connect = {self.ip('coord')}:{TLS_PORT}\n")
+        time.sleep(1)
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise AssertionError(f"{name} exited:\n" + tail(self.log(name)))
 
     # -- weir processes --------------------------------------------------------
 
@@ -388,6 +439,42 @@ def security(mh, topic):
     return failures
 
 
+def tls_checks(mh):
+    """From the client host: the coordinator's plain port is on its loopback
+    only, and stunnel refuses a TLS client without a certificate."""
+    failures = []
+    try:
+        socket.create_connection((mh.ip("coord"), COORD_PORT), timeout=3).close()
+        failures.append(f"the coordinator's plain port {mh.ip('coord')}:{COORD_PORT} is reachable")
+    except OSError:
+        say(f"the plain port {mh.ip('coord')}:{COORD_PORT} is not reachable from another host")
+    tls = os.path.join(mh.dir, "tls")
+
+    def refused(with_cert):
+        """Whether stunnel ends a TLS connection from this host (with or without
+        its certificate) instead of passing it to the coordinator, which says
+        nothing first: a pass-through just goes quiet."""
+        ctx = ssl.create_default_context(cafile=os.path.join(tls, "ca.pem"))
+        ctx.check_hostname = False
+        if with_cert:
+            ctx.load_cert_chain(os.path.join(tls, "client.pem"), os.path.join(tls, "client.key"))
+        with socket.create_connection((mh.ip("coord"), TLS_PORT), timeout=3) as raw:
+            try:
+                with ctx.wrap_socket(raw, server_hostname="coord") as conn:
+                    return conn.recv(1) == b""  # TLS 1.3: the refusal comes after the handshake
+            except TimeoutError:
+                return False
+            except (ssl.SSLError, ConnectionError):
+                return True
+    if refused(with_cert=True):
+        failures.append("stunnel refused the client host's own certificate")
+    elif not refused(with_cert=False):
+        failures.append("a TLS client without a certificate was not refused")
+    else:
+        say("a TLS client without a certificate is refused; with the host's, it is let through")
+    return failures
+
+
 def main():
     if os.geteuid() != 0:
         print("skipped: network namespaces need root", file=sys.stderr)
@@ -410,11 +497,17 @@ def main():
         if not mh.use_secret():
             say(f"NOTE: {h.WEIR} has no --secret-file: running without a cluster secret; "
                 "the secret checks will fail")
+        if TLS:
+            mh.tls_up()
+            say(f"stunnel: TLS on {mh.ip('coord')}:{TLS_PORT}, clients on every host's "
+                f"127.0.0.1:{COORD_PORT}")
         mh.enter("client")
 
         topic = h.unique("multihost")
         scenario(mh, topic)
         failures = security(mh, topic)
+        if TLS:
+            failures += tls_checks(mh)
         for f in failures:
             print(f"FAILED (cluster secret): {f}", file=sys.stderr)
         if failures:
