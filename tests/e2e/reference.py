@@ -10,15 +10,26 @@ import os
 import subprocess
 
 
-def read_topic(topic):
-    """[(partition, offset, event dict)] for every message, via kcat."""
+def read_topic(topic, malformed=None):
+    """[(partition, offset, event dict)] for every message, via kcat. With a
+    list `malformed`, payloads that are not JSON objects are skipped and their
+    (partition, offset) appended to it; without, they raise."""
     out = subprocess.run(
         ["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic, "-e", "-q",
          "-f", "%p\t%o\t%s\n"], capture_output=True, text=True, check=True).stdout
     events = []
     for line in out.splitlines():
         p, o, payload = line.split("\t", 2)
-        events.append((int(p), int(o), json.loads(payload)))
+        try:
+            event = json.loads(payload)
+            if not isinstance(event, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            if malformed is None:
+                raise
+            malformed.append((int(p), int(o)))
+            continue
+        events.append((int(p), int(o), event))
     return events
 
 

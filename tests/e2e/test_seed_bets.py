@@ -7,11 +7,12 @@ import os
 
 import harness as h
 import reference as ref
+import shipped_refs
 
 SPECS = os.path.join(h.REPO, "jobs", "specs")
 PARTITIONS = 4
 EVENTS = 200_000
-OOO = 5_000  # the specs' max_out_of_orderness; the generator's disorder stays below it
+OOO = shipped_refs.BETS_OOO  # the generator's disorder stays below it
 
 
 def main():
@@ -31,25 +32,7 @@ def main():
     events = ref.read_topic(topic)
     assert len(events) == EVENTS + PARTITIONS, len(events)
 
-    common = dict(time_field="timestamp", ooo_ms=OOO, events=events)
-    checks = [
-        ("bet_stats", ["game_id"], ["bets", "total_amount", "rank"], (),
-         ref.top(ref.aggregate(key=["game_id"], size_ms=60_000,
-                               aggs=[("count", None, "bets"), ("sum", "amount", "total_amount")],
-                               **common), 10, "bets")),
-        ("bet_avg_amount", ["currency"], ["avg_amount", "min_amount", "max_amount", "bets"], (),
-         ref.aggregate(key=["currency"], size_ms=60_000,
-                       aggs=[("avg", "amount", "avg_amount"), ("min", "amount", "min_amount"),
-                             ("max", "amount", "max_amount"), ("count", None, "bets")], **common)),
-        ("bet_status_counts", ["status"], ["bets"], (),
-         ref.aggregate(key=["status"], size_ms=60_000, aggs=[("count", None, "bets")], **common)),
-        ("bet_active_users", [], ["active_users", "active_users_approx", "bets"],
-         ("active_users_approx",),
-         ref.aggregate(key=[], size_ms=300_000, slide_ms=60_000,
-                       aggs=[("count_distinct", "user_id", "active_users"),
-                             ("approx_count_distinct", "user_id", "active_users_approx"),
-                             ("count", None, "bets")], **common)),
-    ]
+    checks = shipped_refs.bets(events)
     closed_until = ref.job_watermark(events, "timestamp", OOO)
 
     with h.Cluster("seed-bets") as cluster:
