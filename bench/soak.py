@@ -58,12 +58,6 @@ def lag(cluster):
         return f"? ({type(e).__name__})"
 
 
-def restart(service):
-    h.run([os.path.join(h.REPO, "deploy", "services.sh"), "down", service])
-    time.sleep(2)
-    h.run([os.path.join(h.REPO, "deploy", "services.sh"), "up", service])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=60)
@@ -113,7 +107,7 @@ def main():
                     cluster.worker(victim)
                     print(f"[{now:5.0f}s] kill -9 {victim}, started again", flush=True)
                 else:
-                    restart(step)
+                    h.restart_service(step)
                     print(f"[{now:5.0f}s] {step} restarted", flush=True)
             if now >= next_minute:
                 next_minute += 60

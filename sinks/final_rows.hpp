@@ -59,14 +59,14 @@ public:
   explicit final_rows_sink(jobs::job_spec spec) : spec_(std::move(spec)) {}
 
   expected<void> check() override {
-    auto store = store_.get([&] { return Results::make(spec_); });
+    auto store = open();
     if (!store)
       return store.failure();
     return {};
   }
 
   write_result write(std::span<const jobs::sink_batch* const> batches) override {
-    auto store = store_.get([&] { return Results::make(spec_); });
+    auto store = open();
     if (!store)
       return {0, 0, store.failure()};
     const auto before = total_dropped();
@@ -79,6 +79,10 @@ public:
   }
 
 private:
+  expected<Results*> open() {
+    return store_.get([&] { return Results::make(spec_); });
+  }
+
   std::size_t total_dropped() const {
     std::size_t n = 0;
     for (const auto& [part, count] : dropped_)

@@ -51,6 +51,13 @@ bool fits_datetime(millis t) {
   return t >= 0 && t / 1000 <= max_datetime;
 }
 
+bool fits_window(millis start, millis end) {
+  return fits_datetime(start) && fits_datetime(end);
+}
+
+constexpr const char* outside_datetime =
+  "with a window outside 1970-2106, which ClickHouse's DateTime cannot hold";
+
 } // namespace
 
 void put_u8(std::string& out, std::uint8_t v) {
@@ -232,10 +239,8 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
                                      dropped_rows& dropped) {
   auto taken = take_final_rows(
     batches, spec_,
-    [](const jobs::window_results& w, std::size_t i) {
-      return fits_datetime(w.starts[i]) && fits_datetime(w.ends[i]);
-    },
-    "with a window outside 1970-2106, which ClickHouse's DateTime cannot hold", dropped);
+    [](const jobs::window_results& w, std::size_t i) { return fits_window(w.starts[i], w.ends[i]); },
+    outside_datetime, dropped);
   if (!taken)
     return taken.failure();
   const auto& refs = taken->rows;
@@ -315,7 +320,7 @@ expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
   rows_.clear();
   std::size_t dropped = 0;
   for (const auto& r : rows) {
-    if (!fits_datetime(r.start) || !fits_datetime(r.end)) {
+    if (!fits_window(r.start, r.end)) {
       ++dropped;
       continue;
     }
@@ -323,9 +328,9 @@ expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
     put_row(r.start, r.end, key_, *r.values, version);
   }
   if (dropped)
-    WEIR_WARN("job {}: {} merged rows have a window outside 1970-2106, which ClickHouse's "
-              "DateTime cannot hold: dropped, counted in the partials' {}__progress.dropped "
-              "(row -1)", spec_.name, dropped, spec_.sink.table);
+    WEIR_WARN("job {}: {} merged rows {}: dropped, counted in the partials' "
+              "{}__progress.dropped (row -1)", spec_.name, dropped, outside_datetime,
+              spec_.sink.table);
   if (!rows_.empty())
     if (auto ok = insert_rows(); !ok)
       return ok.failure();

@@ -27,6 +27,8 @@ constexpr millis max_datetime = 253'402'300'799'999; // 9999-12-31 23:59:59.999
 // Well below max_allowed_packet (16 MiB by default): one write may take
 // several statements, all in its transaction.
 constexpr std::size_t max_statement = 4 << 20;
+constexpr const char* cannot_hold =
+  "MariaDB's columns cannot hold (a window outside years 1000-9999, or a key part over 512 bytes)";
 
 std::string ident(const std::string& name) {
   return "`" + name + "`";
@@ -302,15 +304,13 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
   const std::size_t nk = spec_.key.size();
   auto taken = take_final_rows(
     batches, spec_,
-    [nk](const jobs::window_results& w, std::size_t i) {
-      bool fits = fits_datetime(w.starts[i]) && fits_datetime(w.ends[i]);
-      for (std::size_t k = 0; fits && k < nk; ++k)
-        fits = jobs::key_part(w.keys[i], k).size() <= max_key_bytes;
-      return fits;
+    [this, nk](const jobs::window_results& w, std::size_t i) {
+      key_.clear();
+      for (std::size_t k = 0; k < nk; ++k)
+        key_.push_back(jobs::key_part(w.keys[i], k));
+      return fits(w.starts[i], w.ends[i], key_);
     },
-    "MariaDB's columns cannot hold (a window outside years 1000-9999, or a key part over 512 "
-    "bytes)",
-    dropped);
+    cannot_hold, dropped);
   if (!taken)
     return taken.failure();
   // In primary-key order, as taken: InnoDB locks the rows in order.
@@ -428,9 +428,8 @@ expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
   if (auto ok = conn_->exec("commit", "COMMIT"); !ok)
     return rollback(ok.failure());
   if (dropped)
-    WEIR_WARN("job {}: {} merged rows MariaDB's columns cannot hold (a window outside years "
-              "1000-9999, or a key part over 512 bytes): dropped, counted in the partials' "
-              "{}__progress.dropped (row -1)", spec_.name, dropped, spec_.sink.table);
+    WEIR_WARN("job {}: {} merged rows {}: dropped, counted in the partials' "
+              "{}__progress.dropped (row -1)", spec_.name, dropped, cannot_hold, spec_.sink.table);
   return dropped;
 }
 

@@ -63,12 +63,14 @@ aggregations:
 
 
 def job_spec(name, topic, body, table=None, time="field: ts\n    format: epoch_ms",
-             extra="", store="postgres"):
+             extra="", store="postgres", partials=False):
     """A job spec reading `topic` into table `table` (default: name) of `store`
     (postgres, clickhouse or mysql). `body` holds key, window and
-    aggregations; `time` the event_time block."""
+    aggregations; `time` the event_time block. `partials`: keys across
+    partitions into clickhouse or mysql, their partials in WEIR_PG_URL."""
     url = {"postgres": "WEIR_PG_URL", "clickhouse": "WEIR_CLICKHOUSE_URL",
            "mysql": "WEIR_MYSQL_URL"}[store]
+    partials_url = f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if partials else ""
     return f"""name: {name}
 source:
   type: kafka
@@ -81,7 +83,7 @@ sink:
   type: {store}
   url: {os.environ[url]}
   table: {table or name}
-{extra}"""
+{partials_url}{extra}"""
 
 
 # Every shipped spec comes in both front ends; a test that runs one runs both,
@@ -333,6 +335,13 @@ def mariadb(sql, *options):
                           "-u", user, db, "-e", "SET time_zone = '+00:00'; " + sql],
                          capture_output=True, text=True, check=True)
     return [line.split("\t") for line in out.stdout.splitlines() if line]
+
+
+def restart_service(name):
+    """deploy/services.sh down NAME, a 2 s pause, up NAME."""
+    run([os.path.join(REPO, "deploy", "services.sh"), "down", name])
+    time.sleep(2)
+    run([os.path.join(REPO, "deploy", "services.sh"), "up", name])
 
 
 def end_offsets(events):

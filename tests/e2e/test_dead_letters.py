@@ -81,8 +81,7 @@ aggregations:
   - fn: count
     as: n
 """, time="field: ts\n    max_out_of_orderness: 1s" + ("\n  partitioned_by: k" if partitioned else ""),
-        extra=(f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if store != "postgres" else "")
-        + f"dead_letter:\n  topic: {dlq}\n", store=store))
+        extra=f"dead_letter:\n  topic: {dlq}\n", store=store, partials=store != "postgres"))
     with h.Cluster("dead-letters") as cluster:
         cluster.up("w")
         cluster.weir("submit", path, check=True)

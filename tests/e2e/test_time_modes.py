@@ -37,8 +37,7 @@ window:
 aggregations:
   - fn: count
     as: n
-""", time="field: ts\n    idle_timeout: 2s", store=store,
-        extra=f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if store != "postgres" else ""))
+""", time="field: ts\n    idle_timeout: 2s", store=store, partials=store != "postgres"))
     with h.Cluster("idle") as cluster:
         cluster.up("w")
         cluster.weir("submit", spec, check=True)

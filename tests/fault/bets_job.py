@@ -27,9 +27,8 @@ aggregations:
     field: amount
     as: total{users}
 """, time="field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s",
-        extra=(f"  partials_url: {os.environ['WEIR_PG_URL']}\n" if store != "postgres" else "")
-        + f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
-          f"  interval: 1s\n", store=store))
+        extra=f"checkpoints:\n  url: s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/checkpoints\n"
+              f"  interval: 1s\n", store=store, partials=store != "postgres"))
 
 
 def mariadb_rows(table):

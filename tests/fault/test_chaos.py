@@ -141,9 +141,7 @@ def main():
                 assert f"{topic}" in cluster.weir("status", check=True).stdout
             elif step == "postgres":
                 t0 = time.time()
-                h.run([os.path.join(h.REPO, "deploy", "services.sh"), "down", "postgres"])
-                time.sleep(2)
-                h.run([os.path.join(h.REPO, "deploy", "services.sh"), "up", "postgres"])
+                h.restart_service("postgres")
                 took = wait_resumed(topic, list(range(PARTITIONS)), time.time())
                 print(f"PostgreSQL restart: results flowing again {took * 1000:.0f} ms after it "
                       f"came back ({time.time() - t0:.1f} s in all)", flush=True)
@@ -152,9 +150,7 @@ def main():
                 # checkpoint writes fail meanwhile and the next round succeeds;
                 # the ClickHouse sink retries while its sources wait.
                 t0 = time.time()
-                h.run([os.path.join(h.REPO, "deploy", "services.sh"), "down", step])
-                time.sleep(2)
-                h.run([os.path.join(h.REPO, "deploy", "services.sh"), "up", step])
+                h.restart_service(step)
                 back = time.time()
                 took = wait_resumed(topic, list(range(PARTITIONS)), back)
                 print(f"{step} restart: progress again {took * 1000:.0f} ms after it came back "
