@@ -195,11 +195,6 @@ int run_submit(const coordinator_link& ep, const std::string& spec_path) {
     std::cerr << "warning: " << spec_path << ":" << line
               << ": a password written in a URL crosses the network in the spec text; write "
                  "${secret:NAME} instead and give the workers NAME (docs/operations.md)\n";
-  if (auto spec = jobs::parse_job(*text, spec_path);
-      spec && spec->source.mode == jobs::time_mode::processing)
-    std::cerr << "warning: " << spec_path << ": source.processing_time: results are at least "
-                 "once: after a failure, the events read since the last checkpoint count again, "
-                 "in the windows of the time they are read again (docs/job-spec.md)\n";
   return simple_request(ep, std::chrono::seconds(30), "", submit_atom::value, *text, spec_path);
 }
 

@@ -223,7 +223,7 @@ std::string field_path(const reader& r, const YAML::Node& node, const std::strin
 
 source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
   r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
-                             "partitioned_by", "on_missing_offsets"});
+                             "guarantee", "partitioned_by", "on_missing_offsets"});
   source_spec s;
   if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
     r.fail(t, "source.type", "only 'kafka' is supported");
@@ -243,15 +243,30 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
     if (s.format != "json")
       r.fail(f, "source.format", "only 'json' is supported");
   }
+  // Exactly once is the default promise, so a job that cannot keep it says so
+  // in its spec instead of in a warning at submit that scrolls away.
+  auto guarantee = n["guarantee"];
+  if (guarantee && r.scalar(guarantee, "source.guarantee") != "at_least_once")
+    r.fail(guarantee, "source.guarantee",
+           "only 'at_least_once' (for processing_time: true); omit it for exactly once");
   if (auto pt = n["processing_time"]) {
     if (r.scalar(pt, "source.processing_time") != "true")
       r.fail(pt, "source.processing_time", "only 'true' is meaningful; omit it for event time");
+    if (!guarantee)
+      r.fail(pt, "source.processing_time",
+             "results are at least once: after a failure, the events read since the last "
+             "checkpoint count again, in the windows of the time they are read again; add "
+             "'guarantee: at_least_once' to source to accept that, or use event_time for "
+             "exactly-once results");
     if (n["event_time"])
       r.fail(n["event_time"], "source.event_time",
              "cannot be combined with processing_time: true");
     s.mode = time_mode::processing;
     return s;
   }
+  if (guarantee)
+    r.fail(guarantee, "source.guarantee",
+           "an event-time job is exactly once; at_least_once is for processing_time: true");
   if (raw && !n["event_time"])
     return s; // every event is kept: no windows, no watermark
   auto et = r.required(n, "source", "event_time");

@@ -62,6 +62,7 @@ void write_source(YAML::Emitter& y, const source_spec& s) {
     << (s.on_missing_offsets == missing_offsets::earliest ? "earliest" : "fail");
   if (s.mode == time_mode::processing) {
     y << YAML::Key << "processing_time" << YAML::Value << "true";
+    y << YAML::Key << "guarantee" << YAML::Value << "at_least_once";
   } else if (!s.time_field.empty()) {
     y << YAML::Key << "event_time" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "field" << YAML::Value << s.time_field;

@@ -683,7 +683,7 @@ void translator::source_of(const table_decl& t, job_spec& spec) {
                  + (t.connector().empty() ? "" : ", not '" + t.connector() + "'"));
   check_options(t, {"connector", "brokers", "topic", "format", "watermark_for", "watermark_delay",
                     "idle_timeout", "time_format", "partitioned_by", "dead_letter_topic",
-                    "on_missing_offsets"});
+                    "on_missing_offsets", "guarantee"});
   auto& s = spec.source;
   s.brokers = required_option(t, "brokers", "'host:port'").value;
   s.topic = required_option(t, "topic", "'name'").value;
@@ -967,6 +967,19 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   const auto& src = table(w.source, w.at);
   source_of(src, spec);
   spec.window = w.window;
+  // As in YAML: a job that cannot be exactly once says so in its spec.
+  const auto* guarantee = src.get("guarantee");
+  if (guarantee && guarantee->value != "at_least_once")
+    fail(guarantee->at, "guarantee: only 'at_least_once' (for PROCTIME() windows); omit it for "
+                        "exactly once");
+  if (w.processing_time && !guarantee)
+    fail(w.at, "a PROCTIME() window's results are at least once: after a failure, the events "
+               "read since the last checkpoint count again, in the windows of the time they are "
+               "read again; declare WITH (..., guarantee = 'at_least_once') on " + src.name
+                 + " to accept that, or window by its watermarked column for exactly-once results");
+  if (!w.processing_time && guarantee)
+    fail(guarantee->at, "an event-time job is exactly once; guarantee = 'at_least_once' is for "
+                        "PROCTIME() windows");
   if (w.processing_time) { // PROCTIME() wins over the table's watermark
     source_spec p;
     p.brokers = spec.source.brokers;

@@ -68,6 +68,7 @@ source:
   brokers: {os.environ['WEIR_KAFKA_BROKERS']}
   topic: {topic}
   processing_time: true
+  guarantee: at_least_once
 key: k
 window:
   type: tumbling
@@ -82,8 +83,10 @@ sink:
 """)
     with h.Cluster("ptime") as cluster:
         cluster.up("w")
-        res = cluster.weir("submit", spec, check=True)
-        assert "processing_time: results are at least once" in res.stderr, res.stderr
+        unsaid = h.write_spec(open(spec).read().replace("  guarantee: at_least_once\n", ""))
+        res = cluster.weir("submit", unsaid)
+        assert res.returncode != 0 and "add 'guarantee: at_least_once'" in res.stderr, res
+        cluster.weir("submit", spec, check=True)
         time.sleep(2)
         start = time.time()
         for p in (0, 1):  # no event time in these at all

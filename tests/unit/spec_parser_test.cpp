@@ -299,6 +299,27 @@ TEST(SpecParser, MissingOffsetsPolicy) {
             "job.yaml:6: source.on_missing_offsets: 'latest' is not one of: fail, earliest");
 }
 
+// Exactly once is the default; a processing-time job must say it is not.
+TEST(SpecParser, ProcessingTimeMustAcceptAtLeastOnce) {
+  const std::string event_time =
+    "  event_time:\n    field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s\n";
+  auto proc = [&](const std::string& lines) { return good_with(event_time, lines); };
+  EXPECT_EQ(error_of(proc("  processing_time: true\n")),
+            "job.yaml:6: source.processing_time: results are at least once: after a failure, "
+            "the events read since the last checkpoint count again, in the windows of the time "
+            "they are read again; add 'guarantee: at_least_once' to source to accept that, or "
+            "use event_time for exactly-once results");
+  auto ok = parse_spec(proc("  processing_time: true\n  guarantee: at_least_once\n"));
+  ASSERT_TRUE(ok) << ok.error_message();
+  EXPECT_EQ(ok->source.mode, time_mode::processing);
+  EXPECT_EQ(error_of(proc("  processing_time: true\n  guarantee: exactly_once\n")),
+            "job.yaml:7: source.guarantee: only 'at_least_once' (for processing_time: true); "
+            "omit it for exactly once");
+  EXPECT_EQ(error_of(good_with("  topic: bets", "  topic: bets\n  guarantee: at_least_once")),
+            "job.yaml:6: source.guarantee: an event-time job is exactly once; at_least_once is "
+            "for processing_time: true");
+}
+
 // ClickHouse and MariaDB take rows final per partition, within their limits.
 TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
   auto store = [](const std::string& type, const std::string& url) {

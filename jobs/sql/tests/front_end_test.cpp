@@ -141,11 +141,31 @@ TEST(SqlFrontEnd, HopSessionAndProcessingTime) {
                         "GROUP BY window_start, window_end, user_id;");
   EXPECT_EQ(session.window.kind, window_kind::session);
   EXPECT_EQ(session.window.gap, 1'800'000);
-  auto proc = sql_ok("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
-                     "FROM TUMBLE(bets, PROCTIME(), INTERVAL '10' SECOND) "
-                     "GROUP BY window_start, window_end;");
+  const std::string by_clock = "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                               "FROM TUMBLE(%s, PROCTIME(), INTERVAL '10' SECOND) "
+                               "GROUP BY window_start, window_end;";
+  auto on = [&](const std::string& table) {
+    auto q = by_clock;
+    return q.replace(q.find("%s"), 2, table);
+  };
+  // At least once is accepted only where the spec says so.
+  EXPECT_NE(sql_error(on("bets")).find("declare WITH (..., guarantee = 'at_least_once') on bets"),
+            std::string::npos);
+  const std::string clicks = "CREATE TABLE clicks (k text) WITH (connector = 'kafka', brokers = "
+                             "'b:1', topic = 'clicks', guarantee = 'at_least_once');";
+  auto proc = sql_ok(clicks + on("clicks"));
   EXPECT_EQ(proc.source.mode, time_mode::processing);
   EXPECT_TRUE(proc.source.time_field.empty());
+  EXPECT_NE(sql_error("CREATE TABLE b2 (ts timestamp) WITH (connector = 'kafka', brokers = 'b:1', "
+                      "topic = 'b', watermark_for = 'ts', guarantee = 'at_least_once');"
+                      "INSERT INTO out SELECT window_start, window_end, count(*) AS n FROM "
+                      "TUMBLE(b2, ts, INTERVAL '10' SECOND) GROUP BY window_start, window_end;")
+              .find("an event-time job is exactly once"),
+            std::string::npos);
+  EXPECT_NE(sql_error("CREATE TABLE b3 (k text) WITH (connector = 'kafka', brokers = 'b:1', "
+                      "topic = 'b', guarantee = 'exactly_once');" + on("b3"))
+              .find("guarantee: only 'at_least_once'"),
+            std::string::npos);
 }
 
 TEST(SqlFrontEnd, TopNInBothShapes) {
