@@ -532,7 +532,8 @@ private:
   void windowed(const node& select, job_spec& spec);
   void raw(const node& select, const table_decl& src, job_spec& spec);
   void exported(const node& select, const table_decl& src, const table_decl& dst, job_spec& spec);
-  void source_of(const table_decl& t, job_spec& spec);
+  // `proctime_at`: where the query windows by PROCTIME(), or -1.
+  void source_of(const table_decl& t, job_spec& spec, int proctime_at = -1);
   window_call window_of(const node& from);
   void filters(const node& cond, const scope& sc, job_spec& spec);
   void check_declared(const table_decl& t,
@@ -677,13 +678,28 @@ job_spec translator::run(const node& root) {
   return spec;
 }
 
-void translator::source_of(const table_decl& t, job_spec& spec) {
+void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at) {
   if (t.connector() != "kafka")
     fail(t.at, t.name + " is read from, so it needs WITH (connector = 'kafka', ...)"
                  + (t.connector().empty() ? "" : ", not '" + t.connector() + "'"));
   check_options(t, {"connector", "brokers", "topic", "format", "watermark_for", "watermark_delay",
                     "idle_timeout", "time_format", "partitioned_by", "dead_letter_topic",
                     "on_missing_offsets", "guarantee"});
+  // As in YAML: a job that cannot be exactly once says so in its spec, and
+  // every other job is refused the option (raw jobs included).
+  const auto* guarantee = t.get("guarantee");
+  if (guarantee && guarantee->value != "at_least_once")
+    fail(guarantee->at, "guarantee: only 'at_least_once' (for PROCTIME() windows); omit it for "
+                        "exactly once");
+  if (proctime_at >= 0 && !guarantee)
+    fail(proctime_at, "a PROCTIME() window's results are at least once: after a failure, the "
+                      "events read since the last checkpoint count again, in the windows of the "
+                      "time they are read again; declare WITH (..., guarantee = 'at_least_once') "
+                      "on " + t.name + " to accept that, or window by its watermarked column for "
+                      "exactly-once results");
+  if (proctime_at < 0 && guarantee)
+    fail(guarantee->at, "an event-time job is exactly once; guarantee = 'at_least_once' is for "
+                        "PROCTIME() windows");
   auto& s = spec.source;
   s.brokers = required_option(t, "brokers", "'host:port'").value;
   s.topic = required_option(t, "topic", "'name'").value;
@@ -965,21 +981,8 @@ void translator::windowed(const node& select_in, job_spec& spec) {
 
   auto w = window_of(from[0]);
   const auto& src = table(w.source, w.at);
-  source_of(src, spec);
+  source_of(src, spec, w.processing_time ? w.at : -1);
   spec.window = w.window;
-  // As in YAML: a job that cannot be exactly once says so in its spec.
-  const auto* guarantee = src.get("guarantee");
-  if (guarantee && guarantee->value != "at_least_once")
-    fail(guarantee->at, "guarantee: only 'at_least_once' (for PROCTIME() windows); omit it for "
-                        "exactly once");
-  if (w.processing_time && !guarantee)
-    fail(w.at, "a PROCTIME() window's results are at least once: after a failure, the events "
-               "read since the last checkpoint count again, in the windows of the time they are "
-               "read again; declare WITH (..., guarantee = 'at_least_once') on " + src.name
-                 + " to accept that, or window by its watermarked column for exactly-once results");
-  if (!w.processing_time && guarantee)
-    fail(guarantee->at, "an event-time job is exactly once; guarantee = 'at_least_once' is for "
-                        "PROCTIME() windows");
   if (w.processing_time) { // PROCTIME() wins over the table's watermark
     source_spec p;
     p.brokers = spec.source.brokers;

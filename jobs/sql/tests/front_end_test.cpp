@@ -203,6 +203,17 @@ INSERT INTO kept SELECT id, n::bigint AS n, device->>'os' AS os, device FROM ev 
                                                   {"os", "device.os", column_type::string, true},
                                                   {"device", "device", column_type::string, true}}));
   EXPECT_EQ(s->filters.size(), 1u);
+  // A raw job is exactly once: the option that says otherwise is refused.
+  auto at_least_once = sql::parse_sql(R"(
+SET pipeline.name = 'raw';
+CREATE TABLE ev (id text NOT NULL) WITH (connector = 'kafka', brokers = 'b:1', topic = 'ev',
+                                         guarantee = 'at_least_once');
+CREATE TABLE kept (id text PRIMARY KEY) WITH (connector = 'postgres', url = 'postgresql://x/y');
+INSERT INTO kept SELECT id FROM ev;
+)", "raw.sql");
+  ASSERT_FALSE(at_least_once);
+  EXPECT_NE(at_least_once.error_message().find("an event-time job is exactly once"),
+            std::string::npos);
 }
 
 TEST(SqlFrontEnd, ErrorsPointAtTheSpot) {
