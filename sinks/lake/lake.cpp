@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <deque>
+#include <random>
 #include <unordered_map>
 
 namespace weir::raw {
@@ -139,6 +140,10 @@ std::string lake_file_name(const lake_file& f) {
   append_padded(out, static_cast<std::uint64_t>(f.first), 20);
   out += '-';
   append_padded(out, static_cast<std::uint64_t>(f.last), 20);
+  if (!f.epoch.empty()) {
+    out += '-';
+    out += f.epoch;
+  }
   out += ".parquet";
   return out;
 }
@@ -156,9 +161,18 @@ std::optional<lake_file> parse_lake_file_name(std::string_view key) {
   if (ec != std::errc{} || f.kafka_partition < 0)
     return std::nullopt;
   std::string_view rest{p, static_cast<std::size_t>(key.data() + key.size() - p)};
-  // "-" 20 digits "-" 20 digits
-  if (rest.size() != 42 || rest[0] != '-' || rest[21] != '-')
+  // "-" 20 digits "-" 20 digits ["-" epoch]
+  if (rest.size() < 42 || rest[0] != '-' || rest[21] != '-')
     return std::nullopt;
+  if (rest.size() > 42) {
+    auto epoch = rest.substr(42);
+    if (epoch.size() < 2 || epoch.size() > 33 || epoch[0] != '-')
+      return std::nullopt;
+    for (char c : epoch.substr(1))
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+        return std::nullopt;
+    f.epoch = std::string{epoch.substr(1)};
+  }
   for (auto [field, at] : {std::pair{&f.first, 1}, std::pair{&f.last, 22}}) {
     auto [end, e] = std::from_chars(rest.data() + at, rest.data() + at + 20, *field);
     if (e != std::errc{} || end != rest.data() + at + 20 || *field < 0)
@@ -214,6 +228,16 @@ struct pending_file {
   std::size_t rows;
 };
 
+std::string new_epoch() {
+  std::random_device rd;
+  std::uint64_t v = (std::uint64_t{rd()} << 32) ^ rd();
+  static const char* hex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4)
+    out[static_cast<std::size_t>(i)] = hex[v & 15];
+  return out;
+}
+
 } // namespace
 
 struct lake_writer::state {
@@ -231,6 +255,11 @@ struct lake_writer::state {
   lake_stats stats;
   std::string path;                   // scratch: the current row's path
   std::vector<row_batch::value> row;  // scratch: the current row
+  // Fencing (claim()): our epoch, the owner object, files uploaded since
+  // the owner was last read back, and whether another writer took over.
+  std::string epoch, owner_key;
+  std::vector<std::pair<std::string, std::size_t>> unverified; // key, rows
+  bool fenced = false;
 
   expected<void> roll(std::unordered_map<std::string, open_file>::iterator it,
                       std::int32_t partition) {
@@ -242,7 +271,7 @@ struct lake_writer::state {
     std::string key = dir;
     if (!it->first.empty())
       key += it->first + '/';
-    key += lake_file_name({partition, f.first, f.last});
+    key += lake_file_name({partition, f.first, f.last, epoch});
     buffered -= f.bytes;
     pending.push_back({std::move(key), std::move(*body), rows});
     open.erase(it);
@@ -257,8 +286,42 @@ struct lake_writer::state {
       ++stats.files;
       stats.rows += p.rows;
       stats.bytes += p.body.size();
+      if (!epoch.empty())
+        unverified.emplace_back(std::move(p.key), p.rows);
       pending.pop_front();
     }
+    return verify();
+  }
+
+  // Reads the owner object after the uploads: if it still holds our epoch,
+  // the successor (if any) claims later and its forget_after() lists these
+  // files; if not, the successor may have listed before they existed, so
+  // they are deleted here. Either way no file of ours stays past a claim.
+  expected<void> verify() {
+    if (!fenced) {
+      if (unverified.empty())
+        return {};
+      auto owner = client.get_object(opts.bucket, owner_key);
+      if (!owner)
+        return owner.failure(); // the files stay unverified: read again by the next call
+      if (*owner == epoch) {
+        unverified.clear();
+        return {};
+      }
+      fenced = true;
+    }
+    for (; !unverified.empty(); unverified.pop_back()) {
+      if (auto ok = client.delete_object(opts.bucket, unverified.back().first); !ok)
+        return ok.failure();
+      stats.fenced_rows += unverified.back().second;
+    }
+    for (auto& [path, f] : open)
+      stats.fenced_rows += f.w.rows();
+    for (auto& p : pending)
+      stats.fenced_rows += p.rows;
+    open.clear();
+    pending.clear();
+    buffered = 0;
     return {};
   }
 };
@@ -308,6 +371,7 @@ expected<void> lake_writer::write(const row_batch& batch) {
     return {};
   if (!batch.from_kafka())
     return error{"lake: rows without Kafka positions"};
+
   // Check every row before taking any, so an error means "nothing taken".
   std::int64_t last = last_offset_;
   for (std::size_t r = 0; r < batch.rows(); ++r) {
@@ -322,6 +386,11 @@ expected<void> lake_writer::write(const row_batch& batch) {
   }
   if (auto ok = s.upload_pending(); !ok)
     return ok;
+  if (s.fenced) { // another writer claimed the partition: the rows are its
+    s.stats.fenced_rows += batch.rows();
+    last_offset_ = last;
+    return {};
+  }
 
   s.row.resize(cols.size());
   for (std::size_t r = 0; r < batch.rows(); ++r) {
@@ -365,6 +434,8 @@ expected<void> lake_writer::write(const row_batch& batch) {
 
 expected<void> lake_writer::flush() {
   auto& s = *st_;
+  if (s.fenced)
+    return s.verify(); // deletes what is left of ours
   while (!s.open.empty())
     if (auto ok = s.roll(s.open.begin(), partition_); !ok)
       return ok;
@@ -378,6 +449,28 @@ expected<std::size_t> lake_writer::forget_after(std::int32_t kafka_partition,
     return error{"lake: forget_after with rows of partition " + std::to_string(partition_) +
                  " still buffered: call it before writing"};
   return raw::forget_after(s.client, s.opts.bucket, s.opts.prefix, kafka_partition, offset);
+}
+
+expected<std::size_t> lake_writer::claim(std::int64_t offset) {
+  auto& s = *st_;
+  if (!s.open.empty() || !s.pending.empty() || !s.unverified.empty())
+    return error{"lake: claim of partition " + std::to_string(partition_) +
+                 " with rows buffered: call it before writing"};
+  std::string epoch = new_epoch();
+  std::string owner_key = s.dir + "_weir/owner-p" + std::to_string(partition_);
+  // The owner object first: a former owner still uploading either sees it
+  // and deletes its files, or uploaded before it and the listing below
+  // finds them.
+  if (auto ok = s.client.put_object(s.opts.bucket, owner_key, epoch); !ok)
+    return ok.failure();
+  s.epoch = std::move(epoch);
+  s.owner_key = std::move(owner_key);
+  s.fenced = false;
+  return raw::forget_after(s.client, s.opts.bucket, s.opts.prefix, partition_, offset);
+}
+
+bool lake_writer::fenced() const {
+  return st_->fenced;
 }
 
 lake_stats lake_writer::stats() const {

@@ -11,7 +11,16 @@
 // A file is uploaded whole (put_large: a single PUT or a completed multipart
 // upload), so readers never see part of one. Replaying the same offsets with
 // the same roll points rewrites the same objects; forget_after() makes any
-// roll points safe after a crash. See README.md for the protocol.
+// roll points safe after a crash.
+//
+// Fencing: a writer that claim()s its partition writes the owner object
+// <prefix>/_weir/owner-p<partition> with a fresh epoch, and its files carry
+// that epoch (part-p3-<first>-<last>-<epoch>.parquet). After each round of
+// uploads it reads the owner object back: if another writer claimed the
+// partition since (its former owner was declared dead while still running),
+// it deletes the files of that round and discards every later row, so a
+// zombie's files never stay beside its successor's. Readers skip `_weir/`
+// (pyarrow and Spark ignore paths starting with `_`). See docs/raw-paths.md.
 #pragma once
 
 #include "jobs/raw/rows.hpp"
@@ -63,8 +72,10 @@ private:
 struct lake_file {
   std::int32_t kafka_partition = 0;
   std::int64_t first = 0, last = 0;
+  std::string epoch; // of the writer that claimed the partition; empty: unfenced
 };
-// "part-p3-00000000000000000100-00000000000000000199.parquet"
+// "part-p3-00000000000000000100-00000000000000000199-<epoch>.parquet" (no
+// "-<epoch>" for an unfenced writer)
 std::string lake_file_name(const lake_file& f);
 // Parses the last segment of an object key; nullopt if it is not a lake file.
 std::optional<lake_file> parse_lake_file_name(std::string_view key);
@@ -88,6 +99,7 @@ struct lake_stats {
   std::size_t bytes = 0;    // of uploaded files
   std::size_t open = 0;     // files being buffered
   std::size_t pending = 0;  // rolled files not uploaded yet (an upload failed)
+  std::size_t fenced_rows = 0; // discarded: another writer claimed the partition
 };
 
 class lake_writer {
@@ -113,6 +125,15 @@ public:
   // Rolls every open file and uploads everything pending. After it succeeds
   // every row written so far is in S3: the point to take a checkpoint at.
   expected<void> flush();
+
+  // Takes the partition over from whoever wrote it before: a new epoch in
+  // the owner object, then forget_after(offset) (the offset of the
+  // checkpoint resumed from). Returns the files deleted. Call it before
+  // writing; a writer never claimed is not fenced (tests, tools).
+  expected<std::size_t> claim(std::int64_t offset);
+
+  // True once another writer claimed the partition: rows are discarded.
+  bool fenced() const;
 
   // Deletes every file of `kafka_partition` under the prefix whose first
   // offset is >= offset, and returns how many. A new owner calls it with the

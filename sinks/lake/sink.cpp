@@ -7,6 +7,7 @@
 #include "sinks/lake/lake.hpp"
 
 #include <map>
+#include <set>
 
 WEIR_LOG_MODULE("lake");
 
@@ -82,10 +83,11 @@ private:
     for (; done_.restored < batch.restored.size(); ++done_.restored) {
       auto [p, offset] = batch.restored[done_.restored];
       writers_.erase(p);
+      fenced_.erase(p);
       auto w = writer_for(p);
       if (!w)
         return w.failure();
-      auto gone = (*w)->forget_after(p, offset);
+      auto gone = (*w)->claim(offset);
       if (!gone)
         return gone.failure();
       if (*gone > 0)
@@ -99,18 +101,32 @@ private:
         return w.failure();
       if (auto ok = (*w)->write(output_as<raw::partition_rows>(out).rows); !ok)
         return ok; // nothing of these rows was taken
+      warn_if_fenced(out.partition, **w);
     }
     if (batch.barrier)
-      for (auto& [p, w] : writers_)
+      for (auto& [p, w] : writers_) {
         if (auto ok = w.flush(); !ok)
           return ok;
+        warn_if_fenced(p, w);
+      }
     return {};
+  }
+
+  // A worker declared dead but still running (cut off, frozen) writes on
+  // until it rejoins and loses the partition; its writer found the
+  // successor's claim, deleted its own files and now discards the rows.
+  void warn_if_fenced(partition_id p, const raw::lake_writer& w) {
+    if (w.fenced() && fenced_.insert(p).second)
+      WEIR_WARN("job {}: partition {} was claimed by another worker (this one was taken for "
+                "dead): its files written since were deleted, its rows are discarded here",
+                name_, p);
   }
 
   std::string name_;
   raw::lake_options options_;
   s3::config s3_;
   std::map<partition_id, raw::lake_writer> writers_;
+  std::set<partition_id> fenced_; // warned about
   struct cursor {
     std::size_t restored = 0, rows = 0;
     bool dropped = false;

@@ -26,6 +26,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -418,6 +419,61 @@ TEST(RawLake, RollsByRowsBytesAndMemory) {
   EXPECT_EQ(by_rows->stats().rows + by_bytes->stats().rows + by_memory->stats().rows, 325u);
   for (std::int32_t p = 0; p < 3; ++p)
     ASSERT_TRUE(by_rows->forget_after(p, 0)); // clean up
+}
+
+// A worker taken for dead but still running (frozen, cut off) flushes
+// after its successor claimed the partition: none of its files may stay
+// beside the successor's, whether it uploaded before the claim (the claim's
+// listing deletes them) or after (it reads the owner object and deletes them).
+TEST(RawLake, AFormerOwnerTakenForDeadLeavesNoFiles) {
+  const auto prefix = unique("weir-raw-it/fence");
+  auto opts = small_lake(prefix);
+  opts.layout.clear();
+  opts.max_file_rows = 1000;
+  auto client = must(s3::client::make(s3_config()), "s3");
+  auto files = [&] {
+    std::vector<lake_file> out;
+    for (const auto& key : must(client.list(opts.bucket, prefix + "/"), "list"))
+      if (auto f = parse_lake_file_name(key))
+        out.push_back(*f);
+    return out;
+  };
+  auto old_owner = lake_writer::make(s3_config(), opts, 7);
+  ASSERT_TRUE(old_owner) << old_owner.error_message();
+  ASSERT_TRUE(old_owner->claim(0));
+  ASSERT_TRUE(old_owner->write(rows("actions", 0, 10, 7)));
+  ASSERT_TRUE(old_owner->flush()); // checkpoint at 10
+  ASSERT_TRUE(old_owner->write(rows("actions", 10, 15, 7)));
+  ASSERT_TRUE(old_owner->flush()); // before the claim: the claim's listing removes it
+  ASSERT_EQ(files().size(), 2u);
+
+  auto successor = lake_writer::make(s3_config(), opts, 7);
+  auto gone = successor->claim(10); // resumes from the checkpoint at 10
+  ASSERT_TRUE(gone) << gone.error_message();
+  EXPECT_EQ(*gone, 1u);
+
+  // The old owner goes on (offsets 15..19 in a file of its own, rolled
+  // elsewhere than the successor's): its upload finds the claim.
+  ASSERT_TRUE(old_owner->write(rows("actions", 15, 20, 7)));
+  ASSERT_TRUE(old_owner->flush());
+  EXPECT_TRUE(old_owner->fenced());
+  ASSERT_TRUE(old_owner->write(rows("actions", 20, 30, 7))); // taken, discarded
+  ASSERT_TRUE(old_owner->flush());
+  EXPECT_EQ(old_owner->stats().fenced_rows, 15u); // 5 uploaded and deleted, 10 never written
+
+  ASSERT_TRUE(successor->write(rows("actions", 10, 30, 7)));
+  ASSERT_TRUE(successor->flush());
+  EXPECT_FALSE(successor->fenced());
+  // Every offset once: [0, 10) by the old owner, [10, 30) by the successor.
+  auto left = files();
+  ASSERT_EQ(left.size(), 2u);
+  std::sort(left.begin(), left.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  EXPECT_EQ(left[0].first, 0);
+  EXPECT_EQ(left[0].last, 9);
+  EXPECT_EQ(left[1].first, 10);
+  EXPECT_EQ(left[1].last, 29);
+  EXPECT_NE(left[0].epoch, left[1].epoch);
+  ASSERT_TRUE(successor->claim(0)); // clean up
 }
 
 TEST(RawLake, FailedUploadsKeepTheRowsAndHoldTheStream) {

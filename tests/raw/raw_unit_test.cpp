@@ -181,6 +181,14 @@ TEST(RawLakeNames, RoundTrip) {
   EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200.parquet.tmp"));
   EXPECT_FALSE(parse_lake_file_name("x/part-p5-0000000000000000010x-00000000000000000200.parquet"));
   EXPECT_FALSE(parse_lake_file_name("2026-01-01/part-100500.parquet"));
+  // A claimed writer's files carry its epoch.
+  const auto fenced = lake_file_name({5, 100, 200, "0123456789abcdef"});
+  EXPECT_EQ(fenced, "part-p5-00000000000000000100-00000000000000000200-0123456789abcdef.parquet");
+  EXPECT_EQ(parse_lake_file_name(fenced)->epoch, "0123456789abcdef");
+  EXPECT_EQ(parse_lake_file_name(fenced)->last, 200);
+  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-.parquet"));
+  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-XY.parquet"));
+  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200x0a.parquet"));
 }
 
 TEST(RawCopyText, EncodesWhatPostgresReads) {
