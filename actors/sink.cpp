@@ -14,6 +14,23 @@ using self_ptr = sink_actor::stateful_pointer<sink_state>;
 constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
 
+// Sends the rows the store refused to the job's dead-letter topic and waits
+// until Kafka has them: only then may their batches be acked, since a
+// checkpoint after the ack would never write them again.
+expected<void> dead_letter(self_ptr self, const std::vector<sinks::refused_row>& rows) {
+  auto& st = self->state;
+  if (!st.dead_letters) {
+    auto made = dead_letter_queue::make(st.spec);
+    if (!made)
+      return made.failure();
+    st.dead_letters = std::make_unique<dead_letter_queue>(std::move(*made));
+  }
+  for (const auto& r : rows)
+    if (auto ok = st.dead_letters->send_row(r.partition, r.offset, r.row, r.reason); !ok)
+      return ok;
+  return st.dead_letters->flush(10'000);
+}
+
 // Writes every pending batch; acks those the sink made durable; on a failure
 // schedules a retry of the rest with exponential backoff.
 void drain(self_ptr self) {
@@ -34,6 +51,18 @@ void drain(self_ptr self) {
              batches.size(), written.rows,
              std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::steady_clock::now() - t0).count());
+  if (!written.refused.empty()) {
+    if (auto sent = dead_letter(self, written.refused); sent) {
+      st.metrics.refused.inc(written.refused.size());
+    } else {
+      // Not acked: the write is made again (idempotent) and refuses the same
+      // rows, until the dead-letter topic takes them.
+      written.done = 0;
+      written.dropped = 0;
+      written.failure = error{"rows the store refused cannot be dead-lettered to " +
+                              st.spec.dead_letter_topic + ": " + sent.error_message()};
+    }
+  }
   for (size_t i = 0; i < written.done; ++i) {
     auto& [batch, source] = st.pending.front();
     self->send(source, ack_atom::value, batch.seq);
@@ -77,6 +106,9 @@ metrics::snapshot sink_metrics::take() const {
   append(s, "rows", "rows written", rows);
   append(s, "rows_dropped", "rows not written, each counted in the store's <table>__progress.dropped: "
                             "for a window already final, or a value the store cannot hold", dropped);
+  append(s, "rows_refused", "rows the store refused (a constraint, a trigger, a value out of "
+                            "range), sent to the dead-letter topic; counted in rows_dropped too",
+         refused);
   append(s, "retries", "writes that failed and were retried", failures);
   append(s, "write_seconds", "one write of the pending batches", write);
   append(s, "pending", "batches waiting to be written", pending);
@@ -84,8 +116,10 @@ metrics::snapshot sink_metrics::take() const {
 }
 
 sink_actor::behavior_type sink_driver(self_ptr self, std::string job,
-                                      std::shared_ptr<sinks::sink> sink, worker_actor parent) {
+                                      std::shared_ptr<sinks::sink> sink, worker_actor parent,
+                                      jobs::job_spec spec) {
   self->state.job = std::move(job);
+  self->state.spec = std::move(spec);
   self->state.parent = std::move(parent);
   self->state.sink = std::move(sink);
   return {

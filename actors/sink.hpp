@@ -2,6 +2,7 @@
 
 #include "actors/interfaces.hpp"
 #include "base/metrics.hpp"
+#include "runtime/dead_letters.hpp"
 #include "sinks/sink.hpp"
 
 #include <chrono>
@@ -15,6 +16,7 @@ struct sink_metrics {
   metrics::counter batches;  // acked
   metrics::counter rows;     // written (as the store counts them)
   metrics::counter dropped;  // not written, counted in the store (sinks::write_result)
+  metrics::counter refused;  // of those, refused by the store: dead-lettered
   metrics::counter failures; // writes that failed and were retried
   metrics::histogram write;  // one write of the pending batches, success or not
   metrics::gauge pending;    // batches waiting
@@ -30,6 +32,7 @@ struct sink_state {
   // -- configuration ---------------------------------------------------------------
   std::string job;
   std::shared_ptr<sinks::sink> sink; // the store behind sinks::sink (sinks/registry/)
+  jobs::job_spec spec;               // where refused rows are dead-lettered
 
   // -- state -------------------------------------------------------------------------
   // Batches waiting to be written, with the source to ack, in arrival order.
@@ -38,6 +41,7 @@ struct sink_state {
   bool retry_scheduled = false;
   worker_actor parent; // gets the metrics every second while writing; may be null
   std::chrono::steady_clock::time_point last_status{};
+  std::unique_ptr<dead_letter_queue> dead_letters; // made for the first refused row
 
   // -- metrics ---------------------------------------------------------------------
   sink_metrics metrics;
@@ -46,9 +50,10 @@ struct sink_state {
 // Drives `sink` for job `job`: writes what sources send, acks it once
 // durable, retries with exponential backoff (100 ms doubling to 5 s) while
 // sources wait for credits, so an unreachable store holds the stream back
-// instead of dropping or buffering it.
+// instead of dropping or buffering it. Rows the store refused go to the
+// spec's dead-letter topic before their batches are acked.
 sink_actor::behavior_type sink_driver(sink_actor::stateful_pointer<sink_state> self,
                                       std::string job, std::shared_ptr<sinks::sink> sink,
-                                      worker_actor parent);
+                                      worker_actor parent, jobs::job_spec spec);
 
 } // namespace weir

@@ -366,7 +366,7 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
         job.partition_count = partition_count;
         job.sink = self->spawn<caf::detached>(sink_driver, job_id,
                                               std::shared_ptr<sinks::sink>{std::move(*sink)},
-                                              worker_actor{self});
+                                              worker_actor{self}, *spec);
         std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
         const auto n = std::min<std::uint32_t>(st.threads,
                                                static_cast<std::uint32_t>(partition_count));

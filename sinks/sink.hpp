@@ -18,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace weir::sinks {
 
@@ -26,14 +27,26 @@ struct context {
   std::int32_t partitions = 0; // of the job's topic: all must report before results appear
 };
 
+// A row the store refused for what it holds (a constraint, a trigger, a
+// value outside a column's range): the rest of its batch lands, and the sink
+// actor sends it to the job's dead-letter topic.
+struct refused_row {
+  partition_id partition = -1; // source partition; -1: merged from every partition
+  offset_t offset = -1;        // the event's (raw rows); where its partition stood (window rows)
+  std::string row;             // the row as a JSON object
+  std::string reason;          // what the store said
+};
+
 struct write_result {
   std::size_t done = 0; // batches from the front that are durable now: acked
   std::size_t rows = 0; // rows they held
   std::optional<error> failure; // the rest waits, retried from the first not done
   // Rows of the done batches not written, each counted in the store's
-  // <table>__progress.dropped: for a window already final (a replay), or
-  // with a value the store cannot hold.
+  // <table>__progress.dropped (where it has one): for a window already final
+  // (a replay), with a value the store cannot hold, or refused by the store.
   std::size_t dropped = 0;
+  // Of those, the rows the store refused: dead-lettered before the ack.
+  std::vector<refused_row> refused;
 };
 
 class sink {

@@ -205,4 +205,55 @@ void parse_copy_line(std::string_view line, const std::vector<column>& columns,
                              " fields"};
 }
 
+std::string one_line(std::string_view message) {
+  std::string out;
+  for (char c : message) {
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' '))
+      continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+bool refused_rows(const pqxx::sql_error& e) {
+  const auto& state = e.sqlstate();
+  return state.starts_with("22") || state.starts_with("23") || state.starts_with("P0");
+}
+
+void isolate_rows(pqxx::dbtransaction& txn, std::size_t n,
+                  const std::function<void(pqxx::transaction_base&, std::size_t, std::size_t)>& write,
+                  const std::function<void(std::size_t, const std::string&)>& refused) {
+  // Ranges still to try, the next one last: rows are tried in order.
+  std::vector<std::pair<std::size_t, std::size_t>> todo;
+  if (n > 0)
+    todo.emplace_back(0, n);
+  while (!todo.empty()) {
+    const auto [first, count] = todo.back();
+    todo.pop_back();
+    try {
+      pqxx::subtransaction sub{txn, "weir_isolate"};
+      // libpqxx 6.4 issues the SAVEPOINT lazily, on the first exec();
+      // exec_params() bypasses that, so a failure there would abort the
+      // whole transaction: begin it here.
+      sub.exec("SELECT 1");
+      write(sub, first, count);
+      sub.commit();
+    } catch (const pqxx::sql_error& e) {
+      if (!refused_rows(e))
+        throw;
+      if (count == 1) {
+        refused(first, one_line(e.what()));
+        continue;
+      }
+      const std::size_t half = count / 2;
+      todo.emplace_back(first + half, count - half);
+      todo.emplace_back(first, half);
+    }
+  }
+}
+
 } // namespace weir::raw::pg

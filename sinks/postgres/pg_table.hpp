@@ -7,6 +7,8 @@
 
 #include <pqxx/pqxx>
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +41,25 @@ void append_copy_value(std::string& out, const row_batch::value& v);
 // Throws on a malformed line.
 void parse_copy_line(std::string_view line, const std::vector<column>& columns,
                      std::string& scratch, std::vector<row_batch::value>& out);
+
+// A server message (ERROR, DETAIL, CONTEXT lines) as one line, for logs
+// and dead-letter headers.
+std::string one_line(std::string_view message);
+
+// Whether a statement failed for the rows it was given (a value out of a
+// column's range, a constraint, a trigger's RAISE: SQLSTATE classes 22, 23
+// and P0) rather than for the moment or the schema: the same rows can never
+// be written, the others can.
+bool refused_rows(const pqxx::sql_error& e);
+
+// Writes rows [0, n) of something with write(txn, first, count), each try
+// in a savepoint, halving the range around rows the server refuses
+// (refused_rows) until each refused row is alone; refused(i, why) is called
+// for those, in order, and every other row lands. k refused rows of n cost
+// about 2k log2(n) statements. Other errors propagate.
+void isolate_rows(pqxx::dbtransaction& txn, std::size_t n,
+                  const std::function<void(pqxx::transaction_base&, std::size_t first,
+                                           std::size_t count)>& write,
+                  const std::function<void(std::size_t row, const std::string& why)>& refused);
 
 } // namespace weir::raw::pg

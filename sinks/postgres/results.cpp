@@ -8,6 +8,7 @@
 #include "jobs/windowed/values.hpp"
 #include "sinks/postgres/pg_table.hpp"
 
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -423,12 +424,16 @@ public:
   using rows_t = std::vector<const jobs::partition_rows*>;
   using progress_t = std::vector<const jobs::partition_progress*>;
 
+  // `isolate`: an earlier try of this write failed for rows the server
+  // refused; this one writes the result rows in savepoints, halving around
+  // the refused ones (raw::pg::isolate_rows), and lists those in `refused`.
   result_write(pqxx::work& txn, const jobs::job_spec& spec, const jobs::agg_layout& layout,
                std::set<std::int32_t>& fenced, std::set<std::int32_t>& dropping,
-               const std::string& add_dropped)
+               const std::string& add_dropped, bool isolate,
+               std::vector<refused_row>& refused)
     : txn_(txn), spec_(spec), layout_(layout), fenced_(fenced), dropping_(dropping),
       add_dropped_(add_dropped), nk_(spec.key.size()), top_(spec.top.n > 0),
-      lateness_(spec.window.allowed_lateness) {}
+      lateness_(spec.window.allowed_lateness), isolate_(isolate), refused_(refused) {}
 
   // -- fencing ---------------------------------------------------------------------
   // A partial is a deterministic function of its partition's input up to the
@@ -724,19 +729,31 @@ public:
       dropped_merged_ += *n;
       return;
     }
-    std::vector<array_literal> cols(2 + nk_ + (top_ ? 1 : 0) + spec_.aggregations.size());
-    for (size_t i : keep) {
-      const auto& m = rows[i];
-      size_t c = 0;
-      cols[c++].add_number(m.start);
-      cols[c++].add_number(m.end);
-      for (size_t k = 0; k < nk_; ++k)
-        cols[c++].add_text(m.key[k]);
-      if (top_)
-        cols[c++].add_number(rank[i]);
-      add_values(cols, c, values[i]);
+    auto write = [&](pqxx::transaction_base& t, size_t first, size_t count) {
+      std::vector<array_literal> cols(2 + nk_ + (top_ ? 1 : 0) + spec_.aggregations.size());
+      for (size_t j = first; j < first + count; ++j) {
+        const size_t i = keep[j];
+        const auto& m = rows[i];
+        size_t c = 0;
+        cols[c++].add_number(m.start);
+        cols[c++].add_number(m.end);
+        for (size_t k = 0; k < nk_; ++k)
+          cols[c++].add_text(m.key[k]);
+        if (top_)
+          cols[c++].add_number(rank[i]);
+        add_values(cols, c, values[i]);
+      }
+      exec(t, upsert, cols);
+    };
+    if (!isolate_) {
+      write(txn_, 0, keep.size());
+      return;
     }
-    exec(upsert, cols);
+    raw::pg::isolate_rows(txn_, keep.size(), write, [&](size_t j, const std::string& why) {
+      const auto& m = rows[keep[j]];
+      std::vector<std::string_view> key(m.key.begin(), m.key.end());
+      refuse(-1, m.start, m.end, key, values[keep[j]], why);
+    });
   }
 
   // partitioned_by: every row is final as emitted, the latest emission of a
@@ -748,6 +765,22 @@ public:
                     const std::string& upsert) {
     if (rows.empty())
       return;
+    if (isolate_) {
+      raw::pg::isolate_rows(
+        txn_, rows.size(),
+        [&](pqxx::transaction_base& t, size_t first, size_t count) {
+          upsert_direct(t, rows, first, count, upsert);
+        },
+        [&](size_t j, const std::string& why) {
+          const auto& [b, i] = rows[j];
+          std::vector<std::string_view> key;
+          for (size_t k = 0; k < nk_; ++k)
+            key.push_back(key_part(b->rows.keys[i], k));
+          refuse(b->partition, b->rows.starts[i], b->rows.ends[i], key,
+                 finalize(accumulators_of(b->rows, i)), why);
+        });
+      return;
+    }
     try {
       pqxx::subtransaction copy_txn{txn_, "direct"};
       {
@@ -790,13 +823,15 @@ public:
     } catch (const pqxx::unique_violation&) {
       // Some rows are there already (a replay, a late update): upsert all.
     }
-    upsert_direct(rows, upsert);
+    upsert_direct(txn_, rows, 0, rows.size(), upsert);
   }
 
-  void upsert_direct(const row_set& rows, const std::string& upsert) {
+  void upsert_direct(pqxx::transaction_base& t, const row_set& rows, size_t first, size_t count,
+                     const std::string& upsert) {
     // One partition per key: (window, key) is unique across partitions.
     std::vector<array_literal> cols(2 + nk_ + spec_.aggregations.size());
-    for (const auto& [b, i] : rows) {
+    for (size_t j = first; j < first + count; ++j) {
+      const auto& [b, i] = rows[j];
       const auto& r = b->rows;
       size_t c = 0;
       cols[c++].add_number(r.starts[i]);
@@ -805,7 +840,27 @@ public:
         cols[c++].add_text(key_part(r.keys[i], k));
       add_values(cols, c, finalize(accumulators_of(r, i)));
     }
-    exec(upsert, cols);
+    exec(t, upsert, cols);
+  }
+
+  // Rows the server refused: counted in __progress.dropped, by source
+  // partition (-1: merged rows), in this transaction; the sink actor
+  // dead-letters them.
+  void count_refused() {
+    if (refused_.empty())
+      return;
+    std::map<std::int32_t, std::int64_t> n;
+    for (const auto& r : refused_)
+      ++n[r.partition];
+    std::vector<array_literal> cols(2);
+    for (const auto& [part, count] : n) {
+      cols[0].add_number(part);
+      cols[1].add_number(count);
+    }
+    exec(txn_, add_dropped_, cols);
+    WEIR_WARN("job {}: {} refused {} row(s) ({}): dead-lettered, counted in {}__progress.dropped",
+              spec_.name, spec_.sink.table, refused_.size(), refused_.front().reason,
+              spec_.sink.table);
   }
 
   // Partials of windows final now: no row can change any more. Those final
@@ -826,11 +881,43 @@ private:
     out += "+00";
   }
 
-  void exec(const std::string& sql, std::vector<array_literal>& cols) {
+  void exec(const std::string& sql, std::vector<array_literal>& cols) { exec(txn_, sql, cols); }
+
+  static void exec(pqxx::transaction_base& t, const std::string& sql,
+                   std::vector<array_literal>& cols) {
     std::vector<std::string> params;
     for (auto& c : cols)
       params.push_back(c.done());
-    txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    t.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  }
+
+  // A refused result row, as JSON for the dead-letter topic.
+  void refuse(std::int32_t partition, millis start, millis end,
+              const std::vector<std::string_view>& key, const std::vector<cell>& values,
+              const std::string& why) {
+    nlohmann::ordered_json row;
+    auto time = [](millis t) {
+      std::string out;
+      raw::append_date_time(out, t);
+      return out + "Z";
+    };
+    row["window_start"] = time(start);
+    row["window_end"] = time(end);
+    for (size_t k = 0; k < nk_; ++k)
+      row[spec_.key[k].name] = std::string{key[k]};
+    for (size_t a = 0; a < values.size(); ++a) {
+      const auto& name = spec_.aggregations[a].as;
+      switch (values[a].k) {
+        case cell::null: row[name] = nullptr; break;
+        case cell::integer: row[name] = values[a].i; break;
+        case cell::real: row[name] = values[a].d; break;
+      }
+    }
+    offset_t at = -1;
+    if (auto it = latest_.find(partition); it != latest_.end())
+      at = it->second->next_offset;
+    refused_.push_back({partition, at, row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        "the store refused the row: " + why});
   }
 
   static void add_values(std::vector<array_literal>& cols, size_t c, const std::vector<cell>& v) {
@@ -898,46 +985,65 @@ private:
   millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // final_mark()
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
   std::set<std::int32_t> behind_;
+  const bool isolate_;
+  std::vector<refused_row>& refused_;
 };
 
 } // namespace
 
 expected<void> postgres_results::write(const std::vector<const jobs::partition_rows*>& batches,
                                        const std::vector<const jobs::partition_progress*>& progress) {
+  last_refused_.clear();
+  auto attempt = [&](bool isolate) {
+    if (!conn_ || !conn_->conn.is_open())
+      conn_ = std::make_unique<connection>(spec_.sink.url, store_ != nullptr);
+    pqxx::work txn{conn_->conn};
+    txn.exec(sql_->lock);
+    last_refused_.clear();
+    result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped, isolate,
+                   last_refused_};
+    w.fence(progress, sql_->read_progress, partitions_);
+    auto rows = w.take_rows(batches, sql_->direct);
+    if (sql_->direct)
+      w.write_direct(rows, quote_ident(spec_.sink.table), sql_->result_columns,
+                     sql_->upsert_results);
+    else
+      w.upsert_partials(rows, sql_->upsert_partials);
+    w.upsert_progress(sql_->upsert_progress);
+    const millis before = w.materialized();
+    const millis after = w.job_watermark(sql_->read_progress, partitions_);
+    if (!sql_->direct) {
+      bool any_touched = false;
+      auto touched = w.touched(rows, any_touched);
+      if (after != before || any_touched) {
+        auto merged = w.read_and_merge(sql_->range, sql_->touched, after, touched, any_touched);
+        w.write_merged(merged, sql_->delete_windows, sql_->upsert_results, store_.get());
+      }
+      w.forget_final(sql_->delete_final);
+    }
+    if (store_ && (after != before || w.merged_now()))
+      txn.exec_params(sql_->set_materialized, after, w.merges(), w.dropped_merged());
+    else if (after != before)
+      txn.exec_params(sql_->set_materialized, after);
+    w.count_refused();
+    txn.commit();
+    materialized_ = after;
+    last_dropped_ = w.dropped() + last_refused_.size();
+  };
   // guarded() takes std::exceptions only: a store's failure passes through it.
   try {
     return guarded("postgres write", [&] {
-      if (!conn_ || !conn_->conn.is_open())
-        conn_ = std::make_unique<connection>(spec_.sink.url, store_ != nullptr);
-      pqxx::work txn{conn_->conn};
-      txn.exec(sql_->lock);
-      result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped};
-      w.fence(progress, sql_->read_progress, partitions_);
-      auto rows = w.take_rows(batches, sql_->direct);
-      if (sql_->direct)
-        w.write_direct(rows, quote_ident(spec_.sink.table), sql_->result_columns,
-                       sql_->upsert_results);
-      else
-        w.upsert_partials(rows, sql_->upsert_partials);
-      w.upsert_progress(sql_->upsert_progress);
-      const millis before = w.materialized();
-      const millis after = w.job_watermark(sql_->read_progress, partitions_);
-      if (!sql_->direct) {
-        bool any_touched = false;
-        auto touched = w.touched(rows, any_touched);
-        if (after != before || any_touched) {
-          auto merged = w.read_and_merge(sql_->range, sql_->touched, after, touched, any_touched);
-          w.write_merged(merged, sql_->delete_windows, sql_->upsert_results, store_.get());
-        }
-        w.forget_final(sql_->delete_final);
+      try {
+        attempt(false);
+      } catch (const pqxx::sql_error& e) {
+        // Rows the server refuses fail the whole transaction: write again,
+        // isolating them, so the rest lands (nothing of the first try stayed).
+        if (!raw::pg::refused_rows(e))
+          throw;
+        WEIR_WARN("job {}: {}: writing again, isolating the rows refused", spec_.name,
+                  raw::pg::one_line(e.what()));
+        attempt(true);
       }
-      if (store_ && (after != before || w.merged_now()))
-        txn.exec_params(sql_->set_materialized, after, w.merges(), w.dropped_merged());
-      else if (after != before)
-        txn.exec_params(sql_->set_materialized, after);
-      txn.commit();
-      materialized_ = after;
-      last_dropped_ = w.dropped();
     });
   } catch (const store_failure& f) {
     return f.why;

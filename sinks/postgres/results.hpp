@@ -25,6 +25,7 @@
 #include "jobs/windowed/window_operator.hpp"
 #include "base/expected.hpp"
 #include "sinks/final_rows.hpp"
+#include "sinks/sink.hpp"
 
 #include <memory>
 #include <set>
@@ -56,6 +57,10 @@ public:
   // Rows the last write did not write, counted in <table>__progress.dropped:
   // for windows already final, or merged rows another store cannot hold.
   std::size_t last_dropped() const { return last_dropped_; }
+  // Rows the last write's store refused (a constraint, a trigger, a value
+  // out of range): the rest of the write landed, these are for the
+  // dead-letter topic. Counted in last_dropped() too.
+  const std::vector<refused_row>& last_refused() const { return last_refused_; }
 
 private:
   postgres_results() = default;
@@ -68,6 +73,7 @@ private:
   std::int32_t partitions_ = 0;
   jobs::millis materialized_ = jobs::no_time;
   std::size_t last_dropped_ = 0;
+  std::vector<refused_row> last_refused_;
   std::set<std::int32_t> fenced_;   // partitions skipped for being behind (logged once)
   std::set<std::int32_t> dropping_; // partitions that sent rows for final windows (logged once)
   struct statements;

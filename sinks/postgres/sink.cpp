@@ -39,7 +39,7 @@ public:
       store_.reset();
       return {0, 0, ok.failure()};
     }
-    return {batches.size(), n, std::nullopt, (*store)->last_dropped()};
+    return {batches.size(), n, std::nullopt, (*store)->last_dropped(), (*store)->last_refused()};
   }
 
 private:

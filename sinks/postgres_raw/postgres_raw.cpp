@@ -69,7 +69,8 @@ expected<postgres_raw> postgres_raw::make(const std::string& url, const std::str
   return out;
 }
 
-expected<std::size_t> postgres_raw::write(const row_batch& batch) {
+expected<std::size_t> postgres_raw::write(
+  const row_batch& batch, std::vector<std::pair<std::size_t, std::string>>& refused) {
   if (batch.columns().size() != columns_.size())
     return error{"postgres_raw: batch has " + std::to_string(batch.columns().size()) +
                  " columns, table has " + std::to_string(columns_.size())};
@@ -79,15 +80,9 @@ expected<std::size_t> postgres_raw::write(const row_batch& batch) {
                    batch.columns()[i].name + "', table has '" + columns_[i].name + "'"};
   if (batch.empty())
     return std::size_t{0};
-  return guarded("postgres_raw", [&]() -> std::size_t {
-    auto& c = *conn_;
-    // A temporary table lives as long as its session: make it again if
-    // libpqxx reconnected behind our back.
-    if (c.stage_pid != c.conn.backendpid()) {
-      pqxx::nontransaction{c.conn}.exec(c.create_stage);
-      c.stage_pid = c.conn.backendpid();
-    }
-    pqxx::work txn{c.conn};
+  auto& c = *conn_;
+  // COPY rows [first, first + count) into the stage, then move them over.
+  auto copy_in = [&](pqxx::transaction_base& txn, std::size_t first, std::size_t count) {
     {
       // libpqxx 6.4's stream_to takes one tuple per row and formats each
       // field into a string of its own; tablewriter (deprecated, not gone)
@@ -98,7 +93,7 @@ expected<std::size_t> postgres_raw::write(const row_batch& batch) {
 #pragma GCC diagnostic pop
       const std::size_t ncols = columns_.size();
       chunk_.clear();
-      for (std::size_t r = 0; r < batch.rows(); ++r) {
+      for (std::size_t r = first; r < first + count; ++r) {
         for (std::size_t i = 0; i < ncols; ++i) {
           if (i)
             chunk_ += '\t';
@@ -114,8 +109,35 @@ expected<std::size_t> postgres_raw::write(const row_batch& batch) {
         copy.write_raw_line(chunk_);
       copy.complete();
     }
-    const auto inserted = txn.exec(c.insert).affected_rows();
-    txn.commit(); // ON COMMIT DELETE ROWS empties the stage
+    return txn.exec(c.insert).affected_rows();
+  };
+  return guarded("postgres_raw", [&]() -> std::size_t {
+    // A temporary table lives as long as its session: make it again if
+    // libpqxx reconnected behind our back.
+    if (c.stage_pid != c.conn.backendpid()) {
+      pqxx::nontransaction{c.conn}.exec(c.create_stage);
+      c.stage_pid = c.conn.backendpid();
+    }
+    try {
+      pqxx::work txn{c.conn};
+      const auto inserted = copy_in(txn, 0, batch.rows());
+      txn.commit(); // ON COMMIT DELETE ROWS empties the stage
+      return inserted;
+    } catch (const pqxx::sql_error& e) {
+      if (!pg::refused_rows(e))
+        throw;
+    }
+    pqxx::work txn{c.conn};
+    std::size_t inserted = 0;
+    pg::isolate_rows(
+      txn, batch.rows(),
+      [&](pqxx::transaction_base& t, std::size_t first, std::size_t count) {
+        const auto n = copy_in(t, first, count);
+        t.exec(std::string{"DELETE FROM "} + stage);
+        inserted += n;
+      },
+      [&](std::size_t row, const std::string& why) { refused.emplace_back(row, why); });
+    txn.commit();
     return inserted;
   });
 }

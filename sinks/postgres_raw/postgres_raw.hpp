@@ -8,13 +8,17 @@
 // with PRIMARY KEY (key column). write() COPYs the batch into a temporary
 // table and moves it over with INSERT ... ON CONFLICT (key) DO NOTHING, in one
 // transaction: a replayed row (same key) is not inserted twice, and a
-// failed write leaves nothing behind.
+// failed write leaves nothing behind. Rows the server refuses for what they
+// hold (a constraint or trigger the table was given, a value out of range)
+// fail that transaction; the write is then made again with those rows
+// isolated (raw::pg::isolate_rows) and returned, and the rest lands.
 #pragma once
 
 #include "jobs/raw/rows.hpp"
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace weir::raw {
@@ -32,7 +36,9 @@ public:
 
   // Inserts the batch's rows whose key is not in the table yet; returns how
   // many that was. The batch must have the columns given to make(), in order.
-  expected<std::size_t> write(const row_batch& batch);
+  // Rows the server refused are appended to `refused` (row, what it said).
+  expected<std::size_t> write(const row_batch& batch,
+                              std::vector<std::pair<std::size_t, std::string>>& refused);
 
   const std::vector<column>& columns() const { return columns_; }
 

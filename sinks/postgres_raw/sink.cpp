@@ -4,6 +4,11 @@
 #include "jobs/raw/projection.hpp"
 #include "sinks/postgres_raw/postgres_raw.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <type_traits>
+#include <variant>
+
 namespace weir::sinks {
 
 namespace {
@@ -21,20 +26,58 @@ public:
     });
     if (!store)
       return {0, 0, store.failure()};
-    std::size_t n = 0;
+    write_result out;
+    std::vector<std::pair<std::size_t, std::string>> refused;
     for (const auto* batch : batches)
-      for (const auto& out : batch->outputs) {
-        auto ok = (*store)->write(output_as<raw::partition_rows>(*out).rows);
+      for (const auto& o : batch->outputs) {
+        const auto& rows = output_as<raw::partition_rows>(*o).rows;
+        refused.clear();
+        auto ok = (*store)->write(rows, refused);
         if (!ok) {
           store_.reset();
           return {0, 0, ok.failure()};
         }
-        n += *ok;
+        out.rows += *ok;
+        for (const auto& [r, why] : refused)
+          out.refused.push_back({rows.position(r).partition, rows.position(r).offset,
+                                 row_json(rows, r), "the store refused the row: " + why});
       }
-    return {batches.size(), n, std::nullopt};
+    out.done = batches.size();
+    out.dropped = out.refused.size();
+    return out;
   }
 
 private:
+  static std::string row_json(const raw::row_batch& rows, std::size_t r) {
+    nlohmann::ordered_json out;
+    for (std::size_t c = 0; c < rows.columns().size(); ++c) {
+      auto& field = out[rows.columns()[c].name];
+      std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>) {
+            field = nullptr;
+          } else if constexpr (std::is_same_v<T, std::string_view>) {
+            field = std::string{v};
+          } else if constexpr (std::is_same_v<T, std::int64_t>) {
+            if (rows.columns()[c].t == parquet::type::timestamp_ms) {
+              std::string t;
+              raw::append_date_time(t, v);
+              field = t + "Z";
+            } else {
+              field = v;
+            }
+          } else {
+            field = v;
+          }
+        },
+        rows.at(r, c));
+    }
+    // A string that is not UTF-8 (the reason it was refused, maybe) is
+    // replaced where invalid rather than failing the dead letter.
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
   jobs::job_spec spec_;
   lazy_store<raw::postgres_raw> store_;
 };

@@ -118,6 +118,15 @@ int dump(const std::string& schema_name, std::int64_t from, std::int64_t to) {
   return 0;
 }
 
+// postgres_raw::write of rows none of which the server may refuse.
+expected<std::size_t> write_all(postgres_raw& sink, const row_batch& b) {
+  std::vector<std::pair<std::size_t, std::string>> refused;
+  auto n = sink.write(b, refused);
+  if (n && !refused.empty())
+    return error{"row " + std::to_string(refused[0].first) + " refused: " + refused[0].second};
+  return n;
+}
+
 int pg_write(const std::string& table, const std::string& schema_name, std::int64_t from,
              std::int64_t to, std::int64_t batch_rows) {
   auto sink = must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema(schema_name),
@@ -125,7 +134,7 @@ int pg_write(const std::string& table, const std::string& schema_name, std::int6
                    "postgres_raw");
   std::size_t inserted = 0;
   for (auto lo = from; lo < to; lo += batch_rows)
-    inserted += must(sink.write(rows(schema_name, lo, std::min(to, lo + batch_rows))), "write");
+    inserted += must(write_all(sink, rows(schema_name, lo, std::min(to, lo + batch_rows))), "write");
   std::cout << "inserted " << inserted << "\n";
   return 0;
 }
@@ -140,13 +149,13 @@ int pg_bench(const std::string& table, std::int64_t n, std::int64_t batch_rows) 
   const auto start = std::chrono::steady_clock::now();
   std::size_t inserted = 0;
   for (const auto& b : batches)
-    inserted += must(sink.write(b), "write");
+    inserted += must(write_all(sink, b), "write");
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   // A replay of everything: conflicts only.
   const auto start2 = std::chrono::steady_clock::now();
   std::size_t again = 0;
   for (const auto& b : batches)
-    again += must(sink.write(b), "write again");
+    again += must(write_all(sink, b), "write again");
   const std::chrono::duration<double> took2 = std::chrono::steady_clock::now() - start2;
   std::cout << "inserted " << inserted << " in " << took.count() << " s: rows/s "
             << static_cast<long>(static_cast<double>(inserted) / took.count()) << "\n"
@@ -327,34 +336,77 @@ TEST(RawPostgres, ExistingTableWithOtherTypesIsRefused) {
   EXPECT_NE(missing.error_message().find("without column extra"), std::string::npos);
 }
 
-TEST(RawPostgres, FailedBatchLeavesNothingAndTheSinkGoesOn) {
+// A row the server refuses for what it holds fails its transaction; the
+// write is made again with that row isolated: it comes back with the
+// server's reason, and every other row of the batch lands.
+TEST(RawPostgres, RefusedRowsAreIsolatedAndTheRestLands) {
   const auto table = unique("raw_it_fail");
   dropped cleanup{table};
   auto cols = testdata::schema("actions");
   auto sink = postgres_raw::make(env("WEIR_PG_URL"), table, cols, "event_id");
   ASSERT_TRUE(sink) << sink.error_message();
-  // A NUL byte is not valid in PostgreSQL text: the whole batch fails.
+  std::vector<std::pair<std::size_t, std::string>> refused;
+  // A NUL byte is not valid in PostgreSQL text.
   auto bad = rows("actions", 0, 100);
   const std::string nul{"with\0nul", 8};
   ASSERT_TRUE(bad.append({std::string_view{nul}, std::int64_t{1}, std::string_view{"a"},
                           std::int64_t{0}, std::monostate{}}));
-  auto failed = sink->write(bad);
-  ASSERT_FALSE(failed);
-  auto ok = sink->write(rows("actions", 0, 100));
-  ASSERT_TRUE(ok) << ok.error_message();
-  EXPECT_EQ(*ok, 100u); // nothing of the failed batch had stayed
-  auto other_schema = sink->write(rows("all", 0, 10));
-  ASSERT_FALSE(other_schema);
-  // A key twice in one batch: the first row wins, the batch does not fail.
-  auto twice = rows("actions", 200, 201);
+  auto written = sink->write(bad, refused);
+  ASSERT_TRUE(written) << written.error_message();
+  EXPECT_EQ(*written, 100u);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].first, 100u);
+  EXPECT_NE(refused[0].second.find("0x00"), std::string::npos) << refused[0].second;
+
+  // A constraint the table was given after it was made, refusing a few
+  // rows spread over the batch.
+  {
+    pqxx::connection c{env("WEIR_PG_URL")};
+    pqxx::nontransaction{c}.exec("ALTER TABLE " + c.quote_name(table) +
+                                 " ADD CONSTRAINT weir_it_positive CHECK (user_id > 0)");
+  }
+  auto mixed = rows("actions", 200, 200);
+  testdata::generator gen{"actions"};
   std::vector<row_batch::value> row;
-  testdata::generator gen{"actions"}; // the row's strings live in it
-  gen.make(200, row);
-  row[1] = std::int64_t{-7};
+  std::vector<std::size_t> negative;
+  for (std::int64_t n = 200; n < 1200; ++n) {
+    gen.make(n, row);
+    if (n % 97 == 0) {
+      row[1] = std::int64_t{-n};
+      negative.push_back(static_cast<std::size_t>(n - 200));
+    }
+    ASSERT_TRUE(mixed.append(row));
+  }
+  refused.clear();
+  written = sink->write(mixed, refused);
+  ASSERT_TRUE(written) << written.error_message();
+  EXPECT_EQ(*written, 1000u - negative.size());
+  ASSERT_EQ(refused.size(), negative.size());
+  for (std::size_t i = 0; i < refused.size(); ++i) {
+    EXPECT_EQ(refused[i].first, negative[i]);
+    EXPECT_NE(refused[i].second.find("weir_it_positive"), std::string::npos) << refused[i].second;
+  }
+  {
+    pqxx::connection c{env("WEIR_PG_URL")};
+    pqxx::nontransaction n{c};
+    EXPECT_EQ(n.exec("SELECT count(*) FROM " + c.quote_name(table))[0][0].as<std::size_t>(),
+              1100u - negative.size());
+  }
+
+  // Not a row's fault: the whole write fails, nothing is isolated.
+  refused.clear();
+  auto other_schema = sink->write(rows("all", 0, 10), refused);
+  ASSERT_FALSE(other_schema);
+  EXPECT_TRUE(refused.empty());
+  // A key twice in one batch: the first row wins, the batch does not fail.
+  auto twice = rows("actions", 2000, 2001);
+  gen.make(2000, row);
+  row[1] = std::int64_t{7};
   ASSERT_TRUE(twice.append(row));
-  auto once = sink->write(twice);
+  auto once = sink->write(twice, refused);
   ASSERT_TRUE(once) << once.error_message();
   EXPECT_EQ(*once, 1u);
+  EXPECT_TRUE(refused.empty());
 }
 
 lake_options small_lake(const std::string& prefix) {

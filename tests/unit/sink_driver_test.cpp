@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 using namespace weir;
 
@@ -70,7 +71,8 @@ TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
   auto rec = std::make_shared<recorder>();
   auto source = sys.spawn(fake_source, rec);
   auto sink = sys.spawn(sink_driver, std::string{"job"},
-                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)}, worker_actor{});
+                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)}, worker_actor{},
+                        jobs::job_spec{});
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
     jobs::sink_batch b;
     b.seq = seq;
@@ -107,7 +109,7 @@ TEST(SinkDriver, StopsOnAPermanentFailureInsteadOfRetrying) {
   auto source = sys.spawn(fake_source, rec);
   auto store = std::make_shared<refusing_sink>();
   auto sink = sys.spawn(sink_driver, std::string{"job"}, std::shared_ptr<sinks::sink>{store},
-                        worker_actor{});
+                        worker_actor{}, jobs::job_spec{});
   caf::scoped_actor self{sys};
   self->monitor(sink);
   jobs::sink_batch b;
@@ -124,5 +126,51 @@ TEST(SinkDriver, StopsOnAPermanentFailureInsteadOfRetrying) {
   EXPECT_EQ(store->writes.load(), 1);
   std::lock_guard<std::mutex> guard{rec->mtx};
   EXPECT_TRUE(rec->acks.empty());
+  caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+// Writes everything but refuses one row of each write.
+class one_row_refused final : public sinks::sink {
+public:
+  sinks::write_result write(std::span<const jobs::sink_batch* const> batches) override {
+    ++writes;
+    sinks::write_result out;
+    out.done = batches.size();
+    out.dropped = 1;
+    out.refused.push_back({2, 40, "{\"k\":\"x\"}", "the store refused the row: check"});
+    return out;
+  }
+  std::atomic<int> writes{0};
+};
+
+} // namespace
+
+// A refused row is acked only once the dead-letter topic has it: with no
+// Kafka to take it, the batch is not acked and the write is made again.
+TEST(SinkDriver, RefusedRowsThatCannotBeDeadLetteredAreNotAcked) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto rec = std::make_shared<recorder>();
+  auto source = sys.spawn(fake_source, rec);
+  auto store = std::make_shared<one_row_refused>();
+  jobs::job_spec spec;
+  spec.name = "job";
+  spec.source.brokers = "127.0.0.1:1"; // nothing listens
+  spec.dead_letter_topic = "job.dlq";
+  auto sink = sys.spawn(sink_driver, std::string{"job"}, std::shared_ptr<sinks::sink>{store},
+                        worker_actor{}, spec);
+  jobs::sink_batch b;
+  b.seq = 1;
+  caf::anon_send(sink, write_atom::value, std::move(b), source);
+  for (int i = 0; i < 600 && store->writes.load() < 2; ++i) // the topic lookup times out after 10 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GE(store->writes.load(), 2);
+  {
+    std::lock_guard<std::mutex> guard{rec->mtx};
+    EXPECT_TRUE(rec->acks.empty());
+  }
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
 }
