@@ -20,6 +20,8 @@ const char* to_string(read_status s) {
     case read_status::bad_time: return "event-time field unreadable";
     case read_status::missing_key: return "key field missing";
     case read_status::bad_key: return "key field holds a NUL or 0x1F byte";
+    case read_status::key_not_string: return "key field is not a string (the spec's key type)";
+    case read_status::key_not_integer: return "key field is not an integer (the spec's key type)";
   }
   return "?";
 }
@@ -32,6 +34,7 @@ event_reader::event_reader(const job_spec& spec)
     want(spec.source.time_field, role::time, 0);
   for (std::uint32_t i = 0; i < spec.key.size(); ++i) {
     want(spec.key[i].field, role::key, i);
+    key_types_.push_back(spec.key[i].type);
     if (spec.key[i].field == spec.source.partitioned_by)
       partition_key_part_ = static_cast<int>(i);
   }
@@ -44,6 +47,7 @@ event_reader::event_reader(const job_spec& spec)
     want(spec.columns[i].field, role::column, i);
   columns_.resize(spec.columns.size());
   key_parts_.resize(spec.key.size());
+  key_ints_.resize(spec.key.size());
   values_.resize(spec.aggregations.size());
   present_.resize(spec.aggregations.size());
   texts_.resize(spec.aggregations.size());
@@ -104,6 +108,7 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   time_ = now;
   time_bad_ = false;
   rejected_ = false;
+  key_status_ = read_status::ok;
   sj::object obj;
   if (doc.get_object().get(obj))
     return read_status::malformed_json;
@@ -118,6 +123,8 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
     return read_status::bad_time;
   if (!have_time_)
     return read_status::missing_time;
+  if (key_status_ != read_status::ok)
+    return key_status_;
   key_buf_.clear();
   for (size_t i = 0; i < key_parts_.size(); ++i) {
     if (key_parts_[i].data() == nullptr)
@@ -244,8 +251,27 @@ void event_reader::apply(const use& u, const value& v) {
       }
       break;
     case role::key:
-      if (v.text.data() != nullptr)
-        key_parts_[u.index] = v.text;
+      if (v.text.data() == nullptr) // absent, or null
+        break;
+      switch (key_types_[u.index]) {
+        case key_type::any: key_parts_[u.index] = v.text; break;
+        case key_type::string:
+          if (v.type == sj::json_type::string)
+            key_parts_[u.index] = v.text;
+          else
+            key_status_ = read_status::key_not_string;
+          break;
+        case key_type::integer: {
+          auto& buf = key_ints_[u.index];
+          if (auto n = integral(v)) {
+            auto end = std::to_chars(buf.data(), buf.data() + buf.size(), *n).ptr;
+            key_parts_[u.index] = {buf.data(), static_cast<size_t>(end - buf.data())};
+          } else {
+            key_status_ = read_status::key_not_integer;
+          }
+          break;
+        }
+      }
       break;
     case role::value:
       if (v.is_number) {
@@ -265,6 +291,23 @@ void event_reader::apply(const use& u, const value& v) {
         columns_[u.index] = {true, v.is_number, v.number, v.text};
       break;
   }
+}
+
+// A JSON number that is a whole int64 (17, -3, 17.0, 1.7e1), else nothing:
+// "17" is a string, 17.5 and 1e19 are not int64s.
+std::optional<std::int64_t> event_reader::integral(const value& v) {
+  if (v.type != sj::json_type::number)
+    return std::nullopt;
+  std::int64_t n = 0;
+  const char* end = v.text.data() + v.text.size();
+  if (auto [stop, ec] = std::from_chars(v.text.data(), end, n); ec == std::errc{} && stop == end)
+    return n;
+  // 2^63 is exact in a double; every double below it in magnitude that is
+  // whole converts exactly.
+  if (!v.is_number || v.number != std::floor(v.number) || v.number >= 9223372036854775808.0
+      || v.number < -9223372036854775808.0)
+    return std::nullopt;
+  return static_cast<std::int64_t>(v.number);
 }
 
 bool event_reader::filter_holds(const filter_spec& f, const value& v) const {

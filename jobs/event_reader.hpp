@@ -8,13 +8,19 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace weir::jobs {
 
-enum class read_status { ok, filtered, malformed_json, missing_time, bad_time, missing_key, bad_key };
+enum class read_status {
+  ok, filtered, malformed_json, missing_time, bad_time, missing_key, bad_key,
+  key_not_string,  // a key part the spec types `string` is another JSON type
+  key_not_integer  // a key part the spec types `integer` is not an integral number
+};
 
 const char* to_string(read_status s);
 
@@ -72,6 +78,7 @@ private:
   read_status read_fields(simdjson::ondemand::object obj, const std::vector<field>& wanted);
   void apply(const use& u, const value& v);
   bool filter_holds(const filter_spec& f, const value& v) const;
+  static std::optional<std::int64_t> integral(const value& v);
 
   std::vector<field> fields_;
   std::vector<filter_spec> filters_;
@@ -81,6 +88,9 @@ private:
   std::vector<char> padded_;
   std::string key_buf_;
   std::vector<std::string_view> key_parts_;
+  std::vector<key_type> key_types_;
+  std::vector<std::array<char, 24>> key_ints_; // canonical text of `integer` key parts
+  read_status key_status_ = read_status::ok;  // a key part of the wrong JSON type
   int partition_key_part_ = -1; // the key part source.partitioned_by names
   std::vector<double> values_;
   std::vector<char> present_; // vector<bool> has no data()

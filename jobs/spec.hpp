@@ -79,16 +79,24 @@ struct filter_spec {
   bool operator==(const filter_spec&) const = default;
 };
 
+// What JSON a key part must be. `any`: its text as written, so the number
+// 17 and the string "17" are one key; `string` or `integer` tell them apart:
+// a value of another JSON type is dead-lettered (integers are written in
+// canonical decimal: 17, 17.0 and 1.7e1 are one key).
+enum class key_type { any, string, integer };
+
 // A group-by field: `field` is a path into the event (a.b is field b of
 // object a), `name` its output column (default: the path's last part).
 struct key_spec {
   std::string name;
   std::string field;
+  key_type type = key_type::any;
 
   key_spec() = default;
   key_spec(std::string path) : name(path.substr(path.rfind('.') + 1)), field(std::move(path)) {}
   key_spec(const char* path) : key_spec(std::string{path}) {}
-  key_spec(std::string name, std::string field) : name(std::move(name)), field(std::move(field)) {}
+  key_spec(std::string name, std::string field, key_type type = key_type::any)
+    : name(std::move(name)), field(std::move(field)), type(type) {}
 
   bool operator==(const key_spec&) const = default;
 };

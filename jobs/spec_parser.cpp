@@ -288,10 +288,13 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
 key_spec parse_key_part(const reader& r, const YAML::Node& n, const std::string& path) {
   if (!n.IsMap())
     return key_spec{field_path(r, n, path)};
-  r.expect_map(n, path, {"field", "as"});
+  r.expect_map(n, path, {"field", "as", "type"});
   key_spec k{field_path(r, r.required(n, path, "field"), path + ".field")};
   if (auto as = n["as"])
     k.name = r.identifier(as, path + ".as");
+  if (auto t = n["type"])
+    k.type = r.choice<key_type>(t, path + ".type", {{"string", key_type::string},
+                                                    {"integer", key_type::integer}});
   return k;
 }
 
@@ -303,7 +306,7 @@ std::vector<key_spec> parse_key(const reader& r, const YAML::Node& n) {
     for (size_t i = 0; i < n.size(); ++i)
       key.push_back(parse_key_part(r, n[i], "key[" + std::to_string(i) + "]"));
   } else {
-    r.fail(n, "key", "expected a field name, {field, as}, or a list of those");
+    r.fail(n, "key", "expected a field name, {field, as, type}, or a list of those");
   }
   return key;
 }

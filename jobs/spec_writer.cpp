@@ -104,11 +104,18 @@ void write_windowed(YAML::Emitter& y, const job_spec& s) {
   if (!s.key.empty()) {
     y << YAML::Key << "key" << YAML::Value << YAML::Flow << YAML::BeginSeq;
     for (const auto& k : s.key) {
-      if (key_spec{k.field}.name == k.name)
+      const bool renamed = key_spec{k.field}.name != k.name;
+      if (!renamed && k.type == key_type::any) {
         y << k.field;
-      else
-        y << YAML::BeginMap << YAML::Key << "field" << YAML::Value << k.field << YAML::Key
-          << "as" << YAML::Value << k.name << YAML::EndMap;
+        continue;
+      }
+      y << YAML::BeginMap << YAML::Key << "field" << YAML::Value << k.field;
+      if (renamed)
+        y << YAML::Key << "as" << YAML::Value << k.name;
+      if (k.type != key_type::any)
+        y << YAML::Key << "type" << YAML::Value
+          << (k.type == key_type::string ? "string" : "integer");
+      y << YAML::EndMap;
     }
     y << YAML::EndSeq;
   }

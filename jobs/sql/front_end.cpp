@@ -1105,7 +1105,17 @@ void translator::windowed(const node& select_in, job_spec& spec) {
   if (aggs.empty())
     fail(insert_at_, "an aggregation needs at least one aggregate, such as count(*) AS events");
   for (size_t i = 0; i < keys.size(); ++i) {
-    spec.key.emplace_back(key_names[i], keys[i].first.path);
+    // The source table's column type says what JSON the key part is: 17
+    // and "17" are then two things, and the wrong one is dead-lettered.
+    // A cast key (CAST(x AS text)) and a field inside a json column
+    // (device->>'os', text of any JSON value in PostgreSQL) take what is
+    // there, as written.
+    const bool as_written = keys[i].first.cast || keys[i].first.path.find('.') != std::string::npos;
+    const auto t = as_written ? sql_type::json : keys[i].first.type;
+    spec.key.emplace_back(key_names[i], keys[i].first.path,
+                          t == sql_type::integer ? key_type::integer
+                          : t == sql_type::text  ? key_type::string
+                                                 : key_type::any);
     where_.emplace_back("key[" + std::to_string(i) + "]", keys[i].second.loc());
   }
   for (auto& a : aggs)

@@ -6,7 +6,9 @@ Run three times: keys merged across partitions, into PostgreSQL and into
 ClickHouse (the partials in PostgreSQL, sink.partials_url: a late update
 re-merges the row at a higher version, read with FINAL), and
 source.partitioned_by (rows written final from their partition), where an
-event whose key field is not its message key is dead-lettered too."""
+event whose key field is not its message key is dead-lettered too. The first
+run types its key (`type: string`): the number 17 is dead-lettered, the
+string "17" counted."""
 import collections
 import json
 import os
@@ -19,7 +21,7 @@ OOO = 1_000
 LATENESS = 20_000
 
 
-def run(partitioned, store="postgres"):
+def run(partitioned, store="postgres", typed=False):
     topic = h.unique("e2e_dlq_part" if partitioned else "e2e_dlq_ch" if store == "clickhouse"
                      else "e2e_dlq")
     dlq = topic + ".dead"
@@ -41,6 +43,11 @@ def run(partitioned, store="postgres"):
         1: [(ev(500, "a"), "ok"), (ev(12_000, "b"), "ok"), (ev(9_000, "b"), "ok"),
             (ev(31_000, "b"), "ok"), (ev(1_000, "b"), "late"), (ev(120_000, "z"), "ok")],
     }
+    if typed:
+        # key: {field: k, type: string}: the number 17 is not the string "17".
+        plan[1].insert(2, (json.dumps({"k": 17, "ts": T0 + 1_500}),
+                           "key field is not a string (the spec's key type)"))
+        plan[1].insert(3, (json.dumps({"k": "17", "ts": T0 + 1_600}), "ok"))
     keyed = {}  # payload -> message key, when it is not the key field
     if partitioned:
         # A key lives in one partition: partition 1's keys are its own.
@@ -71,8 +78,8 @@ def run(partitioned, store="postgres"):
                 if start + WINDOW <= closed_until:
                     want[(start, e["k"])] += 1
 
-    path = h.write_spec(h.job_spec(topic, topic, """
-key: k
+    path = h.write_spec(h.job_spec(topic, topic, ("key: {field: k, type: string}" if typed
+                                                  else "key: k") + """
 window:
   type: tumbling
   size: 10s
@@ -128,7 +135,7 @@ aggregations:
 
 def main():
     h.load_env()
-    run(partitioned=False)
+    run(partitioned=False, typed=True)
     run(partitioned=False, store="clickhouse")
     run(partitioned=True)
 

@@ -49,6 +49,41 @@ TEST(EventReader, RefusesKeysThatWouldCollideOrCannotBeStored) {
   EXPECT_EQ(ev.key, std::string{"a"} + key_separator + "c");
 }
 
+// Typed key parts tell 17 from "17": the other JSON type is refused (the
+// source dead-letters it), and integers have one text however written.
+TEST(EventReader, TypedKeysTellNumbersFromStrings) {
+  event_reader r{make_spec(time_format::epoch_ms, {{"user_id", "user_id", key_type::integer},
+                                                   {"action", "action", key_type::string}})};
+  event_view ev;
+  ASSERT_EQ(r.read(R"({"ts":1,"user_id":17,"action":"tap"})", ev), read_status::ok);
+  EXPECT_EQ(ev.key, std::string{"17"} + key_separator + "tap");
+  for (const char* same : {R"({"ts":1,"user_id":17.0,"action":"tap"})",
+                           R"({"ts":1,"user_id":1.7e1,"action":"tap"})"}) {
+    ASSERT_EQ(r.read(same, ev), read_status::ok) << same;
+    EXPECT_EQ(ev.key, std::string{"17"} + key_separator + "tap") << same;
+  }
+  ASSERT_EQ(r.read(R"({"ts":1,"user_id":-9223372036854775808,"action":"tap"})", ev),
+            read_status::ok);
+  EXPECT_EQ(ev.key, std::string{"-9223372036854775808"} + key_separator + "tap");
+  for (const char* bad : {R"({"ts":1,"user_id":"17","action":"tap"})",
+                          R"({"ts":1,"user_id":17.5,"action":"tap"})",
+                          R"({"ts":1,"user_id":1e19,"action":"tap"})",
+                          R"({"ts":1,"user_id":true,"action":"tap"})",
+                          R"({"ts":1,"user_id":{"id":17},"action":"tap"})"})
+    EXPECT_EQ(r.read(bad, ev), read_status::key_not_integer) << bad;
+  for (const char* bad : {R"({"ts":1,"user_id":17,"action":17})",
+                          R"({"ts":1,"user_id":17,"action":false})",
+                          R"({"ts":1,"user_id":17,"action":["tap"]})"})
+    EXPECT_EQ(r.read(bad, ev), read_status::key_not_string) << bad;
+  EXPECT_EQ(r.read(R"({"ts":1,"user_id":null,"action":"tap"})", ev), read_status::missing_key);
+  // Untyped, a key is its text as written: one key for both.
+  event_reader any{make_spec(time_format::epoch_ms, {"k"})};
+  ASSERT_EQ(any.read(R"({"ts":1,"k":17})", ev), read_status::ok);
+  EXPECT_EQ(ev.key, "17");
+  ASSERT_EQ(any.read(R"({"ts":1,"k":"17"})", ev), read_status::ok);
+  EXPECT_EQ(ev.key, "17");
+}
+
 TEST(EventReader, EpochSeconds) {
   event_reader r{make_spec(time_format::epoch_s, {"k"})};
   event_view ev;

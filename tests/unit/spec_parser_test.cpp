@@ -211,6 +211,22 @@ TEST(SpecParser, KeyMayBeANestedFieldNamedByItsLastPartOrByAs) {
             "starting with a digit): name it with {field: ..., as: NAME}");
 }
 
+TEST(SpecParser, KeyPartsMayHaveAType) {
+  auto spec = parse_spec(good_with("key: game_id",
+                                   "key: [{field: game_id, type: integer}, {field: status, as: s, "
+                                   "type: string}, currency]"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->key, (std::vector<key_spec>{{"game_id", "game_id", key_type::integer},
+                                              {"s", "status", key_type::string},
+                                              {"currency", "currency", key_type::any}}));
+  // What `weir explain` prints reads back the same.
+  auto again = parse_spec(to_yaml(*spec));
+  ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*spec);
+  EXPECT_EQ(again->key, spec->key);
+  EXPECT_EQ(error_of(good_with("key: game_id", "key: {field: game_id, type: number}")),
+            "job.yaml:10: key.type: 'number' is not one of: string, integer");
+}
+
 TEST(SpecParser, ValuesAreUtf8WithoutControlCharacters) {
   EXPECT_TRUE(parse_spec(good_with("table: bet_stats", "table: bet_stats\n  # ünïcödé ✓"))) ;
   auto utf8 = parse_spec(good_with("topic: bets", "topic: ставки"));
