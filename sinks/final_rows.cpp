@@ -1,6 +1,9 @@
 #include "sinks/final_rows.hpp"
 
 #include "base/logging.hpp"
+#include "jobs/raw/rows.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <tuple>
@@ -85,6 +88,31 @@ bool take_userinfo(std::string_view& authority, std::string& user, std::string& 
   if (colon != std::string_view::npos)
     password = percent_decode(userinfo.substr(colon + 1));
   return true;
+}
+
+std::string window_row_json(const jobs::job_spec& spec, jobs::millis start, jobs::millis end,
+                            std::span<const std::string_view> key,
+                            const std::vector<jobs::cell>& values) {
+  nlohmann::ordered_json row;
+  auto time = [](jobs::millis t) {
+    std::string out;
+    raw::append_date_time(out, t);
+    return out + "Z";
+  };
+  row["window_start"] = time(start);
+  row["window_end"] = time(end);
+  for (std::size_t k = 0; k < key.size() && k < spec.key.size(); ++k)
+    row[spec.key[k].name] = std::string{key[k]};
+  for (std::size_t a = 0; a < values.size() && a < spec.aggregations.size(); ++a) {
+    auto& field = row[spec.aggregations[a].as];
+    switch (values[a].k) {
+      case jobs::cell::null: field = nullptr; break;
+      case jobs::cell::integer: field = values[a].i; break;
+      case jobs::cell::real: field = values[a].d; break;
+    }
+  }
+  // A key that is not UTF-8 is replaced where invalid rather than lost.
+  return row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace weir::sinks

@@ -70,12 +70,13 @@ public:
     if (!store)
       return {0, 0, store.failure()};
     const auto before = total_dropped();
-    auto rows = (*store)->write(batches, dropped_);
+    std::vector<refused_row> refused;
+    auto rows = (*store)->write(batches, dropped_, refused);
     if (!rows) {
       store_.reset();
       return {0, 0, rows.failure()};
     }
-    return {batches.size(), *rows, std::nullopt, total_dropped() - before};
+    return {batches.size(), *rows, std::nullopt, total_dropped() - before, std::move(refused)};
   }
 
 private:
@@ -125,6 +126,13 @@ expected<std::unique_ptr<merged_rows_store>> open_merged(const jobs::job_spec& s
     return made.failure();
   return std::unique_ptr<merged_rows_store>{std::make_unique<Results>(std::move(*made))};
 }
+
+// A window row as the JSON object a dead letter carries:
+// {"window_start": "2026-01-01 00:00:00.000Z", "window_end": ..., <key
+// columns>: text, <aggregates>: number or null}.
+std::string window_row_json(const jobs::job_spec& spec, jobs::millis start, jobs::millis end,
+                            std::span<const std::string_view> key,
+                            const std::vector<jobs::cell>& values);
 
 // %XX escapes of a URL's user, password or database decoded.
 std::string percent_decode(std::string_view s);

@@ -236,7 +236,7 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
 }
 
 expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches,
-                                     dropped_rows& dropped) {
+                                     dropped_rows& dropped, std::vector<refused_row>&) {
   auto taken = take_final_rows(
     batches, spec_,
     [](const jobs::window_results& w, std::size_t i) { return fits_window(w.starts[i], w.ends[i]); },

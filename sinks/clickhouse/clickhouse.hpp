@@ -63,8 +63,10 @@ public:
   // One INSERT of every row of `batches`, then progress when it is due.
   // Rows whose window ClickHouse 18.16's DateTime cannot hold (before 1970,
   // after 2106) are counted in `dropped`, per partition.
+  // `refused` stays empty: ClickHouse 18.16 has no constraints or
+  // triggers, and the values its columns cannot hold are dropped before.
   expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
-                              dropped_rows& dropped);
+                              dropped_rows& dropped, std::vector<refused_row>& refused);
 
   // One INSERT of merged rows at `version`; those out of DateTime's range
   // are counted in the result.

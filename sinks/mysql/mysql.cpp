@@ -3,6 +3,7 @@
 #include "base/logging.hpp"
 #include "jobs/raw/rows.hpp"
 #include "sinks/final_rows.hpp"
+#include "sinks/isolate.hpp"
 
 #include <mysql.h>
 
@@ -114,10 +115,17 @@ struct results::connection {
   }
 
   expected<void> exec(const std::string& what, const std::string& sql) {
-    if (mysql_real_query(db, sql.data(), sql.size()) != 0)
+    refused = false;
+    if (mysql_real_query(db, sql.data(), sql.size()) != 0) {
+      // SQLSTATE 22 (data), 23 (a constraint), 45000 (a trigger's SIGNAL):
+      // refused for what the rows hold, not for the moment.
+      const std::string_view state = mysql_sqlstate(db);
+      refused = state.starts_with("22") || state.starts_with("23") || state == "45000";
       return failure(what);
+    }
     return {};
   }
+  bool refused = false; // the last exec failed for the rows it was given
 
   // The rows of a query, NULL as "\N".
   expected<std::vector<std::vector<std::string>>> rows(const std::string& what,
@@ -300,7 +308,7 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
 }
 
 expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches,
-                                     dropped_rows& dropped) {
+                                     dropped_rows& dropped, std::vector<refused_row>& refused) {
   const std::size_t nk = spec_.key.size();
   auto taken = take_final_rows(
     batches, spec_,
@@ -318,17 +326,62 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
   const auto& latest = taken->progress;
 
   auto& c = *conn_;
-  for (const auto& r : refs) {
+  // Row j's key parts and values into key_ and cells_.
+  auto load = [&](std::size_t j) -> const jobs::window_results& {
+    const auto& r = refs[j];
     const auto& w = r.rows->rows;
     key_.clear();
     for (std::size_t k = 0; k < nk; ++k)
       key_.push_back(jobs::key_part(w.keys[r.i], k));
     jobs::values_of(spec_.aggregations, layout_, jobs::accumulators_of(w, r.i), cells_);
-    if (auto ok = add_row(w.starts[r.i], w.ends[r.i], key_, cells_, r.version); !ok)
+    return w;
+  };
+  auto upsert = [&](std::size_t first, std::size_t count) -> expected<void> {
+    for (std::size_t j = first; j < first + count; ++j) {
+      const auto& w = load(j);
+      if (auto ok = add_row(w.starts[refs[j].i], w.ends[refs[j].i], key_, cells_, refs[j].version);
+          !ok)
+        return ok;
+    }
+    return flush_rows();
+  };
+  if (auto ok = upsert(0, refs.size()); !ok) {
+    if (!c.refused)
       return rollback(ok.failure());
+    // Rows the table refuses: the write again, each range in a savepoint,
+    // halving around them (sinks/isolate.hpp); they are dead-lettered.
+    WEIR_WARN("job {}: {}: writing again, isolating the rows refused", spec_.name,
+              ok.error_message());
+    (void)rollback(ok.failure());
+    auto isolated = isolate_rows(
+      refs.size(),
+      [&](std::size_t first, std::size_t count) -> isolation_try {
+        if (auto ok = c.exec("savepoint", "SAVEPOINT weir_isolate"); !ok)
+          return {isolation_try::failed, ok.error_message()};
+        auto ok = upsert(first, count);
+        if (ok) {
+          if (auto released = c.exec("savepoint", "RELEASE SAVEPOINT weir_isolate"); !released)
+            return {isolation_try::failed, released.error_message()};
+          return {};
+        }
+        sql_.clear();
+        if (!c.refused)
+          return {isolation_try::failed, ok.error_message()};
+        if (auto back = c.exec("savepoint", "ROLLBACK TO SAVEPOINT weir_isolate"); !back)
+          return {isolation_try::failed, back.error_message()};
+        return {isolation_try::refused, ok.error_message()};
+      },
+      [&](std::size_t j, const std::string& why) {
+        const auto& r = refs[j];
+        const auto& w = load(j);
+        refused.push_back({r.rows->partition, static_cast<offset_t>(r.version),
+                           window_row_json(spec_, w.starts[r.i], w.ends[r.i], key_, cells_),
+                           "the store refused the row: " + why});
+        ++dropped[r.rows->partition];
+      });
+    if (!isolated)
+      return rollback(isolated.failure());
   }
-  if (auto ok = flush_rows(); !ok)
-    return rollback(ok.failure());
   std::string sql;
   if (!latest.empty()) {
     sql = progress_head_;
@@ -358,7 +411,7 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
   }
   if (auto ok = c.exec("commit", "COMMIT"); !ok)
     return rollback(ok.failure());
-  return refs.size();
+  return refs.size() - refused.size();
 }
 
 error results::rollback(error e) {

@@ -55,9 +55,11 @@ public:
 
   // Upserts every row of `batches` and their progress in one transaction.
   // Rows a column cannot hold (a window outside years 1000-9999, a key part
-  // over 512 bytes) are counted in `dropped`, per partition.
+  // over 512 bytes) are counted in `dropped`, per partition; so are rows the
+  // table refuses (a CHECK, a trigger's SIGNAL, a value out of range),
+  // isolated in savepoints and appended to `refused`, while the rest lands.
   expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
-                              dropped_rows& dropped);
+                              dropped_rows& dropped, std::vector<refused_row>& refused);
 
   // Upserts merged rows at `version` in one transaction; those the columns
   // cannot hold are counted in the result.

@@ -1,5 +1,7 @@
 #include "sinks/postgres/pg_table.hpp"
 
+#include "sinks/isolate.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -227,33 +229,26 @@ bool refused_rows(const pqxx::sql_error& e) {
 void isolate_rows(pqxx::dbtransaction& txn, std::size_t n,
                   const std::function<void(pqxx::transaction_base&, std::size_t, std::size_t)>& write,
                   const std::function<void(std::size_t, const std::string&)>& refused) {
-  // Ranges still to try, the next one last: rows are tried in order.
-  std::vector<std::pair<std::size_t, std::size_t>> todo;
-  if (n > 0)
-    todo.emplace_back(0, n);
-  while (!todo.empty()) {
-    const auto [first, count] = todo.back();
-    todo.pop_back();
-    try {
-      pqxx::subtransaction sub{txn, "weir_isolate"};
-      // libpqxx 6.4 issues the SAVEPOINT lazily, on the first exec();
-      // exec_params() bypasses that, so a failure there would abort the
-      // whole transaction: begin it here.
-      sub.exec("SELECT 1");
-      write(sub, first, count);
-      sub.commit();
-    } catch (const pqxx::sql_error& e) {
-      if (!refused_rows(e))
-        throw;
-      if (count == 1) {
-        refused(first, one_line(e.what()));
-        continue;
+  // Other errors leave as the exceptions they are.
+  (void)sinks::isolate_rows(
+    n,
+    [&](std::size_t first, std::size_t count) -> sinks::isolation_try {
+      try {
+        pqxx::subtransaction sub{txn, "weir_isolate"};
+        // libpqxx 6.4 issues the SAVEPOINT lazily, on the first exec();
+        // exec_params() bypasses that, so a failure there would abort the
+        // whole transaction: begin it here.
+        sub.exec("SELECT 1");
+        write(sub, first, count);
+        sub.commit();
+        return {};
+      } catch (const pqxx::sql_error& e) {
+        if (!refused_rows(e))
+          throw;
+        return {sinks::isolation_try::refused, one_line(e.what())};
       }
-      const std::size_t half = count / 2;
-      todo.emplace_back(first + half, count - half);
-      todo.emplace_back(first, half);
-    }
-  }
+    },
+    refused);
 }
 
 } // namespace weir::raw::pg

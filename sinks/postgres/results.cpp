@@ -8,7 +8,6 @@
 #include "jobs/windowed/values.hpp"
 #include "sinks/postgres/pg_table.hpp"
 
-#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -891,32 +890,14 @@ private:
     t.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   }
 
-  // A refused result row, as JSON for the dead-letter topic.
+  // A refused result row, for the dead-letter topic.
   void refuse(std::int32_t partition, millis start, millis end,
               const std::vector<std::string_view>& key, const std::vector<cell>& values,
               const std::string& why) {
-    nlohmann::ordered_json row;
-    auto time = [](millis t) {
-      std::string out;
-      raw::append_date_time(out, t);
-      return out + "Z";
-    };
-    row["window_start"] = time(start);
-    row["window_end"] = time(end);
-    for (size_t k = 0; k < nk_; ++k)
-      row[spec_.key[k].name] = std::string{key[k]};
-    for (size_t a = 0; a < values.size(); ++a) {
-      const auto& name = spec_.aggregations[a].as;
-      switch (values[a].k) {
-        case cell::null: row[name] = nullptr; break;
-        case cell::integer: row[name] = values[a].i; break;
-        case cell::real: row[name] = values[a].d; break;
-      }
-    }
     offset_t at = -1;
     if (auto it = latest_.find(partition); it != latest_.end())
       at = it->second->next_offset;
-    refused_.push_back({partition, at, row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+    refused_.push_back({partition, at, window_row_json(spec_, start, end, key, values),
                         "the store refused the row: " + why});
   }
 

@@ -70,7 +70,9 @@ protected:
   void write(sinks::clickhouse::results& sink, const jobs::sink_batch& b) {
     const jobs::sink_batch* one[] = {&b};
     sinks::dropped_rows dropped;
-    auto ok = sink.write(one, dropped);
+    std::vector<sinks::refused_row> refused;
+    auto ok = sink.write(one, dropped, refused);
+    EXPECT_TRUE(refused.empty());
     ASSERT_TRUE(ok) << ok.error_message();
   }
   // Window 0's count as a reader with FINAL sees it, and the stored offset.

@@ -74,7 +74,8 @@ protected:
   void write(sinks::mysql::results& sink, const jobs::sink_batch& b) {
     const jobs::sink_batch* one[] = {&b};
     sinks::dropped_rows dropped;
-    auto ok = sink.write(one, dropped);
+    refused.clear();
+    auto ok = sink.write(one, dropped, refused);
     ASSERT_TRUE(ok) << ok.error_message();
   }
   std::string stored() {
@@ -85,6 +86,7 @@ protected:
 
   std::string table;
   jobs::job_spec spec;
+  std::vector<sinks::refused_row> refused; // by the last write()
 };
 
 } // namespace
@@ -147,4 +149,23 @@ TEST_F(MysqlSink, MergedRowsKeepTheLatestMerge) {
   EXPECT_EQ(window0(), "23\t1.5\t3\n");
   merged(1, 4, std::string(513, 'k')); // a key part VARBINARY(512) cannot hold: counted
   EXPECT_EQ(client("SELECT count(*) FROM " + table), "1\n");
+}
+
+// A row the table refuses (a CHECK constraint an operator added) is
+// isolated in savepoints: the others land, it comes back for the dead-letter
+// topic with its partition, version and MariaDB's words, counted in
+// __progress.dropped.
+TEST_F(MysqlSink, RowsTheTableRefusesAreIsolated) {
+  auto sink = sinks::mysql::results::make(spec);
+  ASSERT_TRUE(sink) << sink.error_message();
+  client("ALTER TABLE " + table + " ADD CONSTRAINT weir_it_not_nine CHECK (n <> 9)");
+  write(*sink, fold(spec, 40)); // windows [0, 1 s): 11, [1 s, 2 s): 9, [2 s, 3 s): 10
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].partition, 0);
+  EXPECT_EQ(refused[0].offset, 40);
+  EXPECT_EQ(refused[0].row, "{\"window_start\":\"1970-01-01 00:00:01.000Z\",\"window_end\":"
+                            "\"1970-01-01 00:00:02.000Z\",\"k\":\"a\",\"n\":9,\"total\":null}");
+  EXPECT_NE(refused[0].reason.find("weir_it_not_nine"), std::string::npos) << refused[0].reason;
+  EXPECT_EQ(client("SELECT n FROM " + table + " ORDER BY window_start"), "11\n10\n");
+  EXPECT_EQ(client("SELECT next_offset, dropped FROM " + table + "__progress"), "40\t1\n");
 }
