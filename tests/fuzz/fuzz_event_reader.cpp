@@ -1,9 +1,10 @@
 // The JSON event reader on arbitrary payloads, with a spec that wants every
 // role: event time, a composite key with a nested part, aggregate inputs,
-// filters, and (in a second reader) raw columns.
+// filters, (in a second reader) typed key parts, and (in a third) raw columns.
 #include "jobs/event_reader.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +25,14 @@ job_spec windowed() {
   return s;
 }
 
+// An integer and a string key part: an integer's text is canonical decimal.
+job_spec typed() {
+  auto s = windowed();
+  s.source.partitioned_by.clear();
+  s.key = {{"user", "user", key_type::integer}, {"os", "device.os", key_type::string}};
+  return s;
+}
+
 job_spec raw() {
   job_spec s;
   s.columns = {{"id", "id", column_type::string, false},
@@ -37,6 +46,7 @@ job_spec raw() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static event_reader w{windowed()};
+  static event_reader t{typed()};
   static event_reader r{raw()};
   std::string_view payload{reinterpret_cast<const char*>(data), size};
   event_view ev;
@@ -52,6 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (ev.texts[i].data())
         for (char c : ev.texts[i])
           sink ^= c;
+  }
+  if (t.read(payload, ev) == read_status::ok) {
+    const auto user = ev.key.substr(0, ev.key.find(key_separator));
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(user.data(), user.data() + user.size(), n);
+    if (ec != std::errc{} || end != user.data() + user.size() || (user.size() > 1 && user[0] == '0')
+        || user == "-0")
+      std::abort();
   }
   if (r.read(payload, ev, 1) == read_status::ok) {
     volatile char sink = 0;
