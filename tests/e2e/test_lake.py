@@ -3,7 +3,9 @@ event_date / 2-hour event_hour / bucket = user_id % 128, written by two
 workers, one of which is killed (-9) mid-stream: its partitions resume on the
 other from their checkpoints, after deleting the files the dead one wrote
 since. It then comes back and takes a share again: partitions move between
-live workers, fenced by the release handshake. Read back with
+live workers, fenced by the release handshake. Then the other is frozen
+until it is taken for dead, and woken: its late uploads are fenced by the
+partitions' owner epochs. Read back with
 pyarrow (the Hive-partitioned dataset) and duckdb (local copies): every event
 exactly once, each in the partition its values say, equal to the events read
 back from Kafka with kcat. Run once with the YAML spec and once with its SQL
@@ -11,6 +13,7 @@ twin, over the same generated actions: the lakes' rows are equal."""
 import datetime
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -61,6 +64,13 @@ def run(lang):
         cluster.kill("wa")  # mid-stream: its partitions resume on wb from checkpoints
         time.sleep(2)
         cluster.worker("wa")  # rejoins: partitions move back from a live owner
+        time.sleep(3)
+        # Frozen past the heartbeat timeout, wb is taken for dead and wa claims
+        # its partitions; woken, wb still holds rows and may upload them before
+        # it rejoins: the owner epoch makes it delete them (docs/raw-paths.md).
+        cluster.procs["wb"].send_signal(signal.SIGSTOP)
+        time.sleep(4)
+        cluster.procs["wb"].send_signal(signal.SIGCONT)
         assert gen.wait(timeout=120) == 0
 
         # While partitions move, a new owner deletes what its predecessor wrote
