@@ -25,16 +25,54 @@ expected<void> dead_letter(self_ptr self, const std::vector<sinks::refused_row>&
       return made.failure();
     st.dead_letters = std::make_unique<dead_letter_queue>(std::move(*made));
   }
-  for (const auto& r : rows)
-    if (auto ok = st.dead_letters->send_row(r.partition, r.offset, r.row, r.reason); !ok)
-      return ok;
-  return st.dead_letters->flush(10'000);
+  auto sent = [&]() -> expected<void> {
+    for (const auto& r : rows)
+      if (auto ok = st.dead_letters->send_row(r.partition, r.offset, r.row, r.reason); !ok)
+        return ok;
+    return st.dead_letters->flush(10'000);
+  }();
+  if (!sent) // a fresh producer next time; the rows go again (at least once)
+    st.dead_letters.reset();
+  return sent;
+}
+
+void ack_front(self_ptr self, size_t n) {
+  auto& st = self->state;
+  for (size_t i = 0; i < n; ++i) {
+    auto& [batch, source] = st.pending.front();
+    self->send(source, ack_atom::value, batch.seq);
+    st.pending.pop_front();
+  }
+  st.metrics.batches.inc(n);
+}
+
+void retry_later(self_ptr self) {
+  auto& st = self->state;
+  st.retry_scheduled = true;
+  self->delayed_send(self, st.backoff, retry_atom::value);
+  st.backoff = std::min(st.backoff * 2, max_backoff);
 }
 
 // Writes every pending batch; acks those the sink made durable; on a failure
 // schedules a retry of the rest with exponential backoff.
 void drain(self_ptr self) {
   auto& st = self->state;
+  // A write that committed, with rows refused that the dead-letter topic did
+  // not take: only the sending is tried again, never the write (its merge
+  // may have made their windows final: they would not be refused again).
+  if (st.undelivered) {
+    if (auto sent = dead_letter(self, st.undelivered->rows); !sent) {
+      st.metrics.failures.inc();
+      WEIR_WARN("job {}: {} row(s) the store refused cannot be dead-lettered to {}: {} (retrying "
+                "in {} ms)", st.job, st.undelivered->rows.size(), st.spec.dead_letter_topic,
+                sent.error_message(), st.backoff.count());
+      retry_later(self);
+      return;
+    }
+    st.metrics.refused.inc(st.undelivered->rows.size());
+    ack_front(self, st.undelivered->done);
+    st.undelivered.reset();
+  }
   if (st.pending.empty())
     return;
   std::vector<const jobs::sink_batch*> batches;
@@ -55,20 +93,14 @@ void drain(self_ptr self) {
     if (auto sent = dead_letter(self, written.refused); sent) {
       st.metrics.refused.inc(written.refused.size());
     } else {
-      // Not acked: the write is made again (idempotent) and refuses the same
-      // rows, until the dead-letter topic takes them.
+      // Durable, not acked until the dead-letter topic has the refused rows.
+      st.undelivered = sink_state::refused_rows{written.done, std::move(written.refused)};
       written.done = 0;
-      written.dropped = 0;
       written.failure = error{"rows the store refused cannot be dead-lettered to " +
                               st.spec.dead_letter_topic + ": " + sent.error_message()};
     }
   }
-  for (size_t i = 0; i < written.done; ++i) {
-    auto& [batch, source] = st.pending.front();
-    self->send(source, ack_atom::value, batch.seq);
-    st.pending.pop_front();
-  }
-  st.metrics.batches.inc(written.done);
+  ack_front(self, written.done);
   st.metrics.rows.inc(written.rows);
   st.metrics.dropped.inc(written.dropped);
   st.metrics.pending.set(static_cast<double>(st.pending.size()));
@@ -93,9 +125,7 @@ void drain(self_ptr self) {
   }
   WEIR_WARN("job {}: {} (retrying in {} ms)", st.job, written.failure->message,
             st.backoff.count());
-  st.retry_scheduled = true;
-  self->delayed_send(self, st.backoff, retry_atom::value);
-  st.backoff = std::min(st.backoff * 2, max_backoff);
+  retry_later(self);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 
 namespace weir {
 
@@ -42,6 +43,13 @@ struct sink_state {
   worker_actor parent; // gets the metrics every second while writing; may be null
   std::chrono::steady_clock::time_point last_status{};
   std::unique_ptr<dead_letter_queue> dead_letters; // made for the first refused row
+  // The front `done` batches are durable, but their refused rows have not
+  // reached the dead-letter topic yet: acked once they have.
+  struct refused_rows {
+    size_t done = 0;
+    std::vector<sinks::refused_row> rows;
+  };
+  std::optional<refused_rows> undelivered;
 
   // -- metrics ---------------------------------------------------------------------
   sink_metrics metrics;

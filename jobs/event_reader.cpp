@@ -293,21 +293,61 @@ void event_reader::apply(const use& u, const value& v) {
   }
 }
 
-// A JSON number that is a whole int64 (17, -3, 17.0, 1.7e1), else nothing:
-// "17" is a string, 17.5 and 1e19 are not int64s.
+// A JSON number that is a whole int64, read from its text exactly (17,
+// -3, 17.0, 1.7e1), else nothing: "17" is a string, 17.5 a fraction, 1e19
+// and 9007199254740993.5 are not int64s (a double would round them).
 std::optional<std::int64_t> event_reader::integral(const value& v) {
   if (v.type != sj::json_type::number)
     return std::nullopt;
-  std::int64_t n = 0;
-  const char* end = v.text.data() + v.text.size();
-  if (auto [stop, ec] = std::from_chars(v.text.data(), end, n); ec == std::errc{} && stop == end)
-    return n;
-  // 2^63 is exact in a double; every double below it in magnitude that is
-  // whole converts exactly.
-  if (!v.is_number || v.number != std::floor(v.number) || v.number >= 9223372036854775808.0
-      || v.number < -9223372036854775808.0)
+  std::string_view t = v.text;
+  const bool negative = !t.empty() && t[0] == '-';
+  if (negative)
+    t.remove_prefix(1);
+  // digits with the decimal point `point` digits from the left; simdjson
+  // has checked the grammar: int [frac] [exp].
+  char digits[40];
+  std::size_t n = 0;
+  long long point = -1, exponent = 0;
+  std::size_t i = 0;
+  for (; i < t.size() && t[i] != 'e' && t[i] != 'E'; ++i) {
+    if (t[i] == '.') {
+      point = static_cast<long long>(n);
+      continue;
+    }
+    if (n == 0 && t[i] == '0' && point < 0)
+      continue; // leading zeros of the integer part
+    if (n == sizeof digits)
+      return std::nullopt; // more digits than any int64 written plainly has
+    digits[n++] = t[i];
+  }
+  if (point < 0)
+    point = static_cast<long long>(n);
+  if (i < t.size()) {
+    auto [stop, ec] = std::from_chars(t.data() + i + 1 + (t[i + 1] == '+'), t.data() + t.size(),
+                                      exponent);
+    if (ec != std::errc{} || stop != t.data() + t.size())
+      return std::nullopt; // an exponent beyond long long: not an int64 unless all zeros
+  }
+  if (exponent > 40 || exponent < -40) // 0e999 is 0; anything else is out of range
+    return std::all_of(digits, digits + n, [](char c) { return c == '0'; })
+             ? std::optional<std::int64_t>{0}
+             : std::nullopt;
+  point += exponent;
+  // Zeros right of the point go; anything else there is a fraction.
+  while (n > 0 && digits[n - 1] == '0' && static_cast<long long>(n) > point)
+    --n;
+  if (n == 0)
+    return std::int64_t{0};
+  if (point < static_cast<long long>(n) || point > 19)
     return std::nullopt;
-  return static_cast<std::int64_t>(v.number);
+  unsigned __int128 magnitude = 0;
+  for (long long d = 0; d < point; ++d)
+    magnitude = magnitude * 10 + (d < static_cast<long long>(n) ? digits[d] - '0' : 0);
+  const unsigned __int128 limit = static_cast<unsigned __int128>(1) << 63;
+  if (magnitude > (negative ? limit : limit - 1))
+    return std::nullopt;
+  return negative ? static_cast<std::int64_t>(-static_cast<__int128>(magnitude))
+                  : static_cast<std::int64_t>(magnitude);
 }
 
 bool event_reader::filter_holds(const filter_spec& f, const value& v) const {

@@ -40,7 +40,7 @@ struct event_view {
   const bool* present = nullptr;  // per aggregate: whether there was one
   const std::string_view* texts = nullptr; // per aggregate: the input as text, data() null if absent
   const field_value* columns = nullptr;    // per column of a raw job
-  std::string_view partition_key; // source.partitioned_by's value (as written), if the job has one
+  std::string_view partition_key; // source.partitioned_by's value (as written; canonical decimal for an integer key), if any
 };
 
 inline constexpr char key_separator = '\x1f';

@@ -2,7 +2,9 @@
 // columns, too late), each sent as it was read, and rows its store refused
 // (as JSON), with headers saying why and where from: weir.reason, weir.job,
 // weir.topic, weir.partition, weir.offset.
-// At-least-once: a replay sends them again; deduplicate by partition and offset.
+// At-least-once: a replay sends them again; deduplicate events by partition
+// and offset, refused rows by their payload (the rows of one batch share
+// its offset, merged rows have partition and offset -1).
 #pragma once
 
 #include "base/expected.hpp"

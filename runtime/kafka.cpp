@@ -295,8 +295,10 @@ expected<void> producer::flush(int timeout_ms) {
   auto err = rd_kafka_flush(rk_.get(), timeout_ms);
   if (err)
     return error{std::string{"kafka flush: "} + rd_kafka_err2str(err)};
-  if (*failed_ > 0)
-    return error{std::to_string(*failed_) + " kafka messages were not delivered"};
+  // Failures since the last flush: one lost delivery must not fail every
+  // flush after it.
+  if (const auto failed = std::exchange(*failed_, 0); failed > 0)
+    return error{std::to_string(failed) + " kafka messages were not delivered"};
   return {};
 }
 

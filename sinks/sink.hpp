@@ -46,7 +46,7 @@ struct write_result {
   // (a replay), with a value the store cannot hold, or refused by the store.
   std::size_t dropped = 0;
   // Of those, the rows the store refused: dead-lettered before the ack.
-  std::vector<refused_row> refused;
+  std::vector<refused_row> refused{};
 };
 
 class sink {

@@ -310,17 +310,28 @@ struct lake_writer::state {
       }
       fenced = true;
     }
+    return drop_unchecked();
+  }
+
+  // Deletes what no checkpoint covers, here or in S3: files uploaded since
+  // the owner was last read back, files rolled but perhaps not uploaded (a
+  // PUT that timed out may have landed), and the open ones. Their rows are
+  // all after the partition's last checkpoint, so its next owner replays
+  // them; names carry our epoch, so nothing of another writer goes.
+  expected<void> drop_unchecked() {
     for (; !unverified.empty(); unverified.pop_back()) {
       if (auto ok = client.delete_object(opts.bucket, unverified.back().first); !ok)
         return ok.failure();
-      stats.fenced_rows += unverified.back().second;
+      stats.fenced_rows += fenced ? unverified.back().second : 0;
+    }
+    for (; !pending.empty(); pending.pop_back()) {
+      if (auto ok = client.delete_object(opts.bucket, pending.back().key); !ok)
+        return ok.failure();
+      stats.fenced_rows += fenced ? pending.back().rows : 0;
     }
     for (auto& [path, f] : open)
-      stats.fenced_rows += f.w.rows();
-    for (auto& p : pending)
-      stats.fenced_rows += p.rows;
+      stats.fenced_rows += fenced ? f.w.rows() : 0;
     open.clear();
-    pending.clear();
     buffered = 0;
     return {};
   }
@@ -467,6 +478,10 @@ expected<std::size_t> lake_writer::claim(std::int64_t offset) {
   s.owner_key = std::move(owner_key);
   s.fenced = false;
   return raw::forget_after(s.client, s.opts.bucket, s.opts.prefix, partition_, offset);
+}
+
+expected<void> lake_writer::discard() {
+  return st_->drop_unchecked();
 }
 
 bool lake_writer::fenced() const {

@@ -135,6 +135,11 @@ public:
   // True once another writer claimed the partition: rows are discarded.
   bool fenced() const;
 
+  // The partition is given up: deletes the files no checkpoint covers (those
+  // not yet read back against the owner object, those rolled and perhaps
+  // uploaded) and drops what is buffered. The next owner replays those rows.
+  expected<void> discard();
+
   // Deletes every file of `kafka_partition` under the prefix whose first
   // offset is >= offset, and returns how many. A new owner calls it with the
   // offset of the checkpoint it restores, before writing (see README.md).

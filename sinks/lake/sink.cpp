@@ -76,14 +76,15 @@ private:
 
   expected<void> apply(const jobs::sink_batch& batch) {
     if (!done_.dropped) {
-      for (auto p : batch.dropped)
-        writers_.erase(p); // the new owner replays these rows
+      for (auto p : batch.dropped) // the new owner replays these rows
+        if (auto ok = forget(p); !ok)
+          return ok;
       done_.dropped = true;
     }
     for (; done_.restored < batch.restored.size(); ++done_.restored) {
       auto [p, offset] = batch.restored[done_.restored];
-      writers_.erase(p);
-      fenced_.erase(p);
+      if (auto ok = forget(p); !ok)
+        return ok;
       auto w = writer_for(p);
       if (!w)
         return w.failure();
@@ -109,6 +110,17 @@ private:
           return ok;
         warn_if_fenced(p, w);
       }
+    return {};
+  }
+
+  // Drops partition p's writer and what of it no checkpoint covers.
+  expected<void> forget(partition_id p) {
+    if (auto it = writers_.find(p); it != writers_.end()) {
+      if (auto ok = it->second.discard(); !ok)
+        return ok;
+      writers_.erase(it);
+    }
+    fenced_.erase(p);
     return {};
   }
 

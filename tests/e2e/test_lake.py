@@ -66,8 +66,10 @@ def run(lang):
         cluster.worker("wa")  # rejoins: partitions move back from a live owner
         time.sleep(3)
         # Frozen past the heartbeat timeout, wb is taken for dead and wa claims
-        # its partitions; woken, wb still holds rows and may upload them before
-        # it rejoins: the owner epoch makes it delete them (docs/raw-paths.md).
+        # its partitions; woken, wb still holds rows and may upload some before
+        # it rejoins (the owner epoch makes it delete them, docs/raw-paths.md;
+        # RawLake.AFormerOwnerTakenForDeadLeavesNoFiles forces that case):
+        # whatever it does, every event must be in the lake once.
         cluster.procs["wb"].send_signal(signal.SIGSTOP)
         time.sleep(4)
         cluster.procs["wb"].send_signal(signal.SIGCONT)
