@@ -113,9 +113,11 @@ class merged_rows_store {
 public:
   virtual ~merged_rows_store() = default;
   // Writes `rows` at `version`; returns how many of them the store cannot
-  // hold (dropped, counted in the partials' <table>__progress row -1).
+  // hold (dropped, counted in the partials' <table>__progress row -1), and
+  // appends to `refused` those the store refused (a constraint, a trigger).
   virtual expected<std::size_t> write_merged(std::span<const merged_row> rows,
-                                             std::uint64_t version) = 0;
+                                             std::uint64_t version,
+                                             std::vector<refused_row>& refused) = 0;
 };
 
 // A final-row store opened for merged rows (Results::make(spec, merged)).

@@ -316,7 +316,7 @@ expected<std::string> results::insert_rows() {
 }
 
 expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
-                                            std::uint64_t version) {
+                                            std::uint64_t version, std::vector<refused_row>&) {
   rows_.clear();
   std::size_t dropped = 0;
   for (const auto& r : rows) {

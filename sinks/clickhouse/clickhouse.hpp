@@ -70,8 +70,8 @@ public:
 
   // One INSERT of merged rows at `version`; those out of DateTime's range
   // are counted in the result.
-  expected<std::size_t> write_merged(std::span<const merged_row> rows,
-                                     std::uint64_t version) override;
+  expected<std::size_t> write_merged(std::span<const merged_row> rows, std::uint64_t version,
+                                     std::vector<refused_row>& refused) override;
 
 private:
   results(jobs::job_spec spec, endpoint ep, http::client c);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <tuple>
 
 WEIR_LOG_MODULE("mysql");
@@ -345,43 +346,16 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
     }
     return flush_rows();
   };
-  if (auto ok = upsert(0, refs.size()); !ok) {
-    if (!c.refused)
-      return rollback(ok.failure());
-    // Rows the table refuses: the write again, each range in a savepoint,
-    // halving around them (sinks/isolate.hpp); they are dead-lettered.
-    WEIR_WARN("job {}: {}: writing again, isolating the rows refused", spec_.name,
-              ok.error_message());
-    (void)rollback(ok.failure());
-    auto isolated = isolate_rows(
-      refs.size(),
-      [&](std::size_t first, std::size_t count) -> isolation_try {
-        if (auto ok = c.exec("savepoint", "SAVEPOINT weir_isolate"); !ok)
-          return {isolation_try::failed, ok.error_message()};
-        auto ok = upsert(first, count);
-        if (ok) {
-          if (auto released = c.exec("savepoint", "RELEASE SAVEPOINT weir_isolate"); !released)
-            return {isolation_try::failed, released.error_message()};
-          return {};
-        }
-        sql_.clear();
-        if (!c.refused)
-          return {isolation_try::failed, ok.error_message()};
-        if (auto back = c.exec("savepoint", "ROLLBACK TO SAVEPOINT weir_isolate"); !back)
-          return {isolation_try::failed, back.error_message()};
-        return {isolation_try::refused, ok.error_message()};
-      },
-      [&](std::size_t j, const std::string& why) {
-        const auto& r = refs[j];
-        const auto& w = load(j);
-        refused.push_back({r.rows->partition, static_cast<offset_t>(r.version),
-                           window_row_json(spec_, w.starts[r.i], w.ends[r.i], key_, cells_),
-                           "the store refused the row: " + why});
-        ++dropped[r.rows->partition];
-      });
-    if (!isolated)
-      return rollback(isolated.failure());
-  }
+  auto written = upsert_isolating(refs.size(), upsert, [&](std::size_t j, const std::string& why) {
+    const auto& r = refs[j];
+    const auto& w = load(j);
+    refused.push_back({r.rows->partition, static_cast<offset_t>(r.version),
+                       window_row_json(spec_, w.starts[r.i], w.ends[r.i], key_, cells_),
+                       "the store refused the row: " + why});
+    ++dropped[r.rows->partition];
+  });
+  if (!written)
+    return rollback(written.failure());
   std::string sql;
   if (!latest.empty()) {
     sql = progress_head_;
@@ -412,6 +386,39 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
   if (auto ok = c.exec("commit", "COMMIT"); !ok)
     return rollback(ok.failure());
   return refs.size() - refused.size();
+}
+
+expected<void> results::upsert_isolating(
+  std::size_t n, const std::function<expected<void>(std::size_t, std::size_t)>& upsert,
+  const std::function<void(std::size_t, const std::string&)>& refused) {
+  auto& c = *conn_;
+  auto ok = upsert(0, n);
+  if (ok || !c.refused)
+    return ok;
+  // Rows the table refuses: the write again, each range in a savepoint,
+  // halving around them (sinks/isolate.hpp); they are dead-lettered.
+  WEIR_WARN("job {}: {}: writing again, isolating the rows refused", spec_.name,
+            ok.error_message());
+  (void)rollback(ok.failure());
+  return isolate_rows(
+    n,
+    [&](std::size_t first, std::size_t count) -> isolation_try {
+      if (auto saved = c.exec("savepoint", "SAVEPOINT weir_isolate"); !saved)
+        return {isolation_try::failed, saved.error_message()};
+      auto tried = upsert(first, count);
+      if (tried) {
+        if (auto released = c.exec("savepoint", "RELEASE SAVEPOINT weir_isolate"); !released)
+          return {isolation_try::failed, released.error_message()};
+        return {};
+      }
+      sql_.clear();
+      if (!c.refused)
+        return {isolation_try::failed, tried.error_message()};
+      if (auto back = c.exec("savepoint", "ROLLBACK TO SAVEPOINT weir_isolate"); !back)
+        return {isolation_try::failed, back.error_message()};
+      return {isolation_try::refused, tried.error_message()};
+    },
+    refused);
 }
 
 error results::rollback(error e) {
@@ -465,19 +472,34 @@ expected<void> results::add_row(millis start, millis end, std::span<const std::s
 }
 
 expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
-                                            std::uint64_t version) {
+                                            std::uint64_t version,
+                                            std::vector<refused_row>& refused) {
   std::size_t dropped = 0;
+  std::vector<const merged_row*> held; // the rows the columns can hold
+  held.reserve(rows.size());
   for (const auto& r : rows) {
     key_.assign(r.key->begin(), r.key->end());
-    if (!fits(r.start, r.end, key_)) {
+    if (fits(r.start, r.end, key_))
+      held.push_back(&r);
+    else
       ++dropped;
-      continue;
-    }
-    if (auto ok = add_row(r.start, r.end, key_, *r.values, version); !ok)
-      return rollback(ok.failure());
   }
-  if (auto ok = flush_rows(); !ok)
-    return rollback(ok.failure());
+  auto upsert = [&](std::size_t first, std::size_t count) -> expected<void> {
+    for (std::size_t j = first; j < first + count; ++j) {
+      key_.assign(held[j]->key->begin(), held[j]->key->end());
+      if (auto ok = add_row(held[j]->start, held[j]->end, key_, *held[j]->values, version); !ok)
+        return ok;
+    }
+    return flush_rows();
+  };
+  auto written = upsert_isolating(held.size(), upsert, [&](std::size_t j, const std::string& why) {
+    const auto& r = *held[j];
+    key_.assign(r.key->begin(), r.key->end());
+    refused.push_back({-1, -1, window_row_json(spec_, r.start, r.end, key_, *r.values),
+                       "the store refused the row: " + why});
+  });
+  if (!written)
+    return rollback(written.failure());
   if (auto ok = conn_->exec("commit", "COMMIT"); !ok)
     return rollback(ok.failure());
   if (dropped)

@@ -24,6 +24,7 @@
 #include "sinks/final_rows.hpp"
 
 #include <map>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -62,9 +63,10 @@ public:
                               dropped_rows& dropped, std::vector<refused_row>& refused);
 
   // Upserts merged rows at `version` in one transaction; those the columns
-  // cannot hold are counted in the result.
-  expected<std::size_t> write_merged(std::span<const merged_row> rows,
-                                     std::uint64_t version) override;
+  // cannot hold are counted in the result, those the table refuses are
+  // isolated and appended to `refused`.
+  expected<std::size_t> write_merged(std::span<const merged_row> rows, std::uint64_t version,
+                                     std::vector<refused_row>& refused) override;
 
 private:
   results() = default;
@@ -74,6 +76,12 @@ private:
                          std::span<const std::string_view> key,
                          const std::vector<jobs::cell>& values, std::uint64_t version);
   expected<void> flush_rows();
+  // upsert(0, n), or, if the table refuses rows of it, upsert in savepoints
+  // over ranges halved around them (sinks/isolate.hpp), refused(i, why)
+  // called for each; in the transaction under way, not committed.
+  expected<void> upsert_isolating(
+    std::size_t n, const std::function<expected<void>(std::size_t, std::size_t)>& upsert,
+    const std::function<void(std::size_t, const std::string&)>& refused);
   bool fits(jobs::millis start, jobs::millis end, std::span<const std::string_view> key) const;
   error rollback(error e);
 

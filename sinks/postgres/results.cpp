@@ -720,7 +720,7 @@ public:
         out.push_back({rows[i].start, rows[i].end, &rows[i].key, &values[i]});
       // In this transaction, before it commits: if the commit fails, the
       // retry merges the same partials (or more) again, at a version no lower.
-      auto n = store->write_merged(out, merges_ + 1);
+      auto n = store->write_merged(out, merges_ + 1, refused_);
       if (!n)
         throw store_failure{n.failure()};
       ++merges_;

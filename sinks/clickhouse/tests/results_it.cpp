@@ -131,7 +131,9 @@ TEST_F(ClickHouseSink, MergedRowsKeepTheLatestMerge) {
   auto merged = [&](std::int64_t n, std::uint64_t version, jobs::millis start = 0) {
     const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}};
     const sinks::merged_row row{start, start + 1000, &key, &values};
-    auto dropped = a->write_merged({&row, 1}, version);
+    std::vector<sinks::refused_row> refused;
+    auto dropped = a->write_merged({&row, 1}, version, refused);
+    EXPECT_TRUE(refused.empty());
     ASSERT_TRUE(dropped) << dropped.error_message();
     EXPECT_EQ(*dropped, start < 0 ? 1u : 0u);
   };

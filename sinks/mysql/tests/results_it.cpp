@@ -133,8 +133,10 @@ TEST_F(MysqlSink, MergedRowsKeepTheLatestMerge) {
     const std::vector<std::string> parts{k};
     const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}, {jobs::cell::real, 0, 1.5}};
     const sinks::merged_row row{0, 1000, &parts, &values};
-    auto dropped = a->write_merged({&row, 1}, version);
+    std::vector<sinks::refused_row> none;
+    auto dropped = a->write_merged({&row, 1}, version, none);
     ASSERT_TRUE(dropped) << dropped.error_message();
+    EXPECT_TRUE(none.empty());
     EXPECT_EQ(*dropped, k.size() > 512 ? 1u : 0u);
   };
   auto window0 = [&] {
@@ -168,4 +170,29 @@ TEST_F(MysqlSink, RowsTheTableRefusesAreIsolated) {
   EXPECT_NE(refused[0].reason.find("weir_it_not_nine"), std::string::npos) << refused[0].reason;
   EXPECT_EQ(client("SELECT n FROM " + table + " ORDER BY window_start"), "11\n10\n");
   EXPECT_EQ(client("SELECT next_offset, dropped FROM " + table + "__progress"), "40\t1\n");
+}
+
+// Merged rows (keys across partitions) the table refuses are isolated too:
+// they come back standing for every partition (-1), the others land.
+TEST_F(MysqlSink, MergedRowsTheTableRefusesAreIsolated) {
+  spec.source.partitioned_by.clear();
+  spec.sink.partials_url = "postgresql://unused";
+  auto a = sinks::mysql::results::make(spec, true);
+  ASSERT_TRUE(a) << a.error_message();
+  client("ALTER TABLE " + table + " ADD CONSTRAINT weir_it_not_nine CHECK (n <> 9)");
+  const std::vector<std::string> ka{"a"}, kb{"b"}, kc{"c"};
+  const std::vector<jobs::cell> eight{{jobs::cell::integer, 8, 0}, {jobs::cell::null, 0, 0}},
+    nine{{jobs::cell::integer, 9, 0}, {jobs::cell::null, 0, 0}};
+  const sinks::merged_row rows[] = {{0, 1000, &ka, &eight}, {0, 1000, &kb, &nine},
+                                    {0, 1000, &kc, &eight}};
+  std::vector<sinks::refused_row> refused;
+  auto dropped = a->write_merged(rows, 1, refused);
+  ASSERT_TRUE(dropped) << dropped.error_message();
+  EXPECT_EQ(*dropped, 0u);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].partition, -1);
+  EXPECT_EQ(refused[0].row, "{\"window_start\":\"1970-01-01 00:00:00.000Z\",\"window_end\":"
+                            "\"1970-01-01 00:00:01.000Z\",\"k\":\"b\",\"n\":9,\"total\":null}");
+  EXPECT_NE(refused[0].reason.find("weir_it_not_nine"), std::string::npos) << refused[0].reason;
+  EXPECT_EQ(client("SELECT k, n FROM " + table + " ORDER BY k"), "a\t8\nc\t8\n");
 }

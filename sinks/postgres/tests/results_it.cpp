@@ -198,7 +198,8 @@ struct recording_store final : sinks::merged_rows_store {
   bool* fail;
   recording_store(std::vector<written>* l, bool* f) : log(l), fail(f) {}
   expected<std::size_t> write_merged(std::span<const sinks::merged_row> rows,
-                                     std::uint64_t version) override {
+                                     std::uint64_t version,
+                                     std::vector<sinks::refused_row>&) override {
     if (*fail)
       return error{"store down"};
     for (const auto& r : rows)
