@@ -262,6 +262,16 @@ void event_reader::apply(const use& u, const value& v) {
             key_status_ = read_status::key_not_string;
           break;
         case key_type::integer: {
+          // Most integers are plain digits, canonical already (JSON has no
+          // leading zeros): taken as they are. 18 digits fit any int64.
+          const auto t = v.text;
+          const std::size_t sign = !t.empty() && t[0] == '-';
+          if (v.type == sj::json_type::number && t.size() > sign && t.size() - sign <= 18
+              && std::all_of(t.begin() + sign, t.end(), [](char c) { return c >= '0' && c <= '9'; })
+              && t != "-0") {
+            key_parts_[u.index] = t;
+            break;
+          }
           auto& buf = key_ints_[u.index];
           if (auto n = integral(v)) {
             auto end = std::to_chars(buf.data(), buf.data() + buf.size(), *n).ptr;
