@@ -264,9 +264,12 @@ void event_reader::apply(const use& u, const value& v) {
         case key_type::integer: {
           // Most integers are plain digits, canonical already (JSON has no
           // leading zeros): taken as they are. 18 digits fit any int64.
+          // simdjson types `07` a number without validating it: a number
+          // that does not parse (is_number false) is no integer.
           const auto t = v.text;
           const std::size_t sign = !t.empty() && t[0] == '-';
-          if (v.type == sj::json_type::number && t.size() > sign && t.size() - sign <= 18
+          if (v.type == sj::json_type::number && v.is_number && t.size() > sign
+              && t.size() - sign <= 18 && (t.size() - sign == 1 || t[sign] != '0')
               && std::all_of(t.begin() + sign, t.end(), [](char c) { return c >= '0' && c <= '9'; })
               && t != "-0") {
             key_parts_[u.index] = t;
@@ -307,7 +310,7 @@ void event_reader::apply(const use& u, const value& v) {
 // -3, 17.0, 1.7e1), else nothing: "17" is a string, 17.5 a fraction, 1e19
 // and 9007199254740993.5 are not int64s (a double would round them).
 std::optional<std::int64_t> event_reader::integral(const value& v) {
-  if (v.type != sj::json_type::number)
+  if (v.type != sj::json_type::number || !v.is_number)
     return std::nullopt;
   std::string_view t = v.text;
   const bool negative = !t.empty() && t[0] == '-';

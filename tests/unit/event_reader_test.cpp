@@ -80,6 +80,7 @@ TEST(EventReader, TypedKeysTellNumbersFromStrings) {
                           R"({"ts":1,"user_id":9007199254740993.5,"action":"tap"})",
                           R"({"ts":1,"user_id":1.0000000000000000001,"action":"tap"})",
                           R"({"ts":1,"user_id":1e-400,"action":"tap"})",
+                          R"({"ts":1,"user_id":07,"action":"tap"})", // not JSON (fuzz.event_reader)
                           R"({"ts":1,"user_id":true,"action":"tap"})",
                           R"({"ts":1,"user_id":{"id":17},"action":"tap"})"})
     EXPECT_EQ(r.read(bad, ev), read_status::key_not_integer) << bad;
