@@ -8,6 +8,11 @@
 
 namespace weir {
 
+// GCC's 128-bit integers, for exact decimal sums; __extension__ keeps
+// -Wpedantic quiet about them.
+__extension__ typedef __int128 int128;
+__extension__ typedef unsigned __int128 uint128;
+
 // Milliseconds since the Unix epoch (event time, watermarks) or a duration in ms.
 using millis = std::int64_t;
 

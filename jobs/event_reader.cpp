@@ -22,6 +22,7 @@ const char* to_string(read_status s) {
     case read_status::bad_key: return "key field holds a NUL or 0x1F byte";
     case read_status::key_not_string: return "key field is not a string (the spec's key type)";
     case read_status::key_not_integer: return "key field is not an integer (the spec's key type)";
+    case read_status::bad_decimal: return "aggregate field's number does not fit its decimal(p, s) type";
   }
   return "?";
 }
@@ -38,9 +39,11 @@ event_reader::event_reader(const job_spec& spec)
     if (spec.key[i].field == spec.source.partitioned_by)
       partition_key_part_ = static_cast<int>(i);
   }
-  for (std::uint32_t i = 0; i < spec.aggregations.size(); ++i)
+  for (std::uint32_t i = 0; i < spec.aggregations.size(); ++i) {
     if (!spec.aggregations[i].field.empty())
       want(spec.aggregations[i].field, role::value, i);
+    decimals_.push_back(spec.aggregations[i].decimal);
+  }
   for (std::uint32_t i = 0; i < filters_.size(); ++i)
     want(filters_[i].field, role::filter, i);
   for (std::uint32_t i = 0; i < spec.columns.size(); ++i)
@@ -49,6 +52,7 @@ event_reader::event_reader(const job_spec& spec)
   key_parts_.resize(spec.key.size());
   key_ints_.resize(spec.key.size());
   values_.resize(spec.aggregations.size());
+  units_.resize(spec.aggregations.size());
   present_.resize(spec.aggregations.size());
   texts_.resize(spec.aggregations.size());
   filter_seen_.resize(filters_.size());
@@ -109,6 +113,7 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   time_bad_ = false;
   rejected_ = false;
   key_status_ = read_status::ok;
+  value_status_ = read_status::ok;
   sj::object obj;
   if (doc.get_object().get(obj))
     return read_status::malformed_json;
@@ -125,6 +130,8 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
     return read_status::missing_time;
   if (key_status_ != read_status::ok)
     return key_status_;
+  if (value_status_ != read_status::ok)
+    return value_status_;
   key_buf_.clear();
   for (size_t i = 0; i < key_parts_.size(); ++i) {
     if (key_parts_[i].data() == nullptr)
@@ -143,6 +150,7 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   out.partition_key = partition_key_part_ < 0 ? std::string_view{} : key_parts_[partition_key_part_];
   out.values = values_.data();
   out.present = reinterpret_cast<const bool*>(present_.data());
+  out.units = units_.data();
   out.texts = texts_.data();
   out.columns = columns_.data();
   return read_status::ok;
@@ -290,6 +298,13 @@ void event_reader::apply(const use& u, const value& v) {
       if (v.is_number) {
         values_[u.index] = v.number;
         present_[u.index] = 1;
+        if (const auto d = decimals_[u.index]) {
+          auto units = decimal_units(v.text, d.scale, true);
+          if (units && *units < power_of_ten(d.precision) && *units > -power_of_ten(d.precision))
+            units_[u.index] = *units;
+          else
+            value_status_ = read_status::bad_decimal;
+        }
       }
       if (v.text.data() != nullptr)
         texts_[u.index] = v.text;
@@ -312,54 +327,75 @@ void event_reader::apply(const use& u, const value& v) {
 std::optional<std::int64_t> event_reader::integral(const value& v) {
   if (v.type != sj::json_type::number || !v.is_number)
     return std::nullopt;
-  std::string_view t = v.text;
+  return decimal_units(v.text, 0, false);
+}
+
+std::int64_t power_of_ten(int n) {
+  std::int64_t p = 1;
+  while (n-- > 0)
+    p *= 10;
+  return p;
+}
+
+std::optional<std::int64_t> decimal_units(std::string_view t, int scale, bool round) {
   const bool negative = !t.empty() && t[0] == '-';
   if (negative)
     t.remove_prefix(1);
-  // digits with the decimal point `point` digits from the left; simdjson
-  // has checked the grammar: int [frac] [exp].
+  // The significant digits, with the decimal point `point` digits from the
+  // left (negative: zeros between); simdjson or from_chars has checked the
+  // grammar: int [frac] [exp].
   char digits[40];
   std::size_t n = 0;
-  long long point = -1, exponent = 0;
+  long long point = 0, exponent = 0;
+  bool fraction = false; // past the decimal point
   std::size_t i = 0;
   for (; i < t.size() && t[i] != 'e' && t[i] != 'E'; ++i) {
     if (t[i] == '.') {
-      point = static_cast<long long>(n);
+      fraction = true;
       continue;
     }
-    if (n == 0 && t[i] == '0' && point < 0)
-      continue; // leading zeros of the integer part
+    if (n == 0 && t[i] == '0') { // leading zeros: of the integer part, or of a fraction
+      point -= fraction;
+      continue;
+    }
     if (n == sizeof digits)
-      return std::nullopt; // more digits than any int64 written plainly has
+      return std::nullopt; // more significant digits than any int64 has
     digits[n++] = t[i];
+    point += !fraction;
   }
-  if (point < 0)
-    point = static_cast<long long>(n);
   if (i < t.size()) {
-    auto [stop, ec] = std::from_chars(t.data() + i + 1 + (t[i + 1] == '+'), t.data() + t.size(),
+    auto [stop, ec] = std::from_chars(t.data() + i + 1 + (i + 1 < t.size() && t[i + 1] == '+'),
+                                      t.data() + t.size(),
                                       exponent);
     if (ec != std::errc{} || stop != t.data() + t.size())
       return std::nullopt; // an exponent beyond long long: not an int64 unless all zeros
   }
-  if (exponent > 40 || exponent < -40) // 0e999 is 0; anything else is out of range
-    return std::all_of(digits, digits + n, [](char c) { return c == '0'; })
-             ? std::optional<std::int64_t>{0}
-             : std::nullopt;
-  point += exponent;
+  // 0e999 is 0; 1e-99 rounds to 0 (a scale is at most 18); else out of range.
+  if (exponent > 40 || exponent < -40)
+    return n == 0 || (round && exponent < 0) ? std::optional<std::int64_t>{0} : std::nullopt;
+  point += exponent + scale;
   // Zeros right of the point go; anything else there is a fraction.
   while (n > 0 && digits[n - 1] == '0' && static_cast<long long>(n) > point)
     --n;
   if (n == 0)
     return std::int64_t{0};
-  if (point < static_cast<long long>(n) || point > 19)
+  bool up = false; // the fraction is at least half a unit
+  if (point < static_cast<long long>(n)) {
+    if (!round)
+      return std::nullopt;
+    up = point >= 0 && digits[point] >= '5';
+    n = static_cast<std::size_t>(std::max(point, 0LL));
+  }
+  if (point > 19)
     return std::nullopt;
-  unsigned __int128 magnitude = 0;
+  uint128 magnitude = 0;
   for (long long d = 0; d < point; ++d)
     magnitude = magnitude * 10 + (d < static_cast<long long>(n) ? digits[d] - '0' : 0);
-  const unsigned __int128 limit = static_cast<unsigned __int128>(1) << 63;
+  magnitude += up;
+  const uint128 limit = static_cast<uint128>(1) << 63;
   if (magnitude > (negative ? limit : limit - 1))
     return std::nullopt;
-  return negative ? static_cast<std::int64_t>(-static_cast<__int128>(magnitude))
+  return negative ? static_cast<std::int64_t>(-static_cast<int128>(magnitude))
                   : static_cast<std::int64_t>(magnitude);
 }
 

@@ -19,7 +19,8 @@ namespace weir::jobs {
 enum class read_status {
   ok, filtered, malformed_json, missing_time, bad_time, missing_key, bad_key,
   key_not_string,  // a key part the spec types `string` is another JSON type
-  key_not_integer  // a key part the spec types `integer` is not an integral number
+  key_not_integer, // a key part the spec types `integer` is not an integral number
+  bad_decimal      // a decimal(p, s) aggregate's number has more than p - s integer digits
 };
 
 const char* to_string(read_status s);
@@ -41,9 +42,18 @@ struct event_view {
   const std::string_view* texts = nullptr; // per aggregate: the input as text, data() null if absent
   const field_value* columns = nullptr;    // per column of a raw job
   std::string_view partition_key; // source.partitioned_by's value (as written; canonical decimal for an integer key), if any
+  const std::int64_t* units = nullptr; // per decimal aggregate: the input in 10^-scale units
 };
 
 inline constexpr char key_separator = '\x1f';
+
+// A number's text (JSON grammar) as an exact count of 10^-scale units:
+// "12.5" at scale 2 is 1250. Digits past the scale are a fraction of a unit:
+// refused, or with `round` rounded half away from zero (as PostgreSQL rounds
+// into numeric(p, s)). Nothing if the count is no int64.
+std::optional<std::int64_t> decimal_units(std::string_view text, int scale, bool round);
+
+std::int64_t power_of_ten(int n); // n <= 18
 
 class event_reader {
 public:
@@ -93,6 +103,9 @@ private:
   read_status key_status_ = read_status::ok;  // a key part of the wrong JSON type
   int partition_key_part_ = -1; // the key part source.partitioned_by names
   std::vector<double> values_;
+  std::vector<decimal_type> decimals_; // per aggregate
+  std::vector<std::int64_t> units_;
+  read_status value_status_ = read_status::ok; // a decimal that does not fit
   std::vector<char> present_; // vector<bool> has no data()
   std::vector<std::string_view> texts_;
   std::vector<char> filter_seen_;

@@ -60,10 +60,25 @@ struct window_spec {
   bool operator==(const window_spec&) const = default;
 };
 
+// A field read as decimal(precision, scale): its text is taken exactly, as an
+// integer count of 10^-scale units (a value with more decimals is rounded
+// half away from zero, as PostgreSQL does; one with more integer digits is
+// malformed), and summed in 128 bits, so money adds up to the cent.
+// precision 0: the field is a double.
+struct decimal_type {
+  static constexpr int max_precision = 18; // a value fits an int64 of units
+  int precision = 0;
+  int scale = 0;
+
+  explicit operator bool() const { return precision > 0; }
+  bool operator==(const decimal_type&) const = default;
+};
+
 struct aggregate_spec {
   agg_kind kind = agg_kind::count;
   std::string field; // empty for count
   std::string as;    // output column
+  decimal_type decimal; // sum, min, max, avg: the field's type when decimal
 
   bool operator==(const aggregate_spec&) const = default;
 };

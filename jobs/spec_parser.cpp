@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
 #include <numeric>
@@ -352,6 +353,28 @@ window_spec parse_window(const reader& r, const YAML::Node& n) {
   return w;
 }
 
+// `double` (the default) or `decimal(p, s)`.
+decimal_type parse_decimal(const reader& r, const YAML::Node& n, const std::string& path) {
+  const auto text = r.scalar(n, path);
+  if (text == "double")
+    return {};
+  decimal_type d;
+  char close = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "decimal(%d ,%d %c%n", &d.precision, &d.scale, &close, &used) != 3
+      || close != ')' || used != static_cast<int>(text.size()))
+    r.fail(n, path, "'" + text + "' is no type: double, or decimal(precision, scale) as in "
+                    "decimal(12, 2)");
+  if (d.precision < 1 || d.precision > decimal_type::max_precision)
+    r.fail(n, path, "a decimal's precision is 1 to " + std::to_string(decimal_type::max_precision)
+                      + " digits (a value is held in 64 bits, a sum in 128), not "
+                      + std::to_string(d.precision));
+  if (d.scale < 0 || d.scale > d.precision)
+    r.fail(n, path, "a decimal's scale is 0 to its precision (" + std::to_string(d.precision)
+                      + "), not " + std::to_string(d.scale));
+  return d;
+}
+
 std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node& n) {
   if (!n.IsSequence() || n.size() == 0)
     r.fail(n, "aggregations", "expected a non-empty list");
@@ -359,7 +382,7 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
   for (size_t i = 0; i < n.size(); ++i) {
     auto path = "aggregations[" + std::to_string(i) + "]";
     auto a = n[i];
-    r.expect_map(a, path, {"fn", "field", "as"});
+    r.expect_map(a, path, {"fn", "field", "as", "type"});
     aggregate_spec spec;
     spec.kind = r.choice<agg_kind>(r.required(a, path, "fn"), path + ".fn",
                                    {{"count", agg_kind::count},
@@ -375,6 +398,12 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
       spec.field = r.scalar(f, path + ".field");
     } else if (spec.kind != agg_kind::count) {
       r.fail(a, path + ".field", std::string{"required for "} + to_string(spec.kind));
+    }
+    if (auto t = a["type"]) {
+      if (spec.kind != agg_kind::sum && spec.kind != agg_kind::min && spec.kind != agg_kind::max
+          && spec.kind != agg_kind::avg)
+        r.fail(t, path + ".type", "only sum, min, max and avg read their field as a number");
+      spec.decimal = parse_decimal(r, t, path + ".type");
     }
     if (auto as = a["as"]) {
       spec.as = r.identifier(as, path + ".as");

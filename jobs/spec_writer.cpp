@@ -139,6 +139,9 @@ void write_windowed(YAML::Emitter& y, const job_spec& s) {
     y << YAML::Flow << YAML::BeginMap << YAML::Key << "fn" << YAML::Value << to_string(a.kind);
     if (!a.field.empty())
       y << YAML::Key << "field" << YAML::Value << a.field;
+    if (a.decimal)
+      y << YAML::Key << "type" << YAML::Value
+        << "decimal(" + std::to_string(a.decimal.precision) + ", " + std::to_string(a.decimal.scale) + ")";
     y << YAML::Key << "as" << YAML::Value << a.as << YAML::EndMap;
   }
   y << YAML::EndSeq;

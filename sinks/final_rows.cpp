@@ -109,6 +109,12 @@ std::string window_row_json(const jobs::job_spec& spec, jobs::millis start, jobs
       case jobs::cell::null: field = nullptr; break;
       case jobs::cell::integer: field = values[a].i; break;
       case jobs::cell::real: field = values[a].d; break;
+      case jobs::cell::decimal: { // as text: a JSON reader's double would round it
+        std::string text;
+        jobs::append_decimal(text, values[a].x, values[a].scale);
+        field = text;
+        break;
+      }
     }
   }
   // A key that is not UTF-8 is replaced where invalid rather than lost.

@@ -12,9 +12,62 @@ bool integer_result(agg_kind k) {
          || k == agg_kind::approx_count_distinct;
 }
 
+decimal_type result_decimal(const aggregate_spec& agg) {
+  if (!agg.decimal)
+    return {};
+  switch (agg.kind) {
+    case agg_kind::sum: return {38, agg.decimal.scale};
+    case agg_kind::min:
+    case agg_kind::max: return agg.decimal;
+    case agg_kind::avg: return {38, std::max(agg.decimal.scale, 6)};
+    default: return {};
+  }
+}
+
+std::string decimal_column(decimal_type t, std::string_view name) {
+  return std::string{name} + "(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+}
+
+void append_decimal(std::string& out, int128 x, int scale) {
+  char buf[48];
+  char* p = buf + sizeof buf;
+  uint128 m = x < 0 ? -static_cast<uint128>(x) : static_cast<uint128>(x);
+  int digits = 0;
+  do {
+    *--p = static_cast<char>('0' + static_cast<int>(m % 10));
+    m /= 10;
+    if (++digits == scale)
+      *--p = '.';
+  } while (m != 0 || digits <= scale);
+  if (x < 0)
+    *--p = '-';
+  out.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+namespace {
+
+// sum / count at `scale` units from `from` units, rounded half away from zero.
+int128 average(int128 sum, std::int64_t count, int from, int scale) {
+  const bool negative = sum < 0;
+  uint128 m = negative ? -static_cast<uint128>(sum) : static_cast<uint128>(sum);
+  const uint128 n = static_cast<uint128>(count);
+  const auto up = static_cast<uint128>(power_of_ten(scale - from));
+  // m * up can overflow; the quotient and the remainder scaled apart cannot
+  // (the remainder is below count, the quotient below 10^18).
+  const uint128 q = m / n, r = m % n;
+  const uint128 frac = r * up;
+  uint128 result = q * up + frac / n;
+  if ((frac % n) * 2 >= n)
+    ++result;
+  return negative ? -static_cast<int128>(result) : static_cast<int128>(result);
+}
+
+} // namespace
+
 accumulators accumulators_of(const window_results& r, std::size_t i) {
   return {r.slots.data() + i * r.numeric_per_row, r.sets.data() + i * r.distinct_per_row,
-          r.sketches.data() + i * r.sketches_per_row, true};
+          r.sketches.data() + i * r.sketches_per_row, true,
+          r.decimals.data() + i * r.decimals_per_row};
 }
 
 cell value_of(const aggregate_spec& agg, agg_layout::place place, const accumulators& acc) {
@@ -29,6 +82,22 @@ cell value_of(const aggregate_spec& agg, agg_layout::place place, const accumula
     }
     case agg_layout::store::sketch:
       return {cell::integer, std::llround(acc.sketches[place.index].estimate()), 0};
+    case agg_layout::store::decimal: {
+      const auto& s = acc.decimals[place.index];
+      if (s.count == 0)
+        return {};
+      const int scale = agg.decimal.scale;
+      switch (agg.kind) {
+        case agg_kind::sum: return {cell::decimal, 0, 0, s.sum(), scale};
+        case agg_kind::min: return {cell::decimal, 0, 0, s.min, scale};
+        case agg_kind::max: return {cell::decimal, 0, 0, s.max, scale};
+        case agg_kind::avg: {
+          const int to = result_decimal(agg).scale;
+          return {cell::decimal, 0, 0, average(s.sum(), s.count, scale, to), to};
+        }
+        default: return {};
+      }
+    }
     case agg_layout::store::numeric: break;
   }
   const auto& s = acc.slots[place.index];

@@ -13,15 +13,31 @@
 namespace weir::jobs {
 
 // A result value: null where an aggregate saw no value; counts stay integers
-// (never through double), sums, extremes and averages are doubles.
+// (never through double); sums, extremes and averages are doubles, or of a
+// decimal field exact decimals (x units of 10^-scale).
 struct cell {
-  enum { null, integer, real } k = null;
+  enum { null, integer, real, decimal } k = null;
   std::int64_t i = 0;
   double d = 0;
+  int128 x = 0;
+  int scale = 0;
 };
 
 // Counts (plain, distinct, approximate distinct) are integers.
 bool integer_result(agg_kind k);
+
+// The decimal(precision, scale) type of an aggregate's result, or precision
+// 0 if it is no decimal. A sum is decimal(38, s) (128 bits hold 38 digits);
+// min and max keep the field's type; an average has max(s, 6) decimals
+// (as Flink's AVG on DECIMAL), rounded half away from zero.
+decimal_type result_decimal(const aggregate_spec& agg);
+
+// The result column's type in a store, spelled as the store spells it:
+// PostgreSQL numeric(p,s), MariaDB DECIMAL(p,s), ClickHouse Decimal(p,s).
+std::string decimal_column(decimal_type t, std::string_view name);
+
+// x units of 10^-scale as decimal text ("-12.50"), appended to `out`.
+void append_decimal(std::string& out, int128 x, int scale);
 
 // One (window, key)'s accumulators, viewed in place (an emitted row) or owned
 // (a merge of partials).
@@ -30,6 +46,7 @@ struct accumulators {
   const std::vector<std::string>* sets; // distinct values
   const hll* sketches;
   bool sets_unique; // an emitted row's sets are sorted and unique; merged ones may repeat
+  const decimal_slot* decimals = nullptr;
 };
 
 // Row i of emitted results.

@@ -11,7 +11,12 @@ agg_layout::agg_layout(const std::vector<aggregate_spec>& aggs) {
     switch (a.kind) {
       case agg_kind::count_distinct: of.push_back({store::distinct, distinct++}); break;
       case agg_kind::approx_count_distinct: of.push_back({store::sketch, sketches++}); break;
-      default: of.push_back({store::numeric, numeric++}); break;
+      default:
+        if (a.decimal && a.kind != agg_kind::count)
+          of.push_back({store::decimal, decimals++});
+        else
+          of.push_back({store::numeric, numeric++});
+        break;
     }
   }
 }
@@ -92,17 +97,17 @@ std::uint32_t window_operator::row_of(window_bucket& b, std::string_view key) co
   b.slots.resize(b.slots.size() + layout_.numeric);
   b.sets.resize(b.sets.size() + layout_.distinct);
   b.sketches.resize(b.sketches.size() + layout_.sketches);
+  b.decimals.resize(b.decimals.size() + layout_.decimals);
   return row;
 }
 
-void window_operator::fold(std::vector<slot>& slots, std::vector<distinct_set>& sets,
-                           std::vector<hll>& sketches, std::uint32_t row,
-                           const event_view& ev) const {
+template <class Accumulators>
+void window_operator::fold(Accumulators& acc, std::uint32_t row, const event_view& ev) const {
   for (size_t i = 0; i < aggs_.size(); ++i) {
     const auto place = layout_.of[i];
     switch (place.where) {
       case agg_layout::store::numeric: {
-        slot& s = slots[size_t{row} * layout_.numeric + place.index];
+        slot& s = acc.slots[size_t{row} * layout_.numeric + place.index];
         if (aggs_[i].kind == agg_kind::count) {
           ++s.count;
         } else if (ev.present[i]) {
@@ -110,14 +115,18 @@ void window_operator::fold(std::vector<slot>& slots, std::vector<distinct_set>& 
         }
         break;
       }
+      case agg_layout::store::decimal:
+        if (ev.present[i])
+          acc.decimals[size_t{row} * layout_.decimals + place.index].add(ev.units[i]);
+        break;
       case agg_layout::store::distinct:
         if (ev.texts[i].data() != nullptr) {
-          sets[size_t{row} * layout_.distinct + place.index].insert(ev.texts[i]);
+          acc.sets[size_t{row} * layout_.distinct + place.index].insert(ev.texts[i]);
         }
         break;
       case agg_layout::store::sketch:
         if (ev.texts[i].data() != nullptr)
-          sketches[size_t{row} * layout_.sketches + place.index].add(ev.texts[i]);
+          acc.sketches[size_t{row} * layout_.sketches + place.index].add(ev.texts[i]);
         break;
     }
   }
@@ -135,7 +144,7 @@ window_operator::outcome window_operator::add(partition_state& st, const event_v
   }
   ++st.events;
   auto& bucket = st.slices[slice];
-  fold(bucket.slots, bucket.sets, bucket.sketches, row_of(bucket, ev.key), ev);
+  fold(bucket, row_of(bucket, ev.key), ev);
   // Windows of this slice that were already emitted but are still within the
   // allowed lateness get their row for this key again, with the update.
   if (st.emitted_end != no_time) {
@@ -211,6 +220,8 @@ window_operator::outcome window_operator::add_to_session(partition_state& st,
           t.sets[d].merge(r.sets[d]);
         for (size_t k = 0; k < t.sketches.size(); ++k)
           t.sketches[k].merge(r.sketches[k]);
+        for (size_t k = 0; k < t.decimals.size(); ++k)
+          t.decimals[k].merge(r.decimals[k]);
         const auto generation = r.generation + 1;
         r = session_record{};
         r.generation = generation;
@@ -244,6 +255,7 @@ window_operator::outcome window_operator::add_to_session(partition_state& st,
     r.slots.assign(layout_.numeric, slot{});
     r.sets.assign(layout_.distinct, distinct_set{});
     r.sketches.assign(layout_.sketches, hll{});
+    r.decimals.assign(layout_.decimals, decimal_slot{});
     ss.by_key[r.key].push_back(target);
   }
   auto& r = ss.records[target];
@@ -254,7 +266,7 @@ window_operator::outcome window_operator::add_to_session(partition_state& st,
     ss.heap.push_back({r.end, target, r.generation});
     std::push_heap(ss.heap.begin(), ss.heap.end(), std::greater<>{});
   }
-  fold(r.slots, r.sets, r.sketches, 0, ev);
+  fold(r, 0, ev);
   if (ev.time > st.max_event_time) {
     st.max_event_time = ev.time;
     close_sessions(st, out);
@@ -268,6 +280,7 @@ void window_operator::close_sessions(partition_state& st, window_results& out) c
   out.numeric_per_row = layout_.numeric;
   out.distinct_per_row = layout_.distinct;
   out.sketches_per_row = layout_.sketches;
+  out.decimals_per_row = layout_.decimals;
   while (!ss.heap.empty() && wm != no_time && ss.heap.front().end <= wm) {
     std::pop_heap(ss.heap.begin(), ss.heap.end(), std::greater<>{});
     const auto due = ss.heap.back();
@@ -286,6 +299,7 @@ void window_operator::close_sessions(partition_state& st, window_results& out) c
       std::sort(values.begin(), values.end());
     }
     out.sketches.insert(out.sketches.end(), r.sketches.begin(), r.sketches.end());
+    out.decimals.insert(out.decimals.end(), r.decimals.begin(), r.decimals.end());
     auto& list = ss.by_key[r.key];
     list.erase(std::find(list.begin(), list.end(), due.index));
     if (list.empty())
@@ -325,6 +339,7 @@ void append_row(const window_bucket& b, std::uint32_t row, const agg_layout& lay
     set.for_each([&](const std::string& v) { values.push_back(v); });
   }
   copy(b.sketches, out.sketches, layout.sketches);
+  copy(b.decimals, out.decimals, layout.decimals);
 }
 
 // Folds row `row` of `b` into the already appended output row `at`.
@@ -340,6 +355,8 @@ void merge_row(const window_bucket& b, std::uint32_t row, const agg_layout& layo
   }
   for (std::uint32_t s = 0; s < layout.sketches; ++s)
     out.sketches[at * layout.sketches + s].merge(b.sketches[size_t{row} * layout.sketches + s]);
+  for (std::uint32_t d = 0; d < layout.decimals; ++d)
+    out.decimals[at * layout.decimals + d].merge(b.decimals[size_t{row} * layout.decimals + d]);
 }
 
 } // namespace
@@ -349,6 +366,7 @@ void window_operator::emit(const partition_state& st, millis end, window_results
   out.numeric_per_row = layout_.numeric;
   out.distinct_per_row = layout_.distinct;
   out.sketches_per_row = layout_.sketches;
+  out.decimals_per_row = layout_.decimals;
   const millis start = end - size_;
   const size_t first_row = out.size();
   std::unordered_map<std::string_view, size_t> rows; // key -> output row, this window only

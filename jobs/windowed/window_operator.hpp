@@ -64,6 +64,42 @@ private:
   }
 };
 
+// Accumulator of one decimal aggregate (sum, min, max, avg of a
+// decimal(p, s) field) for one (slice, key): values are integer units of
+// 10^-s, so sums are exact and merging is field-wise, in any order. The
+// 128-bit sum is kept as two words for msgpack. Inputs are below 10^18
+// units, so a sum overflows only past 10^20 values.
+struct decimal_slot {
+  std::int64_t count = 0; // values seen
+  std::int64_t sum_hi = 0;
+  std::uint64_t sum_lo = 0;
+  std::int64_t min = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max = std::numeric_limits<std::int64_t>::min();
+  MSGPACK_DEFINE(count, sum_hi, sum_lo, min, max)
+
+  int128 sum() const {
+    return static_cast<int128>((static_cast<uint128>(sum_hi) << 64) | sum_lo);
+  }
+  void add(std::int64_t v) {
+    ++count;
+    set_sum(sum() + v);
+    min = std::min(min, v);
+    max = std::max(max, v);
+  }
+  void merge(const decimal_slot& o) {
+    count += o.count;
+    set_sum(sum() + o.sum());
+    min = std::min(min, o.min);
+    max = std::max(max, o.max);
+  }
+
+private:
+  void set_sum(int128 s) {
+    sum_hi = static_cast<std::int64_t>(s >> 64);
+    sum_lo = static_cast<std::uint64_t>(s);
+  }
+};
+
 struct string_hash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -147,29 +183,31 @@ private:
   std::unique_ptr<hash_set> big_;
 };
 
-// Where each aggregate's accumulator lives: numeric slots, exact distinct sets,
-// or HLL sketches. Indexes count per store.
+// Where each aggregate's accumulator lives: numeric slots, decimal slots,
+// exact distinct sets, or HLL sketches. Indexes count per store.
 struct agg_layout {
-  enum class store : std::uint8_t { numeric, distinct, sketch };
+  enum class store : std::uint8_t { numeric, decimal, distinct, sketch };
   struct place {
     store where;
     std::uint32_t index;
   };
   std::vector<place> of; // per aggregate, in spec order
-  std::uint32_t numeric = 0, distinct = 0, sketches = 0;
+  std::uint32_t numeric = 0, decimals = 0, distinct = 0, sketches = 0;
 
   agg_layout() = default;
   explicit agg_layout(const std::vector<aggregate_spec>& aggs);
 };
 
 // The keys of one slice and their accumulators (per key: layout.numeric slots,
-// layout.distinct sets, layout.sketches sketches; key-major).
+// layout.distinct sets, layout.sketches sketches, layout.decimals decimal
+// slots; key-major). Fields are appended last, so older states still read.
 struct window_bucket {
   std::vector<std::string> keys;
   std::vector<slot> slots;
   std::vector<distinct_set> sets;
   std::vector<hll> sketches;
-  MSGPACK_DEFINE(keys, slots, sets, sketches)
+  std::vector<decimal_slot> decimals;
+  MSGPACK_DEFINE(keys, slots, sets, sketches, decimals)
 
   // Derived from keys; rebuilt after restore, never serialized.
   std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> index;
@@ -189,7 +227,8 @@ struct session_record {
   std::vector<slot> slots;
   std::vector<distinct_set> sets;
   std::vector<hll> sketches;
-  MSGPACK_DEFINE(key, start, end, generation, live, slots, sets, sketches)
+  std::vector<decimal_slot> decimals;
+  MSGPACK_DEFINE(key, start, end, generation, live, slots, sets, sketches, decimals)
 };
 
 struct session_state {
@@ -235,12 +274,14 @@ struct window_results {
   std::uint32_t numeric_per_row = 0;
   std::uint32_t distinct_per_row = 0;
   std::uint32_t sketches_per_row = 0;
+  std::uint32_t decimals_per_row = 0;
   std::vector<millis> starts;
   std::vector<millis> ends;
   std::vector<std::string> keys;
   std::vector<slot> slots;
   std::vector<std::vector<std::string>> sets; // distinct values, sorted
   std::vector<hll> sketches;
+  std::vector<decimal_slot> decimals;
 
   size_t size() const { return keys.size(); }
   bool empty() const { return keys.empty(); }
@@ -251,6 +292,7 @@ struct window_results {
     slots.clear();
     sets.clear();
     sketches.clear();
+    decimals.clear();
   }
 };
 
@@ -296,8 +338,8 @@ private:
   }
   std::uint32_t row_of(window_bucket& b, std::string_view key) const;
   // Folds `ev` into one row of accumulators (slots, sets, sketches at `row`).
-  void fold(std::vector<slot>& slots, std::vector<distinct_set>& sets, std::vector<hll>& sketches,
-            std::uint32_t row, const event_view& ev) const;
+  template <class Accumulators> // window_bucket or session_record
+  void fold(Accumulators& acc, std::uint32_t row, const event_view& ev) const;
   outcome add_to_session(partition_state& st, const event_view& ev, window_results& out) const;
   void close_sessions(partition_state& st, window_results& out) const;
   // Appends the rows of window [end - size, end); only `key` when given.

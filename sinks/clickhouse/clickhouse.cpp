@@ -42,7 +42,16 @@ std::string ident(const std::string& name) {
 // ClickHouse's own spelling of the types weir writes, as system.columns
 // gives them back.
 std::string agg_type(const jobs::aggregate_spec& a) {
-  return jobs::integer_result(a.kind) ? "UInt64" : "Nullable(Float64)";
+  if (jobs::integer_result(a.kind))
+    return "UInt64";
+  if (const auto d = jobs::result_decimal(a))
+    return "Nullable(Decimal(" + std::to_string(d.precision) + ", " + std::to_string(d.scale) + "))";
+  return "Nullable(Float64)";
+}
+
+// Bytes of a Decimal(precision, s) in RowBinary: Decimal32, 64 or 128.
+std::size_t decimal_width(int precision) {
+  return precision <= 9 ? 4 : precision <= 18 ? 8 : 16;
 }
 
 constexpr std::int64_t max_datetime = 4'294'967'295; // seconds: DateTime is a UInt32
@@ -116,7 +125,10 @@ expected<endpoint> parse_url(const std::string& url) {
 }
 
 results::results(jobs::job_spec spec, endpoint ep, http::client c)
-  : spec_(std::move(spec)), layout_(spec_.aggregations), ep_(std::move(ep)), http_(std::move(c)) {}
+  : spec_(std::move(spec)), layout_(spec_.aggregations), ep_(std::move(ep)), http_(std::move(c)) {
+  for (const auto& a : spec_.aggregations)
+    widths_.push_back(decimal_width(jobs::result_decimal(a).precision));
+}
 
 expected<std::string> results::query(const std::string& what, const std::string& sql,
                                      std::string_view body) {
@@ -303,6 +315,13 @@ void results::put_row(millis start, millis end, std::span<const std::string_view
     switch (c.k) {
       case cell::integer: put_u64(rows_, static_cast<std::uint64_t>(c.i)); break;
       case cell::real: put_u8(rows_, 0), put_f64(rows_, c.d); break;
+      case cell::decimal: {
+        put_u8(rows_, 0);
+        const auto x = static_cast<uint128>(c.x); // two's complement, little-endian
+        for (std::size_t b = 0; b < widths_[&c - values.data()]; ++b)
+          rows_.push_back(static_cast<char>(static_cast<std::uint8_t>(x >> (8 * b))));
+        break;
+      }
       case cell::null: put_u8(rows_, 1); break;
     }
   }

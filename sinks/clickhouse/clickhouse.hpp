@@ -88,6 +88,7 @@ private:
   std::chrono::steady_clock::time_point last_progress_{};
   std::string rows_, progress_; // RowBinary, reused
   std::vector<jobs::cell> cells_;
+  std::vector<std::size_t> widths_; // per aggregate: bytes of a decimal result in RowBinary
   std::vector<std::string_view> key_;
 };
 

@@ -190,9 +190,14 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
     want.emplace_back(k.name, "varbinary(" + std::to_string(max_key_bytes) + ")", "NOT NULL");
     key_list += ", " + ident(k.name);
   }
-  for (const auto& a : spec.aggregations)
-    want.emplace_back(a.as, jobs::integer_result(a.kind) ? "bigint" : "double",
+  for (const auto& a : spec.aggregations) {
+    const auto d = jobs::result_decimal(a);
+    want.emplace_back(a.as,
+                      jobs::integer_result(a.kind) ? "bigint"
+                      : d                          ? jobs::decimal_column(d, "decimal")
+                                                   : "double",
                       jobs::integer_result(a.kind) ? "NOT NULL" : "NULL");
+  }
   want.emplace_back("_version", "bigint", "NOT NULL");
   const std::vector<std::tuple<std::string, std::string, std::string>> want_progress{
     {"source_partition", "int", "NOT NULL"}, {"watermark", "bigint", "NULL"},
@@ -460,6 +465,7 @@ expected<void> results::add_row(millis start, millis end, std::span<const std::s
     switch (v.k) {
       case cell::integer: append_number(sql, v.i); break;
       case cell::real: append_double(sql, v.d); break;
+      case cell::decimal: jobs::append_decimal(sql, v.x, v.scale); break;
       case cell::null: sql += "NULL"; break;
     }
   }

@@ -26,6 +26,7 @@ using jobs::accumulators;
 using jobs::agg_kind;
 using jobs::cell;
 using jobs::integer_result;
+using jobs::result_decimal;
 using jobs::key_part;
 using jobs::millis;
 
@@ -105,6 +106,7 @@ public:
   template <class T>
   void add_number(T v) { sep(), append_number(text_, v); }
   void add_text(std::string_view s) { sep(), append_array_text(text_, s); }
+  void add_decimal(int128 x, int scale) { sep(), jobs::append_decimal(text_, x, scale); }
   void add_bytes(std::string_view bytes) {
     static const char* hex = "0123456789abcdef";
     sep();
@@ -122,19 +124,25 @@ private:
   std::string text_ = "{";
 };
 
-// One (window, key) row's accumulators, as stored in a partial.
-using row_state = std::tuple<std::vector<jobs::slot>, std::vector<std::vector<std::string>>,
-                             std::vector<jobs::hll>>;
+// One (window, key) row's accumulators, as stored in a partial (a msgpack
+// array; decimals came last, so partials written before them still read).
+struct row_state {
+  std::vector<jobs::slot> slots;
+  std::vector<std::vector<std::string>> sets;
+  std::vector<jobs::hll> sketches;
+  std::vector<jobs::decimal_slot> decimals;
+  MSGPACK_DEFINE(slots, sets, sketches, decimals)
+};
 
 std::string encode_row(const jobs::window_results& r, size_t i) {
   row_state st;
-  auto& [slots, sets, sketches] = st;
-  slots.assign(r.slots.begin() + i * r.numeric_per_row,
-               r.slots.begin() + (i + 1) * r.numeric_per_row);
-  sets.assign(r.sets.begin() + i * r.distinct_per_row,
-              r.sets.begin() + (i + 1) * r.distinct_per_row);
-  sketches.assign(r.sketches.begin() + i * r.sketches_per_row,
-                  r.sketches.begin() + (i + 1) * r.sketches_per_row);
+  auto part = [i](const auto& all, auto& dst, std::uint32_t per_row) {
+    dst.assign(all.begin() + i * per_row, all.begin() + (i + 1) * per_row);
+  };
+  part(r.slots, st.slots, r.numeric_per_row);
+  part(r.sets, st.sets, r.distinct_per_row);
+  part(r.sketches, st.sketches, r.sketches_per_row);
+  part(r.decimals, st.decimals, r.decimals_per_row);
   msgpack::sbuffer buf;
   msgpack::pack(buf, st);
   return {buf.data(), buf.size()};
@@ -184,10 +192,20 @@ namespace {
 // How table `table` differs from the columns `want` (name, type), or "" if
 // it does not: a missing column, one of another type, or one the spec does
 // not know that every insert would have to fill (NOT NULL, no default).
+std::string column_type(const jobs::aggregate_spec& a) {
+  if (integer_result(a.kind))
+    return "bigint";
+  if (const auto d = result_decimal(a))
+    return jobs::decimal_column(d, "numeric");
+  return "double precision";
+}
+
 std::string schema_difference(pqxx::work& txn,
                               const std::string& table,
                               const std::vector<std::pair<std::string, std::string>>& want) {
-  auto rows = txn.exec_params("SELECT column_name, data_type, is_nullable = 'YES', "
+  auto rows = txn.exec_params("SELECT column_name, CASE WHEN numeric_scale IS NULL OR "
+                              "data_type <> 'numeric' THEN data_type ELSE format('numeric(%s,%s)', "
+                              "numeric_precision, numeric_scale) END, is_nullable = 'YES', "
                               "column_default IS NOT NULL FROM information_schema.columns "
                               "WHERE table_schema = current_schema() AND table_name = $1",
                               table);
@@ -240,10 +258,9 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
   std::vector<std::string> agg_defs, agg_names, agg_types, u_aggs, agg_updates;
   for (size_t i = 0; i < spec.aggregations.size(); ++i) {
     const auto& a = spec.aggregations[i];
-    const char* type = integer_result(a.kind) ? "bigint" : "double precision";
-    agg_defs.push_back(quote_ident(a.as) + " " + type);
+    agg_defs.push_back(quote_ident(a.as) + " " + column_type(a));
     agg_names.push_back(quote_ident(a.as));
-    agg_types.push_back(integer_result(a.kind) ? "bigint" : "float8");
+    agg_types.push_back(integer_result(a.kind) ? "bigint" : result_decimal(a) ? "numeric" : "float8");
     u_aggs.push_back("u.a" + std::to_string(i));
     agg_updates.push_back(quote_ident(a.as) + " = EXCLUDED." + quote_ident(a.as));
   }
@@ -375,7 +392,7 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
   if (top)
     want.emplace_back("rank", "integer");
   for (const auto& a : spec.aggregations)
-    want.emplace_back(a.as, integer_result(a.kind) ? "bigint" : "double precision");
+    want.emplace_back(a.as, column_type(a));
 
   std::string differs;
   auto made = guarded("postgres", [&] {
@@ -641,6 +658,7 @@ public:
     std::vector<jobs::slot> slots;
     std::vector<std::vector<std::string>> sets;
     std::vector<jobs::hll> sketches;
+    std::vector<jobs::decimal_slot> decimals;
   };
 
   // Merges each (window, key)'s partials with the operator's accumulator
@@ -656,18 +674,25 @@ public:
         out.push_back({start, row[1].as<millis>(), std::move(key),
                        std::vector<jobs::slot>(layout_.numeric),
                        std::vector<std::vector<std::string>>(layout_.distinct),
-                       std::vector<jobs::hll>(layout_.sketches)});
+                       std::vector<jobs::hll>(layout_.sketches),
+                       std::vector<jobs::decimal_slot>(layout_.decimals)});
       }
       auto& m = out.back();
       pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(2 + nk_)]};
       auto handle = unpack_bounded({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
       auto st = handle.get().as<row_state>();
+      if (st.slots.size() != m.slots.size() || st.sets.size() != m.sets.size()
+          || st.sketches.size() != m.sketches.size() || st.decimals.size() != m.decimals.size())
+        throw std::runtime_error("a partial of " + spec_.sink.table
+                                 + " holds other aggregates than the spec's");
       for (size_t i = 0; i < m.slots.size(); ++i)
-        m.slots[i].merge(std::get<0>(st)[i]);
+        m.slots[i].merge(st.slots[i]);
       for (size_t i = 0; i < m.sets.size(); ++i)
-        m.sets[i].insert(m.sets[i].end(), std::get<1>(st)[i].begin(), std::get<1>(st)[i].end());
+        m.sets[i].insert(m.sets[i].end(), st.sets[i].begin(), st.sets[i].end());
       for (size_t i = 0; i < m.sketches.size(); ++i)
-        m.sketches[i].merge(std::get<2>(st)[i]);
+        m.sketches[i].merge(st.sketches[i]);
+      for (size_t i = 0; i < m.decimals.size(); ++i)
+        m.decimals[i].merge(st.decimals[i]);
     }
   }
 
@@ -701,7 +726,8 @@ public:
     std::vector<std::vector<cell>> values;
     values.reserve(rows.size());
     for (const auto& m : rows) {
-      values.push_back(finalize({m.slots.data(), m.sets.data(), m.sketches.data(), false}));
+      values.push_back(
+        finalize({m.slots.data(), m.sets.data(), m.sketches.data(), false, m.decimals.data()}));
     }
     std::vector<std::uint32_t> rank(rows.size(), 0);
     std::vector<size_t> keep;
@@ -805,6 +831,7 @@ public:
               case cell::null: raw::pg::append_copy_value(chunk, std::monostate{}); break;
               case cell::integer: raw::pg::append_copy_value(chunk, v.i); break;
               case cell::real: raw::pg::append_copy_value(chunk, v.d); break;
+              case cell::decimal: jobs::append_decimal(chunk, v.x, v.scale); break;
             }
           }
           chunk += '\n';
@@ -907,6 +934,7 @@ private:
         case cell::null: cols[c].add_null(); break;
         case cell::integer: cols[c].add_number(x.i); break;
         case cell::real: cols[c].add_number(x.d); break;
+        case cell::decimal: cols[c].add_decimal(x.x, x.scale); break;
       }
       ++c;
     }
@@ -920,7 +948,14 @@ private:
     size_t by = 0;
     while (spec_.aggregations[by].as != spec_.top.by)
       ++by;
-    auto number = [](const cell& c) { return c.k == cell::integer ? static_cast<double>(c.i) : c.d; };
+    // One aggregate's cells are all of one kind (decimals of one scale).
+    auto above = [](const cell& a, const cell& b) {
+      switch (a.k) {
+        case cell::integer: return a.i > b.i;
+        case cell::decimal: return a.x > b.x;
+        default: return a.d > b.d;
+      }
+    };
     std::vector<size_t> keep;
     array_literal windows;
     for (size_t lo = 0; lo < rows.size();) {
@@ -936,8 +971,8 @@ private:
         const auto& vb = values[b][by];
         if ((va.k == cell::null) != (vb.k == cell::null))
           return vb.k == cell::null;
-        if (va.k != cell::null && number(va) != number(vb))
-          return number(va) > number(vb);
+        if (va.k != cell::null && (above(va, vb) || above(vb, va)))
+          return above(va, vb);
         return rows[a].key < rows[b].key;
       });
       for (size_t r = 0; r < idx.size() && r < spec_.top.n; ++r) {

@@ -383,3 +383,26 @@ TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
   EXPECT_NE(error_of(good_with("    as: bets", "    as: _version")).find("is reserved"),
             std::string::npos);
 }
+
+TEST(SpecParser, DecimalFields) {
+  auto spec = parse_spec(good_with("    field: amount\n", "    field: amount\n    type: decimal(12, 2)\n"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->aggregations[1].decimal, (decimal_type{12, 2}));
+  auto again = parse_spec(to_yaml(*spec));
+  ASSERT_TRUE(again) << again.error_message();
+  EXPECT_EQ(*again, *spec);
+  EXPECT_FALSE(parse_spec(good_with("    field: amount\n", "    field: amount\n    type: double\n"))
+                 ->aggregations[1]
+                 .decimal);
+  EXPECT_EQ(error_of(good_with("    field: amount\n", "    field: amount\n    type: decimal(19,2)\n")),
+            "job.yaml:19: aggregations[1].type: a decimal's precision is 1 to 18 digits (a value "
+            "is held in 64 bits, a sum in 128), not 19");
+  EXPECT_EQ(error_of(good_with("    field: amount\n", "    field: amount\n    type: decimal(4,5)\n")),
+            "job.yaml:19: aggregations[1].type: a decimal's scale is 0 to its precision (4), not 5");
+  EXPECT_EQ(error_of(good_with("    field: amount\n", "    field: amount\n    type: numeric\n")),
+            "job.yaml:19: aggregations[1].type: 'numeric' is no type: double, or "
+            "decimal(precision, scale) as in decimal(12, 2)");
+  EXPECT_EQ(error_of(good_with("    as: bets", "    as: bets\n    type: decimal(12,2)")),
+            "job.yaml:17: aggregations[0].type: only sum, min, max and avg read their field as a "
+            "number");
+}
