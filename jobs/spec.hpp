@@ -209,6 +209,12 @@ struct job_spec {
 
 const char* to_string(agg_kind k);
 
+// The decimal(precision, scale) type of an aggregate's result, or precision
+// 0 if it is no decimal. A sum is decimal(38, s) (128 bits hold 38 digits);
+// min and max keep the field's type; an average has max(s, 6) decimals
+// (as Flink's AVG on DECIMAL), rounded half away from zero.
+decimal_type result_decimal(const aggregate_spec& agg);
+
 inline bool is_export(const job_spec& spec) {
   return spec.export_job.has_value();
 }

@@ -30,6 +30,18 @@ const char* to_string(agg_kind k) {
   return "?";
 }
 
+decimal_type result_decimal(const aggregate_spec& agg) {
+  if (!agg.decimal)
+    return {};
+  switch (agg.kind) {
+    case agg_kind::sum: return {38, agg.decimal.scale};
+    case agg_kind::min:
+    case agg_kind::max: return agg.decimal;
+    case agg_kind::avg: return {38, std::max(agg.decimal.scale, 6)};
+    default: return {};
+  }
+}
+
 millis slice_length(const window_spec& w) {
   return w.kind == window_kind::hopping ? std::gcd(w.size, w.slide) : w.size;
 }

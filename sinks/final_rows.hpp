@@ -131,7 +131,8 @@ expected<std::unique_ptr<merged_rows_store>> open_merged(const jobs::job_spec& s
 
 // A window row as the JSON object a dead letter carries:
 // {"window_start": "2026-01-01 00:00:00.000Z", "window_end": ..., <key
-// columns>: text, <aggregates>: number or null}.
+// columns>: text, <aggregates>: number or null; a decimal as its exact text,
+// "-12.50", which a JSON reader's double would round}.
 std::string window_row_json(const jobs::job_spec& spec, jobs::millis start, jobs::millis end,
                             std::span<const std::string_view> key,
                             const std::vector<jobs::cell>& values);

@@ -9,7 +9,7 @@ CREATE TABLE bets (
   bet_id    text NOT NULL,
   user_id   bigint NOT NULL,
   game_id   bigint,
-  amount    double precision,
+  amount    numeric(12,2),  -- money: summed exactly
   currency  text,
   odds      double precision,
   status    text,
@@ -27,9 +27,9 @@ CREATE TABLE bet_avg_amount (
   window_start timestamp,
   window_end   timestamp,
   currency     text,
-  avg_amount   double precision,
-  min_amount   double precision,
-  max_amount   double precision,
+  avg_amount   numeric(38,6),
+  min_amount   numeric(12,2),
+  max_amount   numeric(12,2),
   bets         bigint
 ) WITH (connector = 'postgres', url = '${WEIR_PG_URL:-postgresql://weir@127.0.0.1:15432/weir}', table = '${WEIR_TABLE_PREFIX:-}bet_avg_amount');
 

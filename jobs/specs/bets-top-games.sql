@@ -8,7 +8,7 @@ CREATE TABLE bets (
   bet_id    text NOT NULL,
   user_id   bigint NOT NULL,
   game_id   bigint,
-  amount    double precision,
+  amount    numeric(12,2),  -- money: summed exactly
   currency  text,
   odds      double precision,
   status    text,
@@ -27,7 +27,7 @@ CREATE TABLE bet_stats (
   window_end   timestamp,
   game_id      text,  -- weir stores key columns as text
   bets         bigint,
-  total_amount double precision,
+  total_amount numeric(38,2),
   rank         bigint
 ) WITH (connector = 'postgres', url = '${WEIR_PG_URL:-postgresql://weir@127.0.0.1:15432/weir}', table = '${WEIR_TABLE_PREFIX:-}bet_stats');
 

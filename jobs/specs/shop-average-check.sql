@@ -8,7 +8,7 @@ SET execution.checkpointing.interval = '10s';
 
 CREATE TABLE shop_events (
   event_type text NOT NULL,
-  total      double precision,
+  total      numeric(12,2),  -- money: summed exactly
   timestamp  timestamp NOT NULL
 ) WITH (
   connector = 'kafka',

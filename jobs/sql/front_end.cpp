@@ -118,13 +118,24 @@ std::string last_name(const node& names) {
 
 // ---- types ---------------------------------------------------------------
 
-enum class sql_type { text, integer, floating, boolean, timestamp, json };
+// A column's SQL type. numeric(p, s) is a decimal: read exactly, as the
+// aggregate_spec's decimal_type.
+struct sql_type {
+  enum kind_t { text, integer, floating, decimal, boolean, timestamp, json };
+  kind_t kind;
+  decimal_type dec; // kind decimal: its precision and scale
 
-const char* type_label(sql_type t) {
-  switch (t) {
+  sql_type(kind_t k, decimal_type d = {}) : kind(k), dec(d) {} // implicit: a kind is a type
+  bool operator==(const sql_type&) const = default;
+};
+
+std::string type_label(sql_type t) {
+  switch (t.kind) {
     case sql_type::text: return "text";
     case sql_type::integer: return "bigint";
     case sql_type::floating: return "double precision";
+    case sql_type::decimal:
+      return "numeric(" + std::to_string(t.dec.precision) + "," + std::to_string(t.dec.scale) + ")";
     case sql_type::boolean: return "boolean";
     case sql_type::timestamp: return "timestamp";
     case sql_type::json: return "jsonb";
@@ -133,10 +144,41 @@ const char* type_label(sql_type t) {
 }
 
 bool numeric(sql_type t) {
-  return t == sql_type::integer || t == sql_type::floating;
+  return t.kind == sql_type::integer || t.kind == sql_type::floating
+         || t.kind == sql_type::decimal;
 }
 
-sql_type type_of(const node& type_name) {
+// PostgreSQL's own limit, for a store's column: weir writes numeric(38, s)
+// sums there.
+constexpr int store_max_precision = 1000;
+
+// numeric(p, s), numeric(p) (scale 0) or decimal(...), which PostgreSQL names
+// numeric too. `max_precision`: decimal_type's, where weir reads the values.
+sql_type decimal_of(const node& type_name, int max_precision) {
+  int at = type_name.loc();
+  auto mods = type_name["typmods"].items();
+  if (mods.empty())
+    fail(at, "numeric needs a precision and scale, as in numeric(12, 2) (weir sums it exactly), "
+             "or use double precision");
+  if (mods.size() > 2 || std::any_of(mods.begin(), mods.end(),
+                                      [](const node& m) { return !m["A_Const"]["ival"]; }))
+    fail(at, "write numeric(precision, scale), as in numeric(12, 2)");
+  auto p = mods[0]["A_Const"]["ival"]["ival"].integer();
+  auto s = mods.size() == 2 ? mods[1]["A_Const"]["ival"]["ival"].integer() : 0;
+  auto written = "numeric(" + std::to_string(p)
+                 + (mods.size() == 2 ? "," + std::to_string(s) : "") + ")";
+  if (p < 1 || p > max_precision)
+    fail(at, written + (max_precision == decimal_type::max_precision
+                          ? ": a decimal's precision is 1 to " + std::to_string(max_precision)
+                              + " digits (a value is held in 64 bits, a sum in 128)"
+                          : ": a numeric's precision is 1 to " + std::to_string(max_precision)
+                              + " digits"));
+  if (s < 0 || s > p)
+    fail(at, written + ": a decimal's scale is 0 to its precision (" + std::to_string(p) + ")");
+  return {sql_type::decimal, {static_cast<int>(p), static_cast<int>(s)}};
+}
+
+sql_type type_of(const node& type_name, int max_precision = decimal_type::max_precision) {
   auto n = last_name(type_name["names"]);
   int at = type_name.loc();
   if (type_name["arrayBounds"])
@@ -145,8 +187,10 @@ sql_type type_of(const node& type_name) {
     return sql_type::text;
   if (n == "int2" || n == "int4" || n == "int8" || n == "bigint" || n == "integer")
     return sql_type::integer;
-  if (n == "float4" || n == "float8" || n == "numeric" || n == "real")
+  if (n == "float4" || n == "float8" || n == "real")
     return sql_type::floating;
+  if (n == "numeric" || n == "decimal")
+    return decimal_of(type_name, max_precision);
   if (n == "bool")
     return sql_type::boolean;
   if (n == "timestamp" || n == "timestamptz")
@@ -154,8 +198,8 @@ sql_type type_of(const node& type_name) {
   if (n == "json" || n == "jsonb")
     return sql_type::json;
   fail(at, "type '" + n + "' is not supported (supported: text, varchar, bigint, integer, "
-           "smallint, double precision, real, numeric, boolean, timestamp, timestamptz, json, "
-           "jsonb)");
+           "smallint, double precision, real, numeric(p, s), boolean, timestamp, timestamptz, "
+           "json, jsonb)");
 }
 
 // What a raw column of this type is declared as in SQL (for the sink's check).
@@ -171,9 +215,10 @@ sql_type sql_type_of(column_type t) {
 }
 
 column_type column_type_of(sql_type t) {
-  switch (t) {
+  switch (t.kind) {
     case sql_type::integer: return column_type::int64;
-    case sql_type::floating: return column_type::float64;
+    case sql_type::floating:
+    case sql_type::decimal: return column_type::float64; // raw columns hold no exact decimals
     case sql_type::boolean: return column_type::boolean;
     case sql_type::timestamp: return column_type::timestamp;
     case sql_type::text:
@@ -298,6 +343,28 @@ table_decl read_table(const node& create) {
   t.at = create["relation"].loc();
   if (create["relation"]["schemaname"])
     fail(t.at, "write the table name without a schema");
+  for (const auto& o : create["options"].items()) {
+    auto d = o.body();
+    auto name = d["defnamespace"] ? d["defnamespace"].str() + "." + d["defname"].str()
+                                  : d["defname"].str();
+    auto arg = d["arg"];
+    std::string value;
+    if (arg.is("String"))
+      value = arg.body()["sval"].str();
+    else if (arg.is("Integer"))
+      value = std::to_string(arg.body()["ival"].integer());
+    else if (arg.is("Float"))
+      value = arg.body()["fval"].str();
+    else if (arg.is("TypeName"))
+      value = last_name(arg.body()["names"]);
+    else
+      fail(o.loc(), "option " + name + " needs a value: " + name + " = '...'");
+    t.options[name] = option{value, o.loc()};
+  }
+  // Weir reads a kafka table's values, so its decimals fit decimal_type; a
+  // store's column holds what PostgreSQL does (a sum is numeric(38, s)).
+  const int max_precision =
+    t.connector() == "kafka" ? decimal_type::max_precision : store_max_precision;
   for (const auto& e : create["tableElts"].items()) {
     if (e.is("Constraint")) {
       auto c = e.body();
@@ -310,7 +377,7 @@ table_decl read_table(const node& create) {
     if (!e.is("ColumnDef"))
       fail(e.loc(), "only columns and PRIMARY KEY belong in the column list");
     auto d = e.body();
-    column_decl c{d["colname"].str(), type_of(d["typeName"]), false, {}, e.loc()};
+    column_decl c{d["colname"].str(), type_of(d["typeName"], max_precision), false, {}, e.loc()};
     if (t.column(c.name))
       fail(c.at, "column '" + c.name + "' is declared twice");
     for (const auto& k : d["constraints"].items()) {
@@ -336,24 +403,6 @@ table_decl read_table(const node& create) {
         fail(p.loc(), "name a GENERATED column here (declare the expression on the column)");
       t.partition_by.emplace_back(name, p.loc());
     }
-  }
-  for (const auto& o : create["options"].items()) {
-    auto d = o.body();
-    auto name = d["defnamespace"] ? d["defnamespace"].str() + "." + d["defname"].str()
-                                  : d["defname"].str();
-    auto arg = d["arg"];
-    std::string value;
-    if (arg.is("String"))
-      value = arg.body()["sval"].str();
-    else if (arg.is("Integer"))
-      value = std::to_string(arg.body()["ival"].integer());
-    else if (arg.is("Float"))
-      value = arg.body()["fval"].str();
-    else if (arg.is("TypeName"))
-      value = last_name(arg.body()["names"]);
-    else
-      fail(o.loc(), "option " + name + " needs a value: " + name + " = '...'");
-    t.options[name] = option{value, o.loc()};
   }
   return t;
 }
@@ -400,7 +449,7 @@ public:
       auto inner = field(n.body()["arg"]);
       if (!inner)
         return std::nullopt;
-      inner->type = type_of(n.body()["typeName"]);
+      inner->type = type_of(n.body()["typeName"]); // a cast reads: its decimal is decimal_type's
       inner->cast = true;
       return inner;
     }
@@ -1075,11 +1124,14 @@ void translator::windowed(const node& select_in, job_spec& spec) {
         } else if (call["agg_distinct"].boolean()) {
           fail(v.loc(), fn + "(DISTINCT ...) is not supported (count(DISTINCT x) is)");
         }
-        if ((a.kind == agg_kind::sum || a.kind == agg_kind::avg || a.kind == agg_kind::min
-             || a.kind == agg_kind::max) && !numeric(f.type))
+        const bool of_numbers = a.kind == agg_kind::sum || a.kind == agg_kind::avg
+                                || a.kind == agg_kind::min || a.kind == agg_kind::max;
+        if (of_numbers && !numeric(f.type))
           fail(args[0].loc(), "type mismatch: " + fn + " needs a number, and " + f.path + " is "
                                 + type_label(f.type) + " (cast it: " + f.path
                                 + "::double precision)");
+        if (of_numbers && f.type.kind == sql_type::decimal)
+          a.decimal = f.type.dec; // read and summed exactly
         a.field = f.path;
       }
       a.as = t.body()["name"].str();
@@ -1247,7 +1299,9 @@ void translator::exported(const node& select, const table_decl& src, const table
     }
     for (const auto* c : cols) {
       e.columns.push_back({c->name, c->name, column_type_of(c->type), !c->not_null});
-      outputs.emplace_back(c->name, c->type);
+      // A decimal is exported as a double, as a raw job writes it.
+      outputs.emplace_back(c->name, c->type.kind == sql_type::decimal ? sql_type::floating
+                                                                      : c->type);
     }
   }
   check_declared(dst, outputs);
@@ -1270,7 +1324,7 @@ void translator::check_declared(const table_decl& t,
       plain.push_back(&c);
   if (plain.empty())
     return;
-  auto family = [](sql_type x) { return x == sql_type::json ? sql_type::text : x; };
+  auto family = [](sql_type x) { return x == sql_type::json ? sql_type{sql_type::text} : x; };
   for (const auto* c : plain) {
     auto o = std::find_if(outputs.begin(), outputs.end(),
                           [&](const auto& p) { return p.first == c->name; });
@@ -1284,6 +1338,16 @@ void translator::check_declared(const table_decl& t,
     if (!t.column(name))
       fail(t.at, "the query writes column '" + name + "', which " + t.name + " does not declare ("
                    + std::string{type_label(type)} + ")");
+}
+
+// An aggregate's results column, as the stores declare it.
+sql_type result_type(const aggregate_spec& a) {
+  if (a.kind == agg_kind::count || a.kind == agg_kind::count_distinct
+      || a.kind == agg_kind::approx_count_distinct)
+    return sql_type::integer;
+  if (const auto d = result_decimal(a))
+    return {sql_type::decimal, d};
+  return sql_type::floating;
 }
 
 void translator::store_sink(const table_decl& t, job_spec& spec, bool raw_rows) {
@@ -1324,9 +1388,7 @@ void translator::store_sink(const table_decl& t, job_spec& spec, bool raw_rows) 
     for (const auto& k : spec.key)
       outputs.emplace_back(k.name, sql_type::text); // keys are stored as text
     for (const auto& a : spec.aggregations)
-      outputs.emplace_back(a.as, a.kind == agg_kind::count || a.kind == agg_kind::count_distinct
-                                       || a.kind == agg_kind::approx_count_distinct
-                                   ? sql_type::integer : sql_type::floating);
+      outputs.emplace_back(a.as, result_type(a));
     if (spec.top.n > 0)
       outputs.emplace_back("rank", sql_type::integer);
   }

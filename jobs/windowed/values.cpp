@@ -12,18 +12,6 @@ bool integer_result(agg_kind k) {
          || k == agg_kind::approx_count_distinct;
 }
 
-decimal_type result_decimal(const aggregate_spec& agg) {
-  if (!agg.decimal)
-    return {};
-  switch (agg.kind) {
-    case agg_kind::sum: return {38, agg.decimal.scale};
-    case agg_kind::min:
-    case agg_kind::max: return agg.decimal;
-    case agg_kind::avg: return {38, std::max(agg.decimal.scale, 6)};
-    default: return {};
-  }
-}
-
 std::string decimal_column(decimal_type t, std::string_view name) {
   return std::string{name} + "(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
 }

@@ -26,12 +26,6 @@ struct cell {
 // Counts (plain, distinct, approximate distinct) are integers.
 bool integer_result(agg_kind k);
 
-// The decimal(precision, scale) type of an aggregate's result, or precision
-// 0 if it is no decimal. A sum is decimal(38, s) (128 bits hold 38 digits);
-// min and max keep the field's type; an average has max(s, 6) decimals
-// (as Flink's AVG on DECIMAL), rounded half away from zero.
-decimal_type result_decimal(const aggregate_spec& agg);
-
 // The result column's type in a store, spelled as the store spells it:
 // PostgreSQL numeric(p,s), MariaDB DECIMAL(p,s), ClickHouse Decimal(p,s).
 std::string decimal_column(decimal_type t, std::string_view name);

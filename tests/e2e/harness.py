@@ -5,6 +5,7 @@ MinIO on loopback) and check results with tools weir did not write: kcat to
 produce, Kafka's own admin tool for topics, psql to read results. Expected
 values are computed here, in Python, from the same events.
 """
+import decimal
 import json
 import os
 import secrets
@@ -292,7 +293,7 @@ def table_rows(table, key, columns):
         k = tuple(r[1:1 + len(key)])
         vals = {}
         for c, v in zip(columns, r[1 + len(key):]):
-            vals[c] = None if v == "" else float(v)
+            vals[c] = None if v == "" else decimal.Decimal(v)  # exact for numeric columns
         out[(int(r[0]), k)] = vals
     return out
 
@@ -312,7 +313,8 @@ def clickhouse_rows(table, key, columns, final=True):
                         f"FROM {table} {'FINAL' if final else ''} FORMAT TSV"):
         k = (int(r[0]), tuple(r[1:1 + len(key)]))
         assert k not in got, f"{table}: {k} twice under FINAL"
-        got[k] = {c: None if v == "\\N" else float(v) for c, v in zip(columns, r[1 + len(key):])}
+        got[k] = {c: None if v == "\\N" else decimal.Decimal(v)  # exact for Decimal columns
+                  for c, v in zip(columns, r[1 + len(key):])}
     return got
 
 

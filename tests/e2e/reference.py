@@ -4,6 +4,7 @@ documented semantics (epoch-aligned windows, results for windows the job-wide
 watermark has passed), but none of weir's code."""
 import collections
 import datetime
+import decimal
 import json
 import math
 import os
@@ -52,10 +53,22 @@ def text(v):
     return v if isinstance(v, str) else json.dumps(v)
 
 
-def aggregate(events, *, time_field, key, size_ms, slide_ms=None, aggs, ooo_ms):
+def as_decimal(x, scale):
+    """A JSON number as decimal(p, scale): the text it was written as (the
+    shortest repr of the double json.loads made of it), rounded half away
+    from zero, as PostgreSQL rounds into numeric(p, s)."""
+    return decimal.Decimal(repr(x)).quantize(decimal.Decimal(1).scaleb(-scale),
+                                             rounding=decimal.ROUND_HALF_UP)
+
+
+def aggregate(events, *, time_field, key, size_ms, slide_ms=None, aggs, ooo_ms, decimals=None):
     """{(window_start_ms, key tuple): {column: value}} for closed windows.
     aggs: [(fn, field, column)] with fn in count, sum, min, max, avg,
-    count_distinct, approx_count_distinct (the last computed exactly)."""
+    count_distinct, approx_count_distinct (the last computed exactly).
+    decimals: {field: scale} of fields the spec reads as decimal(p, scale):
+    their sums, extremes and averages are exact decimal.Decimal values
+    (averages at max(scale, 6) decimals)."""
+    decimals = decimals or {}
     slide_ms = slide_ms or size_ms
     closed_until = job_watermark(events, time_field, ooo_ms)
     acc = collections.defaultdict(lambda: collections.defaultdict(list))
@@ -74,7 +87,10 @@ def aggregate(events, *, time_field, key, size_ms, slide_ms=None, aggs, ooo_ms):
         vals = {}
         for fn, field, col in aggs:
             xs = row[col]
-            nums = [x for x in xs if isinstance(x, (int, float))]
+            nums = [x for x in xs if isinstance(x, (int, float)) and not isinstance(x, bool)]
+            scale = decimals.get(field)
+            if scale is not None:
+                nums = [as_decimal(x, scale) for x in nums]
             if fn == "count":
                 vals[col] = len(xs)
             elif fn in ("count_distinct", "approx_count_distinct"):
@@ -85,6 +101,10 @@ def aggregate(events, *, time_field, key, size_ms, slide_ms=None, aggs, ooo_ms):
                 vals[col] = min(nums) if nums else None
             elif fn == "max":
                 vals[col] = max(nums) if nums else None
+            elif fn == "avg" and scale is not None:
+                vals[col] = (sum(nums) / len(nums)).quantize(
+                    decimal.Decimal(1).scaleb(-max(scale, 6)), rounding=decimal.ROUND_HALF_UP) \
+                    if nums else None
             elif fn == "avg":
                 vals[col] = sum(nums) / len(nums) if nums else None
         out[wk] = vals
@@ -128,6 +148,8 @@ def compare(got, want, approx=(), rel=1e-9, approx_rel=0.05):
                 tol = approx_rel if col in approx else rel
                 if w is None or g is None:
                     ok = w is None and g is None
+                elif isinstance(w, decimal.Decimal):  # exact: to the last decimal
+                    ok = decimal.Decimal(str(g)) == w
                 else:
                     ok = math.isclose(float(g), float(w), rel_tol=tol, abs_tol=1e-9)
                 if not ok:

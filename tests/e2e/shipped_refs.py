@@ -5,6 +5,7 @@ events read back with kcat."""
 import reference as ref
 
 BETS_OOO = 5_000  # the bets specs' max_out_of_orderness
+MONEY = {"amount": 2}  # the bets specs read amounts as decimal(12, 2)
 
 
 def bets(events):
@@ -15,11 +16,12 @@ def bets(events):
         ("bet_stats", ["game_id"], ["bets", "total_amount", "rank"], (),
          ref.top(ref.aggregate(key=["game_id"], size_ms=60_000,
                                aggs=[("count", None, "bets"), ("sum", "amount", "total_amount")],
-                               **common), 10, "bets")),
+                               decimals=MONEY, **common), 10, "bets")),
         ("bet_avg_amount", ["currency"], ["avg_amount", "min_amount", "max_amount", "bets"], (),
          ref.aggregate(key=["currency"], size_ms=60_000,
                        aggs=[("avg", "amount", "avg_amount"), ("min", "amount", "min_amount"),
-                             ("max", "amount", "max_amount"), ("count", None, "bets")], **common)),
+                             ("max", "amount", "max_amount"), ("count", None, "bets")],
+                       decimals=MONEY, **common)),
         ("bet_status_counts", ["status"], ["bets"], (),
          ref.aggregate(key=["status"], size_ms=60_000, aggs=[("count", None, "bets")], **common)),
         ("bet_active_users", [], ["active_users", "active_users_approx", "bets"],

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -26,10 +27,12 @@ job_spec windowed() {
 }
 
 // An integer and a string key part: an integer's text is canonical decimal.
+// The sum reads its field as decimal(12, 2).
 job_spec typed() {
   auto s = windowed();
   s.source.partitioned_by.clear();
   s.key = {{"user", "user", key_type::integer}, {"os", "device.os", key_type::string}};
+  s.aggregations[0].decimal = {12, 2};
   return s;
 }
 
@@ -70,6 +73,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (ec != std::errc{} || end != user.data() + user.size() || (user.size() > 1 && user[0] == '0')
         || user == "-0")
       std::abort();
+    // A decimal is within the precision and within half a unit (plus the
+    // double's own error) of what from_chars reads.
+    if (ev.present[0]) {
+      const double units = static_cast<double>(ev.units[0]), want = ev.values[0] * 100;
+      if (std::abs(ev.units[0]) >= 1'000'000'000'000
+          || std::abs(units - want) > 0.5 + 1e-9 * std::abs(want))
+        std::abort();
+    }
   }
   if (r.read(payload, ev, 1) == read_status::ok) {
     volatile char sink = 0;

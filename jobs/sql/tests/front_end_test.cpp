@@ -118,10 +118,10 @@ GROUP BY window_start, window_end, status, device->>'os';
   EXPECT_EQ(s.key, (std::vector<key_spec>{{"status", "status", key_type::string},
                                           {"os", "device.os"}}));
   ASSERT_EQ(s.aggregations.size(), 7u);
-  EXPECT_EQ(s.aggregations[0], (aggregate_spec{agg_kind::count, "", "n"}));
-  EXPECT_EQ(s.aggregations[5], (aggregate_spec{agg_kind::count_distinct, "user_id", "users"}));
+  EXPECT_EQ(s.aggregations[0], (aggregate_spec{agg_kind::count, "", "n", {}}));
+  EXPECT_EQ(s.aggregations[5], (aggregate_spec{agg_kind::count_distinct, "user_id", "users", {}}));
   EXPECT_EQ(s.aggregations[6],
-            (aggregate_spec{agg_kind::approx_count_distinct, "user_id", "approx"}));
+            (aggregate_spec{agg_kind::approx_count_distinct, "user_id", "approx", {}}));
   ASSERT_EQ(s.filters.size(), 4u);
   EXPECT_EQ(s.filters[0], (filter_spec{"status", filter_op::in, {"won", "lost"}, 0}));
   EXPECT_EQ(s.filters[1], (filter_spec{"amount", filter_op::gt, {}, 1.5}));
@@ -384,4 +384,127 @@ INSERT INTO out SELECT * FROM (
   EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT bet_id, amount FROM bets;")),
             "job.sql:8:14: out needs a PRIMARY KEY column that identifies an event (a replay "
             "then inserts nothing twice)");
+}
+
+namespace {
+
+// A source of money: amount is exact, qty a whole decimal.
+const std::string payments = R"(SET pipeline.name = 'pay';
+CREATE TABLE pay (id text NOT NULL, amount numeric(12, 2), qty decimal(5), ts timestamp)
+  WITH (connector = 'kafka', brokers = 'b:1', topic = 'pay', watermark_for = 'ts');
+)";
+
+auto pay_sql(const std::string& rest) {
+  return sql::parse_sql(payments + rest, "pay.sql");
+}
+
+} // namespace
+
+TEST(SqlFrontEnd, NumericColumnsAreExactDecimals) {
+  auto s = pay_sql(R"(CREATE TABLE out () WITH (connector = 'postgres', url = 'postgresql://x/y');
+INSERT INTO out SELECT window_start, window_end, sum(amount) AS total, min(amount) AS lo,
+  max(amount) AS hi, avg(amount) AS mean, sum(qty) AS items, count(DISTINCT amount) AS amounts,
+  sum(amount::double precision) AS approx
+FROM TUMBLE(pay, ts, INTERVAL '1' MINUTE) WHERE amount > 1.5 AND qty = 3
+GROUP BY window_start, window_end;)");
+  ASSERT_TRUE(s) << s.error_message();
+  ASSERT_EQ(s->aggregations.size(), 7u);
+  const decimal_type money{12, 2};
+  EXPECT_EQ(s->aggregations[0], (aggregate_spec{agg_kind::sum, "amount", "total", money}));
+  EXPECT_EQ(s->aggregations[1], (aggregate_spec{agg_kind::min, "amount", "lo", money}));
+  EXPECT_EQ(s->aggregations[2], (aggregate_spec{agg_kind::max, "amount", "hi", money}));
+  EXPECT_EQ(s->aggregations[3], (aggregate_spec{agg_kind::avg, "amount", "mean", money}));
+  // numeric(p) has scale 0; count(DISTINCT) and a cast to double read no decimal.
+  EXPECT_EQ(s->aggregations[4], (aggregate_spec{agg_kind::sum, "qty", "items", {5, 0}}));
+  EXPECT_EQ(s->aggregations[5],
+            (aggregate_spec{agg_kind::count_distinct, "amount", "amounts", {}}));
+  EXPECT_EQ(s->aggregations[6], (aggregate_spec{agg_kind::sum, "amount", "approx", {}}));
+  // A decimal compares as a number.
+  EXPECT_EQ(s->filters, (std::vector<filter_spec>{{"amount", filter_op::gt, {}, 1.5},
+                                                  {"qty", filter_op::eq, {"3"}, 0}}));
+  auto again = parse_spec(to_yaml(*s), "again");
+  ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*s);
+  EXPECT_TRUE(*again == *s) << to_yaml(*s);
+}
+
+TEST(SqlFrontEnd, DecimalCastsInAggregates) {
+  auto s = sql_ok("INSERT INTO out SELECT window_start, window_end, "
+                  "sum(amount::numeric(12,2)) AS total, max(CAST(status AS decimal(8, 3))) AS hi "
+                  "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;");
+  ASSERT_EQ(s.aggregations.size(), 2u);
+  EXPECT_EQ(s.aggregations[0], (aggregate_spec{agg_kind::sum, "amount", "total", {12, 2}}));
+  EXPECT_EQ(s.aggregations[1], (aggregate_spec{agg_kind::max, "status", "hi", {8, 3}}));
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, "
+                                 "sum(amount::numeric(40,2)) AS total FROM TUMBLE(bets, ts, "
+                                 "INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
+            "job.sql:9:62: numeric(40,2): a decimal's precision is 1 to 18 digits (a value is "
+            "held in 64 bits, a sum in 128)");
+}
+
+TEST(SqlFrontEnd, DecimalResultsColumnsAndRawColumns) {
+  // A store's column may be wider than a source's: a sum is numeric(38, s).
+  const std::string results = R"(
+CREATE TABLE o (window_start timestamp, window_end timestamp, total numeric(38, 2),
+                lo numeric(12, 2), mean numeric(38, 6), n bigint)
+  WITH (connector = 'postgres', url = 'u');
+INSERT INTO o SELECT window_start, window_end, sum(amount) AS total, min(amount) AS lo,
+  avg(amount) AS mean, count(*) AS n
+FROM TUMBLE(pay, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;)";
+  auto ok = pay_sql(results);
+  EXPECT_TRUE(ok) << ok.error_message();
+  auto narrow = results;
+  narrow.replace(narrow.find("numeric(38, 2)"), 14, "numeric(12, 2)");
+  auto bad = pay_sql(narrow);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(first_line(bad.error_message()),
+            "pay.sql:5:63: type mismatch: o.total is declared numeric(12,2), and the query writes "
+            "numeric(38,2)");
+  // A raw job keeps a decimal as a double.
+  auto raw = pay_sql("CREATE TABLE kept (id text PRIMARY KEY, amount double precision) "
+                     "WITH (connector = 'postgres', url = 'u');\n"
+                     "INSERT INTO kept SELECT id, amount FROM pay;");
+  ASSERT_TRUE(raw) << raw.error_message();
+  EXPECT_EQ(raw->columns, (std::vector<column_spec>{{"id", "id", column_type::string, false},
+                                                    {"amount", "amount", column_type::float64,
+                                                     true}}));
+  // So does an export: a PostgreSQL table's numeric is PostgreSQL's, any precision.
+  auto exported = sql::parse_sql(R"(SET pipeline.name = 'x';
+CREATE TABLE t (id text PRIMARY KEY, amount numeric(40, 2))
+  WITH (connector = 'postgres', url = 'postgresql://x/y');
+CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', every = '5 minutes');
+INSERT INTO lake SELECT id, amount FROM t;)", "x.sql");
+  ASSERT_TRUE(exported) << exported.error_message();
+  ASSERT_TRUE(exported->export_job);
+  EXPECT_EQ(exported->export_job->columns[1].type, column_type::float64);
+}
+
+TEST(SqlFrontEnd, DecimalTypesSayWhatIsWrongAndWhere) {
+  auto declared = [](const std::string& type) {
+    auto s = sql::parse_sql("SET pipeline.name = 'j';\n"
+                            "CREATE TABLE s (ts timestamp, amount " + type + ")\n"
+                            "  WITH (connector = 'kafka', brokers = 'b', topic = 't');",
+                            "j.sql");
+    EXPECT_FALSE(s);
+    return s ? std::string{} : first_line(s.error_message());
+  };
+  EXPECT_EQ(declared("numeric(19, 2)"),
+            "j.sql:2:38: numeric(19,2): a decimal's precision is 1 to 18 digits (a value is held "
+            "in 64 bits, a sum in 128)");
+  EXPECT_EQ(declared("decimal(5, 7)"),
+            "j.sql:2:38: numeric(5,7): a decimal's scale is 0 to its precision (5)");
+  EXPECT_EQ(declared("numeric"),
+            "j.sql:2:38: numeric needs a precision and scale, as in numeric(12, 2) (weir sums it "
+            "exactly), or use double precision");
+  EXPECT_EQ(declared("decimal"),
+            "j.sql:2:38: numeric needs a precision and scale, as in numeric(12, 2) (weir sums it "
+            "exactly), or use double precision");
+  EXPECT_EQ(declared("numeric(0)"),
+            "j.sql:2:38: numeric(0): a decimal's precision is 1 to 18 digits (a value is held in "
+            "64 bits, a sum in 128)");
+  // A store's column is PostgreSQL's numeric, up to its 1000 digits.
+  auto wide = pay_sql("CREATE TABLE o (total numeric(1001, 2)) WITH (connector = 'postgres', "
+                      "url = 'u');");
+  ASSERT_FALSE(wide);
+  EXPECT_EQ(first_line(wide.error_message()),
+            "pay.sql:4:23: numeric(1001,2): a numeric's precision is 1 to 1000 digits");
 }

@@ -12,6 +12,7 @@
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/postgres/results.hpp"
 
+#include "tests/support/decimals.hpp"
 #include "tests/support/fold.hpp"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,7 @@ jobs::job_spec make_spec(const std::string& table) {
 
 using writer = test_support::folded;
 using test_support::fold;
+using test_support::fold_json;
 
 class PostgresSink : public ::testing::TestWithParam<bool> {
 protected:
@@ -80,6 +82,24 @@ protected:
     pqxx::connection c{pg_url()};
     pqxx::work t{c};
     return t.exec(sql)[0][0].as<long>();
+  }
+  // The rows of a query as text: fields tab-separated, null as `null`, a line each.
+  std::string text(const std::string& sql) {
+    pqxx::connection c{pg_url()};
+    pqxx::work t{c};
+    std::string out;
+    for (const auto& row : t.exec(sql)) {
+      for (const auto& f : row)
+        out += (f.num() ? "\t" : "") + (f.is_null() ? std::string{"null"} : f.as<std::string>());
+      out += '\n';
+    }
+    return out;
+  }
+  // The results table's columns as "name type, ..." (format_type: numeric(p,s)).
+  std::string columns() {
+    return text("SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' "
+                "ORDER BY attnum) FROM pg_attribute WHERE attrelid = '" + table
+                + "'::regclass AND attnum > 0 AND NOT attisdropped");
   }
   // (count in the results table for window 0, stored next_offset of partition 0)
   std::pair<long, long> stored() {
@@ -311,6 +331,100 @@ TEST_P(PostgresSink, RowsTheTableRefusesAreIsolated) {
   EXPECT_TRUE(sink->last_refused().empty());
   EXPECT_EQ(scalar("SELECT n FROM " + table
                    + " WHERE window_start = timestamptz 'epoch' + interval '1 second'"), 9);
+}
+
+// Decimal aggregates (tests/support/decimals.hpp) come out as numeric
+// columns of their result types, to the digit: a sum past 2^53 units, a
+// negative, a rounded average, null for no value. Partitioned: rows COPYed,
+// then upserted (a replay, a late event); keys across partitions: each
+// (window, key)'s msgpack partials from two partitions merged (0.10 + 0.20
+// is 0.30), and merged again after the late event. A refused row's dead
+// letter keeps the decimals' text. A sink made again accepts the table; one
+// whose numeric scale differs is refused.
+TEST_P(PostgresSink, DecimalsAreExactNumerics) {
+  const bool partitioned = GetParam();
+  test_support::use_decimals(spec);
+  auto a = sinks::postgres_results::make(spec, 2);
+  ASSERT_TRUE(a) << a.error_message();
+  std::string want = "window_start timestamp with time zone, window_end timestamp with time zone, "
+                     "k text, n bigint";
+  for (const auto& c : test_support::decimal_columns())
+    want += ", " + c.name + " numeric(" + std::to_string(c.precision) + "," + std::to_string(c.scale)
+            + ")";
+  EXPECT_EQ(columns(), want + "\n");
+
+  const auto window0 = "SELECT k, n, total, lo, hi, mean, big, bmean, small FROM " + table
+                       + " WHERE window_start = timestamptz 'epoch' ORDER BY k";
+  const auto p0 = fold_json(spec, test_support::decimal_events(0, partitioned), 0);
+  const auto p1 = fold_json(spec, test_support::decimal_events(1, partitioned), 1);
+  write(*a, p0);
+  write(*a, p1);
+  EXPECT_EQ(text(window0), test_support::decimal_rows("null"));
+  if (!partitioned) {
+    EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials WHERE window_start = "
+                     "timestamptz 'epoch'"), 8) << "keys a to d, each from both partitions";
+  }
+  write(*a, p0); // a replay: partitioned, the COPY conflicts and the rows are upserted
+  EXPECT_EQ(text(window0), test_support::decimal_rows("null"));
+  write(*a, fold_json(spec, test_support::decimal_events(0, partitioned, true), 0));
+  EXPECT_EQ(text(window0), test_support::decimal_rows("null", true));
+  EXPECT_EQ(a->last_dropped(), 0u);
+  // A row the table refuses goes to the dead-letter topic with its decimals
+  // as exact text.
+  {
+    pqxx::connection c{pg_url()};
+    pqxx::work t{c};
+    t.exec("ALTER TABLE " + table + " ADD CONSTRAINT weir_it_above CHECK (total > -6) NOT VALID");
+    t.commit();
+  }
+  write(*a, p1); // a replay: b's row is written again
+  ASSERT_EQ(a->last_refused().size(), 1u);
+  EXPECT_EQ(a->last_refused()[0].row,
+            "{\"window_start\":\"1970-01-01 00:00:00.000Z\",\"window_end\":\"1970-01-01 "
+            "00:00:01.000Z\",\"k\":\"b\",\"n\":3,\"total\":\"-6.26\",\"lo\":\"-5.25\",\"hi\":"
+            "\"-0.01\",\"mean\":\"-2.086667\",\"big\":\"-12345678901234567.89\",\"bmean\":"
+            "\"-6172839450617283.945000\",\"small\":\"-1234.567\"}");
+  EXPECT_EQ(text(window0), test_support::decimal_rows("null", true)) << "the rest as it was";
+
+  auto again = sinks::postgres_results::make(spec, 2);
+  EXPECT_TRUE(again) << again.error_message();
+  {
+    pqxx::connection c{pg_url()};
+    pqxx::work t{c};
+    t.exec("ALTER TABLE " + table + " ALTER COLUMN total TYPE numeric(38,4)");
+    t.commit();
+  }
+  auto other = sinks::postgres_results::make(spec, 2);
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error_message().find("column total is numeric(38,4), the spec needs "
+                                       "numeric(38,2)"), std::string::npos)
+    << other.error_message();
+}
+
+// Top-N by a decimal sum ranks by the exact value: 1000000000000000.01,
+// .02 and 999999999999999.99 are one double (10^15), so a ranking through
+// doubles would tie them and order them by key. Key p's sum is merged from
+// both partitions; a negative ranks below, a key without a value (null)
+// last.
+TEST_P(PostgresSink, TopNRanksByTheExactDecimal) {
+  if (GetParam())
+    GTEST_SKIP() << "top-N ranks across partitions, partitioned_by or not: one path";
+  test_support::use_decimals(spec);
+  spec.top = {5, "big"};
+  auto a = sinks::postgres_results::make(spec, 2);
+  ASSERT_TRUE(a) << a.error_message();
+  write(*a, fold_json(spec, {R"({"t": 100, "k": "p", "b": 1000000000000000.00})",
+                             R"({"t": 200, "k": "q", "b": 1000000000000000.02})",
+                             R"({"t": 300, "k": "s"})",
+                             R"({"t": 1500, "k": "z"})"}, 0));
+  write(*a, fold_json(spec, {R"({"t": 100, "k": "p", "b": 0.01})",
+                             R"({"t": 200, "k": "o", "b": -1.00})",
+                             R"({"t": 300, "k": "r", "b": 999999999999999.99})",
+                             R"({"t": 1500, "k": "z"})"}, 1));
+  EXPECT_EQ(text("SELECT rank, k, big FROM " + table
+                 + " WHERE window_start = timestamptz 'epoch' ORDER BY rank"),
+            "1\tq\t1000000000000000.02\n2\tp\t1000000000000000.01\n3\tr\t999999999999999.99\n"
+            "4\to\t-1.00\n5\ts\tnull\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, PostgresSink, ::testing::Values(false, true),
