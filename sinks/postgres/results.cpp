@@ -6,6 +6,7 @@
 #include "jobs/raw/rows.hpp"
 #include "jobs/windowed/watermark.hpp"
 #include "jobs/windowed/values.hpp"
+#include "sinks/postgres/pg_copy.hpp"
 #include "sinks/postgres/pg_table.hpp"
 
 #include <pqxx/pqxx>
@@ -163,7 +164,7 @@ struct postgres_results::connection {
                  : "SET idle_in_transaction_session_timeout = '3s'");
     n.exec("SET lock_timeout = '30s'");
   }
-  pqxx::connection conn;
+  pg::connection conn; // binary COPY needs its libpq handle
 };
 
 struct postgres_results::statements {
@@ -443,11 +444,11 @@ public:
   // `isolate`: an earlier try of this write failed for rows the server
   // refused; this one writes the result rows in savepoints, halving around
   // the refused ones (raw::pg::isolate_rows), and lists those in `refused`.
-  result_write(pqxx::work& txn, const jobs::job_spec& spec, const jobs::agg_layout& layout,
-               std::set<std::int32_t>& fenced, std::set<std::int32_t>& dropping,
-               const std::string& add_dropped, bool isolate,
+  result_write(pqxx::work& txn, pg::connection& conn, const jobs::job_spec& spec,
+               const jobs::agg_layout& layout, std::set<std::int32_t>& fenced,
+               std::set<std::int32_t>& dropping, const std::string& add_dropped, bool isolate,
                std::vector<refused_row>& refused)
-    : txn_(txn), spec_(spec), layout_(layout), fenced_(fenced), dropping_(dropping),
+    : txn_(txn), conn_(conn), spec_(spec), layout_(layout), fenced_(fenced), dropping_(dropping),
       add_dropped_(add_dropped), nk_(spec.key.size()), top_(spec.top.n > 0),
       lateness_(spec.window.allowed_lateness), isolate_(isolate), refused_(refused) {}
 
@@ -784,8 +785,8 @@ public:
   // partitioned_by: every row is final as emitted, the latest emission of a
   // (window, key) wins; no partials, no merge. The rows are new unless a
   // replay or a late update within the allowed lateness re-emits them, so
-  // they go by COPY, what PostgreSQL ingests fastest, in a savepoint; a
-  // conflict with a row already there rolls the COPY back and upserts them.
+  // they go by binary COPY, what PostgreSQL ingests fastest, in a savepoint;
+  // a conflict with a row already there rolls the COPY back and upserts them.
   void write_direct(const row_set& rows, const std::string& table, const std::vector<std::string>& columns,
                     const std::string& upsert) {
     if (rows.empty())
@@ -808,41 +809,27 @@ public:
     }
     try {
       pqxx::subtransaction copy_txn{txn_, "direct"};
+      copy_txn.exec("SELECT 1"); // libpqxx 6.4 opens the savepoint lazily, at its first statement
       {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        // tablewriter (deprecated, not gone) takes COPY text as is; libpqxx
-        // 6.4's stream_to would format every field into a string of its own.
-        pqxx::tablewriter copy{copy_txn, table, columns.begin(), columns.end()};
-#pragma GCC diagnostic pop
-        std::string chunk;
+        pg::binary_copy copy{conn_, table, columns};
+        const auto fields = static_cast<std::int16_t>(columns.size());
         for (const auto& [b, i] : rows) {
           const auto& r = b->rows;
-          append_timestamp(chunk, r.starts[i]);
-          chunk += '\t';
-          append_timestamp(chunk, r.ends[i]);
-          for (size_t k = 0; k < nk_; ++k) {
-            chunk += '\t';
-            raw::pg::append_copy_value(chunk, key_part(r.keys[i], k));
-          }
+          copy.begin_row(fields);
+          copy.timestamptz(r.starts[i]);
+          copy.timestamptz(r.ends[i]);
+          for (size_t k = 0; k < nk_; ++k)
+            copy.text(key_part(r.keys[i], k));
           for (const auto& v : finalize(accumulators_of(r, i))) {
-            chunk += '\t';
             switch (v.k) {
-              case cell::null: raw::pg::append_copy_value(chunk, std::monostate{}); break;
-              case cell::integer: raw::pg::append_copy_value(chunk, v.i); break;
-              case cell::real: raw::pg::append_copy_value(chunk, v.d); break;
-              case cell::decimal: jobs::append_decimal(chunk, v.x, v.scale); break;
+              case cell::null: copy.null(); break;
+              case cell::integer: copy.int8(v.i); break;
+              case cell::real: copy.float8(v.d); break;
+              case cell::decimal: copy.numeric(v.x, v.scale); break;
             }
           }
-          chunk += '\n';
-          if (chunk.size() >= (64 << 10)) { // PostgreSQL parses while the rest is built
-            copy.write_raw_line(chunk);
-            chunk.clear();
-          }
         }
-        if (!chunk.empty())
-          copy.write_raw_line(chunk);
-        copy.complete();
+        copy.finish();
       }
       copy_txn.commit();
       return;
@@ -986,6 +973,7 @@ private:
   }
 
   pqxx::work& txn_;
+  pg::connection& conn_;
   const jobs::job_spec& spec_;
   const jobs::agg_layout& layout_;
   std::set<std::int32_t>& fenced_;
@@ -1016,8 +1004,8 @@ expected<void> postgres_results::write(const std::vector<const jobs::partition_r
     pqxx::work txn{conn_->conn};
     txn.exec(sql_->lock);
     last_refused_.clear();
-    result_write w{txn, spec_, layout_, fenced_, dropping_, sql_->add_dropped, isolate,
-                   last_refused_};
+    result_write w{txn, conn_->conn, spec_, layout_, fenced_, dropping_, sql_->add_dropped,
+                   isolate, last_refused_};
     w.fence(progress, sql_->read_progress, partitions_);
     auto rows = w.take_rows(batches, sql_->direct);
     if (sql_->direct)
