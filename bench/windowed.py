@@ -44,11 +44,36 @@ def millis(iso):
     return int(datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-def seen_events(table):
-    if h.psql(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] != "t":
+class Session:
+    """One psql for the many small queries a bench polls with: a psql (and a
+    server backend) started per query cost a fifth of the machine at ten
+    polls a second, taken from the job being measured."""
+    END = "--weir-end--"
+
+    def __init__(self):
+        self.p = subprocess.Popen(["psql", os.environ["WEIR_PG_URL"], "-X", "-At", "-q", "-F", "\t"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  bufsize=1)
+
+    def rows(self, sql):
+        self.p.stdin.write(f"{sql};\n\\echo {self.END}\n")
+        self.p.stdin.flush()
+        out = []
+        while (line := self.p.stdout.readline().rstrip("\n")) != self.END:
+            assert line or self.p.poll() is None, f"psql ended: {sql}"
+            out.append(line.split("\t"))
+        return out
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+def seen_events(table, db):
+    if db.rows(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] != "t":
         return 0
-    return int(h.psql(f"""SELECT coalesce(sum(events + filtered + malformed + late), 0)
-                          FROM "{table}__progress" WHERE source_partition >= 0""")[0][0])
+    return int(db.rows(f"""SELECT coalesce(sum(events + filtered + malformed + late), 0)
+                           FROM "{table}__progress" WHERE source_partition >= 0""")[0][0])
 
 
 def count_rows(table):
@@ -117,23 +142,24 @@ def aging(args):
         cluster.up("aging-worker")
         pid = cluster.procs["aging-worker"].pid
         cluster.weir("submit", os.path.join(SPECS, "bets-top-games.yaml"), check=True)
-        t0 = time.time()
+        t0, db = time.time(), Session()
         while True:
-            seen = seen_events(table)
+            seen = seen_events(table, db)
             now = time.time()
             samples.append((now, seen))
             if seen and len(samples) % 5 == 0:
-                kept = tuple(int(x) for x in h.psql(
+                kept = tuple(int(x) for x in db.rows(
                     f"""SELECT count(*), count(DISTINCT window_start) FROM "{table}__partials" """)[0])
                 kept_max = max(kept_max, kept)
                 # When each partition's source reached its end (the tail runs on fewer cores).
-                for p, off, hw in h.psql(f"""SELECT source_partition, next_offset, 0 FROM
+                for p, off, hw in db.rows(f"""SELECT source_partition, next_offset, 0 FROM
                                             "{table}__progress" WHERE source_partition >= 0"""):
                     done_at.setdefault(int(p), []).append((now, int(off)))
             if seen >= args.events:
                 break
             assert now - t0 < 900, f"only {seen} events read in 900 s"
             time.sleep(0.05)
+        db.close()
         want = aging_reference(topic)
         closed = max(start for start, _ in want) + 60_000
         h.wait_until(lambda: (h.materialized(table) or 0) >= closed, 120,
@@ -245,9 +271,9 @@ def cardinality_job(spec_name, topic, events, by_action, size_ms, sample_mod):
         # the machine from the job it measured. A partition's rows commit
         # with its progress, so once every event is counted there, every
         # final row is in (checked below).
-        t0, first = time.time(), None
+        t0, first, db = time.time(), None, Session()
         while True:
-            seen = seen_events(table)
+            seen = seen_events(table, db)
             if first is None and seen > 0:
                 first = time.time()
             if seen >= events:
@@ -255,6 +281,7 @@ def cardinality_job(spec_name, topic, events, by_action, size_ms, sample_mod):
                 break
             assert time.time() - t0 < 1200, f"{seen} of {events} events in 1200 s"
             time.sleep(0.1)
+        db.close()
         rss = peak_rss_mb(pid)
         if os.environ.get("WEIR_BENCH_TRACE"):
             with open(f"/tmp/{table}.log", "w") as f:
@@ -319,7 +346,7 @@ def cardinality(args):
         print(f"  bare binary COPY    : {copy_rows:12,.0f} rows/s of the same rows "
               f"({r['copy_s']:.1f} s)")
         print(f"  bare text COPY      : {r['rows'] / r['text_copy_s']:12,.0f} rows/s "
-              f"({r['text_copy_s']:.1f} s; the job's sink sends text)")
+              f"({r['text_copy_s']:.1f} s)")
         print(f"  job / COPY (rows/s) : {job_rows / copy_rows:12.2f}"
               + ("   (target >= 0.7)" if target else ""))
         print(f"  worker peak RSS     : {r['rss_mb']:12.0f} MB")
