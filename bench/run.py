@@ -55,11 +55,11 @@ def run_job(topic, events, prefix, metrics=True, during=None, digest=None):
         pid = cluster.procs["bench-worker"].pid
         cpu0, t0 = cpu_seconds(pid), time.time()
         cluster.weir("submit", SPEC, check=True)
-        first = None
+        first, db = None, h.PsqlSession()
         while True:
-            exists = h.psql(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] == "t"
-            rows = h.psql(f"""SELECT coalesce(sum(events + filtered + malformed + late), 0)
-                              FROM "{table}__progress" WHERE source_partition >= 0""") \
+            exists = db.rows(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] == "t"
+            rows = db.rows(f"""SELECT coalesce(sum(events + filtered + malformed + late), 0)
+                               FROM "{table}__progress" WHERE source_partition >= 0""") \
                 if exists else [["0"]]
             now, seen = time.time(), int(rows[0][0])
             if first is None and seen > 0:
@@ -69,6 +69,7 @@ def run_job(topic, events, prefix, metrics=True, during=None, digest=None):
             if now - t0 > 600:
                 raise AssertionError("the job did not read every event in 600 s")
             time.sleep(0.05)
+        db.close()
         wall, cpu = now - t0, cpu_seconds(pid) - cpu0
         with open(f"/proc/{pid}/status") as f:
             rss = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024

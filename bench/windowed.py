@@ -44,31 +44,6 @@ def millis(iso):
     return int(datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-class Session:
-    """One psql for the many small queries a bench polls with: a psql (and a
-    server backend) started per query cost a fifth of the machine at ten
-    polls a second, taken from the job being measured."""
-    END = "--weir-end--"
-
-    def __init__(self):
-        self.p = subprocess.Popen(["psql", os.environ["WEIR_PG_URL"], "-X", "-At", "-q", "-F", "\t"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                  bufsize=1)
-
-    def rows(self, sql):
-        self.p.stdin.write(f"{sql};\n\\echo {self.END}\n")
-        self.p.stdin.flush()
-        out = []
-        while (line := self.p.stdout.readline().rstrip("\n")) != self.END:
-            assert line or self.p.poll() is None, f"psql ended: {sql}"
-            out.append(line.split("\t"))
-        return out
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait()
-
-
 def seen_events(table, db):
     if db.rows(f"SELECT to_regclass('\"{table}__progress\"') IS NOT NULL")[0][0] != "t":
         return 0
@@ -142,7 +117,7 @@ def aging(args):
         cluster.up("aging-worker")
         pid = cluster.procs["aging-worker"].pid
         cluster.weir("submit", os.path.join(SPECS, "bets-top-games.yaml"), check=True)
-        t0, db = time.time(), Session()
+        t0, db = time.time(), h.PsqlSession()
         while True:
             seen = seen_events(table, db)
             now = time.time()
@@ -271,7 +246,7 @@ def cardinality_job(spec_name, topic, events, by_action, size_ms, sample_mod):
         # the machine from the job it measured. A partition's rows commit
         # with its progress, so once every event is counted there, every
         # final row is in (checked below).
-        t0, first, db = time.time(), None, Session()
+        t0, first, db = time.time(), None, h.PsqlSession()
         while True:
             seen = seen_events(table, db)
             if first is None and seen > 0:
