@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 import harness as h  # noqa: E402
+import windowed  # noqa: E402
 
 BUILD = os.path.dirname(h.WEIR)
 SPEC = os.path.join(h.REPO, "jobs", "specs", "bets-top-games.yaml")
@@ -154,7 +155,14 @@ def main():
     fill_s = fill(topic, args.events, args.partitions)
     d = drain(topic)
     assert d["messages"] == args.events, d
-    wall, steady_s, steady_events, cpu, rss = run_job(topic, args.events, prefix)
+    checked = []
+
+    def check(table):  # the results, as the aging bench checks them
+        checked.append(windowed.top_games_problems(topic, table)[1:])
+
+    wall, steady_s, steady_events, cpu, rss = run_job(topic, args.events, prefix, digest=check)
+    rows, problems = checked[0]
+    assert not problems, problems
     delays = latency(prefix, args.partitions, args.live_rate, args.live_seconds)
     raw_rate = raw_ingest(prefix, args.partitions, args.raw_events)
     h.delete_topic(topic)
@@ -181,6 +189,8 @@ def main():
               f"max {max(delays) * 1000:.0f} ms")
     print(f"raw ingest into PostgreSQL (bets-raw, {args.raw_events} bets, 1 worker): "
           f"{raw_rate:,.0f} rows/s")
+    print(f"checked: the top-games job's {rows} result rows equal the reference (rank, bets, "
+          "turnover to the cent)")
     print("note: the job's wall rate is measured from its first progress report to its last"
           " event, like the drain's from its first message; wall figures on this shared 2-core"
           " machine share it with Kafka and PostgreSQL.")

@@ -99,6 +99,23 @@ def aging_reference(topic, ooo_ms=5000, size_ms=60_000, n=10):
     return want
 
 
+def top_games_problems(topic, table):
+    """Waits for the top-games job's closed windows in `table`, then returns the
+    rows kept in its __partials, the reference's row count, and how the rows
+    differ from it ("" if they do not)."""
+    want = aging_reference(topic)
+    closed = max(start for start, _ in want) + 60_000
+    h.wait_until(lambda: (h.materialized(table) or 0) >= closed, 120,
+                 "the results to reach the reference's last closed window")
+    kept = int(h.psql(f'''SELECT count(*) FROM "{table}__partials"''')[0][0])
+    got = {(int(ws), g): (int(r), int(b), decimal.Decimal(t)) for ws, g, r, b, t in h.psql(
+        f"""SELECT (extract(epoch FROM window_start) * 1000)::bigint, game_id, rank, bets,
+                   total_amount FROM "{table}" """)}
+    bad = [k for k in set(got) | set(want) if got.get(k) != want.get(k)]
+    return kept, len(want), "" if not bad else f"{len(bad)} of {len(want)} rows differ from the reference, " \
+        "e.g. " + ", ".join(f"{k}: got {got.get(k)}, want {want.get(k)}" for k in sorted(bad)[:5])
+
+
 def aging(args):
     prefix = h.unique("aging") + "_"
     topic = prefix + "bets"
@@ -135,22 +152,11 @@ def aging(args):
             assert now - t0 < 900, f"only {seen} events read in 900 s"
             time.sleep(0.05)
         db.close()
-        want = aging_reference(topic)
-        closed = max(start for start, _ in want) + 60_000
-        h.wait_until(lambda: (h.materialized(table) or 0) >= closed, 120,
-                     "the results to reach the reference's last closed window")
         rss = peak_rss_mb(pid)
-        kept, open_windows = h.psql(f"""SELECT count(*), count(DISTINCT window_start)
-                                        FROM "{table}__partials" """)[0]
-        got = {(int(ws), g): (int(r), int(b), decimal.Decimal(t)) for ws, g, r, b, t in h.psql(
-            f"""SELECT (extract(epoch FROM window_start) * 1000)::bigint, game_id, rank, bets,
-                       total_amount FROM "{table}" """)}
-    problems = [k for k in set(got) | set(want)
-                if k not in got or k not in want or got[k] != want[k]]
+        kept, checked, problems = top_games_problems(topic, table)
     h.delete_topic(topic)
     h.drop_tables(table, table + "__partials", table + "__progress")
-    assert not problems, f"{len(problems)} rows differ from the reference, e.g. " + \
-        ", ".join(f"{k}: got {got.get(k)}, want {want.get(k)}" for k in sorted(problems)[:5])
+    assert not problems, problems
 
     first = next(i for i, (_, s) in enumerate(samples) if s > 0)
     fifth = args.events / 5
@@ -178,7 +184,7 @@ def aging(args):
     if os.environ.get("WEIR_BENCH_TRACE"):
         for (t0_, s0), (t1_, s1) in zip(samples[first::10], samples[first + 10::10]):
             print(f"  t={t0_ - samples[first][0]:5.1f} s  {s0:9d}  {(s1 - s0) / (t1_ - t0_):10,.0f}/s")
-    print(f"checked               : {len(want)} result rows equal the reference (rank, bets, "
+    print(f"checked               : {checked} result rows equal the reference (rank, bets, "
           f"turnover)")
 
 
