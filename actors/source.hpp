@@ -54,7 +54,9 @@ struct source_state {
   sink_actor sink;
   bool partitioned = false;       // source.partitioned_by: checked on every event
   std::string partitioned_reason; // the dead letter's reason when it does not hold
-  static constexpr std::uint64_t max_in_flight = 4; // unacked batches before polling stops
+  // Unacked batches before polling stops: enough that reading goes on while
+  // the sink writes the rows of a closing window (4 made them alternate).
+  static constexpr std::uint64_t max_in_flight = 16;
   // Short: messages (assignments, acks) wait behind a blocking poll.
   static constexpr int poll_timeout_ms = 20;
   static constexpr std::chrono::milliseconds progress_interval{250};
