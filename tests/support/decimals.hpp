@@ -15,7 +15,12 @@
 #pragma once
 
 #include "jobs/spec.hpp"
+#include "sinks/postgres/results.hpp"
+#include "tests/support/fold.hpp"
 
+#include <gtest/gtest.h>
+
+#include <functional>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -98,6 +103,26 @@ inline std::string decimal_rows(std::string_view null, bool late = false) {
          + "c\t2\t" + n + "\t" + n + "\t" + n + "\t" + n + "\t" + n + "\t" + n + "\t" + n + "\n"
          + "d\t2\t0.00\t-9999999999.99\t9999999999.99\t0.000000\t" + n + "\t" + n
          + "\t1.500\n";
+}
+
+// The merged path into another store: `sink` keeps the partials in
+// PostgreSQL and writes merged rows to the store `rows()` reads (nulls
+// spelled `null`). Window 0 waits for partition 1, then the late event of
+// key a merges it again.
+inline void write_merged_decimals(sinks::postgres_results& sink, const jobs::job_spec& spec,
+                                  const std::function<std::string()>& rows, std::string_view null) {
+  auto write = [&](const folded& f) {
+    auto ok = sink.write({&f.rows}, {&f.progress});
+    ASSERT_TRUE(ok) << ok.error_message();
+    EXPECT_EQ(sink.last_dropped(), 0u);
+    EXPECT_TRUE(sink.last_refused().empty());
+  };
+  write(fold_json(spec, decimal_events(0, false), 0));
+  EXPECT_EQ(rows(), "") << "partition 1 has not passed window 0";
+  write(fold_json(spec, decimal_events(1, false), 1));
+  EXPECT_EQ(rows(), decimal_rows(null));
+  write(fold_json(spec, decimal_events(0, false, true), 0));
+  EXPECT_EQ(rows(), decimal_rows(null, true));
 }
 
 } // namespace weir::test_support

@@ -227,16 +227,5 @@ TEST_F(ClickHouseSink, MergedDecimalsAreExact) {
   ASSERT_TRUE(sink) << sink.error_message();
   EXPECT_EQ(query("SELECT name, type FROM system.columns WHERE database = '" + database
                   + "' AND table = '" + table + "' FORMAT TSV"), decimal_columns());
-  auto write_pg = [&](const test_support::folded& f) {
-    auto ok = sink->write({&f.rows}, {&f.progress});
-    ASSERT_TRUE(ok) << ok.error_message();
-    EXPECT_EQ(sink->last_dropped(), 0u);
-    EXPECT_TRUE(sink->last_refused().empty());
-  };
-  write_pg(test_support::fold_json(spec, test_support::decimal_events(0, false), 0));
-  EXPECT_EQ(decimal_rows(), "") << "partition 1 has not passed window 0";
-  write_pg(test_support::fold_json(spec, test_support::decimal_events(1, false), 1));
-  EXPECT_EQ(decimal_rows(), test_support::decimal_rows("\\N"));
-  write_pg(test_support::fold_json(spec, test_support::decimal_events(0, false, true), 0));
-  EXPECT_EQ(decimal_rows(), test_support::decimal_rows("\\N", true));
+  test_support::write_merged_decimals(*sink, spec, [&] { return decimal_rows(); }, "\\N");
 }
