@@ -42,7 +42,8 @@ event_reader::event_reader(const job_spec& spec)
   for (std::uint32_t i = 0; i < spec.aggregations.size(); ++i) {
     if (!spec.aggregations[i].field.empty())
       want(spec.aggregations[i].field, role::value, i);
-    decimals_.push_back(spec.aggregations[i].decimal);
+    const auto d = spec.aggregations[i].decimal;
+    decimals_.push_back({d.scale, d ? power_of_ten(d.precision) : 0});
   }
   for (std::uint32_t i = 0; i < filters_.size(); ++i)
     want(filters_[i].field, role::filter, i);
@@ -298,9 +299,9 @@ void event_reader::apply(const use& u, const value& v) {
       if (v.is_number) {
         values_[u.index] = v.number;
         present_[u.index] = 1;
-        if (const auto d = decimals_[u.index]) {
+        if (const auto d = decimals_[u.index]; d.limit > 0) {
           auto units = decimal_units(v.text, d.scale, true);
-          if (units && *units < power_of_ten(d.precision) && *units > -power_of_ten(d.precision))
+          if (units && *units < d.limit && *units > -d.limit)
             units_[u.index] = *units;
           else
             value_status_ = read_status::bad_decimal;

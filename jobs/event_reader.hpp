@@ -103,7 +103,11 @@ private:
   read_status key_status_ = read_status::ok;  // a key part of the wrong JSON type
   int partition_key_part_ = -1; // the key part source.partitioned_by names
   std::vector<double> values_;
-  std::vector<decimal_type> decimals_; // per aggregate
+  struct decimal_input {
+    int scale = 0;
+    std::int64_t limit = 0; // 10^precision; 0: the field is a double
+  };
+  std::vector<decimal_input> decimals_; // per aggregate
   std::vector<std::int64_t> units_;
   read_status value_status_ = read_status::ok; // a decimal that does not fit
   std::vector<char> present_; // vector<bool> has no data()
