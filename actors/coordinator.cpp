@@ -96,6 +96,8 @@ void persist(self_ptr self) {
 std::vector<partition_checkpoint> partitions_of(const coordinator_state::job& job,
                                                 const std::string& name) {
   std::vector<partition_checkpoint> parts;
+  if (!job.data.stopped.empty())
+    return parts;
   for (size_t p = 0; p < job.data.owners.size(); ++p)
     if (job.data.owners[p] == name)
       parts.push_back(job.data.checkpoints[p]);
@@ -177,7 +179,7 @@ void reassign(self_ptr self) {
   }
   bool changed_any = false;
   for (auto& [job_id, job] : st.jobs) {
-    if (jobs::is_export(job.spec))
+    if (jobs::is_export(job.spec) || !job.data.stopped.empty())
       continue;
     auto before = job.data.owners;
     job.data.owners = rebalance(before, names);
@@ -250,8 +252,9 @@ void retire_drained(self_ptr self) {
   for (auto it = st.workers.begin(); it != st.workers.end();) {
     bool holds = false;
     for (const auto& [job_id, job] : st.jobs)
-      holds |= std::find(job.data.owners.begin(), job.data.owners.end(), it->first)
-               != job.data.owners.end();
+      holds |= job.data.stopped.empty()
+               && std::find(job.data.owners.begin(), job.data.owners.end(), it->first)
+                    != job.data.owners.end();
     if (it->second.draining && !holds && !st.releasing.count(it->first)) {
       WEIR_INFO("worker {} drained: it leaves the cluster", it->first);
       record(st, "drained", {}, it->first, "drained: it leaves the cluster");
@@ -429,13 +432,33 @@ void sample(coordinator_state& st) {
   }
 }
 
+// Stops a job for good: its owners are told it has no partitions, and
+// nothing of it runs again until it is cancelled (a restarted coordinator
+// reads `stopped` back).
+void stop_job(self_ptr self, const std::string& id, const std::string& why) {
+  auto& st = self->state;
+  auto j = st.jobs.find(id);
+  if (j == st.jobs.end())
+    return;
+  j->second.data.stopped = why;
+  WEIR_ERROR("job {} stopped: {}", id, why);
+  record(st, "job_stopped", id, {}, "stopped: " + why);
+  persist(self);
+  std::set<std::string> owners(j->second.data.owners.begin(), j->second.data.owners.end());
+  for (const auto& name : owners)
+    send_assignment(self, name, id);
+}
+
 // Partitions added to a job's topic after submit are read too: every 10 s
 // the topic's partition count is looked up; when it grew, the job takes the
 // new partitions (from their first offset) and every worker running it
-// restarts it with the new count (actors/worker.cpp).
+// restarts it with the new count (actors/worker.cpp). A job that declares
+// source.partitioned_by is stopped instead: Kafka's partitioner moves keys
+// when the count changes, so a key's events before and after are in two
+// partitions and the rows each would write as final are wrong.
 void check_partitions(self_ptr self) {
   for (const auto& [id, job] : self->state.jobs) {
-    if (jobs::is_export(job.spec))
+    if (jobs::is_export(job.spec) || !job.data.stopped.empty())
       continue;
     auto helper = lookup_partitions(self);
     self->request(helper, std::chrono::seconds(15), partitions_atom::value, job.spec.source.brokers,
@@ -449,11 +472,21 @@ void check_partitions(self_ptr self) {
             return;
           auto& data = j->second.data;
           const auto before = data.owners.size();
-          WEIR_INFO("job {}: topic {} grew from {} to {} partitions", id,
-                    j->second.spec.source.topic, before, info.count);
-          record(st, "partitions_added", id, {},
-                 "topic grew from " + std::to_string(before) + " to "
-                   + std::to_string(info.count) + " partitions");
+          const auto grew = "topic " + j->second.spec.source.topic + " grew from "
+                            + std::to_string(before) + " to " + std::to_string(info.count)
+                            + " partitions";
+          WEIR_INFO("job {}: {}", id, grew);
+          record(st, "partitions_added", id, {}, grew);
+          if (const auto& by = j->second.spec.source.partitioned_by; !by.empty()) {
+            stop_job(self, id,
+                     grew + ": Kafka's partitioner now sends many keys to other partitions, "
+                       "so a window open across the change has a key's events in two of them "
+                       "and source.partitioned_by (" + by + ") no longer holds; rows "
+                       "written from here on could be wrong. Cancel the job and submit it "
+                       "again without partitioned_by, into fresh tables: its keys are then "
+                       "merged across partitions (docs/operations.md)");
+            return;
+          }
           data.owners.resize(static_cast<size_t>(info.count));
           data.checkpoints.resize(static_cast<size_t>(info.count));
           for (auto p = before; p < data.owners.size(); ++p)
@@ -484,6 +517,7 @@ cluster_view observe(const coordinator_state& st) {
     oj.rounds.assign(job.rounds.begin(), job.rounds.end());
     oj.history.assign(job.history.begin(), job.history.end());
     oj.last_export = job.data.last_export;
+    oj.stopped = job.data.stopped;
     if (jobs::is_export(job.spec)) {
       const auto& e = *job.spec.export_job;
       oj.kind = "export";
@@ -501,6 +535,8 @@ cluster_view observe(const coordinator_state& st) {
       op.owner = job.data.owners[p];
       if (auto f = job.failed.find(part); f != job.failed.end())
         op.failed = f->second;
+      if (!job.data.stopped.empty())
+        op.failed = "job stopped: " + job.data.stopped;
       op.checkpoint = job.data.checkpoints[p];
       if (const auto* pr = latest(st, id, job, part))
         op.report = *pr;
@@ -616,7 +652,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         record(st, "lost", {}, it->first, "lost: " + self->system().render(msg.reason));
         for (const auto& [job_id, job] : st.jobs) {
           coordinator_state::recovery r{job_id, it->first, now_ms(), {}, 0, 0};
-          for (size_t p = 0; p < job.data.owners.size(); ++p)
+          for (size_t p = 0; p < job.data.owners.size() && job.data.stopped.empty(); ++p)
             if (job.data.owners[p] == it->first && !job.failed.count(static_cast<partition_id>(p)))
               r.waiting.insert(static_cast<partition_id>(p));
           r.partitions = r.waiting.size();
@@ -709,6 +745,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       const auto id = st.next_checkpoint++;
       st.metrics.checkpoint_rounds.inc();
       auto& job = j->second;
+      if (!job.data.stopped.empty())
+        return; // no round again: nothing of it runs
       for (auto& r : job.rounds)
         if (r.outcome == "in_progress") {
           r.outcome = "failed";
@@ -1023,13 +1061,16 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         for (const auto& [p, why] : job.failed)
           if (static_cast<size_t>(p) < failed.size())
             failed[static_cast<size_t>(p)] = why;
+        if (!job.data.stopped.empty())
+          std::fill(failed.begin(), failed.end(), "job stopped: " + job.data.stopped);
         std::vector<std::string> states(job.data.owners.size());
         const auto& st = self->state;
         for (size_t p = 0; p < states.size(); ++p) {
           const auto& owner = job.data.owners[p];
           auto w = st.workers.find(owner);
           const auto* pr = latest(st, id, job, static_cast<partition_id>(p));
-          states[p] = owner.empty() || w == st.workers.end() ? "unassigned"
+          states[p] = !job.data.stopped.empty()                ? "stopped"
+                      : owner.empty() || w == st.workers.end() ? "unassigned"
                       : !failed[p].empty()                   ? "failed"
                       : pr                                   ? (pr->idle ? "idle" : "reading")
                       : w->second.last_report_ms == 0        ? "assigned"

@@ -25,7 +25,11 @@ struct coordinator_snapshot {
     std::vector<std::string> owners;               // worker name per partition
     std::vector<partition_checkpoint> checkpoints; // latest stored, per partition
     std::string last_export;                       // export jobs: the last run that finished
-    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_export)
+    // Why the coordinator stopped the job for good (its results could no
+    // longer be exact); empty while it runs. A stopped job runs nowhere
+    // until it is cancelled.
+    std::string stopped;
+    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_export, stopped)
   };
   std::uint64_t next_checkpoint = 1;
   std::map<std::string, job> jobs;

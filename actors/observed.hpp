@@ -65,6 +65,7 @@ struct observed_job {
   std::uint64_t checkpoints_failed = 0;
   std::vector<job_sample> history;       // oldest first
   std::string last_export;               // export jobs: the last run that finished
+  std::string stopped;                   // why the coordinator stopped it for good; empty: it runs
   // Per worker running it: that worker's sources and sink, merged.
   std::vector<std::pair<std::string, metrics::snapshot>> source_metrics, sink_metrics;
 };

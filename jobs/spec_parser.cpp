@@ -797,6 +797,15 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
         r.fail(root["source"]["partitioned_by"], "source.partitioned_by",
                "'" + pb + "' is not one of the key fields (every row of a window must come "
                "from one partition)");
+      // A session is a run of one key's events; partials of it cut by
+      // partition overlap and cannot be merged back (docs/job-spec.md,
+      // "Exact across partitions").
+      if (spec.window.kind == window_kind::session && spec.source.partitioned_by.empty())
+        r.fail(root["window"]["type"], "window.type",
+               "session windows need all of a key's events in one Kafka partition: each "
+               "partition would close its own sessions of a key, which overlap and cannot be "
+               "merged; declare the source's partitioned_by (a key field whose value is every "
+               "event's Kafka message key), or use a tumbling or hopping window");
     }
     spec.sink = parse_sink(r, r.required(root, "", "sink"), raw, spec.columns);
     check_final_rows_sink(r, root, spec);

@@ -102,7 +102,7 @@ struct job_status {
   std::vector<std::string> failed; // why a partition stopped, per partition; "" if it did not
   // Per partition: reading, idle, restoring (assigned, not reading yet: its
   // state loads or its old owner still releases it), assigned (its worker
-  // reports nothing), failed, unassigned.
+  // reports nothing), failed, unassigned, stopped (the whole job, for good).
   std::vector<std::string> states;
   std::uint64_t restarts = 0; // recoveries after worker losses, and failed starts, since submit
 };

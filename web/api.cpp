@@ -16,6 +16,8 @@ json watermark_json(millis wm) { return wm == no_watermark ? json(nullptr) : jso
 std::string job_state(const observed_job& j) {
   if (j.kind == "export")
     return "scheduled";
+  if (!j.stopped.empty())
+    return "stopped";
   bool unowned = false;
   for (const auto& p : j.partitions) {
     if (!p.failed.empty())

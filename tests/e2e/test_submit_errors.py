@@ -35,6 +35,11 @@ aggregations:
         expect_rejected(cluster, good.replace("  - fn: count", "  - fn: median"),
                         "error: PATH:13: aggregations[0].fn: 'median' is not one of: count, sum, "
                         "min, max, avg")
+        # Sessions of keys that may cross partitions would be cut and written wrong.
+        expect_rejected(cluster, good.replace("  type: tumbling\n  size: 1m",
+                                              "  type: session\n  gap: 30s"),
+                        "error: PATH:10: window.type: session windows need all of a key's events "
+                        "in one Kafka partition")
         expect_rejected(cluster, good.replace(f"topic: {topic}", "topic: no_such_topic_here"),
                         "kafka topic 'no_such_topic_here'")
         # The environment is expanded by the client, with the line of the gap.
@@ -65,6 +70,10 @@ FROM TUMBLE(ev, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, uid;
                                                   "FROM TUMBLE(ev, ts, INTERVAL '1' MINUTE), u"),
                         "PATH:8:43: joins are not supported yet: a job reads one source table\n"
                         "  FROM TUMBLE(ev, ts, INTERVAL '1' MINUTE), u GROUP BY", "job.sql")
+        expect_rejected(cluster, good_sql.replace("TUMBLE(ev, ts, INTERVAL '1' MINUTE)",
+                                                  "SESSION(ev, ts, INTERVAL '30' SECOND)"),
+                        "PATH:8:6: window.type: session windows need all of a key's events in one "
+                        "Kafka partition", "job.sql")
         expect_rejected(cluster, good_sql.replace("uid text", "uid text, ts2 bigint").replace(
             "watermark_for = 'ts'", "watermark_for = 'ts2'"),
                         "PATH:8:17: ev's watermark is on 'ts2', not 'ts'", "job.sql")

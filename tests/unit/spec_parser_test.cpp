@@ -146,6 +146,7 @@ TEST(ExpandEnv, SubstitutesAndDefaults) {
 
 TEST(SpecParser, SessionWindows) {
   auto text = good_with("  type: tumbling\n  size: 1m", "  type: session\n  gap: 30s");
+  text.replace(text.find("  event_time:"), 0, "  partitioned_by: game_id\n");
   auto spec = parse_spec(text);
   ASSERT_TRUE(spec) << spec.error_message();
   EXPECT_EQ(spec->window.kind, window_kind::session);
@@ -156,6 +157,42 @@ TEST(SpecParser, SessionWindows) {
                                "  type: session\n  gap: 30s\n  allowed_lateness: 5s")),
             "job.yaml:14: window.allowed_lateness: is not supported for session windows (a late "
             "event could move a session's start)");
+}
+
+// Sessions of a key cut by partition overlap and cannot be merged: every
+// sink refuses them unless the key's events share a partition.
+TEST(SpecParser, SessionsOfKeysAcrossPartitionsAreRefused) {
+  const std::string why =
+    "window.type: session windows need all of a key's events in one Kafka partition: each "
+    "partition would close its own sessions of a key, which overlap and cannot be merged; "
+    "declare the source's partitioned_by (a key field whose value is every event's Kafka "
+    "message key), or use a tumbling or hopping window";
+  const auto sessions = good_with("  type: tumbling\n  size: 1m", "  type: session\n  gap: 30s");
+  EXPECT_EQ(error_of(sessions), "job.yaml:12: " + why);
+  // Whatever the store: MariaDB's and ClickHouse's merge paths included.
+  auto on = [&](const std::string& sink) {
+    auto s = sessions;
+    auto at = s.find("sink:");
+    return s.replace(at, std::string::npos, sink);
+  };
+  const std::string pg = "postgresql://weir@127.0.0.1:15432/weir";
+  EXPECT_EQ(error_of(on("sink:\n  type: mysql\n  url: mysql://weir@127.0.0.1:13306/weir\n"
+                        "  table: t\n  partials_url: " + pg + "\n")),
+            "job.yaml:12: " + why);
+  EXPECT_EQ(error_of(on("sink:\n  type: clickhouse\n  url: http://127.0.0.1:18123/weir\n"
+                        "  table: t\n  partials_url: " + pg + "\n")),
+            "job.yaml:12: " + why);
+  // Top-N ranks across partitions but cannot mend sessions cut by them.
+  EXPECT_EQ(error_of(sessions + "top:\n  n: 3\n  by: bets\n"), "job.yaml:12: " + why);
+  // One session over the whole stream: every partition holds a part of it.
+  auto keyless = sessions;
+  keyless.replace(keyless.find("key: game_id"), 12, "key: []");
+  EXPECT_EQ(error_of(keyless), "job.yaml:12: " + why);
+  // A composite key: one partitioned part is enough, every key is in one partition.
+  auto composite = sessions;
+  composite.replace(composite.find("key: game_id"), 12, "key: [game_id, status]");
+  composite.replace(composite.find("  event_time:"), 0, "  partitioned_by: game_id\n");
+  EXPECT_TRUE(parse_spec(composite, "job.yaml")) << error_of(composite);
 }
 
 TEST(SpecParser, HoppingWindowRules) {

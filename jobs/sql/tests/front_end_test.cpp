@@ -139,11 +139,15 @@ TEST(SqlFrontEnd, HopSessionAndProcessingTime) {
   EXPECT_EQ(hop.window.kind, window_kind::hopping);
   EXPECT_EQ(hop.window.slide, 60'000);
   EXPECT_EQ(hop.window.size, 300'000);
-  auto session = sql_ok("INSERT INTO out SELECT window_start, window_end, user_id, count(*) AS n "
-                        "FROM SESSION(bets, ts, INTERVAL '30 minutes') "
+  auto session = sql_ok("CREATE TABLE visits (user_id bigint, ts timestamp) WITH (connector = "
+                        "'kafka', brokers = 'b:1', topic = 'v', watermark_for = 'ts', "
+                        "partitioned_by = 'user_id');"
+                        "INSERT INTO out SELECT window_start, window_end, user_id, count(*) AS n "
+                        "FROM SESSION(visits, ts, INTERVAL '30 minutes') "
                         "GROUP BY window_start, window_end, user_id;");
   EXPECT_EQ(session.window.kind, window_kind::session);
   EXPECT_EQ(session.window.gap, 1'800'000);
+  EXPECT_EQ(session.source.partitioned_by, "user_id");
   const std::string by_clock = "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
                                "FROM TUMBLE(%s, PROCTIME(), INTERVAL '10' SECOND) "
                                "GROUP BY window_start, window_end;";
@@ -168,6 +172,42 @@ TEST(SqlFrontEnd, HopSessionAndProcessingTime) {
   EXPECT_NE(sql_error("CREATE TABLE b3 (k text) WITH (connector = 'kafka', brokers = 'b:1', "
                       "topic = 'b', guarantee = 'exactly_once');" + on("b3"))
               .find("guarantee: only 'at_least_once'"),
+            std::string::npos);
+}
+
+// As in YAML: a session of a key cut by partitions cannot be merged, so a
+// SESSION window needs the source's partitioned_by, whatever the sink.
+TEST(SqlFrontEnd, SessionsOfKeysAcrossPartitionsAreRefused) {
+  const std::string why =
+    "window.type: session windows need all of a key's events in one Kafka partition: each "
+    "partition would close its own sessions of a key, which overlap and cannot be merged; "
+    "declare the source's partitioned_by (a key field whose value is every event's Kafka "
+    "message key), or use a tumbling or hopping window";
+  const std::string query = "INSERT INTO out SELECT window_start, window_end, user_id, count(*) "
+                            "AS n FROM SESSION(bets, ts, INTERVAL '30 minutes') "
+                            "GROUP BY window_start, window_end, user_id;";
+  EXPECT_EQ(first_line(sql_error(query)), "job.sql:9:78: " + why);
+  // Keyless: one session over every partition.
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                                 "FROM SESSION(bets, ts, INTERVAL '30 minutes') "
+                                 "GROUP BY window_start, window_end;")),
+            "job.sql:9:69: " + why);
+  // MariaDB and ClickHouse with partials in PostgreSQL: the same refusal.
+  for (const char* store : {"mysql', url = 'mysql://weir@h/weir", "clickhouse', url = 'http://h:1/weir"}) {
+    const std::string sink = std::string{"CREATE TABLE agg () WITH (connector = '"} + store
+                             + "', table = 'agg', partials_url = 'postgresql://x/y');";
+    auto q = query;
+    q.replace(q.find("INTO out"), 8, "INTO agg");
+    EXPECT_EQ(first_line(sql_error(sink + q)), "job.sql:9:" + std::to_string(78 + sink.size()) + ": " + why);
+  }
+  // Partitioned by a key column that is not the partitioning one: refused too.
+  EXPECT_NE(sql_error("CREATE TABLE v2 (user_id bigint, game_id bigint, ts timestamp) WITH ("
+                      "connector = 'kafka', brokers = 'b:1', topic = 'v', watermark_for = 'ts', "
+                      "partitioned_by = 'game_id');"
+                      "INSERT INTO out SELECT window_start, window_end, user_id, count(*) AS n "
+                      "FROM SESSION(v2, ts, INTERVAL '30 minutes') "
+                      "GROUP BY window_start, window_end, user_id;")
+              .find("source.partitioned_by: 'game_id' is not one of the key fields"),
             std::string::npos);
 }
 
