@@ -42,4 +42,27 @@ inline millis job_watermark(const std::vector<partition_mark>& reports, size_t p
   return any_quiet ? std::max(published, quiet) : published;
 }
 
+// The watermark every partition has passed, idle ones included, once all
+// `partitions` have reported one (no_time before). A window is final once
+// its end plus the allowed lateness is at or below it: no partition can emit
+// for it any more (its operator finds such events late). Publication does
+// not wait for idle partitions (job_watermark); finality does, so a
+// partition that only looked idle (a broker outage) and wakes with its
+// backlog still merges with the partials kept.
+inline millis final_mark(const std::vector<partition_mark>& reports, size_t partitions) {
+  if (reports.size() < partitions)
+    return no_time;
+  millis low = no_time;
+  for (const auto& r : reports) {
+    if (r.watermark == no_time)
+      return no_time;
+    low = low == no_time ? r.watermark : std::min(low, r.watermark);
+  }
+  return low;
+}
+
+inline bool is_final(millis end, millis lateness, millis mark) {
+  return mark != no_time && end + lateness <= mark;
+}
+
 } // namespace weir::jobs

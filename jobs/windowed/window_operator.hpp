@@ -254,8 +254,10 @@ struct partition_state : partition_cursor {
   millis emitted_end = no_time;  // every window ending at or before this is closed
   std::map<millis, window_bucket> slices; // by slice start
   session_state sessions;        // session windows only
+  // Fields added go last, so older checkpoints still read (the new field
+  // empty); every one is checked by StateRoundTripKeepsEveryField.
   MSGPACK_DEFINE(next_offset, max_event_time, emitted_end, slices, events, filtered, malformed,
-                 late, sessions)
+                 late, sessions, skipped)
 
   millis watermark(millis out_of_orderness) const {
     return max_event_time == no_time ? no_time : max_event_time - out_of_orderness;

@@ -4,18 +4,19 @@
 #include "base/logging.hpp"
 #include "jobs/event_reader.hpp"
 #include "jobs/raw/rows.hpp"
+#include "jobs/windowed/combine.hpp"
 #include "jobs/windowed/watermark.hpp"
 #include "jobs/windowed/values.hpp"
 #include "sinks/postgres/pg_copy.hpp"
 #include "sinks/postgres/pg_table.hpp"
 
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <tuple>
 
@@ -124,30 +125,6 @@ private:
   void sep() { text_ += text_.size() > 1 ? "," : ""; }
   std::string text_ = "{";
 };
-
-// One (window, key) row's accumulators, as stored in a partial (a msgpack
-// array; decimals came last, so partials written before them still read).
-struct row_state {
-  std::vector<jobs::slot> slots;
-  std::vector<std::vector<std::string>> sets;
-  std::vector<jobs::hll> sketches;
-  std::vector<jobs::decimal_slot> decimals;
-  MSGPACK_DEFINE(slots, sets, sketches, decimals)
-};
-
-std::string encode_row(const jobs::window_results& r, size_t i) {
-  row_state st;
-  auto part = [i](const auto& all, auto& dst, std::uint32_t per_row) {
-    dst.assign(all.begin() + i * per_row, all.begin() + (i + 1) * per_row);
-  };
-  part(r.slots, st.slots, r.numeric_per_row);
-  part(r.sets, st.sets, r.distinct_per_row);
-  part(r.sketches, st.sketches, r.sketches_per_row);
-  part(r.decimals, st.decimals, r.decimals_per_row);
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, st);
-  return {buf.data(), buf.size()};
-}
 
 } // namespace
 
@@ -356,7 +333,7 @@ expected<postgres_results> postgres_results::make(const jobs::job_spec& spec,
     // Two statements, not one with OR: each uses an index (window_end; the
     // primary key), so neither scans the table, whatever the job's age.
     const auto columns = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end")
-                         + lead(keys) + ", state FROM " + partials;
+                         + lead(keys) + ", source_partition, state FROM " + partials;
     const auto order = " ORDER BY window_start" + lead(keys) + ", source_partition";
     sql->range = columns + " WHERE window_end > " + to_ts("$1::bigint") + " AND window_end <= "
                  + to_ts("$2::bigint") + order;
@@ -450,7 +427,10 @@ public:
                std::vector<refused_row>& refused)
     : txn_(txn), conn_(conn), spec_(spec), layout_(layout), fenced_(fenced), dropping_(dropping),
       add_dropped_(add_dropped), nk_(spec.key.size()), top_(spec.top.n > 0),
-      lateness_(spec.window.allowed_lateness), isolate_(isolate), refused_(refused) {}
+      lateness_(spec.window.allowed_lateness), isolate_(isolate), refused_(refused) {
+    while (top_ && spec_.aggregations[top_by_].as != spec_.top.by)
+      ++top_by_;
+  }
 
   // -- fencing ---------------------------------------------------------------------
   // A partial is a deterministic function of its partition's input up to the
@@ -463,7 +443,7 @@ public:
     for (const auto* p : progress)
       latest_[p->partition] = p; // the latest report per partition wins
     const auto rows = txn_.exec(read_progress);
-    final_before_ = final_mark(rows, partitions);
+    final_before_ = jobs::final_mark(marks(rows), static_cast<size_t>(partitions));
     for (const auto& row : rows) {
       const auto part = row[0].as<std::int32_t>();
       if (part < 0) {
@@ -497,31 +477,16 @@ public:
   bool merged_now() const { return merged_now_; }
   std::uint64_t dropped() const { return dropped_final_ + dropped_merged_; }
 
-  // A window is final once every partition's own watermark, idle ones
-  // included, passed its end plus the allowed lateness: no partition can
-  // emit for it any more (its operator finds such events late). Publication
-  // does not wait for idle partitions (job_watermark); finality does, so a
-  // partition that only looked idle (a broker outage) and wakes with its
-  // backlog still merges with the partials kept. Rows that still come for a
-  // final window can only be a replay's re-emissions of what is stored:
-  // dropped, and counted per partition.
-  static millis final_mark(const pqxx::result& progress, std::int32_t partitions) {
-    millis low = jobs::no_time;
-    std::int32_t seen = 0;
-    for (const auto& row : progress) {
-      if (row[0].as<std::int32_t>() < 0)
-        continue;
-      if (row[1].is_null())
-        return jobs::no_time;
-      const auto wm = row[1].as<millis>();
-      low = seen++ == 0 ? wm : std::min(low, wm);
-    }
-    return seen < partitions ? jobs::no_time : low;
+  // Every partition's stored watermark (jobs::final_mark).
+  static std::vector<jobs::partition_mark> marks(const pqxx::result& progress) {
+    std::vector<jobs::partition_mark> out;
+    for (const auto& row : progress)
+      if (row[0].as<std::int32_t>() >= 0)
+        out.push_back({row[1].is_null() ? jobs::no_time : row[1].as<millis>(), row[2].as<bool>()});
+    return out;
   }
 
-  bool final_window(millis end) const {
-    return final_before_ != jobs::no_time && end + lateness_ <= final_before_;
-  }
+  bool final_window(millis end) const { return jobs::is_final(end, lateness_, final_before_); }
 
   // -- rows ------------------------------------------------------------------------
   // The rows a write takes, latest emission per (partition, window, key): a
@@ -597,7 +562,7 @@ public:
       cols[2].add_number(b->partition);
       for (size_t k = 0; k < nk_; ++k)
         cols[3 + k].add_text(key_part(b->rows.keys[i], k));
-      cols[3 + nk_].add_bytes(encode_row(b->rows, i));
+      cols[3 + nk_].add_bytes(jobs::acc_row::of(b->rows, i).pack());
     }
     exec(sql, cols);
   }
@@ -631,14 +596,9 @@ public:
   // Where the job watermark stands after this write's progress (and where
   // finality does).
   millis job_watermark(const std::string& read_progress, std::int32_t partitions) {
-    std::vector<jobs::partition_mark> marks;
-    const auto rows = txn_.exec(read_progress);
-    final_after_ = final_mark(rows, partitions);
-    for (const auto& row : rows)
-      if (row[0].as<std::int32_t>() >= 0)
-        marks.push_back({row[1].is_null() ? jobs::no_time : row[1].as<millis>(),
-                         row[2].as<bool>()});
-    return jobs::job_watermark(marks, static_cast<size_t>(partitions), materialized_);
+    const auto all = marks(txn_.exec(read_progress));
+    final_after_ = jobs::final_mark(all, static_cast<size_t>(partitions));
+    return jobs::job_watermark(all, static_cast<size_t>(partitions), materialized_);
   }
 
   // Rows of windows materialized before (not final) whose partials this
@@ -664,64 +624,45 @@ public:
   }
 
   // -- merge -------------------------------------------------------------------------
-  struct merged {
-    millis start, end;
-    std::vector<std::string> key;
-    std::vector<jobs::slot> slots;
-    std::vector<std::vector<std::string>> sets;
-    std::vector<jobs::hll> sketches;
-    std::vector<jobs::decimal_slot> decimals;
-  };
-
-  // Merges each (window, key)'s partials with the operator's accumulator
-  // code, in the order the query gives: by window, key and source partition,
-  // so a row merged again is the same to the bit. Appends to `out`.
-  void merge(const pqxx::result& rows, std::vector<merged>& out) const {
+  // The partials a query read (window, key parts, partition, state), for
+  // jobs::combine.
+  void read_partials(const pqxx::result& rows, std::vector<jobs::partial>& out) const {
     for (const auto& row : rows) {
-      const millis start = row[0].as<millis>();
-      std::vector<std::string> key;
-      for (size_t k = 0; k < nk_; ++k)
-        key.push_back(row[static_cast<pqxx::row::size_type>(2 + k)].as<std::string>());
-      if (out.empty() || out.back().start != start || out.back().key != key) {
-        out.push_back({start, row[1].as<millis>(), std::move(key),
-                       std::vector<jobs::slot>(layout_.numeric),
-                       std::vector<std::vector<std::string>>(layout_.distinct),
-                       std::vector<jobs::hll>(layout_.sketches),
-                       std::vector<jobs::decimal_slot>(layout_.decimals)});
+      jobs::partial p;
+      p.start = row[0].as<millis>();
+      p.end = row[1].as<millis>();
+      for (size_t k = 0; k < nk_; ++k) {
+        if (k)
+          p.key += jobs::key_separator;
+        p.key += row[static_cast<pqxx::row::size_type>(2 + k)].c_str();
       }
-      auto& m = out.back();
-      pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(2 + nk_)]};
-      auto handle = unpack_bounded({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-      auto st = handle.get().as<row_state>();
-      if (st.slots.size() != m.slots.size() || st.sets.size() != m.sets.size()
-          || st.sketches.size() != m.sketches.size() || st.decimals.size() != m.decimals.size())
-        throw std::runtime_error("a partial of " + spec_.sink.table
-                                 + " holds other aggregates than the spec's");
-      for (size_t i = 0; i < m.slots.size(); ++i)
-        m.slots[i].merge(st.slots[i]);
-      for (size_t i = 0; i < m.sets.size(); ++i)
-        m.sets[i].insert(m.sets[i].end(), st.sets[i].begin(), st.sets[i].end());
-      for (size_t i = 0; i < m.sketches.size(); ++i)
-        m.sketches[i].merge(st.sketches[i]);
-      for (size_t i = 0; i < m.decimals.size(); ++i)
-        m.decimals[i].merge(st.decimals[i]);
+      p.partition = row[static_cast<pqxx::row::size_type>(2 + nk_)].as<std::int32_t>();
+      pqxx::binarystring bytes{row[static_cast<pqxx::row::size_type>(3 + nk_)]};
+      auto acc = jobs::acc_row::unpack({reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+                                       layout_, "a partial of " + spec_.sink.table);
+      if (!acc)
+        throw std::runtime_error(acc.error_message());
+      p.acc = std::move(*acc);
+      out.push_back(std::move(p));
     }
   }
 
   // The partials of the windows complete now (end in (before, after]), then
   // those of earlier windows this write touched.
-  std::vector<merged> read_and_merge(const std::string& range, const std::string& touched_sql,
-                                     millis after, std::vector<array_literal>& touched, bool any) {
-    std::vector<merged> out;
+  std::vector<jobs::combined> read_and_merge(const std::string& range,
+                                             const std::string& touched_sql, millis after,
+                                             std::vector<array_literal>& touched, bool any) {
+    std::vector<jobs::partial> partials;
     if (after != materialized_)
-      merge(txn_.exec_params(range, clamp_time(materialized_), clamp_time(after)), out);
+      read_partials(txn_.exec_params(range, clamp_time(materialized_), clamp_time(after)), partials);
     if (any) {
       std::vector<std::string> params;
       for (auto& t : touched)
         params.push_back(t.done());
-      merge(txn_.exec_params(touched_sql, pqxx::prepare::make_dynamic_params(params)), out);
+      read_partials(txn_.exec_params(touched_sql, pqxx::prepare::make_dynamic_params(params)),
+                    partials);
     }
-    return out;
+    return jobs::combine(std::move(partials), layout_);
   }
 
   // -- finalize ------------------------------------------------------------------------
@@ -733,29 +674,37 @@ public:
   // -- rank and write --------------------------------------------------------------------
   // Top-N: rank each window's keys by the measure (ties by key), keep n, and
   // replace the window's rows; otherwise upsert every row.
-  void write_merged(const std::vector<merged>& rows, const std::string& delete_windows,
+  void write_merged(const std::vector<jobs::combined>& rows, const std::string& delete_windows,
                     const std::string& upsert, merged_rows_store* store) {
     std::vector<std::vector<cell>> values;
     values.reserve(rows.size());
-    for (const auto& m : rows) {
-      values.push_back(
-        finalize({m.slots.data(), m.sets.data(), m.sketches.data(), false, m.decimals.data()}));
-    }
-    std::vector<std::uint32_t> rank(rows.size(), 0);
-    std::vector<size_t> keep;
+    for (const auto& m : rows)
+      values.push_back(finalize(m.acc.view()));
+    jobs::ranking ranked;
     if (top_) {
-      keep = rank_windows(rows, values, rank, delete_windows);
+      ranked = jobs::rank_windows(rows, values, top_by_, spec_.top.n);
+      array_literal starts;
+      for (auto w : ranked.windows)
+        starts.add_number(w);
+      txn_.exec_params(delete_windows, starts.done());
     } else {
-      for (size_t i = 0; i < rows.size(); ++i)
-        keep.push_back(i);
+      ranked.keep.resize(rows.size());
+      std::iota(ranked.keep.begin(), ranked.keep.end(), size_t{0});
+      ranked.rank.assign(rows.size(), 0);
     }
+    const auto& keep = ranked.keep;
+    const auto& rank = ranked.rank;
     if (keep.empty())
       return;
+    std::vector<std::vector<std::string>> keys(rows.size());
+    for (size_t i : keep)
+      for (size_t k = 0; k < nk_; ++k)
+        keys[i].emplace_back(key_part(rows[i].key, k));
     if (store) {
       std::vector<merged_row> out;
       out.reserve(keep.size());
       for (size_t i : keep)
-        out.push_back({rows[i].start, rows[i].end, &rows[i].key, &values[i]});
+        out.push_back({rows[i].start, rows[i].end, &keys[i], &values[i]});
       // In this transaction, before it commits: if the commit fails, the
       // retry merges the same partials (or more) again, at a version no lower.
       auto n = store->write_merged(out, merges_ + 1, refused_);
@@ -774,8 +723,8 @@ public:
         size_t c = 0;
         cols[c++].add_number(m.start);
         cols[c++].add_number(m.end);
-        for (size_t k = 0; k < nk_; ++k)
-          cols[c++].add_text(m.key[k]);
+        for (const auto& part : keys[i])
+          cols[c++].add_text(part);
         if (top_)
           cols[c++].add_number(rank[i]);
         add_values(cols, c, values[i]);
@@ -788,7 +737,7 @@ public:
     }
     raw::pg::isolate_rows(txn_, keep.size(), write, [&](size_t j, const std::string& why) {
       const auto& m = rows[keep[j]];
-      std::vector<std::string_view> key(m.key.begin(), m.key.end());
+      std::vector<std::string_view> key(keys[keep[j]].begin(), keys[keep[j]].end());
       refuse(-1, m.start, m.end, key, values[keep[j]], why);
     });
   }
@@ -899,12 +848,6 @@ public:
   }
 
 private:
-  // "2026-01-01 00:05:00.000+00": COPY text of a timestamptz.
-  static void append_timestamp(std::string& out, millis t) {
-    raw::append_date_time(out, t);
-    out += "+00";
-  }
-
   void exec(const std::string& sql, std::vector<array_literal>& cols) { exec(txn_, sql, cols); }
 
   static void exec(pqxx::transaction_base& t, const std::string& sql,
@@ -938,51 +881,6 @@ private:
     }
   }
 
-  // Rows are ordered by window; returns the indexes kept, in window order.
-  std::vector<size_t> rank_windows(const std::vector<merged>& rows,
-                                   const std::vector<std::vector<cell>>& values,
-                                   std::vector<std::uint32_t>& rank,
-                                   const std::string& delete_windows) {
-    size_t by = 0;
-    while (spec_.aggregations[by].as != spec_.top.by)
-      ++by;
-    // One aggregate's cells are all of one kind (decimals of one scale).
-    auto above = [](const cell& a, const cell& b) {
-      switch (a.k) {
-        case cell::integer: return a.i > b.i;
-        case cell::decimal: return a.x > b.x;
-        default: return a.d > b.d;
-      }
-    };
-    std::vector<size_t> keep;
-    array_literal windows;
-    for (size_t lo = 0; lo < rows.size();) {
-      size_t hi = lo;
-      while (hi < rows.size() && rows[hi].start == rows[lo].start)
-        ++hi;
-      windows.add_number(rows[lo].start);
-      std::vector<size_t> idx(hi - lo);
-      for (size_t i = 0; i < idx.size(); ++i)
-        idx[i] = lo + i;
-      std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-        const auto& va = values[a][by];
-        const auto& vb = values[b][by];
-        if ((va.k == cell::null) != (vb.k == cell::null))
-          return vb.k == cell::null;
-        if (va.k != cell::null && (above(va, vb) || above(vb, va)))
-          return above(va, vb);
-        return rows[a].key < rows[b].key;
-      });
-      for (size_t r = 0; r < idx.size() && r < spec_.top.n; ++r) {
-        rank[idx[r]] = static_cast<std::uint32_t>(r + 1);
-        keep.push_back(idx[r]);
-      }
-      lo = hi;
-    }
-    txn_.exec_params(delete_windows, windows.done());
-    return keep;
-  }
-
   pqxx::work& txn_;
   pg::connection& conn_;
   const jobs::job_spec& spec_;
@@ -993,11 +891,12 @@ private:
   const size_t nk_;
   const bool top_;
   const millis lateness_;
+  size_t top_by_ = 0; // top-N: the aggregate ranked by
   std::vector<cell> cells_; // finalize()'s, reused
   millis materialized_ = jobs::no_time;
   std::uint64_t merges_ = 0, dropped_merged_ = 0, dropped_final_ = 0;
   bool merged_now_ = false;
-  millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // final_mark()
+  millis final_before_ = jobs::no_time, final_after_ = jobs::no_time; // jobs::final_mark()
   std::map<std::int32_t, const jobs::partition_progress*> latest_;
   std::set<std::int32_t> behind_;
   const bool isolate_;

@@ -25,3 +25,14 @@ TEST(JobWatermark, NeverMovesBackwards) {
     << "a partition restored from an older checkpoint reports a lower watermark";
   EXPECT_EQ(job_watermark({{100, false}, {90, false}}, 2, 80), 90);
 }
+
+TEST(FinalMark, EveryPartitionIdleOnesIncluded) {
+  EXPECT_EQ(final_mark({{100, false}, {50, true}}, 3), no_time) << "a partition has not reported";
+  EXPECT_EQ(final_mark({{100, false}, {no_time, true}, {70, false}}, 3), no_time)
+    << "an idle partition without a watermark holds finality back";
+  EXPECT_EQ(final_mark({{100, false}, {50, true}, {70, false}}, 3), 50)
+    << "an idle partition counts: it may wake with its backlog";
+  EXPECT_FALSE(is_final(40, 0, no_time));
+  EXPECT_TRUE(is_final(50, 0, 50));
+  EXPECT_FALSE(is_final(50, 1, 50)) << "the allowed lateness keeps it open";
+}
