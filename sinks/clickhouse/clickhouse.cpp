@@ -1,7 +1,8 @@
 #include "sinks/clickhouse/clickhouse.hpp"
 
 #include "base/logging.hpp"
-#include "sinks/final_rows.hpp"
+#include "sinks/url.hpp"
+#include "sinks/windowed/rows.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -247,16 +248,14 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   return out;
 }
 
-expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches,
-                                     dropped_rows& dropped, std::vector<refused_row>&) {
-  auto taken = take_final_rows(
-    batches, spec_,
-    [](const jobs::window_results& w, std::size_t i) { return fits_window(w.starts[i], w.ends[i]); },
-    outside_datetime, dropped);
-  if (!taken)
-    return taken.failure();
-  const auto& refs = taken->rows;
-  const auto& latest = taken->progress;
+expected<std::size_t> results::write_final(const windowed::final_rows& taken,
+                                           windowed::dropped_rows& dropped,
+                                           std::vector<refused_row>&) {
+  auto refs = taken.rows;
+  windowed::drop_unfit(
+    refs, [](const windowed::row_ref& r) { return fits_window(r.start(), r.end()); },
+    outside_datetime, dropped, spec_);
+  const auto& latest = taken.progress;
   const auto& table = spec_.sink.table;
   if (!refs.empty()) {
     rows_.clear();
@@ -276,9 +275,8 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
   // Progress is for people and tests, not for correctness: written with rows,
   // at a barrier, or once a second, so idle polls make no parts.
   const auto now = std::chrono::steady_clock::now();
-  const bool barrier = std::any_of(batches.begin(), batches.end(),
-                                   [](const auto* b) { return b->barrier; });
-  if (!latest.empty() && (!refs.empty() || barrier || now - last_progress_ >= std::chrono::seconds(1))) {
+  if (!latest.empty()
+      && (!refs.empty() || taken.barrier || now - last_progress_ >= std::chrono::seconds(1))) {
     progress_.clear();
     const auto wall = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -334,8 +332,9 @@ expected<std::string> results::insert_rows() {
                "INSERT INTO " + ident(table) + " FORMAT RowBinary", rows_);
 }
 
-expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
-                                            std::uint64_t version, std::vector<refused_row>&) {
+expected<std::size_t> results::write_merged(std::span<const windowed::merged_row> rows,
+                                            std::uint64_t version, std::span<const millis>,
+                                            std::vector<refused_row>&) {
   rows_.clear();
   std::size_t dropped = 0;
   for (const auto& r : rows) {
@@ -343,7 +342,7 @@ expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
       ++dropped;
       continue;
     }
-    key_.assign(r.key->begin(), r.key->end());
+    windowed::key_parts(r.key, spec_.key.size(), key_);
     put_row(r.start, r.end, key_, *r.values, version);
   }
   if (dropped)

@@ -24,7 +24,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/windowed/values.hpp"
-#include "sinks/final_rows.hpp"
+#include "sinks/windowed/stores.hpp"
 #include "lib/http/client.hpp"
 
 #include <chrono>
@@ -53,24 +53,27 @@ void put_i32(std::string& out, std::int32_t v);
 void put_f64(std::string& out, double v);
 void put_string(std::string& out, std::string_view s);
 
-class results final : public merged_rows_store {
+class results final : public windowed::results_store {
 public:
   // Creates the tables if they do not exist, or checks that they match.
   // `merged`: the rows come merged from PostgreSQL's partials (keys across
   // partitions), whose <table>__progress is there: none here.
   static expected<results> make(const jobs::job_spec& spec, bool merged = false);
 
-  // One INSERT of every row of `batches`, then progress when it is due.
+  // One INSERT of the rows, then the partitions' progress when it is due.
   // Rows whose window ClickHouse 18.16's DateTime cannot hold (before 1970,
-  // after 2106) are counted in `dropped`, per partition.
-  // `refused` stays empty: ClickHouse 18.16 has no constraints or
-  // triggers, and the values its columns cannot hold are dropped before.
-  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
-                              dropped_rows& dropped, std::vector<refused_row>& refused);
+  // after 2106) are counted in `dropped`, per partition. `refused` stays
+  // empty: ClickHouse 18.16 has no constraints or triggers, and the values
+  // its columns cannot hold are dropped before.
+  expected<std::size_t> write_final(const windowed::final_rows& rows,
+                                    windowed::dropped_rows& dropped,
+                                    std::vector<refused_row>& refused) override;
 
   // One INSERT of merged rows at `version`; those out of DateTime's range
-  // are counted in the result.
-  expected<std::size_t> write_merged(std::span<const merged_row> rows, std::uint64_t version,
+  // are counted in the result. No top-N (`windows`): rows kept by version
+  // cannot be deleted.
+  expected<std::size_t> write_merged(std::span<const windowed::merged_row> rows,
+                                     std::uint64_t version, std::span<const jobs::millis> windows,
                                      std::vector<refused_row>& refused) override;
 
 private:

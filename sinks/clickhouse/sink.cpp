@@ -1,17 +1,19 @@
 #include "sinks/clickhouse/sink.hpp"
 
 #include "sinks/clickhouse/clickhouse.hpp"
+#include "sinks/windowed/sink.hpp"
 
 namespace weir::sinks {
 
-expected<std::unique_ptr<sink>> make_clickhouse_sink(const jobs::job_spec& spec, const context&) {
+expected<std::unique_ptr<sink>> make_clickhouse_sink(const jobs::job_spec& spec, const context& ctx) {
   if (auto ep = clickhouse::parse_url(spec.sink.url); !ep)
     return ep.failure();
-  return std::unique_ptr<sink>{std::make_unique<final_rows_sink<clickhouse::results>>(spec)};
+  return windowed::make_versioned_sink<clickhouse::results>(spec, ctx);
 }
 
-expected<std::unique_ptr<merged_rows_store>> open_clickhouse_merged(const jobs::job_spec& spec) {
-  return open_merged<clickhouse::results>(spec);
+expected<std::shared_ptr<windowed::results_store>> open_clickhouse_results(
+  const jobs::job_spec& spec) {
+  return windowed::open_merged<clickhouse::results>(spec);
 }
 
 } // namespace weir::sinks

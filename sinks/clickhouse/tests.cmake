@@ -7,9 +7,9 @@ add_test(NAME e2e.clickhouse COMMAND ${WEIR_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/te
 set_tests_properties(e2e.clickhouse PROPERTIES LABELS e2e RESOURCE_LOCK services
   ENVIRONMENT "WEIR_BIN=$<TARGET_FILE:weir>")
 add_executable(weir_clickhouse_it ${CMAKE_CURRENT_LIST_DIR}/tests/results_it.cpp)
-# Also weir_sink_postgres: with keys across partitions, the partials PostgreSQL keeps
-# merge into ClickHouse.
-target_link_libraries(weir_clickhouse_it PRIVATE weir_sink_clickhouse weir_sink_postgres GTest::gtest_main)
+# Through the registry (weir_sinks): with keys across partitions, the partials
+# PostgreSQL keeps merge into ClickHouse.
+target_link_libraries(weir_clickhouse_it PRIVATE weir_sinks GTest::gtest_main)
 add_test(NAME integration.clickhouse_sink
   COMMAND bash -c ". \"\${WEIR_RUN_DIR:-${CMAKE_SOURCE_DIR}/.run}/env.sh\" && exec \"$<TARGET_FILE:weir_clickhouse_it>\"")
 set_tests_properties(integration.clickhouse_sink PROPERTIES LABELS integration RESOURCE_LOCK services)

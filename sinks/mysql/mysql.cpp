@@ -2,7 +2,8 @@
 
 #include "base/logging.hpp"
 #include "jobs/raw/rows.hpp"
-#include "sinks/final_rows.hpp"
+#include "sinks/url.hpp"
+#include "sinks/windowed/rows.hpp"
 #include "sinks/isolate.hpp"
 
 #include <mysql.h>
@@ -313,23 +314,20 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   return out;
 }
 
-expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> batches,
-                                     dropped_rows& dropped, std::vector<refused_row>& refused) {
+expected<std::size_t> results::write_final(const windowed::final_rows& taken,
+                                           windowed::dropped_rows& dropped,
+                                           std::vector<refused_row>& refused) {
   const std::size_t nk = spec_.key.size();
-  auto taken = take_final_rows(
-    batches, spec_,
-    [this, nk](const jobs::window_results& w, std::size_t i) {
-      key_.clear();
-      for (std::size_t k = 0; k < nk; ++k)
-        key_.push_back(jobs::key_part(w.keys[i], k));
-      return fits(w.starts[i], w.ends[i], key_);
+  auto refs = taken.rows;
+  windowed::drop_unfit(
+    refs,
+    [this, nk](const windowed::row_ref& r) {
+      windowed::key_parts(r.key(), nk, key_);
+      return fits(r.start(), r.end(), key_);
     },
-    cannot_hold, dropped);
-  if (!taken)
-    return taken.failure();
+    cannot_hold, dropped, spec_);
   // In primary-key order, as taken: InnoDB locks the rows in order.
-  const auto& refs = taken->rows;
-  const auto& latest = taken->progress;
+  const auto& latest = taken.progress;
 
   auto& c = *conn_;
   // Row j's key parts and values into key_ and cells_.
@@ -355,7 +353,7 @@ expected<std::size_t> results::write(std::span<const jobs::sink_batch* const> ba
     const auto& r = refs[j];
     const auto& w = load(j);
     refused.push_back({r.rows->partition, static_cast<offset_t>(r.version),
-                       window_row_json(spec_, w.starts[r.i], w.ends[r.i], key_, cells_),
+                       windowed::window_row_json(spec_, w.starts[r.i], w.ends[r.i], key_, cells_),
                        "the store refused the row: " + why});
     ++dropped[r.rows->partition];
   });
@@ -477,14 +475,15 @@ expected<void> results::add_row(millis start, millis end, std::span<const std::s
   return {};
 }
 
-expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
-                                            std::uint64_t version,
+expected<std::size_t> results::write_merged(std::span<const windowed::merged_row> rows,
+                                            std::uint64_t version, std::span<const millis>,
                                             std::vector<refused_row>& refused) {
+  const std::size_t nk = spec_.key.size();
   std::size_t dropped = 0;
-  std::vector<const merged_row*> held; // the rows the columns can hold
+  std::vector<const windowed::merged_row*> held; // the rows the columns can hold
   held.reserve(rows.size());
   for (const auto& r : rows) {
-    key_.assign(r.key->begin(), r.key->end());
+    windowed::key_parts(r.key, nk, key_);
     if (fits(r.start, r.end, key_))
       held.push_back(&r);
     else
@@ -492,7 +491,7 @@ expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
   }
   auto upsert = [&](std::size_t first, std::size_t count) -> expected<void> {
     for (std::size_t j = first; j < first + count; ++j) {
-      key_.assign(held[j]->key->begin(), held[j]->key->end());
+      windowed::key_parts(held[j]->key, nk, key_);
       if (auto ok = add_row(held[j]->start, held[j]->end, key_, *held[j]->values, version); !ok)
         return ok;
     }
@@ -500,8 +499,8 @@ expected<std::size_t> results::write_merged(std::span<const merged_row> rows,
   };
   auto written = upsert_isolating(held.size(), upsert, [&](std::size_t j, const std::string& why) {
     const auto& r = *held[j];
-    key_.assign(r.key->begin(), r.key->end());
-    refused.push_back({-1, -1, window_row_json(spec_, r.start, r.end, key_, *r.values),
+    windowed::key_parts(r.key, nk, key_);
+    refused.push_back({-1, -1, windowed::window_row_json(spec_, r.start, r.end, key_, *r.values),
                        "the store refused the row: " + why});
   });
   if (!written)

@@ -21,7 +21,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/windowed/values.hpp"
-#include "sinks/final_rows.hpp"
+#include "sinks/windowed/stores.hpp"
 
 #include <map>
 #include <functional>
@@ -43,7 +43,7 @@ expected<endpoint> parse_url(const std::string& url);
 // X'...': a key as bytes, whatever its encoding.
 void append_hex_literal(std::string& out, std::string_view bytes);
 
-class results final : public merged_rows_store {
+class results final : public windowed::results_store {
 public:
   // Connects, creates the tables if they do not exist, or checks them.
   // `merged`: the rows come merged from PostgreSQL's partials (keys across
@@ -54,18 +54,20 @@ public:
   results& operator=(results&&) noexcept;
   ~results();
 
-  // Upserts every row of `batches` and their progress in one transaction.
+  // Upserts the rows and their partitions' progress in one transaction.
   // Rows a column cannot hold (a window outside years 1000-9999, a key part
   // over 512 bytes) are counted in `dropped`, per partition; so are rows the
   // table refuses (a CHECK, a trigger's SIGNAL, a value out of range),
   // isolated in savepoints and appended to `refused`, while the rest lands.
-  expected<std::size_t> write(std::span<const jobs::sink_batch* const> batches,
-                              dropped_rows& dropped, std::vector<refused_row>& refused);
+  expected<std::size_t> write_final(const windowed::final_rows& rows,
+                                    windowed::dropped_rows& dropped,
+                                    std::vector<refused_row>& refused) override;
 
   // Upserts merged rows at `version` in one transaction; those the columns
   // cannot hold are counted in the result, those the table refuses are
-  // isolated and appended to `refused`.
-  expected<std::size_t> write_merged(std::span<const merged_row> rows, std::uint64_t version,
+  // isolated and appended to `refused`. No top-N (`windows`).
+  expected<std::size_t> write_merged(std::span<const windowed::merged_row> rows,
+                                     std::uint64_t version, std::span<const jobs::millis> windows,
                                      std::vector<refused_row>& refused) override;
 
 private:

@@ -116,6 +116,11 @@ void binary_copy::float8(double v) {
   put(std::bit_cast<std::int64_t>(v));
 }
 
+void binary_copy::int4(std::int32_t v) {
+  put<std::int32_t>(4);
+  put(v);
+}
+
 void binary_copy::text(std::string_view v) {
   put(static_cast<std::int32_t>(v.size()));
   buf_.append(v);
@@ -179,6 +184,56 @@ void binary_copy::finish() {
     throw pqxx::broken_connection(PQerrorMessage(conn_));
   if (PGresult* failed = drain(conn_))
     throw_result(failed, conn_, query_);
+}
+
+binary_result::binary_result(connection& conn, const std::string& sql,
+                             const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const auto& p : params)
+    values.push_back(p.c_str());
+  PGconn* c = conn.raw();
+  if (!c)
+    throw pqxx::broken_connection("no connection for " + sql);
+  result_ = PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                         nullptr, nullptr, /*resultFormat=*/1);
+  if (PQresultStatus(result_) != PGRES_TUPLES_OK) {
+    PGresult* r = result_;
+    result_ = nullptr;
+    throw_result(r, c, sql);
+  }
+}
+
+binary_result::~binary_result() {
+  PQclear(result_);
+}
+
+int binary_result::rows() const {
+  return PQntuples(result_);
+}
+
+std::string_view binary_result::bytes(int row, int column) const {
+  return {PQgetvalue(result_, row, column),
+          static_cast<std::size_t>(PQgetlength(result_, row, column))};
+}
+
+namespace {
+
+template <class T>
+T big_endian(std::string_view b) {
+  std::make_unsigned_t<T> u = 0;
+  for (std::size_t i = 0; i < sizeof(T) && i < b.size(); ++i)
+    u = static_cast<std::make_unsigned_t<T>>((u << 8) | static_cast<unsigned char>(b[i]));
+  return static_cast<T>(u);
+}
+
+} // namespace
+
+std::int64_t binary_result::int8(int row, int column) const {
+  return big_endian<std::int64_t>(bytes(row, column));
+}
+
+std::int32_t binary_result::int4(int row, int column) const {
+  return big_endian<std::int32_t>(bytes(row, column));
 }
 
 } // namespace weir::sinks::pg

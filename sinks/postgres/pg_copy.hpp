@@ -1,4 +1,4 @@
-// Binary COPY, which libpqxx 6.4 (Debian 12's) lacks: a connection that also
+// Binary COPY and binary results, which libpqxx 6.4 (Debian 12's) lacks: a connection that also
 // gives libpq's handle, and a writer of COPY's binary rows on it. PostgreSQL
 // parses binary rows faster than text (timestamps above all), and the results
 // path of a high-cardinality job is bound by PostgreSQL's ingest.
@@ -51,9 +51,10 @@ public:
 
   void begin_row(std::int16_t fields);
   void null();
+  void int4(std::int32_t v);
   void int8(std::int64_t v);
   void float8(double v);
-  void text(std::string_view v);
+  void text(std::string_view v); // also bytea: binary COPY takes both as their bytes
   void timestamptz(millis t); // epoch ms
   void numeric(int128 units, int scale); // units of 10^-scale
   void finish();
@@ -66,6 +67,26 @@ private:
   std::string query_;
   std::string buf_;
   bool open_ = false;
+};
+
+// A query's rows in binary, inside the caller's open transaction on
+// `conn`: bigint, integer, text and bytea as their bytes (no hex text to
+// decode). Parameters go as text. Throws what the server said, as
+// binary_copy does.
+class binary_result {
+public:
+  binary_result(connection& conn, const std::string& sql, const std::vector<std::string>& params);
+  ~binary_result();
+  binary_result(const binary_result&) = delete;
+  binary_result& operator=(const binary_result&) = delete;
+
+  int rows() const;
+  std::int64_t int8(int row, int column) const;
+  std::int32_t int4(int row, int column) const;
+  std::string_view bytes(int row, int column) const; // text, bytea
+
+private:
+  pqxx::internal::pq::PGresult* result_ = nullptr;
 };
 
 } // namespace weir::sinks::pg

@@ -4,7 +4,8 @@
 Layers, lowest first: base < lib < jobs < sinks < runtime < actors < web < app.
 A file's layer is the first component of its path relative to the root; only
 *.hpp, *.cpp, *.h and *.cc files under those eight folders are checked (tests/,
-bench/, deploy/ and everything else may include anything).
+bench/, deploy/, a room's own tests/ folder and everything else may include
+anything).
 
 For every quoted include (#include "a/b.hpp", root-relative; angle-bracket
 includes and commented-out includes are ignored) it reports:
@@ -131,7 +132,8 @@ def source_files(root):
         if not os.path.isdir(top):
             continue
         for dirpath, dirnames, filenames in os.walk(top):
-            dirnames.sort()
+            # A room's own tests (sinks/mysql/tests/) are test code, as tests/ is.
+            dirnames[:] = sorted(d for d in dirnames if d != "tests")
             for name in filenames:
                 if name.endswith(SOURCE_SUFFIXES):
                     rel = os.path.relpath(os.path.join(dirpath, name), root)

@@ -15,7 +15,7 @@
 #pragma once
 
 #include "jobs/spec.hpp"
-#include "sinks/postgres/results.hpp"
+#include "tests/support/results_sink.hpp"
 #include "tests/support/fold.hpp"
 
 #include <gtest/gtest.h>
@@ -109,10 +109,10 @@ inline std::string decimal_rows(std::string_view null, bool late = false) {
 // PostgreSQL and writes merged rows to the store `rows()` reads (nulls
 // spelled `null`). Window 0 waits for partition 1, then the late event of
 // key a merges it again.
-inline void write_merged_decimals(sinks::postgres_results& sink, const jobs::job_spec& spec,
+inline void write_merged_decimals(results_sink& sink, const jobs::job_spec& spec,
                                   const std::function<std::string()>& rows, std::string_view null) {
   auto write = [&](const folded& f) {
-    auto ok = sink.write({&f.rows}, {&f.progress});
+    auto ok = sink.write(f);
     ASSERT_TRUE(ok) << ok.error_message();
     EXPECT_EQ(sink.last_dropped(), 0u);
     EXPECT_TRUE(sink.last_refused().empty());

@@ -10,10 +10,12 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/clickhouse/clickhouse.hpp"
-#include "sinks/postgres/results.hpp"
+#include "sinks/registry/sinks.hpp"
+#include "sinks/clickhouse/sink.hpp"
 
 #include "tests/support/decimals.hpp"
 #include "tests/support/fold.hpp"
+#include "tests/support/results_sink.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -82,12 +84,15 @@ protected:
     EXPECT_EQ(r->status, 200) << r->body;
     return r->body;
   }
-  void write(sinks::clickhouse::results& sink, const jobs::sink_batch& b) {
-    const jobs::sink_batch* one[] = {&b};
-    sinks::dropped_rows dropped;
-    std::vector<sinks::refused_row> refused;
-    auto ok = sink.write(one, dropped, refused);
-    EXPECT_TRUE(refused.empty());
+  // The windowed sink over this store, as a job with one partition has it.
+  test_support::results_sink sink() {
+    auto s = test_support::opened(sinks::make_clickhouse_sink(spec, {1}));
+    EXPECT_TRUE(s) << s.error_message();
+    return std::move(*s);
+  }
+  void write(test_support::results_sink& sink, const jobs::sink_batch& b) {
+    auto ok = sink.write(b);
+    EXPECT_TRUE(sink.last_refused().empty());
     ASSERT_TRUE(ok) << ok.error_message();
   }
   // Window 0's count as a reader with FINAL sees it, and the stored offset.
@@ -129,15 +134,13 @@ TEST_F(ClickHouseSink, TheWriterFurtherAlongWinsWhateverTheOrder) {
   auto ahead = fold(spec, 17);  // window 0 closed with 10, re-emitted with 11
   auto behind = fold(spec, 12); // window 0 closed with 10
   ASSERT_GT(ahead.rows(), 0u);
-  auto a = sinks::clickhouse::results::make(spec);
-  ASSERT_TRUE(a) << a.error_message();
-  auto b = sinks::clickhouse::results::make(spec);
-  ASSERT_TRUE(b) << b.error_message();
-  write(*a, ahead);
+  auto a = sink();
+  auto b = sink();
+  write(a, ahead);
   EXPECT_EQ(stored(), "11\n17\n");
-  write(*b, behind); // the former owner flushes what it held
+  write(b, behind); // the former owner flushes what it held
   EXPECT_EQ(stored(), "11\n17\n");
-  write(*a, ahead); // a replay
+  write(a, ahead); // a replay
   query("OPTIMIZE TABLE " + database + "." + table + " FINAL");
   EXPECT_EQ(query("SELECT count(), sum(n) FROM " + database + "." + table
                   + " WHERE window_start = 0 FORMAT TSV"), "1\t11\n");
@@ -162,12 +165,11 @@ TEST_F(ClickHouseSink, MergedRowsKeepTheLatestMerge) {
   ASSERT_TRUE(a) << a.error_message();
   EXPECT_EQ(query("EXISTS TABLE " + database + "." + table + "__progress"), "0\n")
     << "progress is the partials' PostgreSQL's";
-  const std::vector<std::string> key{"a"};
   auto merged = [&](std::int64_t n, std::uint64_t version, jobs::millis start = 0) {
     const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}};
-    const sinks::merged_row row{start, start + 1000, &key, &values};
+    const sinks::windowed::merged_row row{start, start + 1000, "a", &values};
     std::vector<sinks::refused_row> refused;
-    auto dropped = a->write_merged({&row, 1}, version, refused);
+    auto dropped = a->write_merged({&row, 1}, version, {}, refused);
     EXPECT_TRUE(refused.empty());
     ASSERT_TRUE(dropped) << dropped.error_message();
     EXPECT_EQ(*dropped, start < 0 ? 1u : 0u);
@@ -193,15 +195,14 @@ TEST_F(ClickHouseSink, MergedRowsKeepTheLatestMerge) {
 // 0 at a higher offset, and FINAL sees it.
 TEST_F(ClickHouseSink, DecimalsAreExact) {
   test_support::use_decimals(spec);
-  auto a = sinks::clickhouse::results::make(spec);
-  ASSERT_TRUE(a) << a.error_message();
+  auto a = sink();
   EXPECT_EQ(query("SELECT name, type FROM system.columns WHERE database = '" + database
                   + "' AND table = '" + table + "' FORMAT TSV"), decimal_columns());
   for (int p : {0, 1})
-    write(*a, test_support::batch_of(
+    write(a, test_support::batch_of(
                 test_support::fold_json(spec, test_support::decimal_events(p, true), p)));
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("\\N"));
-  write(*a, test_support::batch_of(
+  write(a, test_support::batch_of(
               test_support::fold_json(spec, test_support::decimal_events(0, true, true), 0)));
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("\\N", true));
   auto again = sinks::clickhouse::results::make(spec);
@@ -219,11 +220,10 @@ TEST_F(ClickHouseSink, MergedDecimalsAreExact) {
   test_support::use_decimals(spec);
   spec.source.partitioned_by.clear();
   spec.sink.partials_url = pg_url();
-  auto store = sinks::clickhouse::results::make(spec, true);
-  ASSERT_TRUE(store) << store.error_message();
   partials = true;
-  auto sink = sinks::postgres_results::make(
-    spec, 2, std::make_unique<sinks::clickhouse::results>(std::move(*store)));
+  // The registry's composition: partials and progress in PostgreSQL, merged
+  // rows here.
+  auto sink = test_support::opened(sinks::make_sink(spec, {2}));
   ASSERT_TRUE(sink) << sink.error_message();
   EXPECT_EQ(query("SELECT name, type FROM system.columns WHERE database = '" + database
                   + "' AND table = '" + table + "' FORMAT TSV"), decimal_columns());

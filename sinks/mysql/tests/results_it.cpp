@@ -11,10 +11,12 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/mysql/mysql.hpp"
-#include "sinks/postgres/results.hpp"
+#include "sinks/registry/sinks.hpp"
+#include "sinks/mysql/sink.hpp"
 
 #include "tests/support/decimals.hpp"
 #include "tests/support/fold.hpp"
+#include "tests/support/results_sink.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -86,11 +88,15 @@ protected:
       t.commit();
     }
   }
-  void write(sinks::mysql::results& sink, const jobs::sink_batch& b) {
-    const jobs::sink_batch* one[] = {&b};
-    sinks::dropped_rows dropped;
-    refused.clear();
-    auto ok = sink.write(one, dropped, refused);
+  // The windowed sink over this store, as a job with one partition has it.
+  test_support::results_sink sink() {
+    auto s = test_support::opened(sinks::make_mysql_sink(spec, {1}));
+    EXPECT_TRUE(s) << s.error_message();
+    return std::move(*s);
+  }
+  void write(test_support::results_sink& sink, const jobs::sink_batch& b) {
+    auto ok = sink.write(b);
+    refused = sink.last_refused();
     ASSERT_TRUE(ok) << ok.error_message();
   }
   std::string stored() {
@@ -132,16 +138,14 @@ TEST_F(MysqlSink, TheWriterFurtherAlongWinsWhateverTheOrder) {
   auto ahead = fold(spec, 17);  // window 0 closed with 10, re-emitted with 11
   auto behind = fold(spec, 12); // window 0 closed with 10
   ASSERT_GT(ahead.rows(), 0u);
-  auto a = sinks::mysql::results::make(spec);
-  ASSERT_TRUE(a) << a.error_message();
-  auto b = sinks::mysql::results::make(spec);
-  ASSERT_TRUE(b) << b.error_message();
-  write(*a, ahead);
+  auto a = sink();
+  auto b = sink();
+  write(a, ahead);
   // The sum saw no value (the events carry none): NULL, not 0.
   EXPECT_EQ(stored(), "11\tNULL\t17\n17\n");
-  write(*b, behind); // the former owner flushes what it held
+  write(b, behind); // the former owner flushes what it held
   EXPECT_EQ(stored(), "11\tNULL\t17\n17\n");
-  write(*a, ahead); // a replay
+  write(a, ahead); // a replay
   EXPECT_EQ(client("SELECT count(*) FROM " + table), "1\n"); // window 0, once
 }
 
@@ -167,11 +171,10 @@ TEST_F(MysqlSink, MergedRowsKeepTheLatestMerge) {
                    "AND TABLE_NAME = '" + table + "__progress'"), "0\n")
     << "progress is the partials' PostgreSQL's";
   auto merged = [&](std::int64_t n, std::uint64_t version, std::string k = "a") {
-    const std::vector<std::string> parts{k};
     const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}, {jobs::cell::real, 0, 1.5}};
-    const sinks::merged_row row{0, 1000, &parts, &values};
+    const sinks::windowed::merged_row row{0, 1000, k, &values};
     std::vector<sinks::refused_row> none;
-    auto dropped = a->write_merged({&row, 1}, version, none);
+    auto dropped = a->write_merged({&row, 1}, version, {}, none);
     ASSERT_TRUE(dropped) << dropped.error_message();
     EXPECT_TRUE(none.empty());
     EXPECT_EQ(*dropped, k.size() > 512 ? 1u : 0u);
@@ -195,10 +198,9 @@ TEST_F(MysqlSink, MergedRowsKeepTheLatestMerge) {
 // topic with its partition, version and MariaDB's words, counted in
 // __progress.dropped.
 TEST_F(MysqlSink, RowsTheTableRefusesAreIsolated) {
-  auto sink = sinks::mysql::results::make(spec);
-  ASSERT_TRUE(sink) << sink.error_message();
+  auto s = sink();
   client("ALTER TABLE " + table + " ADD CONSTRAINT weir_it_not_nine CHECK (n <> 9)");
-  write(*sink, fold(spec, 40)); // windows [0, 1 s): 11, [1 s, 2 s): 9, [2 s, 3 s): 10
+  write(s, fold(spec, 40)); // windows [0, 1 s): 11, [1 s, 2 s): 9, [2 s, 3 s): 10
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].partition, 0);
   EXPECT_EQ(refused[0].offset, 40);
@@ -217,13 +219,12 @@ TEST_F(MysqlSink, MergedRowsTheTableRefusesAreIsolated) {
   auto a = sinks::mysql::results::make(spec, true);
   ASSERT_TRUE(a) << a.error_message();
   client("ALTER TABLE " + table + " ADD CONSTRAINT weir_it_not_nine CHECK (n <> 9)");
-  const std::vector<std::string> ka{"a"}, kb{"b"}, kc{"c"};
   const std::vector<jobs::cell> eight{{jobs::cell::integer, 8, 0}, {jobs::cell::null, 0, 0}},
     nine{{jobs::cell::integer, 9, 0}, {jobs::cell::null, 0, 0}};
-  const sinks::merged_row rows[] = {{0, 1000, &ka, &eight}, {0, 1000, &kb, &nine},
-                                    {0, 1000, &kc, &eight}};
+  const sinks::windowed::merged_row rows[] = {{0, 1000, "a", &eight}, {0, 1000, "b", &nine},
+                                              {0, 1000, "c", &eight}};
   std::vector<sinks::refused_row> refused;
-  auto dropped = a->write_merged(rows, 1, refused);
+  auto dropped = a->write_merged(rows, 1, {}, refused);
   ASSERT_TRUE(dropped) << dropped.error_message();
   EXPECT_EQ(*dropped, 0u);
   ASSERT_EQ(refused.size(), 1u);
@@ -241,15 +242,14 @@ TEST_F(MysqlSink, MergedRowsTheTableRefusesAreIsolated) {
 // the table.
 TEST_F(MysqlSink, DecimalsAreExact) {
   test_support::use_decimals(spec);
-  auto a = sinks::mysql::results::make(spec);
-  ASSERT_TRUE(a) << a.error_message();
+  auto a = sink();
   EXPECT_EQ(decimal_columns(), want_decimal_columns());
   for (int p : {0, 1})
-    write(*a, test_support::batch_of(
+    write(a, test_support::batch_of(
                 test_support::fold_json(spec, test_support::decimal_events(p, true), p)));
   EXPECT_TRUE(refused.empty());
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("NULL"));
-  write(*a, test_support::batch_of(
+  write(a, test_support::batch_of(
               test_support::fold_json(spec, test_support::decimal_events(0, true, true), 0)));
   EXPECT_TRUE(refused.empty());
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("NULL", true));
@@ -268,11 +268,10 @@ TEST_F(MysqlSink, MergedDecimalsAreExact) {
   test_support::use_decimals(spec);
   spec.source.partitioned_by.clear();
   spec.sink.partials_url = pg_url();
-  auto store = sinks::mysql::results::make(spec, true);
-  ASSERT_TRUE(store) << store.error_message();
   partials = true;
-  auto sink = sinks::postgres_results::make(
-    spec, 2, std::make_unique<sinks::mysql::results>(std::move(*store)));
+  // The registry's composition: partials and progress in PostgreSQL, merged
+  // rows here.
+  auto sink = test_support::opened(sinks::make_sink(spec, {2}));
   ASSERT_TRUE(sink) << sink.error_message();
   EXPECT_EQ(decimal_columns(), want_decimal_columns());
   test_support::write_merged_decimals(*sink, spec, [&] { return decimal_rows(); }, "NULL");

@@ -1,4 +1,4 @@
-// weir::sinks::postgres_results against the real PostgreSQL of
+// The windowed sink over PostgreSQL (sinks/postgres/store.cpp) against the real PostgreSQL of
 // deploy/services.sh (WEIR_PG_URL; CTest sources .run/env.sh first). Tables
 // get a name unique to the run and are dropped at the end.
 //
@@ -10,10 +10,12 @@
 // final as emitted, COPYed, upserted on a conflict).
 #include "jobs/event_reader.hpp"
 #include "jobs/windowed/window_operator.hpp"
-#include "sinks/postgres/results.hpp"
+#include "sinks/postgres/sink.hpp"
+#include "sinks/windowed/sink.hpp"
 
 #include "tests/support/decimals.hpp"
 #include "tests/support/fold.hpp"
+#include "tests/support/results_sink.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -52,6 +54,11 @@ jobs::job_spec make_spec(const std::string& table) {
 }
 
 using writer = test_support::folded;
+using results = test_support::results_sink;
+
+expected<results> make(const jobs::job_spec& spec, std::int32_t partitions) {
+  return test_support::opened(sinks::make_postgres_sink(spec, {partitions}));
+}
 using test_support::fold;
 using test_support::fold_json;
 
@@ -74,8 +81,8 @@ protected:
            + "__progress");
     t.commit();
   }
-  void write(sinks::postgres_results& sink, const writer& w) {
-    auto ok = sink.write({&w.rows}, {&w.progress});
+  void write(results& sink, const writer& w) {
+    auto ok = sink.write(w);
     ASSERT_TRUE(ok) << ok.error_message();
   }
   long scalar(const std::string& sql) {
@@ -125,9 +132,9 @@ TEST_P(PostgresSink, AWriterBehindIsSkippedUntilItCatchesUp) {
   auto caught_up = fold(spec, 18);
   ASSERT_GT(ahead.rows.rows.size(), 0u);
   ASSERT_EQ(behind.rows.rows.size(), 0u);
-  auto a = sinks::postgres_results::make(spec, 1);
+  auto a = make(spec, 1);
   ASSERT_TRUE(a) << a.error_message();
-  auto b = sinks::postgres_results::make(spec, 1);
+  auto b = make(spec, 1);
   ASSERT_TRUE(b) << b.error_message();
 
   write(*a, ahead);
@@ -146,7 +153,7 @@ TEST_P(PostgresSink, AWriterBehindIsSkippedUntilItCatchesUp) {
 TEST_P(PostgresSink, WritersInOffsetOrderAreAllApplied) {
   auto first = fold(spec, 12);
   auto second = fold(spec, 17);
-  auto a = sinks::postgres_results::make(spec, 1);
+  auto a = make(spec, 1);
   ASSERT_TRUE(a) << a.error_message();
   write(*a, first);
   EXPECT_EQ(stored(), std::make_pair(10L, 12L));
@@ -162,7 +169,7 @@ TEST_P(PostgresSink, WritersInOffsetOrderAreAllApplied) {
 TEST_P(PostgresSink, PartialsLastUntilTheWindowIsFinal) {
   if (GetParam())
     GTEST_SKIP() << "partitioned_by keeps no partials";
-  auto a = sinks::postgres_results::make(spec, 2);
+  auto a = make(spec, 2);
   ASSERT_TRUE(a) << a.error_message();
   write(*a, fold(spec, 17, 0)); // window 0 closed in partition 0 (11 with the late event)
   write(*a, fold(spec, 17, 1)); // and in partition 1: the job watermark passes it
@@ -189,7 +196,7 @@ TEST_P(PostgresSink, PartialsLastUntilTheWindowIsFinal) {
 // back, but when it wakes with its backlog, its rows still merge: finality
 // waits for every partition's own watermark.
 TEST_P(PostgresSink, AnIdlePartitionWakingLateStillCounts) {
-  auto a = sinks::postgres_results::make(spec, 2);
+  auto a = make(spec, 2);
   ASSERT_TRUE(a) << a.error_message();
   write(*a, fold(spec, 75, 0)); // t = 7400
   auto quiet = fold(spec, 6, 1); // saw t < 600, then nothing: idle
@@ -208,7 +215,7 @@ TEST_P(PostgresSink, AnIdlePartitionWakingLateStillCounts) {
 namespace {
 
 // Where merged rows go instead of <table>: records them, or fails on demand.
-struct recording_store final : sinks::merged_rows_store {
+struct recording_store final : sinks::windowed::results_store {
   struct written {
     jobs::millis start;
     std::int64_t n;
@@ -217,8 +224,13 @@ struct recording_store final : sinks::merged_rows_store {
   std::vector<written>* log;
   bool* fail;
   recording_store(std::vector<written>* l, bool* f) : log(l), fail(f) {}
-  expected<std::size_t> write_merged(std::span<const sinks::merged_row> rows,
-                                     std::uint64_t version,
+  expected<std::size_t> write_final(const sinks::windowed::final_rows&,
+                                    sinks::windowed::dropped_rows&,
+                                    std::vector<sinks::refused_row>&) override {
+    return error{"no final rows here"};
+  }
+  expected<std::size_t> write_merged(std::span<const sinks::windowed::merged_row> rows,
+                                     std::uint64_t version, std::span<const jobs::millis>,
                                      std::vector<sinks::refused_row>&) override {
     if (*fail)
       return error{"store down"};
@@ -227,6 +239,17 @@ struct recording_store final : sinks::merged_rows_store {
     return std::size_t{0};
   }
 };
+
+// PostgreSQL's progress and partials, merged rows to `store`.
+expected<results> merging(const jobs::job_spec& spec, std::shared_ptr<recording_store> store) {
+  return test_support::opened(sinks::windowed::make_sink(
+    spec, {2}, [spec, store]() -> expected<sinks::windowed::stores> {
+      auto progress = sinks::open_postgres_progress(spec);
+      if (!progress)
+        return progress.failure();
+      return sinks::windowed::stores{*progress, store};
+    }));
+}
 
 } // namespace
 
@@ -242,7 +265,7 @@ TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
   spec.sink.type = "clickhouse";
   spec.sink.partials_url = pg_url();
   spec.sink.url = "http://127.0.0.1:1/unused";
-  auto a = sinks::postgres_results::make(spec, 2, std::make_unique<recording_store>(&log, &fail));
+  auto a = merging(spec, std::make_shared<recording_store>(&log, &fail));
   ASSERT_TRUE(a) << a.error_message();
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'"), 0)
     << "no results table in PostgreSQL";
@@ -256,8 +279,7 @@ TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
   EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = -1"), 1);
 
   fail = true;
-  const auto further = fold(spec, 75, 0);
-  EXPECT_FALSE(a->write({&further.rows}, {&further.progress}));
+  EXPECT_FALSE(a->write(fold(spec, 75, 0)));
   EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = 0"), 17)
     << "rolled back with the store's failure";
   EXPECT_EQ(log.size(), 1u);
@@ -279,7 +301,7 @@ TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
   EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials WHERE window_start = "
                    "timestamptz 'epoch'"), 0) << "window 0 final: its partials gone";
   // A new sink (another worker) continues the versions from PostgreSQL.
-  auto b = sinks::postgres_results::make(spec, 2, std::make_unique<recording_store>(&log, &fail));
+  auto b = merging(spec, std::make_shared<recording_store>(&log, &fail));
   ASSERT_TRUE(b) << b.error_message();
   const auto last = log.back().version;
   write(*b, fold(spec, 90, 0));
@@ -292,7 +314,7 @@ TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
 // isolated. Every other row and the progress land; the refused row is
 // counted in __progress.dropped and listed for the dead-letter topic.
 TEST_P(PostgresSink, RowsTheTableRefusesAreIsolated) {
-  auto sink = sinks::postgres_results::make(spec, 1);
+  auto sink = make(spec, 1);
   ASSERT_TRUE(sink) << sink.error_message();
   {
     pqxx::connection c{pg_url()};
@@ -344,7 +366,7 @@ TEST_P(PostgresSink, RowsTheTableRefusesAreIsolated) {
 TEST_P(PostgresSink, DecimalsAreExactNumerics) {
   const bool partitioned = GetParam();
   test_support::use_decimals(spec);
-  auto a = sinks::postgres_results::make(spec, 2);
+  auto a = make(spec, 2);
   ASSERT_TRUE(a) << a.error_message();
   std::string want = "window_start timestamp with time zone, window_end timestamp with time zone, "
                      "k text, n bigint";
@@ -386,7 +408,7 @@ TEST_P(PostgresSink, DecimalsAreExactNumerics) {
             "\"-6172839450617283.945000\",\"small\":\"-1234.567\"}");
   EXPECT_EQ(text(window0), test_support::decimal_rows("null", true)) << "the rest as it was";
 
-  auto again = sinks::postgres_results::make(spec, 2);
+  auto again = make(spec, 2);
   EXPECT_TRUE(again) << again.error_message();
   {
     pqxx::connection c{pg_url()};
@@ -394,7 +416,7 @@ TEST_P(PostgresSink, DecimalsAreExactNumerics) {
     t.exec("ALTER TABLE " + table + " ALTER COLUMN total TYPE numeric(38,4)");
     t.commit();
   }
-  auto other = sinks::postgres_results::make(spec, 2);
+  auto other = make(spec, 2);
   ASSERT_FALSE(other);
   EXPECT_NE(other.error_message().find("column total is numeric(38,4), the spec needs "
                                        "numeric(38,2)"), std::string::npos)
@@ -411,7 +433,7 @@ TEST_P(PostgresSink, TopNRanksByTheExactDecimal) {
     GTEST_SKIP() << "top-N ranks across partitions, partitioned_by or not: one path";
   test_support::use_decimals(spec);
   spec.top = {5, "big"};
-  auto a = sinks::postgres_results::make(spec, 2);
+  auto a = make(spec, 2);
   ASSERT_TRUE(a) << a.error_message();
   write(*a, fold_json(spec, {R"({"t": 100, "k": "p", "b": 1000000000000000.00})",
                              R"({"t": 200, "k": "q", "b": 1000000000000000.02})",
