@@ -6,3 +6,6 @@ target_link_libraries(weir_postgres_it PRIVATE weir_sink_postgres GTest::gtest_m
 add_test(NAME integration.postgres_sink
   COMMAND bash -c ". \"\${WEIR_RUN_DIR:-${CMAKE_SOURCE_DIR}/.run}/env.sh\" && exec \"$<TARGET_FILE:weir_postgres_it>\"")
 set_tests_properties(integration.postgres_sink PROPERTIES LABELS integration RESOURCE_LOCK services)
+# The statements' golden strings, a unit test (no server).
+target_sources(weir_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/tests/statements_test.cpp)
+target_link_libraries(weir_unit_tests PRIVATE weir_sink_postgres)
