@@ -14,12 +14,16 @@
 //     metrics::histogram poll_latency;
 //     metrics::snapshot take() const {
 //       metrics::snapshot s;
-//       append(s, "weir_source_events_total", "Events read.", events);
-//       append(s, "weir_source_lag", "Records behind the partition's end.", lag);
-//       append(s, "weir_source_poll_seconds", "Time per poll.", poll_latency);
+//       append(s, "events", "Events read.", events);
+//       append(s, "lag", "Records behind the partition's end.", lag);
+//       append(s, "poll_seconds", "Time per poll.", poll_latency);
 //       return s;
 //     }
 //   };
+//
+// Names are bare: the exporter (web/prometheus.cpp) prefixes the actor
+// (weir_source_) and suffixes counters with _total, so the example's
+// counter is weir_source_events_total.
 #pragma once
 
 #include <msgpack.hpp>

@@ -5,7 +5,8 @@
 //
 // A sink lives in a room of its own (sinks/postgres/, sinks/lake/, ...) with
 // its own tests, and is listed once in sinks/registry/sinks.cpp under its
-// spec `sink.type`. See docs/architecture.md, "Adding a sink".
+// spec `sink.type`. See docs/architecture.md, "The map: layers and rooms" (a new
+// sink).
 #pragma once
 
 #include "base/expected.hpp"
