@@ -67,7 +67,7 @@ std::shared_ptr<const jobs::partition_output> raw_pipeline::flush(partition& p) 
   auto& r = cast(p);
   if (r.rows.empty())
     return nullptr;
-  auto out = std::make_shared<partition_rows>(r.id, std::move(r.rows));
+  auto out = std::make_shared<event_rows>(r.id, std::move(r.rows));
   r.rows = std::move(*row_batch::make(columns_));
   return out;
 }

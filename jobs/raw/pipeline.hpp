@@ -10,9 +10,9 @@
 namespace weir::raw {
 
 // The raw kind's output: one partition's rows since the last flush.
-struct partition_rows final : jobs::partition_output {
+struct event_rows final : jobs::partition_output {
   row_batch rows;
-  partition_rows(partition_id p, row_batch r) : rows(std::move(r)) { partition = p; }
+  event_rows(partition_id p, row_batch r) : rows(std::move(r)) { partition = p; }
   std::size_t size() const override { return rows.rows(); }
 };
 

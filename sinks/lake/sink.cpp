@@ -100,7 +100,7 @@ private:
       auto w = writer_for(out.partition);
       if (!w)
         return w.failure();
-      if (auto ok = (*w)->write(output_as<raw::partition_rows>(out).rows); !ok)
+      if (auto ok = (*w)->write(output_as<raw::event_rows>(out).rows); !ok)
         return ok; // nothing of these rows was taken
       warn_if_fenced(out.partition, **w);
     }

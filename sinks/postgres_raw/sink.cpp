@@ -30,7 +30,7 @@ public:
     std::vector<std::pair<std::size_t, std::string>> refused;
     for (const auto* batch : batches)
       for (const auto& o : batch->outputs) {
-        const auto& rows = output_as<raw::partition_rows>(*o).rows;
+        const auto& rows = output_as<raw::event_rows>(*o).rows;
         refused.clear();
         auto ok = (*store)->write(rows, refused);
         if (!ok) {

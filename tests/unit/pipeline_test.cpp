@@ -121,7 +121,7 @@ TEST(Pipeline, RawRowsRejectsAndRoundTrips) {
   auto out = pl.flush(*part);
   ASSERT_NE(out, nullptr);
   EXPECT_EQ(out->size(), 1u);
-  const auto& rows = dynamic_cast<const raw::partition_rows&>(*out).rows;
+  const auto& rows = dynamic_cast<const raw::event_rows&>(*out).rows;
   EXPECT_EQ(rows.position(0).offset, 40);
   EXPECT_EQ(rows.position(0).partition, 1);
   EXPECT_EQ(pl.watermark(*part), no_time);
