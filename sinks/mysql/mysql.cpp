@@ -153,16 +153,96 @@ results::results(results&&) noexcept = default;
 results& results::operator=(results&&) noexcept = default;
 results::~results() = default;
 
-expected<results> results::make(const jobs::job_spec& spec, bool merged) {
-  auto ep = parse_url(spec.sink.url);
-  if (!ep)
-    return ep.failure();
-  results out;
-  out.spec_ = spec;
-  out.layout_ = jobs::agg_layout{spec.aggregations};
-  out.conn_ = std::make_unique<connection>();
-  auto& c = *out.conn_;
-  c.where = ep->user + "@" + ep->host + ":" + std::to_string(ep->port) + "/" + ep->database;
+namespace {
+
+using column = std::tuple<std::string, std::string, std::string>; // name, type, NULL | NOT NULL
+
+// The columns as weir makes them, in order, with MariaDB's spelling of
+// their types in information_schema.
+std::vector<column> result_columns(const jobs::job_spec& spec) {
+  std::vector<column> out{{"window_start", "datetime(3)", "NOT NULL"},
+                          {"window_end", "datetime(3)", "NOT NULL"}};
+  for (const auto& k : spec.key)
+    out.emplace_back(k.name, "varbinary(" + std::to_string(max_key_bytes) + ")", "NOT NULL");
+  for (const auto& a : spec.aggregations) {
+    const auto d = jobs::result_decimal(a);
+    out.emplace_back(a.as,
+                     jobs::integer_result(a.kind) ? "bigint"
+                     : d                          ? jobs::decimal_column(d, "decimal")
+                                                  : "double",
+                     jobs::integer_result(a.kind) ? "NOT NULL" : "NULL");
+  }
+  out.emplace_back("_version", "bigint", "NOT NULL");
+  return out;
+}
+
+const std::vector<column> progress_columns{
+  {"source_partition", "int", "NOT NULL"}, {"watermark", "bigint", "NULL"},
+  {"idle", "tinyint", "NOT NULL"},         {"next_offset", "bigint", "NOT NULL"},
+  {"events", "bigint", "NOT NULL"},        {"filtered", "bigint", "NOT NULL"},
+  {"malformed", "bigint", "NOT NULL"},     {"late", "bigint", "NOT NULL"},
+  {"skipped", "bigint", "NOT NULL"},       {"dropped", "bigint", "NOT NULL"},
+  {"updated_at", "timestamp(3)", "NOT NULL"}};
+
+// "name type NULL, ...": as check_table() reads a table back; `quote` the
+// names for DDL.
+std::string column_text(const std::vector<column>& columns, bool quote) {
+  std::string out;
+  for (const auto& [name, type, null] : columns)
+    out += (out.empty() ? "" : ", ") + (quote ? ident(name) : name) + " " + type + " " + null;
+  return out;
+}
+
+std::string primary_key(const jobs::job_spec& spec, bool quote) {
+  std::string out = quote ? ident("window_start") : "window_start";
+  for (const auto& k : spec.key)
+    out += ", " + (quote ? ident(k.name) : k.name);
+  return out;
+}
+
+} // namespace
+
+// CREATE TABLE IF NOT EXISTS keeps a table made otherwise: every upsert
+// would fail, or rows would not replace each other. Refused instead: ""
+// or how table `t` differs from the columns and primary key wanted.
+expected<std::string> results::check_table(const std::string& t, const std::string& columns,
+                                           const std::string& pk) {
+  auto& c = *conn_;
+  auto rows = c.rows("check " + t,
+                     "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
+                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
+                       + "' ORDER BY ORDINAL_POSITION");
+  if (!rows)
+    return rows.failure();
+  std::string have;
+  for (const auto& r : *rows) {
+    // Integer display widths dropped (MariaDB says bigint(20), MySQL 8 bigint).
+    auto type = r[1];
+    if (auto paren = type.find('('); paren != std::string::npos && paren >= 3
+        && type.compare(paren - 3, 4, "int(") == 0)
+      type.resize(paren);
+    have += (have.empty() ? "" : ", ") + r[0] + " " + type + (r[2] == "YES" ? " NULL" : " NOT NULL");
+  }
+  auto keys = c.rows("check " + t,
+                     "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
+                     "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
+                       + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
+  if (!keys)
+    return keys.failure();
+  std::string have_pk;
+  for (const auto& r : *keys)
+    have_pk += (have_pk.empty() ? "" : ", ") + r[0];
+  if (have != columns)
+    return "its columns are (" + have + "), the spec needs (" + columns + ")";
+  if (have_pk != pk)
+    return "its primary key is (" + have_pk + "), the spec needs (" + pk + ")";
+  return std::string{};
+}
+
+expected<void> results::connect(const endpoint& ep) {
+  conn_ = std::make_unique<connection>();
+  auto& c = *conn_;
+  c.where = ep.user + "@" + ep.host + ":" + std::to_string(ep.port) + "/" + ep.database;
   c.db = mysql_init(nullptr);
   if (!c.db)
     return error{"mysql: mysql_init failed (out of memory)"};
@@ -171,146 +251,93 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   mysql_options(c.db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
   mysql_options(c.db, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
   mysql_options(c.db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  if (!mysql_real_connect(c.db, ep->host.c_str(), ep->user.c_str(), ep->password.c_str(),
-                          ep->database.c_str(), ep->port, nullptr, 0))
+  if (!mysql_real_connect(c.db, ep.host.c_str(), ep.user.c_str(), ep.password.c_str(),
+                          ep.database.c_str(), ep.port, nullptr, 0))
     return c.failure("cannot connect");
   // Strict: a value a column cannot hold is an error, never a silent
   // truncation. Autocommit off: each write is one transaction.
-  if (auto ok = c.exec("session", "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
-                                  "SESSION innodb_lock_wait_timeout = 30, autocommit = 0");
+  return c.exec("session", "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
+                           "SESSION innodb_lock_wait_timeout = 30, autocommit = 0");
+}
+
+// The tables, created if missing and checked if there; `merged`: no
+// progress table (it is PostgreSQL's).
+expected<void> results::tables(const std::string& database, bool merged) {
+  auto& c = *conn_;
+  const auto& table = spec_.sink.table;
+  const auto want = result_columns(spec_);
+  if (auto ok = c.exec("create " + table, "CREATE TABLE IF NOT EXISTS " + ident(table) + " ("
+                                            + column_text(want, true) + ", PRIMARY KEY ("
+                                            + primary_key(spec_, true) + ")) ENGINE = InnoDB");
       !ok)
-    return ok.failure();
-
-  const auto& table = spec.sink.table;
-  // The columns as weir makes them, in order, with MariaDB's spelling of
-  // their types in information_schema.
-  std::vector<std::tuple<std::string, std::string, std::string>> want{
-    {"window_start", "datetime(3)", "NOT NULL"}, {"window_end", "datetime(3)", "NOT NULL"}};
-  std::string key_list = ident("window_start");
-  for (const auto& k : spec.key) {
-    want.emplace_back(k.name, "varbinary(" + std::to_string(max_key_bytes) + ")", "NOT NULL");
-    key_list += ", " + ident(k.name);
-  }
-  for (const auto& a : spec.aggregations) {
-    const auto d = jobs::result_decimal(a);
-    want.emplace_back(a.as,
-                      jobs::integer_result(a.kind) ? "bigint"
-                      : d                          ? jobs::decimal_column(d, "decimal")
-                                                   : "double",
-                      jobs::integer_result(a.kind) ? "NOT NULL" : "NULL");
-  }
-  want.emplace_back("_version", "bigint", "NOT NULL");
-  const std::vector<std::tuple<std::string, std::string, std::string>> want_progress{
-    {"source_partition", "int", "NOT NULL"}, {"watermark", "bigint", "NULL"},
-    {"idle", "tinyint", "NOT NULL"},         {"next_offset", "bigint", "NOT NULL"},
-    {"events", "bigint", "NOT NULL"},        {"filtered", "bigint", "NOT NULL"},
-    {"malformed", "bigint", "NOT NULL"},     {"late", "bigint", "NOT NULL"},
-    {"skipped", "bigint", "NOT NULL"},       {"dropped", "bigint", "NOT NULL"},
-    {"updated_at", "timestamp(3)", "NOT NULL"}};
-
-  auto text_of = [](const auto& columns) {
-    std::string out;
-    for (const auto& [name, type, null] : columns)
-      out += (out.empty() ? "" : ", ") + name + " " + type + " " + null;
-    return out;
-  };
-  std::string defs, names, updates;
-  for (const auto& [name, type, null] : want) {
-    defs += (defs.empty() ? "" : ", ") + ident(name) + " " + type + " " + null;
-    names += (names.empty() ? "" : ", ") + ident(name);
-    if (name != "window_start" && name != "_version"
-        && std::none_of(spec.key.begin(), spec.key.end(),
-                        [&](const jobs::key_spec& k) { return k.name == name; }))
-      updates += ident(name) + " = IF(VALUES(`_version`) >= `_version`, VALUES(" + ident(name)
-                 + "), " + ident(name) + "), ";
-  }
-  const auto results_table = ident(table), progress_table = ident(table + "__progress");
-  if (auto ok = c.exec("create " + table, "CREATE TABLE IF NOT EXISTS " + results_table + " ("
-                                            + defs + ", PRIMARY KEY (" + key_list
-                                            + ")) ENGINE = InnoDB");
-      !ok)
-    return ok.failure();
-  if (!merged)
-    if (auto ok = c.exec("create " + table + "__progress",
-                         "CREATE TABLE IF NOT EXISTS " + progress_table + " ("
-                           + text_of(want_progress) + ", PRIMARY KEY (source_partition)) ENGINE = InnoDB");
-        !ok)
-      return ok.failure();
-
-  // CREATE TABLE IF NOT EXISTS keeps a table made otherwise: every upsert
-  // would fail, or rows would not replace each other. Refused instead.
-  // A table's columns as "name type NULL|NOT NULL, ...", integer display
-  // widths dropped (MariaDB says bigint(20), MySQL 8 bigint).
-  auto columns_of = [&](const std::string& t) -> expected<std::string> {
-    auto rows = c.rows("check " + t,
-                       "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
-                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
-                         + "' ORDER BY ORDINAL_POSITION");
-    if (!rows)
-      return rows.failure();
-    std::string out;
-    for (const auto& r : *rows) {
-      auto type = r[1];
-      if (auto paren = type.find('('); paren != std::string::npos && paren >= 3
-          && type.compare(paren - 3, 4, "int(") == 0)
-        type.resize(paren);
-      out += (out.empty() ? "" : ", ") + r[0] + " " + type + (r[2] == "YES" ? " NULL" : " NOT NULL");
-    }
-    return out;
-  };
-  auto key_of = [&](const std::string& t) -> expected<std::string> {
-    auto rows = c.rows("check " + t,
-                       "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
-                       "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
-                         + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
-    if (!rows)
-      return rows.failure();
-    std::string out;
-    for (const auto& r : *rows)
-      out += (out.empty() ? "" : ", ") + r[0];
-    return out;
-  };
-  std::string want_pk = "window_start";
-  for (const auto& k : spec.key)
-    want_pk += ", " + k.name;
+    return ok;
   std::vector<std::tuple<std::string, std::string, std::string>> tables{
-    {table, text_of(want), want_pk}};
-  if (!merged)
-    tables.emplace_back(table + "__progress", text_of(want_progress), "source_partition");
+    {table, column_text(want, false), primary_key(spec_, false)}};
+  if (!merged) {
+    if (auto ok = c.exec("create " + table + "__progress",
+                         "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress") + " ("
+                           + column_text(progress_columns, true)
+                           + ", PRIMARY KEY (source_partition)) ENGINE = InnoDB");
+        !ok)
+      return ok;
+    tables.emplace_back(table + "__progress", column_text(progress_columns, false),
+                        "source_partition");
+  }
   for (const auto& [t, cols, pk] : tables) {
-    auto have = columns_of(t);
-    if (!have)
-      return have.failure();
-    auto have_pk = key_of(t);
-    if (!have_pk)
-      return have_pk.failure();
-    std::string differs;
-    if (*have != cols)
-      differs = "its columns are (" + *have + "), the spec needs (" + cols + ")";
-    else if (*have_pk != pk)
-      differs = "its primary key is (" + *have_pk + "), the spec needs (" + pk + ")";
-    if (!differs.empty())
-      return error{"results table " + ep->database + "." + t + ": " + differs
+    auto differs = check_table(t, cols, pk);
+    if (!differs)
+      return differs.failure();
+    if (!differs->empty())
+      return error{"results table " + database + "." + t + ": " + *differs
                      + "; it was made for another spec: drop or migrate it, or name another table",
                    true};
   }
   (void)c.exec("end", "COMMIT");
+  return {};
+}
 
-  out.upsert_head_ = "INSERT INTO " + results_table + " (" + names + ") VALUES ";
+// The upserts: a row, or a partition's progress, replaces the stored one
+// only with a version at least as high.
+void results::statements() {
+  const auto& table = spec_.sink.table;
+  std::string names, updates;
+  for (const auto& [name, type, null] : result_columns(spec_)) {
+    names += (names.empty() ? "" : ", ") + ident(name);
+    if (name != "window_start" && name != "_version"
+        && std::none_of(spec_.key.begin(), spec_.key.end(),
+                        [&](const jobs::key_spec& k) { return k.name == name; }))
+      updates += ident(name) + " = IF(VALUES(`_version`) >= `_version`, VALUES(" + ident(name)
+                 + "), " + ident(name) + "), ";
+  }
+  upsert_head_ = "INSERT INTO " + ident(table) + " (" + names + ") VALUES ";
   // _version last: MariaDB assigns left to right, and the IFs before read
   // the stored version.
-  out.upsert_tail_ = " ON DUPLICATE KEY UPDATE " + updates
-                     + "`_version` = GREATEST(`_version`, VALUES(`_version`))";
-  out.progress_head_ = "INSERT INTO " + progress_table
-                       + " (source_partition, watermark, idle, events, filtered, malformed, late, "
-                         "skipped, dropped, updated_at, next_offset) VALUES ";
+  upsert_tail_ = " ON DUPLICATE KEY UPDATE " + updates
+                 + "`_version` = GREATEST(`_version`, VALUES(`_version`))";
+  progress_head_ = "INSERT INTO " + ident(table + "__progress")
+                   + " (source_partition, watermark, idle, events, filtered, malformed, late, "
+                     "skipped, dropped, updated_at, next_offset) VALUES ";
   std::string p_updates;
   for (const char* col : {"watermark", "idle", "events", "filtered", "malformed", "late",
                           "skipped", "dropped", "updated_at"})
     p_updates += std::string{col} + " = IF(VALUES(next_offset) >= next_offset, VALUES(" + col
                  + "), " + col + "), ";
-  out.progress_tail_ = " ON DUPLICATE KEY UPDATE " + p_updates
-                       + "next_offset = GREATEST(next_offset, VALUES(next_offset))";
+  progress_tail_ = " ON DUPLICATE KEY UPDATE " + p_updates
+                   + "next_offset = GREATEST(next_offset, VALUES(next_offset))";
+}
+
+expected<results> results::make(const jobs::job_spec& spec, bool merged) {
+  auto ep = parse_url(spec.sink.url);
+  if (!ep)
+    return ep.failure();
+  results out;
+  out.spec_ = spec;
+  out.layout_ = jobs::agg_layout{spec.aggregations};
+  if (auto ok = out.connect(*ep); !ok)
+    return ok.failure();
+  if (auto ok = out.tables(ep->database, merged); !ok)
+    return ok.failure();
+  out.statements();
   return out;
 }
 

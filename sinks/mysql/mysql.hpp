@@ -72,6 +72,11 @@ public:
 
 private:
   results() = default;
+  expected<void> connect(const endpoint& ep);
+  expected<void> tables(const std::string& database, bool merged);
+  expected<std::string> check_table(const std::string& t, const std::string& columns,
+                                    const std::string& pk);
+  void statements();
   // Appends one row to the upsert being built (`sql_`), sent when it grows
   // large; returns a failure of that statement.
   expected<void> add_row(jobs::millis start, jobs::millis end,
