@@ -58,6 +58,8 @@ accumulators accumulators_of(const window_results& r, std::size_t i) {
           r.decimals.data() + i * r.decimals_per_row};
 }
 
+namespace {
+
 cell value_of(const aggregate_spec& agg, agg_layout::place place, const accumulators& acc) {
   switch (place.where) {
     case agg_layout::store::distinct: {
@@ -101,6 +103,8 @@ cell value_of(const aggregate_spec& agg, agg_layout::place place, const accumula
     default: return {};
   }
 }
+
+} // namespace
 
 void values_of(const std::vector<aggregate_spec>& aggs, const agg_layout& layout,
                const accumulators& acc, std::vector<cell>& out) {

@@ -46,8 +46,6 @@ struct accumulators {
 // Row i of emitted results.
 accumulators accumulators_of(const window_results& r, std::size_t i);
 
-cell value_of(const aggregate_spec& agg, agg_layout::place place, const accumulators& acc);
-
 // Every aggregate's value of one row, in spec order, into `out` (cleared).
 void values_of(const std::vector<aggregate_spec>& aggs, const agg_layout& layout,
                const accumulators& acc, std::vector<cell>& out);

@@ -7,10 +7,11 @@
 
 namespace weir::jobs {
 
-// Start of the tumbling window of `size` containing `t` (floor, also for t < 0).
-constexpr millis tumbling_start(millis t, millis size) {
-  millis r = t % size;
-  return r < 0 ? t - r - size : t - r;
+// The largest multiple of `unit` at or below `t` (also for t < 0): the
+// start of the window of that size, or of the slice, containing t.
+constexpr millis floor_to(millis t, millis unit) {
+  millis r = t % unit;
+  return r < 0 ? t - r - unit : t - r;
 }
 
 } // namespace weir::jobs

@@ -12,6 +12,7 @@
 #include "jobs/hll.hpp"
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
+#include "jobs/windowed/window.hpp"
 
 #include <msgpack.hpp>
 
@@ -328,10 +329,6 @@ public:
   millis out_of_orderness() const { return ooo_; }
 
 private:
-  millis floor_to(millis t, millis unit) const {
-    millis r = t % unit;
-    return r < 0 ? t - r - unit : t - r;
-  }
   millis first_window_end(millis slice_start) const {
     return floor_to(slice_start - size_, slide_) + slide_ + size_;
   }

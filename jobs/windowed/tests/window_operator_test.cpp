@@ -9,13 +9,13 @@
 
 using namespace weir::jobs;
 
-TEST(TumblingWindow, AlignsToEpoch) {
-  EXPECT_EQ(tumbling_start(0, 60'000), 0);
-  EXPECT_EQ(tumbling_start(59'999, 60'000), 0);
-  EXPECT_EQ(tumbling_start(60'000, 60'000), 60'000);
-  EXPECT_EQ(tumbling_start(1767225612345, 60'000), 1767225600000);
-  EXPECT_EQ(tumbling_start(-1, 60'000), -60'000);
-  EXPECT_EQ(tumbling_start(-60'000, 60'000), -60'000);
+TEST(Windows, AlignToTheEpoch) {
+  EXPECT_EQ(floor_to(0, 60'000), 0);
+  EXPECT_EQ(floor_to(59'999, 60'000), 0);
+  EXPECT_EQ(floor_to(60'000, 60'000), 60'000);
+  EXPECT_EQ(floor_to(1767225612345, 60'000), 1767225600000);
+  EXPECT_EQ(floor_to(-1, 60'000), -60'000);
+  EXPECT_EQ(floor_to(-60'000, 60'000), -60'000);
 }
 
 namespace {
@@ -160,7 +160,7 @@ std::map<row_key, std::int64_t> reference(const std::vector<std::pair<millis, st
   for (const auto& [t, key] : ev) {
     const millis wm = max_ts == no_time ? no_time : max_ts - ooo;
     bool counted = false;
-    for (millis start = tumbling_start(t, slide); start > t - size; start -= slide)
+    for (millis start = floor_to(t, slide); start > t - size; start -= slide)
       if (wm == no_time || start + size + lateness > wm) {
         ++counts[{start, key}];
         counted = true;
