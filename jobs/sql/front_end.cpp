@@ -98,7 +98,7 @@ job_spec translator::run(const node& root) {
                        || from[0].is("RangeSubselect");
   if (grouped) {
     windowed(select, spec);
-    store_sink(sink, spec, false);
+    sink_of(sink, spec, sink_rows::results);
   } else if (from[0].is("RangeVar")) {
     const auto& src = table(from[0].body()["relname"].str(), from[0].loc());
     where_.emplace_back("source", src.at);
@@ -106,10 +106,7 @@ job_spec translator::run(const node& root) {
       exported(select, src, sink, spec);
     } else {
       raw(select, src, spec);
-      if (sink.connector() == "parquet")
-        parquet_sink(sink, spec);
-      else
-        store_sink(sink, spec, true);
+      sink_of(sink, spec, sink_rows::raw);
     }
   } else {
     fail(from[0].loc(), "FROM takes a declared table, a window function (TUMBLE, HOP, "

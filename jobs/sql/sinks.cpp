@@ -1,5 +1,5 @@
 // The table a query is inserted into: a store of rows (postgres, clickhouse,
-// mysql) or a Parquet lake.
+// mysql) or a Parquet lake, each a connector of jobs/connectors.hpp.
 #include "jobs/sql/translator.hpp"
 
 #include <algorithm>
@@ -17,6 +17,14 @@ sql_type result_type(const aggregate_spec& a) {
   if (const auto d = result_decimal(a))
     return {sql_type::decimal, d};
   return sql_type::floating;
+}
+
+bool of_events(const connector& c) {
+  return c.rows == sink_rows::raw;
+}
+
+bool of_results(const connector& c) {
+  return c.rows == sink_rows::results;
 }
 
 } // namespace
@@ -46,28 +54,43 @@ void translator::check_declared(const table_decl& t, const output_columns& outpu
                    + std::string{type_label(type)} + ")");
 }
 
-void translator::store_sink(const table_decl& t, job_spec& spec, bool raw_rows) {
-  const auto connector = t.connector();
-  const bool results_store = connector == "clickhouse" || connector == "mysql";
-  if (connector != "postgres" && (raw_rows || !results_store)) {
-    if (connector == "parquet" && !raw_rows)
-      fail(t.at, t.name + ": a parquet sink keeps every event; an aggregation writes to "
-                          "connector = 'postgres', 'clickhouse' or 'mysql'");
-    fail(t.at, t.name + " needs WITH (connector = 'postgres', url = '...')"
-                 + (raw_rows ? " or connector = 'parquet'" : ", 'clickhouse' or 'mysql'"));
+void translator::sink_of(const table_decl& t, job_spec& spec, sink_rows rows) {
+  const auto sql = t.connector();
+  for (const auto& c : connectors()) {
+    if (c.sql != sql || c.rows != rows)
+      continue;
+    if (c.table)
+      store_sink(t, spec, c);
+    else
+      parquet_sink(t, spec, c);
+    return;
   }
-  if (results_store)
+  const auto raw = connector_names(of_events, name_of::sql);
+  const auto windowed = connector_names(of_results, name_of::sql);
+  if (rows == sink_rows::results && std::find(raw.begin(), raw.end(), sql) != raw.end())
+    fail(t.at, t.name + ": a " + sql + " sink keeps every event; an aggregation writes to "
+                        "connector = " + listed(windowed, " or ", true));
+  const auto& names = rows == sink_rows::raw ? raw : windowed;
+  const std::vector<std::string_view> rest(names.begin() + 1, names.end());
+  fail(t.at, t.name + " needs WITH (connector = '" + std::string{names[0]} + "', url = '...')"
+               + (rows == sink_rows::raw ? " or connector = " : ", ")
+               + listed(rest, " or ", true));
+}
+
+void translator::store_sink(const table_decl& t, job_spec& spec, const connector& c) {
+  const bool raw_rows = c.rows == sink_rows::raw;
+  if (c.final_rows)
     check_options(t, {"connector", "url", "table", "partials_url"});
   else
     check_options(t, {"connector", "url", "table"});
-  spec.sink.type = raw_rows ? "postgres_raw" : connector;
+  spec.sink.type = c.type;
   spec.sink.url = required_option(t, "url", "'postgresql://...'").value;
   spec.sink.table = t.get("table") ? t.get("table")->value : t.name;
   if (auto p = t.get("partials_url")) {
     spec.sink.partials_url = p->value;
     where_.emplace_back("sink.partials_url", p->at);
   }
-  std::vector<std::pair<std::string, sql_type>> outputs;
+  output_columns outputs;
   if (raw_rows) {
     if (t.primary_key.size() != 1)
       fail(t.at, t.name + " needs a PRIMARY KEY column that identifies an event (a replay then "
@@ -91,9 +114,9 @@ void translator::store_sink(const table_decl& t, job_spec& spec, bool raw_rows) 
   check_declared(t, outputs);
 }
 
-void translator::parquet_sink(const table_decl& t, job_spec& spec) {
+void translator::parquet_sink(const table_decl& t, job_spec& spec, const connector& c) {
   check_options(t, {"connector", "url", "codec", "max_file_mb"});
-  spec.sink.type = "parquet";
+  spec.sink.type = c.type;
   spec.sink.url = required_option(t, "url", "'s3://bucket/prefix'").value;
   if (auto c = t.get("codec"))
     spec.sink.codec = c->value;

@@ -6,6 +6,7 @@
 // public header: everything outside the room goes through front_end.hpp.
 #pragma once
 
+#include "jobs/connectors.hpp"
 #include "jobs/spec.hpp"
 
 #include <simdjson.h>
@@ -306,8 +307,10 @@ private:
   void filters(const node& cond, const scope& sc, job_spec& spec);
   void check_declared(const table_decl& t, const output_columns& outputs);
   const table_decl& table(const std::string& name, int at) const;
-  void store_sink(const table_decl& t, job_spec& spec, bool raw_rows);
-  void parquet_sink(const table_decl& t, job_spec& spec);
+  // The table the query is inserted into, for a job of these rows.
+  void sink_of(const table_decl& t, job_spec& spec, sink_rows rows);
+  void store_sink(const table_decl& t, job_spec& spec, const connector& c);
+  void parquet_sink(const table_decl& t, job_spec& spec, const connector& c);
 
   std::string origin_;
   std::map<std::string, table_decl> tables_;
