@@ -22,6 +22,7 @@ void translator::exported(const node& select, const table_decl& src, const table
   e.key = src.primary_key[0];
   scope sc{src, ""};
   output_columns outputs;
+  where_.emplace_back("export.columns", insert_at_);
   for (const auto& t : select["targetList"].items()) {
     auto v = t.body()["val"];
     std::vector<const column_decl*> cols;
@@ -35,6 +36,7 @@ void translator::exported(const node& select, const table_decl& src, const table
       cols.push_back(src.column(f.path));
     }
     for (const auto* c : cols) {
+      where_.emplace_back("export.columns[" + std::to_string(e.columns.size()) + "]", t.loc());
       e.columns.push_back({c->name, c->name, column_type_of(c->type), !c->not_null});
       // A decimal is exported as a double, as a raw job writes it.
       outputs.emplace_back(c->name, c->type.kind == sql_type::decimal ? sql_type::floating

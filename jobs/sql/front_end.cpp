@@ -1,16 +1,17 @@
 // SQL -> job_spec. The grammar is PostgreSQL's (pg_parser.hpp); the
 // translator (translator.hpp, a file per concern) gives its statements weir's
-// meaning and refuses, at the spot, whatever has none. A translated spec is
-// then validated by the YAML front end (through to_yaml), so the rules a job
-// obeys live once, in spec_parser.cpp.
+// meaning and refuses, at the spot, whatever has none. The model is then
+// checked by validate(), the rules every front end shares, and a broken rule
+// is shown at the SQL construct that set its field.
 #include "jobs/sql/front_end.hpp"
 
 #include "jobs/sql/pg_parser.hpp"
 #include "jobs/sql/translator.hpp"
+#include "jobs/validate.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
+#include <limits>
 
 namespace weir::jobs::sql {
 
@@ -134,11 +135,11 @@ void translator::settings(job_spec& spec) {
          "checkpoints need a place: SET state.checkpoints.dir = 's3://bucket/prefix';");
   }
   if (auto o = settings_.find("state.checkpoints.retain"); o != settings_.end()) {
-    char* end = nullptr;
-    auto v = std::strtoul(o->second.value.c_str(), &end, 10);
-    if (*end != '\0' || v < 2 || v > 1000)
-      fail(o->second.at, "state.checkpoints.retain: expected a whole number from 2 to 1000");
-    spec.checkpoints.retain = static_cast<std::uint32_t>(v);
+    // Its bounds are validate()'s; here only whether it is a number at all.
+    auto v = whole_number(o->second.value, std::numeric_limits<std::uint32_t>::max());
+    if (!v)
+      fail(o->second.at, "state.checkpoints.retain: " + retain_bounds.expected(o->second.value));
+    spec.checkpoints.retain = static_cast<std::uint32_t>(*v);
     where_.emplace_back("checkpoints.retain", o->second.at);
   }
 }
@@ -215,19 +216,8 @@ expected<job_spec> parse_sql(std::string_view text, std::string_view origin) {
   } catch (const failure& f) {
     return error{located(origin, text, f.offset, f.message)};
   }
-  // The one validation: the YAML front end's, on the same model.
-  auto yaml = to_yaml(spec);
-  auto checked = parse_spec(yaml, "sql");
-  if (!checked) {
-    // "sql:LINE: field.path: why" -> the SQL construct that set field.path
-    const auto& msg = checked.error_message();
-    auto rest = msg.substr(msg.find(": ") + 2);
-    auto path = rest.substr(0, rest.find(": "));
-    return error{located(origin, text, t.where(path), rest)};
-  }
-  if (!(*checked == spec))
-    return error{std::string{origin} + ": internal error: the SQL front end's model does not "
-                 "survive the YAML validation unchanged:\n" + yaml};
+  if (auto v = validate(spec))
+    return error{located(origin, text, t.where(v->path), v->path + ": " + v->reason)};
   return spec;
 }
 

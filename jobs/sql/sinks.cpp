@@ -2,8 +2,10 @@
 // mysql) or a Parquet lake, each a connector of jobs/connectors.hpp.
 #include "jobs/sql/translator.hpp"
 
+#include "jobs/validate.hpp"
+
 #include <algorithm>
-#include <cstdlib>
+#include <limits>
 
 namespace weir::jobs::sql {
 
@@ -120,11 +122,12 @@ void translator::parquet_sink(const table_decl& t, job_spec& spec, const connect
   spec.sink.url = required_option(t, "url", "'s3://bucket/prefix'").value;
   if (auto c = t.get("codec"))
     spec.sink.codec = c->value;
-  if (auto m = t.get("max_file_mb")) {
-    char* end = nullptr;
-    spec.sink.max_file_mb = std::strtoull(m->value.c_str(), &end, 10);
-    if (*end != '\0' || spec.sink.max_file_mb == 0)
-      fail(m->at, "max_file_mb: expected a whole number");
+  if (auto m = t.get("max_file_mb")) { // its bounds are validate()'s
+    auto v = whole_number(m->value, std::numeric_limits<std::uint64_t>::max());
+    if (!v)
+      fail(m->at, "max_file_mb: " + max_file_mb_bounds.expected(m->value));
+    spec.sink.max_file_mb = *v;
+    where_.emplace_back("sink.max_file_mb", m->at);
   }
   output_columns outputs;
   for (const auto& c : spec.columns)

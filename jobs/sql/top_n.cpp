@@ -2,6 +2,8 @@
 // ORDER BY an aggregate DESC) AS rank, kept by WHERE rank <= N outside.
 #include "jobs/sql/translator.hpp"
 
+#include "jobs/validate.hpp"
+
 #include <algorithm>
 
 namespace weir::jobs::sql {
@@ -110,8 +112,9 @@ void translator::top_n(const ranked_query& q, const std::vector<aggregate_target
       || (op != "<=" && op != "<") || !n || !n->number)
     fail(cond.loc(), "keep the top N: WHERE rank <= N");
   auto limit = static_cast<long long>(n->value) - (op == "<" ? 1 : 0);
-  if (limit < 1 || limit > 100'000)
-    fail(cond.loc(), "N must be from 1 to 100000");
+  if (limit < 1 || !top_n_bounds.holds(static_cast<std::uint64_t>(limit)))
+    fail(cond.loc(), "N must be from " + std::to_string(top_n_bounds.min) + " to "
+                       + std::to_string(top_n_bounds.max));
   spec.top.n = static_cast<std::uint32_t>(limit);
   for (const auto& t : select_in["targetList"].items()) {
     auto v = t.body()["val"];

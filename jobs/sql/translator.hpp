@@ -286,8 +286,8 @@ public:
 
   job_spec run(const node& root);
 
-  // Where each part of the model came from, for errors the YAML validation
-  // finds: the longest matching field path wins.
+  // Where each part of the model came from, for the rules validate() finds:
+  // the longest matching field path wins.
   int where(const std::string& path) const;
 
 private:
