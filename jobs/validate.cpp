@@ -438,8 +438,13 @@ void output_columns(const job_spec& spec) {
 
 void check(const job_spec& spec) {
   job_name(spec.name);
-  if (spec.export_job)
+  if (spec.export_job) {
+    // An export reads no stream: each run claims, uploads and marks its rows.
+    if (!spec.checkpoints.url.empty())
+      fail("checkpoints", "an export job takes no checkpoints: each run marks the rows it "
+                          "exported");
     return export_job(*spec.export_job);
+  }
   source(spec);
   filters(spec.filters);
   if (is_raw(spec)) {

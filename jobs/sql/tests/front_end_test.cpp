@@ -600,3 +600,17 @@ TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
   EXPECT_EQ(first_line(text.error_message()),
             "lake.sql:4:69: max_file_mb: expected a whole number from 1 to 4096, got 'big'");
 }
+
+// An export job is its name and the export: checkpoints set for it are
+// refused, not dropped.
+TEST(SqlFrontEnd, ExportsTakeNoCheckpoints) {
+  auto s = sql::parse_sql(R"(SET pipeline.name = 'x';
+SET state.checkpoints.dir = 's3://b/ck';
+CREATE TABLE t (id text PRIMARY KEY) WITH (connector = 'postgres', url = 'postgresql://x/y');
+CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', every = '5 minutes');
+INSERT INTO lake SELECT id FROM t;)", "x.sql");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(first_line(s.error_message()),
+            "x.sql:2:29: checkpoints: an export job takes no checkpoints: each run marks the "
+            "rows it exported");
+}
