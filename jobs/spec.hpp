@@ -1,7 +1,8 @@
 // The job spec model: what a user submits, after parsing and validation.
 // A spec is plain data; operators are built from it (window_operator.hpp).
 // It has two front ends, YAML (spec_parser.cpp) and SQL (sql/), which must
-// produce equal models for equal jobs. Every `field` is a path into the JSON
+// produce equal models for equal jobs; both check a model with validate()
+// (validate.hpp), where its rules are. Every `field` is a path into the JSON
 // event: `a.b` is field b of the object in field a.
 #pragma once
 
@@ -209,6 +210,10 @@ struct job_spec {
 
 const char* to_string(agg_kind k);
 
+// An aggregate's output column when `as` is not given: fn_field, a nested
+// field's dots as _ (count alone is "count").
+std::string unnamed_column(const aggregate_spec& agg);
+
 // The decimal(precision, scale) type of an aggregate's result, or precision
 // 0 if it is no decimal. A sum is decimal(38, s) (128 bits hold 38 digits);
 // min and max keep the field's type; an average has max(s, 6) decimals
@@ -235,7 +240,8 @@ std::string did_you_mean(std::string_view name, std::initializer_list<std::strin
 // `weir explain` prints for a job written in any front end.
 std::string to_yaml(const job_spec& spec);
 
-// Parses and validates a YAML spec. Errors read "<origin>:<line>: <field>: <why>".
+// Parses a YAML spec and validates its model (validate.hpp). Errors read
+// "<origin>:<line>: <field>: <why>".
 expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin = "spec");
 
 // Replaces ${VAR} and ${VAR:-default} with what `lookup` finds (the

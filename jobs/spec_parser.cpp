@@ -1,19 +1,23 @@
-// YAML -> job_spec. Every rejection names the origin, line, field path and reason;
-// unknown fields are errors (with a suggestion) because a typo silently ignored
-// is a job that runs with defaults nobody asked for.
+// YAML -> job_spec. This file reads the text: every rejection of it names the
+// origin, line, field path and reason; unknown fields are errors (with a
+// suggestion) because a typo silently ignored is a job that runs with
+// defaults nobody asked for. The rules of the model are validate()'s
+// (validate.cpp), shown at the line of the field they name.
 #include "base/duration.hpp"
+#include "jobs/connectors.hpp"
 #include "jobs/spec.hpp"
+#include "jobs/validate.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
+#include <limits>
 #include <numeric>
 #include <regex>
-#include <set>
 
 namespace weir::jobs {
 
@@ -28,6 +32,13 @@ const char* to_string(agg_kind k) {
     case agg_kind::approx_count_distinct: return "approx_count_distinct";
   }
   return "?";
+}
+
+std::string unnamed_column(const aggregate_spec& agg) {
+  auto name = agg.kind == agg_kind::count ? std::string{"count"}
+                                          : std::string{to_string(agg.kind)} + "_" + agg.field;
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
 }
 
 decimal_type result_decimal(const aggregate_spec& agg) {
@@ -66,42 +77,6 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
-}
-
-// A column or table name: what PostgreSQL takes unquoted, up to its 63 bytes.
-bool is_identifier(const std::string& s) {
-  static const std::regex ident{"[A-Za-z_][A-Za-z0-9_]{0,62}"};
-  return std::regex_match(s, ident);
-}
-
-// Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) with
-// no control characters: a value ends up in SQL identifiers, topic names and
-// file paths, where such bytes mean nothing good.
-bool plain_text(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f)
-        return false;
-      ++i;
-      continue;
-    }
-    int n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
-    if (n < 0 || c > 0xf4 || i + n >= s.size())
-      return false;
-    std::uint32_t cp = c & (0x3f >> n);
-    for (int k = 1; k <= n; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min_for[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-      return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 } // namespace
@@ -186,22 +161,22 @@ public:
     return scalar(required(parent, path, name), join(path, name));
   }
 
-  std::string identifier(const YAML::Node& node, const std::string& path) const {
-    auto s = scalar(node, path);
-    if (!is_identifier(s))
-      fail(node, path,
-           "'" + s + "' is not a valid name (letters, digits and _, not starting with a digit)");
-    return s;
-  }
-
-  millis duration(const YAML::Node& node, const std::string& path, bool positive) const {
+  millis duration(const YAML::Node& node, const std::string& path) const {
     auto s = scalar(node, path);
     auto d = parse_duration(s);
     if (!d)
       fail(node, path, "expected a duration like 500ms, 10s, 5m, 2h or 1d, got '" + s + "'");
-    if (positive && *d == 0)
-      fail(node, path, "must be greater than zero");
     return *d;
+  }
+
+  // A whole number that fits the model's field; its bounds are validate()'s.
+  std::uint64_t number(const YAML::Node& node, const std::string& path, const number_bounds& b,
+                       std::uint64_t fits) const {
+    auto s = scalar(node, path);
+    auto v = whole_number(s, fits);
+    if (!v)
+      fail(node, path, b.expected(s));
+    return *v;
   }
 
   template <class Enum>
@@ -226,38 +201,21 @@ private:
   std::string origin_;
 };
 
-// A path into the event: dot-separated field names, none of them empty.
+constexpr auto fits_u32 = std::numeric_limits<std::uint32_t>::max();
+
+// A key's path into the event, named as the key is written (key, key[1],
+// key[0].field), which the model does not keep.
 std::string field_path(const reader& r, const YAML::Node& node, const std::string& path) {
   auto s = r.scalar(node, path);
-  if (s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos)
-    r.fail(node, path, "'" + s + "' is not a field path (names separated by single dots)");
+  if (auto why = field_path_problem(s); !why.empty())
+    r.fail(node, path, why);
   return s;
 }
 
-source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
-  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
-                             "guarantee", "partitioned_by", "on_missing_offsets"});
-  source_spec s;
-  if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
-    r.fail(t, "source.type", "only 'kafka' is supported");
-  s.brokers = r.required_scalar(n, "source", "brokers");
-  s.topic = r.required_scalar(n, "source", "topic");
-  if (auto pb = n["partitioned_by"]) {
-    if (raw)
-      r.fail(pb, "source.partitioned_by", "a job with columns has no key to partition by");
-    s.partitioned_by = field_path(r, pb, "source.partitioned_by");
-  }
-  if (auto m = n["on_missing_offsets"])
-    s.on_missing_offsets = r.choice<missing_offsets>(m, "source.on_missing_offsets",
-                                                     {{"fail", missing_offsets::fail},
-                                                      {"earliest", missing_offsets::earliest}});
-  if (auto f = n["format"]) {
-    s.format = r.scalar(f, "source.format");
-    if (s.format != "json")
-      r.fail(f, "source.format", "only 'json' is supported");
-  }
-  // Exactly once is the default promise, so a job that cannot keep it says so
-  // in its spec instead of in a warning at submit that scrolls away.
+// Exactly once is the default promise, so a job that cannot keep it says so
+// in its spec instead of in a warning at submit that scrolls away. Returns
+// whether the source reads by processing time.
+bool read_guarantee(const reader& r, const YAML::Node& n) {
   auto guarantee = n["guarantee"];
   if (guarantee && r.scalar(guarantee, "source.guarantee") != "at_least_once")
     r.fail(guarantee, "source.guarantee",
@@ -274,12 +232,34 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
     if (n["event_time"])
       r.fail(n["event_time"], "source.event_time",
              "cannot be combined with processing_time: true");
-    s.mode = time_mode::processing;
-    return s;
+    return true;
   }
   if (guarantee)
     r.fail(guarantee, "source.guarantee",
            "an event-time job is exactly once; at_least_once is for processing_time: true");
+  return false;
+}
+
+source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
+  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
+                             "guarantee", "partitioned_by", "on_missing_offsets"});
+  source_spec s;
+  if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
+    r.fail(t, "source.type", "only 'kafka' is supported");
+  s.brokers = r.required_scalar(n, "source", "brokers");
+  s.topic = r.required_scalar(n, "source", "topic");
+  if (auto pb = n["partitioned_by"])
+    s.partitioned_by = r.scalar(pb, "source.partitioned_by");
+  if (auto m = n["on_missing_offsets"])
+    s.on_missing_offsets = r.choice<missing_offsets>(m, "source.on_missing_offsets",
+                                                     {{"fail", missing_offsets::fail},
+                                                      {"earliest", missing_offsets::earliest}});
+  if (auto f = n["format"])
+    s.format = r.scalar(f, "source.format");
+  if (read_guarantee(r, n)) {
+    s.mode = time_mode::processing;
+    return s;
+  }
   if (raw && !n["event_time"])
     return s; // every event is kept: no windows, no watermark
   auto et = r.required(n, "source", "event_time");
@@ -292,9 +272,9 @@ source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
                                         {"epoch_s", time_format::epoch_s},
                                         {"iso8601", time_format::iso8601}});
   if (auto o = et["max_out_of_orderness"])
-    s.out_of_orderness = r.duration(o, "source.event_time.max_out_of_orderness", false);
+    s.out_of_orderness = r.duration(o, "source.event_time.max_out_of_orderness");
   if (auto i = et["idle_timeout"])
-    s.idle_timeout = r.duration(i, "source.event_time.idle_timeout", true);
+    s.idle_timeout = r.duration(i, "source.event_time.idle_timeout");
   return s;
 }
 
@@ -304,7 +284,7 @@ key_spec parse_key_part(const reader& r, const YAML::Node& n, const std::string&
   r.expect_map(n, path, {"field", "as", "type"});
   key_spec k{field_path(r, r.required(n, path, "field"), path + ".field")};
   if (auto as = n["as"])
-    k.name = r.identifier(as, path + ".as");
+    k.name = r.scalar(as, path + ".as");
   if (auto t = n["type"])
     k.type = r.choice<key_type>(t, path + ".type", {{"string", key_type::string},
                                                     {"integer", key_type::integer}});
@@ -340,33 +320,27 @@ window_spec parse_window(const reader& r, const YAML::Node& n) {
   if (w.kind == window_kind::session) {
     only_for("size", "tumbling and hopping");
     only_for("slide", "hopping");
-    w.gap = r.duration(r.required(n, "window", "gap"), "window.gap", true);
+    w.gap = r.duration(r.required(n, "window", "gap"), "window.gap");
   } else {
     only_for("gap", "session");
-    w.size = r.duration(r.required(n, "window", "size"), "window.size", true);
+    w.size = r.duration(r.required(n, "window", "size"), "window.size");
     if (w.kind == window_kind::hopping) {
-      auto slide = r.required(n, "window", "slide");
-      w.slide = r.duration(slide, "window.slide", true);
-      if (w.slide > w.size)
-        r.fail(slide, "window.slide", "must not exceed window.size (events would fall between windows)");
-      if (w.size / std::gcd(w.size, w.slide) > 10'000)
-        r.fail(slide, "window.slide", "size/gcd(size, slide) exceeds 10000 slices per window");
+      w.slide = r.duration(r.required(n, "window", "slide"), "window.slide");
     } else {
       only_for("slide", "hopping");
       w.slide = w.size;
     }
   }
-  if (auto l = n["allowed_lateness"]) {
-    if (w.kind == window_kind::session)
-      r.fail(l, "window.allowed_lateness",
-             "is not supported for session windows (a late event could move a session's start)");
-    w.allowed_lateness = r.duration(l, "window.allowed_lateness", false);
-  }
+  if (auto l = n["allowed_lateness"])
+    w.allowed_lateness = r.duration(l, "window.allowed_lateness");
   return w;
 }
 
-// `double` (the default) or `decimal(p, s)`.
-decimal_type parse_decimal(const reader& r, const YAML::Node& n, const std::string& path) {
+// `double` (the default) or `decimal(p, s)`, for an aggregate of `kind`.
+decimal_type parse_decimal(const reader& r, const YAML::Node& n, const std::string& path,
+                           agg_kind kind) {
+  if (auto why = type_problem(kind, nullptr); !why.empty())
+    r.fail(n, path, why);
   const auto text = r.scalar(n, path);
   if (text == "double")
     return {};
@@ -377,13 +351,8 @@ decimal_type parse_decimal(const reader& r, const YAML::Node& n, const std::stri
       || close != ')' || used != static_cast<int>(text.size()))
     r.fail(n, path, "'" + text + "' is no type: double, or decimal(precision, scale) as in "
                     "decimal(12, 2)");
-  if (d.precision < 1 || d.precision > decimal_type::max_precision)
-    r.fail(n, path, "a decimal's precision is 1 to " + std::to_string(decimal_type::max_precision)
-                      + " digits (a value is held in 64 bits, a sum in 128), not "
-                      + std::to_string(d.precision));
-  if (d.scale < 0 || d.scale > d.precision)
-    r.fail(n, path, "a decimal's scale is 0 to its precision (" + std::to_string(d.precision)
-                      + "), not " + std::to_string(d.scale));
+  if (auto why = type_problem(kind, &d); !why.empty())
+    r.fail(n, path, why);
   return d;
 }
 
@@ -404,28 +373,11 @@ std::vector<aggregate_spec> parse_aggregations(const reader& r, const YAML::Node
                                     {"avg", agg_kind::avg},
                                     {"count_distinct", agg_kind::count_distinct},
                                     {"approx_count_distinct", agg_kind::approx_count_distinct}});
-    if (auto f = a["field"]) {
-      if (spec.kind == agg_kind::count)
-        r.fail(f, path + ".field", "count takes no field");
+    if (auto f = a["field"])
       spec.field = r.scalar(f, path + ".field");
-    } else if (spec.kind != agg_kind::count) {
-      r.fail(a, path + ".field", std::string{"required for "} + to_string(spec.kind));
-    }
-    if (auto t = a["type"]) {
-      if (spec.kind != agg_kind::sum && spec.kind != agg_kind::min && spec.kind != agg_kind::max
-          && spec.kind != agg_kind::avg)
-        r.fail(t, path + ".type", "only sum, min, max and avg read their field as a number");
-      spec.decimal = parse_decimal(r, t, path + ".type");
-    }
-    if (auto as = a["as"]) {
-      spec.as = r.identifier(as, path + ".as");
-    } else { // fn_field, a nested field's dots as _
-      spec.as = spec.kind == agg_kind::count ? "count"
-                                             : std::string{to_string(spec.kind)} + "_" + spec.field;
-      std::replace(spec.as.begin(), spec.as.end(), '.', '_');
-      if (!is_identifier(spec.as))
-        r.fail(a, path + ".as", "'" + spec.as + "' is no column name: name the output with as:");
-    }
+    if (auto t = a["type"])
+      spec.decimal = parse_decimal(r, t, path + ".type", spec.kind);
+    spec.as = a["as"] ? r.scalar(a["as"], path + ".as") : unnamed_column(spec);
     out.push_back(std::move(spec));
   }
   return out;
@@ -474,29 +426,16 @@ std::vector<filter_spec> parse_filters(const reader& r, const YAML::Node& n) {
   return out;
 }
 
-top_spec parse_top(const reader& r, const YAML::Node& n, const std::vector<aggregate_spec>& aggs) {
+top_spec parse_top(const reader& r, const YAML::Node& n) {
   r.expect_map(n, "top", {"n", "by"});
   top_spec t;
-  auto nn = r.required(n, "top", "n");
-  auto text = r.scalar(nn, "top.n");
-  char* end = nullptr;
-  auto v = std::strtoul(text.c_str(), &end, 10);
-  if (end != text.c_str() + text.size() || v == 0 || v > 100'000)
-    r.fail(nn, "top.n", "expected a whole number from 1 to 100000, got '" + text + "'");
-  t.n = static_cast<std::uint32_t>(v);
-  auto by = r.required(n, "top", "by");
-  t.by = r.scalar(by, "top.by");
-  std::string names;
-  for (const auto& a : aggs) {
-    if (a.as == t.by)
-      return t;
-    names += (names.empty() ? "" : ", ") + a.as;
-  }
-  r.fail(by, "top.by", "'" + t.by + "' is not an aggregate's output column (" + names + ")");
+  t.n = static_cast<std::uint32_t>(r.number(r.required(n, "top", "n"), "top.n", top_n_bounds,
+                                            fits_u32));
+  t.by = r.required_scalar(n, "top", "by");
+  return t;
 }
 
-std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n,
-                                         const std::vector<column_spec>& columns) {
+std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n) {
   if (!n.IsSequence())
     r.fail(n, "sink.partition_by", "expected a list of path levels");
   std::vector<path_part_spec> out;
@@ -505,38 +444,24 @@ std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n,
     auto p = n[i];
     r.expect_map(p, path, {"name", "column", "as", "every", "modulo"});
     path_part_spec part;
-    part.name = r.identifier(r.required(p, path, "name"), path + ".name");
+    part.name = r.required_scalar(p, path, "name");
     part.column = r.required_scalar(p, path, "column");
-    auto col = std::find_if(columns.begin(), columns.end(),
-                            [&](const column_spec& c) { return c.name == part.column; });
-    if (col == columns.end())
-      r.fail(p["column"], path + ".column", "'" + part.column + "' is not one of the columns");
     auto number = [&](const char* field) {
-      auto text = r.scalar(p[field], path + "." + field);
-      char* end = nullptr;
-      auto v = std::strtol(text.c_str(), &end, 10);
-      if (end != text.c_str() + text.size() || v < 1 || v > 1'000'000)
-        r.fail(p[field], path + "." + field, "expected a whole number from 1, got '" + text + "'");
-      return static_cast<int>(v);
+      return static_cast<int>(r.number(p[field], path + "." + field, path_level_bounds,
+                                       std::numeric_limits<int>::max()));
     };
     if (p["modulo"]) {
       part.k = path_part_spec::modulo;
       part.every = number("modulo");
-      if (col->type != column_type::int64)
-        r.fail(p["modulo"], path + ".modulo", "needs an int64 column");
     } else if (auto as = p["as"]) {
       part.k = r.choice<path_part_spec::kind>(as, path + ".as",
                                               {{"date", path_part_spec::date},
                                                {"hour", path_part_spec::hour},
                                                {"value", path_part_spec::value}});
-      if (part.k != path_part_spec::value && col->type != column_type::timestamp)
-        r.fail(as, path + ".as", "date and hour need a timestamp column");
       if (auto e = p["every"]) {
         if (part.k != path_part_spec::hour)
           r.fail(e, path + ".every", "only applies to 'as: hour'");
         part.every = number("every");
-        if (24 % part.every != 0)
-          r.fail(e, path + ".every", "must divide 24");
       }
     }
     out.push_back(std::move(part));
@@ -544,143 +469,57 @@ std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n,
   return out;
 }
 
-sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw,
-                     const std::vector<column_spec>& columns) {
+// What each sink takes follows from its type (jobs/connectors.hpp); a type
+// that is unknown, or takes the other kind of rows, is validate()'s to say.
+sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
   r.expect_map(n, "sink", {"type", "url", "table", "partials_url", "key", "partition_by", "codec",
                            "max_file_mb"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
-  const bool results = s.type == "postgres" || s.type == "clickhouse" || s.type == "mysql";
-  if (!results && s.type != "postgres_raw" && s.type != "parquet")
-    r.fail(n["type"], "sink.type",
-           "'" + s.type + "' is not one of: postgres, clickhouse, mysql, postgres_raw, parquet");
-  if (raw == results)
-    r.fail(n["type"], "sink.type",
-           raw ? "a job with columns keeps every event: use postgres_raw or parquet"
-               : s.type + " keeps every event: the job needs columns instead of windows");
   s.url = r.required_scalar(n, "sink", "url");
-  auto url_scheme = [&](std::initializer_list<const char*> schemes, const char* form) {
-    for (const char* scheme : schemes)
-      if (s.url.rfind(scheme, 0) == 0 && s.url.size() > std::string_view{scheme}.size())
-        return;
-    r.fail(n["url"], "sink.url", std::string{"expected "} + form + ", got '" + s.url + "'");
+  const auto* c = find_connector(s.type);
+  const bool fits = c && (c->rows == sink_rows::raw) == raw;
+  auto only = [&](const char* field, bool takes, const std::string& types) {
+    if (auto f = n[field]; f && !takes)
+      r.fail(f, std::string{"sink."} + field, "only " + types + " sinks take it");
   };
-  if (s.type == "clickhouse")
-    url_scheme({"http://", "https://"}, "http://[user[:password]@]host:port[/database]");
-  if (s.type == "mysql")
-    url_scheme({"mysql://"}, "mysql://user[:password]@host[:port]/database");
-  auto only = [&](const char* field, const char* type) {
-    if (auto f = n[field]; f && s.type != type)
-      r.fail(f, std::string{"sink."} + field, std::string{"only "} + type + " sinks take it");
-  };
-  only("table", s.type == "parquet" ? "postgres" : s.type.c_str());
-  only("key", "postgres_raw");
-  if (auto f = n["partials_url"]) {
-    if (s.type != "clickhouse" && s.type != "mysql")
-      r.fail(f, "sink.partials_url", "only clickhouse and mysql sinks take it (postgres keeps "
-                                     "its partials beside its results)");
+  if (fits) {
+    only("table", c->table, "postgres");
+    only("key", raw && c->table, listed(connector_names([](const connector& x) {
+      return x.rows == sink_rows::raw && x.table;
+    }, name_of::type), " and "));
+    const auto files = connector_names([](const connector& x) { return !x.table; }, name_of::type);
+    for (const char* field : {"partition_by", "codec", "max_file_mb"})
+      only(field, !c->table, listed(files, " and "));
+  }
+  if (auto f = n["partials_url"])
     s.partials_url = r.scalar(f, "sink.partials_url");
-    if (s.partials_url.rfind("postgresql://", 0) != 0 && s.partials_url.rfind("postgres://", 0) != 0)
-      r.fail(f, "sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
-  }
-  only("partition_by", "parquet");
-  only("codec", "parquet");
-  only("max_file_mb", "parquet");
-  if (s.type == "parquet") {
-    if (s.url.rfind("s3://", 0) != 0 || s.url.size() <= 5)
-      r.fail(n["url"], "sink.url", "expected s3://bucket/prefix, got '" + s.url + "'");
-    if (auto l = n["partition_by"])
-      s.partition_by = parse_layout(r, l, columns);
-    if (auto c = n["codec"]) {
-      s.codec = r.scalar(c, "sink.codec");
-      if (s.codec != "zstd" && s.codec != "snappy" && s.codec != "none")
-        r.fail(c, "sink.codec", "'" + s.codec + "' is not one of: zstd, snappy, none");
-    }
-    if (auto m = n["max_file_mb"]) {
-      auto text = r.scalar(m, "sink.max_file_mb");
-      char* end = nullptr;
-      auto v = std::strtoull(text.c_str(), &end, 10);
-      if (end != text.c_str() + text.size() || v < 1 || v > 4096)
-        r.fail(m, "sink.max_file_mb", "expected a whole number from 1 to 4096, got '" + text + "'");
-      s.max_file_mb = v;
-    }
-    return s;
-  }
-  s.table = r.identifier(r.required(n, "sink", "table"), "sink.table");
-  if (raw)
-    s.key = r.identifier(r.required(n, "sink", "key"), "sink.key");
+  if (auto l = n["partition_by"])
+    s.partition_by = parse_layout(r, l);
+  if (auto codec = n["codec"])
+    s.codec = r.scalar(codec, "sink.codec");
+  if (auto m = n["max_file_mb"])
+    s.max_file_mb = r.number(m, "sink.max_file_mb", max_file_mb_bounds,
+                             std::numeric_limits<std::uint64_t>::max());
+  const bool table = fits && c->table;
+  if (table || n["table"])
+    s.table = r.required_scalar(n, "sink", "table");
+  if ((table && raw) || n["key"])
+    s.key = r.required_scalar(n, "sink", "key");
   return s;
 }
 
-// ClickHouse and MariaDB take each row once, final (sinks/clickhouse/,
-// sinks/mysql/): with source.partitioned_by every row is final as its
-// partition emits it; otherwise each partition's partials wait in the
-// PostgreSQL of sink.partials_url until the window is final, and the merged
-// row goes to the store. Top-N replaces a window's rows, which a store that
-// keeps rows by version cannot. ClickHouse 18.16's DateTime holds whole
-// seconds.
-void check_final_rows_sink(const reader& r, const YAML::Node& root, const job_spec& spec) {
-  const auto& type = spec.sink.type;
-  if (type != "clickhouse" && type != "mysql")
-    return;
-  const auto at = root["sink"]["type"];
-  if (spec.source.partitioned_by.empty() && spec.sink.partials_url.empty())
-    r.fail(at, "sink.partials_url", "a " + type + " sink of keys across partitions merges each "
-                                    "partition's partials in PostgreSQL: give sink.partials_url "
-                                    "(postgresql://...), or declare source.partitioned_by if "
-                                    "every key is in one Kafka partition");
-  if (!spec.source.partitioned_by.empty() && !spec.sink.partials_url.empty())
-    r.fail(root["sink"]["partials_url"], "sink.partials_url",
-           "with source.partitioned_by every row is final as its partition emits it: there are "
-           "no partials to keep");
-  if (spec.top.n > 0)
-    r.fail(root["top"], "top", "top replaces a window's ranked rows: use a postgres sink");
-  if (type == "mysql") {
-    // MariaDB's limits: names of 64 characters (<table>__progress adds 10),
-    // compared without case; a primary key of 3072 bytes (5 key parts of
-    // VARBINARY(512) and the DATETIME(3)).
-    if (spec.sink.table.size() > 54)
-      r.fail(root["sink"]["table"], "sink.table", "a mysql table name has at most 54 characters");
-    if (spec.key.size() > 5)
-      r.fail(root["key"], "key", "a mysql sink takes at most 5 key parts (InnoDB's primary key "
-                                 "holds 3072 bytes)");
-    std::set<std::string> lower;
-    auto fold = [](std::string s) {
-      for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return s;
-    };
-    for (const auto& k : spec.key)
-      lower.insert(fold(k.name));
-    for (const auto& a : spec.aggregations)
-      if (!lower.insert(fold(a.as)).second)
-        r.fail(root["aggregations"], "aggregations",
-               "column '" + a.as + "' is used twice once case is ignored, as MariaDB does");
-    return;
-  }
-  const auto& w = spec.window;
-  if (w.kind == window_kind::session)
-    r.fail(root["window"]["type"], "window.type",
-           "session windows start and end at event times (milliseconds); ClickHouse 18.16's "
-           "DateTime holds whole seconds: use postgres");
-  if (w.size % 1000 != 0 || w.slide % 1000 != 0)
-    r.fail(root["window"], "window", "a clickhouse sink needs windows of whole seconds "
-                                     "(ClickHouse 18.16's DateTime has no milliseconds)");
-}
-
-std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n) {
+std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n,
+                                       const std::string& list) {
   if (!n.IsSequence() || n.size() == 0)
-    r.fail(n, "columns", "expected a non-empty list");
+    r.fail(n, list, "expected a non-empty list");
   std::vector<column_spec> out;
-  std::set<std::string> seen;
   for (size_t i = 0; i < n.size(); ++i) {
-    auto path = "columns[" + std::to_string(i) + "]";
+    auto path = list + "[" + std::to_string(i) + "]";
     auto c = n[i];
     r.expect_map(c, path, {"name", "field", "type", "nullable"});
     column_spec col;
-    col.name = r.identifier(r.required(c, path, "name"), path + ".name");
-    if (!seen.insert(col.name).second)
-      r.fail(c["name"], path + ".name", "column '" + col.name + "' is used twice");
+    col.name = r.required_scalar(c, path, "name");
     col.field = c["field"] ? r.scalar(c["field"], path + ".field") : col.name;
     col.type = r.choice<column_type>(r.required(c, path, "type"), path + ".type",
                                      {{"int64", column_type::int64},
@@ -699,56 +538,112 @@ std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n) {
   return out;
 }
 
-// Output column names must be distinct, and must not collide with the columns
-// weir adds itself.
-void check_columns(const reader& r, const YAML::Node& root, const job_spec& spec) {
-  std::set<std::string> seen{"window_start", "window_end", "source_partition", "rank", "_version"};
-  auto claim = [&](const std::string& name, const YAML::Node& at, const std::string& path) {
-    if (!seen.insert(name).second)
-      r.fail(at, path, "output column '" + name + "' is used twice (or is reserved)");
-  };
-  for (size_t i = 0; i < spec.key.size(); ++i) {
-    const auto& at = root["key"].IsSequence() ? root["key"][i] : root["key"];
-    auto path = "key[" + std::to_string(i) + "]";
-    if (!is_identifier(spec.key[i].name))
-      r.fail(at, path, "'" + spec.key[i].name + "' is not a valid column name (letters, digits "
-                       "and _, not starting with a digit): name it with {field: ..., as: NAME}");
-    claim(spec.key[i].name, at, path);
-  }
-  for (size_t i = 0; i < spec.aggregations.size(); ++i) {
-    auto agg = root["aggregations"][i];
-    claim(spec.aggregations[i].as, agg["as"] ? agg["as"] : agg,
-          "aggregations[" + std::to_string(i) + "].as");
-  }
-}
-
-std::string parse_name(const reader& r, const YAML::Node& root) {
-  auto name = r.required_scalar(root, "", "name");
-  static const std::regex name_re{"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"};
-  if (!std::regex_match(name, name_re))
-    r.fail(root["name"], "name", "'" + name + "' is not a valid job name (letters, digits, _ . -)");
-  return name;
-}
-
 export_spec parse_export(const reader& r, const YAML::Node& n) {
   r.expect_map(n, "export", {"from", "columns", "to", "every"});
   export_spec e;
   auto from = r.required(n, "export", "from");
   r.expect_map(from, "export.from", {"url", "table", "key"});
   e.pg_url = r.required_scalar(from, "export.from", "url");
-  e.table = r.identifier(r.required(from, "export.from", "table"), "export.from.table");
-  e.key = r.identifier(r.required(from, "export.from", "key"), "export.from.key");
-  e.columns = parse_columns(r, r.required(n, "export", "columns"));
-  if (std::none_of(e.columns.begin(), e.columns.end(),
-                   [&](const column_spec& c) { return c.name == e.key; }))
-    r.fail(from["key"], "export.from.key", "'" + e.key + "' is not one of the columns");
+  e.table = r.required_scalar(from, "export.from", "table");
+  e.key = r.required_scalar(from, "export.from", "key");
+  e.columns = parse_columns(r, r.required(n, "export", "columns"), "export.columns");
   auto to = r.required(n, "export", "to");
   auto url = r.scalar(to, "export.to");
   if (!set_export_target(e, url))
     r.fail(to, "export.to", "expected s3://bucket/prefix, got '" + url + "'");
   if (auto every = n["every"])
-    e.every = r.duration(every, "export.every", true);
+    e.every = r.duration(every, "export.every");
   return e;
+}
+
+checkpoint_spec parse_checkpoints(const reader& r, const YAML::Node& c) {
+  r.expect_map(c, "checkpoints", {"url", "interval", "retain"});
+  checkpoint_spec cp;
+  cp.url = r.required_scalar(c, "checkpoints", "url");
+  if (auto i = c["interval"])
+    cp.interval = r.duration(i, "checkpoints.interval");
+  if (auto n = c["retain"])
+    cp.retain = static_cast<std::uint32_t>(r.number(n, "checkpoints.retain", retain_bounds,
+                                                    fits_u32));
+  return cp;
+}
+
+// A job that keeps every event (columns), or one that aggregates windows.
+void parse_rows(const reader& r, const YAML::Node& root, job_spec& spec) {
+  if (root["columns"]) {
+    for (const char* windowed : {"key", "window", "aggregations", "top"})
+      if (auto f = root[windowed])
+        r.fail(f, windowed, "a job with columns keeps every event: it has no " +
+                              std::string{windowed});
+    spec.columns = parse_columns(r, root["columns"], "columns");
+    return;
+  }
+  if (auto k = root["key"])
+    spec.key = parse_key(r, k);
+  spec.window = parse_window(r, r.required(root, "", "window"));
+  spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
+  if (auto t = root["top"])
+    spec.top = parse_top(r, t);
+}
+
+job_spec read_job(const reader& r, const YAML::Node& root) {
+  if (!root.IsMap())
+    r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
+  job_spec spec;
+  if (root["export"]) {
+    r.expect_map(root, "", {"name", "export"});
+    spec.name = r.required_scalar(root, "", "name");
+    spec.export_job = parse_export(r, root["export"]);
+    return spec;
+  }
+  r.expect_map(root, "", {"name", "source", "columns", "key", "where", "window", "aggregations",
+                          "top", "sink", "dead_letter", "checkpoints", "export"});
+  const bool raw = static_cast<bool>(root["columns"]);
+  spec.name = r.required_scalar(root, "", "name");
+  spec.source = parse_source(r, r.required(root, "", "source"), raw);
+  if (auto w = root["where"])
+    spec.filters = parse_filters(r, w);
+  parse_rows(r, root, spec);
+  spec.sink = parse_sink(r, r.required(root, "", "sink"), raw);
+  if (auto c = root["checkpoints"])
+    spec.checkpoints = parse_checkpoints(r, c);
+  spec.dead_letter_topic = spec.name + ".dlq";
+  if (auto d = root["dead_letter"]) {
+    r.expect_map(d, "dead_letter", {"topic"});
+    spec.dead_letter_topic = r.required_scalar(d, "dead_letter", "topic");
+  }
+  return spec;
+}
+
+// The node a validate() path names, or the nearest written one above it; a
+// key written as one field is its own key[0]. False when that is not the
+// node itself.
+bool find_node(const YAML::Node& root, const std::string& path, YAML::Node& out) {
+  out.reset(root);
+  for (size_t i = 0; i < path.size();) {
+    const YAML::Node& here = out;
+    auto end = path.find_first_of(".[", i);
+    if (end != i) {
+      auto name = path.substr(i, end - i);
+      if (!here.IsMap() || !here[name])
+        return false;
+      out.reset(here[name]);
+    }
+    i = end == std::string::npos ? path.size() : end;
+    if (i < path.size() && path[i] == '[') {
+      auto close = path.find(']', i);
+      auto k = std::stoul(path.substr(i + 1, close - i - 1));
+      const YAML::Node& list = out;
+      if (list.IsSequence() && k < list.size())
+        out.reset(list[k]);
+      else if (list.IsSequence() || k != 0)
+        return false;
+      i = close + 1;
+    }
+    if (i < path.size() && path[i] == '.')
+      ++i;
+  }
+  return true;
 }
 
 } // namespace
@@ -762,90 +657,13 @@ expected<job_spec> parse_spec(std::string_view yaml, std::string_view origin) {
     } catch (const YAML::ParserException& e) {
       r.fail_line(e.mark.line, "yaml", e.msg);
     }
-    if (!root.IsMap())
-      r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
-    job_spec spec;
-    if (root["export"]) {
-      r.expect_map(root, "", {"name", "export"});
-      spec.name = parse_name(r, root);
-      spec.export_job = parse_export(r, root["export"]);
-      return spec;
+    auto spec = read_job(r, root);
+    if (auto v = validate(spec)) {
+      YAML::Node at;
+      if (!find_node(root, v->path, at) && !v->asked_by.empty())
+        find_node(root, v->asked_by, at);
+      r.fail(at, v->path, v->reason);
     }
-    r.expect_map(root, "", {"name", "source", "columns", "key", "where", "window", "aggregations",
-                            "top", "sink", "dead_letter", "checkpoints", "export"});
-    const bool raw = static_cast<bool>(root["columns"]);
-    spec.name = parse_name(r, root);
-    spec.source = parse_source(r, r.required(root, "", "source"), raw);
-    if (auto w = root["where"])
-      spec.filters = parse_filters(r, w);
-    if (raw) {
-      for (const char* windowed : {"key", "window", "aggregations", "top"})
-        if (auto f = root[windowed])
-          r.fail(f, windowed, "a job with columns keeps every event: it has no " +
-                                std::string{windowed});
-      spec.columns = parse_columns(r, root["columns"]);
-    } else {
-      if (auto k = root["key"])
-        spec.key = parse_key(r, k);
-      spec.window = parse_window(r, r.required(root, "", "window"));
-      spec.aggregations = parse_aggregations(r, r.required(root, "", "aggregations"));
-      if (auto t = root["top"])
-        spec.top = parse_top(r, t, spec.aggregations);
-      if (const auto& pb = spec.source.partitioned_by;
-          !pb.empty() && std::none_of(spec.key.begin(), spec.key.end(),
-                                      [&](const key_spec& k) { return k.field == pb; }))
-        r.fail(root["source"]["partitioned_by"], "source.partitioned_by",
-               "'" + pb + "' is not one of the key fields (every row of a window must come "
-               "from one partition)");
-      // A session is a run of one key's events; partials of it cut by
-      // partition overlap and cannot be merged back (docs/job-spec.md,
-      // "Exact across partitions").
-      if (spec.window.kind == window_kind::session && spec.source.partitioned_by.empty())
-        r.fail(root["window"]["type"], "window.type",
-               "session windows need all of a key's events in one Kafka partition: each "
-               "partition would close its own sessions of a key, which overlap and cannot be "
-               "merged; declare the source's partitioned_by (a key field whose value is every "
-               "event's Kafka message key), or use a tumbling or hopping window");
-    }
-    spec.sink = parse_sink(r, r.required(root, "", "sink"), raw, spec.columns);
-    check_final_rows_sink(r, root, spec);
-    if (spec.sink.type == "postgres_raw"
-        && std::none_of(spec.columns.begin(), spec.columns.end(),
-                        [&](const column_spec& c) { return c.name == spec.sink.key; }))
-      r.fail(root["sink"]["key"], "sink.key", "'" + spec.sink.key + "' is not one of the columns");
-    // Lake files are exactly once only together with checkpoints: a new owner
-    // deletes what was written after the checkpoint it restores.
-    if (spec.sink.type == "parquet" && !root["checkpoints"])
-      r.fail(root["sink"], "checkpoints", "a parquet sink needs checkpoints (its files are "
-                                          "committed at checkpoints)");
-    if (spec.source.mode == time_mode::processing && spec.window.allowed_lateness > 0)
-      r.fail(root["window"]["allowed_lateness"], "window.allowed_lateness",
-             "has no meaning with processing time");
-    spec.dead_letter_topic = spec.name + ".dlq";
-    if (auto c = root["checkpoints"]) {
-      r.expect_map(c, "checkpoints", {"url", "interval", "retain"});
-      auto url = r.required(c, "checkpoints", "url");
-      spec.checkpoints.url = r.scalar(url, "checkpoints.url");
-      if (spec.checkpoints.url.rfind("file:///", 0) != 0 && spec.checkpoints.url.rfind("s3://", 0) != 0)
-        r.fail(url, "checkpoints.url", "expected file:///absolute/dir or s3://bucket/prefix, got '"
-                                         + spec.checkpoints.url + "'");
-      if (auto i = c["interval"])
-        spec.checkpoints.interval = r.duration(i, "checkpoints.interval", true);
-      if (auto n = c["retain"]) {
-        auto text = r.scalar(n, "checkpoints.retain");
-        char* end = nullptr;
-        auto v = std::strtoul(text.c_str(), &end, 10);
-        if (end != text.c_str() + text.size() || v < 2 || v > 1000)
-          r.fail(n, "checkpoints.retain", "expected a whole number from 2 to 1000, got '" + text + "'");
-        spec.checkpoints.retain = static_cast<std::uint32_t>(v);
-      }
-    }
-    if (auto d = root["dead_letter"]) {
-      r.expect_map(d, "dead_letter", {"topic"});
-      spec.dead_letter_topic = r.required_scalar(d, "dead_letter", "topic");
-    }
-    if (!raw)
-      check_columns(r, root, spec);
     return spec;
   } catch (const spec_error& e) {
     return error{e.message};

@@ -1,6 +1,6 @@
-// job_spec -> YAML: what `weir explain` prints, and the bridge that runs every
-// front end's model through the one YAML validation (parse_spec(to_yaml(s))
-// must give s back; the unit tests hold every shipped spec to that).
+// job_spec -> YAML: what `weir explain` prints for a job written in any front
+// end. parse_spec(to_yaml(s)) gives s back: the unit tests hold every shipped
+// spec to that, and the spec fuzzers every spec they get through.
 #include "jobs/spec.hpp"
 
 #include <yaml-cpp/yaml.h>

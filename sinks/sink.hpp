@@ -4,9 +4,9 @@
 // sources sent, acks them once durable and retries with backoff.
 //
 // A sink lives in a room of its own (sinks/postgres/, sinks/lake/, ...) with
-// its own tests, and is listed once in sinks/registry/sinks.cpp under its
-// spec `sink.type`. See docs/architecture.md, "The map: layers and rooms" (a new
-// sink).
+// its own tests, and is listed once under its spec `sink.type` in
+// sinks/registry/sinks.cpp (its factory) and jobs/connectors.cpp (what its
+// spec takes). See docs/architecture.md, "The map: layers and rooms".
 #pragma once
 
 #include "base/expected.hpp"

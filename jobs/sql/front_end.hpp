@@ -1,7 +1,8 @@
 // SQL -> job_spec: weir's second front end (docs/sql.md). A job is a script of
 // CREATE TABLE ... WITH (...) for its source and sink, SET for job settings,
-// and one INSERT INTO sink SELECT ...; the model it becomes is run through the
-// YAML validation too, so both front ends accept exactly the same jobs.
+// and one INSERT INTO sink SELECT ...; the model it becomes is checked by
+// validate() (jobs/validate.hpp), as the YAML front end's is, so both accept
+// exactly the same jobs.
 #pragma once
 
 #include "jobs/spec.hpp"

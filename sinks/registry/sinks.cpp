@@ -55,6 +55,13 @@ expected<std::unique_ptr<sink>> merging(const entry& e, const jobs::job_spec& sp
 
 } // namespace
 
+std::vector<registered_sink> registered_sinks() {
+  std::vector<registered_sink> out;
+  for (const auto& e : sinks)
+    out.push_back({e.type, e.merged != nullptr});
+  return out;
+}
+
 expected<std::unique_ptr<sink>> make_sink(const jobs::job_spec& spec, const context& ctx) {
   for (const auto& e : sinks) {
     if (e.type != spec.sink.type)

@@ -1,6 +1,7 @@
 // What every spec harness checks besides "no crash, no sanitizer report":
-// a spec that parses survives the YAML writer unchanged (what the SQL front
-// end and `weir explain` rely on).
+// a spec that parses survives the YAML writer unchanged. `weir explain`
+// relies on it, and for SQL it shows validate() lets no model through that
+// the YAML front end would refuse.
 #pragma once
 
 #include "jobs/spec.hpp"

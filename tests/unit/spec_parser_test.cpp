@@ -443,3 +443,25 @@ TEST(SpecParser, DecimalFields) {
             "job.yaml:17: aggregations[0].type: only sum, min, max and avg read their field as a "
             "number");
 }
+
+// checkpoints.retain and sink.max_file_mb are validate()'s rules: the SQL
+// front end says them the same way (SqlFrontEnd.RetainAndFileSizeBounds).
+TEST(SpecParser, RetainAndFileSizeBounds) {
+  const std::string ck = "checkpoints:\n  url: s3://weir/ck\n  retain: ";
+  EXPECT_EQ(error_of(std::string{good} + ck + "1\n"),
+            "job.yaml:25: checkpoints.retain: expected a whole number from 2 to 1000, got '1'");
+  EXPECT_EQ(error_of(std::string{good} + ck + "1001\n"),
+            "job.yaml:25: checkpoints.retain: expected a whole number from 2 to 1000, got '1001'");
+  EXPECT_EQ(error_of(std::string{good} + ck + "many\n"),
+            "job.yaml:25: checkpoints.retain: expected a whole number from 2 to 1000, got 'many'");
+  EXPECT_EQ(parse_spec(std::string{good} + ck + "1000\n")->checkpoints.retain, 1000u);
+  auto lake = [](const std::string& mb) {
+    return "name: lake\nsource:\n  brokers: b:1\n  topic: t\ncolumns:\n  - {name: id, type: string}\n"
+           "sink:\n  type: parquet\n  url: s3://b/p\n  max_file_mb: " + mb + "\n"
+           "checkpoints:\n  url: s3://b/ck\n";
+  };
+  EXPECT_EQ(parse_spec(lake("4096"))->sink.max_file_mb, 4096u);
+  for (const char* mb : {"0", "4097", "-1"})
+    EXPECT_EQ(error_of(lake(mb)), std::string{"job.yaml:10: sink.max_file_mb: expected a whole "
+                                              "number from 1 to 4096, got '"} + mb + "'");
+}

@@ -548,3 +548,69 @@ TEST(SqlFrontEnd, DecimalTypesSayWhatIsWrongAndWhere) {
   EXPECT_EQ(first_line(wide.error_message()),
             "pay.sql:4:23: numeric(1001,2): a numeric's precision is 1 to 1000 digits");
 }
+
+// The bounds of checkpoints.retain and sink.max_file_mb are validate()'s, in
+// the YAML front end's words (SpecParser.RetainAndFileSizeBounds), at the SET
+// or the option that set them.
+TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
+  const std::string query = "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                            "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) "
+                            "GROUP BY window_start, window_end;";
+  auto retain = [&](const std::string& n) {
+    return sql::parse_sql("SET state.checkpoints.dir = 's3://weir/ck';\n"
+                          "SET state.checkpoints.retain = " + n + ";" + source + query,
+                          "job.sql");
+  };
+  for (const char* n : {"1", "1001"}) {
+    auto s = retain(n);
+    ASSERT_FALSE(s) << n;
+    EXPECT_EQ(first_line(s.error_message()),
+              std::string{"job.sql:2:32: checkpoints.retain: expected a whole number from 2 to "
+                          "1000, got '"} + n + "'");
+  }
+  auto word = retain("'many'");
+  ASSERT_FALSE(word);
+  EXPECT_EQ(first_line(word.error_message()),
+            "job.sql:2:32: state.checkpoints.retain: expected a whole number from 2 to 1000, "
+            "got 'many'");
+  ASSERT_TRUE(retain("1000")) << retain("1000").error_message();
+  EXPECT_EQ(retain("1000")->checkpoints.retain, 1000u);
+
+  auto lake = [](const std::string& mb) {
+    return sql::parse_sql("SET pipeline.name = 'lake';\n"
+                          "SET state.checkpoints.dir = 's3://weir/ck';\n"
+                          "CREATE TABLE ev (id text) WITH (connector = 'kafka', brokers = 'b:1', "
+                          "topic = 'ev');\n"
+                          "CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', "
+                          "max_file_mb = " + mb + ");\n"
+                          "INSERT INTO lake SELECT id FROM ev;",
+                          "lake.sql");
+  };
+  ASSERT_TRUE(lake("4096")) << lake("4096").error_message();
+  EXPECT_EQ(lake("4096")->sink.max_file_mb, 4096u);
+  for (const char* mb : {"0", "4097"}) {
+    auto s = lake(mb);
+    ASSERT_FALSE(s) << mb;
+    EXPECT_EQ(first_line(s.error_message()),
+              std::string{"lake.sql:4:69: sink.max_file_mb: expected a whole number from 1 to "
+                          "4096, got '"} + mb + "'");
+  }
+  auto text = lake("'big'");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(first_line(text.error_message()),
+            "lake.sql:4:69: max_file_mb: expected a whole number from 1 to 4096, got 'big'");
+}
+
+// An export job is its name and the export: checkpoints set for it are
+// refused, not dropped.
+TEST(SqlFrontEnd, ExportsTakeNoCheckpoints) {
+  auto s = sql::parse_sql(R"(SET pipeline.name = 'x';
+SET state.checkpoints.dir = 's3://b/ck';
+CREATE TABLE t (id text PRIMARY KEY) WITH (connector = 'postgres', url = 'postgresql://x/y');
+CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', every = '5 minutes');
+INSERT INTO lake SELECT id FROM t;)", "x.sql");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(first_line(s.error_message()),
+            "x.sql:2:29: checkpoints: an export job takes no checkpoints: each run marks the "
+            "rows it exported");
+}
