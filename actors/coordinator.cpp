@@ -1,5 +1,7 @@
 #include "actors/coordinator.hpp"
 
+#include "actors/blocking.hpp"
+
 #include "base/bounded_unpack.hpp"
 #include "runtime/assignment.hpp"
 #include "runtime/auth.hpp"
@@ -298,18 +300,16 @@ void schedule_export(self_ptr self, const std::string& job_id) {
                      export_atom::value, job_id);
 }
 
-// Kafka metadata lookups block; run each in a short-lived detached actor.
-caf::actor lookup_partitions(self_ptr self) {
-  return self->spawn<caf::detached>([](caf::event_based_actor* helper) -> caf::behavior {
-    return {[helper](partitions_atom, const std::string& brokers,
-                     const std::string& topic) -> partition_info {
-      helper->quit();
-      auto n = kafka::partition_count(brokers, topic);
-      if (!n)
-        return {0, n.error_message()};
-      return {*n, {}};
-    }};
-  });
+// The partition count of `spec`'s topic: a Kafka metadata call, which blocks.
+// `then(count)` gets it, or `failed(why)` when the lookup did not finish.
+template <class Then, class Failed>
+void lookup_partitions(self_ptr self, const jobs::job_spec& spec, Then then, Failed failed) {
+  run_blocking(
+    self, caf::duration{std::chrono::seconds(15)},
+    [brokers = spec.source.brokers, topic = spec.source.topic] {
+      return kafka::partition_count(brokers, topic);
+    },
+    std::move(then), std::move(failed));
 }
 
 // Writes snapshots; detached because stores block (fsync, HTTP).
@@ -460,20 +460,18 @@ void check_partitions(self_ptr self) {
   for (const auto& [id, job] : self->state.jobs) {
     if (jobs::is_export(job.spec) || !job.data.stopped.empty())
       continue;
-    auto helper = lookup_partitions(self);
-    self->request(helper, std::chrono::seconds(15), partitions_atom::value, job.spec.source.brokers,
-                  job.spec.source.topic)
-      .then(
-        [self, id = id](const partition_info& info) {
+    lookup_partitions(
+      self, job.spec,
+      [self, id = id](const expected<std::int32_t>& count) {
           auto& st = self->state;
           auto j = st.jobs.find(id);
-          if (j == st.jobs.end() || info.count <= 0
-              || static_cast<size_t>(info.count) <= j->second.data.owners.size())
+          if (j == st.jobs.end() || !count || *count <= 0
+              || static_cast<size_t>(*count) <= j->second.data.owners.size())
             return;
           auto& data = j->second.data;
           const auto before = data.owners.size();
           const auto grew = "topic " + j->second.spec.source.topic + " grew from "
-                            + std::to_string(before) + " to " + std::to_string(info.count)
+                            + std::to_string(before) + " to " + std::to_string(*count)
                             + " partitions";
           WEIR_INFO("job {}: {}", id, grew);
           record(st, "partitions_added", id, {}, grew);
@@ -487,8 +485,8 @@ void check_partitions(self_ptr self) {
                        "merged across partitions (docs/operations.md)");
             return;
           }
-          data.owners.resize(static_cast<size_t>(info.count));
-          data.checkpoints.resize(static_cast<size_t>(info.count));
+          data.owners.resize(static_cast<size_t>(*count));
+          data.checkpoints.resize(static_cast<size_t>(*count));
           for (auto p = before; p < data.owners.size(); ++p)
             data.checkpoints[p].partition = static_cast<partition_id>(p);
           persist(self);
@@ -497,7 +495,7 @@ void check_partitions(self_ptr self) {
           for (const auto& name : owners)
             send_assignment(self, name, id);
         },
-        [](caf::error&) {}); // the next check tries again
+      [](const std::string&) {}); // the next check tries again
   }
 }
 
@@ -922,16 +920,15 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return submit_result{true, id, {}};
       }
       auto rp = self->make_response_promise<submit_result>();
-      auto helper = lookup_partitions(self);
-      self->request(helper, std::chrono::seconds(15), partitions_atom::value, spec->source.brokers,
-                    spec->source.topic)
-        .then(
-          [self, rp, text, spec = *spec](const partition_info& info) mutable {
-            if (info.count <= 0) {
-              rp.deliver(submit_result{false, {}, info.error});
+      lookup_partitions(
+        self, *spec,
+          [self, rp, text, spec = *spec](const expected<std::int32_t>& count) mutable {
+            if (!count || *count <= 0) {
+              rp.deliver(submit_result{false, {}, count ? "topic has no partitions"
+                                                        : count.error_message()});
               return;
             }
-            auto accept = [self, rp, text, spec, count = info.count]() mutable {
+            auto accept = [self, rp, text, spec, count = *count]() mutable {
               if (self->state.jobs.count(spec.name)) {
                 rp.deliver(submit_result{false, {}, "job '" + spec.name + "' is already running"});
                 return;
@@ -979,8 +976,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
                   accept();
                 });
           },
-          [rp](caf::error& err) mutable {
-            rp.deliver(submit_result{false, {}, "partition lookup failed: " + to_string(err)});
+          [rp](const std::string& why) mutable {
+            rp.deliver(submit_result{false, {}, "partition lookup failed: " + why});
           });
       return rp;
     },

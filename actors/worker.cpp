@@ -1,5 +1,6 @@
 #include "actors/worker.hpp"
 
+#include "actors/blocking.hpp"
 #include "actors/sink.hpp"
 #include "actors/source.hpp"
 #include "base/logging.hpp"
@@ -127,6 +128,23 @@ export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
   out.key = done->key;
   out.rows = done->rows;
   return out;
+}
+
+// Opens the job's store and checks its tables against the spec, blocking:
+// the store's refusal of the spec, or "" (also when it cannot be reached now:
+// the sink retries with backoff once the job runs).
+std::string probe_store(const jobs::job_spec& spec) {
+  auto sink = sinks::make_sink(spec, {0});
+  if (!sink)
+    return sink.error_message();
+  auto checked = (*sink)->check();
+  if (checked || !checked.failure().permanent) {
+    if (!checked)
+      WEIR_INFO("job {}: its store could not be checked before it starts ({}); the sink will "
+                "retry", spec.name, checked.error_message());
+    return {};
+  }
+  return checked.error_message();
 }
 
 void register_with(self_ptr self, coordinator_actor coord) {
@@ -553,19 +571,12 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       if (!jobs::is_export(*spec))
         return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
       auto rp = self->make_response_promise<export_outcome>();
-      // Blocking work goes to a short-lived detached actor.
-      auto runner = self->spawn<caf::detached>(
-        [e = *spec->export_job, run](caf::event_based_actor* h) -> caf::behavior {
-          return {[h, e, run](export_atom) {
-            h->quit();
-            return run_export(e, run);
-          }};
+      run_blocking(
+        self, caf::infinite, [e = *spec->export_job, run] { return run_export(e, run); },
+        [rp](export_outcome out) mutable { rp.deliver(std::move(out)); },
+        [rp](const std::string& why) mutable {
+          rp.deliver(export_outcome{false, why, {}, 0, {}});
         });
-      self->request(runner, caf::infinite, export_atom::value)
-        .then([rp](export_outcome& out) mutable { rp.deliver(std::move(out)); },
-              [rp](caf::error& err) mutable {
-                rp.deliver(export_outcome{false, to_string(err), {}, 0, {}});
-              });
       return rp;
     },
     [self](probe_atom, const std::string& job_id,
@@ -576,26 +587,10 @@ worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
       if (!spec) // the coordinator parsed it: only this worker's secrets can fail
         return std::string{};
       auto rp = self->make_response_promise<std::string>();
-      // Connecting blocks: a short-lived detached actor does it.
-      auto prober = self->spawn<caf::detached>([spec = *spec](caf::event_based_actor* h) -> caf::behavior {
-        return {[h, spec](probe_atom) -> std::string {
-          h->quit();
-          auto sink = sinks::make_sink(spec, {0});
-          if (!sink)
-            return sink.error_message();
-          auto checked = (*sink)->check();
-          if (checked || !checked.failure().permanent) {
-            if (!checked)
-              WEIR_INFO("job {}: its store could not be checked before it starts ({}); the "
-                        "sink will retry", spec.name, checked.error_message());
-            return {};
-          }
-          return checked.error_message();
-        }};
-      });
-      self->request(prober, caf::infinite, probe_atom::value)
-        .then([rp](std::string& why) mutable { rp.deliver(std::move(why)); },
-              [rp](caf::error&) mutable { rp.deliver(std::string{}); });
+      run_blocking(
+        self, caf::infinite, [spec = *spec] { return probe_store(spec); },
+        [rp](std::string why) mutable { rp.deliver(std::move(why)); },
+        [rp](const std::string&) mutable { rp.deliver(std::string{}); });
       return rp;
     },
     [self](drain_atom) {
