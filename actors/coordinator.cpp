@@ -36,10 +36,10 @@ std::int64_t now_ms() {
     .count();
 }
 
-void record(coordinator_state& st, std::string kind, std::string job, std::string worker,
+void record(coordinator_state& st, event_kind kind, std::string job, std::string worker,
             std::string message, std::int64_t duration_ms = -1) {
   st.events.push_front(
-    {now_ms(), std::move(kind), std::move(job), std::move(worker), std::move(message), duration_ms});
+    {now_ms(), kind, std::move(job), std::move(worker), std::move(message), duration_ms});
   if (st.events.size() > max_events)
     st.events.pop_back();
 }
@@ -67,18 +67,18 @@ bool admitted(self_ptr self, const char* what) {
   }
   WEIR_WARN("refused {} from {}: it has not proved the cluster secret", what, sender_name(self));
   st.metrics.refusals.inc();
-  record(st, "refusal", {}, {},
+  record(st, event_kind::refusal, {}, {},
          std::string{"refused "} + what + " from " + sender_name(self) + ": secret not proved");
   return false;
 }
 
-std::string refusal(const char* what) {
+std::string refusal_text(const char* what) {
   return std::string{"refused "} + what
          + ": this process has not proved the cluster secret (--secret-file)";
 }
 
 caf::error refused(const char* what) {
-  return caf::make_error(caf::sec::runtime_error, refusal(what));
+  return caf::make_error(caf::sec::runtime_error, refusal_text(what));
 }
 
 void persist(self_ptr self) {
@@ -259,7 +259,7 @@ void retire_drained(self_ptr self) {
                     != job.data.owners.end();
     if (it->second.draining && !holds && !st.releasing.count(it->first)) {
       WEIR_INFO("worker {} drained: it leaves the cluster", it->first);
-      record(st, "drained", {}, it->first, "drained: it leaves the cluster");
+      record(st, event_kind::drained, {}, it->first, "drained: it leaves the cluster");
       self->demonitor(it->second.handle.address());
       self->send(it->second.handle, drain_atom::value);
       it = st.workers.erase(it);
@@ -375,7 +375,7 @@ void take_report(self_ptr self, const std::string& name, worker_report report) {
     for (const auto& h : jr.handoffs) {
       st.metrics.handoffs.inc();
       st.metrics.handoff_pause.observe(static_cast<double>(h.pause_ms) / 1000.0);
-      record(st, "handoff", jr.job, name,
+      record(st, event_kind::handoff, jr.job, name,
              "partition " + std::to_string(h.partition) + " moved here, paused "
                + std::to_string(h.pause_ms) + " ms",
              h.pause_ms);
@@ -393,7 +393,7 @@ void take_report(self_ptr self, const std::string& name, worker_report report) {
       ++j->second.restarts;
     WEIR_INFO("job {}: the {} partition(s) of lost worker {} read again elsewhere after {} ms",
               it->job, it->partitions, it->worker, took);
-    record(st, "recovery", it->job, it->worker,
+    record(st, event_kind::recovery, it->job, it->worker,
            std::to_string(it->partitions) + " partition(s) of lost worker " + it->worker
              + " reading again",
            took);
@@ -442,7 +442,7 @@ void stop_job(self_ptr self, const std::string& id, const std::string& why) {
     return;
   j->second.data.stopped = why;
   WEIR_ERROR("job {} stopped: {}", id, why);
-  record(st, "job_stopped", id, {}, "stopped: " + why);
+  record(st, event_kind::job_stopped, id, {}, "stopped: " + why);
   persist(self);
   std::set<std::string> owners(j->second.data.owners.begin(), j->second.data.owners.end());
   for (const auto& name : owners)
@@ -474,7 +474,7 @@ void check_partitions(self_ptr self) {
                             + std::to_string(before) + " to " + std::to_string(*count)
                             + " partitions";
           WEIR_INFO("job {}: {}", id, grew);
-          record(st, "partitions_added", id, {}, grew);
+          record(st, event_kind::partitions_added, id, {}, grew);
           if (const auto& by = j->second.spec.source.partitioned_by; !by.empty()) {
             stop_job(self, id,
                      grew + ": Kafka's partitioner now sends many keys to other partitions, "
@@ -647,7 +647,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         auto& st = self->state;
         st.admitted.erase(msg.source.node());
         st.metrics.workers_lost.inc();
-        record(st, "lost", {}, it->first, "lost: " + self->system().render(msg.reason));
+        record(st, event_kind::lost, {}, it->first, "lost: " + self->system().render(msg.reason));
         for (const auto& [job_id, job] : st.jobs) {
           coordinator_state::recovery r{job_id, it->first, now_ms(), {}, 0, 0};
           for (size_t p = 0; p < job.data.owners.size() && job.data.stopped.empty(); ++p)
@@ -713,10 +713,10 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         // The same worker reconnecting (or restarted) before its loss was noticed.
         self->demonitor(old->second.handle.address());
         WEIR_INFO("worker {} rejoined (host {}, pid {})", name, info.host, info.pid);
-        record(st, "rejoin", {}, name, "rejoined from " + info.host);
+        record(st, event_kind::rejoin, {}, name, "rejoined from " + info.host);
       } else {
         WEIR_INFO("worker {} joined (host {}, pid {})", name, info.host, info.pid);
-        record(st, "join", {}, name, "joined from " + info.host);
+        record(st, event_kind::join, {}, name, "joined from " + info.host);
       }
       self->monitor(handle);
       st.metrics.joins.inc();
@@ -746,11 +746,11 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       if (!job.data.stopped.empty())
         return; // no round again: nothing of it runs
       for (auto& r : job.rounds)
-        if (r.outcome == "in_progress") {
-          r.outcome = "failed";
+        if (r.outcome == round_outcome::in_progress) {
+          r.outcome = round_outcome::failed;
           st.metrics.checkpoints_failed.inc();
           ++job.checkpoints_failed;
-          record(st, "checkpoint_failed", job_id, {},
+          record(st, event_kind::checkpoint_failed, job_id, {},
                  "checkpoint " + std::to_string(r.id) + ": " + std::to_string(r.reported) + " of "
                    + std::to_string(r.partitions) + " partitions stored before the next round");
         }
@@ -822,7 +822,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         return;
       WEIR_ERROR("job {}: partition {} stopped on {}: {}", job_id, p, name, why);
       j->second.failed[p] = why;
-      record(self->state, "partition_failed", job_id, name,
+      record(self->state, event_kind::partition_failed, job_id, name,
              "partition " + std::to_string(p) + " stopped: " + why);
       self->state.metrics.partitions_failed.inc();
     },
@@ -846,7 +846,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       st.metrics.job_failures.inc();
       ++job.failed_starts;
       WEIR_ERROR("job {}: {}", job_id, msg);
-      record(st, "job_failed", job_id, name, why, -1);
+      record(st, event_kind::job_failed, job_id, name, why, -1);
       self->delayed_send(self, delay, restart_atom::value, job_id, name);
     },
     [self](restart_atom, const std::string& job_id, const std::string& name) {
@@ -877,10 +877,10 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
           data.checkpoints[p] = pc;
           changed = true;
           self->state.metrics.checkpoint_reports.inc();
-          if (round != j->second.rounds.end() && round->outcome == "in_progress") {
+          if (round != j->second.rounds.end() && round->outcome == round_outcome::in_progress) {
             round->bytes += pc.bytes;
             if (++round->reported >= round->partitions) {
-              round->outcome = "completed";
+              round->outcome = round_outcome::completed;
               round->finished_ms = now_ms();
               self->state.metrics.checkpoints_completed.inc();
               self->state.metrics.checkpoint_duration.observe(
@@ -895,18 +895,18 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
       }
     },
     [self](submit_atom, const std::string& text,
-           const std::string& origin) -> caf::result<submit_result> {
+           const std::string& origin) -> caf::result<submit_reply> {
       if (!admitted(self, "a job submission"))
-        return submit_result{false, {}, refusal("a job submission")};
+        return submit_reply{{}, refusal_text("a job submission"), refusal::not_admitted};
       auto spec = jobs::parse_job(text, origin);
       if (!spec)
-        return submit_result{false, {}, spec.error_message()};
+        return submit_reply{{}, spec.error_message(), refusal::invalid};
       if (auto lines = jobs::plain_password_lines(text); !lines.empty())
         WEIR_WARN("job {}: line {} of its spec writes a password in a URL, which crosses the "
                   "network and is kept in the job state; use ${{secret:NAME}}", spec->name,
                   lines.front());
       if (self->state.jobs.count(spec->name))
-        return submit_result{false, {}, "job '" + spec->name + "' is already running"};
+        return submit_reply{{}, "job '" + spec->name + "' is already running", refusal::conflict};
       if (jobs::is_export(*spec)) {
         auto id = spec->name;
         WEIR_INFO("export job {} accepted: every {} ms", id, spec->export_job->every);
@@ -914,23 +914,24 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
         data.spec_text = text;
         self->state.jobs[id] = {std::move(*spec), std::move(data)};
         self->state.jobs[id].submitted_ms = now_ms();
-        record(self->state, "submit", id, {}, "export job submitted");
+        record(self->state, event_kind::submit, id, {}, "export job submitted");
         persist(self);
         schedule_export(self, id);
-        return submit_result{true, id, {}};
+        return submit_reply{id, {}};
       }
-      auto rp = self->make_response_promise<submit_result>();
+      auto rp = self->make_response_promise<submit_reply>();
       lookup_partitions(
         self, *spec,
           [self, rp, text, spec = *spec](const expected<std::int32_t>& count) mutable {
             if (!count || *count <= 0) {
-              rp.deliver(submit_result{false, {}, count ? "topic has no partitions"
-                                                        : count.error_message()});
+              rp.deliver(submit_reply{{}, count ? "topic has no partitions" : count.error_message(),
+                                      refusal::invalid});
               return;
             }
             auto accept = [self, rp, text, spec, count = *count]() mutable {
               if (self->state.jobs.count(spec.name)) {
-                rp.deliver(submit_result{false, {}, "job '" + spec.name + "' is already running"});
+                rp.deliver(submit_reply{{}, "job '" + spec.name + "' is already running",
+                                        refusal::conflict});
                 return;
               }
               auto id = spec.name;
@@ -944,12 +945,12 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
                 data.checkpoints[static_cast<size_t>(p)].partition = p;
               self->state.jobs[id] = {std::move(spec), std::move(data)};
               self->state.jobs[id].submitted_ms = now_ms();
-              record(self->state, "submit", id, {},
+              record(self->state, event_kind::submit, id, {},
                      "submitted: " + std::to_string(count) + " partition(s)");
               persist(self);
               reassign(self);
               schedule_checkpoint(self, id);
-              rp.deliver(submit_result{true, id, {}});
+              rp.deliver(submit_reply{id, {}});
             };
             // The store is checked by a worker, which holds the credentials
             // (${secret:...}): a table made for another spec is refused here,
@@ -968,7 +969,8 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
                   if (why.empty())
                     accept();
                   else
-                    rp.deliver(submit_result{false, {}, why + " (checked on worker " + name + ")"});
+                    rp.deliver(submit_reply{{}, why + " (checked on worker " + name + ")",
+                                            refusal::invalid});
                 },
                 [accept, job = spec.name](caf::error& err) mutable {
                   WEIR_WARN("job {}: its store was not checked before it was accepted: {}", job,
@@ -977,43 +979,43 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
                 });
           },
           [rp](const std::string& why) mutable {
-            rp.deliver(submit_result{false, {}, "partition lookup failed: " + why});
+            rp.deliver(submit_reply{{}, "partition lookup failed: " + why, refusal::unavailable});
           });
       return rp;
     },
-    [self](cancel_atom, const std::string& id) -> submit_result {
+    [self](cancel_atom, const std::string& id) -> cancel_reply {
       if (!admitted(self, "a cancel"))
-        return {false, {}, refusal("a cancel")};
+        return {id, refusal_text("a cancel"), refusal::not_admitted};
       auto it = self->state.jobs.find(id);
       if (it == self->state.jobs.end())
-        return {false, {}, "no job '" + id + "'"};
+        return {id, "no job '" + id + "'", refusal::not_found};
       for (auto& [name, m] : self->state.workers)
         self->send(m.handle, cancel_atom::value, id);
       self->state.jobs.erase(it);
       std::erase_if(self->state.in_release, [&](const auto& r) { return r.first.first == id; });
       std::erase_if(self->state.recoveries, [&](const auto& r) { return r.job == id; });
-      record(self->state, "cancel", id, {}, "cancelled");
+      record(self->state, event_kind::cancel, id, {}, "cancelled");
       persist(self);
       WEIR_INFO("job {} cancelled", id);
-      return {true, id, {}};
+      return {id, {}};
     },
-    [self](drain_atom, const std::string& name) -> submit_result {
+    [self](drain_atom, const std::string& name) -> drain_reply {
       if (!admitted(self, "a drain"))
-        return {false, {}, refusal("a drain")};
+        return {name, refusal_text("a drain"), refusal::not_admitted};
       auto w = self->state.workers.find(name);
       if (w == self->state.workers.end())
-        return {false, {}, "no worker '" + name + "'"};
+        return {name, "no worker '" + name + "'", refusal::not_found};
       const auto others = std::count_if(
         self->state.workers.begin(), self->state.workers.end(),
         [&](const auto& w) { return w.first != name && !w.second.draining; });
       if (others == 0 && !self->state.jobs.empty())
-        return {false, {}, "worker '" + name + "' is the last one not draining: its partitions "
-                           "have nowhere to go"};
+        return {name, "worker '" + name + "' is the last one not draining: its partitions have "
+                      "nowhere to go", refusal::conflict};
       WEIR_INFO("draining worker {}", name);
-      record(self->state, "drain", {}, name, "draining");
+      record(self->state, event_kind::drain, {}, name, "draining");
       w->second.draining = true;
       reassign(self);
-      return {true, name, {}};
+      return {name, {}};
     },
     [self](report_atom, const std::string& name, const std::string& bytes) {
       if (!admitted(self, "a worker report"))
@@ -1060,18 +1062,19 @@ coordinator_actor::behavior_type coordinator(self_ptr self, coordinator_config c
             failed[static_cast<size_t>(p)] = why;
         if (!job.data.stopped.empty())
           std::fill(failed.begin(), failed.end(), "job stopped: " + job.data.stopped);
-        std::vector<std::string> states(job.data.owners.size());
+        std::vector<partition_state> states(job.data.owners.size());
         const auto& st = self->state;
         for (size_t p = 0; p < states.size(); ++p) {
           const auto& owner = job.data.owners[p];
           auto w = st.workers.find(owner);
           const auto* pr = latest(st, id, job, static_cast<partition_id>(p));
-          states[p] = !job.data.stopped.empty()                ? "stopped"
-                      : owner.empty() || w == st.workers.end() ? "unassigned"
-                      : !failed[p].empty()                   ? "failed"
-                      : pr                                   ? (pr->idle ? "idle" : "reading")
-                      : w->second.last_report_ms == 0        ? "assigned"
-                                                             : "restoring";
+          using ps = partition_state;
+          states[p] = !job.data.stopped.empty()                ? ps::stopped
+                      : owner.empty() || w == st.workers.end() ? ps::unassigned
+                      : !failed[p].empty()                   ? ps::failed
+                      : pr                                   ? (pr->idle ? ps::idle : ps::reading)
+                      : w->second.last_report_ms == 0        ? ps::assigned
+                                                             : ps::restoring;
         }
         out.jobs.push_back({id, job.spec.source.topic, job.spec.sink.table, job.data.owners,
                             std::move(failed), std::move(states),

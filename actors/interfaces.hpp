@@ -135,11 +135,11 @@ using coordinator_actor = caf::typed_actor<
   // workers held.
   caf::reacts_to<recovered_atom>,
   // Validate and start a job from spec text (origin names it in errors).
-  caf::replies_to<submit_atom, std::string, std::string>::with<submit_result>,
+  caf::replies_to<submit_atom, std::string, std::string>::with<submit_reply>,
   // Stop a job everywhere.
-  caf::replies_to<cancel_atom, std::string>::with<submit_result>,
+  caf::replies_to<cancel_atom, std::string>::with<cancel_reply>,
   // Move every partition off worker `name`, then let it leave.
-  caf::replies_to<drain_atom, std::string>::with<submit_result>,
+  caf::replies_to<drain_atom, std::string>::with<drain_reply>,
   // Workers, jobs and the partition assignment.
   caf::replies_to<status_atom>::with<cluster_status>,
   // Everything the operator's window shows (web/): from this process only.

@@ -160,18 +160,18 @@ int with_coordinator(const coordinator_link& ep, Fn fn) {
   return fn(self, *coord);
 }
 
-// Sends one request whose answer is a submit_result and reports it: the id
-// (after `done`, if any) on success, the error otherwise (exit code 2).
-template <class... Ts>
+// Sends one request and reports its answer: the subject (`id`, after
+// `done`, if any) when it was done, the error otherwise (exit code 2).
+template <class Reply, class... Ts>
 int simple_request(const coordinator_link& ep, std::chrono::seconds timeout, const std::string& done,
-                   Ts... xs) {
+                   std::string Reply::*id, Ts... xs) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
     self->request(coord, timeout, xs...)
       .receive(
-        [&](const submit_result& r) {
-          if (r.accepted) {
-            std::cout << (done.empty() ? "" : done + " ") << r.job_id << "\n";
+        [&](const Reply& r) {
+          if (r.why == refusal::none) {
+            std::cout << (done.empty() ? "" : done + " ") << r.*id << "\n";
             rc = 0;
           } else {
             std::cerr << "error: " << r.error << "\n";
@@ -195,15 +195,18 @@ int run_submit(const coordinator_link& ep, const std::string& spec_path) {
     std::cerr << "warning: " << spec_path << ":" << line
               << ": a password written in a URL crosses the network in the spec text; write "
                  "${secret:NAME} instead and give the workers NAME (docs/operations.md)\n";
-  return simple_request(ep, std::chrono::seconds(30), "", submit_atom::value, *text, spec_path);
+  return simple_request(ep, std::chrono::seconds(30), "", &submit_reply::job_id, submit_atom::value,
+                        *text, spec_path);
 }
 
 int run_cancel(const coordinator_link& ep, const std::string& job_id) {
-  return simple_request(ep, std::chrono::seconds(10), "cancelled", cancel_atom::value, job_id);
+  return simple_request(ep, std::chrono::seconds(10), "cancelled", &cancel_reply::job_id,
+                        cancel_atom::value, job_id);
 }
 
 int run_drain(const coordinator_link& ep, const std::string& worker_name) {
-  return simple_request(ep, std::chrono::seconds(10), "draining", drain_atom::value, worker_name);
+  return simple_request(ep, std::chrono::seconds(10), "draining", &drain_reply::worker,
+                        drain_atom::value, worker_name);
 }
 
 int run_status(const coordinator_link& ep, status_view view) {
@@ -227,7 +230,7 @@ int run_status(const coordinator_link& ep, status_view view) {
               if (view == status_view::all)
                 for (size_t p = 0; p < j.owners.size(); ++p)
                   std::cout << "    partition " << p << " ["
-                            << (p < j.states.size() ? j.states[p] : std::string{"?"}) << "] -> "
+                            << (p < j.states.size() ? to_string(j.states[p]) : "?") << "] -> "
                             << (j.owners[p].empty() ? "(unassigned)" : j.owners[p])
                             << (p < j.failed.size() && !j.failed[p].empty()
                                   ? "  FAILED: " + j.failed[p] : std::string{})

@@ -67,7 +67,7 @@ json round_json(const checkpoint_record& r) {
           {"partitions", r.partitions},
           {"reported", r.reported},
           {"size_bytes", r.bytes},
-          {"outcome", r.outcome}};
+          {"outcome", to_string(r.outcome)}};
 }
 
 json summary_json(const observed_cluster& c, const observed_job& j) {
@@ -91,7 +91,7 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
             {"records_per_second", rate}};
   const checkpoint_record* last = nullptr;
   for (const auto& r : j.rounds)
-    if (r.outcome == "completed")
+    if (r.outcome == round_outcome::completed)
       last = &r;
   json checkpoint = nullptr;
   if (last)
@@ -188,7 +188,7 @@ json events_json(const observed_cluster& c, std::size_t limit) {
     if (list.size() >= limit)
       break;
     list.push_back({{"at", e.at_ms},
-                    {"kind", e.kind},
+                    {"kind", to_string(e.kind)},
                     {"job", e.job.empty() ? json(nullptr) : json(e.job)},
                     {"worker", e.worker.empty() ? json(nullptr) : json(e.worker)},
                     {"message", e.message},

@@ -41,8 +41,8 @@ observed_cluster cluster() {
   observed_partition p1;
   p1.failed = "offsets gone";
   j.partitions.push_back(p1);
-  j.rounds.push_back({7, 1'000, 1'250, 1, 1, 300, "completed"});
-  j.rounds.push_back({8, 2'000, 0, 1, 0, 0, "failed"});
+  j.rounds.push_back({7, 1'000, 1'250, 1, 1, 300, round_outcome::completed});
+  j.rounds.push_back({8, 2'000, 0, 1, 0, 0, round_outcome::failed});
   j.checkpoints_failed = 1;
   metrics::histogram h;
   h.observe(0.003);
