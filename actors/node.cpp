@@ -87,7 +87,7 @@ int run_coordinator(const coordinator_options& opts) {
   coordinator_config ccfg;
   ccfg.state_url = opts.state_url;
   ccfg.secret = opts.secret;
-  auto coord = sys.spawn(coordinator, ccfg, std::move(*restored));
+  auto coord = spawn_coordinator(sys, ccfg, std::move(*restored));
   auto port = sys.middleman().publish(coord, opts.listen.port, opts.listen.host.c_str(), true);
   if (!port) {
     WEIR_ERROR("cannot listen on {}:{}: {}", opts.listen.host, opts.listen.port,
@@ -225,16 +225,17 @@ int run_status(const coordinator_link& ep, status_view view) {
             std::cout << "jobs: " << st.jobs.size() << "\n";
             for (const auto& j : st.jobs) {
               std::cout << "  " << j.id << "  topic=" << j.topic << " sink=" << j.sink
-                        << " partitions=" << j.owners.size() << " restarts=" << j.restarts
+                        << " partitions=" << j.partitions.size() << " restarts=" << j.restarts
                         << "\n";
-              if (view == status_view::all)
-                for (size_t p = 0; p < j.owners.size(); ++p)
-                  std::cout << "    partition " << p << " ["
-                            << (p < j.states.size() ? to_string(j.states[p]) : "?") << "] -> "
-                            << (j.owners[p].empty() ? "(unassigned)" : j.owners[p])
-                            << (p < j.failed.size() && !j.failed[p].empty()
-                                  ? "  FAILED: " + j.failed[p] : std::string{})
-                            << "\n";
+              if (view != status_view::all)
+                continue;
+              for (size_t p = 0; p < j.partitions.size(); ++p) {
+                const auto& ps = j.partitions[p];
+                std::cout << "    partition " << p << " [" << to_string(ps.state) << "] -> "
+                          << (ps.owner.empty() ? "(unassigned)" : ps.owner)
+                          << (ps.failed.empty() ? std::string{} : "  FAILED: " + ps.failed)
+                          << "\n";
+              }
             }
           }
           rc = 0;

@@ -157,20 +157,29 @@ inline std::string_view to_string(partition_state s) {
   return "?";
 }
 
+struct partition_status {
+  std::string owner;  // worker id, "" if unowned
+  std::string failed; // why it stopped; "" if it did not
+  partition_state state = partition_state::unassigned;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
+  return f(caf::meta::type_name("weir.partition_status"), x.owner, x.failed, x.state);
+}
+
 struct job_status {
   std::string id;
   std::string topic;
   std::string sink;
-  std::vector<std::string> owners; // worker id per partition, "" if unowned
-  std::vector<std::string> failed; // why a partition stopped, per partition; "" if it did not
-  std::vector<partition_state> states; // per partition
+  std::vector<partition_status> partitions;
   std::uint64_t restarts = 0; // recoveries after worker losses, and failed starts, since submit
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_status& x) {
-  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners, x.failed,
-           x.states, x.restarts);
+  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.partitions,
+           x.restarts);
 }
 
 struct cluster_status {
