@@ -128,8 +128,9 @@ int run_worker(const worker_options& opts) {
     std::cerr << "error: " << secrets.error_message() << "\n";
     return 2;
   }
-  auto w = sys.spawn(worker, opts.coordinator.at, info, threads, opts.coordinator.secret,
-                     std::move(*secrets), std::chrono::milliseconds(opts.report_ms));
+  worker_config wcfg{opts.coordinator.at, info, threads, opts.coordinator.secret,
+                     std::move(*secrets), std::chrono::milliseconds(opts.report_ms)};
+  auto w = sys.spawn(worker, std::move(wcfg));
   // Leave on a signal, or when drained (the worker actor ends by itself).
   std::atomic<bool> drained{false};
   w->attach_functor([&drained] { drained = true; });

@@ -64,11 +64,18 @@ struct worker_state {
   std::chrono::milliseconds report_interval{1000}; // to the coordinator; 0: never
 };
 
-// Connects to the coordinator at `at` and registers as `info.name`; if the
+struct worker_config {
+  endpoint coordinator_at;
+  worker_info info;          // info.name: unique in the cluster
+  std::uint32_t threads = 1; // sources per job
+  std::string secret;        // the cluster secret; empty: none
+  secret_map spec_secrets;   // what ${secret:NAME} in a spec becomes here
+  std::chrono::milliseconds report_interval{1000}; // to the coordinator; 0: never
+};
+
+// Connects to the coordinator and registers as `cfg.info.name`; if the
 // coordinator goes away, keeps processing and reconnects.
-worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
-                                   worker_info info, std::uint32_t threads, std::string secret,
-                                   secret_map spec_secrets,
-                                   std::chrono::milliseconds report_interval);
+worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self,
+                                   worker_config cfg);
 
 } // namespace weir
