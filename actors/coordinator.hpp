@@ -27,12 +27,12 @@ struct coordinator_snapshot {
     std::string spec_text;
     std::vector<std::string> owners;               // worker name per partition
     std::vector<partition_checkpoint> checkpoints; // latest stored, per partition
-    std::string last_export;                       // scheduled jobs: the last run that finished
+    std::string last_run;                          // jobs of runs: the last run that finished
     // Why the coordinator stopped the job for good (its results could no
     // longer be exact); empty while it runs. A stopped job runs nowhere
     // until it is cancelled.
     std::string stopped;
-    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_export, stopped)
+    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_run, stopped)
   };
   std::uint64_t next_checkpoint = 1;
   std::map<std::string, persisted_job> jobs;

@@ -83,9 +83,9 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<reconnect_atom>,
   // Drained: owns nothing any more; stop and leave the cluster.
   caf::reacts_to<drain_atom>,
-  // Run export job `id` (spec text) for run `run_id` (its scheduled time),
-  // after finishing any run that crashed before.
-  caf::replies_to<export_atom, std::string, std::string, std::string>::with<export_outcome>,
+  // Do run `run_id` (its scheduled time) of job `id` (spec text), a job of
+  // runs (jobs/registry/kinds.hpp), after finishing any run that crashed before.
+  caf::replies_to<run_atom, std::string, std::string, std::string>::with<run_outcome>,
   // From a local source: partition `p` of job `job` stopped for `why`.
   caf::reacts_to<partition_failed_atom, std::string, partition_id, std::string>,
   // Before job `id` (spec text) is accepted: open its store with this
@@ -129,8 +129,8 @@ using coordinator_actor = caf::typed_actor<
   caf::reacts_to<partition_failed_atom, std::string, std::string, partition_id, std::string>,
   // Self-sent every checkpoint interval of job `job`.
   caf::reacts_to<checkpoint_atom, std::string>,
-  // Self-sent when export job `job` is due.
-  caf::reacts_to<export_atom, std::string>,
+  // Self-sent when a run of job `job` (a job of runs) is due.
+  caf::reacts_to<run_atom, std::string>,
   // Self-sent when the grace period after a restart ends: reassign what absent
   // workers held.
   caf::reacts_to<recovered_atom>,

@@ -119,7 +119,8 @@ struct observed_job {
   std::uint64_t restarts = 0;            // recoveries after a worker was lost
   std::uint64_t checkpoints_failed = 0;
   std::vector<job_sample> history;       // oldest first
-  std::string last_export;               // export jobs: the last run that finished
+  bool runs = false;                     // a job of runs (jobs/registry/kinds.hpp): no partitions
+  std::string last_run;                  // jobs of runs: the last run that finished
   std::string stopped;                   // why the coordinator stopped it for good; empty: it runs
   // Per worker running it: that worker's sources and sink, merged.
   std::vector<std::pair<std::string, metrics::snapshot>> source_metrics, sink_metrics;

@@ -16,7 +16,7 @@ node_config::node_config(const node_options& opts) {
   add_message_type<worker_status>("weir.worker_status");
   add_message_type<job_status>("weir.job_status");
   add_message_type<cluster_status>("weir.cluster_status");
-  add_message_type<export_outcome>("weir.export_outcome");
+  add_message_type<run_outcome>("weir.run_outcome");
   add_message_type<std::vector<std::int32_t>>("weir.partitions");
   add_message_type<partition_checkpoint>("weir.partition_checkpoint");
   add_message_type<std::vector<partition_checkpoint>>("weir.partition_checkpoints");

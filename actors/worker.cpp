@@ -4,13 +4,11 @@
 #include "actors/sink.hpp"
 #include "actors/source.hpp"
 #include "base/logging.hpp"
-#include "jobs/raw/projection.hpp"
 #include "jobs/registry/front_ends.hpp"
 #include "jobs/registry/pipelines.hpp"
 #include "jobs/spec.hpp"
-#include "lib/s3/env.hpp"
 #include "runtime/auth.hpp"
-#include "sinks/export/exporter.hpp"
+#include "sinks/registry/runs.hpp"
 #include "sinks/registry/sinks.hpp"
 
 #include <caf/all.hpp>
@@ -85,48 +83,6 @@ std::vector<partition_id> partition_ids(const std::vector<partition_checkpoint>&
   std::vector<partition_id> out;
   for (const auto& pc : parts)
     out.push_back(pc.partition);
-  return out;
-}
-
-// One export run, blocking (PostgreSQL, S3): first any run that crashed
-// before, then `run`. Every step is idempotent, so repeating is safe.
-export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
-  raw::export_config cfg;
-  cfg.pg_url = e.pg_url;
-  cfg.table = e.table;
-  cfg.columns = raw::raw_schema(e.columns);
-  cfg.key_column = e.key;
-  cfg.s3 = s3_config_from_env();
-  cfg.bucket = e.bucket;
-  cfg.prefix = e.prefix;
-  export_outcome out;
-  auto ex = raw::exporter::make(std::move(cfg));
-  if (!ex) {
-    out.error = ex.error_message();
-    return out;
-  }
-  auto unfinished = ex->unfinished_runs();
-  if (!unfinished) {
-    out.error = unfinished.error_message();
-    return out;
-  }
-  for (const auto& earlier : *unfinished) {
-    if (earlier == run)
-      continue;
-    if (auto done = ex->run(earlier); !done) {
-      out.error = "finishing run " + earlier + ": " + done.error_message();
-      return out;
-    }
-    out.recovered.push_back(earlier);
-  }
-  auto done = ex->run(run);
-  if (!done) {
-    out.error = done.error_message();
-    return out;
-  }
-  out.ok = true;
-  out.key = done->key;
-  out.rows = done->rows;
   return out;
 }
 
@@ -581,20 +537,25 @@ void tell_coordinator(self_ptr self, Ts&&... xs) {
 
 // -- blocking requests of the coordinator ----------------------------------------
 
-caf::result<export_outcome> on_export(self_ptr self, const std::string& job_id,
-                                      const std::string& spec_text, const std::string& run) {
-  if (!from_coordinator(self, "an export run"))
-    return export_outcome{false, "not the coordinator", {}, 0, {}};
+// A run of a job of runs (jobs/registry/kinds.hpp): its work is the kind's
+// (sinks/registry/runs.hpp), blocking.
+caf::result<run_outcome> on_run(self_ptr self, const std::string& job_id,
+                                const std::string& spec_text, const std::string& run) {
+  if (!from_coordinator(self, "a run"))
+    return run_outcome{false, "not the coordinator", {}, {}};
   auto spec = local_spec(self, job_id, spec_text);
   if (!spec)
-    return export_outcome{false, spec.error_message(), {}, 0, {}};
-  if (!jobs::is_export(*spec))
-    return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
-  auto rp = self->make_response_promise<export_outcome>();
+    return run_outcome{false, spec.error_message(), {}, {}};
+  auto rp = self->make_response_promise<run_outcome>();
   run_blocking(
-    self, caf::infinite, [e = *spec->export_job, run] { return run_export(e, run); },
-    [rp](export_outcome out) mutable { rp.deliver(std::move(out)); },
-    [rp](const std::string& why) mutable { rp.deliver(export_outcome{false, why, {}, 0, {}}); });
+    self, caf::infinite, [spec = *spec, run] { return sinks::run_once(spec, run); },
+    [rp](expected<jobs::run_result> done) mutable {
+      if (done)
+        rp.deliver(run_outcome{true, {}, std::move(done->summary), std::move(done->recovered)});
+      else
+        rp.deliver(run_outcome{false, done.error_message(), {}, {}});
+    },
+    [rp](const std::string& why) mutable { rp.deliver(run_outcome{false, why, {}, {}}); });
   return rp;
 }
 
@@ -670,8 +631,8 @@ worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
            const std::string& why) {
       tell_coordinator(self, partition_failed_atom::value, self->state.info.name, job_id, p, why);
     },
-    [self](export_atom, const std::string& job_id, const std::string& spec_text,
-           const std::string& run) { return on_export(self, job_id, spec_text, run); },
+    [self](run_atom, const std::string& job_id, const std::string& spec_text,
+           const std::string& run) { return on_run(self, job_id, spec_text, run); },
     [self](probe_atom, const std::string& job_id, const std::string& spec_text) {
       return on_probe(self, job_id, spec_text);
     },

@@ -36,7 +36,7 @@ using checkpointed_atom = caf::atom_constant<caf::atom("ckpt_done")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
-using export_atom = caf::atom_constant<caf::atom("export")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
@@ -244,18 +244,17 @@ typename Inspector::result_type inspect(Inspector& f, handoff_target& x) {
   return f(caf::meta::type_name("weir.handoff_target"), x.partition, x.to);
 }
 
-// How one run of an export job went.
-struct export_outcome {
+// How one run of a job of runs went (jobs/registry/kinds.hpp).
+struct run_outcome {
   bool ok = false;
   std::string error;
-  std::string key;   // the object written (or that would have been)
-  std::uint64_t rows = 0;
+  std::string summary;                // what it wrote, and where
   std::vector<std::string> recovered; // unfinished earlier runs completed first
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, export_outcome& x) {
-  return f(caf::meta::type_name("weir.export_outcome"), x.ok, x.error, x.key, x.rows, x.recovered);
+typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
+  return f(caf::meta::type_name("weir.run_outcome"), x.ok, x.error, x.summary, x.recovered);
 }
 
 } // namespace weir

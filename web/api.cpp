@@ -14,7 +14,7 @@ json opt_ms(std::int64_t ms) { return ms > 0 ? json(ms) : json(nullptr); }
 json watermark_json(millis wm) { return wm == no_watermark ? json(nullptr) : json(wm); }
 
 std::string job_state(const observed_job& j) {
-  if (j.kind == "export")
+  if (j.runs)
     return "scheduled";
   if (!j.stopped.empty())
     return "stopped";
@@ -144,8 +144,8 @@ json job_json(const observed_cluster& c, const std::string& id) {
                        {"lag", s.lag_records},
                        {"watermark_lag_ms", s.watermark_lag_ms}});
   out["history"] = history;
-  if (j->kind == "export")
-    out["last_export"] = j->last_export.empty() ? json(nullptr) : json(j->last_export);
+  if (j->runs)
+    out["last_export"] = j->last_run.empty() ? json(nullptr) : json(j->last_run);
   return out;
 }
 

@@ -264,50 +264,53 @@ void on_checkpointed(self_ptr self, const std::string& name, const std::string& 
   persist(self);
 }
 
-// -- scheduled runs ------------------------------------------------------------
+// -- jobs of runs -------------------------------------------------------------
 
-void schedule_export(self_ptr self, const std::string& job_id) {
+void schedule_run(self_ptr self, const std::string& job_id) {
   auto j = self->state.jobs.find(job_id);
-  if (j == self->state.jobs.end() || !jobs::is_export(j->second.spec))
+  if (j == self->state.jobs.end() || j->second.partitioned())
     return;
-  self->delayed_send(self, until_next_run(j->second.spec.export_job->every, now_ms()),
-                     export_atom::value, job_id);
+  self->delayed_send(self, until_next_run(j->second.kind().every(j->second.spec), now_ms()),
+                     run_atom::value, job_id);
 }
 
-void on_export_done(self_ptr self, const std::string& job_id, const std::string& run,
-                    const export_outcome& out) {
+void on_run_done(self_ptr self, const std::string& job_id, const std::string& run,
+                 const run_outcome& out) {
+  auto j = self->state.jobs.find(job_id);
+  const auto kind = j == self->state.jobs.end() ? "job" : std::string{j->second.kind().name()};
   if (!out.ok) {
-    WEIR_WARN("export {} run {}: {} (its rows go with the next run)", job_id, run, out.error);
+    WEIR_WARN("{} {} run {}: {} (its rows go with the next run)", kind, job_id, run, out.error);
     return;
   }
   for (const auto& r : out.recovered)
-    WEIR_INFO("export {}: finished run {} that had crashed", job_id, r);
-  WEIR_INFO("export {} run {}: {} row(s) to {}", job_id, run, out.rows, out.key);
-  if (auto j = self->state.jobs.find(job_id); j != self->state.jobs.end()) {
-    j->second.data.last_export = run;
+    WEIR_INFO("{} {}: finished run {} that had crashed", kind, job_id, r);
+  WEIR_INFO("{} {} run {}: {}", kind, job_id, run, out.summary);
+  if (j != self->state.jobs.end()) {
+    j->second.data.last_run = run;
     persist(self);
   }
 }
 
-void on_export_due(self_ptr self, const std::string& job_id) {
+// A run of job `job_id` is due: one serving worker does it, in turn.
+void on_run_due(self_ptr self, const std::string& job_id) {
   auto& st = self->state;
   auto j = st.jobs.find(job_id);
   if (j == st.jobs.end())
     return; // cancelled
-  schedule_export(self, job_id);
+  schedule_run(self, job_id);
   const auto serving = st.members.serving();
   if (serving.empty()) {
-    WEIR_WARN("export {}: no worker to run it; the next run takes its rows", job_id);
+    WEIR_WARN("{} {}: no worker to run it; the next run takes its rows", j->second.kind().name(),
+              job_id);
     return;
   }
-  const auto every = j->second.spec.export_job->every;
+  const auto every = j->second.kind().every(j->second.spec);
   auto run = due_run(every, now_ms());
   const auto& worker = *handle_of(self, serving[st.next_runner++ % serving.size()]);
-  self->request(worker, run_timeout(every), export_atom::value, job_id, j->second.data.spec_text,
-                run)
-    .then([self, job_id, run](const export_outcome& out) { on_export_done(self, job_id, run, out); },
+  self->request(worker, run_timeout(every), run_atom::value, job_id, j->second.data.spec_text, run)
+    .then([self, job_id, run](const run_outcome& out) { on_run_done(self, job_id, run, out); },
           [job_id, run](caf::error& err) {
-            WEIR_WARN("export {} run {}: {}", job_id, run, to_string(err));
+            WEIR_WARN("job {} run {}: {}", job_id, run, to_string(err));
           });
 }
 
@@ -441,15 +444,19 @@ void probe_then_accept(self_ptr self, submit_promise rp, const std::string& text
       });
 }
 
-submit_reply accept_export(self_ptr self, const std::string& text, jobs::job_spec spec) {
+// A job of runs has no topic to look up and no store to probe: its runs
+// check what they use.
+submit_reply accept_runs(self_ptr self, const std::string& text, jobs::job_spec spec) {
   auto& st = self->state;
   auto id = spec.name;
-  WEIR_INFO("export job {} accepted: every {} ms", id, spec.export_job->every);
+  const auto& kind = jobs::kind_of(spec);
+  WEIR_INFO("{} job {} accepted: every {} ms", kind.name(), id, kind.every(spec));
   auto& job = st.jobs[id] = make_record(std::move(spec), text, 0);
   job.submitted_ms = now_ms();
-  st.observed.events.record(event_kind::submit, id, {}, "export job submitted", now_ms());
+  st.observed.events.record(event_kind::submit, id, {},
+                            std::string{kind.name()} + " job submitted", now_ms());
   persist(self);
-  schedule_export(self, id);
+  schedule_run(self, id);
   return {id, {}};
 }
 
@@ -466,8 +473,8 @@ caf::result<submit_reply> on_submit(self_ptr self, const std::string& text,
               lines.front());
   if (self->state.jobs.count(spec->name))
     return submit_reply{{}, "job '" + spec->name + "' is already running", refusal::conflict};
-  if (jobs::is_export(*spec))
-    return accept_export(self, text, std::move(*spec));
+  if (jobs::kind_of(*spec).form() == jobs::job_form::runs)
+    return accept_runs(self, text, std::move(*spec));
   auto rp = self->make_response_promise<submit_reply>();
   lookup_partitions(
     self, *spec,
@@ -661,7 +668,7 @@ void resume(self_ptr self, const coordinator_config& cfg, coordinator_snapshot r
     job.spec = std::move(*spec);
     job.data = std::move(data);
     schedule_checkpoint(self, id);
-    schedule_export(self, id);
+    schedule_run(self, id);
   }
   if (!st.jobs.empty()) {
     st.placing.recovering = true;
@@ -709,7 +716,7 @@ coordinator_actor::behavior_type behavior(self_ptr self, coordinator_config cfg,
     },
     [self](recovered_atom) { on_recovered(self); },
     [self](checkpoint_atom, const std::string& job_id) { on_checkpoint_due(self, job_id); },
-    [self](export_atom, const std::string& job_id) { on_export_due(self, job_id); },
+    [self](run_atom, const std::string& job_id) { on_run_due(self, job_id); },
     [self](partition_failed_atom, const std::string& name, const std::string& job_id,
            partition_id p, const std::string& why) {
       on_partition_failed(self, name, job_id, p, why);

@@ -7,7 +7,7 @@
 namespace weir::coordinator {
 
 bool job_record::partitioned() const {
-  return !jobs::is_export(spec);
+  return kind().form() == jobs::job_form::partitions;
 }
 
 const std::string& job_record::owner(partition_id p) const {

@@ -7,6 +7,7 @@
 #include "actors/coordinator.hpp"
 #include "actors/observed.hpp"
 #include "base/metrics.hpp"
+#include "jobs/registry/kinds.hpp"
 #include "jobs/spec.hpp"
 
 #include <chrono>
@@ -41,7 +42,8 @@ struct job_record {
   };
   std::map<partition_id, rate> rates; // from consecutive reports of the owner
 
-  // A job of partitions (not one of scheduled runs).
+  const jobs::job_kind& kind() const { return jobs::kind_of(spec); }
+  // A job of partitions, not of runs (jobs/registry/kinds.hpp).
   bool partitioned() const;
   // Stopped for good: nothing of it runs until it is cancelled.
   bool stopped() const { return !data.stopped.empty(); }

@@ -63,19 +63,13 @@ observed_job observe_job(const std::string& id, const job_record& job, const mem
   oj.checkpoints_failed = job.checkpoints_failed;
   oj.rounds.assign(job.rounds.begin(), job.rounds.end());
   oj.history.assign(job.history.begin(), job.history.end());
-  oj.last_export = job.data.last_export;
+  oj.last_run = job.data.last_run;
   oj.stopped = job.data.stopped;
-  if (jobs::is_export(job.spec)) {
-    const auto& e = *job.spec.export_job;
-    oj.kind = "export";
-    oj.sink = "s3://" + e.bucket + "/" + e.prefix;
-  } else {
-    oj.kind = jobs::is_raw(job.spec) ? "raw" : "windowed";
-    oj.topic = job.spec.source.topic;
-    // The table, or for the lake its s3:// place; never a URL that may hold a password.
-    oj.sink = job.spec.sink.type + " "
-              + (job.spec.sink.table.empty() ? job.spec.sink.url : job.spec.sink.table);
-  }
+  oj.kind = job.kind().name();
+  oj.runs = !job.partitioned();
+  if (!oj.runs)
+    oj.topic = job.kind().reads(job.spec);
+  oj.sink = job.kind().writes(job.spec);
   const auto failed = failures(job);
   for (size_t p = 0; p < job.partition_count(); ++p) {
     const auto part = static_cast<partition_id>(p);
@@ -228,12 +222,10 @@ cluster_status observation::status(const catalog& jobs, const membership& member
     out.workers.push_back({name, m.info, m.draining});
   for (const auto& [id, job] : jobs) {
     if (!job.partitioned()) {
-      const auto& e = *job.spec.export_job;
-      out.jobs.push_back({id, "(export of " + e.table + ")", "s3://" + e.bucket + "/" + e.prefix,
-                          {}, 0});
+      out.jobs.push_back({id, job.kind().reads(job.spec), job.kind().writes(job.spec), {}, 0});
       continue;
     }
-    job_status js{id, job.spec.source.topic, job.spec.sink.table, {},
+    job_status js{id, job.kind().reads(job.spec), job.spec.sink.table, {},
                   job.restarts + job.failed_starts};
     const auto failed = failures(job);
     for (size_t p = 0; p < job.partition_count(); ++p)

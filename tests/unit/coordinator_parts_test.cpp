@@ -488,6 +488,32 @@ TEST(Observation, HandoffsReportedAreCountedAndLogged) {
   EXPECT_EQ(obs.events.events().front().duration_ms, 250);
 }
 
+TEST(Observation, AJobOfRunsShowsWhatItReadsAndWritesAndNoPartitions) {
+  membership m;
+  catalog jobs;
+  jobs::job_spec spec;
+  spec.name = "e";
+  spec.export_job = jobs::export_spec{};
+  spec.export_job->table = "bets";
+  spec.export_job->bucket = "lake";
+  jobs["e"] = make_record(spec, "text", 0);
+  jobs["e"].data.last_run = "2026-01-01T10:05:00Z";
+  EXPECT_FALSE(jobs["e"].partitioned());
+  observation obs;
+  auto st = obs.status(jobs, m);
+  ASSERT_EQ(st.jobs.size(), 1u);
+  EXPECT_EQ(st.jobs[0].topic, "(export of bets)");
+  EXPECT_EQ(st.jobs[0].sink, "s3://lake/raw");
+  EXPECT_TRUE(st.jobs[0].partitions.empty());
+  auto view = obs.observe(jobs, m, coordinator_metrics{}, false, 0);
+  EXPECT_EQ(view->jobs[0].kind, "export");
+  EXPECT_TRUE(view->jobs[0].runs);
+  EXPECT_EQ(view->jobs[0].topic, "");
+  EXPECT_EQ(view->jobs[0].last_run, "2026-01-01T10:05:00Z");
+  obs.sample(jobs, m, 5'000);
+  EXPECT_TRUE(jobs["e"].history.empty()); // nothing to sample
+}
+
 TEST(EventLog, KeepsTheNewestFirstAndIsBounded) {
   event_log log;
   for (int i = 0; i < 250; ++i)

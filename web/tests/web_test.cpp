@@ -76,6 +76,20 @@ TEST(WebApi, JobBodyCarriesPartitionFiguresAndNullsForTheUnknown) {
   EXPECT_TRUE(job_json(c, "nope").is_null());
 }
 
+TEST(WebApi, AJobOfRunsIsScheduledWithItsLastRun) {
+  observed_cluster c;
+  observed_job j;
+  j.id = "e";
+  j.kind = "export";
+  j.runs = true;
+  j.last_run = "2026-01-01T10:05:00Z";
+  c.jobs.push_back(j);
+  auto out = job_json(c, "e");
+  EXPECT_EQ(out["state"], "scheduled");
+  EXPECT_EQ(out["last_export"], "2026-01-01T10:05:00Z");
+  EXPECT_EQ(job_json(cluster(), cluster().jobs[0].id).count("last_export"), 0u);
+}
+
 TEST(WebApi, CheckpointsNewestFirst) {
   auto c = cluster();
   auto cp = checkpoints_json(c, c.jobs[0].id)["checkpoints"];
