@@ -128,8 +128,13 @@ int run_worker(const worker_options& opts) {
     std::cerr << "error: " << secrets.error_message() << "\n";
     return 2;
   }
-  worker_config wcfg{opts.coordinator.at, info, threads, opts.coordinator.secret,
-                     std::move(*secrets), std::chrono::milliseconds(opts.report_ms)};
+  worker_config wcfg;
+  wcfg.coordinator_at = opts.coordinator.at;
+  wcfg.info = info;
+  wcfg.threads = threads;
+  wcfg.secret = opts.coordinator.secret;
+  wcfg.spec_secrets = std::move(*secrets);
+  wcfg.report_interval = std::chrono::milliseconds(opts.report_ms);
   auto w = sys.spawn(worker, std::move(wcfg));
   // Leave on a signal, or when drained (the worker actor ends by itself).
   std::atomic<bool> drained{false};

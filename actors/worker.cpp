@@ -181,11 +181,16 @@ void authenticate(self_ptr self, coordinator_actor coord) {
       });
 }
 
-// Asks the middleman to connect without blocking this actor.
+// Asks the middleman to connect without blocking this actor (or, in a test,
+// goes straight to the coordinator it was given).
 void connect(self_ptr self) {
   if (self->state.connecting || self->state.coordinator)
     return;
   self->state.connecting = true;
+  if (self->state.direct) {
+    authenticate(self, self->state.direct);
+    return;
+  }
   auto& at = self->state.coordinator_at;
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, at.host, at.port)
@@ -260,9 +265,8 @@ namespace {
 
 // -- running jobs --------------------------------------------------------------
 
-// Starts job `job_id` here: its pipeline (jobs/registry), its sink
-// (sinks/registry) and up to `threads` sources sharing that sink, each
-// supervised. Null when it cannot run here (reported: job_failed).
+// Starts job `job_id` here (worker_state::start), its actors supervised.
+// Null when it cannot run here (reported: job_failed).
 worker_state::running* start_job(self_ptr self, const std::string& job_id,
                                  const std::string& spec_text, std::int32_t partition_count,
                                  const std::vector<partition_checkpoint>& partitions) {
@@ -273,28 +277,20 @@ worker_state::running* start_job(self_ptr self, const std::string& job_id,
                "spec rejected on this worker: " + spec.error_message());
     return nullptr;
   }
-  auto pipeline = jobs::make_pipeline(*spec);
-  auto sink = pipeline ? sinks::make_sink(*spec, {partition_count})
-                       : expected<std::unique_ptr<sinks::sink>>{pipeline.failure()};
-  if (!sink) {
-    job_failed(self, job_id, partition_ids(partitions), "cannot run here: " + sink.error_message());
+  auto actors = st.start(self->system(), *spec, partition_count, worker_actor{self});
+  if (!actors) {
+    job_failed(self, job_id, partition_ids(partitions), "cannot run here: " + actors.error_message());
     return nullptr;
   }
   worker_state::running job;
   job.partition_count = partition_count;
-  job.sink = self->spawn<caf::detached>(sink_driver, job_id,
-                                        std::shared_ptr<sinks::sink>{std::move(*sink)},
-                                        worker_actor{self}, *spec);
-  std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
-  const auto n = std::min<std::uint32_t>(st.threads, static_cast<std::uint32_t>(partition_count));
-  for (std::uint32_t i = 0; i < n; ++i)
-    job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, shared, job.sink,
-                                                     worker_actor{self}, st.secret));
+  job.sink = std::move(actors->sink);
+  job.sources = std::move(actors->sources);
   // Supervised: a child that ends on its own fails the job here (down handler).
   self->monitor(job.sink);
   for (auto& source : job.sources)
     self->monitor(source);
-  WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
+  WEIR_INFO("job {} started on this worker with {} source(s)", job_id, job.sources.size());
   st.metrics.jobs_started.inc();
   return &st.jobs.emplace(job_id, std::move(job)).first->second;
 }
@@ -589,6 +585,29 @@ void on_drain(self_ptr self) {
 
 } // namespace
 
+job_starter kafka_jobs(std::uint32_t threads, std::string secret) {
+  return [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
+                           std::int32_t partition_count,
+                           worker_actor parent) -> expected<job_actors> {
+    auto pipeline = jobs::make_pipeline(spec);
+    if (!pipeline)
+      return pipeline.failure();
+    auto sink = sinks::make_sink(spec, {partition_count});
+    if (!sink)
+      return sink.failure();
+    job_actors out;
+    out.sink = sys.spawn<caf::detached>(sink_driver, spec.name,
+                                        std::shared_ptr<sinks::sink>{std::move(*sink)}, parent,
+                                        spec);
+    std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
+    const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
+    for (std::uint32_t i = 0; i < n; ++i)
+      out.sources.push_back(sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent,
+                                                     secret, kafka_io()));
+    return out;
+  };
+}
+
 worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
   auto& st = self->state;
   st.report_interval = cfg.report_interval;
@@ -599,6 +618,8 @@ worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
   st.spec_secrets = std::move(cfg.spec_secrets);
   st.coordinator_at = std::move(cfg.coordinator_at);
   st.info = std::move(cfg.info);
+  st.direct = std::move(cfg.coordinator);
+  st.start = cfg.start ? std::move(cfg.start) : kafka_jobs(st.threads, st.secret);
   self->set_down_handler([self](const caf::down_msg& msg) { on_child_down(self, msg); });
   // Children do not outlive their worker. (An exit handler, not an attached
   // functor: those run after the actor's state is gone.)
