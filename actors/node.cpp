@@ -237,7 +237,7 @@ int run_status(const coordinator_link& ep, status_view view) {
                 continue;
               for (size_t p = 0; p < j.partitions.size(); ++p) {
                 const auto& ps = j.partitions[p];
-                std::cout << "    partition " << p << " [" << to_string(ps.state) << "] -> "
+                std::cout << "    partition " << p << " [" << to_string(ps.phase) << "] -> "
                           << (ps.owner.empty() ? "(unassigned)" : ps.owner)
                           << (ps.failed.empty() ? std::string{} : "  FAILED: " + ps.failed)
                           << "\n";

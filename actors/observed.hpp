@@ -18,7 +18,7 @@ namespace weir {
 
 // What happened to the cluster; to_string gives the spelling of the REST
 // API and the dashboard (docs/api.yaml, Event.kind).
-enum class event_kind : std::uint8_t {
+enum class cluster_event_kind : std::uint8_t {
   join,              // a worker registered
   rejoin,            // a worker registered again before its loss was noticed
   lost,              // a worker's process or link went away
@@ -36,30 +36,30 @@ enum class event_kind : std::uint8_t {
   cancel,
 };
 
-inline std::string_view to_string(event_kind k) {
+inline std::string_view to_string(cluster_event_kind k) {
   switch (k) {
-    case event_kind::join: return "join";
-    case event_kind::rejoin: return "rejoin";
-    case event_kind::lost: return "lost";
-    case event_kind::drain: return "drain";
-    case event_kind::drained: return "drained";
-    case event_kind::recovery: return "recovery";
-    case event_kind::handoff: return "handoff";
-    case event_kind::refusal: return "refusal";
-    case event_kind::partition_failed: return "partition_failed";
-    case event_kind::job_failed: return "job_failed";
-    case event_kind::checkpoint_failed: return "checkpoint_failed";
-    case event_kind::partitions_added: return "partitions_added";
-    case event_kind::job_stopped: return "job_stopped";
-    case event_kind::submit: return "submit";
-    case event_kind::cancel: return "cancel";
+    case cluster_event_kind::join: return "join";
+    case cluster_event_kind::rejoin: return "rejoin";
+    case cluster_event_kind::lost: return "lost";
+    case cluster_event_kind::drain: return "drain";
+    case cluster_event_kind::drained: return "drained";
+    case cluster_event_kind::recovery: return "recovery";
+    case cluster_event_kind::handoff: return "handoff";
+    case cluster_event_kind::refusal: return "refusal";
+    case cluster_event_kind::partition_failed: return "partition_failed";
+    case cluster_event_kind::job_failed: return "job_failed";
+    case cluster_event_kind::checkpoint_failed: return "checkpoint_failed";
+    case cluster_event_kind::partitions_added: return "partitions_added";
+    case cluster_event_kind::job_stopped: return "job_stopped";
+    case cluster_event_kind::submit: return "submit";
+    case cluster_event_kind::cancel: return "cancel";
   }
   return "?";
 }
 
 struct cluster_event {
   std::int64_t at_ms = 0; // wall clock
-  event_kind kind = event_kind::join;
+  cluster_event_kind kind = cluster_event_kind::join;
   std::string job;        // empty when not about one job
   std::string worker;     // empty when not about one worker
   std::string message;

@@ -134,7 +134,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_status& x) {
 }
 
 // Where a partition stands, as `weir status` shows it.
-enum class partition_state : std::uint8_t {
+enum class partition_phase : std::uint8_t {
   unassigned, // no live owner
   assigned,   // its worker has reported nothing yet
   restoring,  // assigned, not reading yet: its state loads or its old owner still releases it
@@ -144,15 +144,15 @@ enum class partition_state : std::uint8_t {
   stopped,    // the whole job, for good
 };
 
-inline std::string_view to_string(partition_state s) {
+inline std::string_view to_string(partition_phase s) {
   switch (s) {
-    case partition_state::unassigned: return "unassigned";
-    case partition_state::assigned: return "assigned";
-    case partition_state::restoring: return "restoring";
-    case partition_state::reading: return "reading";
-    case partition_state::idle: return "idle";
-    case partition_state::failed: return "failed";
-    case partition_state::stopped: return "stopped";
+    case partition_phase::unassigned: return "unassigned";
+    case partition_phase::assigned: return "assigned";
+    case partition_phase::restoring: return "restoring";
+    case partition_phase::reading: return "reading";
+    case partition_phase::idle: return "idle";
+    case partition_phase::failed: return "failed";
+    case partition_phase::stopped: return "stopped";
   }
   return "?";
 }
@@ -160,12 +160,12 @@ inline std::string_view to_string(partition_state s) {
 struct partition_status {
   std::string owner;  // worker id, "" if unowned
   std::string failed; // why it stopped; "" if it did not
-  partition_state state = partition_state::unassigned;
+  partition_phase phase = partition_phase::unassigned;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
-  return f(caf::meta::type_name("weir.partition_status"), x.owner, x.failed, x.state);
+  return f(caf::meta::type_name("weir.partition_status"), x.owner, x.failed, x.phase);
 }
 
 struct job_status {

@@ -57,7 +57,7 @@ bool admitted(self_ptr self, const char* what) {
     return true;
   WEIR_WARN("refused {} from {}: it has not proved the cluster secret", what, sender_name(self));
   st.metrics.refusals.inc();
-  st.observed.events.record(event_kind::refusal, {}, {},
+  st.observed.events.record(cluster_event_kind::refusal, {}, {},
                             std::string{"refused "} + what + " from " + sender_name(self)
                               + ": secret not proved",
                             now_ms());
@@ -164,7 +164,7 @@ void retire_drained(self_ptr self) {
   auto& st = self->state;
   for (const auto& name : st.placing.drained(st.members, st.jobs)) {
     WEIR_INFO("worker {} drained: it leaves the cluster", name);
-    st.observed.events.record(event_kind::drained, {}, name, "drained: it leaves the cluster",
+    st.observed.events.record(cluster_event_kind::drained, {}, name, "drained: it leaves the cluster",
                               now_ms());
     if (const auto* w = handle_of(self, name)) {
       self->demonitor(w->address());
@@ -326,10 +326,10 @@ caf::result<std::string> on_register(self_ptr self, worker_actor handle, worker_
     // The same worker reconnecting (or restarted) before its loss was noticed.
     self->demonitor(old->address());
     WEIR_INFO("worker {} rejoined (host {}, pid {})", name, info.host, info.pid);
-    st.observed.events.record(event_kind::rejoin, {}, name, "rejoined from " + info.host, now_ms());
+    st.observed.events.record(cluster_event_kind::rejoin, {}, name, "rejoined from " + info.host, now_ms());
   } else {
     WEIR_INFO("worker {} joined (host {}, pid {})", name, info.host, info.pid);
-    st.observed.events.record(event_kind::join, {}, name, "joined from " + info.host, now_ms());
+    st.observed.events.record(cluster_event_kind::join, {}, name, "joined from " + info.host, now_ms());
   }
   self->monitor(handle);
   st.metrics.joins.inc();
@@ -356,7 +356,7 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   WEIR_WARN("worker {} is gone: {}", name, why);
   st.gate.forget(to_string(msg.source.node()));
   st.metrics.workers_lost.inc();
-  st.observed.events.record(event_kind::lost, {}, name, "lost: " + why, now_ms());
+  st.observed.events.record(cluster_event_kind::lost, {}, name, "lost: " + why, now_ms());
   st.observed.worker_lost(name, st.jobs, now_ms());
   st.members.leave(name);
   st.handles.erase(it);
@@ -377,7 +377,7 @@ drain_reply on_drain(self_ptr self, const std::string& name) {
   if (reply.why != refusal::none)
     return reply;
   WEIR_INFO("draining worker {}", name);
-  st.observed.events.record(event_kind::drain, {}, name, "draining", now_ms());
+  st.observed.events.record(cluster_event_kind::drain, {}, name, "draining", now_ms());
   reassign(self);
   return reply;
 }
@@ -407,7 +407,7 @@ void accept_job(self_ptr self, submit_promise rp, const std::string& text, jobs:
   WEIR_INFO("job {} accepted: topic {} with {} partition(s)", id, spec.source.topic, count);
   auto& job = st.jobs[id] = make_record(std::move(spec), text, count);
   job.submitted_ms = now_ms();
-  st.observed.events.record(event_kind::submit, id, {},
+  st.observed.events.record(cluster_event_kind::submit, id, {},
                             "submitted: " + std::to_string(count) + " partition(s)", now_ms());
   persist(self);
   reassign(self);
@@ -453,7 +453,7 @@ submit_reply accept_runs(self_ptr self, const std::string& text, jobs::job_spec 
   WEIR_INFO("{} job {} accepted: every {} ms", kind.name(), id, kind.every(spec));
   auto& job = st.jobs[id] = make_record(std::move(spec), text, 0);
   job.submitted_ms = now_ms();
-  st.observed.events.record(event_kind::submit, id, {},
+  st.observed.events.record(cluster_event_kind::submit, id, {},
                             std::string{kind.name()} + " job submitted", now_ms());
   persist(self);
   schedule_run(self, id);
@@ -502,7 +502,7 @@ cancel_reply on_cancel(self_ptr self, const std::string& id) {
   st.jobs.erase(it);
   st.placing.forget(id);
   st.observed.job_cancelled(id);
-  st.observed.events.record(event_kind::cancel, id, {}, "cancelled", now_ms());
+  st.observed.events.record(cluster_event_kind::cancel, id, {}, "cancelled", now_ms());
   persist(self);
   WEIR_INFO("job {} cancelled", id);
   return {id, {}};
@@ -518,7 +518,7 @@ void on_partition_failed(self_ptr self, const std::string& name, const std::stri
     return;
   WEIR_ERROR("job {}: partition {} stopped on {}: {}", job_id, p, name, why);
   j->second.failed[p] = why;
-  st.observed.events.record(event_kind::partition_failed, job_id, name,
+  st.observed.events.record(cluster_event_kind::partition_failed, job_id, name,
                             "partition " + std::to_string(p) + " stopped: " + why, now_ms());
   st.metrics.partitions_failed.inc();
 }
@@ -534,7 +534,7 @@ void on_job_failed(self_ptr self, const std::string& name, const std::string& jo
   auto failure = j->second.failed_on(name, parts, why);
   st.metrics.job_failures.inc();
   WEIR_ERROR("job {}: {}", job_id, failure.shown);
-  st.observed.events.record(event_kind::job_failed, job_id, name, why, now_ms());
+  st.observed.events.record(cluster_event_kind::job_failed, job_id, name, why, now_ms());
   self->delayed_send(self, failure.backoff, restart_atom::value, job_id, name);
 }
 
@@ -555,7 +555,7 @@ void stop_job(self_ptr self, const std::string& id, const std::string& why) {
     return;
   j->second.data.stopped = why;
   WEIR_ERROR("job {} stopped: {}", id, why);
-  st.observed.events.record(event_kind::job_stopped, id, {}, "stopped: " + why, now_ms());
+  st.observed.events.record(cluster_event_kind::job_stopped, id, {}, "stopped: " + why, now_ms());
   persist(self);
   tell_owners(self, id);
 }
@@ -576,7 +576,7 @@ void on_topic_counted(self_ptr self, const std::string& id, std::int32_t count) 
                     + std::to_string(job.partition_count()) + " to " + std::to_string(count)
                     + " partitions";
   WEIR_INFO("job {}: {}", id, grew);
-  st.observed.events.record(event_kind::partitions_added, id, {}, grew, now_ms());
+  st.observed.events.record(cluster_event_kind::partitions_added, id, {}, grew, now_ms());
   if (const auto& by = job.spec.source.partitioned_by; !by.empty()) {
     stop_job(self, id,
              grew + ": Kafka's partitioner now sends many keys to other partitions, so a window "

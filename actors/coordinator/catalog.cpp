@@ -40,10 +40,10 @@ void job_record::grow(std::int32_t count) {
     data.checkpoints[p].partition = static_cast<partition_id>(p);
 }
 
-job_record::failure job_record::failed_on(const std::string& name,
-                                          const std::vector<partition_id>& parts,
-                                          const std::string& why) {
-  failure out;
+job_record::start_failure job_record::failed_on(const std::string& name,
+                                                const std::vector<partition_id>& parts,
+                                                const std::string& why) {
+  start_failure out;
   out.backoff = restart_backoff(failing[name]++);
   out.shown = "on " + name + ": " + why + " (assigned again in "
               + std::to_string(out.backoff.count()) + " s)";

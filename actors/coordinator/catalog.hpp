@@ -61,11 +61,11 @@ struct job_record {
 
   // Worker `name` could not run the job (`why`): its partitions there show
   // failed until they read again, and it gets them again after a backoff.
-  struct failure {
+  struct start_failure {
     std::string shown; // what its partitions show
     std::chrono::seconds backoff{0};
   };
-  failure failed_on(const std::string& name, const std::vector<partition_id>& parts,
+  start_failure failed_on(const std::string& name, const std::vector<partition_id>& parts,
                     const std::string& why);
 };
 

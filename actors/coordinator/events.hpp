@@ -14,7 +14,7 @@ class event_log {
 public:
   static constexpr std::size_t capacity = 200;
 
-  void record(event_kind kind, std::string job, std::string worker, std::string message,
+  void record(cluster_event_kind kind, std::string job, std::string worker, std::string message,
               std::int64_t now_ms, std::int64_t duration_ms = -1) {
     events_.push_front(
       {now_ms, kind, std::move(job), std::move(worker), std::move(message), duration_ms});

@@ -39,12 +39,12 @@ std::vector<std::string> failures(const job_record& job) {
   return out;
 }
 
-partition_state state_of(const job_record& job, const membership& members,
+partition_phase phase_of(const job_record& job, const membership& members,
                          const std::string& job_id, partition_id p, bool failed) {
   const auto& owner = job.owner(p);
   const auto* m = members.find(owner);
   const auto* pr = latest(members, job_id, job, p);
-  using ps = partition_state;
+  using ps = partition_phase;
   return job.stopped()             ? ps::stopped
          : owner.empty() || !m     ? ps::unassigned
          : failed                  ? ps::failed
@@ -148,7 +148,7 @@ void observation::finish_recoveries(catalog& jobs, coordinator_metrics& metrics,
       ++j->second.restarts;
     WEIR_INFO("job {}: the {} partition(s) of lost worker {} read again elsewhere after {} ms",
               it->job, it->partitions, it->worker, took);
-    events.record(event_kind::recovery, it->job, it->worker,
+    events.record(cluster_event_kind::recovery, it->job, it->worker,
                   std::to_string(it->partitions) + " partition(s) of lost worker " + it->worker
                     + " reading again",
                   now_ms, took);
@@ -181,7 +181,7 @@ void observation::take_report(catalog& jobs, membership& members, const std::str
     for (const auto& h : jr.handoffs) {
       metrics.handoffs.inc();
       metrics.handoff_pause.observe(static_cast<double>(h.pause_ms) / 1000.0);
-      events.record(event_kind::handoff, jr.job, name,
+      events.record(cluster_event_kind::handoff, jr.job, name,
                     "partition " + std::to_string(h.partition) + " moved here, paused "
                       + std::to_string(h.pause_ms) + " ms",
                     now_ms, h.pause_ms);
@@ -231,7 +231,7 @@ cluster_status observation::status(const catalog& jobs, const membership& member
     for (size_t p = 0; p < job.partition_count(); ++p)
       js.partitions.push_back(
         {job.data.owners[p], failed[p],
-         state_of(job, members, id, static_cast<partition_id>(p), !failed[p].empty())});
+         phase_of(job, members, id, static_cast<partition_id>(p), !failed[p].empty())});
     out.jobs.push_back(std::move(js));
   }
   return out;

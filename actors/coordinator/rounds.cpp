@@ -19,7 +19,7 @@ std::optional<round_start> checkpoint_rounds::start(const std::string& job_id, j
       r.outcome = round_outcome::failed;
       metrics.checkpoints_failed.inc();
       ++job.checkpoints_failed;
-      events.record(event_kind::checkpoint_failed, job_id, {},
+      events.record(cluster_event_kind::checkpoint_failed, job_id, {},
                     "checkpoint " + std::to_string(r.id) + ": " + std::to_string(r.reported)
                       + " of " + std::to_string(r.partitions)
                       + " partitions stored before the next round",

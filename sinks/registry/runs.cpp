@@ -8,12 +8,12 @@ namespace weir::sinks {
 
 namespace {
 
-struct entry {
+struct runner {
   std::string_view kind;
   expected<jobs::run_result> (*run)(const jobs::job_spec&, const std::string&);
 };
 
-constexpr entry runners[] = {
+constexpr runner runners[] = {
   {"export", raw::run_export}, // a raw table's new rows to Parquet on S3 (sinks/export/)
 };
 

@@ -30,7 +30,7 @@ using namespace std::chrono_literals;
 namespace weir {
 // Names, not bytes, in a failing test's output.
 void PrintTo(round_outcome o, std::ostream* os) { *os << to_string(o); }
-void PrintTo(event_kind k, std::ostream* os) { *os << to_string(k); }
+void PrintTo(cluster_event_kind k, std::ostream* os) { *os << to_string(k); }
 } // namespace weir
 
 namespace {
@@ -393,7 +393,7 @@ TEST_F(ActorProtocol, ACheckpointRoundCompletesAndOneNotCompleteFails) {
   EXPECT_EQ(v->jobs[0].checkpoints_failed, 1u);
   EXPECT_EQ(v->jobs[0].partitions[0].checkpoint.id, 1u);
   ASSERT_FALSE(v->events.empty());
-  EXPECT_EQ(v->events.front().kind, event_kind::checkpoint_failed);
+  EXPECT_EQ(v->events.front().kind, cluster_event_kind::checkpoint_failed);
 }
 
 // A drained worker hands its partitions over (fenced like any move) and

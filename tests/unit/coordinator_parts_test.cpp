@@ -306,7 +306,7 @@ TEST(CheckpointRounds, ARoundNotCompleteWhenTheNextStartsFailed) {
   EXPECT_EQ(job.rounds.back().outcome, round_outcome::in_progress);
   EXPECT_EQ(job.checkpoints_failed, 1u);
   ASSERT_EQ(events.events().size(), 1u);
-  EXPECT_EQ(events.events().front().kind, event_kind::checkpoint_failed);
+  EXPECT_EQ(events.events().front().kind, cluster_event_kind::checkpoint_failed);
   EXPECT_EQ(events.events().front().message,
             "checkpoint 1: 1 of 2 partitions stored before the next round");
 }
@@ -406,11 +406,11 @@ TEST(Observation, StatusShowsWhereEachPartitionStands) {
   obs.take_report(jobs, m, "a", r, 1'000, metrics);
   auto st = obs.status(jobs, m);
   ASSERT_EQ(st.jobs.size(), 1u);
-  using ps = partition_state;
+  using ps = partition_phase;
   auto states = [](const job_status& j) {
     std::vector<ps> out;
     for (const auto& p : j.partitions)
-      out.push_back(p.state);
+      out.push_back(p.phase);
     return out;
   };
   EXPECT_EQ(states(st.jobs[0]),
@@ -419,10 +419,10 @@ TEST(Observation, StatusShowsWhereEachPartitionStands) {
   EXPECT_EQ(st.workers.size(), 2u);
   m.join("c", {"c", "h", 3});
   job.data.owners[3] = "c";
-  EXPECT_EQ(obs.status(jobs, m).jobs[0].partitions[3].state, ps::assigned);
+  EXPECT_EQ(obs.status(jobs, m).jobs[0].partitions[3].phase, ps::assigned);
   job.data.stopped = "for good";
   st = obs.status(jobs, m);
-  EXPECT_EQ(st.jobs[0].partitions[0].state, ps::stopped);
+  EXPECT_EQ(st.jobs[0].partitions[0].phase, ps::stopped);
   EXPECT_EQ(st.jobs[0].partitions[0].failed, "job stopped: for good");
 }
 
@@ -444,7 +444,7 @@ TEST(Observation, ARecoveryEndsWhenEveryPartitionOfTheLostWorkerReadsAgain) {
   EXPECT_EQ(job.restarts, 1u);
   ASSERT_FALSE(obs.events.events().empty());
   const auto& e = obs.events.events().front();
-  EXPECT_EQ(e.kind, event_kind::recovery);
+  EXPECT_EQ(e.kind, cluster_event_kind::recovery);
   EXPECT_EQ(e.duration_ms, 400);
 }
 
@@ -484,7 +484,7 @@ TEST(Observation, HandoffsReportedAreCountedAndLogged) {
   obs.take_report(jobs, m, "a", r, 1'000, metrics);
   EXPECT_EQ(metrics.handoffs.value(), 1u);
   ASSERT_EQ(obs.events.events().size(), 1u);
-  EXPECT_EQ(obs.events.events().front().kind, event_kind::handoff);
+  EXPECT_EQ(obs.events.events().front().kind, cluster_event_kind::handoff);
   EXPECT_EQ(obs.events.events().front().duration_ms, 250);
 }
 
@@ -517,7 +517,7 @@ TEST(Observation, AJobOfRunsShowsWhatItReadsAndWritesAndNoPartitions) {
 TEST(EventLog, KeepsTheNewestFirstAndIsBounded) {
   event_log log;
   for (int i = 0; i < 250; ++i)
-    log.record(event_kind::join, {}, "w" + std::to_string(i), "joined", i);
+    log.record(cluster_event_kind::join, {}, "w" + std::to_string(i), "joined", i);
   EXPECT_EQ(log.events().size(), event_log::capacity);
   EXPECT_EQ(log.events().front().worker, "w249");
   EXPECT_EQ(to_string(log.events().front().kind), "join");
