@@ -83,9 +83,9 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<reconnect_atom>,
   // Drained: owns nothing any more; stop and leave the cluster.
   caf::reacts_to<drain_atom>,
-  // Run export job `id` (spec text) for run `run_id` (its scheduled time),
-  // after finishing any run that crashed before.
-  caf::replies_to<export_atom, std::string, std::string, std::string>::with<export_outcome>,
+  // Do run `run_id` (its scheduled time) of job `id` (spec text), a job of
+  // runs (jobs/registry/kinds.hpp), after finishing any run that crashed before.
+  caf::replies_to<run_atom, std::string, std::string, std::string>::with<run_outcome>,
   // From a local source: partition `p` of job `job` stopped for `why`.
   caf::reacts_to<partition_failed_atom, std::string, partition_id, std::string>,
   // Before job `id` (spec text) is accepted: open its store with this
@@ -129,17 +129,17 @@ using coordinator_actor = caf::typed_actor<
   caf::reacts_to<partition_failed_atom, std::string, std::string, partition_id, std::string>,
   // Self-sent every checkpoint interval of job `job`.
   caf::reacts_to<checkpoint_atom, std::string>,
-  // Self-sent when export job `job` is due.
-  caf::reacts_to<export_atom, std::string>,
+  // Self-sent when a run of job `job` (a job of runs) is due.
+  caf::reacts_to<run_atom, std::string>,
   // Self-sent when the grace period after a restart ends: reassign what absent
   // workers held.
   caf::reacts_to<recovered_atom>,
   // Validate and start a job from spec text (origin names it in errors).
-  caf::replies_to<submit_atom, std::string, std::string>::with<submit_result>,
+  caf::replies_to<submit_atom, std::string, std::string>::with<submit_reply>,
   // Stop a job everywhere.
-  caf::replies_to<cancel_atom, std::string>::with<submit_result>,
+  caf::replies_to<cancel_atom, std::string>::with<cancel_reply>,
   // Move every partition off worker `name`, then let it leave.
-  caf::replies_to<drain_atom, std::string>::with<submit_result>,
+  caf::replies_to<drain_atom, std::string>::with<drain_reply>,
   // Workers, jobs and the partition assignment.
   caf::replies_to<status_atom>::with<cluster_status>,
   // Everything the operator's window shows (web/): from this process only.

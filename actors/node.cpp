@@ -87,7 +87,7 @@ int run_coordinator(const coordinator_options& opts) {
   coordinator_config ccfg;
   ccfg.state_url = opts.state_url;
   ccfg.secret = opts.secret;
-  auto coord = sys.spawn(coordinator, ccfg, std::move(*restored));
+  auto coord = spawn_coordinator(sys, ccfg, std::move(*restored));
   auto port = sys.middleman().publish(coord, opts.listen.port, opts.listen.host.c_str(), true);
   if (!port) {
     WEIR_ERROR("cannot listen on {}:{}: {}", opts.listen.host, opts.listen.port,
@@ -128,8 +128,14 @@ int run_worker(const worker_options& opts) {
     std::cerr << "error: " << secrets.error_message() << "\n";
     return 2;
   }
-  auto w = sys.spawn(worker, opts.coordinator.at, info, threads, opts.coordinator.secret,
-                     std::move(*secrets), std::chrono::milliseconds(opts.report_ms));
+  worker_config wcfg;
+  wcfg.coordinator_at = opts.coordinator.at;
+  wcfg.info = info;
+  wcfg.threads = threads;
+  wcfg.secret = opts.coordinator.secret;
+  wcfg.spec_secrets = std::move(*secrets);
+  wcfg.report_interval = std::chrono::milliseconds(opts.report_ms);
+  auto w = sys.spawn(worker, std::move(wcfg));
   // Leave on a signal, or when drained (the worker actor ends by itself).
   std::atomic<bool> drained{false};
   w->attach_functor([&drained] { drained = true; });
@@ -160,18 +166,18 @@ int with_coordinator(const coordinator_link& ep, Fn fn) {
   return fn(self, *coord);
 }
 
-// Sends one request whose answer is a submit_result and reports it: the id
-// (after `done`, if any) on success, the error otherwise (exit code 2).
-template <class... Ts>
+// Sends one request and reports its answer: the subject (`id`, after
+// `done`, if any) when it was done, the error otherwise (exit code 2).
+template <class Reply, class... Ts>
 int simple_request(const coordinator_link& ep, std::chrono::seconds timeout, const std::string& done,
-                   Ts... xs) {
+                   std::string Reply::*id, Ts... xs) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
     self->request(coord, timeout, xs...)
       .receive(
-        [&](const submit_result& r) {
-          if (r.accepted) {
-            std::cout << (done.empty() ? "" : done + " ") << r.job_id << "\n";
+        [&](const Reply& r) {
+          if (r.why == refusal::none) {
+            std::cout << (done.empty() ? "" : done + " ") << r.*id << "\n";
             rc = 0;
           } else {
             std::cerr << "error: " << r.error << "\n";
@@ -195,15 +201,18 @@ int run_submit(const coordinator_link& ep, const std::string& spec_path) {
     std::cerr << "warning: " << spec_path << ":" << line
               << ": a password written in a URL crosses the network in the spec text; write "
                  "${secret:NAME} instead and give the workers NAME (docs/operations.md)\n";
-  return simple_request(ep, std::chrono::seconds(30), "", submit_atom::value, *text, spec_path);
+  return simple_request(ep, std::chrono::seconds(30), "", &submit_reply::job_id, submit_atom::value,
+                        *text, spec_path);
 }
 
 int run_cancel(const coordinator_link& ep, const std::string& job_id) {
-  return simple_request(ep, std::chrono::seconds(10), "cancelled", cancel_atom::value, job_id);
+  return simple_request(ep, std::chrono::seconds(10), "cancelled", &cancel_reply::job_id,
+                        cancel_atom::value, job_id);
 }
 
 int run_drain(const coordinator_link& ep, const std::string& worker_name) {
-  return simple_request(ep, std::chrono::seconds(10), "draining", drain_atom::value, worker_name);
+  return simple_request(ep, std::chrono::seconds(10), "draining", &drain_reply::worker,
+                        drain_atom::value, worker_name);
 }
 
 int run_status(const coordinator_link& ep, status_view view) {
@@ -222,16 +231,17 @@ int run_status(const coordinator_link& ep, status_view view) {
             std::cout << "jobs: " << st.jobs.size() << "\n";
             for (const auto& j : st.jobs) {
               std::cout << "  " << j.id << "  topic=" << j.topic << " sink=" << j.sink
-                        << " partitions=" << j.owners.size() << " restarts=" << j.restarts
+                        << " partitions=" << j.partitions.size() << " restarts=" << j.restarts
                         << "\n";
-              if (view == status_view::all)
-                for (size_t p = 0; p < j.owners.size(); ++p)
-                  std::cout << "    partition " << p << " ["
-                            << (p < j.states.size() ? j.states[p] : std::string{"?"}) << "] -> "
-                            << (j.owners[p].empty() ? "(unassigned)" : j.owners[p])
-                            << (p < j.failed.size() && !j.failed[p].empty()
-                                  ? "  FAILED: " + j.failed[p] : std::string{})
-                            << "\n";
+              if (view != status_view::all)
+                continue;
+              for (size_t p = 0; p < j.partitions.size(); ++p) {
+                const auto& ps = j.partitions[p];
+                std::cout << "    partition " << p << " [" << to_string(ps.phase) << "] -> "
+                          << (ps.owner.empty() ? "(unassigned)" : ps.owner)
+                          << (ps.failed.empty() ? std::string{} : "  FAILED: " + ps.failed)
+                          << "\n";
+              }
             }
           }
           rc = 0;

@@ -11,20 +11,78 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weir {
 
-// Something that happened to the cluster (newest first in the view).
+// What happened to the cluster; to_string gives the spelling of the REST
+// API and the dashboard (docs/api.yaml, Event.kind).
+enum class cluster_event_kind : std::uint8_t {
+  join,              // a worker registered
+  rejoin,            // a worker registered again before its loss was noticed
+  lost,              // a worker's process or link went away
+  drain,             // an operator began draining a worker
+  drained,           // a drained worker holds nothing any more and leaves
+  recovery,          // a lost worker's partitions read again elsewhere
+  handoff,           // a partition moved between live workers
+  refusal,           // a request from a process that has not proved the cluster secret
+  partition_failed,  // a source stopped a partition
+  job_failed,        // a worker could not run a job (assigned again after a backoff)
+  checkpoint_failed, // a round not complete when the next one started
+  partitions_added,  // a job's topic grew
+  job_stopped,       // the coordinator stopped a job for good
+  submit,
+  cancel,
+};
+
+inline std::string_view to_string(cluster_event_kind k) {
+  switch (k) {
+    case cluster_event_kind::join: return "join";
+    case cluster_event_kind::rejoin: return "rejoin";
+    case cluster_event_kind::lost: return "lost";
+    case cluster_event_kind::drain: return "drain";
+    case cluster_event_kind::drained: return "drained";
+    case cluster_event_kind::recovery: return "recovery";
+    case cluster_event_kind::handoff: return "handoff";
+    case cluster_event_kind::refusal: return "refusal";
+    case cluster_event_kind::partition_failed: return "partition_failed";
+    case cluster_event_kind::job_failed: return "job_failed";
+    case cluster_event_kind::checkpoint_failed: return "checkpoint_failed";
+    case cluster_event_kind::partitions_added: return "partitions_added";
+    case cluster_event_kind::job_stopped: return "job_stopped";
+    case cluster_event_kind::submit: return "submit";
+    case cluster_event_kind::cancel: return "cancel";
+  }
+  return "?";
+}
+
 struct cluster_event {
   std::int64_t at_ms = 0; // wall clock
-  std::string kind;       // join, rejoin, lost, drain, drained, recovery, handoff, refusal,
-                          // partition_failed, checkpoint_failed, submit, cancel
+  cluster_event_kind kind = cluster_event_kind::join;
   std::string job;        // empty when not about one job
   std::string worker;     // empty when not about one worker
   std::string message;
   std::int64_t duration_ms = -1; // recoveries and handoffs; -1: none
 };
+
+// How a checkpoint round ended.
+enum class round_outcome : std::uint8_t {
+  in_progress,
+  completed, // every partition reported
+  // not complete when the next round started (a store error, or a source
+  // still waiting for its sink): its partitions resume from their previous round
+  failed,
+};
+
+inline std::string_view to_string(round_outcome o) {
+  switch (o) {
+    case round_outcome::in_progress: return "in_progress";
+    case round_outcome::completed: return "completed";
+    case round_outcome::failed: return "failed";
+  }
+  return "?";
+}
 
 // One checkpoint round of a job, as the coordinator saw its reports.
 struct checkpoint_record {
@@ -34,10 +92,7 @@ struct checkpoint_record {
   std::size_t partitions = 0;   // owned partitions when it started
   std::size_t reported = 0;
   std::uint64_t bytes = 0;
-  // in_progress; completed: every partition reported; failed: not complete
-  // when the next round started (a store error, or a source still waiting
-  // for its sink: its partitions resume from their previous round)
-  std::string outcome = "in_progress";
+  round_outcome outcome = round_outcome::in_progress;
 };
 
 // Every 5 s, per job, for the dashboard's last 15 minutes.
@@ -64,7 +119,8 @@ struct observed_job {
   std::uint64_t restarts = 0;            // recoveries after a worker was lost
   std::uint64_t checkpoints_failed = 0;
   std::vector<job_sample> history;       // oldest first
-  std::string last_export;               // export jobs: the last run that finished
+  bool runs = false;                     // a job of runs (jobs/registry/kinds.hpp): no partitions
+  std::string last_run;                  // jobs of runs: the last run that finished
   std::string stopped;                   // why the coordinator stopped it for good; empty: it runs
   // Per worker running it: that worker's sources and sink, merged.
   std::vector<std::pair<std::string, metrics::snapshot>> source_metrics, sink_metrics;

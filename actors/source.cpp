@@ -80,7 +80,10 @@ void flush(self_ptr self, clock::time_point now, bool caught_up = false) {
 
 void dead_letter(self_ptr self, const rd_kafka_message_t* msg, std::string_view reason) {
   auto& st = self->state;
-  if (auto sent = st.dead_letters->send(*msg, reason); !sent)
+  if (!st.dead_letters)
+    WEIR_ERROR("job {}: partition {} offset {}: {}, and there is no dead-letter topic",
+               st.spec->name, msg->partition, msg->offset, reason);
+  else if (auto sent = st.dead_letters->send(*msg, reason); !sent)
     WEIR_ERROR("job {}: dead-letter topic {}: {}", st.spec->name, st.dead_letters->topic(),
                sent.error_message());
   st.metrics.dead_lettered.inc();
@@ -125,7 +128,7 @@ void missing_offsets(self_ptr self, partition_id p) {
   auto& o = it->second;
   auto& cur = o.part->cursor();
   const auto& topic = st.spec->source.topic;
-  auto range = kafka::watermark_offsets(st.consumer->raw(), topic, p);
+  auto range = st.consumer->watermark_offsets(topic, p);
   std::string why;
   if (!range) {
     why = "offset " + std::to_string(cur.next_offset) + " is not in Kafka, and its range is "
@@ -176,17 +179,10 @@ void report_status(self_ptr self, clock::time_point now) {
   self->send(st.parent, report_atom::value, std::move(r));
 }
 
-// The hot loop: one poll, then per message parse -> fold, with no allocation
-// per event (reader and pipeline state reuse their buffers).
-void poll_once(self_ptr self) {
+// Parses and folds the `n` messages of one poll, with no allocation per
+// event (reader and pipeline state reuse their buffers).
+void fold_polled(self_ptr self, size_t n, clock::time_point now, jobs::millis wall) {
   auto& st = self->state;
-  const auto before = clock::now();
-  const size_t n = st.consumer->poll(st.messages, source_state::poll_timeout_ms);
-  const auto now = clock::now();
-  st.metrics.poll_wait_ns.inc(std::chrono::nanoseconds(now - before).count());
-  st.metrics.polls.inc();
-  const bool processing_time = st.spec->source.mode == jobs::time_mode::processing;
-  const jobs::millis wall = processing_time ? wall_clock_ms() : 0;
   std::int32_t cached_partition = -1;
   source_state::owned* o = nullptr;
   jobs::partition_cursor* cur = nullptr;
@@ -253,7 +249,44 @@ void poll_once(self_ptr self) {
       case jobs::fold_status::rejected: reject(self, msg, *cur, folded.reason, replay); break;
     }
   }
-  kafka::consumer::release(st.messages, n);
+}
+
+// Every 10 s, the log line with the rates since the last one.
+void log_rates(self_ptr self, clock::time_point now) {
+  auto& st = self->state;
+  if (now - st.last_report.at < std::chrono::seconds(10))
+    return;
+  auto& m = st.metrics;
+  auto& last = st.last_report;
+  auto secs = std::chrono::duration<double>(now - last.at).count();
+  auto share = [secs](std::uint64_t ns) { return 100 * (ns / 1e9) / secs; };
+  std::size_t keys = 0;
+  for (const auto& [p, owned] : st.partitions)
+    keys += st.pipeline->live_keys(*owned.part);
+  m.live_keys.set(static_cast<double>(keys));
+  WEIR_INFO("job {}: {:.0f} events/s over {} partition(s), {} live keys, {} dead-lettered, "
+            "{} polls, {:.0f}% of the time waiting in poll, {:.0f}% waiting for the sink",
+            st.spec->name, (m.events.value() - last.events) / secs, st.partitions.size(), keys,
+            m.dead_lettered.value(), m.polls.value() - last.polls,
+            share(m.poll_wait_ns.value() - last.poll_wait_ns),
+            share(m.credit_wait_ns.value() - last.credit_wait_ns));
+  last = {now, m.events.value(), m.polls.value(), m.poll_wait_ns.value(),
+          m.credit_wait_ns.value()};
+
+}
+
+// The hot loop: one poll, then per message parse -> fold.
+void poll_once(self_ptr self) {
+  auto& st = self->state;
+  const auto before = clock::now();
+  const size_t n = st.consumer->poll(st.messages, source_state::poll_timeout_ms);
+  const auto now = clock::now();
+  st.metrics.poll_wait_ns.inc(std::chrono::nanoseconds(now - before).count());
+  st.metrics.polls.inc();
+  const bool processing_time = st.spec->source.mode == jobs::time_mode::processing;
+  const jobs::millis wall = processing_time ? wall_clock_ms() : 0;
+  fold_polled(self, n, now, wall);
+  st.consumer->release(st.messages, n);
   st.metrics.events.inc(n);
   st.unreported = st.unreported || n > 0;
   const auto idle_after = std::chrono::milliseconds(st.spec->source.idle_timeout);
@@ -267,25 +300,9 @@ void poll_once(self_ptr self) {
   flush(self, now, n == 0);
   if (now - st.last_status >= source_state::status_interval)
     report_status(self, now);
-  if (now - st.last_report.at >= std::chrono::seconds(10)) {
-    auto& m = st.metrics;
-    auto& last = st.last_report;
-    auto secs = std::chrono::duration<double>(now - last.at).count();
-    auto share = [secs](std::uint64_t ns) { return 100 * (ns / 1e9) / secs; };
-    std::size_t keys = 0;
-    for (const auto& [p, owned] : st.partitions)
-      keys += st.pipeline->live_keys(*owned.part);
-    m.live_keys.set(static_cast<double>(keys));
-    WEIR_INFO("job {}: {:.0f} events/s over {} partition(s), {} live keys, {} dead-lettered, "
-              "{} polls, {:.0f}% of the time waiting in poll, {:.0f}% waiting for the sink",
-              st.spec->name, (m.events.value() - last.events) / secs, st.partitions.size(), keys,
-              m.dead_lettered.value(), m.polls.value() - last.polls,
-              share(m.poll_wait_ns.value() - last.poll_wait_ns),
-              share(m.credit_wait_ns.value() - last.credit_wait_ns));
-    last = {now, m.events.value(), m.polls.value(), m.poll_wait_ns.value(),
-            m.credit_wait_ns.value()};
-  }
-  st.dead_letters->serve();
+  log_rates(self, now);
+  if (st.dead_letters)
+    st.dead_letters->serve();
 }
 
 // Stores a snapshot round whose output the sink has made durable, prunes old
@@ -608,6 +625,134 @@ bool start_precopies(self_ptr self) {
   return true;
 }
 
+// -- messages -----------------------------------------------------------------
+
+// Only the latest assignment counts; each is answered once applied.
+caf::result<bool> on_assign(self_ptr self, source_assignment& a) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<bool>();
+  st.deferred_replies.push_back(rp);
+  st.deferred = std::move(a);
+  if (st.precopies_in_flight == 0 && !start_precopies(self))
+    apply_assignment(self);
+  return rp;
+}
+
+void on_poll(self_ptr self) {
+  self->state.poll_scheduled = false;
+  if (self->state.in_flight >= source_state::max_in_flight || self->state.partitions.empty())
+    return;
+  poll_once(self);
+  schedule_poll(self);
+}
+
+void on_ack(self_ptr self, std::uint64_t seq) {
+  auto& st = self->state;
+  if (--st.in_flight < source_state::max_in_flight)
+    st.metrics.credit_wait.stop(st.metrics.credit_wait_ns); // no-op unless it waited
+  st.acked_through = std::max(st.acked_through, seq);
+  settle_releases(self);
+  if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
+    finish_checkpoint(self);
+  schedule_poll(self);
+}
+
+void on_checkpoint(self_ptr self, round_id id, const std::vector<round_id>& pointed) {
+  auto& st = self->state;
+  if (!st.checkpoints || st.partitions.empty())
+    return;
+  if (st.checkpoint) {
+    WEIR_DEBUG("job {}: checkpoint {} skipped, {} still waits for the sink", st.spec->name, id,
+               st.checkpoint->id);
+    return;
+  }
+  // Everything emitted so far goes to the sink first, with a barrier (a sink
+  // that buffers, the lake, uploads its files before the ack); the snapshot
+  // is the state right after it, at a poll boundary.
+  st.barrier = true;
+  flush(self, clock::now());
+  source_state::pending_checkpoint round;
+  round.id = id;
+  round.pointed = pointed;
+  round.needs_seq = st.next_seq - 1;
+  for (const auto& [p, o] : st.partitions) {
+    if (o.failed)
+      continue; // stopped: its last good checkpoint stays the one to resume from
+    round.snapshots.emplace_back(p, st.pipeline->snapshot(*o.part));
+    round.offsets.push_back(o.part->cursor().next_offset);
+  }
+  st.checkpoint = std::move(round);
+  if (st.acked_through >= st.checkpoint->needs_seq)
+    finish_checkpoint(self);
+}
+
+// Dead letters still queued in librdkafka go out before the source stops;
+// assignments still held are answered (false: not applied): CAF 0.17 drops
+// an undelivered promise silently, and the worker would wait for it.
+void on_exit(self_ptr self, const caf::exit_msg& msg) {
+  auto& st = self->state;
+  if (st.dead_letters)
+    (void) st.dead_letters->flush(5000);
+  for (auto& rp : st.deferred_replies)
+    rp.deliver(false);
+  for (auto& r : st.releases)
+    for (auto& rp : r.done)
+      rp.deliver(false);
+  st.deferred_replies.clear();
+  st.releases.clear();
+  self->quit(msg.reason);
+}
+
+// -- I/O ---------------------------------------------------------------------------
+
+// Opens what the source reads and writes besides its sink; the error ends it.
+expected<void> open_io(self_ptr self, const source_io& io) {
+  auto& st = self->state;
+  auto input = io.open_input(*st.spec);
+  if (!input)
+    return input.failure();
+  st.consumer = std::move(*input);
+  auto dead_letters = io.open_dead_letters(*st.spec);
+  if (!dead_letters)
+    return dead_letters.failure();
+  st.dead_letters = std::move(*dead_letters);
+  if (!st.spec->checkpoints.url.empty()) {
+    auto store = io.open_checkpoints(st.spec->checkpoints.url);
+    if (!store)
+      return store.failure();
+    st.checkpoints = std::move(*store);
+  }
+  return {};
+}
+
+class kafka_input final : public source_input {
+public:
+  explicit kafka_input(kafka::consumer c) : consumer_(std::move(c)) {}
+  expected<void> reassign(const std::string& topic, const offsets& add,
+                          const std::vector<std::int32_t>& remove) override {
+    return consumer_.reassign(topic, add, remove);
+  }
+  expected<void> pause(const std::string& topic, std::int32_t partition) override {
+    return consumer_.pause(topic, partition);
+  }
+  size_t poll(std::vector<rd_kafka_message_t*>& out, int timeout_ms) override {
+    return consumer_.poll(out, timeout_ms);
+  }
+  void release(std::vector<rd_kafka_message_t*>& msgs, size_t n) override {
+    kafka::consumer::release(msgs, n);
+  }
+  std::int64_t high_watermark(const std::string& topic, std::int32_t partition) const override {
+    return consumer_.high_watermark(topic, partition);
+  }
+  expected<std::pair<std::int64_t, std::int64_t>>
+  watermark_offsets(const std::string& topic, std::int32_t partition) override {
+    return kafka::watermark_offsets(consumer_.raw(), topic, partition);
+  }
+
+private:
+  kafka::consumer consumer_;
+};
+
 } // namespace
 
 metrics::snapshot source_metrics::take() const {
@@ -638,10 +783,31 @@ std::string checkpoint_key(const job_id& job, partition_id partition, round_id i
   return job + "/p" + std::to_string(partition) + "/" + round + ".ckpt";
 }
 
+source_io kafka_io() {
+  source_io io;
+  io.open_input = [](const jobs::job_spec& spec) -> expected<std::unique_ptr<source_input>> {
+    auto consumer = kafka::consumer::make(spec.source.brokers);
+    if (!consumer)
+      return consumer.failure();
+    if (auto ok = consumer->warm_up(spec.source.topic); !ok)
+      WEIR_WARN("job {}: {}", spec.name, ok.error_message());
+    return std::unique_ptr<source_input>{std::make_unique<kafka_input>(std::move(*consumer))};
+  };
+  io.open_dead_letters =
+    [](const jobs::job_spec& spec) -> expected<std::unique_ptr<dead_letter_queue>> {
+    auto made = dead_letter_queue::make(spec);
+    if (!made)
+      return made.failure();
+    return std::make_unique<dead_letter_queue>(std::move(*made));
+  };
+  io.open_checkpoints = [](const std::string& url) { return checkpoint_store::open(url); };
+  return io;
+}
+
 source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
                                          std::shared_ptr<const jobs::pipeline> pipeline,
                                          sink_actor sink, worker_actor parent,
-                                         std::string secret) {
+                                         std::string secret, source_io io) {
   auto& st = self->state;
   st.secret = std::move(secret);
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
@@ -653,99 +819,19 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
   st.sink = std::move(sink);
   st.parent = std::move(parent);
   st.messages.resize(poll_batch);
-  auto fail = [&](const std::string& why) {
-    WEIR_ERROR("job {}: {}", st.spec->name, why);
-    self->quit(caf::make_error(caf::sec::runtime_error, why));
+  if (auto opened = open_io(self, io); !opened) {
+    WEIR_ERROR("job {}: {}", st.spec->name, opened.error_message());
+    self->quit(caf::make_error(caf::sec::runtime_error, opened.error_message()));
     return source_actor::behavior_type::make_empty_behavior();
-  };
-  auto consumer = kafka::consumer::make(st.spec->source.brokers);
-  if (!consumer)
-    return fail(consumer.error_message());
-  st.consumer = std::make_unique<kafka::consumer>(std::move(*consumer));
-  if (auto ok = st.consumer->warm_up(st.spec->source.topic); !ok)
-    WEIR_WARN("job {}: {}", st.spec->name, ok.error_message());
-  auto dead_letters = dead_letter_queue::make(*st.spec);
-  if (!dead_letters)
-    return fail(dead_letters.error_message());
-  st.dead_letters = std::make_unique<dead_letter_queue>(std::move(*dead_letters));
-  if (!st.spec->checkpoints.url.empty()) {
-    auto store = checkpoint_store::open(st.spec->checkpoints.url);
-    if (!store)
-      return fail(store.error_message());
-    st.checkpoints = std::move(*store);
   }
-  // Dead letters still queued in librdkafka go out before the source stops.
   // (An exit handler, not an attached functor: those run after the state is gone.)
-  // Assignments still held are answered (false: not applied): CAF 0.17 drops
-  // an undelivered promise silently, and the worker would wait for it.
-  self->set_exit_handler([self](const caf::exit_msg& msg) {
-    auto& st = self->state;
-    if (st.dead_letters)
-      (void) st.dead_letters->flush(5000);
-    for (auto& rp : st.deferred_replies)
-      rp.deliver(false);
-    for (auto& r : st.releases)
-      for (auto& rp : r.done)
-        rp.deliver(false);
-    st.deferred_replies.clear();
-    st.releases.clear();
-    self->quit(msg.reason);
-  });
+  self->set_exit_handler([self](const caf::exit_msg& msg) { on_exit(self, msg); });
   return {
-    [self](assign_atom, source_assignment& a) -> caf::result<bool> {
-      // Only the latest assignment counts; each is answered once applied.
-      auto& st = self->state;
-      auto rp = self->make_response_promise<bool>();
-      st.deferred_replies.push_back(rp);
-      st.deferred = std::move(a);
-      if (st.precopies_in_flight == 0 && !start_precopies(self))
-        apply_assignment(self);
-      return rp;
-    },
-    [self](poll_atom) {
-      self->state.poll_scheduled = false;
-      if (self->state.in_flight >= source_state::max_in_flight || self->state.partitions.empty())
-        return;
-      poll_once(self);
-      schedule_poll(self);
-    },
-    [self](ack_atom, std::uint64_t seq) {
-      auto& st = self->state;
-      if (--st.in_flight < source_state::max_in_flight)
-        st.metrics.credit_wait.stop(st.metrics.credit_wait_ns); // no-op unless it waited
-      st.acked_through = std::max(st.acked_through, seq);
-      settle_releases(self);
-      if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
-        finish_checkpoint(self);
-      schedule_poll(self);
-    },
+    [self](assign_atom, source_assignment& a) { return on_assign(self, a); },
+    [self](poll_atom) { on_poll(self); },
+    [self](ack_atom, std::uint64_t seq) { on_ack(self, seq); },
     [self](checkpoint_atom, round_id id, const std::vector<round_id>& pointed) {
-      auto& st = self->state;
-      if (!st.checkpoints || st.partitions.empty())
-        return;
-      if (st.checkpoint) {
-        WEIR_DEBUG("job {}: checkpoint {} skipped, {} still waits for the sink", st.spec->name,
-                   id, st.checkpoint->id);
-        return;
-      }
-      // Everything emitted so far goes to the sink first, with a barrier (a
-      // sink that buffers, the lake, uploads its files before the ack); the
-      // snapshot is the state right after it, at a poll boundary.
-      st.barrier = true;
-      flush(self, clock::now());
-      source_state::pending_checkpoint round;
-      round.id = id;
-      round.pointed = pointed;
-      round.needs_seq = st.next_seq - 1;
-      for (const auto& [p, o] : st.partitions) {
-        if (o.failed)
-          continue; // stopped: its last good checkpoint stays the one to resume from
-        round.snapshots.emplace_back(p, st.pipeline->snapshot(*o.part));
-        round.offsets.push_back(o.part->cursor().next_offset);
-      }
-      st.checkpoint = std::move(round);
-      if (st.acked_through >= st.checkpoint->needs_seq)
-        finish_checkpoint(self);
+      on_checkpoint(self, id, pointed);
     },
   };
 }

@@ -13,6 +13,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,41 @@ struct source_metrics {
   metrics::snapshot take() const;
 };
 
+// Where a source reads its partitions: Kafka by default (kafka_io); a test
+// puts a fake here.
+class source_input {
+public:
+  using offsets = std::vector<std::pair<std::int32_t, std::int64_t>>;
+  virtual ~source_input() = default;
+  // As kafka::consumer: add these (partition, offset) pairs, remove these partitions.
+  virtual expected<void> reassign(const std::string& topic, const offsets& add,
+                                  const std::vector<std::int32_t>& remove) = 0;
+  virtual expected<void> pause(const std::string& topic, std::int32_t partition) = 0;
+  // Up to out.size() messages, each released with release().
+  virtual size_t poll(std::vector<rd_kafka_message_t*>& out, int timeout_ms) = 0;
+  virtual void release(std::vector<rd_kafka_message_t*>& msgs, size_t n) = 0;
+  // The partition's end as last fetched (no request); -1: unknown.
+  virtual std::int64_t high_watermark(const std::string& topic, std::int32_t partition) const = 0;
+  // The partition's low and high watermarks, asked of the broker.
+  virtual expected<std::pair<std::int64_t, std::int64_t>>
+  watermark_offsets(const std::string& topic, std::int32_t partition) = 0;
+};
+
+// What a source opens besides its sink: the job's Kafka partitions, its
+// dead-letter topic and its checkpoint store.
+struct source_io {
+  std::function<expected<std::unique_ptr<source_input>>(const jobs::job_spec&)> open_input;
+  // Null: no dead-letter topic (a test that reads no event it would refuse).
+  std::function<expected<std::unique_ptr<dead_letter_queue>>(const jobs::job_spec&)>
+    open_dead_letters;
+  std::function<expected<std::unique_ptr<checkpoint_store>>(const std::string& url)>
+    open_checkpoints;
+};
+
+// Kafka (a consumer with explicit assignment, a producer to the dead-letter
+// topic, created if missing) and the store checkpoint_store::open picks.
+source_io kafka_io();
+
 struct source_state {
   static inline const char* name = "source";
   // Not an aggregate: CAF would try to build an aggregate state from `self`.
@@ -63,7 +99,7 @@ struct source_state {
   static constexpr std::chrono::seconds status_interval{1}; // reports to the worker
 
   // -- I/O -----------------------------------------------------------------------
-  std::unique_ptr<kafka::consumer> consumer;
+  std::unique_ptr<source_input> consumer;
   std::unique_ptr<dead_letter_queue> dead_letters;
   std::unique_ptr<jobs::event_reader> reader;
   std::unique_ptr<checkpoint_store> checkpoints; // absent: the job takes none
@@ -144,7 +180,8 @@ struct source_state {
 source_actor::behavior_type kafka_source(source_actor::stateful_pointer<source_state> self,
                                          jobs::job_spec spec,
                                          std::shared_ptr<const jobs::pipeline> pipeline,
-                                         sink_actor sink, worker_actor parent, std::string secret);
+                                         sink_actor sink, worker_actor parent, std::string secret,
+                                         source_io io);
 
 // Key of a partition's checkpoint of round `id`: sorts by round within the partition.
 std::string checkpoint_key(const job_id& job, partition_id partition, round_id id);

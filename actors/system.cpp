@@ -10,12 +10,13 @@ namespace weir {
 node_config::node_config(const node_options& opts) {
   load<caf::io::middleman>();
   add_message_type<worker_info>("weir.worker_info");
-  add_message_type<submit_result>("weir.submit_result");
+  add_message_type<submit_reply>("weir.submit_reply");
+  add_message_type<cancel_reply>("weir.cancel_reply");
+  add_message_type<drain_reply>("weir.drain_reply");
   add_message_type<worker_status>("weir.worker_status");
   add_message_type<job_status>("weir.job_status");
   add_message_type<cluster_status>("weir.cluster_status");
-  add_message_type<partition_info>("weir.partition_info");
-  add_message_type<export_outcome>("weir.export_outcome");
+  add_message_type<run_outcome>("weir.run_outcome");
   add_message_type<std::vector<std::int32_t>>("weir.partitions");
   add_message_type<partition_checkpoint>("weir.partition_checkpoint");
   add_message_type<std::vector<partition_checkpoint>>("weir.partition_checkpoints");

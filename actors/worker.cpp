@@ -1,15 +1,14 @@
 #include "actors/worker.hpp"
 
+#include "actors/blocking.hpp"
 #include "actors/sink.hpp"
 #include "actors/source.hpp"
 #include "base/logging.hpp"
-#include "jobs/raw/projection.hpp"
 #include "jobs/registry/front_ends.hpp"
 #include "jobs/registry/pipelines.hpp"
 #include "jobs/spec.hpp"
-#include "lib/s3/env.hpp"
 #include "runtime/auth.hpp"
-#include "sinks/export/exporter.hpp"
+#include "sinks/registry/runs.hpp"
 #include "sinks/registry/sinks.hpp"
 
 #include <caf/all.hpp>
@@ -87,46 +86,21 @@ std::vector<partition_id> partition_ids(const std::vector<partition_checkpoint>&
   return out;
 }
 
-// One export run, blocking (PostgreSQL, S3): first any run that crashed
-// before, then `run`. Every step is idempotent, so repeating is safe.
-export_outcome run_export(const jobs::export_spec& e, const std::string& run) {
-  raw::export_config cfg;
-  cfg.pg_url = e.pg_url;
-  cfg.table = e.table;
-  cfg.columns = raw::raw_schema(e.columns);
-  cfg.key_column = e.key;
-  cfg.s3 = s3_config_from_env();
-  cfg.bucket = e.bucket;
-  cfg.prefix = e.prefix;
-  export_outcome out;
-  auto ex = raw::exporter::make(std::move(cfg));
-  if (!ex) {
-    out.error = ex.error_message();
-    return out;
+// Opens the job's store and checks its tables against the spec, blocking:
+// the store's refusal of the spec, or "" (also when it cannot be reached now:
+// the sink retries with backoff once the job runs).
+std::string probe_store(const jobs::job_spec& spec) {
+  auto sink = sinks::make_sink(spec, {0});
+  if (!sink)
+    return sink.error_message();
+  auto checked = (*sink)->check();
+  if (checked || !checked.failure().permanent) {
+    if (!checked)
+      WEIR_INFO("job {}: its store could not be checked before it starts ({}); the sink will "
+                "retry", spec.name, checked.error_message());
+    return {};
   }
-  auto unfinished = ex->unfinished_runs();
-  if (!unfinished) {
-    out.error = unfinished.error_message();
-    return out;
-  }
-  for (const auto& earlier : *unfinished) {
-    if (earlier == run)
-      continue;
-    if (auto done = ex->run(earlier); !done) {
-      out.error = "finishing run " + earlier + ": " + done.error_message();
-      return out;
-    }
-    out.recovered.push_back(earlier);
-  }
-  auto done = ex->run(run);
-  if (!done) {
-    out.error = done.error_message();
-    return out;
-  }
-  out.ok = true;
-  out.key = done->key;
-  out.rows = done->rows;
-  return out;
+  return checked.error_message();
 }
 
 void register_with(self_ptr self, coordinator_actor coord) {
@@ -207,11 +181,16 @@ void authenticate(self_ptr self, coordinator_actor coord) {
       });
 }
 
-// Asks the middleman to connect without blocking this actor.
+// Asks the middleman to connect without blocking this actor (or, in a test,
+// goes straight to the coordinator it was given).
 void connect(self_ptr self) {
   if (self->state.connecting || self->state.coordinator)
     return;
   self->state.connecting = true;
+  if (self->state.direct) {
+    authenticate(self, self->state.direct);
+    return;
+  }
   auto& at = self->state.coordinator_at;
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, at.host, at.port)
@@ -282,330 +261,403 @@ expected<jobs::job_spec> local_spec(self_ptr self, const std::string& job_id,
   return jobs::parse_job(*text, job_id);
 }
 
-worker_actor::behavior_type worker(self_ptr self, endpoint at, worker_info info,
-                                   std::uint32_t threads, std::string secret,
-                                   secret_map spec_secrets,
-                                   std::chrono::milliseconds report_interval) {
-  self->state.report_interval = report_interval;
-  if (report_interval.count() > 0)
-    self->delayed_send(self, report_interval, report_atom::value);
-  self->state.threads = std::max<std::uint32_t>(1, threads);
-  self->state.secret = std::move(secret);
-  self->state.spec_secrets = std::move(spec_secrets);
-  self->state.coordinator_at = std::move(at);
-  self->state.info = std::move(info);
-  self->set_down_handler([self](const caf::down_msg& msg) {
-    auto& st = self->state;
-    if (st.coordinator && msg.source == st.coordinator.address()) {
-      // Sources and sinks keep running: the data path does not need the
-      // coordinator, only assignment changes and checkpoint bookkeeping do.
-      WEIR_WARN("lost the coordinator ({}); processing continues, reconnecting",
-                self->system().render(msg.reason));
-      st.coordinator = nullptr;
-      st.lost_at = std::chrono::steady_clock::now();
-      connect(self);
+namespace {
+
+// -- running jobs --------------------------------------------------------------
+
+// Starts job `job_id` here (worker_state::start), its actors supervised.
+// Null when it cannot run here (reported: job_failed).
+worker_state::running* start_job(self_ptr self, const std::string& job_id,
+                                 const std::string& spec_text, std::int32_t partition_count,
+                                 const std::vector<partition_checkpoint>& partitions) {
+  auto& st = self->state;
+  auto spec = local_spec(self, job_id, spec_text);
+  if (!spec) {
+    job_failed(self, job_id, partition_ids(partitions),
+               "spec rejected on this worker: " + spec.error_message());
+    return nullptr;
+  }
+  auto actors = st.start(self->system(), *spec, partition_count, worker_actor{self});
+  if (!actors) {
+    job_failed(self, job_id, partition_ids(partitions), "cannot run here: " + actors.error_message());
+    return nullptr;
+  }
+  worker_state::running job;
+  job.partition_count = partition_count;
+  job.sink = std::move(actors->sink);
+  job.sources = std::move(actors->sources);
+  // Supervised: a child that ends on its own fails the job here (down handler).
+  self->monitor(job.sink);
+  for (auto& source : job.sources)
+    self->monitor(source);
+  WEIR_INFO("job {} started on this worker with {} source(s)", job_id, job.sources.size());
+  st.metrics.jobs_started.inc();
+  return &st.jobs.emplace(job_id, std::move(job)).first->second;
+}
+
+// Splits an assignment over the job's sources: a partition kept stays on its
+// source, a new one goes to the least loaded; each takes the state shipped
+// for it if that is not older than its checkpoint, and the source that held
+// a partition given up ships it to its target.
+std::vector<source_assignment> share_out(self_ptr self, const std::string& job_id,
+                                         worker_state::running& job,
+                                         std::vector<partition_checkpoint> partitions,
+                                         std::vector<handoff_target> targets) {
+  auto& st = self->state;
+  std::map<std::int32_t, size_t> placement;
+  std::vector<size_t> load(job.sources.size(), 0);
+  for (const auto& pc : partitions)
+    if (auto kept = job.placement.find(pc.partition); kept != job.placement.end()) {
+      placement[pc.partition] = kept->second;
+      ++load[kept->second];
+    }
+  std::vector<source_assignment> share(job.sources.size());
+  auto& stash = st.handoffs[job_id];
+  for (auto& pc : partitions) {
+    auto at = placement.find(pc.partition);
+    if (at == placement.end()) {
+      auto least = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+      at = placement.emplace(pc.partition, least).first;
+      ++load[least];
+    }
+    auto& to = share[at->second];
+    // Shipped state is used when it is at least as new as the partition's
+    // checkpoint. Even a state its former owner confirmed as final can be
+    // older: it may have waited here while the partition moved on (A to
+    // here, then to U, which checkpointed further, then back here).
+    if (auto h = stash.find(pc.partition); h != stash.end()) {
+      if (pc.key.empty() || h->second.offset >= pc.offset)
+        to.incoming.push_back(std::move(h->second));
+      else
+        WEIR_INFO("job {}: partition {}: shipped state at offset {} is older than its "
+                  "checkpoint at {}, dropped", job_id, pc.partition, h->second.offset, pc.offset);
+      stash.erase(h);
+    }
+    to.parts.push_back(std::move(pc));
+  }
+  if (stash.empty())
+    st.handoffs.erase(job_id);
+  // Partitions given up are shipped by the source that held them.
+  for (auto& t : targets)
+    if (auto held = job.placement.find(t.partition); held != job.placement.end())
+      share[held->second].outgoing.push_back(std::move(t));
+  job.placement = std::move(placement);
+  return share;
+}
+
+// Hands each source its share and answers once every one has released what
+// it gave up; an empty assignment then stops the job here, unless a later
+// assignment (which may give it partitions again) arrived meanwhile.
+caf::result<bool> dispatch(self_ptr self, const std::string& job_id, worker_state::running& job,
+                           std::vector<source_assignment> share, bool stop) {
+  auto& st = self->state;
+  const auto generation = job.latest_assignment = ++st.assignments;
+  st.metrics.assignments.inc();
+  auto rp = self->make_response_promise<bool>();
+  auto remaining = std::make_shared<size_t>(job.sources.size());
+  auto finish = [self, rp, remaining, stop, generation, job_id]() mutable {
+    if (--*remaining > 0)
+      return;
+    if (auto j = self->state.jobs.find(job_id);
+        stop && j != self->state.jobs.end() && j->second.latest_assignment == generation)
+      stop_job(self, job_id);
+    rp.deliver(true);
+  };
+  // No timeout: a source answers once it released what it gave up, and one
+  // that stops answers too (or its request fails); answering before would
+  // let a new owner start while this one may still write.
+  for (size_t i = 0; i < job.sources.size(); ++i)
+    self->request(job.sources[i], caf::infinite, assign_atom::value, std::move(share[i]))
+      .then([finish](bool) mutable { finish(); }, [finish](caf::error&) mutable { finish(); });
+  return rp;
+}
+
+caf::result<bool> on_assign(self_ptr self, const std::string& job_id, const std::string& spec_text,
+                            std::int32_t partition_count,
+                            std::vector<partition_checkpoint> partitions,
+                            std::vector<handoff_target> targets) {
+  if (!from_coordinator(self, "an assignment"))
+    return false;
+  auto& st = self->state;
+  auto it = st.jobs.find(job_id);
+  if (it != st.jobs.end() && it->second.partition_count != partition_count) {
+    // The topic grew: the sink must know every partition (a window is final
+    // only once all of them passed it), so the job starts again here, each
+    // partition from its checkpoint; replaying gives the same results.
+    WEIR_INFO("job {}: the topic has {} partitions now (was {}): restarting the job here", job_id,
+              partition_count, it->second.partition_count);
+    stop_job(self, job_id);
+    it = st.jobs.end();
+  }
+  if (partitions.empty() && it == st.jobs.end())
+    return true;
+  auto* job = it != st.jobs.end() ? &it->second
+                                  : start_job(self, job_id, spec_text, partition_count, partitions);
+  if (!job)
+    return false;
+  const bool stop = partitions.empty();
+  auto share = share_out(self, job_id, *job, std::move(partitions), std::move(targets));
+  return dispatch(self, job_id, *job, std::move(share), stop);
+}
+
+// -- handoffs -----------------------------------------------------------------------
+
+// Whether shipped state `h` carries a proof of the cluster secret by its sender.
+bool signed_by_member(self_ptr self, const std::string& job_id, const partition_handoff& h) {
+  const auto& sender = self->current_sender();
+  const auto node = sender ? to_string(sender->node()) : std::string{};
+  if (sender
+      && auth::verify_handoff(self->state.secret,
+                              {job_id, node, h.partition, h.offset, h.released_at_ms, h.state},
+                              h.proof))
+    return true;
+  self->state.metrics.handoffs_refused.inc();
+  WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not match the "
+            "cluster secret", h.partition, job_id, sender ? node : std::string{"an anonymous sender"});
+  return false;
+}
+
+// Keeps shipped state `h` until the assignment that gives its partition here.
+void stash_handoff(self_ptr self, const std::string& job_id, partition_handoff& h) {
+  auto& stash = self->state.handoffs[job_id];
+  if (h.state.empty()) { // the former owner stopped: catch up from its pre-copy
+    auto it = stash.find(h.partition);
+    if (it == stash.end() || it->second.offset > h.offset) {
+      WEIR_WARN("job {}: partition {} released at offset {} without a usable pre-copy; it "
+                "restores from its checkpoint", job_id, h.partition, h.offset);
       return;
     }
-    for (auto& [job_id, job] : st.jobs) {
-      const bool sink = job.sink && msg.source == job.sink.address();
-      const bool source = std::any_of(job.sources.begin(), job.sources.end(),
-                                      [&](const source_actor& s) { return msg.source == s.address(); });
-      if (!sink && !source)
-        continue;
-      std::vector<partition_id> parts;
-      for (const auto& [p, at] : job.placement)
-        parts.push_back(p);
-      job_failed(self, std::string{job_id}, std::move(parts),
-                 std::string{sink ? "its sink" : "a source"} + " stopped: "
-                   + exit_reason(self, msg.reason));
-      return;
-    }
-  });
+    it->second.emit_from = h.offset;
+    it->second.released_at_ms = h.released_at_ms;
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto state = jobs::unpack_shipped(h.kind, h.partition, h.state,
+                                    "state of partition " + std::to_string(h.partition) + " of job "
+                                      + job_id);
+  if (!state) {
+    WEIR_ERROR("{}; it restores from its checkpoint", state.error_message());
+    return;
+  }
+  WEIR_INFO("job {}: received {:.1f} MB of state of partition {} at offset {} (unpacked in {} ms)",
+            job_id, h.state.size() / 1e6, h.partition, h.offset,
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - t0).count());
+  stash[h.partition] = {h.partition, h.offset, h.offset, h.released_at_ms,
+                        std::shared_ptr<jobs::pipeline::partition>{std::move(*state)}, h.kind};
+  self->state.metrics.handoffs_received.inc();
+}
+
+// Unpacked here, ahead of the assignment: off the moved partition's pause.
+bool on_handoff(self_ptr self, const std::string& job_id, std::vector<partition_handoff>& states) {
+  // Checked first: refused input leaves no trace in the stash.
+  std::erase_if(states, [&](const partition_handoff& h) { return !signed_by_member(self, job_id, h); });
+  for (auto& h : states)
+    stash_handoff(self, job_id, h);
+  return true;
+}
+
+// -- what the worker's children tell it --------------------------------------------
+
+void on_child_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  if (st.coordinator && msg.source == st.coordinator.address()) {
+    // Sources and sinks keep running: the data path does not need the
+    // coordinator, only assignment changes and checkpoint bookkeeping do.
+    WEIR_WARN("lost the coordinator ({}); processing continues, reconnecting",
+              self->system().render(msg.reason));
+    st.coordinator = nullptr;
+    st.lost_at = std::chrono::steady_clock::now();
+    connect(self);
+    return;
+  }
+  for (auto& [job_id, job] : st.jobs) {
+    const bool sink = job.sink && msg.source == job.sink.address();
+    const bool source = std::any_of(job.sources.begin(), job.sources.end(),
+                                    [&](const source_actor& s) { return msg.source == s.address(); });
+    if (!sink && !source)
+      continue;
+    std::vector<partition_id> parts;
+    for (const auto& [p, at] : job.placement)
+      parts.push_back(p);
+    job_failed(self, std::string{job_id}, std::move(parts),
+               std::string{sink ? "its sink" : "a source"} + " stopped: "
+                 + exit_reason(self, msg.reason));
+    return;
+  }
+}
+
+// The latest report of a local source or sink, kept by sender; handoff
+// pauses accumulate until the next report to the coordinator.
+void on_child_report(self_ptr self, job_report& r) {
+  const auto& sender = self->current_sender();
+  auto it = self->state.jobs.find(r.job);
+  if (!sender || sender->node() != self->node() || it == self->state.jobs.end())
+    return;
+  auto& job = it->second;
+  auto& pauses = job.handoffs;
+  pauses.insert(pauses.end(), r.handoffs.begin(), r.handoffs.end());
+  r.handoffs.clear();
+  auto& kept = job.reports[sender->id()];
+  if (r.partitions.empty() && r.source.samples.empty()) { // the sink's
+    kept.sink = std::move(r.sink);
+    return;
+  }
+  r.sink = std::move(kept.sink);
+  kept = std::move(r);
+}
+
+void on_report_due(self_ptr self) {
+  auto& st = self->state;
+  self->delayed_send(self, st.report_interval, report_atom::value);
+  if (st.coordinator)
+    self->send(st.coordinator, report_atom::value, st.info.name, pack_report(make_report(st)));
+}
+
+void on_checkpoint(self_ptr self, const std::string& job_id, round_id id,
+                   const std::vector<round_id>& pointed) {
+  if (!from_coordinator(self, "a checkpoint request"))
+    return;
+  if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
+    for (auto& source : it->second.sources)
+      self->send(source, checkpoint_atom::value, id, pointed);
+}
+
+// To the coordinator, if it is there; else the log says it and the source
+// reports again on the next assignment (a checkpoint: the next round).
+template <class... Ts>
+void tell_coordinator(self_ptr self, Ts&&... xs) {
+  if (self->state.coordinator)
+    self->send(self->state.coordinator, std::forward<Ts>(xs)...);
+}
+
+// -- blocking requests of the coordinator ----------------------------------------
+
+// A run of a job of runs (jobs/registry/kinds.hpp): its work is the kind's
+// (sinks/registry/runs.hpp), blocking.
+caf::result<run_outcome> on_run(self_ptr self, const std::string& job_id,
+                                const std::string& spec_text, const std::string& run) {
+  if (!from_coordinator(self, "a run"))
+    return run_outcome{false, "not the coordinator", {}, {}};
+  auto spec = local_spec(self, job_id, spec_text);
+  if (!spec)
+    return run_outcome{false, spec.error_message(), {}, {}};
+  auto rp = self->make_response_promise<run_outcome>();
+  run_blocking(
+    self, caf::infinite, [spec = *spec, run] { return sinks::run_once(spec, run); },
+    [rp](expected<jobs::run_result> done) mutable {
+      if (done)
+        rp.deliver(run_outcome{true, {}, std::move(done->summary), std::move(done->recovered)});
+      else
+        rp.deliver(run_outcome{false, done.error_message(), {}, {}});
+    },
+    [rp](const std::string& why) mutable { rp.deliver(run_outcome{false, why, {}, {}}); });
+  return rp;
+}
+
+caf::result<std::string> on_probe(self_ptr self, const std::string& job_id,
+                                  const std::string& spec_text) {
+  if (!from_coordinator(self, "a store probe"))
+    return std::string{"not the coordinator"};
+  auto spec = local_spec(self, job_id, spec_text);
+  if (!spec) // the coordinator parsed it: only this worker's secrets can fail
+    return std::string{};
+  auto rp = self->make_response_promise<std::string>();
+  run_blocking(
+    self, caf::infinite, [spec = *spec] { return probe_store(spec); },
+    [rp](std::string why) mutable { rp.deliver(std::move(why)); },
+    [rp](const std::string&) mutable { rp.deliver(std::string{}); });
+  return rp;
+}
+
+void stop_all(self_ptr self) {
+  for (auto& [id, job] : std::map{self->state.jobs})
+    stop_job(self, id);
+}
+
+void on_drain(self_ptr self) {
+  if (!from_coordinator(self, "a drain"))
+    return;
+  WEIR_INFO("drained by the coordinator: leaving");
+  stop_all(self);
+  self->quit();
+}
+
+} // namespace
+
+job_starter kafka_jobs(std::uint32_t threads, std::string secret) {
+  return [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
+                           std::int32_t partition_count,
+                           worker_actor parent) -> expected<job_actors> {
+    auto pipeline = jobs::make_pipeline(spec);
+    if (!pipeline)
+      return pipeline.failure();
+    auto sink = sinks::make_sink(spec, {partition_count});
+    if (!sink)
+      return sink.failure();
+    job_actors out;
+    out.sink = sys.spawn<caf::detached>(sink_driver, spec.name,
+                                        std::shared_ptr<sinks::sink>{std::move(*sink)}, parent,
+                                        spec);
+    std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
+    const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
+    for (std::uint32_t i = 0; i < n; ++i)
+      out.sources.push_back(sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent,
+                                                     secret, kafka_io()));
+    return out;
+  };
+}
+
+worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
+  auto& st = self->state;
+  st.report_interval = cfg.report_interval;
+  if (st.report_interval.count() > 0)
+    self->delayed_send(self, st.report_interval, report_atom::value);
+  st.threads = std::max<std::uint32_t>(1, cfg.threads);
+  st.secret = std::move(cfg.secret);
+  st.spec_secrets = std::move(cfg.spec_secrets);
+  st.coordinator_at = std::move(cfg.coordinator_at);
+  st.info = std::move(cfg.info);
+  st.direct = std::move(cfg.coordinator);
+  st.start = cfg.start ? std::move(cfg.start) : kafka_jobs(st.threads, st.secret);
+  self->set_down_handler([self](const caf::down_msg& msg) { on_child_down(self, msg); });
   // Children do not outlive their worker. (An exit handler, not an attached
   // functor: those run after the actor's state is gone.)
   self->set_exit_handler([self](const caf::exit_msg& msg) {
-    for (auto& [id, job] : std::map{self->state.jobs})
-      stop_job(self, id);
+    stop_all(self);
     self->quit(msg.reason);
   });
   connect(self);
   return {
     [self](assign_atom, const std::string& job_id, const std::string& spec_text,
            std::int32_t partition_count, std::vector<partition_checkpoint> partitions,
-           std::vector<handoff_target> targets) -> caf::result<bool> {
-      if (!from_coordinator(self, "an assignment"))
-        return false;
-      auto& st = self->state;
-      auto it = st.jobs.find(job_id);
-      if (it != st.jobs.end() && it->second.partition_count != partition_count) {
-        // The topic grew: the sink must know every partition (a window is final
-        // only once all of them passed it), so the job starts again here, each
-        // partition from its checkpoint; replaying gives the same results.
-        WEIR_INFO("job {}: the topic has {} partitions now (was {}): restarting the job here",
-                  job_id, partition_count, it->second.partition_count);
-        stop_job(self, job_id);
-        it = st.jobs.end();
-      }
-      if (partitions.empty() && it == st.jobs.end())
-        return true;
-      if (it == st.jobs.end()) {
-        auto spec = local_spec(self, job_id, spec_text);
-        if (!spec) {
-          job_failed(self, job_id, partition_ids(partitions),
-                     "spec rejected on this worker: " + spec.error_message());
-          return false;
-        }
-        auto pipeline = jobs::make_pipeline(*spec);
-        auto sink = pipeline ? sinks::make_sink(*spec, {partition_count})
-                             : expected<std::unique_ptr<sinks::sink>>{pipeline.failure()};
-        if (!sink) {
-          job_failed(self, job_id, partition_ids(partitions), "cannot run here: " + sink.error_message());
-          return false;
-        }
-        worker_state::running job;
-        job.partition_count = partition_count;
-        job.sink = self->spawn<caf::detached>(sink_driver, job_id,
-                                              std::shared_ptr<sinks::sink>{std::move(*sink)},
-                                              worker_actor{self}, *spec);
-        std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
-        const auto n = std::min<std::uint32_t>(st.threads,
-                                               static_cast<std::uint32_t>(partition_count));
-        for (std::uint32_t i = 0; i < n; ++i)
-          job.sources.push_back(self->spawn<caf::detached>(kafka_source, *spec, shared, job.sink,
-                                                           worker_actor{self}, st.secret));
-        // Supervised: a child that ends on its own fails the job here (down handler).
-        self->monitor(job.sink);
-        for (auto& source : job.sources)
-          self->monitor(source);
-        it = st.jobs.emplace(job_id, std::move(job)).first;
-        WEIR_INFO("job {} started on this worker with {} source(s)", job_id, n);
-        st.metrics.jobs_started.inc();
-      }
-      auto& job = it->second;
-      std::map<std::int32_t, size_t> placement;
-      std::vector<size_t> load(job.sources.size(), 0);
-      for (const auto& pc : partitions)
-        if (auto kept = job.placement.find(pc.partition); kept != job.placement.end()) {
-          placement[pc.partition] = kept->second;
-          ++load[kept->second];
-        }
-      std::vector<source_assignment> share(job.sources.size());
-      auto& stash = st.handoffs[job_id];
-      for (auto& pc : partitions) {
-        auto at = placement.find(pc.partition);
-        if (at == placement.end()) {
-          auto least = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-          at = placement.emplace(pc.partition, least).first;
-          ++load[least];
-        }
-        auto& to = share[at->second];
-        // Shipped state is used when it is at least as new as the partition's
-        // checkpoint. Even a state its former owner confirmed as final can be
-        // older: it may have waited here while the partition moved on (A to
-        // here, then to U, which checkpointed further, then back here).
-        if (auto h = stash.find(pc.partition); h != stash.end()) {
-          if (pc.key.empty() || h->second.offset >= pc.offset)
-            to.incoming.push_back(std::move(h->second));
-          else
-            WEIR_INFO("job {}: partition {}: shipped state at offset {} is older than its "
-                      "checkpoint at {}, dropped", job_id, pc.partition, h->second.offset,
-                      pc.offset);
-          stash.erase(h);
-        }
-        to.parts.push_back(std::move(pc));
-      }
-      if (stash.empty())
-        st.handoffs.erase(job_id);
-      // Partitions given up are shipped by the source that held them.
-      for (auto& t : targets)
-        if (auto held = job.placement.find(t.partition); held != job.placement.end())
-          share[held->second].outgoing.push_back(std::move(t));
-      job.placement = std::move(placement);
-      // Answer once every source has released what it gave up; an empty
-      // assignment then stops the job here.
-      // A later assignment overrides this one: it must not stop the job that
-      // one gave partitions to.
-      const bool stop = partitions.empty();
-      const auto generation = job.latest_assignment = ++st.assignments;
-      st.metrics.assignments.inc();
-      auto rp = self->make_response_promise<bool>();
-      auto remaining = std::make_shared<size_t>(job.sources.size());
-      auto finish = [self, rp, remaining, stop, generation, job_id]() mutable {
-        if (--*remaining > 0)
-          return;
-        if (auto j = self->state.jobs.find(job_id);
-            stop && j != self->state.jobs.end() && j->second.latest_assignment == generation)
-          stop_job(self, job_id);
-        rp.deliver(true);
-      };
-      // No timeout: a source answers once it released what it gave up, and
-      // one that stops answers too (or its request fails); answering before
-      // would let a new owner start while this one may still write.
-      for (size_t i = 0; i < job.sources.size(); ++i)
-        self->request(job.sources[i], caf::infinite, assign_atom::value, std::move(share[i]))
-          .then([finish](bool) mutable { finish(); },
-                [finish](caf::error&) mutable { finish(); });
-      return rp;
+           std::vector<handoff_target> targets) {
+      return on_assign(self, job_id, spec_text, partition_count, std::move(partitions),
+                       std::move(targets));
     },
-    [self](handoff_atom, const std::string& job_id,
-           std::vector<partition_handoff>& states) -> bool {
-      // Unpacked here, ahead of the assignment: off the moved partition's pause.
-      const auto& sender = self->current_sender();
-      const auto node = sender ? to_string(sender->node()) : std::string{};
-      auto signed_ok = [&](const partition_handoff& h) {
-        if (sender
-            && auth::verify_handoff(self->state.secret, {job_id, node, h.partition, h.offset,
-                                                         h.released_at_ms, h.state}, h.proof))
-          return true;
-        self->state.metrics.handoffs_refused.inc();
-        WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not "
-                  "match the cluster secret", h.partition, job_id,
-                  sender ? node : std::string{"an anonymous sender"});
-        return false;
-      };
-      // Checked first: refused input leaves no trace in the stash.
-      states.erase(std::remove_if(states.begin(), states.end(),
-                                  [&](const partition_handoff& h) { return !signed_ok(h); }),
-                   states.end());
-      if (states.empty())
-        return true;
-      auto& stash = self->state.handoffs[job_id];
-      for (auto& h : states) {
-        if (h.state.empty()) { // the former owner stopped: catch up from its pre-copy
-          auto it = stash.find(h.partition);
-          if (it == stash.end() || it->second.offset > h.offset) {
-            WEIR_WARN("job {}: partition {} released at offset {} without a usable pre-copy; it "
-                      "restores from its checkpoint", job_id, h.partition, h.offset);
-            continue;
-          }
-          it->second.emit_from = h.offset;
-          it->second.released_at_ms = h.released_at_ms;
-          continue;
-        }
-        const auto t0 = std::chrono::steady_clock::now();
-        auto state = jobs::unpack_shipped(h.kind, h.partition, h.state,
-                                          "state of partition " + std::to_string(h.partition)
-                                            + " of job " + job_id);
-        if (!state) {
-          WEIR_ERROR("{}; it restores from its checkpoint", state.error_message());
-          continue;
-        }
-        WEIR_INFO("job {}: received {:.1f} MB of state of partition {} at offset {} (unpacked in "
-                  "{} ms)", job_id, h.state.size() / 1e6, h.partition, h.offset,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - t0).count());
-        stash[h.partition] = {h.partition, h.offset, h.offset, h.released_at_ms,
-                              std::shared_ptr<jobs::pipeline::partition>{std::move(*state)},
-                              h.kind};
-        self->state.metrics.handoffs_received.inc();
-      }
-      return true;
+    [self](handoff_atom, const std::string& job_id, std::vector<partition_handoff>& states) {
+      return on_handoff(self, job_id, states);
     },
-    [self](checkpoint_atom, const job_id& job_id, round_id id, const std::vector<round_id>& pointed) {
-      if (!from_coordinator(self, "a checkpoint request"))
-        return;
-      if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end())
-        for (auto& source : it->second.sources)
-          self->send(source, checkpoint_atom::value, id, pointed);
-    },
-    [self](checkpointed_atom, const job_id& job_id, round_id id,
+    [self](checkpoint_atom, const std::string& job_id, round_id id,
+           const std::vector<round_id>& pointed) { on_checkpoint(self, job_id, id, pointed); },
+    [self](checkpointed_atom, const std::string& job_id, round_id id,
            std::vector<partition_checkpoint> parts) {
-      if (self->state.coordinator)
-        self->send(self->state.coordinator, checkpointed_atom::value, self->state.info.name,
-                   job_id, id, std::move(parts));
+      tell_coordinator(self, checkpointed_atom::value, self->state.info.name, job_id, id,
+                       std::move(parts));
     },
     [self](reconnect_atom) { connect(self); },
-    [self](report_atom, job_report& r) {
-      const auto& sender = self->current_sender();
-      auto it = self->state.jobs.find(r.job);
-      if (!sender || sender->node() != self->node() || it == self->state.jobs.end())
-        return;
-      auto& job = it->second;
-      auto& pauses = job.handoffs;
-      pauses.insert(pauses.end(), r.handoffs.begin(), r.handoffs.end());
-      r.handoffs.clear();
-      auto& kept = job.reports[sender->id()];
-      if (r.partitions.empty() && r.source.samples.empty()) { // the sink's
-        kept.sink = std::move(r.sink);
-        return;
-      }
-      r.sink = std::move(kept.sink);
-      kept = std::move(r);
+    [self](report_atom, job_report& r) { on_child_report(self, r); },
+    [self](report_atom) { on_report_due(self); },
+    [self](partition_failed_atom, const std::string& job_id, partition_id p,
+           const std::string& why) {
+      tell_coordinator(self, partition_failed_atom::value, self->state.info.name, job_id, p, why);
     },
-    [self](report_atom) {
-      auto& st = self->state;
-      self->delayed_send(self, st.report_interval, report_atom::value);
-      if (st.coordinator)
-        self->send(st.coordinator, report_atom::value, st.info.name, pack_report(make_report(st)));
+    [self](run_atom, const std::string& job_id, const std::string& spec_text,
+           const std::string& run) { return on_run(self, job_id, spec_text, run); },
+    [self](probe_atom, const std::string& job_id, const std::string& spec_text) {
+      return on_probe(self, job_id, spec_text);
     },
-    [self](partition_failed_atom, const std::string& job_id, partition_id p, const std::string& why) {
-      auto& st = self->state;
-      if (st.coordinator) // else the log says it; the source reports again on the next assignment
-        self->send(st.coordinator, partition_failed_atom::value, st.info.name, job_id, p, why);
-    },
-    [self](export_atom, const std::string& job_id, const std::string& spec_text,
-           const std::string& run) -> caf::result<export_outcome> {
-      if (!from_coordinator(self, "an export run"))
-        return export_outcome{false, "not the coordinator", {}, 0, {}};
-      auto spec = local_spec(self, job_id, spec_text);
-      if (!spec)
-        return export_outcome{false, spec.error_message(), {}, 0, {}};
-      if (!jobs::is_export(*spec))
-        return export_outcome{false, "not an export job: " + job_id, {}, 0, {}};
-      auto rp = self->make_response_promise<export_outcome>();
-      // Blocking work goes to a short-lived detached actor.
-      auto runner = self->spawn<caf::detached>(
-        [e = *spec->export_job, run](caf::event_based_actor* h) -> caf::behavior {
-          return {[h, e, run](export_atom) {
-            h->quit();
-            return run_export(e, run);
-          }};
-        });
-      self->request(runner, caf::infinite, export_atom::value)
-        .then([rp](export_outcome& out) mutable { rp.deliver(std::move(out)); },
-              [rp](caf::error& err) mutable {
-                rp.deliver(export_outcome{false, to_string(err), {}, 0, {}});
-              });
-      return rp;
-    },
-    [self](probe_atom, const std::string& job_id,
-           const std::string& spec_text) -> caf::result<std::string> {
-      if (!from_coordinator(self, "a store probe"))
-        return std::string{"not the coordinator"};
-      auto spec = local_spec(self, job_id, spec_text);
-      if (!spec) // the coordinator parsed it: only this worker's secrets can fail
-        return std::string{};
-      auto rp = self->make_response_promise<std::string>();
-      // Connecting blocks: a short-lived detached actor does it.
-      auto prober = self->spawn<caf::detached>([spec = *spec](caf::event_based_actor* h) -> caf::behavior {
-        return {[h, spec](probe_atom) -> std::string {
-          h->quit();
-          auto sink = sinks::make_sink(spec, {0});
-          if (!sink)
-            return sink.error_message();
-          auto checked = (*sink)->check();
-          if (checked || !checked.failure().permanent) {
-            if (!checked)
-              WEIR_INFO("job {}: its store could not be checked before it starts ({}); the "
-                        "sink will retry", spec.name, checked.error_message());
-            return {};
-          }
-          return checked.error_message();
-        }};
-      });
-      self->request(prober, caf::infinite, probe_atom::value)
-        .then([rp](std::string& why) mutable { rp.deliver(std::move(why)); },
-              [rp](caf::error&) mutable { rp.deliver(std::string{}); });
-      return rp;
-    },
-    [self](drain_atom) {
-      if (!from_coordinator(self, "a drain"))
-        return;
-      WEIR_INFO("drained by the coordinator: leaving");
-      for (auto& [id, job] : std::map{self->state.jobs})
-        stop_job(self, id);
-      self->quit();
-    },
+    [self](drain_atom) { on_drain(self); },
     [self](cancel_atom, const std::string& job_id) {
       if (from_coordinator(self, "a cancel"))
         stop_job(self, job_id);

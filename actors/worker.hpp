@@ -5,6 +5,7 @@
 #include "runtime/spec_file.hpp"
 #include "runtime/system.hpp"
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,6 +22,23 @@ struct worker_metrics {
   metrics::snapshot take() const;
 };
 
+// The actors that run one job on a worker: its sink, and its sources sharing it.
+struct job_actors {
+  sink_actor sink;
+  std::vector<source_actor> sources;
+};
+
+// Starts the actors of job `spec` (its secrets filled in) on a worker, for a
+// topic of `partition_count` partitions; `parent` is the worker. Tests put
+// actors of their own here.
+using job_starter = std::function<expected<job_actors>(
+  caf::actor_system& sys, const jobs::job_spec& spec, std::int32_t partition_count,
+  worker_actor parent)>;
+
+// The job kind's pipeline in up to `threads` detached Kafka sources, sharing
+// the spec's sink in a detached sink actor; `secret` signs the state they hand over.
+job_starter kafka_jobs(std::uint32_t threads, std::string secret);
+
 struct worker_state {
   static inline const char* name = "worker";
   // Not an aggregate: CAF would try to build an aggregate state from `self`.
@@ -34,6 +52,7 @@ struct worker_state {
   std::uint32_t attempts = 0;
   bool connecting = false; // one connection attempt in flight at a time
   std::string secret;      // cluster secret; empty: the cluster has none
+  coordinator_actor direct; // reached without the middleman (tests); invalid: by coordinator_at
   secret_map spec_secrets; // what ${secret:NAME} in a spec becomes here
 
   // -- jobs ------------------------------------------------------------------
@@ -42,6 +61,7 @@ struct worker_state {
   // Placement is sticky (a partition keeps its source while it stays here)
   // and new partitions go to the least loaded source.
   std::uint32_t threads = 1;
+  job_starter start;
   struct running {
     std::vector<source_actor> sources;
     sink_actor sink;
@@ -64,11 +84,20 @@ struct worker_state {
   std::chrono::milliseconds report_interval{1000}; // to the coordinator; 0: never
 };
 
-// Connects to the coordinator at `at` and registers as `info.name`; if the
+struct worker_config {
+  endpoint coordinator_at;
+  worker_info info;          // info.name: unique in the cluster
+  std::uint32_t threads = 1; // sources per job
+  std::string secret;        // the cluster secret; empty: none
+  secret_map spec_secrets;   // what ${secret:NAME} in a spec becomes here
+  std::chrono::milliseconds report_interval{1000}; // to the coordinator; 0: never
+  job_starter start;            // empty: kafka_jobs(threads, secret)
+  coordinator_actor coordinator; // set: reach it directly, not at coordinator_at (tests)
+};
+
+// Connects to the coordinator and registers as `cfg.info.name`; if the
 // coordinator goes away, keeps processing and reconnects.
-worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self, endpoint at,
-                                   worker_info info, std::uint32_t threads, std::string secret,
-                                   secret_map spec_secrets,
-                                   std::chrono::milliseconds report_interval);
+worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> self,
+                                   worker_config cfg);
 
 } // namespace weir

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weir {
@@ -30,13 +31,12 @@ using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
-using partitions_atom = caf::atom_constant<caf::atom("partitions")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using checkpointed_atom = caf::atom_constant<caf::atom("ckpt_done")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
-using export_atom = caf::atom_constant<caf::atom("export")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
@@ -72,15 +72,54 @@ typename Inspector::result_type inspect(Inspector& f, auth_challenge& x) {
   return f(caf::meta::type_name("weir.auth_challenge"), x.required, x.nonce, x.proof);
 }
 
-struct submit_result {
-  bool accepted = false;
+// Why the coordinator did not do what a request asked; the HTTP API maps it
+// to a status code.
+enum class refusal : std::uint8_t {
+  none,        // done
+  not_admitted, // the process has not proved the cluster secret
+  invalid,     // the spec does not parse or validate, or its store refuses it
+  conflict,    // a job of that name runs; the worker is the last one not draining
+  not_found,   // no such job or worker
+  unavailable, // Kafka's metadata could not be had
+};
+
+// The answer to submit.
+struct submit_reply {
   std::string job_id; // when accepted
   std::string error;  // when not
+  refusal why = refusal::none;
+  bool accepted() const { return why == refusal::none; }
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, submit_result& x) {
-  return f(caf::meta::type_name("weir.submit_result"), x.accepted, x.job_id, x.error);
+typename Inspector::result_type inspect(Inspector& f, submit_reply& x) {
+  return f(caf::meta::type_name("weir.submit_reply"), x.job_id, x.error, x.why);
+}
+
+// The answer to cancel.
+struct cancel_reply {
+  std::string job_id;
+  std::string error; // when not cancelled
+  refusal why = refusal::none;
+  bool cancelled() const { return why == refusal::none; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_reply& x) {
+  return f(caf::meta::type_name("weir.cancel_reply"), x.job_id, x.error, x.why);
+}
+
+// The answer to drain.
+struct drain_reply {
+  std::string worker;
+  std::string error; // when it does not drain
+  refusal why = refusal::none;
+  bool draining() const { return why == refusal::none; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_reply& x) {
+  return f(caf::meta::type_name("weir.drain_reply"), x.worker, x.error, x.why);
 }
 
 struct worker_status {
@@ -94,23 +133,53 @@ typename Inspector::result_type inspect(Inspector& f, worker_status& x) {
   return f(caf::meta::type_name("weir.worker_status"), x.id, x.info, x.draining);
 }
 
+// Where a partition stands, as `weir status` shows it.
+enum class partition_phase : std::uint8_t {
+  unassigned, // no live owner
+  assigned,   // its worker has reported nothing yet
+  restoring,  // assigned, not reading yet: its state loads or its old owner still releases it
+  reading,
+  idle,       // reading, silent past the idle timeout
+  failed,     // stopped on its worker (see `failed`)
+  stopped,    // the whole job, for good
+};
+
+inline std::string_view to_string(partition_phase s) {
+  switch (s) {
+    case partition_phase::unassigned: return "unassigned";
+    case partition_phase::assigned: return "assigned";
+    case partition_phase::restoring: return "restoring";
+    case partition_phase::reading: return "reading";
+    case partition_phase::idle: return "idle";
+    case partition_phase::failed: return "failed";
+    case partition_phase::stopped: return "stopped";
+  }
+  return "?";
+}
+
+struct partition_status {
+  std::string owner;  // worker id, "" if unowned
+  std::string failed; // why it stopped; "" if it did not
+  partition_phase phase = partition_phase::unassigned;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
+  return f(caf::meta::type_name("weir.partition_status"), x.owner, x.failed, x.phase);
+}
+
 struct job_status {
   std::string id;
   std::string topic;
   std::string sink;
-  std::vector<std::string> owners; // worker id per partition, "" if unowned
-  std::vector<std::string> failed; // why a partition stopped, per partition; "" if it did not
-  // Per partition: reading, idle, restoring (assigned, not reading yet: its
-  // state loads or its old owner still releases it), assigned (its worker
-  // reports nothing), failed, unassigned, stopped (the whole job, for good).
-  std::vector<std::string> states;
+  std::vector<partition_status> partitions;
   std::uint64_t restarts = 0; // recoveries after worker losses, and failed starts, since submit
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_status& x) {
-  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.owners, x.failed,
-           x.states, x.restarts);
+  return f(caf::meta::type_name("weir.job_status"), x.id, x.topic, x.sink, x.partitions,
+           x.restarts);
 }
 
 struct cluster_status {
@@ -175,29 +244,17 @@ typename Inspector::result_type inspect(Inspector& f, handoff_target& x) {
   return f(caf::meta::type_name("weir.handoff_target"), x.partition, x.to);
 }
 
-// How one run of an export job went.
-struct export_outcome {
+// How one run of a job of runs went (jobs/registry/kinds.hpp).
+struct run_outcome {
   bool ok = false;
   std::string error;
-  std::string key;   // the object written (or that would have been)
-  std::uint64_t rows = 0;
+  std::string summary;                // what it wrote, and where
   std::vector<std::string> recovered; // unfinished earlier runs completed first
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, export_outcome& x) {
-  return f(caf::meta::type_name("weir.export_outcome"), x.ok, x.error, x.key, x.rows, x.recovered);
-}
-
-// Partition count of a job's topic, as found by a blocking metadata lookup.
-struct partition_info {
-  std::int32_t count = 0;
-  std::string error;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, partition_info& x) {
-  return f(caf::meta::type_name("weir.partition_info"), x.count, x.error);
+typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
+  return f(caf::meta::type_name("weir.run_outcome"), x.ok, x.error, x.summary, x.recovered);
 }
 
 } // namespace weir

@@ -14,7 +14,7 @@ json opt_ms(std::int64_t ms) { return ms > 0 ? json(ms) : json(nullptr); }
 json watermark_json(millis wm) { return wm == no_watermark ? json(nullptr) : json(wm); }
 
 std::string job_state(const observed_job& j) {
-  if (j.kind == "export")
+  if (j.runs)
     return "scheduled";
   if (!j.stopped.empty())
     return "stopped";
@@ -67,7 +67,7 @@ json round_json(const checkpoint_record& r) {
           {"partitions", r.partitions},
           {"reported", r.reported},
           {"size_bytes", r.bytes},
-          {"outcome", r.outcome}};
+          {"outcome", to_string(r.outcome)}};
 }
 
 json summary_json(const observed_cluster& c, const observed_job& j) {
@@ -91,7 +91,7 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
             {"records_per_second", rate}};
   const checkpoint_record* last = nullptr;
   for (const auto& r : j.rounds)
-    if (r.outcome == "completed")
+    if (r.outcome == round_outcome::completed)
       last = &r;
   json checkpoint = nullptr;
   if (last)
@@ -144,8 +144,8 @@ json job_json(const observed_cluster& c, const std::string& id) {
                        {"lag", s.lag_records},
                        {"watermark_lag_ms", s.watermark_lag_ms}});
   out["history"] = history;
-  if (j->kind == "export")
-    out["last_export"] = j->last_export.empty() ? json(nullptr) : json(j->last_export);
+  if (j->runs)
+    out["last_export"] = j->last_run.empty() ? json(nullptr) : json(j->last_run);
   return out;
 }
 
@@ -188,7 +188,7 @@ json events_json(const observed_cluster& c, std::size_t limit) {
     if (list.size() >= limit)
       break;
     list.push_back({{"at", e.at_ms},
-                    {"kind", e.kind},
+                    {"kind", to_string(e.kind)},
                     {"job", e.job.empty() ? json(nullptr) : json(e.job)},
                     {"worker", e.worker.empty() ? json(nullptr) : json(e.worker)},
                     {"message", e.message},

@@ -131,7 +131,7 @@ std::string exposition(const observed_cluster& c) {
               static_cast<double>(j.checkpoints_failed));
     const checkpoint_record* last = nullptr;
     for (const auto& r : j.rounds)
-      if (r.outcome == "completed")
+      if (r.outcome == round_outcome::completed)
         last = &r;
     if (last) {
       f.gauge("weir_job_last_checkpoint_duration_seconds",

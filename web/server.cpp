@@ -46,10 +46,10 @@ expected<Result> ask(caf::actor_system& sys, const coordinator_actor& coordinato
 
 // A mutation's answer; when the coordinator gives none, a 503 is sent and
 // there is nothing to answer.
-template <class... Ts>
-std::optional<submit_result> mutate(caf::actor_system& sys, const coordinator_actor& coordinator,
-                                    httplib::Response& res, Ts... xs) {
-  auto out = ask<submit_result>(sys, coordinator, xs...);
+template <class Reply, class... Ts>
+std::optional<Reply> mutate(caf::actor_system& sys, const coordinator_actor& coordinator,
+                            httplib::Response& res, Ts... xs) {
+  auto out = ask<Reply>(sys, coordinator, xs...);
   if (out)
     return std::move(*out);
   send_error(res, 503, "the coordinator did not answer: " + out.error_message());
@@ -164,15 +164,15 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
     if (!allowed(req, res, true))
       return;
     const auto origin = req.has_param("file") ? req.get_param_value("file") : std::string{"request"};
-    auto out = mutate(sys, coordinator, res, submit_atom::value, req.body, origin);
+    auto out = mutate<submit_reply>(sys, coordinator, res, submit_atom::value, req.body, origin);
     if (!out)
       return;
-    if (out->accepted) {
+    if (out->accepted()) {
       WEIR_INFO("job {} submitted over HTTP from {}", out->job_id, req.remote_addr);
       send_json(res, 201, {{"id", out->job_id}});
-    } else if (out->error.find("is already running") != std::string::npos) {
+    } else if (out->why == refusal::conflict) {
       send_error(res, 409, out->error);
-    } else if (out->error.rfind("partition lookup failed", 0) == 0) {
+    } else if (out->why == refusal::unavailable) {
       send_error(res, 503, out->error);
     } else {
       send_json(res, 400, {{"error", spec_error_json(out->error)}});
@@ -186,10 +186,10 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
                                                                       const httplib::ContentReader&) {
     if (!allowed(req, res, true))
       return;
-    auto out = mutate(sys, coordinator, res, cancel_atom::value, req.matches[1].str());
+    auto out = mutate<cancel_reply>(sys, coordinator, res, cancel_atom::value, req.matches[1].str());
     if (!out)
       return;
-    if (!out->accepted)
+    if (!out->cancelled())
       send_error(res, 404, out->error);
     else
       send_json(res, 200, {{"id", out->job_id}, {"cancelled", true}});
@@ -200,13 +200,13 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
                                                    const httplib::ContentReader&) {
     if (!allowed(req, res, true))
       return;
-    auto out = mutate(sys, coordinator, res, drain_atom::value, req.matches[1].str());
+    auto out = mutate<drain_reply>(sys, coordinator, res, drain_atom::value, req.matches[1].str());
     if (!out)
       return;
-    if (!out->accepted)
-      send_error(res, out->error.rfind("no worker", 0) == 0 ? 404 : 409, out->error);
+    if (!out->draining())
+      send_error(res, out->why == refusal::not_found ? 404 : 409, out->error);
     else
-      send_json(res, 202, {{"worker", out->job_id}, {"draining", true}});
+      send_json(res, 202, {{"worker", out->worker}, {"draining", true}});
   });
   // The dashboard: static assets built into the binary (web/assets.hpp).
   for (const auto& a : dashboard_assets()) {

@@ -1,13 +1,15 @@
 #include "jobs/registry/pipelines.hpp"
 
 #include "jobs/raw/pipeline.hpp"
+#include "jobs/registry/kinds.hpp"
 #include "jobs/windowed/pipeline.hpp"
 
 namespace weir::jobs {
 
 expected<std::unique_ptr<const pipeline>> make_pipeline(const job_spec& spec) {
-  if (is_export(spec))
-    return error{"job " + spec.name + ": an export job has no stream to run"};
+  if (kind_of(spec).form() != job_form::partitions)
+    return error{"job " + spec.name + ": an " + std::string{kind_of(spec).name()}
+                 + " job runs on a schedule and has no stream to run"};
   if (is_raw(spec)) {
     auto raw = raw::raw_pipeline::make(spec);
     if (!raw)

@@ -7,7 +7,7 @@
 namespace weir::jobs {
 
 // The pipeline of the spec's kind: raw (spec with columns) or windowed.
-// Export jobs have no stream, hence no pipeline (an error says so).
+// Jobs of runs (kinds.hpp) have no stream, hence no pipeline (an error says so).
 expected<std::unique_ptr<const pipeline>> make_pipeline(const job_spec& spec);
 
 // A partition's state shipped by its former owner, unpacked by the new

@@ -63,12 +63,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   switch (bytes[0] % 11) {
     case 0: round_trip<worker_info>(data, n); break;
     case 1: round_trip<auth_challenge>(data, n); break;
-    case 2: round_trip<submit_result>(data, n); break;
+    case 2: round_trip<submit_reply>(data, n); break;
     case 3: round_trip<cluster_status>(data, n); break;
     case 4: round_trip<std::vector<partition_checkpoint>>(data, n); break;
     case 5: round_trip<std::vector<partition_handoff>>(data, n); break;
-    case 6: round_trip<partition_info>(data, n); break;
-    case 7: round_trip<export_outcome>(data, n); break;
+    case 6: round_trip<drain_reply>(data, n); break;
+    case 7: round_trip<run_outcome>(data, n); break;
     case 8: round_trip<std::vector<worker_status>>(data, n); break;
     case 9: round_trip<job_status>(data, n); break;
     default: report(data, n); break;

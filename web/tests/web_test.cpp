@@ -41,8 +41,8 @@ observed_cluster cluster() {
   observed_partition p1;
   p1.failed = "offsets gone";
   j.partitions.push_back(p1);
-  j.rounds.push_back({7, 1'000, 1'250, 1, 1, 300, "completed"});
-  j.rounds.push_back({8, 2'000, 0, 1, 0, 0, "failed"});
+  j.rounds.push_back({7, 1'000, 1'250, 1, 1, 300, round_outcome::completed});
+  j.rounds.push_back({8, 2'000, 0, 1, 0, 0, round_outcome::failed});
   j.checkpoints_failed = 1;
   metrics::histogram h;
   h.observe(0.003);
@@ -74,6 +74,20 @@ TEST(WebApi, JobBodyCarriesPartitionFiguresAndNullsForTheUnknown) {
   EXPECT_EQ(j["last_checkpoint"]["duration_ms"], 250);
   EXPECT_EQ(j["last_checkpoint"]["age_ms"], 8'750);
   EXPECT_TRUE(job_json(c, "nope").is_null());
+}
+
+TEST(WebApi, AJobOfRunsIsScheduledWithItsLastRun) {
+  observed_cluster c;
+  observed_job j;
+  j.id = "e";
+  j.kind = "export";
+  j.runs = true;
+  j.last_run = "2026-01-01T10:05:00Z";
+  c.jobs.push_back(j);
+  auto out = job_json(c, "e");
+  EXPECT_EQ(out["state"], "scheduled");
+  EXPECT_EQ(out["last_export"], "2026-01-01T10:05:00Z");
+  EXPECT_EQ(job_json(cluster(), cluster().jobs[0].id).count("last_export"), 0u);
 }
 
 TEST(WebApi, CheckpointsNewestFirst) {
