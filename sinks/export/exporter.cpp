@@ -198,18 +198,4 @@ expected<std::vector<std::string>> exporter::unfinished_runs() {
   });
 }
 
-expected<export_result> export_once(export_config cfg, const std::string& run_id) {
-  auto e = exporter::make(std::move(cfg));
-  if (!e)
-    return e.failure();
-  return e->run(run_id);
-}
-
-expected<std::vector<std::string>> unfinished_runs(export_config cfg) {
-  auto e = exporter::make(std::move(cfg));
-  if (!e)
-    return e.failure();
-  return e->unfinished_runs();
-}
-
 } // namespace weir::raw

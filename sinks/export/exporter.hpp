@@ -79,8 +79,5 @@ private:
   std::unique_ptr<state> st_;
 };
 
-// exporter::make(cfg), then run(run_id).
-expected<export_result> export_once(export_config cfg, const std::string& run_id);
-expected<std::vector<std::string>> unfinished_runs(export_config cfg);
 
 } // namespace weir::raw
