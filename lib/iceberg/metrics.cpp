@@ -94,4 +94,33 @@ std::optional<std::string> column_metrics::upper_bound() const {
   return to_bytes(t_, view(max_));
 }
 
+file_metrics::file_metrics(const iceberg::schema& s) {
+  for (const auto& f : s.fields) {
+    ids_.push_back(f.id);
+    types_.push_back(f.t);
+    columns_.emplace_back(f.t);
+  }
+}
+
+void file_metrics::add(const std::vector<value_view>& row) {
+  ++rows_;
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    columns_[i].add(i < row.size() ? row[i] : value_view{});
+}
+
+void file_metrics::fill(data_file& f) const {
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    const auto id = ids_[i];
+    const auto& m = columns_[i];
+    f.value_counts[id] = m.value_count();
+    f.null_value_counts[id] = m.null_count();
+    if (types_[i] == type::float64)
+      f.nan_value_counts[id] = m.nan_count();
+    if (auto lo = m.lower_bound())
+      f.lower_bounds[id] = *lo;
+    if (auto hi = m.upper_bound())
+      f.upper_bounds[id] = *hi;
+  }
+}
+
 } // namespace weir::iceberg

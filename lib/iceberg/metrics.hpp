@@ -11,11 +11,14 @@
 // bound every value. Other types' bounds are exact. NaN is never a bound.
 #pragma once
 
+#include "lib/iceberg/manifest.hpp"
+#include "lib/iceberg/metadata.hpp"
 #include "lib/iceberg/values.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weir::iceberg {
 
@@ -41,6 +44,25 @@ private:
   std::int64_t values_ = 0, nulls_ = 0, nans_ = 0;
   bool has_range_ = false;
   datum min_, max_;
+};
+
+// The statistics of every column of a data file, rows given in the
+// schema's field order.
+class file_metrics {
+public:
+  explicit file_metrics(const iceberg::schema& s);
+
+  void add(const std::vector<value_view>& row);
+  std::int64_t rows() const { return rows_; }
+  // Sets the file's value, NULL and NaN (doubles) counts and bounds, by
+  // field id; columns of types weir does not handle get counts only.
+  void fill(data_file& f) const;
+
+private:
+  std::vector<std::int32_t> ids_;
+  std::vector<type> types_;
+  std::vector<column_metrics> columns_;
+  std::int64_t rows_ = 0;
 };
 
 // The upper bound of truncate(16), exposed for tests: the smallest string

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <random>
 #include <set>
 
 namespace ice = weir::iceberg;
@@ -306,6 +307,22 @@ TEST(IcebergMetrics, StringBoundsTruncateTo16CodePoints) {
   EXPECT_EQ(*s.upper_bound(), std::string(15, 'z') + "{");
 }
 
+TEST(IcebergMetrics, AFileOfRows) {
+  ice::file_metrics m(events_schema());
+  m.add({std::int64_t{1}, std::int64_t{7}, std::string_view{"b"}, std::int64_t{10}, std::nan("")});
+  m.add({std::int64_t{2}, std::int64_t{3}, std::monostate{}, std::int64_t{5}, 1.5});
+  EXPECT_EQ(m.rows(), 2);
+  ice::data_file f;
+  m.fill(f);
+  EXPECT_EQ(f.value_counts, (std::map<std::int32_t, std::int64_t>{{1, 2}, {2, 2}, {3, 2}, {4, 2}, {5, 2}}));
+  EXPECT_EQ(f.null_value_counts.at(3), 1);
+  EXPECT_EQ(f.nan_value_counts, (std::map<std::int32_t, std::int64_t>{{5, 1}}));
+  EXPECT_EQ(f.lower_bounds.at(2), ice::to_bytes(type::int64, std::int64_t{3}));
+  EXPECT_EQ(f.upper_bounds.at(4), ice::to_bytes(type::timestamptz, std::int64_t{10}));
+  EXPECT_EQ(f.lower_bounds.at(3), "b");
+  EXPECT_EQ(f.upper_bounds.at(5), ice::to_bytes(type::float64, 1.5));
+}
+
 TEST(IcebergMetadata, PartitionTuplesAndPaths) {
   auto s = events_schema();
   ice::partition_spec spec = {0, {{4, 1000, "event_date", tr("day")},
@@ -480,6 +497,15 @@ TEST(IcebergManifest, WritesAndReadsEntriesWithInheritance) {
   EXPECT_EQ(got->entries[1].file.sort_order_id, 1);
   EXPECT_EQ(got->entries[1].file.nan_value_counts, (std::map<std::int32_t, std::int64_t>{{5, 2}}));
   EXPECT_EQ(got->entries[2].status, ice::entry_status::deleted);
+
+  // A damaged manifest is refused or read, never a crash.
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 1000; ++trial) {
+    std::string damaged = *bytes;
+    damaged[rng() % damaged.size()] = static_cast<char>(rng());
+    (void)ice::read_manifest(damaged, &l);
+    (void)ice::read_manifest_list(damaged);
+  }
 
   auto bad = entries;
   bad[0].file.partition.pop_back();

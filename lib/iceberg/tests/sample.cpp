@@ -131,15 +131,11 @@ struct table_writer {
                               pq::codec::zstd, 64);
     if (!w)
       return w.failure();
-    std::vector<ice::column_metrics> metrics;
-    for (const auto& f : schema.fields)
-      metrics.emplace_back(f.t);
+    ice::file_metrics metrics(schema);
     for (const auto& r : rows) {
       if (auto ok = w->append(parquet_row(r)); !ok)
         return ok.failure();
-      auto v = views(r);
-      for (std::size_t i = 0; i < v.size(); ++i)
-        metrics[i].add(v[i]);
+      metrics.add(views(r));
     }
     auto bytes = w->finish();
     if (!bytes)
@@ -149,18 +145,9 @@ struct table_writer {
     f.file_path = location + "/data/" + ice::partition_path(spec, schema, f.partition) + "/" + name;
     f.record_count = static_cast<std::int64_t>(rows.size());
     f.file_size_in_bytes = static_cast<std::int64_t>(bytes->size());
-    for (std::size_t i = 0; i < schema.fields.size(); ++i) {
-      const auto id = schema.fields[i].id;
-      f.column_sizes[id] = w->column_sizes()[i];
-      f.value_counts[id] = metrics[i].value_count();
-      f.null_value_counts[id] = metrics[i].null_count();
-      if (schema.fields[i].t == ice::type::float64)
-        f.nan_value_counts[id] = metrics[i].nan_count();
-      if (auto lo = metrics[i].lower_bound())
-        f.lower_bounds[id] = *lo;
-      if (auto hi = metrics[i].upper_bound())
-        f.upper_bounds[id] = *hi;
-    }
+    metrics.fill(f);
+    for (std::size_t i = 0; i < schema.fields.size(); ++i)
+      f.column_sizes[schema.fields[i].id] = w->column_sizes()[i];
     f.split_offsets = w->row_group_offsets();
     f.sort_order_id = metadata.default_sort_order_id;
     if (!write_file(local(f.file_path), *bytes))
