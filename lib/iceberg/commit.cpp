@@ -91,6 +91,11 @@ expected<table_metadata> new_table(const new_table_options& o) {
         return error{"iceberg: partition field '" + f.name + "' needs a unique field id from 1000"};
       if (f.name.empty() || !part_names.insert(f.name).second)
         return error{"iceberg: partition field name '" + f.name + "' is empty or appears twice"};
+      // Java refuses a partition named like a column, unless it is that
+      // column's identity.
+      if (const schema_field* col = o.schema.find(f.name);
+          col && !(f.transform.k == transform::kind::identity && col->id == f.source_id))
+        return error{"iceberg: partition field '" + f.name + "' is named like a column it is not the identity of"};
       if (f.transform.k == transform::kind::unknown)
         return error{"iceberg: partition field '" + f.name + "' has unknown transform " + f.transform.text};
       last_partition_id = std::max(last_partition_id, f.field_id);

@@ -538,6 +538,12 @@ TEST(IcebergCommit, NewTableRefusesWhatDoesNotFit) {
   bad = o;
   bad.order = {0, {{tr("identity"), 2, false, true}}};
   EXPECT_FALSE(ice::new_table(bad));
+  bad = o;
+  bad.spec.fields[0].name = "at"; // day(at) named like the column
+  EXPECT_FALSE(ice::new_table(bad));
+  auto identity = o;
+  identity.spec.fields[1] = {2, 1001, "user_id", tr("identity")};
+  EXPECT_TRUE(ice::new_table(identity));
   auto m = ice::new_table(o);
   EXPECT_EQ(m->last_column_id, 5);
   EXPECT_EQ(m->last_partition_id, 1001);
