@@ -10,7 +10,8 @@ namespace {
 std::size_t alternative(parquet::type t) {
   switch (t) {
     case parquet::type::int64:
-    case parquet::type::timestamp_ms: return 1;
+    case parquet::type::timestamp_ms:
+    case parquet::type::timestamp_us: return 1;
     case parquet::type::float64: return 2;
     case parquet::type::string: return 3;
     case parquet::type::boolean: return 4;
@@ -78,6 +79,7 @@ expected<void> row_batch::append(std::span<const value> row, std::optional<kafka
     switch (columns_[i].t) {
       case parquet::type::int64:
       case parquet::type::timestamp_ms:
+      case parquet::type::timestamp_us:
         d.ints.push_back(null ? 0 : std::get<std::int64_t>(v));
         break;
       case parquet::type::float64: d.doubles.push_back(null ? 0 : std::get<double>(v)); break;
@@ -102,7 +104,8 @@ row_batch::value row_batch::at(std::size_t row, std::size_t col) const {
     return std::monostate{};
   switch (columns_[col].t) {
     case parquet::type::int64:
-    case parquet::type::timestamp_ms: return d.ints[row];
+    case parquet::type::timestamp_ms:
+    case parquet::type::timestamp_us: return d.ints[row];
     case parquet::type::float64: return d.doubles[row];
     case parquet::type::boolean: return d.bools[row] != 0;
     case parquet::type::string: {

@@ -23,7 +23,8 @@ namespace {
 // Enum values from parquet.thrift.
 namespace thrift {
 constexpr std::int32_t type_boolean = 0, type_int64 = 2, type_double = 5, type_byte_array = 6;
-constexpr std::int32_t converted_utf8 = 0, converted_timestamp_millis = 9;
+constexpr std::int32_t converted_utf8 = 0, converted_timestamp_millis = 9,
+                       converted_timestamp_micros = 10;
 constexpr std::int32_t required = 0, optional = 1;
 constexpr std::int32_t encoding_plain = 0, encoding_rle = 3;
 constexpr std::int32_t codec_uncompressed = 0, codec_snappy = 1, codec_zstd = 6;
@@ -40,7 +41,8 @@ constexpr std::size_t max_string = std::size_t{1} << 30;
 std::size_t alternative(type t) {
   switch (t) {
   case type::int64:
-  case type::timestamp_ms: return 1;
+  case type::timestamp_ms:
+  case type::timestamp_us: return 1;
   case type::float64: return 2;
   case type::string: return 3;
   case type::boolean: return 4;
@@ -56,7 +58,8 @@ const char* alternative_name(std::size_t index) {
 std::int32_t physical(type t) {
   switch (t) {
   case type::int64:
-  case type::timestamp_ms: return thrift::type_int64;
+  case type::timestamp_ms:
+  case type::timestamp_us: return thrift::type_int64;
   case type::float64: return thrift::type_double;
   case type::string: return thrift::type_byte_array;
   case type::boolean: return thrift::type_boolean;
@@ -87,6 +90,7 @@ const char* type_name(type t) {
   case type::string: return "string";
   case type::boolean: return "boolean";
   case type::timestamp_ms: return "timestamp_ms";
+  case type::timestamp_us: return "timestamp_us";
   }
   return "?";
 }
@@ -188,7 +192,8 @@ struct writer::column_state {
   std::string_view bound(bool max, char (&buf)[8]) const {
     switch (spec.t) {
     case type::int64:
-    case type::timestamp_ms: {
+    case type::timestamp_ms:
+    case type::timestamp_us: {
       std::int64_t v = max ? imax : imin;
       std::memcpy(buf, &v, 8);
       return {buf, 8};
@@ -272,9 +277,13 @@ expected<writer> writer::make(schema s, codec c, std::size_t row_group_rows) {
     const auto& name = s.columns[i].name;
     if (name.empty())
       return error{"parquet: column " + std::to_string(i) + " has no name"};
-    for (std::size_t j = 0; j < i; ++j)
+    for (std::size_t j = 0; j < i; ++j) {
       if (s.columns[j].name == name)
         return error{"parquet: column '" + name + "' appears twice"};
+      if (s.columns[i].field_id && s.columns[j].field_id == s.columns[i].field_id)
+        return error{"parquet: field id " + std::to_string(*s.columns[i].field_id) +
+                     " appears twice"};
+    }
   }
   auto made = guarded("parquet", [&] {
     writer w;
@@ -282,6 +291,7 @@ expected<writer> writer::make(schema s, codec c, std::size_t row_group_rows) {
     w.row_group_rows_ = row_group_rows;
     for (const auto& col : s.columns)
       w.state_.emplace_back(col);
+    w.column_sizes_.assign(s.columns.size(), 0);
     w.columns_ = std::move(s.columns);
     w.scratch_ = std::make_unique<scratch>();
     w.out_ = "PAR1";
@@ -412,11 +422,14 @@ expected<void> writer::flush_row_group() {
         return r;
 
   const auto group_offset = static_cast<std::int64_t>(out_.size());
+  row_group_offsets_.push_back(group_offset);
   std::int64_t uncompressed = 0;
   compact_encoder e(row_groups_);
   e.begin_struct(); // RowGroup
   e.field_list(1, ctype::structure, state_.size()); // columns
-  for (auto& c : state_) {
+  for (std::size_t i = 0; i < state_.size(); ++i) {
+    auto& c = state_[i];
+    column_sizes_[i] += static_cast<std::int64_t>(c.chunk.size());
     e.begin_struct();   // ColumnChunk
     e.field_i64(2, 0);  // file_offset: no ColumnMetaData outside the footer
     e.field_struct(3);  // meta_data
@@ -469,20 +482,26 @@ expected<void> writer::write_footer() {
     e.field_i32(3, col.nullable ? thrift::optional : thrift::required);
     e.field_binary(4, col.name);
     // Both the deprecated converted_type (6) and logicalType (10), as the
-    // spec asks, for readers of either generation.
-    if (col.t == type::string) {
+    // spec asks, for readers of either generation; field_id (9) between them.
+    const bool timestamp = col.t == type::timestamp_ms || col.t == type::timestamp_us;
+    if (col.t == type::string)
       e.field_i32(6, thrift::converted_utf8);
+    else if (timestamp)
+      e.field_i32(6, col.t == type::timestamp_us ? thrift::converted_timestamp_micros
+                                                 : thrift::converted_timestamp_millis);
+    if (col.field_id)
+      e.field_i32(9, *col.field_id);
+    if (col.t == type::string) {
       e.field_struct(10);
       e.field_struct(1); // STRING
       e.end_struct();
       e.end_struct();
-    } else if (col.t == type::timestamp_ms) {
-      e.field_i32(6, thrift::converted_timestamp_millis);
+    } else if (timestamp) {
       e.field_struct(10);
       e.field_struct(8);       // TIMESTAMP
       e.field_bool(1, true);   // isAdjustedToUTC
-      e.field_struct(2);       // unit
-      e.field_struct(1);       // MILLIS
+      e.field_struct(2);       // unit: MILLIS (1) or MICROS (2)
+      e.field_struct(col.t == type::timestamp_us ? 2 : 1);
       e.end_struct();
       e.end_struct();
       e.end_struct();

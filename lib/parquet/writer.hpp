@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,17 +19,21 @@
 namespace weir::parquet {
 
 // timestamp_ms: INT64, TIMESTAMP(isAdjustedToUTC=true, MILLIS), milliseconds
-// since the epoch. string: BYTE_ARRAY, STRING (the bytes should be UTF-8).
-enum class type { int64, float64, string, boolean, timestamp_ms };
+// since the epoch; timestamp_us the same in microseconds (Iceberg's
+// timestamptz). string: BYTE_ARRAY, STRING (the bytes should be UTF-8).
+enum class type { int64, float64, string, boolean, timestamp_ms, timestamp_us };
 enum class codec { uncompressed, snappy, zstd };
 
-// "int64", "float64", "string", "boolean", "timestamp_ms".
+// "int64", "float64", "string", "boolean", "timestamp_ms", "timestamp_us".
 const char* type_name(type t);
 
 struct column {
   std::string name;
   type t;
   bool nullable = true;
+  // Written as the SchemaElement's field_id: Apache Iceberg matches a data
+  // file's columns to the table's by these ids, not by name.
+  std::optional<std::int32_t> field_id = std::nullopt;
 };
 
 struct schema {
@@ -63,6 +68,13 @@ public:
   // The writer is spent afterwards: append and finish fail.
   expected<std::string> finish();
 
+  // What a table format records about the file (Iceberg's split_offsets and
+  // column_sizes), complete after finish(): the byte offset of every row
+  // group, and per column the bytes of all its chunks (page headers and
+  // compressed pages, no footer).
+  const std::vector<std::int64_t>& row_group_offsets() const { return row_group_offsets_; }
+  const std::vector<std::int64_t>& column_sizes() const { return column_sizes_; }
+
 private:
   struct column_state;
   struct scratch; // page buffers and the zstd context, reused for every page
@@ -81,6 +93,8 @@ private:
   std::string out_;            // the file so far: "PAR1" and finished row groups
   std::string row_groups_;     // their RowGroup structs, compact-encoded for the footer
   std::size_t row_group_count_ = 0;
+  std::vector<std::int64_t> row_group_offsets_;
+  std::vector<std::int64_t> column_sizes_;
   std::size_t rows_ = 0;
   std::size_t group_rows_ = 0; // rows in the row group being buffered
   bool finished_ = false;

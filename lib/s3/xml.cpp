@@ -1,5 +1,7 @@
 #include "lib/s3/xml.hpp"
 
+#include "base/utf8.hpp"
+
 #include <charconv>
 
 namespace weir::s3 {
@@ -22,24 +24,6 @@ std::string xml_escape(std::string_view text) {
 
 namespace {
 
-void append_utf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // The replacement for the entity `name` (what stands between '&' and ';'),
 // or nothing if it is not one we know; unknown ones are kept as written.
 std::optional<std::string> entity(std::string_view name) {
@@ -57,7 +41,7 @@ std::optional<std::string> entity(std::string_view name) {
   if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty() || cp > 0x10FFFF)
     return std::nullopt;
   std::string out;
-  append_utf8(out, cp);
+  append_utf8(out, static_cast<std::uint32_t>(cp));
   return out;
 }
 

@@ -44,6 +44,7 @@ const char* sql_type(parquet::type t) {
     case parquet::type::string: return "text";
     case parquet::type::boolean: return "boolean";
     case parquet::type::timestamp_ms: return "timestamptz";
+    case parquet::type::timestamp_us: break; // raw columns are never microseconds
   }
   return "?";
 }
@@ -170,7 +171,8 @@ void parse_copy_line(std::string_view line, const std::vector<column>& columns,
     }
     switch (col.t) {
       case parquet::type::int64:
-      case parquet::type::timestamp_ms: out[i] = parse_number<std::int64_t>(field, col); break;
+      case parquet::type::timestamp_ms:
+      case parquet::type::timestamp_us: out[i] = parse_number<std::int64_t>(field, col); break;
       case parquet::type::float64: out[i] = parse_number<double>(field, col); break;
       case parquet::type::boolean:
         if (field != "t" && field != "f")

@@ -26,6 +26,7 @@ ARROW_TYPES = {
     "string": pa.string(),
     "boolean": pa.bool_(),
     "timestamp_ms": pa.timestamp("ms", tz="UTC"),
+    "timestamp_us": pa.timestamp("us", tz="UTC"),
 }
 DUCKDB_TYPES = {
     "int64": "BIGINT",
@@ -33,6 +34,7 @@ DUCKDB_TYPES = {
     "string": "VARCHAR",
     "boolean": "BOOLEAN",
     "timestamp_ms": "TIMESTAMP WITH TIME ZONE",
+    "timestamp_us": "TIMESTAMP WITH TIME ZONE",
 }
 CODECS = {"uncompressed": "UNCOMPRESSED", "snappy": "SNAPPY", "zstd": "ZSTD"}
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -82,9 +84,13 @@ def expected_stats(kind, values):
     return nulls, lo, hi
 
 
-def ms(v):
+UNITS = {"timestamp_ms": datetime.timedelta(milliseconds=1), "timestamp_us": datetime.timedelta(microseconds=1)}
+
+
+def since_epoch(v, kind):
+    """A timestamp as an integer in its column's unit."""
     if isinstance(v, datetime.datetime):
-        return (v - EPOCH) // datetime.timedelta(milliseconds=1)
+        return (v - EPOCH) // UNITS[kind]
     return v
 
 
@@ -95,10 +101,17 @@ def check_pyarrow(path, columns, codec, row_group_rows, rows):
         [pa.field(c["name"], ARROW_TYPES[c["type"]], nullable=c["nullable"]) for c in columns])
     if not pf.schema_arrow.equals(want_schema):
         raise Mismatch(f"pyarrow schema:\n{pf.schema_arrow}\nexpected:\n{want_schema}")
+    # Field ids (Iceberg's) surface as field metadata; none without an id.
+    for i, c in enumerate(columns):
+        meta = pf.schema_arrow.field(i).metadata or {}
+        got = meta.get(b"PARQUET:field_id")
+        want = str(c["field_id"]).encode() if "field_id" in c else None
+        if got != want:
+            raise Mismatch(f"pyarrow: column {c['name']} field_id {got!r}, expected {want!r}")
 
     table = pq.read_table(path)
     cols = [
-        table.column(c["name"]).cast(pa.int64()) if c["type"] == "timestamp_ms" else table.column(c["name"])
+        table.column(c["name"]).cast(pa.int64()) if c["type"] in UNITS else table.column(c["name"])
         for c in columns
     ]
     got = list(zip(*[col.to_pylist() for col in cols])) if rows else []
@@ -132,7 +145,8 @@ def check_pyarrow(path, columns, codec, row_group_rows, rows):
             if st.has_min_max != (lo is not None):
                 raise Mismatch(f"{where}: has_min_max {st.has_min_max}, expected {lo is not None}")
             if lo is not None:
-                for label, gv, wv in (("min", ms(st.min), lo), ("max", ms(st.max), hi)):
+                for label, gv, wv in (("min", since_epoch(st.min, c["type"]), lo),
+                                      ("max", since_epoch(st.max, c["type"]), hi)):
                     if not same(gv, wv):
                         raise Mismatch(f"{where}: {label} {short(gv)}, expected {short(wv)}")
         first += want_n
@@ -152,8 +166,9 @@ def check_duckdb(path, columns, row_group_rows, rows):
             raise Mismatch(f"duckdb: column {c['name']} is {types.get(c['name'])}, "
                            f"expected {DUCKDB_TYPES[c['type']]}")
 
+    epoch = {"timestamp_ms": "epoch_ms", "timestamp_us": "epoch_us"}
     select = ", ".join(
-        f'epoch_ms("{n}")' if c["type"] == "timestamp_ms" else f'"{n}"' for n, c in zip(names, columns))
+        f'{epoch[c["type"]]}("{n}")' if c["type"] in epoch else f'"{n}"' for n, c in zip(names, columns))
     got = con.execute(
         f"SELECT {select} FROM read_parquet({quote(path)}, file_row_number = true) "
         "ORDER BY file_row_number").fetchall()

@@ -1,6 +1,7 @@
 #include "lib/parquet/compact.hpp"
 #include "lib/parquet/levels.hpp"
 #include "lib/parquet/writer.hpp"
+#include "tests/support/bytes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,28 +10,10 @@
 #include <random>
 
 namespace pq = weir::parquet;
+using weir::test::bytes;
+using weir::test::hex;
 
 namespace {
-
-std::string bytes(std::initializer_list<unsigned> b) {
-  std::string s;
-  for (unsigned v : b)
-    s += static_cast<char>(v);
-  return s;
-}
-
-std::string hex(const std::string& s) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-    out += ' ';
-  }
-  return out;
-}
-
-#define EXPECT_BYTES(actual, ...) EXPECT_EQ(hex(actual), hex(bytes({__VA_ARGS__})))
 
 // An independent reader of the RLE/bit-packed hybrid (bit width 1).
 std::vector<std::uint8_t> decode_levels(const std::string& in, std::size_t n) {
@@ -214,6 +197,10 @@ TEST(ParquetWriter, RejectsBadSchemas) {
   EXPECT_NE(dup.error_message().find("'a' appears twice"), std::string::npos);
   EXPECT_FALSE(pq::writer::make({{{"", pq::type::int64}}}, pq::codec::uncompressed));
   EXPECT_FALSE(pq::writer::make(two_columns(), pq::codec::uncompressed, 0));
+  auto ids = pq::writer::make({{{"a", pq::type::int64, true, 3}, {"b", pq::type::string, true, 3}}},
+                              pq::codec::uncompressed);
+  ASSERT_FALSE(ids);
+  EXPECT_NE(ids.error_message().find("field id 3 appears twice"), std::string::npos);
 }
 
 TEST(ParquetWriter, RejectsBadRowsWhole) {
@@ -282,6 +269,53 @@ TEST(ParquetWriter, EmptyFileFooter) {
   std::string want = "PAR1" + footer + bytes({static_cast<unsigned>(footer.size()), 0, 0, 0}) +
                      "PAR1";
   EXPECT_EQ(hex(*file), hex(want));
+}
+
+// SchemaElement.field_id (9) sits between converted_type (6) and
+// logicalType (10); without an id the element is as before.
+TEST(ParquetWriter, FieldIdsInTheFooter) {
+  auto w = pq::writer::make({{{"a", pq::type::int64, false, 7},
+                              {"s", pq::type::string, true, 300},
+                              {"t", pq::type::timestamp_us, true, 1},
+                              {"u", pq::type::timestamp_ms, true}}},
+                            pq::codec::uncompressed);
+  ASSERT_TRUE(w) << w.error_message();
+  auto file = w->finish();
+  ASSERT_TRUE(file) << file.error_message();
+  // a: INT64 (15 04) REQUIRED (25 00) "a" (18 01 61) field_id 7 (55 0e)
+  EXPECT_NE(file->find(bytes({0x15, 0x04, 0x25, 0x00, 0x18, 0x01, 'a', 0x55, 0x0e, 0x00})),
+            std::string::npos);
+  // s: BYTE_ARRAY OPTIONAL "s" UTF8 (25 00) field_id 300 (35 d8 04) STRING
+  EXPECT_NE(file->find(bytes({0x15, 0x0c, 0x25, 0x02, 0x18, 0x01, 's', 0x25, 0x00, 0x35, 0xd8,
+                              0x04, 0x1c, 0x1c, 0x00, 0x00, 0x00})),
+            std::string::npos);
+  // t: TIMESTAMP_MICROS (25 14) field_id 1 (35 02) TIMESTAMP{UTC, unit MICROS (2c)}
+  EXPECT_NE(file->find(bytes({0x18, 0x01, 't', 0x25, 0x14, 0x35, 0x02, 0x1c, 0x8c, 0x11, 0x1c,
+                              0x2c, 0x00, 0x00, 0x00, 0x00, 0x00})),
+            std::string::npos);
+  // u: TIMESTAMP_MILLIS (25 12), no field_id, unit MILLIS (1c)
+  EXPECT_NE(file->find(bytes({0x18, 0x01, 'u', 0x25, 0x12, 0x4c, 0x8c, 0x11, 0x1c, 0x1c, 0x00,
+                              0x00, 0x00, 0x00, 0x00})),
+            std::string::npos);
+}
+
+TEST(ParquetWriter, RowGroupOffsetsAndColumnSizes) {
+  auto w = pq::writer::make(two_columns(), pq::codec::snappy, 4);
+  ASSERT_TRUE(w);
+  for (std::int64_t i = 0; i < 10; ++i)
+    ASSERT_TRUE(w->append({pq::writer::value{i}, pq::writer::value{"name"}}));
+  auto file = w->finish();
+  ASSERT_TRUE(file);
+  const auto& offsets = w->row_group_offsets();
+  ASSERT_EQ(offsets.size(), 3u);
+  EXPECT_EQ(offsets[0], 4);
+  EXPECT_LT(offsets[1], offsets[2]);
+  // The column chunks fill the file from "PAR1" to the footer.
+  std::uint32_t footer = 0;
+  std::memcpy(&footer, file->data() + file->size() - 8, 4);
+  const auto& sizes = w->column_sizes();
+  ASSERT_EQ(sizes.size(), 2u);
+  EXPECT_EQ(4 + sizes[0] + sizes[1], static_cast<std::int64_t>(file->size() - 8 - footer));
 }
 
 TEST(ParquetWriter, CountsRowsAndBufferedBytes) {

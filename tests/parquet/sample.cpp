@@ -1,9 +1,9 @@
 // Writes sample Parquet files for check_parquet.py: every case in every
 // codec, as DIR/<case>.<codec>.parquet, and next to each a .jsonl file with
 // what it must read back. The .jsonl's first line describes the file
-// ({"columns": [{"name", "type", "nullable"}], "codec", "row_group_rows"});
-// each further line is one row, a JSON array in column order, null for NULL,
-// timestamps as integer milliseconds, NaN and +-Infinity as Python's json
+// ({"columns": [{"name", "type", "nullable", "field_id" if any}], "codec",
+// "row_group_rows"}); each further line is one row, a JSON array in column
+// order, null for NULL, timestamps as integers in their unit, NaN and +-Infinity as Python's json
 // writes them.
 #include "lib/parquet/writer.hpp"
 #include "tests/fuzz/parquet_case.hpp"
@@ -207,6 +207,28 @@ std::vector<sample> samples() {
                              value{mix(i) % 2 == 1}};
                }});
 
+  // Iceberg's data files: field ids on the columns (one column without), and
+  // microsecond timestamps (Iceberg's timestamptz).
+  s.push_back({"field_ids",
+               {{{"event_id", type::int64, false, 1},
+                 {"user", type::string, true, 2},
+                 {"at", type::timestamp_us, false, 3},
+                 {"at_n", type::timestamp_us, true, 17},
+                 {"plain", type::float64, true}}},
+               50,
+               120,
+               [](std::size_t i, row& r) {
+                 std::uint64_t h = mix(i);
+                 // Between 1900 and 2100, in microseconds.
+                 std::int64_t t = -2208988800000000 +
+                                  static_cast<std::int64_t>(h % 6311433600000000);
+                 r.values = {value{static_cast<std::int64_t>(i)},
+                             i % 7 == 3 ? value{} : value{std::string_view{words[i % words.size()]}},
+                             value{t},
+                             i % 5 == 0 ? value{} : value{t + 1},
+                             value{static_cast<double>(i) / 4}};
+               }});
+
   // One row group per row, and a single-row boolean column (a lone bit).
   s.push_back({"tiny_groups",
                {{{"b", type::boolean}, {"s", type::string, false}}},
@@ -233,7 +255,10 @@ bool write_sample(const std::string& dir, const sample& s, pq::codec c) {
     jsonl += "{\"name\": ";
     json_string(jsonl, col.name);
     jsonl += std::string{", \"type\": \""} + pq::type_name(col.t) + "\", \"nullable\": " +
-             (col.nullable ? "true" : "false") + "}";
+             (col.nullable ? "true" : "false");
+    if (col.field_id)
+      jsonl += ", \"field_id\": " + std::to_string(*col.field_id);
+    jsonl += "}";
   }
   jsonl += std::string{"], \"codec\": \""} + codec_name(c) + "\", \"row_group_rows\": " +
            std::to_string(s.row_group_rows) + "}\n";
