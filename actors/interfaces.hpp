@@ -121,8 +121,7 @@ using coordinator_actor = caf::typed_actor<
   // Worker `name` could not run job `job` (it could not start it, or one of its
   // sources or its sink died): these partitions stopped there for `why`. The
   // coordinator sends the assignment again after a backoff.
-  caf::reacts_to<job_failed_atom, std::string, std::string, std::vector<partition_id>,
-                 std::string>,
+  caf::reacts_to<job_failed_atom, std::string, std::string, std::vector<partition_id>, std::string>,
   // Self-sent when that backoff ends: assign job `job` to worker `name` again.
   caf::reacts_to<restart_atom, std::string, std::string>,
   // Worker `name` stopped partition `p` of job `job` for `why` (shown by status).

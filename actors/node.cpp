@@ -2,18 +2,18 @@
 
 #include "actors/coordinator.hpp"
 #include "actors/worker.hpp"
+#include "base/logging.hpp"
 #include "jobs/registry/front_ends.hpp"
 #include "jobs/spec.hpp"
-#include "runtime/spec_file.hpp"
 #include "runtime/auth.hpp"
-#include "base/logging.hpp"
+#include "runtime/spec_file.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <unistd.h>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 
 WEIR_LOG_MODULE("node");
 
@@ -122,7 +122,8 @@ int run_worker(const worker_options& opts) {
   if (info.name.empty())
     info.name = info.host + ":" + std::to_string(info.pid);
   // The worker actor connects, and reconnects after losing the coordinator, by itself.
-  auto threads = opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+  auto threads =
+    opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
   auto secrets = read_secrets_file(opts.secrets_file);
   if (!secrets) {
     std::cerr << "error: " << secrets.error_message() << "\n";
@@ -169,8 +170,8 @@ int with_coordinator(const coordinator_link& ep, Fn fn) {
 // Sends one request and reports its answer: the subject (`id`, after
 // `done`, if any) when it was done, the error otherwise (exit code 2).
 template <class Reply, class... Ts>
-int simple_request(const coordinator_link& ep, std::chrono::seconds timeout, const std::string& done,
-                   std::string Reply::*id, Ts... xs) {
+int simple_request(const coordinator_link& ep, std::chrono::seconds timeout,
+                   const std::string& done, std::string Reply::*id, Ts... xs) {
   return with_coordinator(ep, [&](caf::scoped_actor& self, coordinator_actor& coord) {
     int rc = 1;
     self->request(coord, timeout, xs...)
@@ -239,8 +240,7 @@ int run_status(const coordinator_link& ep, status_view view) {
                 const auto& ps = j.partitions[p];
                 std::cout << "    partition " << p << " [" << to_string(ps.phase) << "] -> "
                           << (ps.owner.empty() ? "(unassigned)" : ps.owner)
-                          << (ps.failed.empty() ? std::string{} : "  FAILED: " + ps.failed)
-                          << "\n";
+                          << (ps.failed.empty() ? std::string{} : "  FAILED: " + ps.failed) << "\n";
               }
             }
           }

@@ -36,9 +36,9 @@ struct coordinator_options {
 struct worker_options {
   coordinator_link coordinator;
   node_options node;
-  std::string name; // unique in the cluster; defaults to host:pid
-  std::uint32_t threads = 0; // sources per job; 0: one per core
-  std::string secrets_file;  // NAME=value lines for ${secret:NAME} in specs; "": none
+  std::string name;               // unique in the cluster; defaults to host:pid
+  std::uint32_t threads = 0;      // sources per job; 0: one per core
+  std::string secrets_file;       // NAME=value lines for ${secret:NAME} in specs; "": none
   std::uint32_t report_ms = 1000; // how often it reports to the coordinator; 0: never
 };
 

@@ -60,8 +60,8 @@ inline std::string_view to_string(cluster_event_kind k) {
 struct cluster_event {
   std::int64_t at_ms = 0; // wall clock
   cluster_event_kind kind = cluster_event_kind::join;
-  std::string job;        // empty when not about one job
-  std::string worker;     // empty when not about one worker
+  std::string job;    // empty when not about one job
+  std::string worker; // empty when not about one worker
   std::string message;
   std::int64_t duration_ms = -1; // recoveries and handoffs; -1: none
 };
@@ -99,13 +99,13 @@ struct checkpoint_record {
 struct job_sample {
   std::int64_t at_ms = 0;
   double records_per_second = 0;
-  double lag_records = 0;        // summed over partitions
-  double watermark_lag_ms = 0;   // the largest over partitions not idle
+  double lag_records = 0;      // summed over partitions
+  double watermark_lag_ms = 0; // the largest over partitions not idle
 };
 
 struct observed_partition {
-  std::string owner;    // "" if unowned
-  std::string failed;   // why it stopped; "" if it did not
+  std::string owner;  // "" if unowned
+  std::string failed; // why it stopped; "" if it did not
   partition_checkpoint checkpoint;
   std::optional<partition_report> report; // from its owner's latest report
   double records_per_second = 0;          // between its last two reports
@@ -118,10 +118,10 @@ struct observed_job {
   std::vector<checkpoint_record> rounds; // oldest first, the last 50
   std::uint64_t restarts = 0;            // recoveries after a worker was lost
   std::uint64_t checkpoints_failed = 0;
-  std::vector<job_sample> history;       // oldest first
-  bool runs = false;                     // a job of runs (jobs/registry/kinds.hpp): no partitions
-  std::string last_run;                  // jobs of runs: the last run that finished
-  std::string stopped;                   // why the coordinator stopped it for good; empty: it runs
+  std::vector<job_sample> history; // oldest first
+  bool runs = false;               // a job of runs (jobs/registry/kinds.hpp): no partitions
+  std::string last_run;            // jobs of runs: the last run that finished
+  std::string stopped;             // why the coordinator stopped it for good; empty: it runs
   // Per worker running it: that worker's sources and sink, merged.
   std::vector<std::pair<std::string, metrics::snapshot>> source_metrics, sink_metrics;
 };

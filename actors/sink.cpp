@@ -64,7 +64,8 @@ void drain(self_ptr self) {
     if (auto sent = dead_letter(self, st.undelivered->rows); !sent) {
       st.metrics.failures.inc();
       WEIR_WARN("job {}: {} row(s) the store refused cannot be dead-lettered to {}: {} (retrying "
-                "in {} ms)", st.job, st.undelivered->rows.size(), st.spec.dead_letter_topic,
+                "in {} ms)",
+                st.job, st.undelivered->rows.size(), st.spec.dead_letter_topic,
                 sent.error_message(), st.backoff.count());
       retry_later(self);
       return;
@@ -87,8 +88,9 @@ void drain(self_ptr self) {
   }
   WEIR_DEBUG("job {}: {} of {} batch(es), {} row(s) written in {} us", st.job, written.done,
              batches.size(), written.rows,
-             std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now() - t0).count());
+             std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
+                                                                   - t0)
+               .count());
   if (!written.refused.empty()) {
     if (auto sent = dead_letter(self, written.refused); sent) {
       st.metrics.refused.inc(written.refused.size());
@@ -96,8 +98,8 @@ void drain(self_ptr self) {
       // Durable, not acked until the dead-letter topic has the refused rows.
       st.undelivered = sink_state::refused_rows{written.done, std::move(written.refused)};
       written.done = 0;
-      written.failure = error{"rows the store refused cannot be dead-lettered to " +
-                              st.spec.dead_letter_topic + ": " + sent.error_message()};
+      written.failure = error{"rows the store refused cannot be dead-lettered to "
+                              + st.spec.dead_letter_topic + ": " + sent.error_message()};
     }
   }
   ack_front(self, written.done);
@@ -123,8 +125,7 @@ void drain(self_ptr self) {
     self->quit(caf::make_error(caf::sec::runtime_error, written.failure->message));
     return;
   }
-  WEIR_WARN("job {}: {} (retrying in {} ms)", st.job, written.failure->message,
-            st.backoff.count());
+  WEIR_WARN("job {}: {} (retrying in {} ms)", st.job, written.failure->message, st.backoff.count());
   retry_later(self);
 }
 
@@ -134,10 +135,13 @@ metrics::snapshot sink_metrics::take() const {
   metrics::snapshot s;
   append(s, "batches", "batches made durable and acked", batches);
   append(s, "rows", "rows written", rows);
-  append(s, "rows_dropped", "rows not written, each counted in the store's <table>__progress.dropped: "
-                            "for a window already final, or a value the store cannot hold", dropped);
-  append(s, "rows_refused", "rows the store refused (a constraint, a trigger, a value out of "
-                            "range), sent to the dead-letter topic; counted in rows_dropped too",
+  append(s, "rows_dropped",
+         "rows not written, each counted in the store's <table>__progress.dropped: "
+         "for a window already final, or a value the store cannot hold",
+         dropped);
+  append(s, "rows_refused",
+         "rows the store refused (a constraint, a trigger, a value out of "
+         "range), sent to the dead-letter topic; counted in rows_dropped too",
          refused);
   append(s, "retries", "writes that failed and were retried", failures);
   append(s, "write_seconds", "one write of the pending batches", write);

@@ -50,8 +50,8 @@ void flush(self_ptr self, clock::time_point now, bool caught_up = false) {
     }
   if (!due)
     return;
-  const bool has_rows = !batch.outputs.empty() || st.barrier || !st.restored.empty()
-                        || !st.dropped.empty();
+  const bool has_rows =
+    !batch.outputs.empty() || st.barrier || !st.restored.empty() || !st.dropped.empty();
   for (auto& [p, o] : st.partitions) {
     const auto wm = st.pipeline->watermark(*o.part);
     if (o.reported && o.reported_watermark == wm && o.reported_idle == o.idle && !has_rows)
@@ -131,11 +131,13 @@ void missing_offsets(self_ptr self, partition_id p) {
   auto range = st.consumer->watermark_offsets(topic, p);
   std::string why;
   if (!range) {
-    why = "offset " + std::to_string(cur.next_offset) + " is not in Kafka, and its range is "
-          "unknown: " + range.error_message();
-  } else if (auto [lo, hi] = *range; st.spec->source.on_missing_offsets
-                                           == jobs::missing_offsets::earliest
-                                       && cur.next_offset < lo) {
+    why = "offset " + std::to_string(cur.next_offset)
+          + " is not in Kafka, and its range is "
+            "unknown: "
+          + range.error_message();
+  } else if (auto [lo, hi] = *range;
+             st.spec->source.on_missing_offsets == jobs::missing_offsets::earliest
+             && cur.next_offset < lo) {
     const auto skipped = lo - cur.next_offset;
     // A partition in this error state takes no seek: assign it afresh at lo.
     if (auto ok = st.consumer->reassign(topic, {{p, lo}}, {p}); ok) {
@@ -150,11 +152,11 @@ void missing_offsets(self_ptr self, partition_id p) {
       why = ok.error_message();
     }
   } else {
-    why = "offset " + std::to_string(cur.next_offset) + " is not in Kafka, which holds " +
-          std::to_string(lo) + " to " + std::to_string(hi - 1) +
-          (cur.next_offset < lo ? " (retention deleted what this partition had not read; "
-                                  "on_missing_offsets: earliest would skip it)"
-                                : " (the topic was recreated or truncated?)");
+    why = "offset " + std::to_string(cur.next_offset) + " is not in Kafka, which holds "
+          + std::to_string(lo) + " to " + std::to_string(hi - 1)
+          + (cur.next_offset < lo ? " (retention deleted what this partition had not read; "
+                                    "on_missing_offsets: earliest would skip it)"
+                                  : " (the topic was recreated or truncated?)");
   }
   if (auto paused = st.consumer->pause(topic, p); !paused)
     WEIR_WARN("job {}: partition {}: {}", st.spec->name, p, paused.error_message());
@@ -171,8 +173,8 @@ void report_status(self_ptr self, clock::time_point now) {
   for (const auto& [p, o] : st.partitions) {
     const auto& c = o.part->cursor();
     r.partitions.push_back({p, c.next_offset, st.consumer->high_watermark(st.spec->source.topic, p),
-                            st.pipeline->watermark(*o.part), o.idle, o.failed, c.events,
-                            c.filtered, c.malformed, c.late, o.since_ms, c.skipped});
+                            st.pipeline->watermark(*o.part), o.idle, o.failed, c.events, c.filtered,
+                            c.malformed, c.late, o.since_ms, c.skipped});
   }
   r.source = st.metrics.take();
   r.handoffs = std::exchange(st.handoff_pauses, {});
@@ -214,8 +216,8 @@ void fold_polled(self_ptr self, size_t n, clock::time_point now, jobs::millis wa
     const bool replay = msg->offset < o->emit_from;
     if (o->handoff_released_at_ms != 0 && !replay) {
       const auto pause = wall_clock_ms() - o->handoff_released_at_ms;
-      WEIR_INFO("job {}: partition {} resumed {} ms after its former owner stopped",
-                st.spec->name, msg->partition, pause);
+      WEIR_INFO("job {}: partition {} resumed {} ms after its former owner stopped", st.spec->name,
+                msg->partition, pause);
       st.handoff_pauses.push_back({msg->partition, pause});
       o->handoff_released_at_ms = 0;
     }
@@ -259,7 +261,9 @@ void log_rates(self_ptr self, clock::time_point now) {
   auto& m = st.metrics;
   auto& last = st.last_report;
   auto secs = std::chrono::duration<double>(now - last.at).count();
-  auto share = [secs](std::uint64_t ns) { return 100 * (ns / 1e9) / secs; };
+  auto share = [secs](std::uint64_t ns) {
+    return 100 * (ns / 1e9) / secs;
+  };
   std::size_t keys = 0;
   for (const auto& [p, owned] : st.partitions)
     keys += st.pipeline->live_keys(*owned.part);
@@ -270,9 +274,7 @@ void log_rates(self_ptr self, clock::time_point now) {
             m.dead_lettered.value(), m.polls.value() - last.polls,
             share(m.poll_wait_ns.value() - last.poll_wait_ns),
             share(m.credit_wait_ns.value() - last.credit_wait_ns));
-  last = {now, m.events.value(), m.polls.value(), m.poll_wait_ns.value(),
-          m.credit_wait_ns.value()};
-
+  last = {now, m.events.value(), m.polls.value(), m.poll_wait_ns.value(), m.credit_wait_ns.value()};
 }
 
 // The hot loop: one poll, then per message parse -> fold.
@@ -343,7 +345,7 @@ void finish_checkpoint(self_ptr self) {
 // not cost the partition its state); a snapshot that does not unpack is not
 // retried.
 expected<std::unique_ptr<jobs::pipeline::partition>> load_checkpoint(self_ptr self, partition_id p,
-                                                                    const std::string& key) {
+                                                                     const std::string& key) {
   auto& st = self->state;
   std::chrono::milliseconds wait{100};
   for (int attempt = 1;; ++attempt) {
@@ -377,15 +379,16 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
       return o;
     }
     WEIR_ERROR("job {}: partition {}: shipped state is of kind {}, the job is {}; it restores "
-               "from its checkpoint", st.spec->name, pc.partition, handed->kind,
-               st.pipeline->kind());
+               "from its checkpoint",
+               st.spec->name, pc.partition, handed->kind, st.pipeline->kind());
   }
   o.part = st.pipeline->fresh(pc.partition);
   if (pc.key.empty())
     return o;
   if (!st.checkpoints) {
     WEIR_WARN("job {}: partition {} has checkpoint {} but the job has no store; reading from "
-              "the start", st.spec->name, pc.partition, pc.key);
+              "the start",
+              st.spec->name, pc.partition, pc.key);
     return o;
   }
   auto part = load_checkpoint(self, pc.partition, pc.key);
@@ -404,17 +407,17 @@ source_state::owned restore(self_ptr self, const partition_checkpoint& pc,
         }
     if (!part) {
       fail_partition(self, pc.partition, o,
-                     "no checkpoint loads (" + pc.key + ": " + why + "; " +
-                       (keys ? "no older round loads either" : keys.error_message()) +
-                       "), and starting over from offset 0 would write it all again");
+                     "no checkpoint loads (" + pc.key + ": " + why + "; "
+                       + (keys ? "no older round loads either" : keys.error_message())
+                       + "), and starting over from offset 0 would write it all again");
       return o;
     }
-    WEIR_WARN("job {}: partition {}: restored from the older round {} instead of {}",
-              st.spec->name, pc.partition, key, pc.key);
+    WEIR_WARN("job {}: partition {}: restored from the older round {} instead of {}", st.spec->name,
+              pc.partition, key, pc.key);
   }
   o.part = std::move(*part);
-  WEIR_INFO("job {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition,
-            key, o.part->cursor().next_offset);
+  WEIR_INFO("job {}: partition {} restored from {} at offset {}", st.spec->name, pc.partition, key,
+            o.part->cursor().next_offset);
   return o;
 }
 
@@ -444,12 +447,14 @@ void ship_to(self_ptr self, const caf::strong_actor_ptr& to, std::vector<partiti
     h.proof = auth::handoff_proof(self->state.secret, {self->state.spec->name, node, h.partition,
                                                        h.offset, h.released_at_ms, h.state});
   }
-  self->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(60), handoff_atom::value,
-                self->state.spec->name, std::move(states))
+  self
+    ->request(caf::actor_cast<worker_actor>(to), std::chrono::seconds(60), handoff_atom::value,
+              self->state.spec->name, std::move(states))
     .then([then](bool ok) mutable { then(ok); },
           [self, then](caf::error& err) mutable {
             WEIR_WARN("job {}: handing state over failed ({}); the new owner restores from "
-                      "its checkpoint", self->state.spec->name, to_string(err));
+                      "its checkpoint",
+                      self->state.spec->name, to_string(err));
             then(false);
           });
 }
@@ -543,17 +548,20 @@ void apply_assignment(self_ptr self) {
     if (pre != st.precopied.end() && pre->second == t->second) {
       // The new owner holds a pre-copy: it catches up from there and emits
       // from the offset this source stops at.
-      WEIR_INFO("job {}: partition {} released at offset {} (its state went ahead)",
-                st.spec->name, p, at);
+      WEIR_INFO("job {}: partition {} released at offset {} (its state went ahead)", st.spec->name,
+                p, at);
       ship[t->second].push_back({p, at, {}, wall_clock_ms(), {}, {}});
       continue;
     }
     auto release = [&](const jobs::pipeline::partition& part) {
       return st.pipeline->release(part).value_or(std::string{});
     };
-    ship[t->second].push_back(
-      {p, at, pack_logged(self, p, o, "released", release, " for its new owner"), wall_clock_ms(),
-       {}, {}});
+    ship[t->second].push_back({p,
+                               at,
+                               pack_logged(self, p, o, "released", release, " for its new owner"),
+                               wall_clock_ms(),
+                               {},
+                               {}});
   }
   st.precopied.clear();
   st.partitions = std::move(next);
@@ -596,15 +604,20 @@ bool start_precopies(self_ptr self) {
   std::set<partition_id> kept;
   for (const auto& pc : st.deferred->parts)
     kept.insert(pc.partition);
-  auto snapshot = [&](const jobs::pipeline::partition& part) { return st.pipeline->snapshot(part); };
+  auto snapshot = [&](const jobs::pipeline::partition& part) {
+    return st.pipeline->snapshot(part);
+  };
   std::map<caf::strong_actor_ptr, std::vector<partition_handoff>> copies;
   for (const auto& t : st.deferred->outgoing) {
     auto o = st.partitions.find(t.partition);
     if (!t.to || o == st.partitions.end() || kept.count(t.partition))
       continue;
-    copies[t.to].push_back({t.partition, o->second.part->cursor().next_offset,
-                            pack_logged(self, t.partition, o->second, "pre-copied", snapshot), 0,
-                            {}, {}});
+    copies[t.to].push_back({t.partition,
+                            o->second.part->cursor().next_offset,
+                            pack_logged(self, t.partition, o->second, "pre-copied", snapshot),
+                            0,
+                            {},
+                            {}});
   }
   if (copies.empty())
     return false;
@@ -692,7 +705,7 @@ void on_checkpoint(self_ptr self, round_id id, const std::vector<round_id>& poin
 void on_exit(self_ptr self, const caf::exit_msg& msg) {
   auto& st = self->state;
   if (st.dead_letters)
-    (void) st.dead_letters->flush(5000);
+    (void)st.dead_letters->flush(5000);
   for (auto& rp : st.deferred_replies)
     rp.deliver(false);
   for (auto& r : st.releases)
@@ -744,8 +757,8 @@ public:
   std::int64_t high_watermark(const std::string& topic, std::int32_t partition) const override {
     return consumer_.high_watermark(topic, partition);
   }
-  expected<std::pair<std::int64_t, std::int64_t>>
-  watermark_offsets(const std::string& topic, std::int32_t partition) override {
+  expected<std::pair<std::int64_t, std::int64_t>> watermark_offsets(
+    const std::string& topic, std::int32_t partition) override {
     return kafka::watermark_offsets(consumer_.raw(), topic, partition);
   }
 
@@ -773,7 +786,8 @@ metrics::snapshot source_metrics::take() const {
   append(s, "live_keys", "keys held in window state (sampled every 10 s)", live_keys);
   append(s, "offsets_skipped", "offsets gone from Kafka, skipped (on_missing_offsets: earliest)",
          offsets_skipped);
-  append(s, "partitions_failed", "partitions stopped (on_missing_offsets: fail)", partitions_failed);
+  append(s, "partitions_failed", "partitions stopped (on_missing_offsets: fail)",
+         partitions_failed);
   return s;
 }
 
@@ -800,22 +814,26 @@ source_io kafka_io() {
       return made.failure();
     return std::make_unique<dead_letter_queue>(std::move(*made));
   };
-  io.open_checkpoints = [](const std::string& url) { return checkpoint_store::open(url); };
+  io.open_checkpoints = [](const std::string& url) {
+    return checkpoint_store::open(url);
+  };
   return io;
 }
 
 source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
                                          std::shared_ptr<const jobs::pipeline> pipeline,
-                                         sink_actor sink, worker_actor parent,
-                                         std::string secret, source_io io) {
+                                         sink_actor sink, worker_actor parent, std::string secret,
+                                         source_io io) {
   auto& st = self->state;
   st.secret = std::move(secret);
   st.spec = std::make_unique<jobs::job_spec>(std::move(spec));
   st.pipeline = std::move(pipeline);
   st.reader = std::make_unique<jobs::event_reader>(*st.spec);
   st.partitioned = !st.spec->source.partitioned_by.empty();
-  st.partitioned_reason = st.spec->source.partitioned_by + " is not the message key (the job is "
-                          "partitioned_by " + st.spec->source.partitioned_by + ")";
+  st.partitioned_reason = st.spec->source.partitioned_by
+                          + " is not the message key (the job is "
+                            "partitioned_by "
+                          + st.spec->source.partitioned_by + ")";
   st.sink = std::move(sink);
   st.parent = std::move(parent);
   st.messages.resize(poll_batch);

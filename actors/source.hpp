@@ -22,22 +22,23 @@ namespace weir {
 
 // What a source counts; exported as a snapshot (base/metrics.hpp).
 struct source_metrics {
-  metrics::counter events;         // Kafka messages read (every kind of outcome)
-  metrics::counter bytes;          // their payload bytes
-  metrics::counter filtered;       // failed the job's `where`
-  metrics::counter malformed;      // unreadable or unfit for the job
-  metrics::counter late;           // too late for every window
-  metrics::counter dead_lettered;  // sent to the dead-letter topic
-  metrics::counter batches;        // sent to the sink
-  metrics::counter rows;           // in those batches
+  metrics::counter events;        // Kafka messages read (every kind of outcome)
+  metrics::counter bytes;         // their payload bytes
+  metrics::counter filtered;      // failed the job's `where`
+  metrics::counter malformed;     // unreadable or unfit for the job
+  metrics::counter late;          // too late for every window
+  metrics::counter dead_lettered; // sent to the dead-letter topic
+  metrics::counter batches;       // sent to the sink
+  metrics::counter rows;          // in those batches
   metrics::counter polls;
   metrics::counter poll_wait_ns;   // blocked in librdkafka's poll
   metrics::counter credit_wait_ns; // no credit left: the sink holds the stream back
   metrics::stopwatch credit_wait;
   metrics::histogram checkpoint_put; // storing one partition's snapshot
   metrics::gauge live_keys;          // keys in window state, sampled with the 10 s report
-  metrics::counter offsets_skipped;  // gone from Kafka (retention), skipped by on_missing_offsets: earliest
-  metrics::counter partitions_failed;// stopped by on_missing_offsets: fail
+  metrics::counter
+    offsets_skipped; // gone from Kafka (retention), skipped by on_missing_offsets: earliest
+  metrics::counter partitions_failed; // stopped by on_missing_offsets: fail
 
   metrics::snapshot take() const;
 };
@@ -58,8 +59,8 @@ public:
   // The partition's end as last fetched (no request); -1: unknown.
   virtual std::int64_t high_watermark(const std::string& topic, std::int32_t partition) const = 0;
   // The partition's low and high watermarks, asked of the broker.
-  virtual expected<std::pair<std::int64_t, std::int64_t>>
-  watermark_offsets(const std::string& topic, std::int32_t partition) = 0;
+  virtual expected<std::pair<std::int64_t, std::int64_t>> watermark_offsets(
+    const std::string& topic, std::int32_t partition) = 0;
 };
 
 // What a source opens besides its sink: the job's Kafka partitions, its
@@ -103,8 +104,8 @@ struct source_state {
   std::unique_ptr<dead_letter_queue> dead_letters;
   std::unique_ptr<jobs::event_reader> reader;
   std::unique_ptr<checkpoint_store> checkpoints; // absent: the job takes none
-  std::string secret; // the cluster secret: signs the state it hands over
-  worker_actor parent;                           // receives finished checkpoints
+  std::string secret;                        // the cluster secret: signs the state it hands over
+  worker_actor parent;                       // receives finished checkpoints
   std::vector<rd_kafka_message_t*> messages; // reused poll buffer
 
   // -- state ---------------------------------------------------------------------
@@ -168,7 +169,7 @@ struct source_state {
 
   // -- metrics ---------------------------------------------------------------------
   source_metrics metrics;
-  clock::time_point last_status{};        // last report to the worker
+  clock::time_point last_status{};           // last report to the worker
   std::vector<handoff_pause> handoff_pauses; // since then
   // The periodic log line reports rates since the last one.
   struct {

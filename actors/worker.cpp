@@ -64,7 +64,8 @@ void job_failed(self_ptr self, const std::string& job_id, std::vector<partition_
                 const std::string& why) {
   stop_job(self, job_id);
   WEIR_ERROR("job {}: {}; its {} partition(s) here stopped until the coordinator assigns them "
-             "again", job_id, why, parts.size());
+             "again",
+             job_id, why, parts.size());
   if (self->state.coordinator)
     self->send(self->state.coordinator, job_failed_atom::value, self->state.info.name, job_id,
                std::move(parts), why);
@@ -97,7 +98,8 @@ std::string probe_store(const jobs::job_spec& spec) {
   if (checked || !checked.failure().permanent) {
     if (!checked)
       WEIR_INFO("job {}: its store could not be checked before it starts ({}); the sink will "
-                "retry", spec.name, checked.error_message());
+                "retry",
+                spec.name, checked.error_message());
     return {};
   }
   return checked.error_message();
@@ -164,7 +166,8 @@ void authenticate(self_ptr self, coordinator_actor coord) {
             [self, coord](bool admitted) {
               if (!admitted) {
                 WEIR_ERROR("the coordinator refused this worker: its cluster secret is missing "
-                           "or wrong (--secret-file); retrying in {} s", retry_refused.count());
+                           "or wrong (--secret-file); retrying in {} s",
+                           retry_refused.count());
                 retry_later(self, retry_refused);
                 return;
               }
@@ -279,7 +282,8 @@ worker_state::running* start_job(self_ptr self, const std::string& job_id,
   }
   auto actors = st.start(self->system(), *spec, partition_count, worker_actor{self});
   if (!actors) {
-    job_failed(self, job_id, partition_ids(partitions), "cannot run here: " + actors.error_message());
+    job_failed(self, job_id, partition_ids(partitions),
+               "cannot run here: " + actors.error_message());
     return nullptr;
   }
   worker_state::running job;
@@ -330,7 +334,8 @@ std::vector<source_assignment> share_out(self_ptr self, const std::string& job_i
         to.incoming.push_back(std::move(h->second));
       else
         WEIR_INFO("job {}: partition {}: shipped state at offset {} is older than its "
-                  "checkpoint at {}, dropped", job_id, pc.partition, h->second.offset, pc.offset);
+                  "checkpoint at {}, dropped",
+                  job_id, pc.partition, h->second.offset, pc.offset);
       stash.erase(h);
     }
     to.parts.push_back(std::move(pc));
@@ -413,7 +418,8 @@ bool signed_by_member(self_ptr self, const std::string& job_id, const partition_
     return true;
   self->state.metrics.handoffs_refused.inc();
   WEIR_WARN("refused the state of partition {} of job {} from {}: its proof does not match the "
-            "cluster secret", h.partition, job_id, sender ? node : std::string{"an anonymous sender"});
+            "cluster secret",
+            h.partition, job_id, sender ? node : std::string{"an anonymous sender"});
   return false;
 }
 
@@ -424,7 +430,8 @@ void stash_handoff(self_ptr self, const std::string& job_id, partition_handoff& 
     auto it = stash.find(h.partition);
     if (it == stash.end() || it->second.offset > h.offset) {
       WEIR_WARN("job {}: partition {} released at offset {} without a usable pre-copy; it "
-                "restores from its checkpoint", job_id, h.partition, h.offset);
+                "restores from its checkpoint",
+                job_id, h.partition, h.offset);
       return;
     }
     it->second.emit_from = h.offset;
@@ -432,26 +439,32 @@ void stash_handoff(self_ptr self, const std::string& job_id, partition_handoff& 
     return;
   }
   const auto t0 = std::chrono::steady_clock::now();
-  auto state = jobs::unpack_shipped(h.kind, h.partition, h.state,
-                                    "state of partition " + std::to_string(h.partition) + " of job "
-                                      + job_id);
+  auto state =
+    jobs::unpack_shipped(h.kind, h.partition, h.state,
+                         "state of partition " + std::to_string(h.partition) + " of job " + job_id);
   if (!state) {
     WEIR_ERROR("{}; it restores from its checkpoint", state.error_message());
     return;
   }
   WEIR_INFO("job {}: received {:.1f} MB of state of partition {} at offset {} (unpacked in {} ms)",
             job_id, h.state.size() / 1e6, h.partition, h.offset,
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - t0).count());
-  stash[h.partition] = {h.partition, h.offset, h.offset, h.released_at_ms,
-                        std::shared_ptr<jobs::pipeline::partition>{std::move(*state)}, h.kind};
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                  - t0)
+              .count());
+  stash[h.partition] = {h.partition,
+                        h.offset,
+                        h.offset,
+                        h.released_at_ms,
+                        std::shared_ptr<jobs::pipeline::partition>{std::move(*state)},
+                        h.kind};
   self->state.metrics.handoffs_received.inc();
 }
 
 // Unpacked here, ahead of the assignment: off the moved partition's pause.
 bool on_handoff(self_ptr self, const std::string& job_id, std::vector<partition_handoff>& states) {
   // Checked first: refused input leaves no trace in the stash.
-  std::erase_if(states, [&](const partition_handoff& h) { return !signed_by_member(self, job_id, h); });
+  std::erase_if(states,
+                [&](const partition_handoff& h) { return !signed_by_member(self, job_id, h); });
   for (auto& h : states)
     stash_handoff(self, job_id, h);
   return true;
@@ -473,16 +486,17 @@ void on_child_down(self_ptr self, const caf::down_msg& msg) {
   }
   for (auto& [job_id, job] : st.jobs) {
     const bool sink = job.sink && msg.source == job.sink.address();
-    const bool source = std::any_of(job.sources.begin(), job.sources.end(),
-                                    [&](const source_actor& s) { return msg.source == s.address(); });
+    const bool source =
+      std::any_of(job.sources.begin(), job.sources.end(),
+                  [&](const source_actor& s) { return msg.source == s.address(); });
     if (!sink && !source)
       continue;
     std::vector<partition_id> parts;
     for (const auto& [p, at] : job.placement)
       parts.push_back(p);
     job_failed(self, std::string{job_id}, std::move(parts),
-               std::string{sink ? "its sink" : "a source"} + " stopped: "
-                 + exit_reason(self, msg.reason));
+               std::string{sink ? "its sink" : "a source"}
+                 + " stopped: " + exit_reason(self, msg.reason));
     return;
   }
 }
@@ -551,7 +565,9 @@ caf::result<run_outcome> on_run(self_ptr self, const std::string& job_id,
       else
         rp.deliver(run_outcome{false, done.error_message(), {}, {}});
     },
-    [rp](const std::string& why) mutable { rp.deliver(run_outcome{false, why, {}, {}}); });
+    [rp](const std::string& why) mutable {
+      rp.deliver(run_outcome{false, why, {}, {}});
+    });
   return rp;
 }
 
@@ -586,26 +602,26 @@ void on_drain(self_ptr self) {
 } // namespace
 
 job_starter kafka_jobs(std::uint32_t threads, std::string secret) {
-  return [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
-                           std::int32_t partition_count,
-                           worker_actor parent) -> expected<job_actors> {
-    auto pipeline = jobs::make_pipeline(spec);
-    if (!pipeline)
-      return pipeline.failure();
-    auto sink = sinks::make_sink(spec, {partition_count});
-    if (!sink)
-      return sink.failure();
-    job_actors out;
-    out.sink = sys.spawn<caf::detached>(sink_driver, spec.name,
-                                        std::shared_ptr<sinks::sink>{std::move(*sink)}, parent,
-                                        spec);
-    std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
-    const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
-    for (std::uint32_t i = 0; i < n; ++i)
-      out.sources.push_back(sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent,
-                                                     secret, kafka_io()));
-    return out;
-  };
+  return
+    [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
+                      std::int32_t partition_count, worker_actor parent) -> expected<job_actors> {
+      auto pipeline = jobs::make_pipeline(spec);
+      if (!pipeline)
+        return pipeline.failure();
+      auto sink = sinks::make_sink(spec, {partition_count});
+      if (!sink)
+        return sink.failure();
+      job_actors out;
+      out.sink =
+        sys.spawn<caf::detached>(sink_driver, spec.name,
+                                 std::shared_ptr<sinks::sink>{std::move(*sink)}, parent, spec);
+      std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
+      const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
+      for (std::uint32_t i = 0; i < n; ++i)
+        out.sources.push_back(sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent,
+                                                       secret, kafka_io()));
+      return out;
+    };
 }
 
 worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {

@@ -13,7 +13,7 @@ namespace weir {
 
 // What a worker counts; exported as a snapshot (base/metrics.hpp).
 struct worker_metrics {
-  metrics::counter assignments;       // received
+  metrics::counter assignments; // received
   metrics::counter jobs_started;
   metrics::counter handoffs_received; // partitions' state shipped here and unpacked
   metrics::counter handoffs_refused;  // proof did not match the cluster secret
@@ -31,9 +31,9 @@ struct job_actors {
 // Starts the actors of job `spec` (its secrets filled in) on a worker, for a
 // topic of `partition_count` partitions; `parent` is the worker. Tests put
 // actors of their own here.
-using job_starter = std::function<expected<job_actors>(
-  caf::actor_system& sys, const jobs::job_spec& spec, std::int32_t partition_count,
-  worker_actor parent)>;
+using job_starter =
+  std::function<expected<job_actors>(caf::actor_system& sys, const jobs::job_spec& spec,
+                                     std::int32_t partition_count, worker_actor parent)>;
 
 // The job kind's pipeline in up to `threads` detached Kafka sources, sharing
 // the spec's sink in a detached sink actor; `secret` signs the state they hand over.
@@ -50,10 +50,10 @@ struct worker_state {
   worker_info info;
   std::chrono::steady_clock::time_point lost_at{}; // when the coordinator went away
   std::uint32_t attempts = 0;
-  bool connecting = false; // one connection attempt in flight at a time
-  std::string secret;      // cluster secret; empty: the cluster has none
+  bool connecting = false;  // one connection attempt in flight at a time
+  std::string secret;       // cluster secret; empty: the cluster has none
   coordinator_actor direct; // reached without the middleman (tests); invalid: by coordinator_at
-  secret_map spec_secrets; // what ${secret:NAME} in a spec becomes here
+  secret_map spec_secrets;  // what ${secret:NAME} in a spec becomes here
 
   // -- jobs ------------------------------------------------------------------
   // Each job's partitions are spread over up to `threads` sources sharing one
@@ -66,15 +66,15 @@ struct worker_state {
     std::vector<source_actor> sources;
     sink_actor sink;
     std::map<partition_id, size_t> placement; // partition -> index in sources
-    std::uint64_t latest_assignment = 0; // only the latest may stop the job
-    std::int32_t partition_count = 0;    // the topic's, as the sink was built for
+    std::uint64_t latest_assignment = 0;      // only the latest may stop the job
+    std::int32_t partition_count = 0;         // the topic's, as the sink was built for
     // The latest report of each source and of the sink, by sender; handoff
     // pauses accumulate until sent.
     std::map<caf::actor_id, job_report> reports;
     std::vector<handoff_pause> handoffs;
   };
   std::map<job_id, running> jobs;
-  std::uint64_t assignments = 0;       // received, over all jobs
+  std::uint64_t assignments = 0; // received, over all jobs
   // State shipped by former owners, by job and partition, until the
   // assignment that gives the partitions here arrives.
   std::map<job_id, std::map<partition_id, incoming_state>> handoffs;
@@ -86,12 +86,12 @@ struct worker_state {
 
 struct worker_config {
   endpoint coordinator_at;
-  worker_info info;          // info.name: unique in the cluster
-  std::uint32_t threads = 1; // sources per job
-  std::string secret;        // the cluster secret; empty: none
-  secret_map spec_secrets;   // what ${secret:NAME} in a spec becomes here
+  worker_info info;                                // info.name: unique in the cluster
+  std::uint32_t threads = 1;                       // sources per job
+  std::string secret;                              // the cluster secret; empty: none
+  secret_map spec_secrets;                         // what ${secret:NAME} in a spec becomes here
   std::chrono::milliseconds report_interval{1000}; // to the coordinator; 0: never
-  job_starter start;            // empty: kafka_jobs(threads, secret)
+  job_starter start;                               // empty: kafka_jobs(threads, secret)
   coordinator_actor coordinator; // set: reach it directly, not at coordinator_at (tests)
 };
 

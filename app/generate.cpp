@@ -29,10 +29,10 @@ int run_generate(const generate_options& given) {
     std::cerr << "error: " << producer.error_message() << "\n";
     return 1;
   }
-  jobs::event_generator gen{opts.kind == "bets"   ? jobs::event_kind::bets
-                            : opts.kind == "shop" ? jobs::event_kind::shop
+  jobs::event_generator gen{opts.kind == "bets"     ? jobs::event_kind::bets
+                            : opts.kind == "shop"   ? jobs::event_kind::shop
                             : opts.kind == "social" ? jobs::event_kind::social
-                                                  : jobs::event_kind::user_actions,
+                                                    : jobs::event_kind::user_actions,
                             opts.gen};
   std::string key, value;
   const auto begin = std::chrono::steady_clock::now();

@@ -13,7 +13,7 @@ struct generate_options {
   std::string topic;
   std::int32_t partitions = 4; // used when the topic has to be created
   std::uint64_t count = 100'000;
-  double rate = 0; // events per second of wall time; 0 = as fast as possible
+  double rate = 0;   // events per second of wall time; 0 = as fast as possible
   bool live = false; // event time = wall clock (needs rate); otherwise the synthetic timeline
   jobs::generator_options gen;
 };

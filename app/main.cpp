@@ -1,11 +1,11 @@
 // The one weir binary: every process role is a subcommand.
 #include "actors/node.hpp"
-#include "base/duration.hpp"
-#include "jobs/registry/front_ends.hpp"
-#include "runtime/spec_file.hpp"
-#include "runtime/auth.hpp"
 #include "app/generate.hpp"
+#include "base/duration.hpp"
 #include "base/logging.hpp"
+#include "jobs/registry/front_ends.hpp"
+#include "runtime/auth.hpp"
+#include "runtime/spec_file.hpp"
 #include "runtime/system.hpp"
 #include "web/server.hpp"
 
@@ -52,9 +52,10 @@ int main(int argc, char** argv) {
   CLI::App app{"weir: keyed, windowed stream processing over Kafka"};
   app.require_subcommand(1);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level,
-                 "LEVEL[,MODULE=LEVEL...]: trace, debug, info, warn, error or off, per module "
-                 "(source, sink, worker, coordinator, ...)")
+  app
+    .add_option("--log-level", log_level,
+                "LEVEL[,MODULE=LEVEL...]: trace, debug, info, warn, error or off, per module "
+                "(source, sink, worker, coordinator, ...)")
     ->envname("WEIR_LOG_LEVEL")
     ->check([](const std::string& v) {
       auto ok = weir::log::check_levels(v);
@@ -63,8 +64,9 @@ int main(int argc, char** argv) {
 
   std::string secret_file;
   auto add_secret_opt = [&](CLI::App* cmd) {
-    cmd->add_option("--secret-file", secret_file,
-                    "file holding the cluster secret (every process must prove it)")
+    cmd
+      ->add_option("--secret-file", secret_file,
+                   "file holding the cluster secret (every process must prove it)")
       ->envname("WEIR_SECRET_FILE");
   };
   auto read_secret = [&]() -> std::string {
@@ -82,25 +84,30 @@ int main(int argc, char** argv) {
       ->envname("WEIR_COORDINATOR");
     add_secret_opt(cmd);
   };
-  auto link = [&] { return weir::coordinator_link{to_endpoint(coordinator_addr), read_secret()}; };
+  auto link = [&] {
+    return weir::coordinator_link{to_endpoint(coordinator_addr), read_secret()};
+  };
 
   // Failure detection: both ends of a link must agree, so both take the flags.
   std::string heartbeat = "250ms", failure_timeout = "1500ms";
   auto add_failure_opts = [&](CLI::App* cmd) {
     cmd->add_option("--heartbeat", heartbeat, "heartbeat interval on cluster links")
       ->envname("WEIR_HEARTBEAT");
-    cmd->add_option("--failure-timeout", failure_timeout,
-                    "silence after which a peer counts as failed")
+    cmd
+      ->add_option("--failure-timeout", failure_timeout,
+                   "silence after which a peer counts as failed")
       ->envname("WEIR_FAILURE_TIMEOUT");
   };
   auto node_opts = [&]() {
     auto hb = weir::parse_duration(heartbeat);
     auto ft = weir::parse_duration(failure_timeout);
     if (!hb || *hb == 0)
-      throw CLI::ValidationError("--heartbeat: expected a duration like 250ms, got '" + heartbeat + "'");
+      throw CLI::ValidationError("--heartbeat: expected a duration like 250ms, got '" + heartbeat
+                                 + "'");
     if (!ft || *ft <= *hb)
-      throw CLI::ValidationError("--failure-timeout: expected a duration longer than --heartbeat, got '"
-                                 + failure_timeout + "'");
+      throw CLI::ValidationError(
+        "--failure-timeout: expected a duration longer than --heartbeat, got '" + failure_timeout
+        + "'");
     weir::node_options o;
     o.heartbeat = std::chrono::milliseconds(*hb);
     o.connection_timeout = std::chrono::milliseconds(*ft);
@@ -111,31 +118,36 @@ int main(int argc, char** argv) {
   std::string listen_addr = "127.0.0.1:17000";
   auto* coord_cmd = app.add_subcommand("coordinator", "run the coordinator");
   coord_cmd->add_option("--listen", listen_addr, "HOST:PORT to publish the coordinator on");
-  coord_cmd->add_option("--state", copts.state_url,
-                        "persist jobs, assignment and checkpoint pointers here "
-                        "(file:///dir or s3://bucket/prefix)")
+  coord_cmd
+    ->add_option("--state", copts.state_url,
+                 "persist jobs, assignment and checkpoint pointers here "
+                 "(file:///dir or s3://bucket/prefix)")
     ->envname("WEIR_COORDINATOR_STATE");
   add_failure_opts(coord_cmd);
   add_secret_opt(coord_cmd);
   std::string http_addr;
   weir::web::http_options hopts;
-  coord_cmd->add_option("--http", http_addr,
-                        "HOST:PORT for the REST API, /metrics and the dashboard (default: off)")
+  coord_cmd
+    ->add_option("--http", http_addr,
+                 "HOST:PORT for the REST API, /metrics and the dashboard (default: off)")
     ->envname("WEIR_HTTP");
   coord_cmd->add_flag("--http-guard-reads", hopts.guard_reads,
                       "reads need the HTTP token too (mutations always do with a secret)");
 
-  auto* token_cmd = app.add_subcommand(
-    "token", "print the HTTP API's bearer token, derived from the cluster secret");
+  auto* token_cmd =
+    app.add_subcommand("token",
+                       "print the HTTP API's bearer token, derived from the cluster secret");
   add_secret_opt(token_cmd);
 
   weir::worker_options wopts;
   auto* worker_cmd = app.add_subcommand("worker", "run a worker that joins a coordinator");
   add_coordinator_opt(worker_cmd);
-  worker_cmd->add_option("--name", wopts.name, "worker name, unique in the cluster (default host:pid)");
-  worker_cmd->add_option("--secrets-file", wopts.secrets_file,
-                         "NAME=value lines: what ${secret:NAME} in a spec becomes on this worker "
-                         "(WEIR_SECRET_NAME in the environment wins)")
+  worker_cmd->add_option("--name", wopts.name,
+                         "worker name, unique in the cluster (default host:pid)");
+  worker_cmd
+    ->add_option("--secrets-file", wopts.secrets_file,
+                 "NAME=value lines: what ${secret:NAME} in a spec becomes on this worker "
+                 "(WEIR_SECRET_NAME in the environment wins)")
     ->envname("WEIR_SECRETS_FILE");
   worker_cmd->add_option("--threads", wopts.threads,
                          "sources (threads) per job on this worker (default: one per core)");
@@ -161,14 +173,14 @@ int main(int argc, char** argv) {
   auto* workers_cmd = app.add_subcommand("workers", "list the cluster's workers");
   add_coordinator_opt(workers_cmd);
   std::string drain_name;
-  auto* drain_cmd = app.add_subcommand("drain", "move every partition off a worker, then let it leave");
+  auto* drain_cmd =
+    app.add_subcommand("drain", "move every partition off a worker, then let it leave");
   drain_cmd->add_option("worker", drain_name, "worker name")->required();
   add_coordinator_opt(drain_cmd);
 
   auto* validate_cmd = app.add_subcommand("validate", "check a job spec without submitting it");
   validate_cmd->add_option("spec", spec_path, "job spec (YAML or SQL)")->required();
-  auto* explain_cmd =
-    app.add_subcommand("explain", "print the job model a spec becomes, as YAML");
+  auto* explain_cmd = app.add_subcommand("explain", "print the job model a spec becomes, as YAML");
   explain_cmd->add_option("spec", spec_path, "job spec (YAML or SQL)")->required();
 
   weir::generate_options gopts;
@@ -223,8 +235,8 @@ int main(int argc, char** argv) {
     }
     // Clients print their results; their logs only say what went wrong.
     weir::log::init("weir", log_level == "info" ? "warn" : log_level);
-    const bool remote = *submit_cmd || *cancel_cmd || *status_cmd || *list_cmd || *workers_cmd
-                        || *drain_cmd;
+    const bool remote =
+      *submit_cmd || *cancel_cmd || *status_cmd || *list_cmd || *workers_cmd || *drain_cmd;
     const auto coordinator = remote ? link() : weir::coordinator_link{};
     if (*submit_cmd)
       return weir::run_submit(coordinator, spec_path);

@@ -58,15 +58,14 @@ std::int64_t days_from_civil(int y, int m, int d) {
 
 std::optional<millis> parse_iso8601(std::string_view s) {
   int y, mo, d, h, mi, sec;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo)
-      || s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ')
-      || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':'
-      || !digits(s, 17, 2, sec))
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-'
+      || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h)
+      || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
     return std::nullopt;
   static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] + (mo == 2 && leap) || h > 23
-      || mi > 59 || sec > 60) // 60: a leap second
+  if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59
+      || sec > 60) // 60: a leap second
     return std::nullopt;
   size_t pos = 19;
   millis frac_ms = 0;

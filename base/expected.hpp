@@ -27,9 +27,18 @@ public:
   explicit operator bool() const { return data_.index() == 0; }
   bool has_value() const { return data_.index() == 0; }
 
-  T& value() & { assert(has_value()); return std::get<0>(data_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(data_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(data_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(data_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(data_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(data_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }

@@ -36,13 +36,13 @@ std::shared_ptr<spdlog::logger> get(std::string_view module);
 } // namespace weir::log
 
 // Defines this file's module logger (one per translation unit).
-#define WEIR_LOG_MODULE(name)                                                                      \
-  namespace {                                                                                      \
-  [[maybe_unused]] ::spdlog::logger& weir_module_logger() {                                        \
-    static const auto logger = ::weir::log::get(name);                                             \
-    return *logger;                                                                                \
-  }                                                                                                \
-  }                                                                                                \
+#define WEIR_LOG_MODULE(name)                               \
+  namespace {                                               \
+  [[maybe_unused]] ::spdlog::logger& weir_module_logger() { \
+    static const auto logger = ::weir::log::get(name);      \
+    return *logger;                                         \
+  }                                                         \
+  }                                                         \
   static_assert(true, "")
 
 #define WEIR_TRACE(...) weir_module_logger().trace(__VA_ARGS__)

@@ -71,9 +71,8 @@ class histogram {
 public:
   // Upper bounds (inclusive: Prometheus `le`) of the finite buckets; one more
   // bucket, +Inf, takes everything above the last.
-  static constexpr std::array<double, 14> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                 0.025,  0.05,  0.1,    0.25,  0.5,
-                                                 1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   static constexpr std::size_t bucket_count = bounds.size() + 1;
 
   void observe(double seconds) {
@@ -190,8 +189,13 @@ struct snapshot {
 };
 
 inline void append(snapshot& s, std::string_view name, std::string_view help, const counter& c) {
-  s.samples.push_back({std::string(name), std::string(help), kind::counter,
-                       static_cast<double>(c.value()), {}, 0, 0});
+  s.samples.push_back({std::string(name),
+                       std::string(help),
+                       kind::counter,
+                       static_cast<double>(c.value()),
+                       {},
+                       0,
+                       0});
 }
 
 inline void append(snapshot& s, std::string_view name, std::string_view help, const gauge& g) {
@@ -208,8 +212,13 @@ inline void append(snapshot& s, std::string_view name, std::string_view help, co
 // expects of time (name it *_seconds_total).
 inline void append_seconds(snapshot& s, std::string_view name, std::string_view help,
                            const counter& nanos) {
-  s.samples.push_back({std::string(name), std::string(help), kind::counter,
-                       static_cast<double>(nanos.value()) / 1e9, {}, 0, 0});
+  s.samples.push_back({std::string(name),
+                       std::string(help),
+                       kind::counter,
+                       static_cast<double>(nanos.value()) / 1e9,
+                       {},
+                       0,
+                       0});
 }
 
 // Adds `from` into `into`, metric by metric (matched by name): counters and

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       }
     weir::kafka::consumer::release(msgs, n);
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const double wall =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage); // ru_maxrss: peak RSS in KiB

@@ -22,8 +22,8 @@ std::size_t heap_in_use() {
 job_spec per_user(bool by_action) {
   job_spec s;
   s.name = by_action ? "user-action-aggregations" : "user-aggregations-realtime";
-  s.key = by_action ? std::vector<key_spec>{"user_id", "action_type"}
-                    : std::vector<key_spec>{"user_id"};
+  s.key =
+    by_action ? std::vector<key_spec>{"user_id", "action_type"} : std::vector<key_spec>{"user_id"};
   s.window.size = by_action ? 7'200'000 : 300'000;
   s.window.slide = s.window.size;
   s.aggregations = {{agg_kind::count, "", "actions"}};

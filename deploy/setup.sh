@@ -15,14 +15,14 @@ BUILD_PACKAGES=(
   libcpp-httplib-dev nlohmann-json3-dev libmariadb-dev
 )
 # util-linux: setsid, flock, runuser; procps: pgrep; curl: S3 requests; gdb: stacks of a hung process in test logs;
-# clang, libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/);
+# clang, libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/); clang-format: tests/format/;
 # prometheus: promtool and a server scraping the coordinator; chromium: the dashboard's browser test;
 # clickhouse-*, mariadb-*: the stores of seeds 002-004 and their clients.
 TOOL_PACKAGES=(
   kcat postgresql-15 postgresql-client-15 iproute2 openjdk-17-jre-headless maven
   curl ca-certificates python3 python3-venv util-linux procps gdb clang libclang-rt-14-dev
   prometheus chromium clickhouse-server clickhouse-client mariadb-server mariadb-client
-  stunnel4 openssl
+  stunnel4 openssl clang-format
 )
 
 # ensure_packages PKG...: apt-get only what dpkg does not report installed;

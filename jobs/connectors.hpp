@@ -14,8 +14,8 @@ namespace weir::jobs {
 enum class sink_rows { results, raw };
 
 struct connector {
-  std::string_view type;     // sink.type
-  std::string_view sql;      // its SQL `connector = '...'` option
+  std::string_view type; // sink.type
+  std::string_view sql;  // its SQL `connector = '...'` option
   sink_rows rows;
   // Writes rows into sink.table; otherwise files under sink.url (codec,
   // max_file_mb and partition_by), committed at checkpoints.

@@ -22,14 +22,14 @@ const char* to_string(read_status s) {
     case read_status::bad_key: return "key field holds a NUL or 0x1F byte";
     case read_status::key_not_string: return "key field is not a string (the spec's key type)";
     case read_status::key_not_integer: return "key field is not an integer (the spec's key type)";
-    case read_status::bad_decimal: return "aggregate field's number does not fit its decimal(p, s) type";
+    case read_status::bad_decimal:
+      return "aggregate field's number does not fit its decimal(p, s) type";
   }
   return "?";
 }
 
 event_reader::event_reader(const job_spec& spec)
-  : filters_(spec.filters),
-    time_fmt_(spec.source.time_fmt),
+  : filters_(spec.filters), time_fmt_(spec.source.time_fmt),
     processing_time_(spec.source.mode == time_mode::processing || spec.source.time_field.empty()) {
   if (!processing_time_)
     want(spec.source.time_field, role::time, 0);
@@ -66,8 +66,8 @@ void event_reader::want(const std::string& path, role what, std::uint32_t index)
   for (size_t start = 0;;) {
     auto dot = path.find('.', start);
     auto name = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    auto it = std::find_if(level->begin(), level->end(),
-                           [&](const field& f) { return f.name == name; });
+    auto it =
+      std::find_if(level->begin(), level->end(), [&](const field& f) { return f.name == name; });
     if (it == level->end())
       it = level->insert(level->end(), field{name, {}, {}});
     node = &*it;
@@ -83,8 +83,8 @@ void event_reader::want(const std::string& path, role what, std::uint32_t index)
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r'
-                        || s.back() == '\t'))
+  while (!s.empty()
+         && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
     s.remove_suffix(1);
   return s;
 }
@@ -148,7 +148,8 @@ read_status event_reader::read(std::string_view payload, event_view& out, millis
   }
   out.time = time_;
   out.key = key_buf_;
-  out.partition_key = partition_key_part_ < 0 ? std::string_view{} : key_parts_[partition_key_part_];
+  out.partition_key =
+    partition_key_part_ < 0 ? std::string_view{} : key_parts_[partition_key_part_];
   out.values = values_.data();
   out.present = reinterpret_cast<const bool*>(present_.data());
   out.units = units_.data();
@@ -196,8 +197,8 @@ read_status event_reader::read_fields(sj::object obj, const std::vector<field>& 
           auto [stop, ec] = std::from_chars(val.text.data(), end, val.number);
           // from_chars reads "nan" and "inf"; JSON has neither, and no store
           // can hold them: such text is not a number.
-          val.is_number = !val.text.empty() && ec == std::errc{} && stop == end
-                          && std::isfinite(val.number);
+          val.is_number =
+            !val.text.empty() && ec == std::errc{} && stop == end && std::isfinite(val.number);
         }
         break;
       }
@@ -205,9 +206,7 @@ read_status event_reader::read_fields(sj::object obj, const std::vector<field>& 
         val.text = trim(v.raw_json_token());
         val.is_number = !v.get_double().get(val.number);
         break;
-      case sj::json_type::boolean:
-        val.text = trim(v.raw_json_token());
-        break;
+      case sj::json_type::boolean: val.text = trim(v.raw_json_token()); break;
       case sj::json_type::object: {
         sj::object o;
         if (v.get_object().get(o))
@@ -242,7 +241,8 @@ void event_reader::apply(const use& u, const value& v) {
     case role::time:
       if (v.is_number) {
         double ms = std::floor(time_fmt_ == time_format::epoch_s ? v.number * 1000 : v.number);
-        if (ms >= static_cast<double>(min_event_time) && ms <= static_cast<double>(max_event_time)) {
+        if (ms >= static_cast<double>(min_event_time)
+            && ms <= static_cast<double>(max_event_time)) {
           time_ = static_cast<millis>(ms);
           have_time_ = true;
         } else { // NaN too
@@ -301,7 +301,7 @@ void event_reader::apply(const use& u, const value& v) {
         present_[u.index] = 1;
         if (const auto d = decimals_[u.index]; d.limit > 0) {
           auto units = decimal_units(v.text, d.scale, true);
-          if (units && *units < d.limit && *units > -d.limit)
+          if (units && *units<d.limit&& * units> - d.limit)
             units_[u.index] = *units;
           else
             value_status_ = read_status::bad_decimal;
@@ -366,8 +366,7 @@ std::optional<std::int64_t> decimal_units(std::string_view t, int scale, bool ro
   }
   if (i < t.size()) {
     auto [stop, ec] = std::from_chars(t.data() + i + 1 + (i + 1 < t.size() && t[i + 1] == '+'),
-                                      t.data() + t.size(),
-                                      exponent);
+                                      t.data() + t.size(), exponent);
     if (ec != std::errc{} || stop != t.data() + t.size())
       return std::nullopt; // an exponent beyond long long: not an int64 unless all zeros
   }

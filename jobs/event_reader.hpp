@@ -17,7 +17,13 @@
 namespace weir::jobs {
 
 enum class read_status {
-  ok, filtered, malformed_json, missing_time, bad_time, missing_key, bad_key,
+  ok,
+  filtered,
+  malformed_json,
+  missing_time,
+  bad_time,
+  missing_key,
+  bad_key,
   key_not_string,  // a key part the spec types `string` is another JSON type
   key_not_integer, // a key part the spec types `integer` is not an integral number
   bad_decimal      // a decimal(p, s) aggregate's number has more than p - s integer digits
@@ -27,10 +33,10 @@ const char* to_string(read_status s);
 
 // One column's input as found in the event (raw jobs).
 struct field_value {
-  bool present = false;   // the field exists and is not null
+  bool present = false; // the field exists and is not null
   bool is_number = false;
   double number = 0;
-  std::string_view text;  // unescaped string, or the number/boolean literal
+  std::string_view text; // unescaped string, or the number/boolean literal
 };
 
 // Valid until the next call to event_reader::read.
@@ -39,9 +45,11 @@ struct event_view {
   std::string_view key;           // key fields joined by key_separator
   const double* values = nullptr; // per aggregate: the numeric input
   const bool* present = nullptr;  // per aggregate: whether there was one
-  const std::string_view* texts = nullptr; // per aggregate: the input as text, data() null if absent
-  const field_value* columns = nullptr;    // per column of a raw job
-  std::string_view partition_key; // source.partitioned_by's value (as written; canonical decimal for an integer key), if any
+  const std::string_view* texts =
+    nullptr;                            // per aggregate: the input as text, data() null if absent
+  const field_value* columns = nullptr; // per column of a raw job
+  std::string_view partition_key; // source.partitioned_by's value (as written; canonical decimal
+                                  // for an integer key), if any
   const std::int64_t* units = nullptr; // per decimal aggregate: the input in 10^-scale units
 };
 
@@ -100,8 +108,8 @@ private:
   std::vector<std::string_view> key_parts_;
   std::vector<key_type> key_types_;
   std::vector<std::array<char, 24>> key_ints_; // canonical text of `integer` key parts
-  read_status key_status_ = read_status::ok;  // a key part of the wrong JSON type
-  int partition_key_part_ = -1; // the key part source.partitioned_by names
+  read_status key_status_ = read_status::ok;   // a key part of the wrong JSON type
+  int partition_key_part_ = -1;                // the key part source.partitioned_by names
   std::vector<double> values_;
   struct decimal_input {
     int scale = 0;
@@ -110,7 +118,7 @@ private:
   std::vector<decimal_input> decimals_; // per aggregate
   std::vector<std::int64_t> units_;
   read_status value_status_ = read_status::ok; // a decimal that does not fit
-  std::vector<char> present_; // vector<bool> has no data()
+  std::vector<char> present_;                  // vector<bool> has no data()
   std::vector<std::string_view> texts_;
   std::vector<char> filter_seen_;
   std::vector<field_value> columns_;

@@ -67,13 +67,13 @@ void event_generator::bet(std::uint64_t n, std::string& key, std::string& value)
   const char* currency = currencies[rng_.below(4)];
   key = std::to_string(user);
   char buf[256];
-  int len = std::snprintf(buf, sizeof buf,
-                          "{\"bet_id\":\"%016llx\",\"user_id\":%llu,\"game_id\":%u,"
-                          "\"amount\":%.2f,\"currency\":\"%s\",\"odds\":%.2f,\"status\":\"%s\","
-                          "\"timestamp\":\"",
-                          static_cast<unsigned long long>(opts_.seed * 1'000'003 + n),
-                          static_cast<unsigned long long>(user), game, amount, currency, odds,
-                          status);
+  int len =
+    std::snprintf(buf, sizeof buf,
+                  "{\"bet_id\":\"%016llx\",\"user_id\":%llu,\"game_id\":%u,"
+                  "\"amount\":%.2f,\"currency\":\"%s\",\"odds\":%.2f,\"status\":\"%s\","
+                  "\"timestamp\":\"",
+                  static_cast<unsigned long long>(opts_.seed * 1'000'003 + n),
+                  static_cast<unsigned long long>(user), game, amount, currency, odds, status);
   value.assign(buf, static_cast<size_t>(len));
   append_iso8601(value, t);
   value += "\"}";
@@ -122,21 +122,23 @@ void event_generator::shop(std::uint64_t n, std::string& key, std::string& value
     // Checks spread log-normally-ish from 1 to 500, in kopecks' precision.
     const double total = std::round(std::exp(rng_.uniform() * std::log(500.0)) * 100) / 100;
     key = std::to_string(user);
-    len = std::snprintf(buf, sizeof buf,
-                        "{\"event_type\":\"order_placed\",\"order_id\":\"%016llx\",\"user_id\":%llu,"
-                        "\"items\":%llu,\"total\":%.2f,\"timestamp\":\"",
-                        id, static_cast<unsigned long long>(user),
-                        static_cast<unsigned long long>(1 + rng_.below(6)), total);
+    len =
+      std::snprintf(buf, sizeof buf,
+                    "{\"event_type\":\"order_placed\",\"order_id\":\"%016llx\",\"user_id\":%llu,"
+                    "\"items\":%llu,\"total\":%.2f,\"timestamp\":\"",
+                    id, static_cast<unsigned long long>(user),
+                    static_cast<unsigned long long>(1 + rng_.below(6)), total);
   } else {
     // A few products draw most reviews; ratings lean high, as shops' do.
     const auto product = 1 + static_cast<unsigned>(2000 * std::pow(rng_.uniform(), 2));
     const double u = rng_.uniform();
     const int rating = u < 0.05 ? 1 : u < 0.12 ? 2 : u < 0.25 ? 3 : u < 0.55 ? 4 : 5;
     key = std::to_string(product);
-    len = std::snprintf(buf, sizeof buf,
-                        "{\"event_type\":\"product_review\",\"review_id\":\"%016llx\",\"product_id\":%u,"
-                        "\"user_id\":%llu,\"rating\":%d,\"timestamp\":\"",
-                        id, product, static_cast<unsigned long long>(user), rating);
+    len = std::snprintf(
+      buf, sizeof buf,
+      "{\"event_type\":\"product_review\",\"review_id\":\"%016llx\",\"product_id\":%u,"
+      "\"user_id\":%llu,\"rating\":%d,\"timestamp\":\"",
+      id, product, static_cast<unsigned long long>(user), rating);
   }
   value.assign(buf, static_cast<size_t>(len));
   append_iso8601(value, t);
@@ -162,10 +164,11 @@ void event_generator::social(std::uint64_t n, std::string& key, std::string& val
                         "\"user_id\":%llu,\"timestamp\":\"",
                         post, community, user);
   } else if (r < 0.35) {
-    len = std::snprintf(buf, sizeof buf,
-                        "{\"event_type\":\"comment_added\",\"comment_id\":\"%016llx\",\"post_id\":%llu,"
-                        "\"community_id\":%u,\"user_id\":%llu,\"timestamp\":\"",
-                        id, post, community, user);
+    len =
+      std::snprintf(buf, sizeof buf,
+                    "{\"event_type\":\"comment_added\",\"comment_id\":\"%016llx\",\"post_id\":%llu,"
+                    "\"community_id\":%u,\"user_id\":%llu,\"timestamp\":\"",
+                    id, post, community, user);
   } else if (r < 0.8) {
     len = std::snprintf(buf, sizeof buf,
                         "{\"event_type\":\"reaction_added\",\"post_id\":%llu,\"community_id\":%u,"
@@ -178,10 +181,11 @@ void event_generator::social(std::uint64_t n, std::string& key, std::string& val
                         community, user);
   } else {
     key = std::to_string(user);
-    len = std::snprintf(buf, sizeof buf,
-                        "{\"event_type\":\"friendship_created\",\"user_id\":%llu,\"friend_id\":%llu,"
-                        "\"timestamp\":\"",
-                        user, static_cast<unsigned long long>(1 + rng_.below(20'000)));
+    len =
+      std::snprintf(buf, sizeof buf,
+                    "{\"event_type\":\"friendship_created\",\"user_id\":%llu,\"friend_id\":%llu,"
+                    "\"timestamp\":\"",
+                    user, static_cast<unsigned long long>(1 + rng_.below(20'000)));
   }
   value.assign(buf, static_cast<size_t>(len));
   append_iso8601(value, t);

@@ -38,7 +38,7 @@ struct partition_cursor {
   std::uint64_t filtered = 0;      // failed the job's `where`
   std::uint64_t malformed = 0;     // unreadable or unfit for the job (dead-lettered)
   std::uint64_t late = 0;          // after every window it belongs to expired (dead-lettered)
-  std::uint64_t skipped = 0;       // offsets gone from Kafka, skipped (on_missing_offsets: earliest)
+  std::uint64_t skipped = 0; // offsets gone from Kafka, skipped (on_missing_offsets: earliest)
   MSGPACK_DEFINE(next_offset, max_event_time, events, filtered, malformed, late, skipped)
 };
 

@@ -39,8 +39,8 @@ struct source_spec {
   std::string time_field;
   time_format time_fmt = time_format::epoch_ms;
   time_mode mode = time_mode::event;
-  millis out_of_orderness = 0;   // watermark = max event time - this (raw jobs: none needed)
-  millis idle_timeout = 10'000;  // a partition silent this long stops holding windows back
+  millis out_of_orderness = 0;  // watermark = max event time - this (raw jobs: none needed)
+  millis idle_timeout = 10'000; // a partition silent this long stops holding windows back
   // A key field whose value is every event's Kafka message key: all events of
   // a key are in one partition, so a window's rows are final inside it and
   // are written once, with no cross-partition merge. Checked on every event
@@ -53,9 +53,9 @@ struct source_spec {
 
 struct window_spec {
   window_kind kind = window_kind::tumbling;
-  millis size = 0;  // tumbling, hopping
-  millis slide = 0; // hopping (tumbling: = size)
-  millis gap = 0;   // session
+  millis size = 0;             // tumbling, hopping
+  millis slide = 0;            // hopping (tumbling: = size)
+  millis gap = 0;              // session
   millis allowed_lateness = 0; // late events within this update emitted results
 
   bool operator==(const window_spec&) const = default;
@@ -77,8 +77,8 @@ struct decimal_type {
 
 struct aggregate_spec {
   agg_kind kind = agg_kind::count;
-  std::string field; // empty for count
-  std::string as;    // output column
+  std::string field;    // empty for count
+  std::string as;       // output column
   decimal_type decimal; // sum, min, max, avg: the field's type when decimal
 
   bool operator==(const aggregate_spec&) const = default;
@@ -141,7 +141,7 @@ struct path_part_spec {
   std::string name;   // e.g. event_date
   std::string column; // a column of the job
   kind k = value;
-  int every = 1;      // hour: bucket width in hours; modulo: the divisor
+  int every = 1; // hour: bucket width in hours; modulo: the divisor
 
   bool operator==(const path_part_spec&) const = default;
 };
@@ -150,12 +150,13 @@ struct sink_spec {
   // postgres, clickhouse, mysql (window results) | postgres_raw (every
   // event) | parquet (every event as Parquet files on S3)
   std::string type = "postgres";
-  std::string url;   // postgres, mysql: connection URL; clickhouse: http://host:port/db; parquet: s3://bucket/prefix
+  std::string url; // postgres, mysql: connection URL; clickhouse: http://host:port/db; parquet:
+                   // s3://bucket/prefix
   std::string table;
   // clickhouse, mysql with keys across partitions: the PostgreSQL that keeps
   // each partition's partials until a window is final (the merge path)
   std::string partials_url;
-  std::string key;   // postgres_raw: the column that identifies an event (no duplicates)
+  std::string key; // postgres_raw: the column that identifies an event (no duplicates)
   std::vector<path_part_spec> partition_by; // parquet
   std::string codec = "zstd";               // parquet: zstd | snappy | none
   std::uint64_t max_file_mb = 64;           // parquet: roll a file at this size
@@ -166,9 +167,9 @@ struct sink_spec {
 // Periodic snapshots of every partition's state, so a partition that changes
 // owner resumes from its last checkpoint instead of the start of the topic.
 struct checkpoint_spec {
-  std::string url;             // file:///dir or s3://bucket/prefix; empty: none
+  std::string url; // file:///dir or s3://bucket/prefix; empty: none
   millis interval = 10'000;
-  std::uint32_t retain = 3;    // per partition, at least 2
+  std::uint32_t retain = 3; // per partition, at least 2
 
   bool operator==(const checkpoint_spec&) const = default;
 };
@@ -196,7 +197,7 @@ struct job_spec {
   std::optional<export_spec> export_job; // set: an export job, nothing else applies
   source_spec source;
   std::vector<column_spec> columns; // raw jobs only; then no key, window or aggregations
-  std::vector<key_spec> key; // in order; become key columns
+  std::vector<key_spec> key;        // in order; become key columns
   window_spec window;
   std::vector<filter_spec> filters;
   std::vector<aggregate_spec> aggregations;

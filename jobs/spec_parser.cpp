@@ -114,8 +114,7 @@ public:
     fail_line(at.Mark().line, path, why);
   }
 
-  [[noreturn]] void fail_line(int line0, const std::string& path,
-                              const std::string& why) const {
+  [[noreturn]] void fail_line(int line0, const std::string& path, const std::string& why) const {
     std::string msg = origin_;
     if (line0 >= 0)
       msg += ":" + std::to_string(line0 + 1);
@@ -137,8 +136,7 @@ public:
     }
   }
 
-  YAML::Node required(const YAML::Node& parent, const std::string& path,
-                      const char* name) const {
+  YAML::Node required(const YAML::Node& parent, const std::string& path, const char* name) const {
     auto node = parent[name];
     if (!node)
       fail(parent, join(path, name), "required field is missing");
@@ -230,8 +228,7 @@ bool read_guarantee(const reader& r, const YAML::Node& n) {
              "'guarantee: at_least_once' to source to accept that, or use event_time for "
              "exactly-once results");
     if (n["event_time"])
-      r.fail(n["event_time"], "source.event_time",
-             "cannot be combined with processing_time: true");
+      r.fail(n["event_time"], "source.event_time", "cannot be combined with processing_time: true");
     return true;
   }
   if (guarantee)
@@ -241,8 +238,9 @@ bool read_guarantee(const reader& r, const YAML::Node& n) {
 }
 
 source_spec parse_source(const reader& r, const YAML::Node& n, bool raw) {
-  r.expect_map(n, "source", {"type", "brokers", "topic", "format", "event_time", "processing_time",
-                             "guarantee", "partitioned_by", "on_missing_offsets"});
+  r.expect_map(n, "source",
+               {"type", "brokers", "topic", "format", "event_time", "processing_time", "guarantee",
+                "partitioned_by", "on_missing_offsets"});
   source_spec s;
   if (auto t = n["type"]; t && r.scalar(t, "source.type") != "kafka")
     r.fail(t, "source.type", "only 'kafka' is supported");
@@ -286,8 +284,8 @@ key_spec parse_key_part(const reader& r, const YAML::Node& n, const std::string&
   if (auto as = n["as"])
     k.name = r.scalar(as, path + ".as");
   if (auto t = n["type"])
-    k.type = r.choice<key_type>(t, path + ".type", {{"string", key_type::string},
-                                                    {"integer", key_type::integer}});
+    k.type = r.choice<key_type>(t, path + ".type",
+                                {{"string", key_type::string}, {"integer", key_type::integer}});
   return k;
 }
 
@@ -315,7 +313,8 @@ window_spec parse_window(const reader& r, const YAML::Node& n) {
                                   {"session", window_kind::session}});
   auto only_for = [&](const char* field, const char* kinds) {
     if (auto f = n[field])
-      r.fail(f, std::string{"window."} + field, std::string{"only applies to "} + kinds + " windows");
+      r.fail(f, std::string{"window."} + field,
+             std::string{"only applies to "} + kinds + " windows");
   };
   if (w.kind == window_kind::session) {
     only_for("size", "tumbling and hopping");
@@ -349,8 +348,10 @@ decimal_type parse_decimal(const reader& r, const YAML::Node& n, const std::stri
   int used = 0;
   if (std::sscanf(text.c_str(), "decimal(%d ,%d %c%n", &d.precision, &d.scale, &close, &used) != 3
       || close != ')' || used != static_cast<int>(text.size()))
-    r.fail(n, path, "'" + text + "' is no type: double, or decimal(precision, scale) as in "
-                    "decimal(12, 2)");
+    r.fail(n, path,
+           "'" + text
+             + "' is no type: double, or decimal(precision, scale) as in "
+               "decimal(12, 2)");
   if (auto why = type_problem(kind, &d); !why.empty())
     r.fail(n, path, why);
   return d;
@@ -394,10 +395,15 @@ std::vector<filter_spec> parse_filters(const reader& r, const YAML::Node& n) {
     filter_spec f;
     f.field = r.required_scalar(c, path, "field");
     int ops = 0;
-    for (auto [name, op] : std::initializer_list<std::pair<const char*, filter_op>>{
-           {"eq", filter_op::eq}, {"ne", filter_op::ne}, {"in", filter_op::in},
-           {"not_in", filter_op::not_in}, {"gt", filter_op::gt}, {"ge", filter_op::ge},
-           {"lt", filter_op::lt}, {"le", filter_op::le}}) {
+    for (auto [name, op] :
+         std::initializer_list<std::pair<const char*, filter_op>>{{"eq", filter_op::eq},
+                                                                  {"ne", filter_op::ne},
+                                                                  {"in", filter_op::in},
+                                                                  {"not_in", filter_op::not_in},
+                                                                  {"gt", filter_op::gt},
+                                                                  {"ge", filter_op::ge},
+                                                                  {"lt", filter_op::lt},
+                                                                  {"le", filter_op::le}}) {
       auto v = c[name];
       if (!v)
         continue;
@@ -429,8 +435,8 @@ std::vector<filter_spec> parse_filters(const reader& r, const YAML::Node& n) {
 top_spec parse_top(const reader& r, const YAML::Node& n) {
   r.expect_map(n, "top", {"n", "by"});
   top_spec t;
-  t.n = static_cast<std::uint32_t>(r.number(r.required(n, "top", "n"), "top.n", top_n_bounds,
-                                            fits_u32));
+  t.n = static_cast<std::uint32_t>(
+    r.number(r.required(n, "top", "n"), "top.n", top_n_bounds, fits_u32));
   t.by = r.required_scalar(n, "top", "by");
   return t;
 }
@@ -447,8 +453,8 @@ std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n) {
     part.name = r.required_scalar(p, path, "name");
     part.column = r.required_scalar(p, path, "column");
     auto number = [&](const char* field) {
-      return static_cast<int>(r.number(p[field], path + "." + field, path_level_bounds,
-                                       std::numeric_limits<int>::max()));
+      return static_cast<int>(
+        r.number(p[field], path + "." + field, path_level_bounds, std::numeric_limits<int>::max()));
     };
     if (p["modulo"]) {
       part.k = path_part_spec::modulo;
@@ -472,8 +478,9 @@ std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n) {
 // What each sink takes follows from its type (jobs/connectors.hpp); a type
 // that is unknown, or takes the other kind of rows, is validate()'s to say.
 sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
-  r.expect_map(n, "sink", {"type", "url", "table", "partials_url", "key", "partition_by", "codec",
-                           "max_file_mb"});
+  r.expect_map(n, "sink",
+               {"type", "url", "table", "partials_url", "key", "partition_by", "codec",
+                "max_file_mb"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
   s.url = r.required_scalar(n, "sink", "url");
@@ -485,9 +492,11 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
   };
   if (fits) {
     only("table", c->table, "postgres");
-    only("key", raw && c->table, listed(connector_names([](const connector& x) {
-      return x.rows == sink_rows::raw && x.table;
-    }, name_of::type), " and "));
+    only(
+      "key", raw && c->table,
+      listed(connector_names([](const connector& x) { return x.rows == sink_rows::raw && x.table; },
+                             name_of::type),
+             " and "));
     const auto files = connector_names([](const connector& x) { return !x.table; }, name_of::type);
     for (const char* field : {"partition_by", "codec", "max_file_mb"})
       only(field, !c->table, listed(files, " and "));
@@ -563,8 +572,8 @@ checkpoint_spec parse_checkpoints(const reader& r, const YAML::Node& c) {
   if (auto i = c["interval"])
     cp.interval = r.duration(i, "checkpoints.interval");
   if (auto n = c["retain"])
-    cp.retain = static_cast<std::uint32_t>(r.number(n, "checkpoints.retain", retain_bounds,
-                                                    fits_u32));
+    cp.retain =
+      static_cast<std::uint32_t>(r.number(n, "checkpoints.retain", retain_bounds, fits_u32));
   return cp;
 }
 
@@ -573,8 +582,8 @@ void parse_rows(const reader& r, const YAML::Node& root, job_spec& spec) {
   if (root["columns"]) {
     for (const char* windowed : {"key", "window", "aggregations", "top"})
       if (auto f = root[windowed])
-        r.fail(f, windowed, "a job with columns keeps every event: it has no " +
-                              std::string{windowed});
+        r.fail(f, windowed,
+               "a job with columns keeps every event: it has no " + std::string{windowed});
     spec.columns = parse_columns(r, root["columns"], "columns");
     return;
   }
@@ -596,8 +605,9 @@ job_spec read_job(const reader& r, const YAML::Node& root) {
     spec.export_job = parse_export(r, root["export"]);
     return spec;
   }
-  r.expect_map(root, "", {"name", "source", "columns", "key", "where", "window", "aggregations",
-                          "top", "sink", "dead_letter", "checkpoints", "export"});
+  r.expect_map(root, "",
+               {"name", "source", "columns", "key", "where", "window", "aggregations", "top",
+                "sink", "dead_letter", "checkpoints", "export"});
   const bool raw = static_cast<bool>(root["columns"]);
   spec.name = r.required_scalar(root, "", "name");
   spec.source = parse_source(r, r.required(root, "", "source"), raw);
@@ -748,8 +758,8 @@ std::vector<int> plain_password_lines(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     auto nl = text.find('\n', start);
-    std::string l{text.substr(start, nl == std::string_view::npos ? std::string_view::npos
-                                                                  : nl - start)};
+    std::string l{
+      text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start)};
     for (std::sregex_iterator it{l.begin(), l.end(), url}, end; it != end; ++it)
       if ((*it)[1].str().rfind("${secret:", 0) != 0) {
         lines.push_back(line);

@@ -14,7 +14,9 @@ namespace {
 // The largest unit that divides the duration exactly, in parse_duration's syntax.
 std::string duration_text(millis ms) {
   for (auto [unit, name] : {std::pair<millis, const char*>{86'400'000, "d"},
-                            {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}})
+                            {3'600'000, "h"},
+                            {60'000, "m"},
+                            {1000, "s"}})
     if (ms != 0 && ms % unit == 0)
       return std::to_string(ms / unit) + name;
   return std::to_string(ms) + "ms";
@@ -67,8 +69,9 @@ void write_source(YAML::Emitter& y, const source_spec& s) {
     y << YAML::Key << "event_time" << YAML::Value << YAML::BeginMap;
     y << YAML::Key << "field" << YAML::Value << s.time_field;
     y << YAML::Key << "format" << YAML::Value
-      << (s.time_fmt == time_format::iso8601 ? "iso8601"
-          : s.time_fmt == time_format::epoch_s ? "epoch_s" : "epoch_ms");
+      << (s.time_fmt == time_format::iso8601   ? "iso8601"
+          : s.time_fmt == time_format::epoch_s ? "epoch_s"
+                                               : "epoch_ms");
     y << YAML::Key << "max_out_of_orderness" << YAML::Value << duration_text(s.out_of_orderness);
     y << YAML::Key << "idle_timeout" << YAML::Value << duration_text(s.idle_timeout);
     y << YAML::EndMap;
@@ -122,8 +125,9 @@ void write_windowed(YAML::Emitter& y, const job_spec& s) {
   const auto& w = s.window;
   y << YAML::Key << "window" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "type" << YAML::Value
-    << (w.kind == window_kind::session ? "session"
-        : w.kind == window_kind::hopping ? "hopping" : "tumbling");
+    << (w.kind == window_kind::session   ? "session"
+        : w.kind == window_kind::hopping ? "hopping"
+                                         : "tumbling");
   if (w.kind == window_kind::session) {
     y << YAML::Key << "gap" << YAML::Value << duration_text(w.gap);
   } else {
@@ -141,7 +145,8 @@ void write_windowed(YAML::Emitter& y, const job_spec& s) {
       y << YAML::Key << "field" << YAML::Value << a.field;
     if (a.decimal)
       y << YAML::Key << "type" << YAML::Value
-        << "decimal(" + std::to_string(a.decimal.precision) + ", " + std::to_string(a.decimal.scale) + ")";
+        << "decimal(" + std::to_string(a.decimal.precision) + ", " + std::to_string(a.decimal.scale)
+             + ")";
     y << YAML::Key << "as" << YAML::Value << a.as << YAML::EndMap;
   }
   y << YAML::EndSeq;
@@ -166,7 +171,9 @@ void write_sink(YAML::Emitter& y, const sink_spec& s) {
           y << YAML::Key << "modulo" << YAML::Value << std::to_string(p.every);
         else
           y << YAML::Key << "as" << YAML::Value
-            << (p.k == path_part_spec::date ? "date" : p.k == path_part_spec::hour ? "hour" : "value");
+            << (p.k == path_part_spec::date   ? "date"
+                : p.k == path_part_spec::hour ? "hour"
+                                              : "value");
         if (p.k == path_part_spec::hour && p.every != 1)
           y << YAML::Key << "every" << YAML::Value << std::to_string(p.every);
         y << YAML::EndMap;

@@ -57,7 +57,8 @@ bool plain_text(std::string_view s) {
       cp = (cp << 6) | (d & 0x3f);
     }
     static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min_for[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+    if (cp < min_for[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)
+        || (cp >= 0x80 && cp < 0xa0))
       return false;
     i += n + 1;
   }
@@ -94,7 +95,8 @@ void text(const std::string& s, const std::string& path) {
 void name(const std::string& s, const std::string& path) {
   text(s, path);
   if (!is_identifier(s))
-    fail(path, "'" + s + "' is not a valid name (letters, digits and _, not starting with a digit)");
+    fail(path,
+         "'" + s + "' is not a valid name (letters, digits and _, not starting with a digit)");
 }
 
 void field(const std::string& s, const std::string& path) {
@@ -265,10 +267,12 @@ void top(const job_spec& spec) {
 
 void partitions(const job_spec& spec) {
   if (const auto& pb = spec.source.partitioned_by;
-      !pb.empty() && std::none_of(spec.key.begin(), spec.key.end(),
-                                  [&](const key_spec& k) { return k.field == pb; }))
-    fail("source.partitioned_by", "'" + pb + "' is not one of the key fields (every row of a "
-                                  "window must come from one partition)");
+      !pb.empty() && std::none_of(spec.key.begin(), spec.key.end(), [&](const key_spec& k) {
+        return k.field == pb;
+      }))
+    fail("source.partitioned_by", "'" + pb
+                                    + "' is not one of the key fields (every row of a "
+                                      "window must come from one partition)");
   // A session is a run of one key's events; partials of it cut by
   // partition overlap and cannot be merged back (docs/job-spec.md,
   // "Exact across partitions").
@@ -311,22 +315,26 @@ void sink(const job_spec& spec) {
     fail("sink.type", not_a_connector(s.type));
   if ((c->rows == sink_rows::raw) != is_raw(spec))
     fail("sink.type",
-         is_raw(spec) ? "a job with columns keeps every event: use "
-                          + listed(connector_names([](const connector& x) {
-                                     return x.rows == sink_rows::raw;
-                                   }, name_of::type), " or ")
-                      : s.type + " keeps every event: the job needs columns instead of windows");
+         is_raw(spec)
+           ? "a job with columns keeps every event: use "
+               + listed(connector_names([](const connector& x) { return x.rows == sink_rows::raw; },
+                                        name_of::type),
+                        " or ")
+           : s.type + " keeps every event: the job needs columns instead of windows");
   text(s.url, "sink.url");
   if (!c->takes(s.url))
     fail("sink.url", "expected " + std::string{c->url_form} + ", got '" + s.url + "'");
   if (!s.partials_url.empty()) {
     if (!c->final_rows)
       fail("sink.partials_url",
-           "only " + listed(connector_names([](const connector& x) { return x.final_rows; },
-                                            name_of::type), " and ")
+           "only "
+             + listed(connector_names([](const connector& x) { return x.final_rows; },
+                                      name_of::type),
+                      " and ")
              + " sinks take it (postgres keeps its partials beside its results)");
     text(s.partials_url, "sink.partials_url");
-    if (s.partials_url.rfind("postgresql://", 0) != 0 && s.partials_url.rfind("postgres://", 0) != 0)
+    if (s.partials_url.rfind("postgresql://", 0) != 0
+        && s.partials_url.rfind("postgres://", 0) != 0)
       fail("sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
   }
   if (!c->table) {
@@ -354,10 +362,13 @@ void final_rows(const job_spec& spec) {
   if (!find_connector(type)->final_rows)
     return;
   if (spec.source.partitioned_by.empty() && spec.sink.partials_url.empty())
-    fail("sink.partials_url", "a " + type + " sink of keys across partitions merges each "
-                              "partition's partials in PostgreSQL: give sink.partials_url "
-                              "(postgresql://...), or declare source.partitioned_by if "
-                              "every key is in one Kafka partition", "sink.type");
+    fail("sink.partials_url",
+         "a " + type
+           + " sink of keys across partitions merges each "
+             "partition's partials in PostgreSQL: give sink.partials_url "
+             "(postgresql://...), or declare source.partitioned_by if "
+             "every key is in one Kafka partition",
+         "sink.type");
   if (!spec.source.partitioned_by.empty() && !spec.sink.partials_url.empty())
     fail("sink.partials_url", "with source.partitioned_by every row is final as its partition "
                               "emits it: there are no partials to keep");
@@ -403,8 +414,11 @@ void whole_job(const job_spec& spec) {
   // Lake files are exactly once only together with checkpoints: a new owner
   // deletes what was written after the checkpoint it restores.
   if (!c.table && spec.checkpoints.url.empty())
-    fail("checkpoints", "a " + spec.sink.type + " sink needs checkpoints (its files are "
-                        "committed at checkpoints)", "sink");
+    fail("checkpoints",
+         "a " + spec.sink.type
+           + " sink needs checkpoints (its files are "
+             "committed at checkpoints)",
+         "sink");
   if (spec.source.mode == time_mode::processing && spec.window.allowed_lateness > 0)
     fail("window.allowed_lateness", "has no meaning with processing time");
   if (const auto& cp = spec.checkpoints; !cp.url.empty()) {
@@ -428,8 +442,9 @@ void output_columns(const job_spec& spec) {
   for (size_t i = 0; i < spec.key.size(); ++i) {
     const auto& k = spec.key[i].name;
     if (!is_identifier(k))
-      fail(at("key", i), "'" + k + "' is not a valid column name (letters, digits and _, not "
-                         "starting with a digit): name it with {field: ..., as: NAME}");
+      fail(at("key", i), "'" + k
+                           + "' is not a valid column name (letters, digits and _, not "
+                             "starting with a digit): name it with {field: ..., as: NAME}");
     claim(k, at("key", i));
   }
   for (size_t i = 0; i < spec.aggregations.size(); ++i)

@@ -7,11 +7,11 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <sys/stat.h>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
 
 WEIR_LOG_MODULE("auth");
 
@@ -42,9 +42,9 @@ std::string hmac_hex(std::string_view secret, std::initializer_list<std::string_
                             secret.size(), params)
                  == 1;
   for (auto part : parts)
-    ok = ok
-         && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size())
-              == 1;
+    ok =
+      ok
+      && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
   unsigned char mac[EVP_MAX_MD_SIZE];
   size_t len = 0;
   ok = ok && EVP_MAC_final(ctx, mac, &len, sizeof mac) == 1;
@@ -74,7 +74,7 @@ expected<std::string> read_secret_file(const std::string& path) {
   if (first == std::string::npos)
     return error{"the secret file " + path + " is empty"};
   text = text.substr(first, text.find_last_not_of(ws) - first + 1);
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
     WEIR_WARN("the secret file {} may be read by other users (chmod 600 it)", path);
   return text;
@@ -128,7 +128,9 @@ expected<std::string> answer(std::string_view secret, bool required, std::string
   return proof(secret, role::member, nonce, my_node);
 }
 
-std::string http_token(std::string_view secret) { return hmac_hex(secret, {"weir-http-token"}); }
+std::string http_token(std::string_view secret) {
+  return hmac_hex(secret, {"weir-http-token"});
+}
 
 bool verify_http_token(std::string_view secret, std::string_view claimed) {
   return same_proof(claimed, http_token(secret));

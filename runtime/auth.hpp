@@ -24,8 +24,7 @@ enum class role { member, coordinator };
 
 // hex(HMAC-SHA256(secret, role \n nonce \n node)). `node` is the prover's CAF
 // node id as text, which binds the proof to the connection's peer.
-std::string proof(std::string_view secret, role who, std::string_view nonce,
-                  std::string_view node);
+std::string proof(std::string_view secret, role who, std::string_view nonce, std::string_view node);
 
 // Constant-time check of `claimed` against the expected proof.
 bool verify(std::string_view secret, role who, std::string_view nonce, std::string_view node,

@@ -1,9 +1,9 @@
 // Checkpoints on S3/MinIO: one object per key under s3://bucket/prefix/. A PUT
 // is atomic (an object is visible whole or not at all), which is all the
 // checkpoint protocol needs.
-#include "runtime/checkpoint_store.hpp"
-#include "lib/s3/env.hpp"
 #include "lib/s3/client.hpp"
+#include "lib/s3/env.hpp"
+#include "runtime/checkpoint_store.hpp"
 
 #include <algorithm>
 #include <cstdlib>

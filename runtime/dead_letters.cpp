@@ -30,13 +30,12 @@ expected<void> dead_letter_queue::send(std::int32_t from_partition, std::int64_t
   char partition[16], offset[24];
   auto p_end = std::to_chars(partition, partition + sizeof partition, from_partition).ptr;
   auto o_end = std::to_chars(offset, offset + sizeof offset, from_offset).ptr;
-  return producer_.send(
-    topic_, -1, key, payload,
-    {{"weir.reason", reason},
-     {"weir.job", job_},
-     {"weir.topic", source_topic_},
-     {"weir.partition", {partition, static_cast<size_t>(p_end - partition)}},
-     {"weir.offset", {offset, static_cast<size_t>(o_end - offset)}}});
+  return producer_.send(topic_, -1, key, payload,
+                        {{"weir.reason", reason},
+                         {"weir.job", job_},
+                         {"weir.topic", source_topic_},
+                         {"weir.partition", {partition, static_cast<size_t>(p_end - partition)}},
+                         {"weir.offset", {offset, static_cast<size_t>(o_end - offset)}}});
 }
 
 void dead_letter_queue::serve() {

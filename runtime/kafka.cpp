@@ -58,8 +58,7 @@ expected<handle_ptr> make_handle(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
 namespace {
 
 // Partition count of `topic` as the cluster behind `rk` reports it.
-expected<std::int32_t> topic_partitions(rd_kafka_t* rk, const std::string& topic,
-                                        int timeout_ms) {
+expected<std::int32_t> topic_partitions(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   auto err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
@@ -115,9 +114,10 @@ std::int64_t consumer::high_watermark(const std::string& topic, std::int32_t par
   return hi;
 }
 
-expected<std::pair<std::int64_t, std::int64_t>>
-watermark_offsets(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
-                  int timeout_ms) {
+expected<std::pair<std::int64_t, std::int64_t>> watermark_offsets(rd_kafka_t* rk,
+                                                                  const std::string& topic,
+                                                                  std::int32_t partition,
+                                                                  int timeout_ms) {
   std::int64_t lo = 0, hi = 0;
   auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &lo, &hi, timeout_ms);
   if (err)
@@ -171,9 +171,8 @@ expected<void> consumer::pause(const std::string& topic, std::int32_t partition)
   return {};
 }
 
-expected<void>
-consumer::assign(const std::string& topic,
-                 const std::vector<std::pair<std::int32_t, std::int64_t>>& parts) {
+expected<void> consumer::assign(const std::string& topic,
+                                const std::vector<std::pair<std::int32_t, std::int64_t>>& parts) {
   auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(parts.size()));
   for (auto [p, off] : parts)
     rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = off;
@@ -184,15 +183,14 @@ consumer::assign(const std::string& topic,
   return {};
 }
 
-expected<void>
-consumer::reassign(const std::string& topic,
-                   const std::vector<std::pair<std::int32_t, std::int64_t>>& add,
-                   const std::vector<std::int32_t>& remove) {
+expected<void> consumer::reassign(const std::string& topic,
+                                  const std::vector<std::pair<std::int32_t, std::int64_t>>& add,
+                                  const std::vector<std::int32_t>& remove) {
   // Incremental changes: re-assigning everything stops and restarts partitions
   // that stay, which librdkafka 2.0 can trip over (an assertion in
   // rd_kafka_assignment_partition_stopped) when assignments change quickly.
-  auto run = [&](auto fn, rd_kafka_topic_partition_list_t* list, const char* what)
-    -> expected<void> {
+  auto run = [&](auto fn, rd_kafka_topic_partition_list_t* list,
+                 const char* what) -> expected<void> {
     rd_kafka_error_t* err = fn(rk_.get(), list);
     rd_kafka_topic_partition_list_destroy(list);
     if (err) {
@@ -273,12 +271,13 @@ expected<void> producer::send(const std::string& topic, std::int32_t partition,
         rd_kafka_header_add(h, name.data(), static_cast<ssize_t>(name.size()), val.data(),
                             static_cast<ssize_t>(val.size()));
     }
-    auto err = rd_kafka_producev(
-      rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-      RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
-      RD_KAFKA_V_KEY(key.data(), key.size()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    auto err =
+      rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+                        RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                        RD_KAFKA_V_KEY(key.data(), key.size()),
+                        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_END);
     if (err && h) // on success the message owns the headers
       rd_kafka_headers_destroy(h);
     if (!err) {

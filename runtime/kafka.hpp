@@ -32,9 +32,10 @@ expected<std::int32_t> partition_count(const std::string& brokers, const std::st
                                        int timeout_ms = 5000);
 
 // Low and high watermark offsets of one partition.
-expected<std::pair<std::int64_t, std::int64_t>>
-watermark_offsets(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
-                  int timeout_ms = 5000);
+expected<std::pair<std::int64_t, std::int64_t>> watermark_offsets(rd_kafka_t* rk,
+                                                                  const std::string& topic,
+                                                                  std::int32_t partition,
+                                                                  int timeout_ms = 5000);
 
 class consumer {
 public:

@@ -15,7 +15,9 @@ namespace {
 // A figure a worker can report is finite and far below 2^63. Refusing the
 // rest keeps NaN out of the API's JSON, and keeps msgpack-c's pack_double,
 // whose integer test converts 2^64 to uint64 (undefined), away from them.
-bool plausible(double x) { return std::isfinite(x) && std::fabs(x) < 0x1p62; }
+bool plausible(double x) {
+  return std::isfinite(x) && std::fabs(x) < 0x1p62;
+}
 
 bool plausible(const metrics::snapshot& s) {
   for (const auto& m : s.samples)
@@ -69,7 +71,8 @@ process_usage read_process_usage() {
         if (i == 15)
           stime = std::stoull(field);
       }
-      u.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+      u.cpu_seconds =
+        static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
     }
   }
   std::ifstream statm{"/proc/self/statm"};

@@ -31,8 +31,8 @@ struct partition_report {
   std::uint64_t events = 0, filtered = 0, malformed = 0, late = 0;
   millis owned_since_ms = 0; // wall clock when this owner started it (restored or taken over)
   std::uint64_t skipped = 0; // offsets gone from Kafka, skipped (on_missing_offsets: earliest)
-  MSGPACK_DEFINE(partition, next_offset, high_watermark, watermark, idle, failed, events,
-                 filtered, malformed, late, owned_since_ms, skipped)
+  MSGPACK_DEFINE(partition, next_offset, high_watermark, watermark, idle, failed, events, filtered,
+                 malformed, late, owned_since_ms, skipped)
 };
 
 // A moved partition's pause on its new owner: from when the former owner

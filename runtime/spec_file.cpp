@@ -9,11 +9,12 @@
 namespace weir {
 
 expected<std::string> expand_env(std::string_view text, std::string_view origin) {
-  return jobs::expand_variables(text, origin, [](const std::string& name) -> std::optional<std::string> {
-    if (const char* value = std::getenv(name.c_str()))
-      return std::string{value};
-    return std::nullopt;
-  });
+  return jobs::expand_variables(text, origin,
+                                [](const std::string& name) -> std::optional<std::string> {
+                                  if (const char* value = std::getenv(name.c_str()))
+                                    return std::string{value};
+                                  return std::nullopt;
+                                });
 }
 
 expected<std::string> read_spec_file(const std::string& path) {
@@ -48,13 +49,15 @@ expected<secret_map> read_secrets_file(const std::string& path) {
 
 expected<std::string> resolve_secrets(std::string_view text, std::string_view origin,
                                       const secret_map& file) {
-  return jobs::expand_secrets(text, origin, [&](const std::string& name) -> std::optional<std::string> {
-    if (const char* value = std::getenv(("WEIR_SECRET_" + name).c_str()))
-      return std::string{value};
-    if (auto it = file.find(name); it != file.end())
-      return it->second;
-    return std::nullopt;
-  });
+  return jobs::expand_secrets(text, origin,
+                              [&](const std::string& name) -> std::optional<std::string> {
+                                if (const char* value =
+                                      std::getenv(("WEIR_SECRET_" + name).c_str()))
+                                  return std::string{value};
+                                if (auto it = file.find(name); it != file.end())
+                                  return it->second;
+                                return std::nullopt;
+                              });
 }
 
 } // namespace weir

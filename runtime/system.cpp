@@ -3,7 +3,6 @@
 #include "base/logging.hpp"
 #include "runtime/wire.hpp"
 
-
 #include <atomic>
 #include <charconv>
 #include <csignal>
@@ -62,7 +61,8 @@ int teardown_watchdog::arm(int exit_code) {
     if (cv_.wait_for(guard, limit_, [this] { return done_; }))
       return;
     WEIR_WARN("every actor ended but the actor system did not shut down within {} ms (a "
-              "reference left inside CAF); exiting with status {}", limit_.count(), exit_code);
+              "reference left inside CAF); exiting with status {}",
+              limit_.count(), exit_code);
     spdlog::shutdown();
     std::_Exit(exit_code);
   }};

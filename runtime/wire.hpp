@@ -75,12 +75,12 @@ typename Inspector::result_type inspect(Inspector& f, auth_challenge& x) {
 // Why the coordinator did not do what a request asked; the HTTP API maps it
 // to a status code.
 enum class refusal : std::uint8_t {
-  none,        // done
+  none,         // done
   not_admitted, // the process has not proved the cluster secret
-  invalid,     // the spec does not parse or validate, or its store refuses it
-  conflict,    // a job of that name runs; the worker is the last one not draining
-  not_found,   // no such job or worker
-  unavailable, // Kafka's metadata could not be had
+  invalid,      // the spec does not parse or validate, or its store refuses it
+  conflict,     // a job of that name runs; the worker is the last one not draining
+  not_found,    // no such job or worker
+  unavailable,  // Kafka's metadata could not be had
 };
 
 // The answer to submit.
@@ -139,9 +139,9 @@ enum class partition_phase : std::uint8_t {
   assigned,   // its worker has reported nothing yet
   restoring,  // assigned, not reading yet: its state loads or its old owner still releases it
   reading,
-  idle,       // reading, silent past the idle timeout
-  failed,     // stopped on its worker (see `failed`)
-  stopped,    // the whole job, for good
+  idle,    // reading, silent past the idle timeout
+  failed,  // stopped on its worker (see `failed`)
+  stopped, // the whole job, for good
 };
 
 inline std::string_view to_string(partition_phase s) {
@@ -199,7 +199,7 @@ struct partition_checkpoint {
   partition_id partition = 0;
   offset_t offset = 0;
   std::string key;
-  round_id id = 0; // checkpoint round; later rounds supersede earlier
+  round_id id = 0;         // checkpoint round; later rounds supersede earlier
   std::uint64_t bytes = 0; // the snapshot's size
   MSGPACK_DEFINE(partition, offset, key, id, bytes)
 };

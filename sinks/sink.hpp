@@ -39,8 +39,8 @@ struct refused_row {
 };
 
 struct write_result {
-  std::size_t done = 0; // batches from the front that are durable now: acked
-  std::size_t rows = 0; // rows they held
+  std::size_t done = 0;         // batches from the front that are durable now: acked
+  std::size_t rows = 0;         // rows they held
   std::optional<error> failure; // the rest waits, retried from the first not done
   // Rows of the done batches not written, each counted in the store's
   // <table>__progress.dropped (where it has one): for a window already final

@@ -9,9 +9,13 @@ using nlohmann::json;
 
 namespace {
 
-json opt_ms(std::int64_t ms) { return ms > 0 ? json(ms) : json(nullptr); }
+json opt_ms(std::int64_t ms) {
+  return ms > 0 ? json(ms) : json(nullptr);
+}
 
-json watermark_json(millis wm) { return wm == no_watermark ? json(nullptr) : json(wm); }
+json watermark_json(millis wm) {
+  return wm == no_watermark ? json(nullptr) : json(wm);
+}
 
 std::string job_state(const observed_job& j) {
   if (j.runs)
@@ -45,8 +49,8 @@ json partition_json(const observed_cluster& c, const observed_partition& p, part
               {"lag", known_end ? json(std::max<offset_t>(0, r.high_watermark - r.next_offset))
                                 : json(nullptr)},
               {"watermark", watermark_json(r.watermark)},
-              {"watermark_lag_ms", r.watermark == no_watermark ? json(nullptr)
-                                                               : json(c.now_ms - r.watermark)},
+              {"watermark_lag_ms",
+               r.watermark == no_watermark ? json(nullptr) : json(c.now_ms - r.watermark)},
               {"idle", r.idle},
               {"events", r.events},
               {"filtered", r.filtered},
@@ -85,10 +89,13 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
       lag += static_cast<std::uint64_t>(
         std::max<offset_t>(0, p.report->high_watermark - p.report->next_offset));
   }
-  json totals{{"events", events},       {"filtered", filtered},
-            {"malformed", malformed}, {"late", late},
-            {"dead_lettered", malformed + late}, {"lag", lag},
-            {"records_per_second", rate}};
+  json totals{{"events", events},
+              {"filtered", filtered},
+              {"malformed", malformed},
+              {"late", late},
+              {"dead_lettered", malformed + late},
+              {"lag", lag},
+              {"records_per_second", rate}};
   const checkpoint_record* last = nullptr;
   for (const auto& r : j.rounds)
     if (r.outcome == round_outcome::completed)
@@ -200,7 +207,10 @@ json events_json(const observed_cluster& c, std::size_t limit) {
 json spec_error_json(const std::string& error) {
   static const std::regex located{R"(^(.*?):(\d{1,9})(?::(\d{1,9}))?: ([\s\S]*)$)"};
   static const std::regex field{R"(^([A-Za-z_][A-Za-z0-9_.\[\]]*): ([\s\S]*)$)"};
-  json out{{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"field", nullptr},
+  json out{{"file", nullptr},
+           {"line", nullptr},
+           {"column", nullptr},
+           {"field", nullptr},
            {"message", error}};
   std::smatch m;
   if (!std::regex_match(error, m, located))

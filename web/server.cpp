@@ -77,18 +77,18 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
   // DELETE with one) must not be taken for the next request. The API is
   // polled, not streamed, so the extra connections cost nothing that matters.
   http.set_keep_alive_max_count(1);
-  http.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                std::exception_ptr ep) {
-    std::string what = "unknown error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    WEIR_ERROR("{} {}: {}", req.method, req.path, what);
-    send_error(res, 500, "internal error: " + what);
-  });
+  http.set_exception_handler(
+    [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "unknown error";
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      WEIR_ERROR("{} {}: {}", req.method, req.path, what);
+      send_error(res, 500, "internal error: " + what);
+    });
   // Mutations always need the token in a cluster with a secret; reads only
   // with guard_reads. A refusal is 401 and logged.
   auto allowed = [opts](const httplib::Request& req, httplib::Response& res, bool mutation) {
@@ -102,68 +102,70 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
     WEIR_WARN("refused {} {} from {}: {}", req.method, req.path, req.remote_addr,
               header.empty() ? "no token" : "wrong token");
     res.set_header("WWW-Authenticate", "Bearer realm=\"weir\"");
-    send_error(res, 401, "this cluster has a secret: send Authorization: Bearer TOKEN "
-                         "(`weir token --secret-file FILE` prints it)");
+    send_error(res, 401,
+               "this cluster has a secret: send Authorization: Bearer TOKEN "
+               "(`weir token --secret-file FILE` prints it)");
     return false;
   };
   // Reads answer from one observed copy of the coordinator's state.
   auto read = [&sys, coordinator, allowed](auto render) {
-    return [&sys, coordinator, allowed, render](const httplib::Request& req,
-                                                httplib::Response& res) {
-      if (!allowed(req, res, false))
-        return;
-      auto view = ask<cluster_view>(sys, coordinator, observe_atom::value);
-      if (!view) {
-        send_error(res, 503, "the coordinator did not answer: " + view.error_message());
-        return;
-      }
-      render(**view, req, res);
-    };
+    return
+      [&sys, coordinator, allowed, render](const httplib::Request& req, httplib::Response& res) {
+        if (!allowed(req, res, false))
+          return;
+        auto view = ask<cluster_view>(sys, coordinator, observe_atom::value);
+        if (!view) {
+          send_error(res, 503, "the coordinator did not answer: " + view.error_message());
+          return;
+        }
+        render(**view, req, res);
+      };
   };
   http.Get("/api/v1/jobs", read([](const observed_cluster& c, const httplib::Request&,
                                    httplib::Response& res) { send_json(res, 200, jobs_json(c)); }));
   // A body about one job (null: there is no such job).
   auto of_job = [](json (*body_of)(const observed_cluster&, const std::string&)) {
-    return [body_of](const observed_cluster& c, const httplib::Request& req,
-                     httplib::Response& res) {
-      auto body = body_of(c, req.matches[1]);
-      if (body.is_null())
-        send_error(res, 404, "no job '" + req.matches[1].str() + "'");
-      else
-        send_json(res, 200, body);
-    };
+    return
+      [body_of](const observed_cluster& c, const httplib::Request& req, httplib::Response& res) {
+        auto body = body_of(c, req.matches[1]);
+        if (body.is_null())
+          send_error(res, 404, "no job '" + req.matches[1].str() + "'");
+        else
+          send_json(res, 200, body);
+      };
   };
   http.Get(R"(/api/v1/jobs/([^/]+))", read(of_job(job_json)));
   http.Get(R"(/api/v1/jobs/([^/]+)/checkpoints)", read(of_job(checkpoints_json)));
-  http.Get("/api/v1/workers", read([](const observed_cluster& c, const httplib::Request&,
-                                      httplib::Response& res) {
+  http.Get("/api/v1/workers",
+           read([](const observed_cluster& c, const httplib::Request&, httplib::Response& res) {
              send_json(res, 200, workers_json(c));
            }));
-  http.Get("/api/v1/events", read([](const observed_cluster& c, const httplib::Request& req,
-                                     httplib::Response& res) {
+  http.Get("/api/v1/events",
+           read([](const observed_cluster& c, const httplib::Request& req, httplib::Response& res) {
              std::size_t limit = 100;
              if (req.has_param("limit")) {
                const auto text = req.get_param_value("limit");
                char* end = nullptr;
                const auto n = std::strtoll(text.c_str(), &end, 10);
                if (text.empty() || *end != '\0' || n < 1 || n > 1000) {
-                 send_error(res, 400, "limit: expected a whole number from 1 to 1000, got '"
-                                        + text + "'");
+                 send_error(res, 400,
+                            "limit: expected a whole number from 1 to 1000, got '" + text + "'");
                  return;
                }
                limit = static_cast<std::size_t>(n);
              }
              send_json(res, 200, events_json(c, limit));
            }));
-  http.Get("/metrics", read([](const observed_cluster& c, const httplib::Request&,
-                               httplib::Response& res) {
+  http.Get("/metrics",
+           read([](const observed_cluster& c, const httplib::Request&, httplib::Response& res) {
              res.set_content(exposition(c), "text/plain; version=0.0.4; charset=utf-8");
            }));
   http.Post("/api/v1/jobs", [&sys, coordinator, allowed](const httplib::Request& req,
                                                          httplib::Response& res) {
     if (!allowed(req, res, true))
       return;
-    const auto origin = req.has_param("file") ? req.get_param_value("file") : std::string{"request"};
+    const auto origin =
+      req.has_param("file") ? req.get_param_value("file") : std::string{"request"};
     auto out = mutate<submit_reply>(sys, coordinator, res, submit_atom::value, req.body, origin);
     if (!out)
       return;
@@ -181,33 +183,34 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
   // Bodiless mutations take the content-reader form, which never reads a
   // body: cpp-httplib 0.11 answers 400 to a POST or DELETE without
   // Content-Length otherwise, and `curl -X DELETE` sends none.
-  http.Delete(R"(/api/v1/jobs/([^/]+))", [&sys, coordinator, allowed](const httplib::Request& req,
-                                                                      httplib::Response& res,
-                                                                      const httplib::ContentReader&) {
-    if (!allowed(req, res, true))
-      return;
-    auto out = mutate<cancel_reply>(sys, coordinator, res, cancel_atom::value, req.matches[1].str());
-    if (!out)
-      return;
-    if (!out->cancelled())
-      send_error(res, 404, out->error);
-    else
-      send_json(res, 200, {{"id", out->job_id}, {"cancelled", true}});
-  });
-  http.Post(R"(/api/v1/workers/([^/]+)/drain)", [&sys, coordinator, allowed](
-                                                   const httplib::Request& req,
-                                                   httplib::Response& res,
-                                                   const httplib::ContentReader&) {
-    if (!allowed(req, res, true))
-      return;
-    auto out = mutate<drain_reply>(sys, coordinator, res, drain_atom::value, req.matches[1].str());
-    if (!out)
-      return;
-    if (!out->draining())
-      send_error(res, out->why == refusal::not_found ? 404 : 409, out->error);
-    else
-      send_json(res, 202, {{"worker", out->worker}, {"draining", true}});
-  });
+  http.Delete(R"(/api/v1/jobs/([^/]+))",
+              [&sys, coordinator, allowed](const httplib::Request& req, httplib::Response& res,
+                                           const httplib::ContentReader&) {
+                if (!allowed(req, res, true))
+                  return;
+                auto out = mutate<cancel_reply>(sys, coordinator, res, cancel_atom::value,
+                                                req.matches[1].str());
+                if (!out)
+                  return;
+                if (!out->cancelled())
+                  send_error(res, 404, out->error);
+                else
+                  send_json(res, 200, {{"id", out->job_id}, {"cancelled", true}});
+              });
+  http.Post(R"(/api/v1/workers/([^/]+)/drain)",
+            [&sys, coordinator, allowed](const httplib::Request& req, httplib::Response& res,
+                                         const httplib::ContentReader&) {
+              if (!allowed(req, res, true))
+                return;
+              auto out =
+                mutate<drain_reply>(sys, coordinator, res, drain_atom::value, req.matches[1].str());
+              if (!out)
+                return;
+              if (!out->draining())
+                send_error(res, out->why == refusal::not_found ? 404 : 409, out->error);
+              else
+                send_json(res, 202, {{"worker", out->worker}, {"draining", true}});
+            });
   // The dashboard: static assets built into the binary (web/assets.hpp).
   for (const auto& a : dashboard_assets()) {
     auto handler = [a](const httplib::Request&, httplib::Response& res) {

@@ -117,9 +117,9 @@ caf::behavior state_writer(caf::event_based_actor*, std::shared_ptr<checkpoint_s
 // Tells worker `name` which partitions of `job_id` it may run, as they are
 // when this runs (placement::startable); `then` runs once the worker has
 // released what it gave up and shipped it to `targets`, or failed to answer.
-void send_assignment(self_ptr self, const std::string& name, const std::string& job_id,
-                     std::function<void()> then = [] {},
-                     std::vector<handoff_target> targets = {}) {
+void send_assignment(
+  self_ptr self, const std::string& name, const std::string& job_id,
+  std::function<void()> then = [] {}, std::vector<handoff_target> targets = {}) {
   auto& st = self->state;
   const auto* w = handle_of(self, name);
   auto j = st.jobs.find(job_id);
@@ -130,8 +130,9 @@ void send_assignment(self_ptr self, const std::string& name, const std::string& 
   auto parts = st.placing.startable(job_id, j->second, name);
   WEIR_INFO("job {}: worker {} owns {} partition(s)", job_id, name, parts.size());
   const auto handle = *w;
-  self->request(handle, assign_timeout, assign_atom::value, job_id, j->second.data.spec_text,
-                static_cast<std::int32_t>(j->second.partition_count()), std::move(parts), targets)
+  self
+    ->request(handle, assign_timeout, assign_atom::value, job_id, j->second.data.spec_text,
+              static_cast<std::int32_t>(j->second.partition_count()), std::move(parts), targets)
     .then([then](bool) { then(); },
           [self, then, job_id, name, handle, targets](caf::error& err) {
             // A live worker slow to release (its sink cannot write) still holds
@@ -142,7 +143,8 @@ void send_assignment(self_ptr self, const std::string& name, const std::string& 
             const auto* now = handle_of(self, name);
             if (err == caf::sec::request_timeout && now && *now == handle) {
               WEIR_WARN("job {}: worker {} has not confirmed its assignment after 60 s; partitions "
-                        "it releases wait", job_id, name);
+                        "it releases wait",
+                        job_id, name);
               send_assignment(self, name, job_id, then, targets);
               return;
             }
@@ -164,8 +166,8 @@ void retire_drained(self_ptr self) {
   auto& st = self->state;
   for (const auto& name : st.placing.drained(st.members, st.jobs)) {
     WEIR_INFO("worker {} drained: it leaves the cluster", name);
-    st.observed.events.record(cluster_event_kind::drained, {}, name, "drained: it leaves the cluster",
-                              now_ms());
+    st.observed.events.record(cluster_event_kind::drained, {}, name,
+                              "drained: it leaves the cluster", now_ms());
     if (const auto* w = handle_of(self, name)) {
       self->demonitor(w->address());
       self->send(*w, drain_atom::value);
@@ -243,8 +245,8 @@ void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   auto j = st.jobs.find(job_id);
   if (j == st.jobs.end())
     return; // cancelled
-  auto round = st.rounds.start(job_id, j->second, st.members, now_ms(), st.metrics,
-                               st.observed.events);
+  auto round =
+    st.rounds.start(job_id, j->second, st.members, now_ms(), st.metrics, st.observed.events);
   if (!round)
     return; // stopped: no round again, nothing of it runs
   for (const auto& name : round->owners)
@@ -252,8 +254,8 @@ void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   schedule_checkpoint(self, job_id);
 }
 
-void on_checkpointed(self_ptr self, const std::string& name, const std::string& job_id,
-                     round_id id, const std::vector<partition_checkpoint>& parts) {
+void on_checkpointed(self_ptr self, const std::string& name, const std::string& job_id, round_id id,
+                     const std::vector<partition_checkpoint>& parts) {
   if (!admitted(self, "a checkpoint report"))
     return;
   auto& st = self->state;
@@ -326,10 +328,12 @@ caf::result<std::string> on_register(self_ptr self, worker_actor handle, worker_
     // The same worker reconnecting (or restarted) before its loss was noticed.
     self->demonitor(old->address());
     WEIR_INFO("worker {} rejoined (host {}, pid {})", name, info.host, info.pid);
-    st.observed.events.record(cluster_event_kind::rejoin, {}, name, "rejoined from " + info.host, now_ms());
+    st.observed.events.record(cluster_event_kind::rejoin, {}, name, "rejoined from " + info.host,
+                              now_ms());
   } else {
     WEIR_INFO("worker {} joined (host {}, pid {})", name, info.host, info.pid);
-    st.observed.events.record(cluster_event_kind::join, {}, name, "joined from " + info.host, now_ms());
+    st.observed.events.record(cluster_event_kind::join, {}, name, "joined from " + info.host,
+                              now_ms());
   }
   self->monitor(handle);
   st.metrics.joins.inc();
@@ -434,8 +438,8 @@ void probe_then_accept(self_ptr self, submit_promise rp, const std::string& text
         if (why.empty())
           accept_job(self, rp, text, std::move(spec), count);
         else
-          rp.deliver(submit_reply{{}, why + " (checked on worker " + prober + ")",
-                                  refusal::invalid});
+          rp.deliver(
+            submit_reply{{}, why + " (checked on worker " + prober + ")", refusal::invalid});
       },
       [self, rp, text, spec, count](caf::error& err) mutable {
         WEIR_WARN("job {}: its store was not checked before it was accepted: {}", spec.name,
@@ -469,8 +473,8 @@ caf::result<submit_reply> on_submit(self_ptr self, const std::string& text,
     return submit_reply{{}, spec.error_message(), refusal::invalid};
   if (auto lines = jobs::plain_password_lines(text); !lines.empty())
     WEIR_WARN("job {}: line {} of its spec writes a password in a URL, which crosses the "
-              "network and is kept in the job state; use ${{secret:NAME}}", spec->name,
-              lines.front());
+              "network and is kept in the job state; use ${{secret:NAME}}",
+              spec->name, lines.front());
   if (self->state.jobs.count(spec->name))
     return submit_reply{{}, "job '" + spec->name + "' is already running", refusal::conflict};
   if (jobs::kind_of(*spec).form() == jobs::job_form::runs)
@@ -579,12 +583,15 @@ void on_topic_counted(self_ptr self, const std::string& id, std::int32_t count) 
   st.observed.events.record(cluster_event_kind::partitions_added, id, {}, grew, now_ms());
   if (const auto& by = job.spec.source.partitioned_by; !by.empty()) {
     stop_job(self, id,
-             grew + ": Kafka's partitioner now sends many keys to other partitions, so a window "
-                    "open across the change has a key's events in two of them and "
-                    "source.partitioned_by (" + by + ") no longer holds; rows written from here "
-                    "on could be wrong. Cancel the job and submit it again without "
-                    "partitioned_by, into fresh tables: its keys are then merged across "
-                    "partitions (docs/operations.md)");
+             grew
+               + ": Kafka's partitioner now sends many keys to other partitions, so a window "
+                 "open across the change has a key's events in two of them and "
+                 "source.partitioned_by ("
+               + by
+               + ") no longer holds; rows written from here "
+                 "on could be wrong. Cancel the job and submit it again without "
+                 "partitioned_by, into fresh tables: its keys are then merged across "
+                 "partitions (docs/operations.md)");
     return;
   }
   job.grow(count);
@@ -684,8 +691,8 @@ void start_state_writer(self_ptr self, const std::string& url) {
     WEIR_ERROR("coordinator state will not be persisted: {}", store.error_message());
     return;
   }
-  auto writer = self->spawn<caf::detached>(state_writer,
-                                           std::shared_ptr<checkpoint_store>{std::move(*store)});
+  auto writer =
+    self->spawn<caf::detached>(state_writer, std::shared_ptr<checkpoint_store>{std::move(*store)});
   self->state.state_writer = writer;
   // The writer does not outlive the coordinator. (Captured by value: attached
   // functors run after the actor's state is gone.)
@@ -718,13 +725,11 @@ coordinator_actor::behavior_type behavior(self_ptr self, coordinator_config cfg,
     [self](checkpoint_atom, const std::string& job_id) { on_checkpoint_due(self, job_id); },
     [self](run_atom, const std::string& job_id) { on_run_due(self, job_id); },
     [self](partition_failed_atom, const std::string& name, const std::string& job_id,
-           partition_id p, const std::string& why) {
-      on_partition_failed(self, name, job_id, p, why);
-    },
+           partition_id p,
+           const std::string& why) { on_partition_failed(self, name, job_id, p, why); },
     [self](job_failed_atom, const std::string& name, const std::string& job_id,
-           const std::vector<partition_id>& parts, const std::string& why) {
-      on_job_failed(self, name, job_id, parts, why);
-    },
+           const std::vector<partition_id>& parts,
+           const std::string& why) { on_job_failed(self, name, job_id, parts, why); },
     [self](restart_atom, const std::string& job_id, const std::string& name) {
       on_restart(self, job_id, name);
     },

@@ -29,7 +29,7 @@ struct job_record {
   // the backoff before assigning it to them again doubles with each.
   std::map<std::string, int> failing;
   // What the operator's window shows (web/), none of it persisted.
-  std::int64_t submitted_ms = 0; // 0: restored
+  std::int64_t submitted_ms = 0;        // 0: restored
   std::deque<checkpoint_record> rounds; // the last 50
   std::uint64_t restarts = 0;
   std::uint64_t checkpoints_failed = 0;
@@ -66,7 +66,7 @@ struct job_record {
     std::chrono::seconds backoff{0};
   };
   start_failure failed_on(const std::string& name, const std::vector<partition_id>& parts,
-                    const std::string& why);
+                          const std::string& why);
 };
 
 using catalog = std::map<std::string, job_record>; // by job id (= spec name)
@@ -76,14 +76,14 @@ job_record make_record(jobs::job_spec spec, std::string text, std::int32_t count
 
 // What the coordinator counts; exported as a snapshot (base/metrics.hpp).
 struct coordinator_metrics {
-  metrics::counter joins;             // worker registrations (joins and rejoins)
-  metrics::counter workers_lost;      // down_msg from a worker: its partitions recover elsewhere
-  metrics::counter refusals;          // requests or proofs refused for the cluster secret
-  metrics::counter rebalances;        // assignment recomputations that moved partitions
-  metrics::counter checkpoint_rounds; // rounds started
-  metrics::counter checkpoint_reports;// partitions reported stored
-  metrics::counter partitions_failed; // partitions their owner reported stopped
-  metrics::counter job_failures;      // a worker could not run a job (start, or a child died)
+  metrics::counter joins;              // worker registrations (joins and rejoins)
+  metrics::counter workers_lost;       // down_msg from a worker: its partitions recover elsewhere
+  metrics::counter refusals;           // requests or proofs refused for the cluster secret
+  metrics::counter rebalances;         // assignment recomputations that moved partitions
+  metrics::counter checkpoint_rounds;  // rounds started
+  metrics::counter checkpoint_reports; // partitions reported stored
+  metrics::counter partitions_failed;  // partitions their owner reported stopped
+  metrics::counter job_failures;       // a worker could not run a job (start, or a child died)
   metrics::counter checkpoints_completed; // rounds every partition reported
   metrics::counter checkpoints_failed;    // rounds not complete when the next one started
   metrics::histogram checkpoint_duration; // start of a round to its last report

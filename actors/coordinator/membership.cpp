@@ -27,8 +27,11 @@ drain_reply membership::drain(const std::string& name, bool jobs_run) {
   for (const auto& [other, m] : members_)
     others |= other != name && !m.draining;
   if (!others && jobs_run)
-    return {name, "worker '" + name + "' is the last one not draining: its partitions have "
-                  "nowhere to go", refusal::conflict};
+    return {name,
+            "worker '" + name
+              + "' is the last one not draining: its partitions have "
+                "nowhere to go",
+            refusal::conflict};
   it->second.draining = true;
   return {name, {}};
 }

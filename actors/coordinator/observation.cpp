@@ -16,8 +16,8 @@ constexpr std::int64_t rate_fresh_ms = 10'000;
 
 void update_rate(job_record::rate& rate, std::uint64_t events, std::int64_t now_ms) {
   if (rate.at_ms > 0 && now_ms > rate.at_ms && events >= rate.events)
-    rate.per_second = static_cast<double>(events - rate.events) * 1000.0
-                      / static_cast<double>(now_ms - rate.at_ms);
+    rate.per_second =
+      static_cast<double>(events - rate.events) * 1000.0 / static_cast<double>(now_ms - rate.at_ms);
   rate.events = events;
   rate.at_ms = now_ms;
 }
@@ -45,12 +45,12 @@ partition_phase phase_of(const job_record& job, const membership& members,
   const auto* m = members.find(owner);
   const auto* pr = latest(members, job_id, job, p);
   using ps = partition_phase;
-  return job.stopped()             ? ps::stopped
-         : owner.empty() || !m     ? ps::unassigned
-         : failed                  ? ps::failed
-         : pr                      ? (pr->idle ? ps::idle : ps::reading)
-         : m->last_report_ms == 0  ? ps::assigned
-                                   : ps::restoring;
+  return job.stopped()            ? ps::stopped
+         : owner.empty() || !m    ? ps::unassigned
+         : failed                 ? ps::failed
+         : pr                     ? (pr->idle ? ps::idle : ps::reading)
+         : m->last_report_ms == 0 ? ps::assigned
+                                  : ps::restoring;
 }
 
 observed_job observe_job(const std::string& id, const job_record& job, const membership& members,
@@ -225,7 +225,10 @@ cluster_status observation::status(const catalog& jobs, const membership& member
       out.jobs.push_back({id, job.kind().reads(job.spec), job.kind().writes(job.spec), {}, 0});
       continue;
     }
-    job_status js{id, job.kind().reads(job.spec), job.spec.sink.table, {},
+    job_status js{id,
+                  job.kind().reads(job.spec),
+                  job.spec.sink.table,
+                  {},
                   job.restarts + job.failed_starts};
     const auto failed = failures(job);
     for (size_t p = 0; p < job.partition_count(); ++p)

@@ -37,8 +37,7 @@ public:
 
   // Everything the operator's window shows, as a copy.
   cluster_view observe(const catalog& jobs, const membership& members,
-                       const coordinator_metrics& metrics, bool secret,
-                       std::int64_t now_ms) const;
+                       const coordinator_metrics& metrics, bool secret, std::int64_t now_ms) const;
 
   std::size_t recoveries_under_way() const { return recoveries_.size(); }
 

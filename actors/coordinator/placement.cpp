@@ -72,9 +72,9 @@ std::vector<std::string> placement::drained(const membership& members, const cat
       continue;
     bool holds = false;
     for (const auto& [id, job] : jobs)
-      holds |= !job.stopped()
-               && std::find(job.data.owners.begin(), job.data.owners.end(), name)
-                    != job.data.owners.end();
+      holds |=
+        !job.stopped()
+        && std::find(job.data.owners.begin(), job.data.owners.end(), name) != job.data.owners.end();
     if (!holds)
       out.push_back(name);
   }

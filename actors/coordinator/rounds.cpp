@@ -6,8 +6,7 @@
 namespace weir::coordinator {
 
 std::optional<round_start> checkpoint_rounds::start(const std::string& job_id, job_record& job,
-                                                    const membership& members,
-                                                    std::int64_t now_ms,
+                                                    const membership& members, std::int64_t now_ms,
                                                     coordinator_metrics& metrics,
                                                     event_log& events) {
   const auto id = next_++;
@@ -29,8 +28,8 @@ std::optional<round_start> checkpoint_rounds::start(const std::string& job_id, j
   rec.id = id;
   rec.started_ms = now_ms;
   for (size_t p = 0; p < job.partition_count(); ++p)
-    rec.partitions += members.contains(job.data.owners[p])
-                      && !job.failed.count(static_cast<partition_id>(p));
+    rec.partitions +=
+      members.contains(job.data.owners[p]) && !job.failed.count(static_cast<partition_id>(p));
   if (rec.partitions > 0) {
     job.rounds.push_back(rec);
     if (job.rounds.size() > kept)
@@ -47,8 +46,8 @@ std::optional<round_start> checkpoint_rounds::start(const std::string& job_id, j
 }
 
 bool checkpoint_rounds::report(job_record& job, const std::string& name, round_id id,
-                               const std::vector<partition_checkpoint>& parts,
-                               std::int64_t now_ms, coordinator_metrics& metrics) {
+                               const std::vector<partition_checkpoint>& parts, std::int64_t now_ms,
+                               coordinator_metrics& metrics) {
   auto& data = job.data;
   auto round = std::find_if(job.rounds.begin(), job.rounds.end(),
                             [id](const checkpoint_record& r) { return r.id == id; });

@@ -33,7 +33,7 @@ struct coordinator_state {
 
   // -- what only the actor holds ---------------------------------------------
   std::map<std::string, worker_actor> handles; // of the members, by name
-  std::uint64_t next_runner = 0;                // round robin over workers for scheduled runs
+  std::uint64_t next_runner = 0;               // round robin over workers for scheduled runs
   std::uint64_t ticks = 0;
   caf::actor state_writer; // detached: writes snapshots; absent without a state_url
   std::function<expected<std::int32_t>(const std::string&, const std::string&)> count_partitions;

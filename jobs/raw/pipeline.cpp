@@ -26,18 +26,19 @@ expected<std::unique_ptr<const raw_pipeline>> raw_pipeline::make(const jobs::job
   auto columns = raw_schema(spec.columns);
   if (auto ok = check_columns(columns); !ok)
     return ok.failure();
-  return std::unique_ptr<const raw_pipeline>{new raw_pipeline(spec.columns, std::move(columns),
-                                                                spec.sink.type == "postgres_raw")};
+  return std::unique_ptr<const raw_pipeline>{
+    new raw_pipeline(spec.columns, std::move(columns), spec.sink.type == "postgres_raw")};
 }
 
 std::unique_ptr<jobs::pipeline::partition> raw_pipeline::fresh(partition_id p) const {
-  auto part = std::make_unique<raw_partition>(std::move(*row_batch::make(columns_))); // checked in make()
+  auto part =
+    std::make_unique<raw_partition>(std::move(*row_batch::make(columns_))); // checked in make()
   part->id = p;
   return part;
 }
 
-expected<std::unique_ptr<jobs::pipeline::partition>>
-raw_pipeline::restore(partition_id p, std::string_view bytes, const std::string& what) const {
+expected<std::unique_ptr<jobs::pipeline::partition>> raw_pipeline::restore(
+  partition_id p, std::string_view bytes, const std::string& what) const {
   auto part = fresh(p);
   try {
     auto handle = unpack_bounded(bytes);

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "jobs/event_reader.hpp"
-#include "jobs/spec.hpp"
 #include "jobs/raw/rows.hpp"
+#include "jobs/spec.hpp"
 
 #include <string>
 #include <vector>

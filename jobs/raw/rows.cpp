@@ -55,8 +55,8 @@ expected<row_batch> row_batch::make(std::vector<column> columns) {
 
 expected<void> row_batch::append(std::span<const value> row, std::optional<kafka_position> from) {
   if (row.size() != columns_.size())
-    return error{"raw: row has " + std::to_string(row.size()) + " values, schema has " +
-                 std::to_string(columns_.size()) + " columns"};
+    return error{"raw: row has " + std::to_string(row.size()) + " values, schema has "
+                 + std::to_string(columns_.size()) + " columns"};
   if (rows_ > 0 && from.has_value() != from_kafka_)
     return error{from ? "raw: row with a Kafka position in a batch without"
                       : "raw: row without a Kafka position in a batch of Kafka rows"};
@@ -66,8 +66,8 @@ expected<void> row_batch::append(std::span<const value> row, std::optional<kafka
       if (!col.nullable)
         return error{"raw: NULL in required column '" + col.name + "'"};
     } else if (row[i].index() != alternative(col.t)) {
-      return error{"raw: column '" + col.name + "' is " + parquet::type_name(col.t) +
-                   ", got another type"};
+      return error{"raw: column '" + col.name + "' is " + parquet::type_name(col.t)
+                   + ", got another type"};
     }
   }
   // Checked: from here on nothing fails but allocation.

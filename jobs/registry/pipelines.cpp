@@ -19,8 +19,9 @@ expected<std::unique_ptr<const pipeline>> make_pipeline(const job_spec& spec) {
   return std::unique_ptr<const pipeline>{std::make_unique<windowed_pipeline>(spec)};
 }
 
-expected<std::unique_ptr<pipeline::partition>>
-unpack_shipped(std::string_view kind, partition_id p, std::string_view bytes, const std::string& what) {
+expected<std::unique_ptr<pipeline::partition>> unpack_shipped(std::string_view kind, partition_id p,
+                                                              std::string_view bytes,
+                                                              const std::string& what) {
   if (kind == windowed_pipeline::name)
     return windowed_pipeline::unpack(p, bytes, what);
   return error{what + ": job kind '" + std::string{kind} + "' does not ship state"};

@@ -13,7 +13,8 @@ expected<std::unique_ptr<const pipeline>> make_pipeline(const job_spec& spec);
 // A partition's state shipped by its former owner, unpacked by the new
 // owner's worker on arrival (before it may even run the job: the unpacking
 // stays out of the moved partition's pause). Only kinds that move state ship it.
-expected<std::unique_ptr<pipeline::partition>>
-unpack_shipped(std::string_view kind, partition_id p, std::string_view bytes, const std::string& what);
+expected<std::unique_ptr<pipeline::partition>> unpack_shipped(std::string_view kind, partition_id p,
+                                                              std::string_view bytes,
+                                                              const std::string& what);
 
 } // namespace weir::jobs

@@ -39,8 +39,8 @@ void translator::exported(const node& select, const table_decl& src, const table
       where_.emplace_back("export.columns[" + std::to_string(e.columns.size()) + "]", t.loc());
       e.columns.push_back({c->name, c->name, column_type_of(c->type), !c->not_null});
       // A decimal is exported as a double, as a raw job writes it.
-      outputs.emplace_back(c->name, c->type.kind == sql_type::decimal ? sql_type::floating
-                                                                      : c->type);
+      outputs.emplace_back(c->name,
+                           c->type.kind == sql_type::decimal ? sql_type::floating : c->type);
     }
   }
   check_declared(dst, outputs);

@@ -29,12 +29,15 @@ void translator::set(const node& stmt) {
   int at = stmt["args"].items().empty() ? -1 : stmt["args"].item(0).loc();
   if (stmt["kind"].str() != "VAR_SET_VALUE" || stmt["args"].items().size() != 1)
     fail(at, "write SET " + name + " = 'value'");
-  static const std::initializer_list<std::string_view> known{
-    "pipeline.name", "execution.checkpointing.interval", "state.checkpoints.dir",
-    "state.checkpoints.retain"};
+  static const std::initializer_list<std::string_view> known{"pipeline.name",
+                                                             "execution.checkpointing.interval",
+                                                             "state.checkpoints.dir",
+                                                             "state.checkpoints.retain"};
   if (std::find(known.begin(), known.end(), name) == known.end())
-    fail(at, "SET " + name + " is not a setting (pipeline.name, execution.checkpointing.interval, "
-               "state.checkpoints.dir, state.checkpoints.retain)" + did_you_mean(name, known));
+    fail(at, "SET " + name
+               + " is not a setting (pipeline.name, execution.checkpointing.interval, "
+                 "state.checkpoints.dir, state.checkpoints.retain)"
+               + did_you_mean(name, known));
   auto lit = literal_of(stmt["args"].item(0));
   if (!lit)
     fail(at, "SET " + name + " needs a literal value");
@@ -95,8 +98,8 @@ job_spec translator::run(const node& root) {
     fail(from.size() > 1 ? from[1].loc() : from[0].body()["rarg"].loc(),
          "joins are not supported yet: a job reads one source table");
 
-  const bool grouped = select["groupClause"] || from[0].is("RangeFunction")
-                       || from[0].is("RangeSubselect");
+  const bool grouped =
+    select["groupClause"] || from[0].is("RangeFunction") || from[0].is("RangeSubselect");
   if (grouped) {
     windowed(select, spec);
     sink_of(sink, spec, sink_rows::results);
@@ -171,8 +174,8 @@ std::string located(std::string_view origin, std::string_view text, int offset,
   std::string caret;
   for (int i = 1; i < p.column; ++i)
     caret += p.text[i - 1] == '\t' ? '\t' : ' ';
-  return std::string{origin} + ":" + std::to_string(p.line) + ":" + std::to_string(p.column)
-         + ": " + why + "\n  " + std::string{p.text} + "\n  " + caret + "^";
+  return std::string{origin} + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": "
+         + why + "\n  " + std::string{p.text} + "\n  " + caret + "^";
 }
 
 } // namespace

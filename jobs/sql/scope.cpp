@@ -78,8 +78,8 @@ bool scope::refers_to(const node& n, const std::string& path) const {
 field_ref scope::resolve(const std::vector<std::string>& parts, int at) const {
   auto c = t_.column(parts[0]);
   if (!c)
-    fail(at, "column '" + parts[0] + "' is not declared in " + t_.name + " ("
-               + t_.column_list() + ")");
+    fail(at,
+         "column '" + parts[0] + "' is not declared in " + t_.name + " (" + t_.column_list() + ")");
   field_ref f{parts[0], parts[0], c->type, c->not_null, false, at};
   for (size_t i = 1; i < parts.size(); ++i) {
     if (f.type != sql_type::json)
@@ -128,8 +128,10 @@ millis interval_of(const node& n, const std::string& what) {
     fail(at, what + " must be an interval, like INTERVAL '1 minute'");
   auto body = n.body();
   auto text = body["arg"]["A_Const"]["sval"]["sval"].str();
-  static const std::map<std::int64_t, millis> field_unit{
-    {1 << 3, 86'400'000}, {1 << 10, 3'600'000}, {1 << 11, 60'000}, {1 << 12, 1000}};
+  static const std::map<std::int64_t, millis> field_unit{{1 << 3, 86'400'000},
+                                                         {1 << 10, 3'600'000},
+                                                         {1 << 11, 60'000},
+                                                         {1 << 12, 1000}};
   if (auto mods = body["typeName"]["typmods"].items(); !mods.empty()) { // INTERVAL '5' SECOND
     auto unit = field_unit.find(mods[0]["A_Const"]["ival"]["ival"].integer());
     char* end = nullptr;
@@ -146,10 +148,12 @@ millis interval_of(const node& n, const std::string& what) {
 millis interval_text(const std::string& text, int at, const std::string& what) {
   if (auto d = parse_duration(text))
     return *d;
-  static const std::map<std::string, millis> units{
-    {"millisecond", 1}, {"ms", 1}, {"second", 1000}, {"sec", 1000}, {"s", 1000},
-    {"minute", 60'000}, {"min", 60'000}, {"m", 60'000}, {"hour", 3'600'000}, {"h", 3'600'000},
-    {"day", 86'400'000}, {"d", 86'400'000}};
+  static const std::map<std::string, millis> units{{"millisecond", 1},  {"ms", 1},
+                                                   {"second", 1000},    {"sec", 1000},
+                                                   {"s", 1000},         {"minute", 60'000},
+                                                   {"min", 60'000},     {"m", 60'000},
+                                                   {"hour", 3'600'000}, {"h", 3'600'000},
+                                                   {"day", 86'400'000}, {"d", 86'400'000}};
   millis total = 0;
   const char* p = text.c_str();
   bool any = false;
@@ -172,7 +176,8 @@ millis interval_text(const std::string& text, int at, const std::string& what) {
       unit.pop_back();
     auto u = units.find(unit);
     if (u == units.end())
-      fail(at, what + ": '" + unit + "' is not a unit (milliseconds, seconds, minutes, hours, days)");
+      fail(at,
+           what + ": '" + unit + "' is not a unit (milliseconds, seconds, minutes, hours, days)");
     if (v > max_duration / u->second || total > max_duration - v * u->second)
       fail(at, what + ": '" + text + "' is longer than a century");
     total += v * u->second;
@@ -213,8 +218,10 @@ void translator::filters(const node& cond, const scope& sc, job_spec& spec) {
       fail(at, "type mismatch: " + f->path + " is " + type_label(f->type)
                  + ", compared with the number " + l.text + " (quote it: '" + l.text + "')");
     if (!l.number && !l.boolean && numeric(f->type))
-      fail(at, "type mismatch: " + f->path + " is " + type_label(f->type) + ", compared with the "
-                 "text '" + l.text + "'");
+      fail(at, "type mismatch: " + f->path + " is " + type_label(f->type)
+                 + ", compared with the "
+                   "text '"
+                 + l.text + "'");
     if (l.boolean != (f->type == sql_type::boolean))
       fail(at, "type mismatch: " + f->path + " is " + type_label(f->type) + ", compared with "
                  + l.text);
@@ -232,13 +239,15 @@ void translator::filters(const node& cond, const scope& sc, job_spec& spec) {
     auto l = literal_of(e["rexpr"]);
     if (!l)
       fail(e["rexpr"].loc(), "compare with a literal (a string in quotes or a number)");
-    static const std::map<std::string, filter_op> ops{
-      {"=", filter_op::eq}, {"<>", filter_op::ne}, {"!=", filter_op::ne}, {">", filter_op::gt},
-      {">=", filter_op::ge}, {"<", filter_op::lt}, {"<=", filter_op::le}};
+    static const std::map<std::string, filter_op> ops{{"=", filter_op::eq},  {"<>", filter_op::ne},
+                                                      {"!=", filter_op::ne}, {">", filter_op::gt},
+                                                      {">=", filter_op::ge}, {"<", filter_op::lt},
+                                                      {"<=", filter_op::le}};
     auto it = ops.find(op);
     if (it == ops.end())
-      fail(cond.loc(), "operator " + op + " is not supported in WHERE (=, <>, <, <=, >, >=, IN, "
-                       "NOT IN)");
+      fail(cond.loc(), "operator " + op
+                         + " is not supported in WHERE (=, <>, <, <=, >, >=, IN, "
+                           "NOT IN)");
     out.op = it->second;
     if (out.op == filter_op::eq || out.op == filter_op::ne) {
       check_eq(*l, e["rexpr"].loc());
@@ -246,7 +255,8 @@ void translator::filters(const node& cond, const scope& sc, job_spec& spec) {
     } else {
       if (!numeric(f->type) || !l->number)
         fail(cond.loc(), "type mismatch: " + op + " compares numbers; " + f->path + " is "
-                           + type_label(f->type) + (l->number ? "" : " and '" + l->text + "' is text"));
+                           + type_label(f->type)
+                           + (l->number ? "" : " and '" + l->text + "' is text"));
       out.number = l->value;
     }
   } else {

@@ -40,15 +40,17 @@ void translator::check_declared(const table_decl& t, const output_columns& outpu
       plain.push_back(&c);
   if (plain.empty())
     return;
-  auto family = [](sql_type x) { return x == sql_type::json ? sql_type{sql_type::text} : x; };
+  auto family = [](sql_type x) {
+    return x == sql_type::json ? sql_type{sql_type::text} : x;
+  };
   for (const auto* c : plain) {
     auto o = std::find_if(outputs.begin(), outputs.end(),
                           [&](const auto& p) { return p.first == c->name; });
     if (o == outputs.end())
       fail(c->at, "column '" + c->name + "' of " + t.name + " is not an output of the query");
     if (family(o->second) != family(c->type))
-      fail(c->at, "type mismatch: " + t.name + "." + c->name + " is declared "
-                    + type_label(c->type) + ", and the query writes " + type_label(o->second));
+      fail(c->at, "type mismatch: " + t.name + "." + c->name + " is declared " + type_label(c->type)
+                    + ", and the query writes " + type_label(o->second));
   }
   for (const auto& [name, type] : outputs)
     if (!t.column(name))
@@ -70,13 +72,14 @@ void translator::sink_of(const table_decl& t, job_spec& spec, sink_rows rows) {
   const auto raw = connector_names(of_events, name_of::sql);
   const auto windowed = connector_names(of_results, name_of::sql);
   if (rows == sink_rows::results && std::find(raw.begin(), raw.end(), sql) != raw.end())
-    fail(t.at, t.name + ": a " + sql + " sink keeps every event; an aggregation writes to "
-                        "connector = " + listed(windowed, " or ", true));
+    fail(t.at, t.name + ": a " + sql
+                 + " sink keeps every event; an aggregation writes to "
+                   "connector = "
+                 + listed(windowed, " or ", true));
   const auto& names = rows == sink_rows::raw ? raw : windowed;
   const std::vector<std::string_view> rest(names.begin() + 1, names.end());
   fail(t.at, t.name + " needs WITH (connector = '" + std::string{names[0]} + "', url = '...')"
-               + (rows == sink_rows::raw ? " or connector = " : ", ")
-               + listed(rest, " or ", true));
+               + (rows == sink_rows::raw ? " or connector = " : ", ") + listed(rest, " or ", true));
 }
 
 void translator::store_sink(const table_decl& t, job_spec& spec, const connector& c) {
@@ -95,8 +98,9 @@ void translator::store_sink(const table_decl& t, job_spec& spec, const connector
   output_columns outputs;
   if (raw_rows) {
     if (t.primary_key.size() != 1)
-      fail(t.at, t.name + " needs a PRIMARY KEY column that identifies an event (a replay then "
-                          "inserts nothing twice)");
+      fail(t.at, t.name
+                   + " needs a PRIMARY KEY column that identifies an event (a replay then "
+                     "inserts nothing twice)");
     spec.sink.key = t.primary_key[0];
     where_.emplace_back("sink.key", t.column(spec.sink.key) ? t.column(spec.sink.key)->at : t.at);
     for (const auto& c : spec.columns)
@@ -135,10 +139,12 @@ void translator::parquet_sink(const table_decl& t, job_spec& spec, const connect
   check_declared(t, outputs);
   // The path levels: GENERATED columns, in the order of PARTITION BY LIST.
   for (const auto& c : t.columns)
-    if (c.generated && std::none_of(t.partition_by.begin(), t.partition_by.end(),
-                                    [&](const auto& p) { return p.first == c.name; }))
-      fail(c.at, "generated column '" + c.name + "' is a path level: list it in PARTITION BY "
-                 "LIST (...)");
+    if (c.generated
+        && std::none_of(t.partition_by.begin(), t.partition_by.end(),
+                        [&](const auto& p) { return p.first == c.name; }))
+      fail(c.at, "generated column '" + c.name
+                   + "' is a path level: list it in PARTITION BY "
+                     "LIST (...)");
   for (size_t i = 0; i < t.partition_by.size(); ++i) {
     const auto& [name, at] = t.partition_by[i];
     auto c = t.column(name);

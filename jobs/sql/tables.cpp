@@ -21,8 +21,7 @@ std::string type_label(sql_type t) {
 }
 
 bool numeric(sql_type t) {
-  return t.kind == sql_type::integer || t.kind == sql_type::floating
-         || t.kind == sql_type::decimal;
+  return t.kind == sql_type::integer || t.kind == sql_type::floating || t.kind == sql_type::decimal;
 }
 
 namespace {
@@ -35,19 +34,20 @@ sql_type decimal_of(const node& type_name, int max_precision) {
   if (mods.empty())
     fail(at, "numeric needs a precision and scale, as in numeric(12, 2) (weir sums it exactly), "
              "or use double precision");
-  if (mods.size() > 2 || std::any_of(mods.begin(), mods.end(),
-                                      [](const node& m) { return !m["A_Const"]["ival"]; }))
+  if (mods.size() > 2
+      || std::any_of(mods.begin(), mods.end(), [](const node& m) { return !m["A_Const"]["ival"]; }))
     fail(at, "write numeric(precision, scale), as in numeric(12, 2)");
   auto p = mods[0]["A_Const"]["ival"]["ival"].integer();
   auto s = mods.size() == 2 ? mods[1]["A_Const"]["ival"]["ival"].integer() : 0;
-  auto written = "numeric(" + std::to_string(p)
-                 + (mods.size() == 2 ? "," + std::to_string(s) : "") + ")";
+  auto written =
+    "numeric(" + std::to_string(p) + (mods.size() == 2 ? "," + std::to_string(s) : "") + ")";
   if (p < 1 || p > max_precision)
-    fail(at, written + (max_precision == decimal_type::max_precision
-                          ? ": a decimal's precision is 1 to " + std::to_string(max_precision)
-                              + " digits (a value is held in 64 bits, a sum in 128)"
-                          : ": a numeric's precision is 1 to " + std::to_string(max_precision)
-                              + " digits"));
+    fail(at,
+         written
+           + (max_precision == decimal_type::max_precision
+                ? ": a decimal's precision is 1 to " + std::to_string(max_precision)
+                    + " digits (a value is held in 64 bits, a sum in 128)"
+                : ": a numeric's precision is 1 to " + std::to_string(max_precision) + " digits"));
   if (s < 0 || s > p)
     fail(at, written + ": a decimal's scale is 0 to its precision (" + std::to_string(p) + ")");
   return {sql_type::decimal, {static_cast<int>(p), static_cast<int>(s)}};
@@ -74,9 +74,10 @@ sql_type type_of(const node& type_name, int max_precision) {
     return sql_type::timestamp;
   if (n == "json" || n == "jsonb")
     return sql_type::json;
-  fail(at, "type '" + n + "' is not supported (supported: text, varchar, bigint, integer, "
-           "smallint, double precision, real, numeric(p, s), boolean, timestamp, timestamptz, "
-           "json, jsonb)");
+  fail(at, "type '" + n
+             + "' is not supported (supported: text, varchar, bigint, integer, "
+               "smallint, double precision, real, numeric(p, s), boolean, timestamp, timestamptz, "
+               "json, jsonb)");
 }
 
 sql_type sql_type_of(column_type t) {
@@ -111,8 +112,8 @@ table_decl read_table(const node& create) {
     fail(t.at, "write the table name without a schema");
   for (const auto& o : create["options"].items()) {
     auto d = o.body();
-    auto name = d["defnamespace"] ? d["defnamespace"].str() + "." + d["defname"].str()
-                                  : d["defname"].str();
+    auto name =
+      d["defnamespace"] ? d["defnamespace"].str() + "." + d["defname"].str() : d["defname"].str();
     auto arg = d["arg"];
     std::string value;
     if (arg.is("String"))
@@ -218,8 +219,10 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
     fail(proctime_at, "a PROCTIME() window's results are at least once: after a failure, the "
                       "events read since the last checkpoint count again, in the windows of the "
                       "time they are read again; declare WITH (..., guarantee = 'at_least_once') "
-                      "on " + t.name + " to accept that, or window by its watermarked column for "
-                      "exactly-once results");
+                      "on "
+                        + t.name
+                        + " to accept that, or window by its watermarked column for "
+                          "exactly-once results");
   if (proctime_at < 0 && guarantee)
     fail(guarantee->at, "an event-time job is exactly once; guarantee = 'at_least_once' is for "
                         "PROCTIME() windows");
@@ -235,7 +238,8 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
   if (auto m = t.get("on_missing_offsets")) {
     if (m->value != "fail" && m->value != "earliest")
       fail(m->at, "on_missing_offsets: '" + m->value + "' is not one of fail, earliest");
-    s.on_missing_offsets = m->value == "earliest" ? missing_offsets::earliest : missing_offsets::fail;
+    s.on_missing_offsets =
+      m->value == "earliest" ? missing_offsets::earliest : missing_offsets::fail;
   }
   // The watermarked column is the event time, for raw jobs too (an event
   // without one is dead-lettered).
@@ -250,9 +254,9 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
     s.time_field = c->name;
     s.time_fmt = c->type == sql_type::timestamp ? time_format::iso8601 : time_format::epoch_ms;
     if (auto f = t.get("time_format")) {
-      static const std::map<std::string, time_format> fmts{
-        {"iso8601", time_format::iso8601}, {"epoch_ms", time_format::epoch_ms},
-        {"epoch_s", time_format::epoch_s}};
+      static const std::map<std::string, time_format> fmts{{"iso8601", time_format::iso8601},
+                                                           {"epoch_ms", time_format::epoch_ms},
+                                                           {"epoch_s", time_format::epoch_s}};
       auto it = fmts.find(f->value);
       if (it == fmts.end())
         fail(f->at, "time_format: '" + f->value + "' is not one of iso8601, epoch_ms, epoch_s");
@@ -268,8 +272,10 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
         fail(o->at, std::string{k} + " needs watermark_for = 'time_column'");
   }
   where_.emplace_back("source", t.at);
-  where_.emplace_back("dead_letter", t.get("dead_letter_topic") ? t.get("dead_letter_topic")->at : t.at);
-  for (auto [key, path] : {std::pair{"brokers", "source.brokers"}, {"topic", "source.topic"},
+  where_.emplace_back("dead_letter",
+                      t.get("dead_letter_topic") ? t.get("dead_letter_topic")->at : t.at);
+  for (auto [key, path] : {std::pair{"brokers", "source.brokers"},
+                           {"topic", "source.topic"},
                            {"partitioned_by", "source.partitioned_by"},
                            {"idle_timeout", "source.event_time.idle_timeout"},
                            {"watermark_delay", "source.event_time.max_out_of_orderness"}})

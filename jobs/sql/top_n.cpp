@@ -90,12 +90,13 @@ void translator::top_n(const ranked_query& q, const std::vector<aggregate_target
   if (key.is("ColumnRef") && key.body()["fields"].items().size() == 1)
     by_name = key.body()["fields"].item(0)["String"]["sval"].str();
   for (const auto& a : aggs) {
-    auto same_call = key.is("FuncCall") && func_name(key.body()) == func_name(a.call.body())
-                     && key.body()["agg_star"].boolean() == a.call.body()["agg_star"].boolean()
-                     && key.body()["agg_distinct"].boolean() == a.call.body()["agg_distinct"].boolean()
-                     && (a.agg.field.empty()
-                         || (key.body()["args"].items().size() == 1
-                             && sc.refers_to(key.body()["args"].item(0), a.agg.field)));
+    auto same_call =
+      key.is("FuncCall") && func_name(key.body()) == func_name(a.call.body())
+      && key.body()["agg_star"].boolean() == a.call.body()["agg_star"].boolean()
+      && key.body()["agg_distinct"].boolean() == a.call.body()["agg_distinct"].boolean()
+      && (a.agg.field.empty()
+          || (key.body()["args"].items().size() == 1
+              && sc.refers_to(key.body()["args"].item(0), a.agg.field)));
     if (a.agg.as == by_name || same_call)
       spec.top.by = a.agg.as;
   }

@@ -202,8 +202,8 @@ millis interval_text(const std::string& text, int at, const std::string& what);
 
 // A reference to event data: a path into the JSON event, with its SQL type.
 struct field_ref {
-  std::string path;     // a.b.c
-  std::string name;     // the column it would be called: its last part
+  std::string path; // a.b.c
+  std::string name; // the column it would be called: its last part
   sql_type type;
   bool not_null = false;
   bool cast = false;
@@ -257,9 +257,9 @@ struct window_call {
 // with the ranked query either the aggregation itself or SELECT *,
 // ROW_NUMBER() ... FROM (the aggregation) AS a.
 struct ranked_query {
-  node outer;       // the query as written
-  node ranked;      // the one with ROW_NUMBER(); empty without top-N
-  node aggregation; // the one that groups
+  node outer;                                // the query as written
+  node ranked;                               // the one with ROW_NUMBER(); empty without top-N
+  node aggregation;                          // the one that groups
   std::optional<std::pair<node, node>> rank; // (its target, its ROW_NUMBER() call)
 };
 

@@ -27,12 +27,14 @@ window_call translator::window_of(const node& from) {
       args.push_back(a);
     }
   }
-  const char* usage = name == "tumble"  ? "TUMBLE(source, time_column, size)"
-                      : name == "hop"   ? "HOP(source, time_column, slide, size)"
-                      : name == "session" ? "SESSION(source, time_column, gap)" : nullptr;
+  const char* usage = name == "tumble"    ? "TUMBLE(source, time_column, size)"
+                      : name == "hop"     ? "HOP(source, time_column, slide, size)"
+                      : name == "session" ? "SESSION(source, time_column, gap)"
+                                          : nullptr;
   if (!usage)
-    fail(w.at, "'" + name + "' is not a window function: FROM takes TUMBLE(source, time, size), "
-                 "HOP(source, time, slide, size) or SESSION(source, time, gap)");
+    fail(w.at, "'" + name
+                 + "' is not a window function: FROM takes TUMBLE(source, time, size), "
+                   "HOP(source, time, slide, size) or SESSION(source, time, gap)");
   size_t want = name == "hop" ? 4 : 3;
   if (args.size() != want)
     fail(w.at, std::string{"write "} + usage);
@@ -51,9 +53,10 @@ window_call translator::window_of(const node& from) {
     w.time = sc.require_field(time, "the time argument");
     auto wm = t.get("watermark_for");
     if (!wm)
-      fail(time.loc(), "a windowed query needs a watermark on " + w.time->path + ": declare "
-                         "WITH (watermark_for = '" + w.time->path
-                         + "', watermark_delay = '5 seconds') on " + t.name
+      fail(time.loc(), "a windowed query needs a watermark on " + w.time->path
+                         + ": declare "
+                           "WITH (watermark_for = '"
+                         + w.time->path + "', watermark_delay = '5 seconds') on " + t.name
                          + ", or window by PROCTIME()");
     if (wm->value != w.time->path)
       fail(time.loc(), t.name + "'s watermark is on '" + wm->value + "', not '" + w.time->path
@@ -84,15 +87,16 @@ namespace {
 aggregate_spec aggregate_of(const node& target, const node& v, const scope& sc) {
   auto call = v.body();
   auto fn = func_name(call);
-  static const std::map<std::string, agg_kind> kinds{
-    {"count", agg_kind::count}, {"sum", agg_kind::sum}, {"avg", agg_kind::avg},
-    {"min", agg_kind::min}, {"max", agg_kind::max},
-    {"approx_count_distinct", agg_kind::approx_count_distinct}};
+  static const std::map<std::string, agg_kind>
+    kinds{{"count", agg_kind::count}, {"sum", agg_kind::sum},
+          {"avg", agg_kind::avg},     {"min", agg_kind::min},
+          {"max", agg_kind::max},     {"approx_count_distinct", agg_kind::approx_count_distinct}};
   auto k = kinds.find(fn);
   if (k == kinds.end())
-    fail(v.loc(), "function '" + fn + "' is not supported; the aggregates are count(*), "
-                    "sum(x), avg(x), min(x), max(x), count(DISTINCT x), "
-                    "approx_count_distinct(x)");
+    fail(v.loc(), "function '" + fn
+                    + "' is not supported; the aggregates are count(*), "
+                      "sum(x), avg(x), min(x), max(x), count(DISTINCT x), "
+                      "approx_count_distinct(x)");
   if (call["agg_filter"])
     fail(v.loc(), "FILTER (WHERE ...) is not supported: put the condition in WHERE");
   if (call["agg_order"])
@@ -109,8 +113,10 @@ aggregate_spec aggregate_of(const node& target, const node& v, const scope& sc) 
     auto f = sc.require_field(args[0], fn + "'s argument");
     if (a.kind == agg_kind::count) {
       if (!call["agg_distinct"].boolean())
-        fail(v.loc(), "count(" + f.path + ") is not supported: count(*) counts the window's "
-                      "events, count(DISTINCT " + f.path + ") its distinct values");
+        fail(v.loc(), "count(" + f.path
+                        + ") is not supported: count(*) counts the window's "
+                          "events, count(DISTINCT "
+                        + f.path + ") its distinct values");
       a.kind = agg_kind::count_distinct;
     } else if (call["agg_distinct"].boolean()) {
       fail(v.loc(), fn + "(DISTINCT ...) is not supported (count(DISTINCT x) is)");
@@ -119,8 +125,7 @@ aggregate_spec aggregate_of(const node& target, const node& v, const scope& sc) 
                             || a.kind == agg_kind::min || a.kind == agg_kind::max;
     if (of_numbers && !numeric(f.type))
       fail(args[0].loc(), "type mismatch: " + fn + " needs a number, and " + f.path + " is "
-                            + type_label(f.type) + " (cast it: " + f.path
-                            + "::double precision)");
+                            + type_label(f.type) + " (cast it: " + f.path + "::double precision)");
     if (of_numbers && f.type.kind == sql_type::decimal)
       a.decimal = f.type.dec; // read and summed exactly
     a.field = f.path;
@@ -170,7 +175,8 @@ std::vector<aggregate_target> translator::select_list(const node& select, const 
     int at = t.loc();
     if (auto n = window_bound(v); !n.empty()) {
       if (auto alias = t.body()["name"].str(); !alias.empty() && alias != n)
-        fail(at, n + " keeps its name (weir's results tables always have window_start and "
+        fail(at, n
+                   + " keeps its name (weir's results tables always have window_start and "
                      "window_end)");
       continue;
     }

@@ -72,7 +72,7 @@ std::vector<combined> combine(std::vector<partial> partials, const agg_layout& l
 // aggregate `by`'s value, largest first; nulls last; ties by key text. Keeps
 // the first `n` of each window.
 struct ranking {
-  std::vector<std::size_t> keep;  // indexes into rows, window by window, best first
+  std::vector<std::size_t> keep;   // indexes into rows, window by window, best first
   std::vector<std::uint32_t> rank; // per row: its rank from 1, 0 if not kept
   std::vector<millis> windows;     // every window's start: their ranked rows are replaced
 };

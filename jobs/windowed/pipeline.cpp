@@ -27,13 +27,14 @@ std::unique_ptr<pipeline::partition> windowed_pipeline::fresh(partition_id p) co
   return part;
 }
 
-expected<std::unique_ptr<pipeline::partition>>
-windowed_pipeline::restore(partition_id p, std::string_view bytes, const std::string& what) const {
+expected<std::unique_ptr<pipeline::partition>> windowed_pipeline::restore(
+  partition_id p, std::string_view bytes, const std::string& what) const {
   return unpack(p, bytes, what);
 }
 
-expected<std::unique_ptr<pipeline::partition>>
-windowed_pipeline::unpack(partition_id p, std::string_view bytes, const std::string& what) {
+expected<std::unique_ptr<pipeline::partition>> windowed_pipeline::unpack(partition_id p,
+                                                                         std::string_view bytes,
+                                                                         const std::string& what) {
   auto state = unpack_state(bytes, what);
   if (!state)
     return state.failure();

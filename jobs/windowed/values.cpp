@@ -13,7 +13,8 @@ bool integer_result(agg_kind k) {
 }
 
 std::string decimal_column(decimal_type t, std::string_view name) {
-  return std::string{name} + "(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+  return std::string{name} + "(" + std::to_string(t.precision) + "," + std::to_string(t.scale)
+         + ")";
 }
 
 void append_decimal(std::string& out, int128 x, int scale) {

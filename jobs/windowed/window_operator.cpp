@@ -61,9 +61,8 @@ expected<partition_state> unpack_state(std::string_view bytes, const std::string
   return guarded(what, [&] {
     // Strings and binaries are converted straight from `bytes` (which outlive
     // the object) instead of being copied into msgpack's zone first.
-    auto handle = unpack_bounded(bytes, [](msgpack::type::object_type, std::size_t, void*) {
-      return true;
-    });
+    auto handle =
+      unpack_bounded(bytes, [](msgpack::type::object_type, std::size_t, void*) { return true; });
     auto state = handle.get().as<partition_state>();
     state.rebuild_indexes();
     return state;
@@ -77,16 +76,13 @@ void partition_state::rebuild_indexes() {
 }
 
 window_operator::window_operator(const job_spec& spec)
-  : aggs_(spec.aggregations),
-    layout_(spec.aggregations),
-    sessions_(spec.window.kind == window_kind::session),
-    size_(spec.window.size),
-    slide_(spec.window.slide > 0 ? spec.window.slide : spec.window.size > 0 ? spec.window.size : 1),
-    slice_(slice_length(spec.window)),
-    gap_(spec.window.gap),
-    lateness_(spec.window.allowed_lateness),
-    ooo_(spec.source.out_of_orderness) {
-}
+  : aggs_(spec.aggregations), layout_(spec.aggregations),
+    sessions_(spec.window.kind == window_kind::session), size_(spec.window.size),
+    slide_(spec.window.slide > 0  ? spec.window.slide
+           : spec.window.size > 0 ? spec.window.size
+                                  : 1),
+    slice_(slice_length(spec.window)), gap_(spec.window.gap),
+    lateness_(spec.window.allowed_lateness), ooo_(spec.source.out_of_orderness) {}
 
 std::uint32_t window_operator::row_of(window_bucket& b, std::string_view key) const {
   if (auto it = b.index.find(key); it != b.index.end())
@@ -190,8 +186,7 @@ void window_operator::close_windows(partition_state& st, window_results& out) co
   evict(st);
 }
 
-window_operator::outcome window_operator::add_to_session(partition_state& st,
-                                                         const event_view& ev,
+window_operator::outcome window_operator::add_to_session(partition_state& st, const event_view& ev,
                                                          window_results& out) const {
   auto& ss = st.sessions;
   const millis wm = st.watermark(ooo_);
@@ -349,9 +344,8 @@ void merge_row(const window_bucket& b, std::uint32_t row, const agg_layout& layo
     out.slots[at * layout.numeric + n].merge(b.slots[size_t{row} * layout.numeric + n]);
   for (std::uint32_t d = 0; d < layout.distinct; ++d) {
     auto& dst = out.sets[at * layout.distinct + d];
-    b.sets[size_t{row} * layout.distinct + d].for_each([&](const std::string& v) {
-      dst.push_back(v);
-    });
+    b.sets[size_t{row} * layout.distinct + d].for_each(
+      [&](const std::string& v) { dst.push_back(v); });
   }
   for (std::uint32_t s = 0; s < layout.sketches; ++s)
     out.sketches[at * layout.sketches + s].merge(b.sketches[size_t{row} * layout.sketches + s]);

@@ -16,10 +16,10 @@
 
 #include <msgpack.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -78,9 +78,7 @@ struct decimal_slot {
   std::int64_t max = std::numeric_limits<std::int64_t>::min();
   MSGPACK_DEFINE(count, sum_hi, sum_lo, min, max)
 
-  int128 sum() const {
-    return static_cast<int128>((static_cast<uint128>(sum_hi) << 64) | sum_lo);
-  }
+  int128 sum() const { return static_cast<int128>((static_cast<uint128>(sum_hi) << 64) | sum_lo); }
   void add(std::int64_t v) {
     ++count;
     set_sum(sum() + v);
@@ -252,9 +250,9 @@ struct session_state {
 // Everything the operator knows about one Kafka partition: where its input
 // stands (the cursor: offsets, counters, max event time) and its windows.
 struct partition_state : partition_cursor {
-  millis emitted_end = no_time;  // every window ending at or before this is closed
+  millis emitted_end = no_time;           // every window ending at or before this is closed
   std::map<millis, window_bucket> slices; // by slice start
-  session_state sessions;        // session windows only
+  session_state sessions;                 // session windows only
   // Fields added go last, so older checkpoints still read (the new field
   // empty); every one is checked by StateRoundTripKeepsEveryField.
   MSGPACK_DEFINE(next_offset, max_event_time, emitted_end, slices, events, filtered, malformed,
@@ -332,9 +330,7 @@ private:
   millis first_window_end(millis slice_start) const {
     return floor_to(slice_start - size_, slide_) + slide_ + size_;
   }
-  millis last_window_end(millis slice_start) const {
-    return floor_to(slice_start, slide_) + size_;
-  }
+  millis last_window_end(millis slice_start) const { return floor_to(slice_start, slide_) + size_; }
   std::uint32_t row_of(window_bucket& b, std::string_view key) const;
   // Folds `ev` into one row of accumulators (slots, sets, sketches at `row`).
   template <class Accumulators> // window_bucket or session_record

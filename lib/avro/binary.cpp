@@ -77,7 +77,8 @@ std::int64_t decoder::int64() {
 
 std::int32_t decoder::int32() {
   auto v = int64();
-  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
+  if (v < std::numeric_limits<std::int32_t>::min()
+      || v > std::numeric_limits<std::int32_t>::max()) {
     fail("avro: int out of range at byte " + std::to_string(pos_));
     return 0;
   }
@@ -108,10 +109,13 @@ std::string_view decoder::bytes() {
     fail("avro: negative length at byte " + std::to_string(pos_));
     return {};
   }
-  return take(static_cast<std::uint64_t>(n) > remaining() ? remaining() + 1 : static_cast<std::size_t>(n));
+  return take(static_cast<std::uint64_t>(n) > remaining() ? remaining() + 1
+                                                          : static_cast<std::size_t>(n));
 }
 
-std::string_view decoder::fixed(std::size_t size) { return take(size); }
+std::string_view decoder::fixed(std::size_t size) {
+  return take(size);
+}
 
 std::int64_t decoder::block() {
   auto n = int64();

@@ -81,7 +81,8 @@ expected<std::string> unsnappy(std::string_view in) {
     return error{"avro: corrupt snappy block"};
   auto crc = crc32(0, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()));
   const auto* c = reinterpret_cast<const std::uint8_t*>(in.data() + body.size());
-  std::uint32_t want = std::uint32_t{c[0]} << 24 | std::uint32_t{c[1]} << 16 | std::uint32_t{c[2]} << 8 | c[3];
+  std::uint32_t want =
+    std::uint32_t{c[0]} << 24 | std::uint32_t{c[1]} << 16 | std::uint32_t{c[2]} << 8 | c[3];
   if (crc != want)
     return error{"avro: snappy block checksum mismatch"};
   return out;
@@ -153,47 +154,47 @@ struct decode_context {
     v.t = n.t;
     v.schema = &n;
     switch (n.t) {
-    case type::null: break;
-    case type::boolean: v.boolean = in.boolean(); break;
-    case type::int32: v.integer = in.int32(); break;
-    case type::int64: v.integer = in.int64(); break;
-    case type::float32: v.real = in.float32(); break;
-    case type::float64: v.real = in.float64(); break;
-    case type::bytes:
-    case type::string: v.text = in.bytes(); break;
-    case type::fixed: v.text = in.fixed(n.size); break;
-    case type::enumeration: {
-      v.integer = in.int32();
-      if (v.integer < 0 || static_cast<std::size_t>(v.integer) >= n.symbols.size())
-        in.fail("avro: enum index " + std::to_string(v.integer) + " out of range");
-      else
-        v.text = n.symbols[static_cast<std::size_t>(v.integer)];
-      break;
-    }
-    case type::record:
-      v.items.resize(n.fields.size());
-      for (std::size_t i = 0; i < n.fields.size() && !in.failed(); ++i)
-        read(*n.fields[i].schema, v.items[i]);
-      break;
-    case type::array:
-    case type::map:
-      for (auto count = in.block(); count > 0 && !in.failed(); count = in.block())
-        for (std::int64_t i = 0; i < count && spend(); ++i) {
-          if (n.t == type::map)
-            v.keys.emplace_back(in.bytes());
-          read(*n.items, v.items.emplace_back());
-        }
-      break;
-    case type::union_of: {
-      auto b = in.int64();
-      if (b < 0 || static_cast<std::size_t>(b) >= n.branches.size()) {
-        in.fail("avro: union branch " + std::to_string(b) + " out of range");
+      case type::null: break;
+      case type::boolean: v.boolean = in.boolean(); break;
+      case type::int32: v.integer = in.int32(); break;
+      case type::int64: v.integer = in.int64(); break;
+      case type::float32: v.real = in.float32(); break;
+      case type::float64: v.real = in.float64(); break;
+      case type::bytes:
+      case type::string: v.text = in.bytes(); break;
+      case type::fixed: v.text = in.fixed(n.size); break;
+      case type::enumeration: {
+        v.integer = in.int32();
+        if (v.integer < 0 || static_cast<std::size_t>(v.integer) >= n.symbols.size())
+          in.fail("avro: enum index " + std::to_string(v.integer) + " out of range");
+        else
+          v.text = n.symbols[static_cast<std::size_t>(v.integer)];
         break;
       }
-      read(*n.branches[static_cast<std::size_t>(b)], v);
-      v.branch = static_cast<int>(b);
-      break;
-    }
+      case type::record:
+        v.items.resize(n.fields.size());
+        for (std::size_t i = 0; i < n.fields.size() && !in.failed(); ++i)
+          read(*n.fields[i].schema, v.items[i]);
+        break;
+      case type::array:
+      case type::map:
+        for (auto count = in.block(); count > 0 && !in.failed(); count = in.block())
+          for (std::int64_t i = 0; i < count && spend(); ++i) {
+            if (n.t == type::map)
+              v.keys.emplace_back(in.bytes());
+            read(*n.items, v.items.emplace_back());
+          }
+        break;
+      case type::union_of: {
+        auto b = in.int64();
+        if (b < 0 || static_cast<std::size_t>(b) >= n.branches.size()) {
+          in.fail("avro: union branch " + std::to_string(b) + " out of range");
+          break;
+        }
+        read(*n.branches[static_cast<std::size_t>(b)], v);
+        v.branch = static_cast<int>(b);
+        break;
+      }
     }
     --depth;
   }
@@ -223,8 +224,8 @@ const std::string* container::meta(std::string_view key) const {
 }
 
 expected<container_writer> container_writer::make(
-    std::string_view schema_json, std::vector<std::pair<std::string, std::string>> metadata,
-    writer_options options) {
+  std::string_view schema_json, std::vector<std::pair<std::string, std::string>> metadata,
+  writer_options options) {
   if (auto s = schema::parse(schema_json); !s)
     return s.failure();
   for (const auto& [k, v] : metadata)
@@ -357,13 +358,13 @@ expected<container> read_container(std::string_view bytes) {
       auto data = in.fixed(static_cast<std::size_t>(size));
       auto marker = in.fixed(16);
       if (in.failed() || std::memcmp(marker.data(), c.sync.data(), 16) != 0)
-        return error{"avro: block at byte " + std::to_string(4 + in.position()) +
-                     " does not end with the file's sync marker"};
+        return error{"avro: block at byte " + std::to_string(4 + in.position())
+                     + " does not end with the file's sync marker"};
       std::string unpacked;
       if (c.codec != "null") {
-        auto u = c.codec == "deflate" ? inflate_raw(data)
-               : c.codec == "snappy"  ? unsnappy(data)
-                                      : unzstd(data);
+        auto u = c.codec == "deflate"  ? inflate_raw(data)
+                 : c.codec == "snappy" ? unsnappy(data)
+                                       : unzstd(data);
         if (!u)
           return u.failure();
         unpacked = std::move(*u);
@@ -379,8 +380,8 @@ expected<container> read_container(std::string_view bytes) {
       if (block.failed())
         return error{block.what()};
       if (!block.at_end())
-        return error{"avro: a block holds " + std::to_string(block.remaining()) +
-                     " bytes past its " + std::to_string(count) + " records"};
+        return error{"avro: a block holds " + std::to_string(block.remaining()) + " bytes past its "
+                     + std::to_string(count) + " records"};
       budget = ctx.budget;
     }
     return c;

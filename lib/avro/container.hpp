@@ -70,7 +70,7 @@ private:
 // text (string, bytes, fixed, enum symbol); items (record fields in schema
 // order, array elements, map values) with keys (map keys).
 struct value {
-  avro::type t = type::null;   // a union's value has its branch's type
+  avro::type t = type::null;    // a union's value has its branch's type
   const node* schema = nullptr; // the node decoded against (the branch, in a union)
   int branch = -1;              // the union branch taken, -1 outside unions
   bool boolean = false;

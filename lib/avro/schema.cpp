@@ -10,20 +10,20 @@ using json = nlohmann::json;
 
 const char* type_name(type t) {
   switch (t) {
-  case type::null: return "null";
-  case type::boolean: return "boolean";
-  case type::int32: return "int";
-  case type::int64: return "long";
-  case type::float32: return "float";
-  case type::float64: return "double";
-  case type::bytes: return "bytes";
-  case type::string: return "string";
-  case type::record: return "record";
-  case type::enumeration: return "enum";
-  case type::array: return "array";
-  case type::map: return "map";
-  case type::union_of: return "union";
-  case type::fixed: return "fixed";
+    case type::null: return "null";
+    case type::boolean: return "boolean";
+    case type::int32: return "int";
+    case type::int64: return "long";
+    case type::float32: return "float";
+    case type::float64: return "double";
+    case type::bytes: return "bytes";
+    case type::string: return "string";
+    case type::record: return "record";
+    case type::enumeration: return "enum";
+    case type::array: return "array";
+    case type::map: return "map";
+    case type::union_of: return "union";
+    case type::fixed: return "fixed";
   }
   return "?";
 }
@@ -45,10 +45,10 @@ int node::field_index(int id) const {
 namespace {
 
 std::optional<type> primitive(std::string_view name) {
-  static const std::pair<std::string_view, type> names[] = {
-      {"null", type::null},     {"boolean", type::boolean}, {"int", type::int32},
-      {"long", type::int64},    {"float", type::float32},   {"double", type::float64},
-      {"bytes", type::bytes},   {"string", type::string}};
+  static const std::pair<std::string_view, type> names[] =
+    {{"null", type::null},   {"boolean", type::boolean}, {"int", type::int32},
+     {"long", type::int64},  {"float", type::float32},   {"double", type::float64},
+     {"bytes", type::bytes}, {"string", type::string}};
   for (const auto& [n, t] : names)
     if (n == name)
       return t;
@@ -168,7 +168,8 @@ struct schema_parser {
         return error{"avro schema: record '" + n->name + "' has no fields"};
       const auto inner = space_of(n->name);
       for (const auto& f : *fields) {
-        if (!f.is_object() || !f.contains("name") || !f.at("name").is_string() || !f.contains("type"))
+        if (!f.is_object() || !f.contains("name") || !f.at("name").is_string()
+            || !f.contains("type"))
           return error{"avro schema: a field of record '" + n->name + "' lacks a name or type"};
         auto ft = parse(f.at("type"), inner);
         if (!ft)

@@ -16,8 +16,22 @@
 
 namespace weir::avro {
 
-enum class type { null, boolean, int32, int64, float32, float64, bytes, string, record, enumeration,
-                  array, map, union_of, fixed };
+enum class type {
+  null,
+  boolean,
+  int32,
+  int64,
+  float32,
+  float64,
+  bytes,
+  string,
+  record,
+  enumeration,
+  array,
+  map,
+  union_of,
+  fixed
+};
 
 // "null", "boolean", "int", "long", "float", "double", "bytes", "string",
 // "record", "enum", "array", "map", "union", "fixed".
@@ -33,14 +47,14 @@ struct field {
 
 struct node {
   avro::type t = type::null;
-  std::string name;               // record, enum, fixed: the full name
-  std::string logical_type;       // "logicalType", empty if none
-  std::vector<field> fields;      // record
-  std::vector<std::string> symbols; // enum
+  std::string name;                  // record, enum, fixed: the full name
+  std::string logical_type;          // "logicalType", empty if none
+  std::vector<field> fields;         // record
+  std::vector<std::string> symbols;  // enum
   std::vector<const node*> branches; // union
-  const node* items = nullptr;    // array items, map values
-  std::size_t size = 0;           // fixed
-  std::optional<int> element_id;  // array: Iceberg's "element-id"
+  const node* items = nullptr;       // array items, map values
+  std::size_t size = 0;              // fixed
+  std::optional<int> element_id;     // array: Iceberg's "element-id"
 
   // The record field named `n` (its index), or -1.
   int field_index(std::string_view n) const;

@@ -28,7 +28,8 @@ bool curl_ready() {
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty()
+         && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -132,21 +133,20 @@ expected<response> client::send(const std::string& what, const request& r) {
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? std::string(trim(errbuf)) : curl_easy_strerror(rc);
     switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST: {
-      // curl's text says "Couldn't connect"; the OS error says why (refused, unreachable).
-      long os_errno = 0;
-      curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-      if (os_errno != 0)
-        detail += " (" + std::system_category().message(static_cast<int>(os_errno)) + ")";
-      return error{what + ": cannot connect to " + cfg.endpoint + ": " + detail};
-    }
-    case CURLE_OPERATION_TIMEDOUT:
-      return error{what + ": timed out talking to " + cfg.endpoint + " (connect timeout " +
-                   std::to_string(cfg.connect_timeout.count()) + " ms, request timeout " +
-                   std::to_string(cfg.timeout.count()) + " ms): " + detail};
-    default:
-      return error{what + ": request to " + cfg.endpoint + " failed: " + detail};
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST: {
+        // curl's text says "Couldn't connect"; the OS error says why (refused, unreachable).
+        long os_errno = 0;
+        curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+        if (os_errno != 0)
+          detail += " (" + std::system_category().message(static_cast<int>(os_errno)) + ")";
+        return error{what + ": cannot connect to " + cfg.endpoint + ": " + detail};
+      }
+      case CURLE_OPERATION_TIMEDOUT:
+        return error{what + ": timed out talking to " + cfg.endpoint + " (connect timeout "
+                     + std::to_string(cfg.connect_timeout.count()) + " ms, request timeout "
+                     + std::to_string(cfg.timeout.count()) + " ms): " + detail};
+      default: return error{what + ": request to " + cfg.endpoint + " failed: " + detail};
     }
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);

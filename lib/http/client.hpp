@@ -23,10 +23,10 @@ struct config {
 };
 
 struct request {
-  std::string method = "GET"; // GET, HEAD, DELETE, PUT, POST
-  std::string url;            // sent exactly as written (no normalization of "/../")
+  std::string method = "GET";       // GET, HEAD, DELETE, PUT, POST
+  std::string url;                  // sent exactly as written (no normalization of "/../")
   std::vector<std::string> headers; // "Name: value" lines; "Name:" drops one curl would add
-  std::string_view body;      // PUT and POST: sent from the caller's memory, no copy
+  std::string_view body;            // PUT and POST: sent from the caller's memory, no copy
 };
 
 struct response {

@@ -62,7 +62,8 @@ expected<void> check_schema(const iceberg::schema& s) {
   std::set<std::string> names;
   for (const auto& f : s.fields) {
     if (f.id <= 0)
-      return error{"iceberg: column '" + f.name + "' has field id " + std::to_string(f.id) + " (ids start at 1)"};
+      return error{"iceberg: column '" + f.name + "' has field id " + std::to_string(f.id)
+                   + " (ids start at 1)"};
     if (!ids.insert(f.id).second)
       return error{"iceberg: field id " + std::to_string(f.id) + " appears twice"};
     if (f.name.empty() || !names.insert(f.name).second)
@@ -95,9 +96,11 @@ expected<table_metadata> new_table(const new_table_options& o) {
       // column's identity.
       if (const schema_field* col = o.schema.find(f.name);
           col && !(f.transform.k == transform::kind::identity && col->id == f.source_id))
-        return error{"iceberg: partition field '" + f.name + "' is named like a column it is not the identity of"};
+        return error{"iceberg: partition field '" + f.name
+                     + "' is named like a column it is not the identity of"};
       if (f.transform.k == transform::kind::unknown)
-        return error{"iceberg: partition field '" + f.name + "' has unknown transform " + f.transform.text};
+        return error{"iceberg: partition field '" + f.name + "' has unknown transform "
+                     + f.transform.text};
       last_partition_id = std::max(last_partition_id, f.field_id);
     }
     if ((o.order.order_id == 0) != o.order.fields.empty())
@@ -105,7 +108,8 @@ expected<table_metadata> new_table(const new_table_options& o) {
     for (const auto& f : o.order.fields) {
       const schema_field* src = o.schema.find(f.source_id);
       if (!src)
-        return error{"iceberg: sort field on column " + std::to_string(f.source_id) + ", which the schema lacks"};
+        return error{"iceberg: sort field on column " + std::to_string(f.source_id)
+                     + ", which the schema lacks"};
       if (auto t = f.transform.result_type(src->t); !t)
         return t.failure();
     }
@@ -139,13 +143,14 @@ expected<void> check_request(const table_metadata& current, const commit_request
     return error{"iceberg: a delete adds no files"};
   // Java refuses snapshot and metadata logs running back more than a minute.
   if (req.timestamp_ms < current.last_updated_ms - clock_slack_ms)
-    return error{"iceberg: commit time " + std::to_string(req.timestamp_ms) +
-                 " is more than a minute before the table's last update " +
-                 std::to_string(current.last_updated_ms)};
+    return error{"iceberg: commit time " + std::to_string(req.timestamp_ms)
+                 + " is more than a minute before the table's last update "
+                 + std::to_string(current.last_updated_ms)};
   if (req.manifest_prefix.empty() || req.manifest_list_path.empty())
     return error{"iceberg: the manifest prefix and manifest list path must be set"};
   if (req.snapshot_id && (*req.snapshot_id <= 0 || current.find_snapshot(*req.snapshot_id)))
-    return error{"iceberg: snapshot id " + std::to_string(*req.snapshot_id) + " is not positive or already used"};
+    return error{"iceberg: snapshot id " + std::to_string(*req.snapshot_id)
+                 + " is not positive or already used"};
   return {};
 }
 
@@ -167,7 +172,8 @@ expected<manifest_changes> change_manifests(const table_metadata& current,
   manifest_changes c;
   auto partition_key = [&](std::int32_t spec_id, const data_file& f) {
     const partition_spec* s = current.find_spec(spec_id);
-    return std::to_string(spec_id) + ":" + (s ? partition_path(*s, schema, f.partition) : std::string{});
+    return std::to_string(spec_id) + ":"
+           + (s ? partition_path(*s, schema, f.partition) : std::string{});
   };
 
   // Live files of the manifests whose entries we have: path -> manifest index.
@@ -184,7 +190,8 @@ expected<manifest_changes> change_manifests(const table_metadata& current,
   std::unordered_set<std::string> added_paths;
   for (const auto& f : req.added) {
     if (f.content != 0)
-      return error{"iceberg: file " + f.file_path + " is not a data file (content " + std::to_string(f.content) + ")"};
+      return error{"iceberg: file " + f.file_path + " is not a data file (content "
+                   + std::to_string(f.content) + ")"};
     if (!added_paths.insert(f.file_path).second || live.contains(f.file_path))
       return error{"iceberg: file " + f.file_path + " is added twice or already in the table"};
     c.added_records += f.record_count;
@@ -197,7 +204,8 @@ expected<manifest_changes> change_manifests(const table_metadata& current,
   for (const auto& path : req.removed) {
     auto it = live.find(path);
     if (it == live.end())
-      return error{"iceberg: file " + path + " is not live in the current snapshot's manifests given"};
+      return error{"iceberg: file " + path
+                   + " is not live in the current snapshot's manifests given"};
     affected.insert(it->second);
   }
 
@@ -231,8 +239,9 @@ expected<manifest_changes> change_manifests(const table_metadata& current,
     c.replaced.push_back(mf.manifest_path);
   }
   if (req.op == operation::replace && c.deleted_records != c.added_records)
-    return error{"iceberg: a replace must keep the rows: it removes " + std::to_string(c.deleted_records) +
-                 " and adds " + std::to_string(c.added_records)};
+    return error{"iceberg: a replace must keep the rows: it removes "
+                 + std::to_string(c.deleted_records) + " and adds "
+                 + std::to_string(c.added_records)};
   for (const auto& f : req.added) {
     c.changed_partitions.insert(partition_key(spec.spec_id, f));
     c.fresh[spec.spec_id].push_back({entry_status::added, id, std::nullopt, std::nullopt, f});
@@ -243,8 +252,8 @@ expected<manifest_changes> change_manifests(const table_metadata& current,
   std::size_t fresh_manifests = 0;
   for (const auto& [spec_id, list] : c.fresh)
     fresh_manifests += list.empty() ? 0 : 1;
-  if (req.merge_manifests_after == 0 ||
-      c.carried.size() + std::max<std::size_t>(fresh_manifests, 1) <= req.merge_manifests_after)
+  if (req.merge_manifests_after == 0
+      || c.carried.size() + std::max<std::size_t>(fresh_manifests, 1) <= req.merge_manifests_after)
     return c;
   std::vector<std::size_t> kept;
   for (std::size_t i : c.carried) {
@@ -263,7 +272,8 @@ expected<manifest_changes> change_manifests(const table_metadata& current,
 }
 
 // The new manifests (the default spec's first), then the manifest list.
-expected<void> write_manifests(const table_metadata& current, const std::vector<existing_manifest>& existing,
+expected<void> write_manifests(const table_metadata& current,
+                               const std::vector<existing_manifest>& existing,
                                const commit_request& req, std::int64_t id, std::int64_t seq,
                                const manifest_changes& c, commit_plan& plan) {
   const iceberg::schema& schema = *current.current_schema();
@@ -277,14 +287,17 @@ expected<void> write_manifests(const table_metadata& current, const std::vector<
       continue;
     const partition_spec* s = current.find_spec(spec_id);
     if (!s)
-      return error{"iceberg: a manifest has partition spec " + std::to_string(spec_id) + ", which the table lacks"};
+      return error{"iceberg: a manifest has partition spec " + std::to_string(spec_id)
+                   + ", which the table lacks"};
     const manifest_context ctx{schema, *s};
-    output_file out{req.manifest_prefix + "-m" + std::to_string(plan.manifests.size()) + ".avro", {}};
+    output_file out{req.manifest_prefix + "-m" + std::to_string(plan.manifests.size()) + ".avro",
+                    {}};
     auto bytes = write_manifest(ctx, list, req.avro);
     if (!bytes)
       return bytes.failure();
     out.bytes = std::move(*bytes);
-    auto mf = describe_manifest(ctx, list, out.path, static_cast<std::int64_t>(out.bytes.size()), id, seq);
+    auto mf =
+      describe_manifest(ctx, list, out.path, static_cast<std::int64_t>(out.bytes.size()), id, seq);
     if (!mf)
       return mf.failure();
     plan.manifest_files.push_back(std::move(*mf));
@@ -292,7 +305,8 @@ expected<void> write_manifests(const table_metadata& current, const std::vector<
   }
   for (std::size_t i : c.carried)
     plan.manifest_files.push_back(existing[i].file);
-  auto list = write_manifest_list(plan.manifest_files, id, current.current_snapshot_id, seq, req.avro);
+  auto list =
+    write_manifest_list(plan.manifest_files, id, current.current_snapshot_id, seq, req.avro);
   if (!list)
     return list.failure();
   plan.manifest_list = {req.manifest_list_path, std::move(*list)};
@@ -300,12 +314,13 @@ expected<void> write_manifests(const table_metadata& current, const std::vector<
 }
 
 // Iceberg's standard summary keys (spec Appendix F), then the caller's.
-expected<std::map<std::string, std::string>> summarize(const table_metadata& current,
-                                                       const std::vector<existing_manifest>& existing,
-                                                       const commit_request& req, const manifest_changes& c,
-                                                       const commit_plan& plan) {
+expected<std::map<std::string, std::string>> summarize(
+  const table_metadata& current, const std::vector<existing_manifest>& existing,
+  const commit_request& req, const manifest_changes& c, const commit_plan& plan) {
   std::map<std::string, std::string> s;
-  s["operation"] = req.op == operation::append ? "append" : req.op == operation::replace ? "replace" : "delete";
+  s["operation"] = req.op == operation::append    ? "append"
+                   : req.op == operation::replace ? "replace"
+                                                  : "delete";
   if (!req.added.empty()) {
     s["added-data-files"] = std::to_string(req.added.size());
     s["added-records"] = std::to_string(c.added_records);
@@ -353,7 +368,8 @@ expected<std::map<std::string, std::string>> summarize(const table_metadata& cur
 
 // The metadata log gains the file `m` was read from; Java keeps
 // write.metadata.previous-versions-max (100) entries.
-void log_previous(table_metadata& m, const std::string& previous, std::int64_t previous_updated_ms) {
+void log_previous(table_metadata& m, const std::string& previous,
+                  std::int64_t previous_updated_ms) {
   if (previous.empty())
     return;
   m.metadata_log.push_back({previous_updated_ms, previous});
@@ -362,12 +378,14 @@ void log_previous(table_metadata& m, const std::string& previous, std::int64_t p
     if (auto n = to_long(&it->second); n && *n > 0)
       keep = static_cast<std::size_t>(*n);
   if (m.metadata_log.size() > keep)
-    m.metadata_log.erase(m.metadata_log.begin(), m.metadata_log.end() - static_cast<std::ptrdiff_t>(keep));
+    m.metadata_log.erase(m.metadata_log.begin(),
+                         m.metadata_log.end() - static_cast<std::ptrdiff_t>(keep));
 }
 
 } // namespace
 
-expected<commit_plan> plan_commit(const table_metadata& current, const std::vector<existing_manifest>& existing,
+expected<commit_plan> plan_commit(const table_metadata& current,
+                                  const std::vector<existing_manifest>& existing,
                                   const commit_request& req) {
   return catching("commit", [&]() -> expected<commit_plan> {
     if (auto ok = check_request(current, req); !ok)
@@ -387,8 +405,14 @@ expected<commit_plan> plan_commit(const table_metadata& current, const std::vect
       return summary.failure();
 
     table_metadata& m = plan.metadata = current;
-    m.snapshots.push_back({id, current.current_snapshot_id, seq, req.timestamp_ms, req.manifest_list_path,
-                           std::move(*summary), current.current_schema_id, {}});
+    m.snapshots.push_back({id,
+                           current.current_snapshot_id,
+                           seq,
+                           req.timestamp_ms,
+                           req.manifest_list_path,
+                           std::move(*summary),
+                           current.current_schema_id,
+                           {}});
     m.current_snapshot_id = id;
     auto& main = m.refs["main"];
     main.snapshot_id = id;
@@ -441,15 +465,17 @@ std::set<std::int64_t> retained_snapshots(const table_metadata& current, const e
     const snapshot* head = current.find_snapshot(ref.snapshot_id);
     if (!head)
       continue;
-    if (name != "main" && ref.max_ref_age_ms && head->timestamp_ms < req.timestamp_ms - *ref.max_ref_age_ms)
+    if (name != "main" && ref.max_ref_age_ms
+        && head->timestamp_ms < req.timestamp_ms - *ref.max_ref_age_ms)
       continue; // the ref itself expires
     refs[name] = ref;
     retained.insert(head->snapshot_id);
     if (ref.type != "branch")
       continue;
-    const std::int64_t keep = std::max<std::int64_t>(1, ref.min_snapshots_to_keep.value_or(req.retain_last));
-    const std::int64_t cutoff = ref.max_snapshot_age_ms ? req.timestamp_ms - *ref.max_snapshot_age_ms
-                                                        : req.older_than_ms;
+    const std::int64_t keep =
+      std::max<std::int64_t>(1, ref.min_snapshots_to_keep.value_or(req.retain_last));
+    const std::int64_t cutoff =
+      ref.max_snapshot_age_ms ? req.timestamp_ms - *ref.max_snapshot_age_ms : req.older_than_ms;
     std::int64_t n = 0;
     std::set<std::int64_t> seen;
     for (const snapshot* s = head; s && seen.insert(s->snapshot_id).second;
@@ -479,7 +505,8 @@ expected<expiry_plan> plan_expiry(const table_metadata& current, const expire_re
       plan.metadata_json = to_json(plan.metadata);
       return plan;
     }
-    const std::set<std::int64_t> expired(plan.expired_snapshots.begin(), plan.expired_snapshots.end());
+    const std::set<std::int64_t> expired(plan.expired_snapshots.begin(),
+                                         plan.expired_snapshots.end());
 
     // What the remaining snapshots reach, and what only the expired ones did.
     std::set<std::string> kept_lists, kept_manifests, gone_manifests;
@@ -488,7 +515,8 @@ expected<expiry_plan> plan_expiry(const table_metadata& current, const expire_re
     for (const auto& s : current.snapshots) {
       auto bytes = read(s.manifest_list);
       if (!bytes)
-        return error{"iceberg: reading manifest list " + s.manifest_list + ": " + bytes.error_message()};
+        return error{"iceberg: reading manifest list " + s.manifest_list + ": "
+                     + bytes.error_message()};
       auto files = read_manifest_list(*bytes);
       if (!files)
         return files.failure();
@@ -542,7 +570,8 @@ expected<expiry_plan> plan_expiry(const table_metadata& current, const expire_re
     for (std::size_t i = 0; i < m.snapshot_log.size(); ++i)
       if (expired.contains(m.snapshot_log[i].snapshot_id))
         first = i + 1;
-    m.snapshot_log.erase(m.snapshot_log.begin(), m.snapshot_log.begin() + static_cast<std::ptrdiff_t>(first));
+    m.snapshot_log.erase(m.snapshot_log.begin(),
+                         m.snapshot_log.begin() + static_cast<std::ptrdiff_t>(first));
     m.refs = std::move(refs);
     log_previous(m, req.previous_metadata_location, current.last_updated_ms);
     m.last_updated_ms = std::max(current.last_updated_ms, req.timestamp_ms);

@@ -24,10 +24,10 @@
 namespace weir::iceberg {
 
 struct new_table_options {
-  iceberg::schema schema;          // field ids from 1, unique
-  partition_spec spec;             // field ids from 1000, unique
-  sort_order order;                // order 0 unsorted, or fields and an id from 1
-  std::string location;            // e.g. s3://bucket/warehouse/db/table (no trailing '/')
+  iceberg::schema schema; // field ids from 1, unique
+  partition_spec spec;    // field ids from 1000, unique
+  sort_order order;       // order 0 unsorted, or fields and an id from 1
+  std::string location;   // e.g. s3://bucket/warehouse/db/table (no trailing '/')
   std::string table_uuid;
   std::map<std::string, std::string> properties;
   std::int64_t timestamp_ms = 0;
@@ -54,8 +54,8 @@ struct existing_manifest {
 
 struct commit_request {
   operation op = operation::append;
-  std::vector<data_file> added;      // in the default spec, content 0
-  std::vector<std::string> removed;  // file paths, live in the current snapshot
+  std::vector<data_file> added;     // in the default spec, content 0
+  std::vector<std::string> removed; // file paths, live in the current snapshot
   // Extra summary keys (a commit identity, a round): never Iceberg's own.
   std::map<std::string, std::string> summary;
   std::optional<std::int64_t> snapshot_id; // random (positive, unused) if not given
@@ -103,7 +103,8 @@ struct commit_plan {
 // file is not live in the given entries, an added file is already live, a
 // replace changes the row count, or the timestamp runs backwards by more
 // than a minute.
-expected<commit_plan> plan_commit(const table_metadata& current, const std::vector<existing_manifest>& existing,
+expected<commit_plan> plan_commit(const table_metadata& current,
+                                  const std::vector<existing_manifest>& existing,
                                   const commit_request& request);
 
 // Reads a file for the planner (an S3 GET in the sink, a file in tests).

@@ -32,7 +32,9 @@ ordered record(const std::string& name, ordered fields) {
 }
 
 ordered optional_field(const std::string& name, ordered type, std::int32_t id) {
-  return {{"name", name}, {"type", ordered::array({"null", std::move(type)})}, {"default", nullptr},
+  return {{"name", name},
+          {"type", ordered::array({"null", std::move(type)})},
+          {"default", nullptr},
           {"field-id", id}};
 }
 
@@ -40,67 +42,77 @@ ordered optional_field(const std::string& name, ordered type, std::int32_t id) {
 // map, as Avro maps allow string keys only.
 ordered int_map(const char* name, std::int32_t id, std::int32_t key_id, std::int32_t value_id,
                 const char* value_type) {
-  ordered items = record("k" + std::to_string(key_id) + "_v" + std::to_string(value_id),
-                         ordered::array({field("key", "int", key_id), field("value", value_type, value_id)}));
-  return optional_field(name, {{"type", "array"}, {"logicalType", "map"}, {"items", std::move(items)}}, id);
+  ordered items =
+    record("k" + std::to_string(key_id) + "_v" + std::to_string(value_id),
+           ordered::array({field("key", "int", key_id), field("value", value_type, value_id)}));
+  return optional_field(name,
+                        {{"type", "array"}, {"logicalType", "map"}, {"items", std::move(items)}},
+                        id);
 }
 
 std::string manifest_entry_schema(const std::vector<partition_column>& partition) {
   ordered part = ordered::array();
   for (const auto& c : partition)
     part.push_back(optional_field(c.name, avro_type(c.t), c.field_id));
-  ordered data_file = record("r2", ordered::array({
-      field("content", "int", 134),
-      field("file_path", "string", 100),
-      field("file_format", "string", 101),
-      field("partition", record("r102", std::move(part)), 102),
-      field("record_count", "long", 103),
-      field("file_size_in_bytes", "long", 104),
-      int_map("column_sizes", 108, 117, 118, "long"),
-      int_map("value_counts", 109, 119, 120, "long"),
-      int_map("null_value_counts", 110, 121, 122, "long"),
-      int_map("nan_value_counts", 137, 138, 139, "long"),
-      int_map("lower_bounds", 125, 126, 127, "bytes"),
-      int_map("upper_bounds", 128, 129, 130, "bytes"),
-      optional_field("key_metadata", "bytes", 131),
-      optional_field("split_offsets", {{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
-      optional_field("equality_ids", {{"type", "array"}, {"items", "int"}, {"element-id", 136}}, 135),
-      optional_field("sort_order_id", "int", 140),
-  }));
+  ordered data_file =
+    record("r2", ordered::array({
+                   field("content", "int", 134),
+                   field("file_path", "string", 100),
+                   field("file_format", "string", 101),
+                   field("partition", record("r102", std::move(part)), 102),
+                   field("record_count", "long", 103),
+                   field("file_size_in_bytes", "long", 104),
+                   int_map("column_sizes", 108, 117, 118, "long"),
+                   int_map("value_counts", 109, 119, 120, "long"),
+                   int_map("null_value_counts", 110, 121, 122, "long"),
+                   int_map("nan_value_counts", 137, 138, 139, "long"),
+                   int_map("lower_bounds", 125, 126, 127, "bytes"),
+                   int_map("upper_bounds", 128, 129, 130, "bytes"),
+                   optional_field("key_metadata", "bytes", 131),
+                   optional_field("split_offsets",
+                                  {{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
+                   optional_field("equality_ids",
+                                  {{"type", "array"}, {"items", "int"}, {"element-id", 136}}, 135),
+                   optional_field("sort_order_id", "int", 140),
+                 }));
   ordered entry = record("manifest_entry", ordered::array({
-      field("status", "int", 0),
-      optional_field("snapshot_id", "long", 1),
-      optional_field("sequence_number", "long", 3),
-      optional_field("file_sequence_number", "long", 4),
-      field("data_file", std::move(data_file), 2),
-  }));
+                                             field("status", "int", 0),
+                                             optional_field("snapshot_id", "long", 1),
+                                             optional_field("sequence_number", "long", 3),
+                                             optional_field("file_sequence_number", "long", 4),
+                                             field("data_file", std::move(data_file), 2),
+                                           }));
   return text(entry);
 }
 
 std::string manifest_list_schema() {
   ordered summary = record("r508", ordered::array({
-      field("contains_null", "boolean", 509),
-      optional_field("contains_nan", "boolean", 518),
-      optional_field("lower_bound", "bytes", 510),
-      optional_field("upper_bound", "bytes", 511),
-  }));
-  ordered file = record("manifest_file", ordered::array({
-      field("manifest_path", "string", 500),
-      field("manifest_length", "long", 501),
-      field("partition_spec_id", "int", 502),
-      field("content", "int", 517),
-      field("sequence_number", "long", 515),
-      field("min_sequence_number", "long", 516),
-      field("added_snapshot_id", "long", 503),
-      field("added_files_count", "int", 504),
-      field("existing_files_count", "int", 505),
-      field("deleted_files_count", "int", 506),
-      field("added_rows_count", "long", 512),
-      field("existing_rows_count", "long", 513),
-      field("deleted_rows_count", "long", 514),
-      optional_field("partitions", {{"type", "array"}, {"items", std::move(summary)}, {"element-id", 508}}, 507),
-      optional_field("key_metadata", "bytes", 519),
-  }));
+                                     field("contains_null", "boolean", 509),
+                                     optional_field("contains_nan", "boolean", 518),
+                                     optional_field("lower_bound", "bytes", 510),
+                                     optional_field("upper_bound", "bytes", 511),
+                                   }));
+  ordered file =
+    record("manifest_file",
+           ordered::array({
+             field("manifest_path", "string", 500),
+             field("manifest_length", "long", 501),
+             field("partition_spec_id", "int", 502),
+             field("content", "int", 517),
+             field("sequence_number", "long", 515),
+             field("min_sequence_number", "long", 516),
+             field("added_snapshot_id", "long", 503),
+             field("added_files_count", "int", 504),
+             field("existing_files_count", "int", 505),
+             field("deleted_files_count", "int", 506),
+             field("added_rows_count", "long", 512),
+             field("existing_rows_count", "long", 513),
+             field("deleted_rows_count", "long", 514),
+             optional_field("partitions",
+                            {{"type", "array"}, {"items", std::move(summary)}, {"element-id", 508}},
+                            507),
+             optional_field("key_metadata", "bytes", 519),
+           }));
   return text(file);
 }
 
@@ -132,29 +144,30 @@ void encode_partition_value(avro::encoder& e, type t, const datum& v) {
   }
   e.branch(1);
   switch (t) {
-  case type::boolean: e.boolean(std::get<bool>(v)); break;
-  case type::int32:
-  case type::date: e.int32(std::get<std::int32_t>(v)); break;
-  case type::int64:
-  case type::timestamptz: e.int64(std::get<std::int64_t>(v)); break;
-  case type::float64: e.float64(std::get<double>(v)); break;
-  case type::string: e.string(std::get<std::string>(v)); break;
-  case type::other: e.bytes(""); break;
+    case type::boolean: e.boolean(std::get<bool>(v)); break;
+    case type::int32:
+    case type::date: e.int32(std::get<std::int32_t>(v)); break;
+    case type::int64:
+    case type::timestamptz: e.int64(std::get<std::int64_t>(v)); break;
+    case type::float64: e.float64(std::get<double>(v)); break;
+    case type::string: e.string(std::get<std::string>(v)); break;
+    case type::other: e.bytes(""); break;
   }
 }
 
 expected<void> check_tuple(const std::vector<partition_column>& cols, const data_file& f) {
   if (f.partition.size() != cols.size())
-    return error{"iceberg: file " + f.file_path + " has " + std::to_string(f.partition.size()) +
-                 " partition values, the spec " + std::to_string(cols.size())};
+    return error{"iceberg: file " + f.file_path + " has " + std::to_string(f.partition.size())
+                 + " partition values, the spec " + std::to_string(cols.size())};
   for (std::size_t i = 0; i < cols.size(); ++i)
     if (!fits(cols[i].t, view(f.partition[i])))
-      return error{"iceberg: file " + f.file_path + ": partition value of '" + cols[i].name +
-                   "' is not a " + type_name(cols[i].t)};
+      return error{"iceberg: file " + f.file_path + ": partition value of '" + cols[i].name
+                   + "' is not a " + type_name(cols[i].t)};
   return {};
 }
 
-void encode_entry(avro::encoder& e, const std::vector<partition_column>& cols, const manifest_entry& m) {
+void encode_entry(avro::encoder& e, const std::vector<partition_column>& cols,
+                  const manifest_entry& m) {
   e.int32(static_cast<std::int32_t>(m.status));
   optional_long(e, m.snapshot_id);
   optional_long(e, m.sequence_number);
@@ -167,8 +180,12 @@ void encode_entry(avro::encoder& e, const std::vector<partition_column>& cols, c
     encode_partition_value(e, cols[i].t, f.partition[i]);
   e.int64(f.record_count);
   e.int64(f.file_size_in_bytes);
-  auto put_long = [&](std::int64_t v) { e.int64(v); };
-  auto put_bytes = [&](const std::string& v) { e.bytes(v); };
+  auto put_long = [&](std::int64_t v) {
+    e.int64(v);
+  };
+  auto put_bytes = [&](const std::string& v) {
+    e.bytes(v);
+  };
   optional_int_map(e, f.column_sizes, put_long);
   optional_int_map(e, f.value_counts, put_long);
   optional_int_map(e, f.null_value_counts, put_long);
@@ -226,7 +243,9 @@ void encode_manifest_file(avro::encoder& e, const manifest_file& m) {
 }
 
 // Values of a decoded manifest, absent and null alike read as nothing.
-const avro::value* present(const avro::value* v) { return v && !v->is_null() ? v : nullptr; }
+const avro::value* present(const avro::value* v) {
+  return v && !v->is_null() ? v : nullptr;
+}
 
 std::optional<std::int64_t> long_of(const avro::value* v) {
   v = present(v);
@@ -253,23 +272,23 @@ std::map<std::int32_t, std::string> bytes_map(const avro::value* v) {
 
 datum partition_datum(const avro::value& v) {
   switch (v.t) {
-  case avro::type::boolean: return v.boolean;
-  case avro::type::int32: return static_cast<std::int32_t>(v.integer);
-  case avro::type::int64: return v.integer;
-  case avro::type::float32:
-  case avro::type::float64: return v.real;
-  case avro::type::string:
-  case avro::type::bytes:
-  case avro::type::fixed: return v.text;
-  default: return std::monostate{};
+    case avro::type::boolean: return v.boolean;
+    case avro::type::int32: return static_cast<std::int32_t>(v.integer);
+    case avro::type::int64: return v.integer;
+    case avro::type::float32:
+    case avro::type::float64: return v.real;
+    case avro::type::string:
+    case avro::type::bytes:
+    case avro::type::fixed: return v.text;
+    default: return std::monostate{};
   }
 }
 
 // A container file of `count` records, record i encoded by encode(e, i).
-expected<std::string> write_records(const std::string& schema,
-                                    std::vector<std::pair<std::string, std::string>> metadata,
-                                    const avro::writer_options& options, std::size_t count,
-                                    const std::function<void(avro::encoder&, std::size_t)>& encode) {
+expected<std::string> write_records(
+  const std::string& schema, std::vector<std::pair<std::string, std::string>> metadata,
+  const avro::writer_options& options, std::size_t count,
+  const std::function<void(avro::encoder&, std::size_t)>& encode) {
   auto w = avro::container_writer::make(schema, std::move(metadata), options);
   if (!w)
     return w.failure();
@@ -289,7 +308,8 @@ expected<std::string> write_records(const std::string& schema,
 
 } // namespace
 
-expected<std::string> write_manifest(const manifest_context& ctx, const std::vector<manifest_entry>& entries,
+expected<std::string> write_manifest(const manifest_context& ctx,
+                                     const std::vector<manifest_entry>& entries,
                                      const avro::writer_options& options) {
   return catching("manifest", [&]() -> expected<std::string> {
     auto cols = partition_type(ctx.spec, ctx.schema);
@@ -305,12 +325,14 @@ expected<std::string> write_manifest(const manifest_context& ctx, const std::vec
                           {"partition-spec-id", std::to_string(ctx.spec.spec_id)},
                           {"format-version", "2"},
                           {"content", "data"}},
-                         options, entries.size(),
-                         [&](avro::encoder& e, std::size_t i) { encode_entry(e, *cols, entries[i]); });
+                         options, entries.size(), [&](avro::encoder& e, std::size_t i) {
+                           encode_entry(e, *cols, entries[i]);
+                         });
   });
 }
 
-expected<manifest_file> describe_manifest(const manifest_context& ctx, const std::vector<manifest_entry>& entries,
+expected<manifest_file> describe_manifest(const manifest_context& ctx,
+                                          const std::vector<manifest_entry>& entries,
                                           std::string path, std::int64_t length,
                                           std::int64_t snapshot_id, std::int64_t sequence_number) {
   return catching("manifest", [&]() -> expected<manifest_file> {
@@ -335,18 +357,18 @@ expected<manifest_file> describe_manifest(const manifest_context& ctx, const std
       if (auto ok = check_tuple(*cols, m.file); !ok)
         return ok.failure();
       switch (m.status) {
-      case entry_status::added:
-        ++mf.added_files_count;
-        mf.added_rows_count += m.file.record_count;
-        break;
-      case entry_status::existing:
-        ++mf.existing_files_count;
-        mf.existing_rows_count += m.file.record_count;
-        break;
-      case entry_status::deleted:
-        ++mf.deleted_files_count;
-        mf.deleted_rows_count += m.file.record_count;
-        break;
+        case entry_status::added:
+          ++mf.added_files_count;
+          mf.added_rows_count += m.file.record_count;
+          break;
+        case entry_status::existing:
+          ++mf.existing_files_count;
+          mf.existing_rows_count += m.file.record_count;
+          break;
+        case entry_status::deleted:
+          ++mf.deleted_files_count;
+          mf.deleted_rows_count += m.file.record_count;
+          break;
       }
       if (m.status != entry_status::deleted) {
         const auto seq = m.sequence_number.value_or(sequence_number);
@@ -387,17 +409,21 @@ expected<manifest_file> describe_manifest(const manifest_context& ctx, const std
   });
 }
 
-expected<std::string> write_manifest_list(const std::vector<manifest_file>& manifests, std::int64_t snapshot_id,
+expected<std::string> write_manifest_list(const std::vector<manifest_file>& manifests,
+                                          std::int64_t snapshot_id,
                                           std::optional<std::int64_t> parent_snapshot_id,
-                                          std::int64_t sequence_number, const avro::writer_options& options) {
+                                          std::int64_t sequence_number,
+                                          const avro::writer_options& options) {
   return catching("manifest list", [&]() -> expected<std::string> {
     return write_records(manifest_list_schema(),
                          {{"snapshot-id", std::to_string(snapshot_id)},
-                          {"parent-snapshot-id", parent_snapshot_id ? std::to_string(*parent_snapshot_id) : "null"},
+                          {"parent-snapshot-id",
+                           parent_snapshot_id ? std::to_string(*parent_snapshot_id) : "null"},
                           {"sequence-number", std::to_string(sequence_number)},
                           {"format-version", "2"}},
-                         options, manifests.size(),
-                         [&](avro::encoder& e, std::size_t i) { encode_manifest_file(e, manifests[i]); });
+                         options, manifests.size(), [&](avro::encoder& e, std::size_t i) {
+                           encode_manifest_file(e, manifests[i]);
+                         });
   });
 }
 
@@ -458,7 +484,8 @@ expected<manifest> read_manifest(std::string_view bytes, const manifest_file* li
         // the manifest list; v1 manifests' existing entries read as 0.
         if (!m.snapshot_id)
           m.snapshot_id = listed->added_snapshot_id;
-        const std::int64_t inherited = m.status == entry_status::added ? listed->sequence_number : 0;
+        const std::int64_t inherited =
+          m.status == entry_status::added ? listed->sequence_number : 0;
         if (!m.sequence_number)
           m.sequence_number = inherited;
         if (!m.file_sequence_number)

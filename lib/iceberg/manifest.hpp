@@ -46,7 +46,7 @@ struct manifest_entry {
   // Null on ADDED entries: inherited from the manifest list (the snapshot
   // that commits them). EXISTING and DELETED entries carry them.
   std::optional<std::int64_t> snapshot_id;
-  std::optional<std::int64_t> sequence_number;      // data sequence number
+  std::optional<std::int64_t> sequence_number; // data sequence number
   std::optional<std::int64_t> file_sequence_number;
   data_file file;
 };
@@ -60,7 +60,8 @@ struct manifest_context {
 // A whole manifest (content "data"). Fails when a file's partition tuple
 // does not match the spec (count or types) or the spec does not fit the
 // schema. `options` is lib/avro's (codec deflate by default).
-expected<std::string> write_manifest(const manifest_context& ctx, const std::vector<manifest_entry>& entries,
+expected<std::string> write_manifest(const manifest_context& ctx,
+                                     const std::vector<manifest_entry>& entries,
                                      const avro::writer_options& options = {});
 
 struct manifest_field_summary {
@@ -94,12 +95,14 @@ struct manifest_file {
 // The manifest_file of a manifest just written: counts from the entries,
 // partition summaries from their tuples. `sequence_number` is the snapshot's
 // (ADDED entries inherit it), `snapshot_id` the snapshot adding the manifest.
-expected<manifest_file> describe_manifest(const manifest_context& ctx, const std::vector<manifest_entry>& entries,
+expected<manifest_file> describe_manifest(const manifest_context& ctx,
+                                          const std::vector<manifest_entry>& entries,
                                           std::string path, std::int64_t length,
                                           std::int64_t snapshot_id, std::int64_t sequence_number);
 
 // A whole manifest list for snapshot `snapshot_id`.
-expected<std::string> write_manifest_list(const std::vector<manifest_file>& manifests, std::int64_t snapshot_id,
+expected<std::string> write_manifest_list(const std::vector<manifest_file>& manifests,
+                                          std::int64_t snapshot_id,
                                           std::optional<std::int64_t> parent_snapshot_id,
                                           std::int64_t sequence_number,
                                           const avro::writer_options& options = {});

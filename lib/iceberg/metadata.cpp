@@ -31,13 +31,14 @@ std::int32_t schema::highest_field_id() const {
   return id;
 }
 
-expected<std::vector<partition_column>> partition_type(const partition_spec& spec, const schema& s) {
+expected<std::vector<partition_column>> partition_type(const partition_spec& spec,
+                                                       const schema& s) {
   std::vector<partition_column> out;
   for (const auto& f : spec.fields) {
     const schema_field* src = s.find(f.source_id);
     if (!src)
-      return error{"iceberg: partition field '" + f.name + "' has source column " +
-                   std::to_string(f.source_id) + ", which the schema lacks"};
+      return error{"iceberg: partition field '" + f.name + "' has source column "
+                   + std::to_string(f.source_id) + ", which the schema lacks"};
     auto t = f.transform.result_type(src->t);
     if (!t)
       return error{"iceberg: partition field '" + f.name + "': " + t.error_message()};
@@ -69,8 +70,8 @@ std::string form_encode(std::string_view s) {
   static const char digits[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-        c == '-' || c == '*' || c == '_') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+        || c == '-' || c == '*' || c == '_') {
       out += static_cast<char>(c);
     } else if (c == ' ') {
       out += '+';
@@ -85,7 +86,8 @@ std::string form_encode(std::string_view s) {
 
 } // namespace
 
-std::string partition_path(const partition_spec& spec, const schema& s, const std::vector<datum>& tuple) {
+std::string partition_path(const partition_spec& spec, const schema& s,
+                           const std::vector<datum>& tuple) {
   std::string out;
   for (std::size_t i = 0; i < spec.fields.size(); ++i) {
     const auto& f = spec.fields[i];
@@ -94,7 +96,8 @@ std::string partition_path(const partition_spec& spec, const schema& s, const st
     const datum& v = i < tuple.size() ? tuple[i] : none;
     if (i)
       out += '/';
-    out += form_encode(f.name) + "=" + form_encode(f.transform.human(src ? src->t : type::other, v));
+    out +=
+      form_encode(f.name) + "=" + form_encode(f.transform.human(src ? src->t : type::other, v));
   }
   return out;
 }
@@ -110,7 +113,9 @@ const iceberg::schema* table_metadata::find_schema(std::int32_t id) const {
       return &s;
   return nullptr;
 }
-const iceberg::schema* table_metadata::current_schema() const { return find_schema(current_schema_id); }
+const iceberg::schema* table_metadata::current_schema() const {
+  return find_schema(current_schema_id);
+}
 
 const partition_spec* table_metadata::find_spec(std::int32_t id) const {
   for (const auto& s : partition_specs)
@@ -118,7 +123,9 @@ const partition_spec* table_metadata::find_spec(std::int32_t id) const {
       return &s;
   return nullptr;
 }
-const partition_spec* table_metadata::default_spec() const { return find_spec(default_spec_id); }
+const partition_spec* table_metadata::default_spec() const {
+  return find_spec(default_spec_id);
+}
 
 const iceberg::snapshot* table_metadata::find_snapshot(std::int64_t id) const {
   for (const auto& s : snapshots)
@@ -238,8 +245,10 @@ sort_order read_sort_order(const json& j) {
   for (const auto& f : j.at("fields")) {
     const auto direction = required<std::string>(f, "direction");
     const auto nulls = required<std::string>(f, "null-order");
-    if ((direction != "asc" && direction != "desc") || (nulls != "nulls-first" && nulls != "nulls-last"))
-      throw std::runtime_error{"sort field with direction '" + direction + "' and null-order '" + nulls + "'"};
+    if ((direction != "asc" && direction != "desc")
+        || (nulls != "nulls-first" && nulls != "nulls-last"))
+      throw std::runtime_error{"sort field with direction '" + direction + "' and null-order '"
+                               + nulls + "'"};
     o.fields.push_back({transform::parse(required<std::string>(f, "transform")),
                         required<std::int32_t>(f, "source-id"), direction == "desc",
                         nulls == "nulls-first"});
@@ -299,8 +308,8 @@ table_metadata read_metadata(const json& j) {
   table_metadata m;
   m.format_version = required<std::int32_t>(j, "format-version");
   if (m.format_version != 2)
-    throw std::runtime_error{"format-version " + std::to_string(m.format_version) +
-                             " (weir reads and writes version 2)"};
+    throw std::runtime_error{"format-version " + std::to_string(m.format_version)
+                             + " (weir reads and writes version 2)"};
   m.table_uuid = required<std::string>(j, "table-uuid");
   m.location = required<std::string>(j, "location");
   m.last_sequence_number = required<std::int64_t>(j, "last-sequence-number");
@@ -310,7 +319,8 @@ table_metadata read_metadata(const json& j) {
     m.schemas.push_back(read_schema(s));
   m.current_schema_id = required<std::int32_t>(j, "current-schema-id");
   for (const auto& s : j.at("partition-specs"))
-    m.partition_specs.push_back({required<std::int32_t>(s, "spec-id"), read_partition_fields(s.at("fields"))});
+    m.partition_specs.push_back(
+      {required<std::int32_t>(s, "spec-id"), read_partition_fields(s.at("fields"))});
   m.default_spec_id = required<std::int32_t>(j, "default-spec-id");
   m.last_partition_id = required<std::int32_t>(j, "last-partition-id");
   for (const auto& o : j.at("sort-orders"))
@@ -327,45 +337,66 @@ table_metadata read_metadata(const json& j) {
       m.snapshots.push_back(read_snapshot(snap));
   if (auto l = j.find("snapshot-log"); l != j.end() && l->is_array())
     for (const auto& e : *l)
-      m.snapshot_log.push_back({required<std::int64_t>(e, "timestamp-ms"), required<std::int64_t>(e, "snapshot-id")});
+      m.snapshot_log.push_back(
+        {required<std::int64_t>(e, "timestamp-ms"), required<std::int64_t>(e, "snapshot-id")});
   if (auto l = j.find("metadata-log"); l != j.end() && l->is_array())
     for (const auto& e : *l)
-      m.metadata_log.push_back({required<std::int64_t>(e, "timestamp-ms"), required<std::string>(e, "metadata-file")});
+      m.metadata_log.push_back(
+        {required<std::int64_t>(e, "timestamp-ms"), required<std::string>(e, "metadata-file")});
   if (auto r = j.find("refs"); r != j.end() && r->is_object())
     for (const auto& [name, ref] : r->items())
-      m.refs[name] = {required<std::int64_t>(ref, "snapshot-id"), required<std::string>(ref, "type"),
+      m.refs[name] = {required<std::int64_t>(ref, "snapshot-id"),
+                      required<std::string>(ref, "type"),
                       optional_of<std::int32_t>(ref, "min-snapshots-to-keep"),
                       optional_of<std::int64_t>(ref, "max-snapshot-age-ms"),
                       optional_of<std::int64_t>(ref, "max-ref-age-ms")};
   // "There is always a main branch reference pointing to the current-snapshot-id."
   if (m.current_snapshot_id && !m.refs.contains("main"))
     m.refs["main"] = {*m.current_snapshot_id, "branch", {}, {}, {}};
-  m.extra = unknown_keys(j, {"format-version", "table-uuid", "location", "last-sequence-number",
-                             "last-updated-ms", "last-column-id", "schema", "schemas",
-                             "current-schema-id", "partition-spec", "partition-specs",
-                             "default-spec-id", "last-partition-id", "sort-orders",
-                             "default-sort-order-id", "properties", "current-snapshot-id",
-                             "snapshots", "snapshot-log", "metadata-log", "refs"});
+  m.extra = unknown_keys(j, {"format-version",
+                             "table-uuid",
+                             "location",
+                             "last-sequence-number",
+                             "last-updated-ms",
+                             "last-column-id",
+                             "schema",
+                             "schemas",
+                             "current-schema-id",
+                             "partition-spec",
+                             "partition-specs",
+                             "default-spec-id",
+                             "last-partition-id",
+                             "sort-orders",
+                             "default-sort-order-id",
+                             "properties",
+                             "current-snapshot-id",
+                             "snapshots",
+                             "snapshot-log",
+                             "metadata-log",
+                             "refs"});
 
   if (!m.current_schema())
-    throw std::runtime_error{"current-schema-id " + std::to_string(m.current_schema_id) + " is not in schemas"};
+    throw std::runtime_error{"current-schema-id " + std::to_string(m.current_schema_id)
+                             + " is not in schemas"};
   if (!m.default_spec())
-    throw std::runtime_error{"default-spec-id " + std::to_string(m.default_spec_id) + " is not in partition-specs"};
+    throw std::runtime_error{"default-spec-id " + std::to_string(m.default_spec_id)
+                             + " is not in partition-specs"};
   if (m.current_snapshot_id && !m.current_snapshot())
-    throw std::runtime_error{"current-snapshot-id " + std::to_string(*m.current_snapshot_id) +
-                             " is not in snapshots"};
+    throw std::runtime_error{"current-snapshot-id " + std::to_string(*m.current_snapshot_id)
+                             + " is not in snapshots"};
   return m;
 }
-
 
 } // namespace
 
 expected<table_metadata> parse_metadata(std::string_view in) {
-  return catching("table metadata", [&]() -> expected<table_metadata> { return read_metadata(json::parse(in)); });
+  return catching("table metadata",
+                  [&]() -> expected<table_metadata> { return read_metadata(json::parse(in)); });
 }
 
 expected<iceberg::schema> parse_schema(std::string_view in) {
-  return catching("schema", [&]() -> expected<iceberg::schema> { return read_schema(json::parse(in)); });
+  return catching("schema",
+                  [&]() -> expected<iceberg::schema> { return read_schema(json::parse(in)); });
 }
 
 expected<partition_spec> parse_partition_fields(std::string_view in, std::int32_t spec_id) {
@@ -374,9 +405,13 @@ expected<partition_spec> parse_partition_fields(std::string_view in, std::int32_
   });
 }
 
-std::string to_json(const iceberg::schema& s) { return text(write_schema(s)); }
+std::string to_json(const iceberg::schema& s) {
+  return text(write_schema(s));
+}
 
-std::string partition_fields_json(const partition_spec& spec) { return text(write_partition_fields(spec)); }
+std::string partition_fields_json(const partition_spec& spec) {
+  return text(write_partition_fields(spec));
+}
 
 std::string to_json(const table_metadata& m) {
   ordered o;
@@ -423,7 +458,8 @@ std::string to_json(const table_metadata& m) {
     o["snapshot-log"].push_back({{"timestamp-ms", e.timestamp_ms}, {"snapshot-id", e.snapshot_id}});
   o["metadata-log"] = ordered::array();
   for (const auto& e : m.metadata_log)
-    o["metadata-log"].push_back({{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.metadata_file}});
+    o["metadata-log"].push_back(
+      {{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.metadata_file}});
   put_unknown(o, m.extra);
   return text(o, 2);
 }

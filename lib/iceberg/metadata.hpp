@@ -69,7 +69,8 @@ std::vector<datum> partition_of(const partition_spec& spec, const schema& s,
 // "event_date=2026-01-01/event_hour=2026-01-01-10": names and values
 // form-encoded (letters, digits and ".-*_" stay, space is '+', the rest %XX),
 // as Java's URLEncoder does for Iceberg's partition paths.
-std::string partition_path(const partition_spec& spec, const schema& s, const std::vector<datum>& tuple);
+std::string partition_path(const partition_spec& spec, const schema& s,
+                           const std::vector<datum>& tuple);
 
 struct sort_field {
   iceberg::transform transform;

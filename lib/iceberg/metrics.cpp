@@ -22,7 +22,11 @@ std::vector<code_point> leading_code_points(std::string_view s, std::size_t n) {
   std::size_t i = 0;
   while (i < s.size() && out.size() < n) {
     const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    std::size_t len = b < 0x80         ? 1
+                      : (b >> 5) == 6  ? 2
+                      : (b >> 4) == 14 ? 3
+                      : (b >> 3) == 30 ? 4
+                                       : 1;
     if (i + len > s.size())
       len = 1;
     std::uint32_t cp = len == 1 ? b : b & (0x7F >> len);

@@ -28,7 +28,8 @@ std::optional<type> parse_type(std::string_view name);
 // An owned value. int and date are int32, long and timestamptz int64.
 using datum = std::variant<std::monostate, bool, std::int32_t, std::int64_t, double, std::string>;
 // The same, borrowing strings (for values read off a row).
-using value_view = std::variant<std::monostate, bool, std::int32_t, std::int64_t, double, std::string_view>;
+using value_view =
+  std::variant<std::monostate, bool, std::int32_t, std::int64_t, double, std::string_view>;
 
 value_view view(const datum& d);
 datum own(const value_view& v);

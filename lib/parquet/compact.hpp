@@ -5,10 +5,10 @@
 // where the structs are written (writer.cpp).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <array>
 
 namespace weir::parquet {
 

@@ -40,12 +40,12 @@ constexpr std::size_t max_string = std::size_t{1} << 30;
 // The variant alternative each column type takes.
 std::size_t alternative(type t) {
   switch (t) {
-  case type::int64:
-  case type::timestamp_ms:
-  case type::timestamp_us: return 1;
-  case type::float64: return 2;
-  case type::string: return 3;
-  case type::boolean: return 4;
+    case type::int64:
+    case type::timestamp_ms:
+    case type::timestamp_us: return 1;
+    case type::float64: return 2;
+    case type::string: return 3;
+    case type::boolean: return 4;
   }
   return 0;
 }
@@ -57,21 +57,21 @@ const char* alternative_name(std::size_t index) {
 
 std::int32_t physical(type t) {
   switch (t) {
-  case type::int64:
-  case type::timestamp_ms:
-  case type::timestamp_us: return thrift::type_int64;
-  case type::float64: return thrift::type_double;
-  case type::string: return thrift::type_byte_array;
-  case type::boolean: return thrift::type_boolean;
+    case type::int64:
+    case type::timestamp_ms:
+    case type::timestamp_us: return thrift::type_int64;
+    case type::float64: return thrift::type_double;
+    case type::string: return thrift::type_byte_array;
+    case type::boolean: return thrift::type_boolean;
   }
   return thrift::type_int64;
 }
 
 std::int32_t codec_id(codec c) {
   switch (c) {
-  case codec::uncompressed: return thrift::codec_uncompressed;
-  case codec::snappy: return thrift::codec_snappy;
-  case codec::zstd: return thrift::codec_zstd;
+    case codec::uncompressed: return thrift::codec_uncompressed;
+    case codec::snappy: return thrift::codec_snappy;
+    case codec::zstd: return thrift::codec_zstd;
   }
   return thrift::codec_uncompressed;
 }
@@ -85,12 +85,12 @@ void put_plain(std::string& out, T v) {
 
 const char* type_name(type t) {
   switch (t) {
-  case type::int64: return "int64";
-  case type::float64: return "float64";
-  case type::string: return "string";
-  case type::boolean: return "boolean";
-  case type::timestamp_ms: return "timestamp_ms";
-  case type::timestamp_us: return "timestamp_us";
+    case type::int64: return "int64";
+    case type::float64: return "float64";
+    case type::string: return "string";
+    case type::boolean: return "boolean";
+    case type::timestamp_ms: return "timestamp_ms";
+    case type::timestamp_us: return "timestamp_us";
   }
   return "?";
 }
@@ -101,10 +101,10 @@ struct writer::column_state {
   column spec;
 
   // The page being filled.
-  std::string values;                // PLAIN-encoded non-NULL values
-  std::vector<std::uint8_t> levels;  // definition levels, nullable columns only
-  std::size_t page_values = 0;       // NULLs included
-  std::size_t bools = 0;             // booleans bit-packed into `values`
+  std::string values;               // PLAIN-encoded non-NULL values
+  std::vector<std::uint8_t> levels; // definition levels, nullable columns only
+  std::size_t page_values = 0;      // NULLs included
+  std::size_t bools = 0;            // booleans bit-packed into `values`
 
   // The column chunk of the row group being filled.
   std::string chunk; // finished pages: header and (compressed) body each
@@ -127,11 +127,11 @@ struct writer::column_state {
     if (spec.nullable)
       levels.push_back(v.index() != 0);
     switch (v.index()) {
-    case 0: ++null_count; break;
-    case 1: add_int(std::get<1>(v)); break;
-    case 2: add_double(std::get<2>(v)); break;
-    case 3: add_string(std::get<3>(v)); break;
-    case 4: add_bool(std::get<4>(v)); break;
+      case 0: ++null_count; break;
+      case 1: add_int(std::get<1>(v)); break;
+      case 2: add_double(std::get<2>(v)); break;
+      case 3: add_string(std::get<3>(v)); break;
+      case 4: add_bool(std::get<4>(v)); break;
     }
   }
 
@@ -191,26 +191,24 @@ struct writer::column_state {
   // A bound of the range, PLAIN-encoded (strings without their length).
   std::string_view bound(bool max, char (&buf)[8]) const {
     switch (spec.t) {
-    case type::int64:
-    case type::timestamp_ms:
-    case type::timestamp_us: {
-      std::int64_t v = max ? imax : imin;
-      std::memcpy(buf, &v, 8);
-      return {buf, 8};
-    }
-    case type::float64: {
-      // The spec asks for -0.0 as a zero minimum and +0.0 as a zero maximum,
-      // so a reader pruning on the bounds keeps zeros of either sign.
-      double v = max ? dmax : dmin;
-      if (v == 0)
-        v = max ? 0.0 : -0.0;
-      std::memcpy(buf, &v, 8);
-      return {buf, 8};
-    }
-    case type::boolean:
-      buf[0] = static_cast<char>(max ? bmax : bmin);
-      return {buf, 1};
-    case type::string: return max ? smax : smin;
+      case type::int64:
+      case type::timestamp_ms:
+      case type::timestamp_us: {
+        std::int64_t v = max ? imax : imin;
+        std::memcpy(buf, &v, 8);
+        return {buf, 8};
+      }
+      case type::float64: {
+        // The spec asks for -0.0 as a zero minimum and +0.0 as a zero maximum,
+        // so a reader pruning on the bounds keeps zeros of either sign.
+        double v = max ? dmax : dmin;
+        if (v == 0)
+          v = max ? 0.0 : -0.0;
+        std::memcpy(buf, &v, 8);
+        return {buf, 8};
+      }
+      case type::boolean: buf[0] = static_cast<char>(max ? bmax : bmin); return {buf, 1};
+      case type::string: return max ? smax : smin;
     }
     return {};
   }
@@ -281,8 +279,8 @@ expected<writer> writer::make(schema s, codec c, std::size_t row_group_rows) {
       if (s.columns[j].name == name)
         return error{"parquet: column '" + name + "' appears twice"};
       if (s.columns[i].field_id && s.columns[j].field_id == s.columns[i].field_id)
-        return error{"parquet: field id " + std::to_string(*s.columns[i].field_id) +
-                     " appears twice"};
+        return error{"parquet: field id " + std::to_string(*s.columns[i].field_id)
+                     + " appears twice"};
     }
   }
   auto made = guarded("parquet", [&] {
@@ -315,8 +313,8 @@ expected<void> writer::append(const std::vector<value>& row) {
   if (finished_)
     return error{"parquet: append to a finished writer"};
   if (row.size() != columns_.size())
-    return error{"parquet: row has " + std::to_string(row.size()) + " values, schema has " +
-                 std::to_string(columns_.size()) + " columns"};
+    return error{"parquet: row has " + std::to_string(row.size()) + " values, schema has "
+                 + std::to_string(columns_.size()) + " columns"};
   for (std::size_t i = 0; i < row.size(); ++i) {
     const auto& col = columns_[i];
     std::size_t got = row[i].index();
@@ -324,8 +322,8 @@ expected<void> writer::append(const std::vector<value>& row) {
       if (!col.nullable)
         return error{"parquet: NULL in required column '" + col.name + "'"};
     } else if (got != alternative(col.t)) {
-      return error{"parquet: column '" + col.name + "' is " + type_name(col.t) + ", got " +
-                   alternative_name(got)};
+      return error{"parquet: column '" + col.name + "' is " + type_name(col.t) + ", got "
+                   + alternative_name(got)};
     } else if (got == 3 && std::get<3>(row[i]).size() > max_string) {
       return error{"parquet: string in column '" + col.name + "' is longer than 1 GiB"};
     }
@@ -366,26 +364,26 @@ expected<void> writer::flush_page(column_state& c) {
 
   std::string_view stored = s.body;
   switch (codec_) {
-  case codec::uncompressed: break;
-  case codec::snappy: {
-    // Parquet's SNAPPY is the raw block format, not snappy's framing format.
-    s.compressed.resize(snappy::MaxCompressedLength(s.body.size()));
-    std::size_t n = 0;
-    snappy::RawCompress(s.body.data(), s.body.size(), s.compressed.data(), &n);
-    s.compressed.resize(n);
-    stored = s.compressed;
-    break;
-  }
-  case codec::zstd: {
-    s.compressed.resize(ZSTD_compressBound(s.body.size()));
-    std::size_t n = ZSTD_compressCCtx(s.zstd, s.compressed.data(), s.compressed.size(),
-                                      s.body.data(), s.body.size(), ZSTD_CLEVEL_DEFAULT);
-    if (ZSTD_isError(n))
-      return error{std::string{"parquet: zstd: "} + ZSTD_getErrorName(n)};
-    s.compressed.resize(n);
-    stored = s.compressed;
-    break;
-  }
+    case codec::uncompressed: break;
+    case codec::snappy: {
+      // Parquet's SNAPPY is the raw block format, not snappy's framing format.
+      s.compressed.resize(snappy::MaxCompressedLength(s.body.size()));
+      std::size_t n = 0;
+      snappy::RawCompress(s.body.data(), s.body.size(), s.compressed.data(), &n);
+      s.compressed.resize(n);
+      stored = s.compressed;
+      break;
+    }
+    case codec::zstd: {
+      s.compressed.resize(ZSTD_compressBound(s.body.size()));
+      std::size_t n = ZSTD_compressCCtx(s.zstd, s.compressed.data(), s.compressed.size(),
+                                        s.body.data(), s.body.size(), ZSTD_CLEVEL_DEFAULT);
+      if (ZSTD_isError(n))
+        return error{std::string{"parquet: zstd: "} + ZSTD_getErrorName(n)};
+      s.compressed.resize(n);
+      stored = s.compressed;
+      break;
+    }
   }
   constexpr auto i32_max = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
   if (s.body.size() > i32_max || stored.size() > i32_max)
@@ -393,15 +391,15 @@ expected<void> writer::flush_page(column_state& c) {
 
   s.header.clear();
   compact_encoder e(s.header);
-  e.begin_struct(); // PageHeader
-  e.field_i32(1, thrift::page_data);                           // type
-  e.field_i32(2, static_cast<std::int32_t>(s.body.size()));    // uncompressed_page_size
-  e.field_i32(3, static_cast<std::int32_t>(stored.size()));    // compressed_page_size
-  e.field_struct(5);                                           // data_page_header
-  e.field_i32(1, static_cast<std::int32_t>(c.page_values));    // num_values
-  e.field_i32(2, thrift::encoding_plain);                      // encoding
-  e.field_i32(3, thrift::encoding_rle);                        // definition_level_encoding
-  e.field_i32(4, thrift::encoding_rle);                        // repetition_level_encoding
+  e.begin_struct();                                         // PageHeader
+  e.field_i32(1, thrift::page_data);                        // type
+  e.field_i32(2, static_cast<std::int32_t>(s.body.size())); // uncompressed_page_size
+  e.field_i32(3, static_cast<std::int32_t>(stored.size())); // compressed_page_size
+  e.field_struct(5);                                        // data_page_header
+  e.field_i32(1, static_cast<std::int32_t>(c.page_values)); // num_values
+  e.field_i32(2, thrift::encoding_plain);                   // encoding
+  e.field_i32(3, thrift::encoding_rle);                     // definition_level_encoding
+  e.field_i32(4, thrift::encoding_rle);                     // repetition_level_encoding
   e.end_struct();
   e.end_struct();
 
@@ -425,14 +423,14 @@ expected<void> writer::flush_row_group() {
   row_group_offsets_.push_back(group_offset);
   std::int64_t uncompressed = 0;
   compact_encoder e(row_groups_);
-  e.begin_struct(); // RowGroup
+  e.begin_struct();                                 // RowGroup
   e.field_list(1, ctype::structure, state_.size()); // columns
   for (std::size_t i = 0; i < state_.size(); ++i) {
     auto& c = state_[i];
     column_sizes_[i] += static_cast<std::int64_t>(c.chunk.size());
-    e.begin_struct();   // ColumnChunk
-    e.field_i64(2, 0);  // file_offset: no ColumnMetaData outside the footer
-    e.field_struct(3);  // meta_data
+    e.begin_struct();  // ColumnChunk
+    e.field_i64(2, 0); // file_offset: no ColumnMetaData outside the footer
+    e.field_struct(3); // meta_data
     e.field_i32(1, physical(c.spec.t));
     e.field_list(2, ctype::i32, c.spec.nullable ? 2 : 1); // encodings
     e.element_i32(thrift::encoding_plain);
@@ -455,7 +453,7 @@ expected<void> writer::flush_row_group() {
   }
   e.field_i64(2, uncompressed); // total_byte_size
   e.field_i64(3, static_cast<std::int64_t>(group_rows_));
-  e.field_i64(5, group_offset); // file_offset
+  e.field_i64(5, group_offset);                                          // file_offset
   e.field_i64(6, static_cast<std::int64_t>(out_.size()) - group_offset); // total_compressed_size
   if (row_group_count_ <= static_cast<std::size_t>(std::numeric_limits<std::int16_t>::max()))
     e.field_i16(7, static_cast<std::int16_t>(row_group_count_)); // ordinal
@@ -469,11 +467,11 @@ expected<void> writer::flush_row_group() {
 expected<void> writer::write_footer() {
   const std::size_t start = out_.size();
   compact_encoder e(out_);
-  e.begin_struct(); // FileMetaData
-  e.field_i32(1, 1); // version
+  e.begin_struct();                                       // FileMetaData
+  e.field_i32(1, 1);                                      // version
   e.field_list(2, ctype::structure, columns_.size() + 1); // schema, root first
   e.begin_struct();
-  e.field_binary(4, "schema"); // name
+  e.field_binary(4, "schema");                                // name
   e.field_i32(5, static_cast<std::int32_t>(columns_.size())); // num_children
   e.end_struct();
   for (const auto& col : columns_) {
@@ -498,9 +496,9 @@ expected<void> writer::write_footer() {
       e.end_struct();
     } else if (timestamp) {
       e.field_struct(10);
-      e.field_struct(8);       // TIMESTAMP
-      e.field_bool(1, true);   // isAdjustedToUTC
-      e.field_struct(2);       // unit: MILLIS (1) or MICROS (2)
+      e.field_struct(8);     // TIMESTAMP
+      e.field_bool(1, true); // isAdjustedToUTC
+      e.field_struct(2);     // unit: MILLIS (1) or MICROS (2)
       e.field_struct(col.t == type::timestamp_us ? 2 : 1);
       e.end_struct();
       e.end_struct();
@@ -511,13 +509,13 @@ expected<void> writer::write_footer() {
   }
   e.field_i64(3, static_cast<std::int64_t>(rows_)); // num_rows
   e.field_list(4, ctype::structure, row_group_count_);
-  out_ += row_groups_; // already encoded, one RowGroup struct each
+  out_ += row_groups_;       // already encoded, one RowGroup struct each
   e.field_binary(6, "weir"); // created_by
   // Without column_orders the min_value/max_value fields have no defined
   // meaning and readers may ignore them.
   e.field_list(7, ctype::structure, columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
-    e.begin_struct(); // ColumnOrder
+    e.begin_struct();  // ColumnOrder
     e.field_struct(1); // TYPE_ORDER
     e.end_struct();
     e.end_struct();

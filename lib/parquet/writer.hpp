@@ -90,8 +90,8 @@ private:
   std::size_t row_group_rows_ = 0;
   std::vector<column_state> state_;
   std::unique_ptr<scratch> scratch_;
-  std::string out_;            // the file so far: "PAR1" and finished row groups
-  std::string row_groups_;     // their RowGroup structs, compact-encoded for the footer
+  std::string out_;        // the file so far: "PAR1" and finished row groups
+  std::string row_groups_; // their RowGroup structs, compact-encoded for the footer
   std::size_t row_group_count_ = 0;
   std::vector<std::int64_t> row_group_offsets_;
   std::vector<std::int64_t> column_sizes_;

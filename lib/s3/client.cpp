@@ -49,8 +49,8 @@ expected<void> check_names(const std::string& what, const std::string& bucket,
 
 struct client::state {
   config cfg;
-  std::string scheme;    // "http://" or "https://"
-  std::string authority; // "127.0.0.1:19000"
+  std::string scheme;                    // "http://" or "https://"
+  std::string authority;                 // "127.0.0.1:19000"
   std::optional<http::client> transport; // set by make
 
   // Signs and sends; any HTTP status is a reply, only transport failures are errors.
@@ -90,7 +90,7 @@ expected<reply> client::state::send(const call& c) {
   parts.headers.emplace_back("x-amz-content-sha256", parts.payload_hash);
   parts.headers.emplace_back("x-amz-date", date);
   std::string auth =
-      authorization(parts, signing_params{cfg.access_key, cfg.secret_key, cfg.region, "s3", date});
+    authorization(parts, signing_params{cfg.access_key, cfg.secret_key, cfg.region, "s3", date});
 
   // The URL carries exactly the encoded path and query that were signed.
   std::string url = scheme + host + canonical_uri(path);
@@ -145,8 +145,8 @@ expected<client> client::make(config cfg) {
   while (ep.ends_with('/'))
     ep.remove_suffix(1);
   if (ep.empty() || ep.find('/') != std::string_view::npos)
-    return error{"s3 config: endpoint '" + cfg.endpoint +
-                 "' must be scheme://host[:port], without a path"};
+    return error{"s3 config: endpoint '" + cfg.endpoint
+                 + "' must be scheme://host[:port], without a path"};
   st->authority = ep;
   if (cfg.region.empty())
     return error{"s3 config: empty region"};
@@ -221,8 +221,9 @@ expected<std::vector<std::string>> client::list(const std::string& bucket,
   std::vector<std::string> keys;
   std::string token;
   for (;;) {
-    std::vector<param> query{
-        {"list-type", "2"}, {"prefix", prefix}, {"max-keys", std::to_string(page_size)}};
+    std::vector<param> query{{"list-type", "2"},
+                             {"prefix", prefix},
+                             {"max-keys", std::to_string(page_size)}};
     if (!token.empty())
       query.emplace_back("continuation-token", token);
     auto r = st_->send_ok({what, "GET", bucket, "", std::move(query), {}, {}});
@@ -248,8 +249,8 @@ expected<void> client::create_bucket(const std::string& bucket) {
   std::string body;
   std::vector<param> headers;
   if (st_->cfg.region != "us-east-1") {
-    body = "<CreateBucketConfiguration><LocationConstraint>" + xml_escape(st_->cfg.region) +
-           "</LocationConstraint></CreateBucketConfiguration>";
+    body = "<CreateBucketConfiguration><LocationConstraint>" + xml_escape(st_->cfg.region)
+           + "</LocationConstraint></CreateBucketConfiguration>";
     headers.emplace_back("content-type", "application/xml");
   }
   auto r = st_->send({what, "PUT", bucket, "", {}, std::move(headers), body});
@@ -268,7 +269,7 @@ expected<std::string> client::create_multipart(const std::string& bucket, const 
   if (auto ok = check_names(what, bucket, &key); !ok)
     return ok.failure();
   auto r = st_->send_ok(
-      {what, "POST", bucket, key, {{"uploads", ""}}, {{"content-type", content_type}}, {}});
+    {what, "POST", bucket, key, {{"uploads", ""}}, {{"content-type", content_type}}, {}});
   if (!r)
     return r.failure();
   auto id = xml_element(r->body, "UploadId");
@@ -280,8 +281,8 @@ expected<std::string> client::create_multipart(const std::string& bucket, const 
 expected<std::string> client::upload_part(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id, int part_number,
                                           std::string_view body) {
-  std::string what = object_what("upload_part", bucket, key) + " (part " +
-                     std::to_string(part_number) + ')';
+  std::string what =
+    object_what("upload_part", bucket, key) + " (part " + std::to_string(part_number) + ')';
   if (auto ok = check_names(what, bucket, &key); !ok)
     return ok.failure();
   if (part_number < 1 || part_number > static_cast<int>(max_parts))
@@ -341,29 +342,30 @@ expected<void> client::put_large(const std::string& bucket, const std::string& k
                                  const std::string& content_type) {
   std::string what = object_what("put_large", bucket, key);
   if (part_size < min_part_size)
-    return error{what + ": part size " + std::to_string(part_size) +
-                 " is below S3's minimum of 5 MiB"};
+    return error{what + ": part size " + std::to_string(part_size)
+                 + " is below S3's minimum of 5 MiB"};
   if (body.size() <= part_size)
     return put_object(bucket, key, body, content_type);
   std::size_t parts = (body.size() + part_size - 1) / part_size;
   if (parts > max_parts)
-    return error{what + ": " + std::to_string(body.size()) + " bytes need " +
-                 std::to_string(parts) + " parts of " + std::to_string(part_size) +
-                 " bytes; S3 allows " + std::to_string(max_parts)};
+    return error{what + ": " + std::to_string(body.size()) + " bytes need " + std::to_string(parts)
+                 + " parts of " + std::to_string(part_size) + " bytes; S3 allows "
+                 + std::to_string(max_parts)};
 
   auto id = create_multipart(bucket, key, content_type);
   if (!id)
     return id.failure();
   auto give_up = [&](const std::string& cause) -> expected<void> {
     auto aborted = abort_multipart(bucket, key, *id);
-    return error{cause + (aborted ? "; upload aborted"
-                                  : "; aborting the upload failed too: " + aborted.error_message())};
+    return error{cause
+                 + (aborted ? "; upload aborted"
+                            : "; aborting the upload failed too: " + aborted.error_message())};
   };
   std::vector<std::string> etags;
   etags.reserve(parts);
   for (std::size_t i = 0; i < parts; ++i) {
-    auto etag = upload_part(bucket, key, *id, static_cast<int>(i + 1),
-                            body.substr(i * part_size, part_size));
+    auto etag =
+      upload_part(bucket, key, *id, static_cast<int>(i + 1), body.substr(i * part_size, part_size));
     if (!etag)
       return give_up(etag.error_message());
     etags.push_back(std::move(*etag));

@@ -64,9 +64,9 @@ public:
 
   // -- multipart upload -------------------------------------------------------
   // Returns the upload id.
-  expected<std::string> create_multipart(const std::string& bucket, const std::string& key,
-                                         const std::string& content_type =
-                                             "application/octet-stream");
+  expected<std::string> create_multipart(
+    const std::string& bucket, const std::string& key,
+    const std::string& content_type = "application/octet-stream");
   // part_number from 1; returns the part's ETag (quotes included, as S3 sends it).
   expected<std::string> upload_part(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id, int part_number,
@@ -80,8 +80,8 @@ public:
 
   // One PUT up to part_size, multipart above it (parts of part_size, the last
   // one shorter). A failed multipart upload is aborted, so no parts linger.
-  expected<void> put_large(const std::string& bucket, const std::string& key,
-                           std::string_view body, std::size_t part_size = 8 * 1024 * 1024,
+  expected<void> put_large(const std::string& bucket, const std::string& key, std::string_view body,
+                           std::size_t part_size = 8 * 1024 * 1024,
                            const std::string& content_type = "application/octet-stream");
 
   const config& settings() const;

@@ -47,8 +47,8 @@ std::string uri_encode(std::string_view s, bool encode_slash) {
   std::string out;
   out.reserve(s.size());
   for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                      || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved || (c == '/' && !encode_slash)) {
       out += static_cast<char>(c);
     } else {
@@ -167,8 +167,8 @@ std::string credential_scope(const signing_params& p) {
 }
 
 std::string string_to_sign(const signing_params& p, std::string_view canonical) {
-  return "AWS4-HMAC-SHA256\n" + p.amz_date + '\n' + credential_scope(p) + '\n' +
-         sha256_hex(canonical);
+  return "AWS4-HMAC-SHA256\n" + p.amz_date + '\n' + credential_scope(p) + '\n'
+         + sha256_hex(canonical);
 }
 
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
@@ -182,9 +182,9 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
 std::string authorization(const request_parts& r, const signing_params& p) {
   std::string key = signing_key(p.secret_key, p.amz_date.substr(0, 8), p.region, p.service);
   std::string signature = to_hex(hmac_sha256(key, string_to_sign(p, canonical_request(r))));
-  return "AWS4-HMAC-SHA256 Credential=" + p.access_key + '/' + credential_scope(p) +
-         ", SignedHeaders=" + canonical_headers(r.headers).signed_headers +
-         ", Signature=" + signature;
+  return "AWS4-HMAC-SHA256 Credential=" + p.access_key + '/' + credential_scope(p)
+         + ", SignedHeaders=" + canonical_headers(r.headers).signed_headers
+         + ", Signature=" + signature;
 }
 
 std::string amz_date(std::chrono::system_clock::time_point t) {

@@ -54,7 +54,7 @@ struct signing_params {
   std::string access_key;
   std::string secret_key;
   std::string region;
-  std::string service; // "s3"
+  std::string service;  // "s3"
   std::string amz_date; // "20150830T123600Z"; its first 8 chars are the scope date
 };
 

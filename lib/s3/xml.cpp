@@ -11,12 +11,12 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&apos;"; break;
-    default: out += c;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
     }
   }
   return out;
@@ -27,11 +27,16 @@ namespace {
 // The replacement for the entity `name` (what stands between '&' and ';'),
 // or nothing if it is not one we know; unknown ones are kept as written.
 std::optional<std::string> entity(std::string_view name) {
-  if (name == "amp") return "&";
-  if (name == "lt") return "<";
-  if (name == "gt") return ">";
-  if (name == "quot") return "\"";
-  if (name == "apos") return "'";
+  if (name == "amp")
+    return "&";
+  if (name == "lt")
+    return "<";
+  if (name == "gt")
+    return ">";
+  if (name == "quot")
+    return "\"";
+  if (name == "apos")
+    return "'";
   if (name.size() < 2 || name[0] != '#')
     return std::nullopt;
   bool hex = name[1] == 'x' || name[1] == 'X';
@@ -133,8 +138,8 @@ expected<list_page> parse_list_page(std::string_view body) {
 std::string complete_multipart_body(const std::vector<std::string>& etags) {
   std::string out = "<CompleteMultipartUpload>";
   for (size_t i = 0; i < etags.size(); ++i) {
-    out += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
-           xml_escape(etags[i]) + "</ETag></Part>";
+    out += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>"
+           + xml_escape(etags[i]) + "</ETag></Part>";
   }
   out += "</CompleteMultipartUpload>";
   return out;

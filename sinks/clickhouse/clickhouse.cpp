@@ -46,7 +46,8 @@ std::string agg_type(const jobs::aggregate_spec& a) {
   if (jobs::integer_result(a.kind))
     return "UInt64";
   if (const auto d = jobs::result_decimal(a))
-    return "Nullable(Decimal(" + std::to_string(d.precision) + ", " + std::to_string(d.scale) + "))";
+    return "Nullable(Decimal(" + std::to_string(d.precision) + ", " + std::to_string(d.scale)
+           + "))";
   return "Nullable(Float64)";
 }
 
@@ -82,10 +83,18 @@ void put_le(std::string& out, T v) {
   out.append(buf, sizeof v);
 }
 
-void put_u32(std::string& out, std::uint32_t v) { put_le(out, v); }
-void put_u64(std::string& out, std::uint64_t v) { put_le(out, v); }
-void put_i32(std::string& out, std::int32_t v) { put_le(out, v); }
-void put_f64(std::string& out, double v) { put_le(out, v); }
+void put_u32(std::string& out, std::uint32_t v) {
+  put_le(out, v);
+}
+void put_u64(std::string& out, std::uint64_t v) {
+  put_le(out, v);
+}
+void put_i32(std::string& out, std::int32_t v) {
+  put_le(out, v);
+}
+void put_f64(std::string& out, double v) {
+  put_le(out, v);
+}
 
 void put_string(std::string& out, std::string_view s) {
   auto n = static_cast<std::uint64_t>(s.size());
@@ -105,7 +114,8 @@ expected<endpoint> parse_url(const std::string& url) {
     if (rest.starts_with(s))
       scheme = s;
   if (scheme.empty())
-    return error{"clickhouse url '" + url + "': expected http://[user[:password]@]host:port[/database]"};
+    return error{"clickhouse url '" + url
+                 + "': expected http://[user[:password]@]host:port[/database]"};
   rest.remove_prefix(scheme.size());
   auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
@@ -162,8 +172,8 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   auto ep = parse_url(spec.sink.url);
   if (!ep)
     return ep.failure();
-  auto c = http::client::make({ep->base, std::chrono::milliseconds{5000},
-                               std::chrono::milliseconds{120000}});
+  auto c = http::client::make(
+    {ep->base, std::chrono::milliseconds{5000}, std::chrono::milliseconds{120000}});
   if (!c)
     return c.failure();
   results out{spec, std::move(*ep), std::move(*c)};
@@ -181,11 +191,19 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
     want.emplace_back(a.as, agg_type(a));
   want.emplace_back("_version", "UInt64");
 
-  const std::vector<std::pair<std::string, std::string>> want_progress{
-    {"source_partition", "Int32"}, {"watermark", "Nullable(Int64)"}, {"idle", "UInt8"},
-    {"next_offset", "UInt64"},     {"events", "UInt64"},             {"filtered", "UInt64"},
-    {"malformed", "UInt64"},       {"late", "UInt64"},               {"skipped", "UInt64"},
-    {"dropped", "UInt64"},         {"updated_at", "DateTime"}};
+  const std::vector<std::pair<std::string, std::string>> want_progress{{"source_partition",
+                                                                        "Int32"},
+                                                                       {"watermark",
+                                                                        "Nullable(Int64)"},
+                                                                       {"idle", "UInt8"},
+                                                                       {"next_offset", "UInt64"},
+                                                                       {"events", "UInt64"},
+                                                                       {"filtered", "UInt64"},
+                                                                       {"malformed", "UInt64"},
+                                                                       {"late", "UInt64"},
+                                                                       {"skipped", "UInt64"},
+                                                                       {"dropped", "UInt64"},
+                                                                       {"updated_at", "DateTime"}};
   // "a T, b U" of (name, type) pairs, quoted for DDL or as written.
   auto text_of = [](const auto& columns, bool quote) {
     std::string out;
@@ -205,15 +223,18 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   if (!merged)
     tables.push_back({table + "__progress", text_of(want_progress, false),
                       "ReplacingMergeTree(next_offset)", "source_partition"});
-  auto made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table) + " ("
-                                + text_of(want, true) + ") ENGINE = ReplacingMergeTree(_version) "
-                                  "PARTITION BY toYYYYMM(window_start) ORDER BY (" + order_quoted + ")");
+  auto made =
+    out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table) + " (" + text_of(want, true)
+                      + ") ENGINE = ReplacingMergeTree(_version) "
+                        "PARTITION BY toYYYYMM(window_start) ORDER BY ("
+                      + order_quoted + ")");
   if (!made)
     return made.failure();
   if (!merged)
     made = out.query(what, "CREATE TABLE IF NOT EXISTS " + ident(table + "__progress") + " ("
-                             + text_of(want_progress, true) + ") ENGINE = "
-                             "ReplacingMergeTree(next_offset) ORDER BY source_partition");
+                             + text_of(want_progress, true)
+                             + ") ENGINE = "
+                               "ReplacingMergeTree(next_offset) ORDER BY source_partition");
   if (!made)
     return made.failure();
 
@@ -221,7 +242,8 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
   // not replace each other, or every insert would fail. Refused instead.
   for (const auto& t : tables) {
     auto have = out.query(what, "SELECT name, type FROM system.columns WHERE database = "
-                                "currentDatabase() AND table = '" + t.name + "' FORMAT TSV");
+                                "currentDatabase() AND table = '"
+                                  + t.name + "' FORMAT TSV");
     if (!have)
       return have.failure();
     std::string readable_have;
@@ -230,7 +252,8 @@ expected<results> results::make(const jobs::job_spec& spec, bool merged) {
     if (readable_have.ends_with(", "))
       readable_have.resize(readable_have.size() - 2);
     auto engine = out.query(what, "SELECT engine_full, sorting_key FROM system.tables WHERE "
-                                  "database = currentDatabase() AND name = '" + t.name + "' FORMAT TSV");
+                                  "database = currentDatabase() AND name = '"
+                                    + t.name + "' FORMAT TSV");
     if (!engine)
       return engine.failure();
     std::string differs;
@@ -278,8 +301,10 @@ expected<std::size_t> results::write_final(const windowed::final_rows& taken,
   if (!latest.empty()
       && (!refs.empty() || taken.barrier || now - last_progress_ >= std::chrono::seconds(1))) {
     progress_.clear();
-    const auto wall = static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    const auto wall =
+      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
     for (const auto& [part, p] : latest) {
       put_i32(progress_, part);
       if (p->watermark == jobs::no_time) {
@@ -347,8 +372,8 @@ expected<std::size_t> results::write_merged(std::span<const windowed::merged_row
   }
   if (dropped)
     WEIR_WARN("job {}: {} merged rows {}: dropped, counted in the partials' "
-              "{}__progress.dropped (row -1)", spec_.name, dropped, outside_datetime,
-              spec_.sink.table);
+              "{}__progress.dropped (row -1)",
+              spec_.name, dropped, outside_datetime, spec_.sink.table);
   if (!rows_.empty())
     if (auto ok = insert_rows(); !ok)
       return ok.failure();

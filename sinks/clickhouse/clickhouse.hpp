@@ -24,8 +24,8 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/spec.hpp"
 #include "jobs/windowed/values.hpp"
-#include "sinks/windowed/stores.hpp"
 #include "lib/http/client.hpp"
+#include "sinks/windowed/stores.hpp"
 
 #include <chrono>
 #include <map>

@@ -5,7 +5,8 @@
 
 namespace weir::sinks {
 
-expected<std::unique_ptr<sink>> make_clickhouse_sink(const jobs::job_spec& spec, const context& ctx) {
+expected<std::unique_ptr<sink>> make_clickhouse_sink(const jobs::job_spec& spec,
+                                                     const context& ctx) {
   if (auto ep = clickhouse::parse_url(spec.sink.url); !ep)
     return ep.failure();
   return windowed::make_versioned_sink<clickhouse::results>(spec, ctx);

@@ -38,14 +38,13 @@ expected<std::string> export_key(const std::string& prefix, const std::string& r
   std::string key = prefix;
   if (!key.empty() && key.back() != '/')
     key += '/';
-  key += r.substr(0, t) + "/part-" + r.substr(t + 1, 2) + r.substr(t + 4, 2) + r.substr(t + 7, 2) +
-         ".parquet";
+  key += r.substr(0, t) + "/part-" + r.substr(t + 1, 2) + r.substr(t + 4, 2) + r.substr(t + 7, 2)
+         + ".parquet";
   return key;
 }
 
 struct exporter::state {
-  explicit state(const std::string& url, s3::client c)
-    : conn(url), client(std::move(c)) {}
+  explicit state(const std::string& url, s3::client c) : conn(url), client(std::move(c)) {}
   pqxx::connection conn;
   s3::client client;
   export_config cfg;
@@ -79,26 +78,28 @@ expected<exporter> exporter::make(export_config cfg) {
     txn.commit();
 
     const auto t = s->conn.quote_name(cfg.table);
-    s->lock = "SELECT pg_advisory_xact_lock(hashtext(" + s->conn.quote("weir.export." + cfg.table) +
-              "))";
+    s->lock =
+      "SELECT pg_advisory_xact_lock(hashtext(" + s->conn.quote("weir.export." + cfg.table) + "))";
     // A run claims once: after a crash its re-run must see the same rows,
     // not the rows that arrived since.
-    s->claim = "UPDATE " + t + " SET export_run = $1 WHERE NOT exported AND export_run IS NULL "
-               "AND NOT EXISTS (SELECT 1 FROM " + t + " WHERE export_run = $1)";
+    s->claim = "UPDATE " + t
+               + " SET export_run = $1 WHERE NOT exported AND export_run IS NULL "
+                 "AND NOT EXISTS (SELECT 1 FROM "
+               + t + " WHERE export_run = $1)";
     std::string cols;
     for (const auto& c : cfg.columns) {
       const auto name = s->conn.quote_name(c.name);
-      cols += (cols.empty() ? "" : ", ") +
-              (c.t == parquet::type::timestamp_ms
-                 ? "floor(extract(epoch FROM " + name + ") * 1000)::bigint"
-                 : name);
+      cols += (cols.empty() ? "" : ", ")
+              + (c.t == parquet::type::timestamp_ms
+                   ? "floor(extract(epoch FROM " + name + ") * 1000)::bigint"
+                   : name);
     }
     // COPY takes no parameters: upload() puts the quoted run id in between.
     s->select_head = "(SELECT " + cols + " FROM " + t + " WHERE NOT exported AND export_run = ";
     s->select_tail = " ORDER BY " + s->conn.quote_name(cfg.key_column) + ")";
     s->mark = "UPDATE " + t + " SET exported = true WHERE export_run = $1 AND NOT exported";
-    s->unfinished = "SELECT DISTINCT export_run FROM " + t +
-                    " WHERE NOT exported AND export_run IS NOT NULL ORDER BY 1";
+    s->unfinished = "SELECT DISTINCT export_run FROM " + t
+                    + " WHERE NOT exported AND export_run IS NOT NULL ORDER BY 1";
     s->cfg = std::move(cfg);
     out.st_ = std::move(s);
   });

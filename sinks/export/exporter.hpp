@@ -37,8 +37,8 @@ struct export_config {
 };
 
 struct export_result {
-  std::string run_id;  // canonical: YYYY-MM-DDTHH:MM:SSZ
-  std::string key;     // the object's key (set even when nothing was uploaded)
+  std::string run_id; // canonical: YYYY-MM-DDTHH:MM:SSZ
+  std::string key;    // the object's key (set even when nothing was uploaded)
   std::size_t rows = 0;
   bool uploaded = false;
 };
@@ -78,6 +78,5 @@ private:
   struct state; // keeps libpqxx out of this header
   std::unique_ptr<state> st_;
 };
-
 
 } // namespace weir::raw

@@ -26,8 +26,8 @@ void append_number(std::string& out, T v) {
 void append_encoded(std::string& out, std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
   for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-        c == '_' || c == '-') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+        || c == '_' || c == '-') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -242,8 +242,7 @@ std::string new_epoch() {
 
 struct lake_writer::state {
   state(s3::client c, lake_options o, partition_layout l)
-    : client(std::move(c)), opts(std::move(o)), layout(std::move(l)),
-      dir(dir_of(opts.prefix)) {}
+    : client(std::move(c)), opts(std::move(o)), layout(std::move(l)), dir(dir_of(opts.prefix)) {}
 
   s3::client client;
   lake_options opts;
@@ -253,8 +252,8 @@ struct lake_writer::state {
   std::deque<pending_file> pending;
   std::size_t buffered = 0; // sum of open files' bytes
   lake_stats stats;
-  std::string path;                   // scratch: the current row's path
-  std::vector<row_batch::value> row;  // scratch: the current row
+  std::string path;                  // scratch: the current row's path
+  std::vector<row_batch::value> row; // scratch: the current row
   // Fencing (claim()): our epoch, the owner object, files uploaded since
   // the owner was last read back, and whether another writer took over.
   std::string epoch, owner_key;
@@ -370,13 +369,13 @@ expected<void> lake_writer::write(const row_batch& batch) {
   auto& s = *st_;
   const auto& cols = s.opts.columns;
   if (batch.columns().size() != cols.size())
-    return error{"lake: batch has " + std::to_string(batch.columns().size()) +
-                 " columns, the lake " + std::to_string(cols.size())};
+    return error{"lake: batch has " + std::to_string(batch.columns().size()) + " columns, the lake "
+                 + std::to_string(cols.size())};
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto& b = batch.columns()[i];
     if (b.name != cols[i].name || b.t != cols[i].t || b.nullable != cols[i].nullable)
-      return error{"lake: batch column " + std::to_string(i) + " '" + b.name +
-                   "' differs from the lake's '" + cols[i].name + "'"};
+      return error{"lake: batch column " + std::to_string(i) + " '" + b.name
+                   + "' differs from the lake's '" + cols[i].name + "'"};
   }
   if (batch.empty())
     return {};
@@ -388,11 +387,11 @@ expected<void> lake_writer::write(const row_batch& batch) {
   for (std::size_t r = 0; r < batch.rows(); ++r) {
     const auto pos = batch.position(r);
     if (pos.partition != partition_)
-      return error{"lake: row from Kafka partition " + std::to_string(pos.partition) +
-                   " in the writer of partition " + std::to_string(partition_)};
+      return error{"lake: row from Kafka partition " + std::to_string(pos.partition)
+                   + " in the writer of partition " + std::to_string(partition_)};
     if (pos.offset <= last)
-      return error{"lake: offset " + std::to_string(pos.offset) + " does not follow " +
-                   std::to_string(last)};
+      return error{"lake: offset " + std::to_string(pos.offset) + " does not follow "
+                   + std::to_string(last)};
     last = pos.offset;
   }
   if (auto ok = s.upload_pending(); !ok)
@@ -409,8 +408,8 @@ expected<void> lake_writer::write(const row_batch& batch) {
     s.layout.append_path(s.path, batch, r);
     auto it = s.open.find(s.path);
     if (it == s.open.end()) {
-      auto w = parquet::writer::make(parquet::schema{s.opts.columns}, s.opts.codec,
-                                     s.opts.row_group_rows);
+      auto w =
+        parquet::writer::make(parquet::schema{s.opts.columns}, s.opts.codec, s.opts.row_group_rows);
       if (!w) // only when out of memory: the schema was checked by make()
         return w.failure();
       it = s.open.emplace(s.path, open_file{std::move(*w), batch.position(r).offset, 0}).first;
@@ -453,20 +452,19 @@ expected<void> lake_writer::flush() {
   return s.upload_pending();
 }
 
-expected<std::size_t> lake_writer::forget_after(std::int32_t kafka_partition,
-                                                std::int64_t offset) {
+expected<std::size_t> lake_writer::forget_after(std::int32_t kafka_partition, std::int64_t offset) {
   auto& s = *st_;
   if (kafka_partition == partition_ && (!s.open.empty() || !s.pending.empty()))
-    return error{"lake: forget_after with rows of partition " + std::to_string(partition_) +
-                 " still buffered: call it before writing"};
+    return error{"lake: forget_after with rows of partition " + std::to_string(partition_)
+                 + " still buffered: call it before writing"};
   return raw::forget_after(s.client, s.opts.bucket, s.opts.prefix, kafka_partition, offset);
 }
 
 expected<std::size_t> lake_writer::claim(std::int64_t offset) {
   auto& s = *st_;
   if (!s.open.empty() || !s.pending.empty() || !s.unverified.empty())
-    return error{"lake: claim of partition " + std::to_string(partition_) +
-                 " with rows buffered: call it before writing"};
+    return error{"lake: claim of partition " + std::to_string(partition_)
+                 + " with rows buffered: call it before writing"};
   std::string epoch = new_epoch();
   std::string owner_key = s.dir + "_weir/owner-p" + std::to_string(partition_);
   // The owner object first: a former owner still uploading either sees it

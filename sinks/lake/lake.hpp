@@ -90,22 +90,21 @@ struct lake_options {
   std::size_t max_file_bytes = 64 << 20;      // by parquet::writer::buffered_bytes()
   std::size_t max_buffered_bytes = 256 << 20; // all open files together
   std::size_t row_group_rows = 128 * 1024;
-  std::size_t part_size = 8 << 20;            // multipart part size above which put_large splits
+  std::size_t part_size = 8 << 20; // multipart part size above which put_large splits
 };
 
 struct lake_stats {
-  std::size_t files = 0;    // uploaded
-  std::size_t rows = 0;     // in uploaded files
-  std::size_t bytes = 0;    // of uploaded files
-  std::size_t open = 0;     // files being buffered
-  std::size_t pending = 0;  // rolled files not uploaded yet (an upload failed)
+  std::size_t files = 0;       // uploaded
+  std::size_t rows = 0;        // in uploaded files
+  std::size_t bytes = 0;       // of uploaded files
+  std::size_t open = 0;        // files being buffered
+  std::size_t pending = 0;     // rolled files not uploaded yet (an upload failed)
   std::size_t fenced_rows = 0; // discarded: another writer claimed the partition
 };
 
 class lake_writer {
 public:
-  static expected<lake_writer> make(s3::config s3, lake_options opts,
-                                    std::int32_t kafka_partition);
+  static expected<lake_writer> make(s3::config s3, lake_options opts, std::int32_t kafka_partition);
 
   lake_writer(lake_writer&&) noexcept;
   lake_writer& operator=(lake_writer&&) noexcept;

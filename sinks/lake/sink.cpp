@@ -93,7 +93,8 @@ private:
         return gone.failure();
       if (*gone > 0)
         WEIR_INFO("job {}: partition {} resumes at offset {}: removed {} file(s) a former owner "
-                  "wrote after it", name_, p, offset, *gone);
+                  "wrote after it",
+                  name_, p, offset, *gone);
     }
     for (; done_.rows < batch.outputs.size(); ++done_.rows) {
       const auto& out = *batch.outputs[done_.rows];

@@ -2,9 +2,9 @@
 
 #include "base/logging.hpp"
 #include "jobs/raw/rows.hpp"
+#include "sinks/isolate.hpp"
 #include "sinks/url.hpp"
 #include "sinks/windowed/rows.hpp"
-#include "sinks/isolate.hpp"
 
 #include <mysql.h>
 
@@ -176,13 +176,17 @@ std::vector<column> result_columns(const jobs::job_spec& spec) {
   return out;
 }
 
-const std::vector<column> progress_columns{
-  {"source_partition", "int", "NOT NULL"}, {"watermark", "bigint", "NULL"},
-  {"idle", "tinyint", "NOT NULL"},         {"next_offset", "bigint", "NOT NULL"},
-  {"events", "bigint", "NOT NULL"},        {"filtered", "bigint", "NOT NULL"},
-  {"malformed", "bigint", "NOT NULL"},     {"late", "bigint", "NOT NULL"},
-  {"skipped", "bigint", "NOT NULL"},       {"dropped", "bigint", "NOT NULL"},
-  {"updated_at", "timestamp(3)", "NOT NULL"}};
+const std::vector<column> progress_columns{{"source_partition", "int", "NOT NULL"},
+                                           {"watermark", "bigint", "NULL"},
+                                           {"idle", "tinyint", "NOT NULL"},
+                                           {"next_offset", "bigint", "NOT NULL"},
+                                           {"events", "bigint", "NOT NULL"},
+                                           {"filtered", "bigint", "NOT NULL"},
+                                           {"malformed", "bigint", "NOT NULL"},
+                                           {"late", "bigint", "NOT NULL"},
+                                           {"skipped", "bigint", "NOT NULL"},
+                                           {"dropped", "bigint", "NOT NULL"},
+                                           {"updated_at", "timestamp(3)", "NOT NULL"}};
 
 // "name type NULL, ...": as check_table() reads a table back; `quote` the
 // names for DDL.
@@ -210,23 +214,24 @@ expected<std::string> results::check_table(const std::string& t, const std::stri
   auto& c = *conn_;
   auto rows = c.rows("check " + t,
                      "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
-                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
-                       + "' ORDER BY ORDINAL_POSITION");
+                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '"
+                       + t + "' ORDER BY ORDINAL_POSITION");
   if (!rows)
     return rows.failure();
   std::string have;
   for (const auto& r : *rows) {
     // Integer display widths dropped (MariaDB says bigint(20), MySQL 8 bigint).
     auto type = r[1];
-    if (auto paren = type.find('('); paren != std::string::npos && paren >= 3
-        && type.compare(paren - 3, 4, "int(") == 0)
+    if (auto paren = type.find('(');
+        paren != std::string::npos && paren >= 3 && type.compare(paren - 3, 4, "int(") == 0)
       type.resize(paren);
-    have += (have.empty() ? "" : ", ") + r[0] + " " + type + (r[2] == "YES" ? " NULL" : " NOT NULL");
+    have +=
+      (have.empty() ? "" : ", ") + r[0] + " " + type + (r[2] == "YES" ? " NULL" : " NOT NULL");
   }
-  auto keys = c.rows("check " + t,
-                     "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
-                     "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + t
-                       + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
+  auto keys =
+    c.rows("check " + t, "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE "
+                         "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '"
+                           + t + "' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION");
   if (!keys)
     return keys.failure();
   std::string have_pk;
@@ -312,14 +317,14 @@ void results::statements() {
   upsert_head_ = "INSERT INTO " + ident(table) + " (" + names + ") VALUES ";
   // _version last: MariaDB assigns left to right, and the IFs before read
   // the stored version.
-  upsert_tail_ = " ON DUPLICATE KEY UPDATE " + updates
-                 + "`_version` = GREATEST(`_version`, VALUES(`_version`))";
+  upsert_tail_ =
+    " ON DUPLICATE KEY UPDATE " + updates + "`_version` = GREATEST(`_version`, VALUES(`_version`))";
   progress_head_ = "INSERT INTO " + ident(table + "__progress")
                    + " (source_partition, watermark, idle, events, filtered, malformed, late, "
                      "skipped, dropped, updated_at, next_offset) VALUES ";
   std::string p_updates;
-  for (const char* col : {"watermark", "idle", "events", "filtered", "malformed", "late",
-                          "skipped", "dropped", "updated_at"})
+  for (const char* col : {"watermark", "idle", "events", "filtered", "malformed", "late", "skipped",
+                          "dropped", "updated_at"})
     p_updates += std::string{col} + " = IF(VALUES(next_offset) >= next_offset, VALUES(" + col
                  + "), " + col + "), ";
   progress_tail_ = " ON DUPLICATE KEY UPDATE " + p_updates
@@ -400,8 +405,8 @@ expected<std::size_t> results::write_final(const windowed::final_rows& taken,
       else
         append_number(sql, p->watermark);
       sql += p->idle ? ",TRUE" : ",FALSE";
-      for (std::uint64_t v : {p->events, p->filtered, p->malformed, p->late, p->skipped,
-                              dropped[part]}) {
+      for (std::uint64_t v :
+           {p->events, p->filtered, p->malformed, p->late, p->skipped, dropped[part]}) {
         sql += ',';
         append_number(sql, v);
       }
@@ -536,7 +541,8 @@ expected<std::size_t> results::write_merged(std::span<const windowed::merged_row
     return rollback(ok.failure());
   if (dropped)
     WEIR_WARN("job {}: {} merged rows {}: dropped, counted in the partials' "
-              "{}__progress.dropped (row -1)", spec_.name, dropped, cannot_hold, spec_.sink.table);
+              "{}__progress.dropped (row -1)",
+              spec_.name, dropped, cannot_hold, spec_.sink.table);
   return dropped;
 }
 

@@ -23,8 +23,8 @@
 #include "jobs/windowed/values.hpp"
 #include "sinks/windowed/stores.hpp"
 
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>

@@ -11,8 +11,7 @@ expected<std::unique_ptr<sink>> make_mysql_sink(const jobs::job_spec& spec, cons
   return windowed::make_versioned_sink<mysql::results>(spec, ctx);
 }
 
-expected<std::shared_ptr<windowed::results_store>> open_mysql_results(
-  const jobs::job_spec& spec) {
+expected<std::shared_ptr<windowed::results_store>> open_mysql_results(const jobs::job_spec& spec) {
   return windowed::open_merged<mysql::results>(spec);
 }
 

@@ -160,7 +160,8 @@ void binary_copy::numeric(int128 units, int scale) {
   while (last > first && g[last - 1] == 0)
     --last;
   const auto ndigits = static_cast<std::int16_t>(last - first);
-  const auto weight = static_cast<std::int16_t>(ndigits == 0 ? 0 : groups - frac_groups - 1 - first);
+  const auto weight =
+    static_cast<std::int16_t>(ndigits == 0 ? 0 : groups - frac_groups - 1 - first);
   put(static_cast<std::int32_t>(8 + 2 * ndigits));
   put(ndigits);
   put(weight);

@@ -6,8 +6,8 @@
 
 #include "base/types.hpp"
 
-#include <pqxx/connection_base>
 #include <pqxx/connection>
+#include <pqxx/connection_base>
 
 #include <cstdint>
 #include <string>
@@ -54,8 +54,8 @@ public:
   void int4(std::int32_t v);
   void int8(std::int64_t v);
   void float8(double v);
-  void text(std::string_view v); // also bytea: binary COPY takes both as their bytes
-  void timestamptz(millis t); // epoch ms
+  void text(std::string_view v);         // also bytea: binary COPY takes both as their bytes
+  void timestamptz(millis t);            // epoch ms
   void numeric(int128 units, int scale); // units of 10^-scale
   void finish();
 

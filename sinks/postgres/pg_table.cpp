@@ -30,8 +30,8 @@ T parse_number(std::string_view text, const column& col) {
   T v{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size())
-    throw std::runtime_error{"COPY field '" + std::string{text} + "' of column " + col.name +
-                             " is not a " + parquet::type_name(col.t)};
+    throw std::runtime_error{"COPY field '" + std::string{text} + "' of column " + col.name
+                             + " is not a " + parquet::type_name(col.t)};
   return v;
 }
 
@@ -77,8 +77,8 @@ void ensure_table(pqxx::transaction_base& txn, const std::string& table,
   for (const auto& c : columns)
     create += txn.quote_name(c.name) + " " + sql_type(c.t) + (c.nullable ? ", " : " NOT NULL, ");
   create += "exported boolean NOT NULL DEFAULT false, export_run text, "
-            "ingested_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (" +
-            txn.quote_name(key_column) + "))";
+            "ingested_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("
+            + txn.quote_name(key_column) + "))";
   // Writers and exporters on several workers start together; the lock keeps
   // their CREATE IF NOT EXISTS from racing on the catalog.
   txn.exec("SELECT pg_advisory_xact_lock(hashtext(" + txn.quote("weir.raw." + table) + "))");
@@ -87,23 +87,24 @@ void ensure_table(pqxx::transaction_base& txn, const std::string& table,
   // the backlog, not the history); a claim checks whether its run has rows
   // already, exported or not (the second: claimed rows only, so ingest never
   // touches it).
-  txn.exec("CREATE INDEX IF NOT EXISTS " + txn.quote_name(table + "__unexported") + " ON " + t +
-           " (export_run) WHERE NOT exported");
-  txn.exec("CREATE INDEX IF NOT EXISTS " + txn.quote_name(table + "__export_run") + " ON " + t +
-           " (export_run) WHERE export_run IS NOT NULL");
+  txn.exec("CREATE INDEX IF NOT EXISTS " + txn.quote_name(table + "__unexported") + " ON " + t
+           + " (export_run) WHERE NOT exported");
+  txn.exec("CREATE INDEX IF NOT EXISTS " + txn.quote_name(table + "__export_run") + " ON " + t
+           + " (export_run) WHERE export_run IS NOT NULL");
 
   std::map<std::string, std::string> have;
   for (const auto& row :
        txn.exec("SELECT column_name, data_type FROM information_schema.columns WHERE "
-                "table_schema = current_schema() AND table_name = " + txn.quote(table)))
+                "table_schema = current_schema() AND table_name = "
+                + txn.quote(table)))
     have[row[0].as<std::string>()] = row[1].as<std::string>();
   auto want = [&](const std::string& name, const std::string& type) {
     auto it = have.find(name);
     if (it == have.end())
       throw std::runtime_error{"table " + table + " exists without column " + name};
     if (it->second != type)
-      throw std::runtime_error{"table " + table + " column " + name + " is " + it->second +
-                               ", expected " + type};
+      throw std::runtime_error{"table " + table + " column " + name + " is " + it->second
+                               + ", expected " + type};
   };
   for (const auto& c : columns)
     want(c.name, catalog_type(c.t));
@@ -157,8 +158,8 @@ void parse_copy_line(std::string_view line, const std::vector<column>& columns,
   std::size_t pos = 0;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (pos > line.size())
-      throw std::runtime_error{"COPY line has " + std::to_string(i) + " fields, expected " +
-                               std::to_string(columns.size())};
+      throw std::runtime_error{"COPY line has " + std::to_string(i) + " fields, expected "
+                               + std::to_string(columns.size())};
     auto tab = line.find('\t', pos);
     if (tab == std::string_view::npos)
       tab = line.size();
@@ -176,8 +177,8 @@ void parse_copy_line(std::string_view line, const std::vector<column>& columns,
       case parquet::type::float64: out[i] = parse_number<double>(field, col); break;
       case parquet::type::boolean:
         if (field != "t" && field != "f")
-          throw std::runtime_error{"COPY field '" + std::string{field} + "' of column " +
-                                   col.name + " is not a boolean"};
+          throw std::runtime_error{"COPY field '" + std::string{field} + "' of column " + col.name
+                                   + " is not a boolean"};
         out[i] = field == "t";
         break;
       case parquet::type::string: {
@@ -205,8 +206,8 @@ void parse_copy_line(std::string_view line, const std::vector<column>& columns,
     }
   }
   if (pos <= line.size())
-    throw std::runtime_error{"COPY line has more than " + std::to_string(columns.size()) +
-                             " fields"};
+    throw std::runtime_error{"COPY line has more than " + std::to_string(columns.size())
+                             + " fields"};
 }
 
 std::string one_line(std::string_view message) {
@@ -228,9 +229,10 @@ bool refused_rows(const pqxx::sql_error& e) {
   return state.starts_with("22") || state.starts_with("23") || state.starts_with("P0");
 }
 
-void isolate_rows(pqxx::dbtransaction& txn, std::size_t n,
-                  const std::function<void(pqxx::transaction_base&, std::size_t, std::size_t)>& write,
-                  const std::function<void(std::size_t, const std::string&)>& refused) {
+void isolate_rows(
+  pqxx::dbtransaction& txn, std::size_t n,
+  const std::function<void(pqxx::transaction_base&, std::size_t, std::size_t)>& write,
+  const std::function<void(std::size_t, const std::string&)>& refused) {
   // Other errors leave as the exceptions they are.
   (void)sinks::isolate_rows(
     n,

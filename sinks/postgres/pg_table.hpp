@@ -57,9 +57,9 @@ bool refused_rows(const pqxx::sql_error& e);
 // (refused_rows) until each refused row is alone; refused(i, why) is called
 // for those, in order, and every other row lands. k refused rows of n cost
 // about 2k log2(n) statements. Other errors propagate.
-void isolate_rows(pqxx::dbtransaction& txn, std::size_t n,
-                  const std::function<void(pqxx::transaction_base&, std::size_t first,
-                                           std::size_t count)>& write,
-                  const std::function<void(std::size_t row, const std::string& why)>& refused);
+void isolate_rows(
+  pqxx::dbtransaction& txn, std::size_t n,
+  const std::function<void(pqxx::transaction_base&, std::size_t first, std::size_t count)>& write,
+  const std::function<void(std::size_t row, const std::string& why)>& refused);
 
 } // namespace weir::raw::pg

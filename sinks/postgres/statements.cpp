@@ -144,33 +144,37 @@ void progress_statements(statements& s) {
     "INSERT INTO " + s.progress
     + " (source_partition, watermark, idle, next_offset, events, filtered, malformed, late, "
       "skipped, updated_at) SELECT u.*, now() FROM "
-    + unnest(1, {"int", "bigint", "bool", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"},
+    + unnest(1,
+             {"int", "bigint", "bool", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"},
              {"p", "wm", "idle", "off", "ev", "fi", "ma", "la", "sk"})
     + " ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, idle = "
       "EXCLUDED.idle, next_offset = EXCLUDED.next_offset, events = EXCLUDED.events, filtered = "
       "EXCLUDED.filtered, malformed = EXCLUDED.malformed, late = EXCLUDED.late, skipped = "
       "EXCLUDED.skipped, updated_at = now()";
   // Row -1 may not exist yet: refused merged rows are counted there too.
-  s.add_dropped = "INSERT INTO " + s.progress + " AS t (source_partition, dropped) SELECT u.p, u.n "
-                  "FROM " + unnest(1, {"int", "bigint"}, {"p", "n"})
+  s.add_dropped = "INSERT INTO " + s.progress
+                  + " AS t (source_partition, dropped) SELECT u.p, u.n "
+                    "FROM "
+                  + unnest(1, {"int", "bigint"}, {"p", "n"})
                   + " ON CONFLICT (source_partition) DO UPDATE SET dropped = t.dropped + "
                     "EXCLUDED.dropped";
   s.set_job =
-    s.elsewhere ? "INSERT INTO " + s.progress
-                    + " (source_partition, watermark, next_offset, dropped) VALUES (-1, $1, $2, $3) "
-                      "ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
-                      "next_offset = EXCLUDED.next_offset, dropped = " + s.progress
-                    + ".dropped + EXCLUDED.dropped, updated_at = now()"
-                : "INSERT INTO " + s.progress
-                    + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
-                      "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
-                      "updated_at = now()";
+    s.elsewhere
+      ? "INSERT INTO " + s.progress
+          + " (source_partition, watermark, next_offset, dropped) VALUES (-1, $1, $2, $3) "
+            "ON CONFLICT (source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
+            "next_offset = EXCLUDED.next_offset, dropped = "
+          + s.progress + ".dropped + EXCLUDED.dropped, updated_at = now()"
+      : "INSERT INTO " + s.progress
+          + " (source_partition, watermark) VALUES (-1, $1) ON CONFLICT "
+            "(source_partition) DO UPDATE SET watermark = EXCLUDED.watermark, "
+            "updated_at = now()";
 }
 
 void partials_statements(statements& s, const shape& c, bool top) {
   s.partials_in = "weir_partials_in";
-  s.create_partials_in = "CREATE TEMP TABLE IF NOT EXISTS " + s.partials_in + " (LIKE "
-                         + s.partials + ") ON COMMIT DELETE ROWS";
+  s.create_partials_in = "CREATE TEMP TABLE IF NOT EXISTS " + s.partials_in + " (LIKE " + s.partials
+                         + ") ON COMMIT DELETE ROWS";
   s.partials_in_columns = {"window_start", "window_end"};
   s.partials_in_columns.insert(s.partials_in_columns.end(), c.keys.begin(), c.keys.end());
   s.partials_in_columns.push_back("source_partition");
@@ -190,10 +194,10 @@ void partials_statements(statements& s, const shape& c, bool top) {
   }
   // Two statements, not one with OR: each uses an index (window_end; the
   // primary key), so neither scans the table, whatever the job's age.
-  const auto columns = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end")
-                       + lead(c.keys) + ", source_partition, state FROM " + s.partials;
-  s.range = columns + " WHERE window_end > " + to_ts("$1::bigint") + " AND window_end <= "
-            + to_ts("$2::bigint");
+  const auto columns = "SELECT " + to_ms("window_start") + ", " + to_ms("window_end") + lead(c.keys)
+                       + ", source_partition, state FROM " + s.partials;
+  s.range = columns + " WHERE window_end > " + to_ts("$1::bigint")
+            + " AND window_end <= " + to_ts("$2::bigint");
   s.touched = columns + " WHERE (" + join(match, ", ") + ") IN (SELECT " + join(u_match, ", ")
               + " FROM " + unnest(1, types, names) + ")";
   // Bounded below by what earlier writes deleted: the index keeps entries of
@@ -214,18 +218,16 @@ void results_statements(statements& s, const shape& c, bool top) {
   types.insert(types.end(), c.agg_types.begin(), c.agg_types.end());
   for (size_t i = 0; i < c.agg_types.size(); ++i)
     names.push_back(top && i == 0 ? "rank" : "a" + std::to_string(top ? i - 1 : i));
-  s.upsert_results = "INSERT INTO " + s.results + " (window_start, window_end" + lead(c.keys)
-                     + lead(c.agg_names) + ") SELECT " + to_ts("u.ws") + ", " + to_ts("u.we")
-                     + lead(c.u_keys) + lead(c.u_aggs) + " FROM " + unnest(1, types, names)
-                     + " ON CONFLICT (window_start" + lead(c.keys)
-                     + ") DO UPDATE SET window_end = EXCLUDED.window_end, "
-                     + join(c.agg_updates, ", ");
+  s.upsert_results =
+    "INSERT INTO " + s.results + " (window_start, window_end" + lead(c.keys) + lead(c.agg_names)
+    + ") SELECT " + to_ts("u.ws") + ", " + to_ts("u.we") + lead(c.u_keys) + lead(c.u_aggs)
+    + " FROM " + unnest(1, types, names) + " ON CONFLICT (window_start" + lead(c.keys)
+    + ") DO UPDATE SET window_end = EXCLUDED.window_end, " + join(c.agg_updates, ", ");
 }
 
 } // namespace
 
-statements::statements(const jobs::job_spec& spec, bool elsewhere_)
-  : elsewhere(elsewhere_) {
+statements::statements(const jobs::job_spec& spec, bool elsewhere_) : elsewhere(elsewhere_) {
   const bool top = spec.top.n > 0;
   const shape c{spec};
   // Without partitioned_by (or with top-N, which ranks across partitions)

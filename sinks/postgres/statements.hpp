@@ -26,12 +26,12 @@ struct statements {
   // partials (sink.partials_url).
   statements(const jobs::job_spec& spec, bool elsewhere);
 
-  bool direct = false;    // rows final per partition: no partials
+  bool direct = false; // rows final per partition: no partials
   bool elsewhere = false;
   std::string results, progress, partials; // quoted names
   std::vector<std::string> result_columns; // of <table>, quoted, for COPY
-  std::string create;      // the tables, if missing
-  std::string lock;        // the job's advisory lock, for one transaction
+  std::string create;                      // the tables, if missing
+  std::string lock;                        // the job's advisory lock, for one transaction
   std::string read_progress;
   std::string upsert_progress; // $1..$9: arrays of (partition, watermark, idle, offset, counters)
   std::string add_dropped;     // $1, $2: arrays of (partition, rows)
@@ -39,14 +39,14 @@ struct statements {
   // Partials travel in binary: COPY into a temporary table of <table>__partials'
   // shape, then one upsert from it.
   std::string create_partials_in;
-  std::string partials_in;     // its name, for COPY
+  std::string partials_in; // its name, for COPY
   std::vector<std::string> partials_in_columns;
   std::string upsert_partials;
-  std::string range;           // $1, $2: partials of windows ending in ($1, $2]
-  std::string touched;         // $1...: arrays of (window[, key parts]): partials of those
-  std::string delete_final;    // $1, $2: partials of windows ending in ($1, $2]
-  std::string delete_windows;  // $1: array of window starts (top-N)
-  std::string upsert_results;  // $1...: arrays of (start, end, key parts[, rank], values)
+  std::string range;          // $1, $2: partials of windows ending in ($1, $2]
+  std::string touched;        // $1...: arrays of (window[, key parts]): partials of those
+  std::string delete_final;   // $1, $2: partials of windows ending in ($1, $2]
+  std::string delete_windows; // $1: array of window starts (top-N)
+  std::string upsert_results; // $1...: arrays of (start, end, key parts[, rank], values)
   // The results table's columns as information_schema names their types.
   std::vector<std::pair<std::string, std::string>> columns;
 };

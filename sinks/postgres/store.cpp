@@ -44,7 +44,9 @@ class array_literal {
 public:
   void add_null() { sep(), text_ += "NULL"; }
   template <class T>
-  void add_number(T v) { sep(), append_number(text_, v); }
+  void add_number(T v) {
+    sep(), append_number(text_, v);
+  }
   void add_text(std::string_view s) { sep(), append_array_text(text_, s); }
   void add_decimal(int128 x, int scale) { sep(), jobs::append_decimal(text_, x, scale); }
   void add(const cell& v) {
@@ -62,7 +64,8 @@ private:
   std::string text_ = "{";
 };
 
-void exec(pqxx::transaction_base& t, const std::string& sql, const std::vector<array_literal>& cols) {
+void exec(pqxx::transaction_base& t, const std::string& sql,
+          const std::vector<array_literal>& cols) {
   std::vector<std::string> params;
   for (const auto& c : cols)
     params.push_back(c.done());
@@ -91,8 +94,8 @@ std::string schema_difference(pqxx::work& txn, const std::string& table,
       return "column " + name + " is " + std::get<0>(it->second) + ", the spec needs " + type;
   }
   for (const auto& [name, col] : have) {
-    const bool known = std::any_of(want.begin(), want.end(),
-                                   [&](const auto& w) { return w.first == name; });
+    const bool known =
+      std::any_of(want.begin(), want.end(), [&](const auto& w) { return w.first == name; });
     if (!known && !std::get<1>(col) && !std::get<2>(col))
       return "column " + name + " (NOT NULL, no default) is not in the spec";
   }
@@ -313,8 +316,10 @@ std::vector<jobs::partial> txn::partials(millis after, millis upto,
                                          std::span<const windowed::window_key> touched) {
   std::vector<jobs::partial> out;
   if (upto != after)
-    read_partials(binary_result{s_.conn, s_.sql.range,
-                                {std::to_string(clamp_time(after)), std::to_string(clamp_time(upto))}},
+    read_partials(binary_result{s_.conn,
+                                s_.sql.range,
+                                {std::to_string(clamp_time(after)),
+                                 std::to_string(clamp_time(upto))}},
                   out);
   if (touched.empty())
     return out;
@@ -424,8 +429,8 @@ void store::upsert_final(pqxx::transaction_base& t, const windowed::final_rows& 
 }
 
 // Merged rows: top-N replaces its windows' rows; the rest are upserted.
-expected<std::size_t> store::write_merged(std::span<const windowed::merged_row> rows,
-                                          std::uint64_t, std::span<const millis> windows,
+expected<std::size_t> store::write_merged(std::span<const windowed::merged_row> rows, std::uint64_t,
+                                          std::span<const millis> windows,
                                           std::vector<refused_row>& refused) {
   auto& t = open->work;
   if (!windows.empty()) {

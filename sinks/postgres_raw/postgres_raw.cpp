@@ -48,19 +48,19 @@ expected<postgres_raw> postgres_raw::make(const std::string& url, const std::str
     for (const auto& col : out.columns_) {
       const auto name = c->conn.quote_name(col.name);
       const bool ts = col.t == parquet::type::timestamp_ms;
-      stage_defs += (stage_defs.empty() ? "" : ", ") + name + " " +
-                    (ts ? "bigint" : pg::sql_type(col.t));
+      stage_defs +=
+        (stage_defs.empty() ? "" : ", ") + name + " " + (ts ? "bigint" : pg::sql_type(col.t));
       targets += (targets.empty() ? "" : ", ") + name;
-      sources += (sources.empty() ? "" : ", ") +
-                 (ts ? "timestamptz 'epoch' + s." + name + " * interval '1 millisecond'"
-                     : "s." + name);
+      sources +=
+        (sources.empty() ? "" : ", ")
+        + (ts ? "timestamptz 'epoch' + s." + name + " * interval '1 millisecond'" : "s." + name);
       c->stage_columns.push_back(name);
     }
-    c->create_stage = std::string{"CREATE TEMP TABLE IF NOT EXISTS "} + stage + " (" +
-                      stage_defs + ") ON COMMIT DELETE ROWS";
-    c->insert = "INSERT INTO " + c->conn.quote_name(table) + " (" + targets + ") SELECT " +
-                sources + " FROM " + stage + " s ON CONFLICT (" +
-                c->conn.quote_name(key_column) + ") DO NOTHING";
+    c->create_stage = std::string{"CREATE TEMP TABLE IF NOT EXISTS "} + stage + " (" + stage_defs
+                      + ") ON COMMIT DELETE ROWS";
+    c->insert = "INSERT INTO " + c->conn.quote_name(table) + " (" + targets + ") SELECT " + sources
+                + " FROM " + stage + " s ON CONFLICT (" + c->conn.quote_name(key_column)
+                + ") DO NOTHING";
     out.conn_ = std::move(c);
   });
   if (!made)
@@ -72,12 +72,12 @@ expected<postgres_raw> postgres_raw::make(const std::string& url, const std::str
 expected<std::size_t> postgres_raw::write(
   const row_batch& batch, std::vector<std::pair<std::size_t, std::string>>& refused) {
   if (batch.columns().size() != columns_.size())
-    return error{"postgres_raw: batch has " + std::to_string(batch.columns().size()) +
-                 " columns, table has " + std::to_string(columns_.size())};
+    return error{"postgres_raw: batch has " + std::to_string(batch.columns().size())
+                 + " columns, table has " + std::to_string(columns_.size())};
   for (std::size_t i = 0; i < columns_.size(); ++i)
     if (batch.columns()[i].name != columns_[i].name || batch.columns()[i].t != columns_[i].t)
-      return error{"postgres_raw: batch column " + std::to_string(i) + " is '" +
-                   batch.columns()[i].name + "', table has '" + columns_[i].name + "'"};
+      return error{"postgres_raw: batch column " + std::to_string(i) + " is '"
+                   + batch.columns()[i].name + "', table has '" + columns_[i].name + "'"};
   if (batch.empty())
     return std::size_t{0};
   auto& c = *conn_;

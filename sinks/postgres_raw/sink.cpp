@@ -84,8 +84,7 @@ private:
 
 } // namespace
 
-expected<std::unique_ptr<sink>> make_postgres_raw_sink(const jobs::job_spec& spec,
-                                                       const context&) {
+expected<std::unique_ptr<sink>> make_postgres_raw_sink(const jobs::job_spec& spec, const context&) {
   return std::unique_ptr<sink>{std::make_unique<postgres_raw_sink>(spec)};
 }
 

@@ -14,7 +14,8 @@ namespace weir::sinks {
 namespace {
 
 using factory = expected<std::unique_ptr<sink>> (*)(const jobs::job_spec&, const context&);
-using results_opener = expected<std::shared_ptr<windowed::results_store>> (*)(const jobs::job_spec&);
+using results_opener =
+  expected<std::shared_ptr<windowed::results_store>> (*)(const jobs::job_spec&);
 
 struct entry {
   std::string_view type;

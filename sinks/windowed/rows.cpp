@@ -55,7 +55,8 @@ void drop_unfit(std::vector<row_ref>& rows, const std::function<bool(const row_r
       return false;
     if (dropped[r.partition()]++ == 0)
       WEIR_WARN("job {}: partition {} has a row {}: such rows are dropped, counted in "
-                "{}__progress.dropped", spec.name, r.partition(), why, spec.sink.table);
+                "{}__progress.dropped",
+                spec.name, r.partition(), why, spec.sink.table);
     return true;
   });
 }

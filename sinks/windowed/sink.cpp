@@ -33,8 +33,10 @@ expected<std::vector<row_ref>> sorted_rows(std::span<const jobs::sink_batch* con
       auto p = std::find_if(b->progress.begin(), b->progress.end(),
                             [&](const auto& x) { return x.partition == rows.partition; });
       if (p == b->progress.end() && need_versions) // a source sends progress with its rows
-        return error{spec.sink.type + ": batch " + std::to_string(b->seq) + " has rows of "
-                       "partition " + std::to_string(rows.partition) + " without its offset",
+        return error{spec.sink.type + ": batch " + std::to_string(b->seq)
+                       + " has rows of "
+                         "partition "
+                       + std::to_string(rows.partition) + " without its offset",
                      true};
       const auto version = p == b->progress.end() ? 0 : static_cast<std::uint64_t>(p->next_offset);
       for (std::size_t i = 0; i < rows.rows.size(); ++i)
@@ -93,8 +95,8 @@ public:
       behind_.insert(s.partition);
       if (fenced.insert(s.partition).second)
         WEIR_INFO("job {}: partition {} has results up to offset {} already; rows of this "
-                  "worker (at offset {}) are skipped until it gets there", spec_.name,
-                  s.partition, s.next_offset, it->second->next_offset);
+                  "worker (at offset {}) are skipped until it gets there",
+                  spec_.name, s.partition, s.next_offset, it->second->next_offset);
     }
     for (const auto& [part, p] : latest_)
       if (!behind_.count(part))
@@ -127,8 +129,8 @@ public:
       if (dropping.insert(part).second)
         WEIR_WARN("job {}: partition {} sent {} row(s) for windows already final (a replay "
                   "re-emitting them, or a partition idle past the watermark waking with old "
-                  "events): dropped, counted in {}__progress.dropped", spec_.name, part, n,
-                  spec_.sink.table);
+                  "events): dropped, counted in {}__progress.dropped",
+                  spec_.name, part, n, spec_.sink.table);
     if (!dropped.empty())
       txn_.add_dropped(dropped);
     return out;
@@ -190,7 +192,8 @@ public:
     if (after_ != job_.materialized || !touched.empty())
       publish(jobs::combine(txn_.partials(job_.materialized, after_, touched), layout_));
     if (final_after_ != jobs::no_time && final_after_ != final_before_)
-      txn_.forget_partials(final_before_ == jobs::no_time ? jobs::no_time : final_before_ - lateness_,
+      txn_.forget_partials(final_before_ == jobs::no_time ? jobs::no_time
+                                                          : final_before_ - lateness_,
                            final_after_ - lateness_);
   }
 

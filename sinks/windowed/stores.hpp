@@ -93,8 +93,7 @@ public:
   // `rows` replace (only a store that can delete rows takes top-N: the
   // spec refuses it for the others). Returns the rows it cannot hold.
   virtual expected<std::size_t> write_merged(std::span<const merged_row> rows,
-                                             std::uint64_t version,
-                                             std::span<const millis> windows,
+                                             std::uint64_t version, std::span<const millis> windows,
                                              std::vector<refused_row>& refused) = 0;
 };
 

@@ -49,7 +49,8 @@ std::string write(const fuzz::parquet_case& c) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto c = fuzz::decode_parquet_case({reinterpret_cast<const char*>(data), size});
   const auto file = write(c);
-  if (file.size() < 12 || file.compare(0, 4, "PAR1") != 0 || file.compare(file.size() - 4, 4, "PAR1") != 0)
+  if (file.size() < 12 || file.compare(0, 4, "PAR1") != 0
+      || file.compare(file.size() - 4, 4, "PAR1") != 0)
     fail("no Parquet magic at both ends");
   std::uint32_t footer = 0;
   std::memcpy(&footer, file.data() + file.size() - 8, 4);

@@ -21,7 +21,8 @@ job_spec windowed_spec() {
   s.key = {"k"};
   s.window.size = 60'000;
   s.window.slide = 60'000;
-  s.aggregations = {{agg_kind::count, "", "n"}, {agg_kind::sum, "v", "total"},
+  s.aggregations = {{agg_kind::count, "", "n"},
+                    {agg_kind::sum, "v", "total"},
                     {agg_kind::count_distinct, "u", "users"},
                     {agg_kind::approx_count_distinct, "u", "approx"}};
   return s;

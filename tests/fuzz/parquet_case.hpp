@@ -94,7 +94,9 @@ inline parquet_case decode_parquet_case(std::string_view input) {
         case type::boolean: row.emplace_back((b.u8() & 1) != 0); break;
         case type::timestamp_ms:
           row.emplace_back(static_cast<std::int64_t>(
-            min_ms + static_cast<std::int64_t>(b.u64() % static_cast<std::uint64_t>(max_ms - min_ms + 1))));
+            min_ms
+            + static_cast<std::int64_t>(b.u64()
+                                        % static_cast<std::uint64_t>(max_ms - min_ms + 1))));
           break;
       }
     }
@@ -103,7 +105,8 @@ inline parquet_case decode_parquet_case(std::string_view input) {
 }
 
 // A row as the writer takes it; string_views into `row`.
-inline void as_values(const std::vector<owned_value>& row, std::vector<parquet::writer::value>& out) {
+inline void as_values(const std::vector<owned_value>& row,
+                      std::vector<parquet::writer::value>& out) {
   out.clear();
   for (const auto& v : row) {
     switch (v.index()) {

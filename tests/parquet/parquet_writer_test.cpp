@@ -111,10 +111,10 @@ TEST(ParquetCompact, NestedStructsRestoreTheOuterFieldId) {
   std::string s;
   pq::compact_encoder e(s);
   e.begin_struct();
-  e.field_struct(3);  // 0x3c
-  e.field_i32(1, 7);  // inner ids start again from 0
+  e.field_struct(3); // 0x3c
+  e.field_i32(1, 7); // inner ids start again from 0
   e.end_struct();
-  e.field_i32(4, 0);  // delta 1 from the outer 3
+  e.field_i32(4, 0); // delta 1 from the outer 3
   e.end_struct();
   EXPECT_BYTES(s, 0x3c, 0x15, 0x0e, 0x00, 0x15, 0x00, 0x00);
 }
@@ -134,8 +134,8 @@ TEST(ParquetCompact, Lists) {
   for (int i = 0; i < 15; ++i)
     e.element_binary(i == 0 ? "x" : "");
   e.end_struct();
-  std::string want = bytes({0x19, 0x1c, 0x15, 0x02, 0x00, 0x19, 0x25, 0x00, 0x06, 0x19, 0xf8, 0x0f,
-                            0x01, 'x'});
+  std::string want =
+    bytes({0x19, 0x1c, 0x15, 0x02, 0x00, 0x19, 0x25, 0x00, 0x06, 0x19, 0xf8, 0x0f, 0x01, 'x'});
   want.append(14, '\0');
   want += '\0';
   EXPECT_EQ(hex(s), hex(want));
@@ -191,8 +191,8 @@ TEST(ParquetLevels, RoundTripsRandomRuns) {
 
 TEST(ParquetWriter, RejectsBadSchemas) {
   EXPECT_FALSE(pq::writer::make({}, pq::codec::uncompressed));
-  auto dup = pq::writer::make({{{"a", pq::type::int64}, {"a", pq::type::string}}},
-                              pq::codec::uncompressed);
+  auto dup =
+    pq::writer::make({{{"a", pq::type::int64}, {"a", pq::type::string}}}, pq::codec::uncompressed);
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error_message().find("'a' appears twice"), std::string::npos);
   EXPECT_FALSE(pq::writer::make({{{"", pq::type::int64}}}, pq::codec::uncompressed));
@@ -234,7 +234,8 @@ TEST(ParquetWriter, RejectsBadRowsWhole) {
 }
 
 TEST(ParquetWriter, TypeChecksEveryColumnType) {
-  auto w = pq::writer::make({{{"b", pq::type::boolean}, {"t", pq::type::timestamp_ms},
+  auto w = pq::writer::make({{{"b", pq::type::boolean},
+                              {"t", pq::type::timestamp_ms},
                               {"f", pq::type::float64}}},
                             pq::codec::zstd);
   ASSERT_TRUE(w) << w.error_message();
@@ -262,12 +263,12 @@ TEST(ParquetWriter, EmptyFileFooter) {
   ASSERT_TRUE(file) << file.error_message();
   // FileMetaData{version 1, schema [root "schema" 1 child, a INT64 REQUIRED],
   // num_rows 0, row_groups [], created_by "weir", column_orders [TYPE_ORDER]}
-  std::string footer = bytes({0x15, 0x02, 0x19, 0x2c, 0x48, 0x06, 's', 'c', 'h', 'e', 'm', 'a',
-                              0x15, 0x02, 0x00, 0x15, 0x04, 0x25, 0x00, 0x18, 0x01, 'a', 0x00,
-                              0x16, 0x00, 0x19, 0x0c, 0x28, 0x04, 'w', 'e', 'i', 'r', 0x19, 0x1c,
-                              0x1c, 0x00, 0x00, 0x00});
-  std::string want = "PAR1" + footer + bytes({static_cast<unsigned>(footer.size()), 0, 0, 0}) +
-                     "PAR1";
+  std::string footer =
+    bytes({0x15, 0x02, 0x19, 0x2c, 0x48, 0x06, 's',  'c',  'h',  'e',  'm',  'a',  0x15,
+           0x02, 0x00, 0x15, 0x04, 0x25, 0x00, 0x18, 0x01, 'a',  0x00, 0x16, 0x00, 0x19,
+           0x0c, 0x28, 0x04, 'w',  'e',  'i',  'r',  0x19, 0x1c, 0x1c, 0x00, 0x00, 0x00});
+  std::string want =
+    "PAR1" + footer + bytes({static_cast<unsigned>(footer.size()), 0, 0, 0}) + "PAR1";
   EXPECT_EQ(hex(*file), hex(want));
 }
 
@@ -286,16 +287,16 @@ TEST(ParquetWriter, FieldIdsInTheFooter) {
   EXPECT_NE(file->find(bytes({0x15, 0x04, 0x25, 0x00, 0x18, 0x01, 'a', 0x55, 0x0e, 0x00})),
             std::string::npos);
   // s: BYTE_ARRAY OPTIONAL "s" UTF8 (25 00) field_id 300 (35 d8 04) STRING
-  EXPECT_NE(file->find(bytes({0x15, 0x0c, 0x25, 0x02, 0x18, 0x01, 's', 0x25, 0x00, 0x35, 0xd8,
-                              0x04, 0x1c, 0x1c, 0x00, 0x00, 0x00})),
+  EXPECT_NE(file->find(bytes({0x15, 0x0c, 0x25, 0x02, 0x18, 0x01, 's', 0x25, 0x00, 0x35, 0xd8, 0x04,
+                              0x1c, 0x1c, 0x00, 0x00, 0x00})),
             std::string::npos);
   // t: TIMESTAMP_MICROS (25 14) field_id 1 (35 02) TIMESTAMP{UTC, unit MICROS (2c)}
-  EXPECT_NE(file->find(bytes({0x18, 0x01, 't', 0x25, 0x14, 0x35, 0x02, 0x1c, 0x8c, 0x11, 0x1c,
-                              0x2c, 0x00, 0x00, 0x00, 0x00, 0x00})),
+  EXPECT_NE(file->find(bytes({0x18, 0x01, 't', 0x25, 0x14, 0x35, 0x02, 0x1c, 0x8c, 0x11, 0x1c, 0x2c,
+                              0x00, 0x00, 0x00, 0x00, 0x00})),
             std::string::npos);
   // u: TIMESTAMP_MILLIS (25 12), no field_id, unit MILLIS (1c)
-  EXPECT_NE(file->find(bytes({0x18, 0x01, 'u', 0x25, 0x12, 0x4c, 0x8c, 0x11, 0x1c, 0x1c, 0x00,
-                              0x00, 0x00, 0x00, 0x00})),
+  EXPECT_NE(file->find(bytes({0x18, 0x01, 'u', 0x25, 0x12, 0x4c, 0x8c, 0x11, 0x1c, 0x1c, 0x00, 0x00,
+                              0x00, 0x00, 0x00})),
             std::string::npos);
 }
 

@@ -13,10 +13,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
-#include <memory>
 #include <functional>
+#include <iterator>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,9 +41,9 @@ struct sample {
 
 const char* codec_name(pq::codec c) {
   switch (c) {
-  case pq::codec::uncompressed: return "uncompressed";
-  case pq::codec::snappy: return "snappy";
-  case pq::codec::zstd: return "zstd";
+    case pq::codec::uncompressed: return "uncompressed";
+    case pq::codec::snappy: return "snappy";
+    case pq::codec::zstd: return "zstd";
   }
   return "?";
 }
@@ -68,28 +68,28 @@ void json_string(std::string& out, std::string_view s) {
 void json_value(std::string& out, const value& v) {
   char buf[32];
   switch (v.index()) {
-  case 0: out += "null"; break;
-  case 1:
-    std::snprintf(buf, sizeof buf, "%" PRId64, std::get<1>(v));
-    out += buf;
-    break;
-  case 2: {
-    double d = std::get<2>(v);
-    if (std::isnan(d))
-      out += "NaN";
-    else if (std::isinf(d))
-      out += d > 0 ? "Infinity" : "-Infinity";
-    else {
-      std::snprintf(buf, sizeof buf, "%.17g", d);
+    case 0: out += "null"; break;
+    case 1:
+      std::snprintf(buf, sizeof buf, "%" PRId64, std::get<1>(v));
       out += buf;
-      // Keep it a float in JSON, so -0.0 and 1.0 read back as floats.
-      if (std::string_view{buf}.find_first_of(".eE") == std::string_view::npos)
-        out += ".0";
+      break;
+    case 2: {
+      double d = std::get<2>(v);
+      if (std::isnan(d))
+        out += "NaN";
+      else if (std::isinf(d))
+        out += d > 0 ? "Infinity" : "-Infinity";
+      else {
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        out += buf;
+        // Keep it a float in JSON, so -0.0 and 1.0 read back as floats.
+        if (std::string_view{buf}.find_first_of(".eE") == std::string_view::npos)
+          out += ".0";
+      }
+      break;
     }
-    break;
-  }
-  case 3: json_string(out, std::get<3>(v)); break;
-  case 4: out += std::get<4>(v) ? "true" : "false"; break;
+    case 3: json_string(out, std::get<3>(v)); break;
+    case 4: out += std::get<4>(v) ? "true" : "false"; break;
   }
 }
 
@@ -106,9 +106,16 @@ std::string& text(row& r, std::string s) {
   return r.strings.back();
 }
 
-const std::vector<std::string> words = {
-    "", "a", "bets", "Zürich", "日本語テキスト", "emoji 🎲🃏", "tab\tand\nnewline",
-    "quote \" backslash \\", std::string("nul\0byte", 8), "ÿ high bytes sort last"};
+const std::vector<std::string> words = {"",
+                                        "a",
+                                        "bets",
+                                        "Zürich",
+                                        "日本語テキスト",
+                                        "emoji 🎲🃏",
+                                        "tab\tand\nnewline",
+                                        "quote \" backslash \\",
+                                        std::string("nul\0byte", 8),
+                                        "ÿ high bytes sort last"};
 
 std::vector<sample> samples() {
   std::vector<sample> s;
@@ -134,11 +141,12 @@ std::vector<sample> samples() {
                  auto n = static_cast<std::int64_t>(h % 2000001) - 1000000;
                  bool null_run = (i / 37) % 4 == 1; // runs of 37 NULLs
                  bool null_here = null_run || h % 5 == 0;
-                 auto maybe = [&](value v) { return null_here ? value{} : v; };
+                 auto maybe = [&](value v) {
+                   return null_here ? value{} : v;
+                 };
                  double f = static_cast<double>(n) / 7.0;
                  // Between 1900 and 2100, in milliseconds.
-                 std::int64_t t = -2208988800000 +
-                                  static_cast<std::int64_t>(h % 6311433600000);
+                 std::int64_t t = -2208988800000 + static_cast<std::int64_t>(h % 6311433600000);
                  const std::string& w = words[i % words.size()];
                  r.values = {value{n},
                              maybe(value{-n * 1000003}),
@@ -154,12 +162,11 @@ std::vector<sample> samples() {
 
   // 0 rows: a footer and nothing else.
   s.push_back({"empty",
-               {{{"i", type::int64, false},
-                 {"s", type::string},
-                 {"t", type::timestamp_ms}}},
+               {{{"i", type::int64, false}, {"s", type::string}, {"t", type::timestamp_ms}}},
                100,
                0,
-               [](std::size_t, row&) {}});
+               [](std::size_t, row&) {
+               }});
 
   // Nullable columns that hold only NULLs: statistics without bounds.
   s.push_back({"all_null",
@@ -170,28 +177,32 @@ std::vector<sample> samples() {
                  {"t", type::timestamp_ms}}},
                7,
                20,
-               [](std::size_t, row& r) { r.values.assign(5, value{}); }});
+               [](std::size_t, row& r) {
+                 r.values.assign(5, value{});
+               }});
 
   // Extremes: int64 limits, NaN (not a bound), infinities, signed zeros.
-  s.push_back({"extremes",
-               {{{"i", type::int64, false}, {"f", type::float64, false},
-                 {"zero", type::float64, false}, {"nan", type::float64},
-                 {"t", type::timestamp_ms, false}}},
-               4,
-               10,
-               [](std::size_t i, row& r) {
-                 constexpr auto lo = std::numeric_limits<std::int64_t>::min();
-                 constexpr auto hi = std::numeric_limits<std::int64_t>::max();
-                 constexpr double inf = std::numeric_limits<double>::infinity();
-                 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-                 const std::int64_t ints[] = {lo, hi, -1, 0, 1, lo + 1, hi - 1, 42, -42, 7};
-                 const double floats[] = {nan, -inf, inf, -0.0, 0.0, 5e-324, -1.7976931348623157e308,
-                                          1.5, nan, 2.5};
-                 const double zeros[] = {0.0, -0.0, -0.0, 0.0, 1.0, -1.0, 0.0, 0.0, -0.0, -0.0};
-                 r.values = {value{ints[i]}, value{floats[i]}, value{zeros[i]},
-                             i == 3 ? value{} : value{nan},
-                             value{i % 2 ? -ints[i] % 1000000000000 : ints[i] % 1000000000000}};
-               }});
+  s.push_back(
+    {"extremes",
+     {{{"i", type::int64, false},
+       {"f", type::float64, false},
+       {"zero", type::float64, false},
+       {"nan", type::float64},
+       {"t", type::timestamp_ms, false}}},
+     4,
+     10,
+     [](std::size_t i, row& r) {
+       constexpr auto lo = std::numeric_limits<std::int64_t>::min();
+       constexpr auto hi = std::numeric_limits<std::int64_t>::max();
+       constexpr double inf = std::numeric_limits<double>::infinity();
+       constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+       const std::int64_t ints[] = {lo, hi, -1, 0, 1, lo + 1, hi - 1, 42, -42, 7};
+       const double floats[] = {nan, -inf, inf, -0.0, 0.0, 5e-324, -1.7976931348623157e308,
+                                1.5, nan,  2.5};
+       const double zeros[] = {0.0, -0.0, -0.0, 0.0, 1.0, -1.0, 0.0, 0.0, -0.0, -0.0};
+       r.values = {value{ints[i]}, value{floats[i]}, value{zeros[i]}, i == 3 ? value{} : value{nan},
+                   value{i % 2 ? -ints[i] % 1000000000000 : ints[i] % 1000000000000}};
+     }});
 
   // Enough data for several pages per column chunk, one huge value alone
   // bigger than a page, and a required boolean column.
@@ -209,35 +220,34 @@ std::vector<sample> samples() {
 
   // Iceberg's data files: field ids on the columns (one column without), and
   // microsecond timestamps (Iceberg's timestamptz).
-  s.push_back({"field_ids",
-               {{{"event_id", type::int64, false, 1},
-                 {"user", type::string, true, 2},
-                 {"at", type::timestamp_us, false, 3},
-                 {"at_n", type::timestamp_us, true, 17},
-                 {"plain", type::float64, true}}},
-               50,
-               120,
-               [](std::size_t i, row& r) {
-                 std::uint64_t h = mix(i);
-                 // Between 1900 and 2100, in microseconds.
-                 std::int64_t t = -2208988800000000 +
-                                  static_cast<std::int64_t>(h % 6311433600000000);
-                 r.values = {value{static_cast<std::int64_t>(i)},
-                             i % 7 == 3 ? value{} : value{std::string_view{words[i % words.size()]}},
-                             value{t},
-                             i % 5 == 0 ? value{} : value{t + 1},
-                             value{static_cast<double>(i) / 4}};
-               }});
+  s.push_back(
+    {"field_ids",
+     {{{"event_id", type::int64, false, 1},
+       {"user", type::string, true, 2},
+       {"at", type::timestamp_us, false, 3},
+       {"at_n", type::timestamp_us, true, 17},
+       {"plain", type::float64, true}}},
+     50,
+     120,
+     [](std::size_t i, row& r) {
+       std::uint64_t h = mix(i);
+       // Between 1900 and 2100, in microseconds.
+       std::int64_t t = -2208988800000000 + static_cast<std::int64_t>(h % 6311433600000000);
+       r.values = {value{static_cast<std::int64_t>(i)},
+                   i % 7 == 3 ? value{} : value{std::string_view{words[i % words.size()]}},
+                   value{t}, i % 5 == 0 ? value{} : value{t + 1},
+                   value{static_cast<double>(i) / 4}};
+     }});
 
   // One row group per row, and a single-row boolean column (a lone bit).
-  s.push_back({"tiny_groups",
-               {{{"b", type::boolean}, {"s", type::string, false}}},
-               1,
-               5,
-               [](std::size_t i, row& r) {
-                 r.values = {i == 2 ? value{} : value{i % 2 == 1},
-                             value{std::string_view{words[i]}}};
-               }});
+  s.push_back(
+    {"tiny_groups",
+     {{{"b", type::boolean}, {"s", type::string, false}}},
+     1,
+     5,
+     [](std::size_t i, row& r) {
+       r.values = {i == 2 ? value{} : value{i % 2 == 1}, value{std::string_view{words[i]}}};
+     }});
   return s;
 }
 
@@ -254,14 +264,14 @@ bool write_sample(const std::string& dir, const sample& s, pq::codec c) {
     jsonl += i ? ", " : "";
     jsonl += "{\"name\": ";
     json_string(jsonl, col.name);
-    jsonl += std::string{", \"type\": \""} + pq::type_name(col.t) + "\", \"nullable\": " +
-             (col.nullable ? "true" : "false");
+    jsonl += std::string{", \"type\": \""} + pq::type_name(col.t)
+             + "\", \"nullable\": " + (col.nullable ? "true" : "false");
     if (col.field_id)
       jsonl += ", \"field_id\": " + std::to_string(*col.field_id);
     jsonl += "}";
   }
-  jsonl += std::string{"], \"codec\": \""} + codec_name(c) + "\", \"row_group_rows\": " +
-           std::to_string(s.row_group_rows) + "}\n";
+  jsonl += std::string{"], \"codec\": \""} + codec_name(c)
+           + "\", \"row_group_rows\": " + std::to_string(s.row_group_rows) + "}\n";
 
   row r;
   for (std::size_t i = 0; i < s.rows; ++i) {
@@ -307,7 +317,9 @@ std::vector<sample> corpus(const std::string& dir) {
     auto c = std::make_shared<weir::fuzz::parquet_case>(weir::fuzz::decode_parquet_case(bytes));
     out.push_back({"fuzz-" + path.filename().string(), c->schema, c->row_group_rows, c->rows.size(),
                    // The views point into the case, which the sample keeps.
-                   [c](std::size_t i, row& r) { weir::fuzz::as_values(c->rows[i], r.values); }});
+                   [c](std::size_t i, row& r) {
+                     weir::fuzz::as_values(c->rows[i], r.values);
+                   }});
   }
   return out;
 }

@@ -48,7 +48,8 @@ public:
     jobs::rng r{0x5eed0000ULL ^ (static_cast<std::uint64_t>(n) * 0x9e3779b97f4a7c15ULL)};
     char id[24];
     std::snprintf(id, sizeof id, "%016llx",
-                  static_cast<unsigned long long>(42ULL * 1'000'003 + static_cast<std::uint64_t>(n)));
+                  static_cast<unsigned long long>(42ULL * 1'000'003
+                                                  + static_cast<std::uint64_t>(n)));
     key_ = id;
     if (name_ == "actions") {
       char action[16];
@@ -66,19 +67,32 @@ public:
     const int k = static_cast<int>(n % 16);
     row.assign(8, row_batch::value{});
     row[0] = std::string_view{key_};
-    static constexpr std::int64_t i_special[] = {
-      0, -1, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
-    static const double f_special[] = {std::nan(""), std::numeric_limits<double>::infinity(),
-                                       -std::numeric_limits<double>::infinity(), -0.0, 0.0,
-                                       5e-324, 1.7976931348623157e308, 0.1};
-    static const char* const s_special[] = {"", "\\N", "tab\there", "line\nbreak\r\n",
-                                            "back\\slash\\", "quote \" and ' and ,",
-                                            "unicode: \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xd0\xb6",
-                                            "\\t not a tab", " lead and trail ", "\x01\x07\x1f"};
+    static constexpr std::int64_t i_special[] = {0, -1, std::numeric_limits<std::int64_t>::min(),
+                                                 std::numeric_limits<std::int64_t>::max()};
+    static const double f_special[] = {std::nan(""),
+                                       std::numeric_limits<double>::infinity(),
+                                       -std::numeric_limits<double>::infinity(),
+                                       -0.0,
+                                       0.0,
+                                       5e-324,
+                                       1.7976931348623157e308,
+                                       0.1};
+    static const char* const s_special[] =
+      {"",
+       "\\N",
+       "tab\there",
+       "line\nbreak\r\n",
+       "back\\slash\\",
+       "quote \" and ' and ,",
+       "unicode: \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xd0\xb6",
+       "\\t not a tab",
+       " lead and trail ",
+       "\x01\x07\x1f"};
     if (k != 1)
       row[1] = k < 4 ? i_special[k] : static_cast<std::int64_t>(r.next());
     if (k != 2)
-      row[2] = k < 8 ? f_special[k] : (r.uniform() - 0.5) * std::pow(10.0, static_cast<double>(r.below(40)) - 20);
+      row[2] = k < 8 ? f_special[k]
+                     : (r.uniform() - 0.5) * std::pow(10.0, static_cast<double>(r.below(40)) - 20);
     if (k == 3) {
       // nothing: NULL string
     } else if (k == 13) {
@@ -92,10 +106,11 @@ public:
     }
     if (k != 4)
       row[4] = (r.next() & 1) != 0;
-    static constexpr std::int64_t ts_special[] = {0, -1, -86'400'001, 4102444800123,
-                                                  -2208988800000, 1767225600001};
+    static constexpr std::int64_t ts_special[] =
+      {0, -1, -86'400'001, 4102444800123, -2208988800000, 1767225600001};
     if (k != 5)
-      row[5] = k < 6 ? ts_special[k] : 1767225600000 + static_cast<std::int64_t>(r.below(86'400'000'000));
+      row[5] =
+        k < 6 ? ts_special[k] : 1767225600000 + static_cast<std::int64_t>(r.below(86'400'000'000));
     row[6] = static_cast<std::int64_t>(n);
     row[7] = 1767225600000 + n * 1000 + k;
   }
@@ -133,7 +148,9 @@ inline void append_json(std::string& out, const row_batch::value& v) {
   char buf[32];
   switch (v.index()) {
     case 0: out += "null"; break;
-    case 1: out.append(buf, std::to_chars(buf, buf + sizeof buf, std::get<std::int64_t>(v)).ptr); break;
+    case 1:
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, std::get<std::int64_t>(v)).ptr);
+      break;
     case 2: {
       const double d = std::get<double>(v);
       out += '"';

@@ -94,9 +94,9 @@ int dump(const std::string& schema_name, std::int64_t from, std::int64_t to) {
   std::string out = "{\"columns\": [";
   const auto cols = testdata::schema(schema_name);
   for (std::size_t i = 0; i < cols.size(); ++i)
-    out += std::string{i ? ", " : ""} + "{\"name\": \"" + cols[i].name + "\", \"type\": \"" +
-           parquet::type_name(cols[i].t) + "\", \"nullable\": " +
-           (cols[i].nullable ? "true" : "false") + "}";
+    out += std::string{i ? ", " : ""} + "{\"name\": \"" + cols[i].name + "\", \"type\": \""
+           + parquet::type_name(cols[i].t)
+           + "\", \"nullable\": " + (cols[i].nullable ? "true" : "false") + "}";
   out += "]}\n";
   testdata::generator gen{schema_name};
   std::vector<row_batch::value> row;
@@ -129,20 +129,21 @@ expected<std::size_t> write_all(postgres_raw& sink, const row_batch& b) {
 
 int pg_write(const std::string& table, const std::string& schema_name, std::int64_t from,
              std::int64_t to, std::int64_t batch_rows) {
-  auto sink = must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema(schema_name),
-                                      "event_id"),
-                   "postgres_raw");
+  auto sink =
+    must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema(schema_name), "event_id"),
+         "postgres_raw");
   std::size_t inserted = 0;
   for (auto lo = from; lo < to; lo += batch_rows)
-    inserted += must(write_all(sink, rows(schema_name, lo, std::min(to, lo + batch_rows))), "write");
+    inserted +=
+      must(write_all(sink, rows(schema_name, lo, std::min(to, lo + batch_rows))), "write");
   std::cout << "inserted " << inserted << "\n";
   return 0;
 }
 
 int pg_bench(const std::string& table, std::int64_t n, std::int64_t batch_rows) {
-  auto sink = must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema("actions"),
-                                      "event_id"),
-                   "postgres_raw");
+  auto sink =
+    must(postgres_raw::make(env("WEIR_PG_URL"), table, testdata::schema("actions"), "event_id"),
+         "postgres_raw");
   std::vector<row_batch> batches;
   for (std::int64_t lo = 0; lo < n; lo += batch_rows)
     batches.push_back(rows("actions", lo, std::min(n, lo + batch_rows)));
@@ -227,8 +228,8 @@ int lake_forget(const std::string& prefix, std::int32_t kpart, std::int64_t offs
   return 0;
 }
 
-int run_export(const std::string& table, const std::string& schema_name,
-               const std::string& prefix, const std::string& run, const std::string& step) {
+int run_export(const std::string& table, const std::string& schema_name, const std::string& prefix,
+               const std::string& run, const std::string& step) {
   export_config cfg;
   cfg.pg_url = env("WEIR_PG_URL");
   cfg.table = table;
@@ -280,8 +281,8 @@ int delete_prefix(const std::string& prefix) {
 const std::string refused_port = "1";
 
 std::string unique(const std::string& base) {
-  return base + "_" + std::to_string(::getpid()) + "_" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000);
+  return base + "_" + std::to_string(::getpid()) + "_"
+         + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000);
 }
 
 // Drops the test's tables when it ends.
@@ -299,8 +300,8 @@ struct dropped {
 
 TEST(RawPostgres, ErrorsAreValuesNotExceptions) {
   const auto cols = testdata::schema("actions");
-  auto refused = postgres_raw::make(
-    "postgresql://weir@127.0.0.1:" + refused_port + "/weir", "t", cols, "event_id");
+  auto refused = postgres_raw::make("postgresql://weir@127.0.0.1:" + refused_port + "/weir", "t",
+                                    cols, "event_id");
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error_message().find("postgres_raw t"), std::string::npos)
     << refused.error_message();
@@ -362,8 +363,8 @@ TEST(RawPostgres, RefusedRowsAreIsolatedAndTheRestLands) {
   // rows spread over the batch.
   {
     pqxx::connection c{env("WEIR_PG_URL")};
-    pqxx::nontransaction{c}.exec("ALTER TABLE " + c.quote_name(table) +
-                                 " ADD CONSTRAINT weir_it_positive CHECK (user_id > 0)");
+    pqxx::nontransaction{c}.exec("ALTER TABLE " + c.quote_name(table)
+                                 + " ADD CONSTRAINT weir_it_positive CHECK (user_id > 0)");
   }
   auto mixed = rows("actions", 200, 200);
   testdata::generator gen{"actions"};
@@ -423,8 +424,8 @@ TEST(RawLake, BatchesOutOfOrderOrFromElsewhereAreNotTaken) {
   const auto prefix = unique("weir-raw-it/order");
   auto w = lake_writer::make(s3_config(), small_lake(prefix), 3);
   ASSERT_TRUE(w) << w.error_message();
-  EXPECT_FALSE(w->write(rows("actions", 0, 10)));        // no Kafka positions
-  EXPECT_FALSE(w->write(rows("actions", 0, 10, 4)));     // another partition
+  EXPECT_FALSE(w->write(rows("actions", 0, 10)));    // no Kafka positions
+  EXPECT_FALSE(w->write(rows("actions", 0, 10, 4))); // another partition
   ASSERT_TRUE(w->write(rows("actions", 100, 105, 3)));
   EXPECT_EQ(w->next_offset(), 105);
   auto replay = w->write(rows("actions", 104, 110, 3)); // overlaps: rejected whole
@@ -553,7 +554,9 @@ int main(int argc, char** argv) {
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string mode = argv[1];
     std::vector<std::string> a(argv + 2, argv + argc);
-    auto num = [&](std::size_t i) { return std::stoll(a.at(i)); };
+    auto num = [&](std::size_t i) {
+      return std::stoll(a.at(i));
+    };
     try {
       if (mode == "dump" && a.size() == 3)
         return dump(a[0], num(1), num(2));

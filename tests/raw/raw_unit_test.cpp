@@ -1,9 +1,9 @@
 // sinks/raw without services: the row model, partition paths, lake file
 // names, COPY text both ways, export run ids and names.
+#include "jobs/raw/rows.hpp"
 #include "sinks/export/exporter.hpp"
 #include "sinks/lake/lake.hpp"
 #include "sinks/postgres/pg_table.hpp"
-#include "jobs/raw/rows.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,7 +40,8 @@ TEST(RawRows, AppendsAndReadsBackEveryType) {
   auto b = row_batch::make(actions());
   ASSERT_TRUE(b);
   ASSERT_TRUE(b->append({std::string_view{"e1"}, std::int64_t{7}, jan1, 1.5, true}));
-  ASSERT_TRUE(b->append({std::string_view{""}, std::int64_t{-1}, std::int64_t{-1}, value{}, value{}}));
+  ASSERT_TRUE(
+    b->append({std::string_view{""}, std::int64_t{-1}, std::int64_t{-1}, value{}, value{}}));
   ASSERT_EQ(b->rows(), 2u);
   EXPECT_EQ(std::get<std::string_view>(b->at(0, 0)), "e1");
   EXPECT_EQ(std::get<std::int64_t>(b->at(0, 1)), 7);
@@ -117,8 +118,10 @@ TEST(RawLakePaths, Seed004Layout) {
                                   actions());
   ASSERT_TRUE(l) << l.error_message();
   auto b = row_batch::make(actions());
-  ASSERT_TRUE(b->append({std::string_view{"a"}, std::int64_t{145}, jan1 + 3 * hour + 1, value{}, value{}}));
-  ASSERT_TRUE(b->append({std::string_view{"b"}, std::int64_t{128}, jan1 + 2 * hour - 1, value{}, value{}}));
+  ASSERT_TRUE(
+    b->append({std::string_view{"a"}, std::int64_t{145}, jan1 + 3 * hour + 1, value{}, value{}}));
+  ASSERT_TRUE(
+    b->append({std::string_view{"b"}, std::int64_t{128}, jan1 + 2 * hour - 1, value{}, value{}}));
   ASSERT_TRUE(b->append({std::string_view{"c"}, std::int64_t{-1}, jan1 - 1, value{}, value{}}));
   EXPECT_EQ(path_of(*l, *b, 0), "event_date=2026-01-01/event_hour=02/bucket=17");
   EXPECT_EQ(path_of(*l, *b, 1), "event_date=2026-01-01/event_hour=00/bucket=0");
@@ -127,8 +130,11 @@ TEST(RawLakePaths, Seed004Layout) {
 }
 
 TEST(RawLakePaths, ValuesAreEncodedAndNullsNamed) {
-  std::vector<column> cols{{"s", type::string}, {"i", type::int64}, {"f", type::float64},
-                           {"ok", type::boolean}, {"t", type::timestamp_ms}};
+  std::vector<column> cols{{"s", type::string},
+                           {"i", type::int64},
+                           {"f", type::float64},
+                           {"ok", type::boolean},
+                           {"t", type::timestamp_ms}};
   auto l = partition_layout::make({{"sv", path_part::value, "s"},
                                    {"iv", path_part::value, "i"},
                                    {"fv", path_part::value, "f"},
@@ -137,8 +143,8 @@ TEST(RawLakePaths, ValuesAreEncodedAndNullsNamed) {
                                   cols);
   ASSERT_TRUE(l) << l.error_message();
   auto b = row_batch::make(cols);
-  ASSERT_TRUE(b->append({std::string_view{"a/b=c d%\xc3\xa9"}, std::int64_t{-5}, 1e300, true,
-                         jan1 + 17 * hour}));
+  ASSERT_TRUE(b->append(
+    {std::string_view{"a/b=c d%\xc3\xa9"}, std::int64_t{-5}, 1e300, true, jan1 + 17 * hour}));
   ASSERT_TRUE(b->append({value{}, value{}, value{}, value{}, value{}}));
   EXPECT_EQ(path_of(*l, *b, 0), "sv=a%2Fb%3Dc%20d%25%C3%A9/iv=-5/fv=1e%2B300/bv=true/h=12");
   EXPECT_EQ(path_of(*l, *b, 1), "sv=__HIVE_DEFAULT_PARTITION__/iv=__HIVE_DEFAULT_PARTITION__/"
@@ -178,7 +184,8 @@ TEST(RawLakeNames, RoundTrip) {
   EXPECT_EQ(parse_lake_file_name(max)->last, std::numeric_limits<std::int64_t>::max());
   EXPECT_FALSE(parse_lake_file_name("part-p5-100-200.parquet"));
   EXPECT_FALSE(parse_lake_file_name("part-p-00000000000000000100-00000000000000000200.parquet"));
-  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200.parquet.tmp"));
+  EXPECT_FALSE(
+    parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200.parquet.tmp"));
   EXPECT_FALSE(parse_lake_file_name("x/part-p5-0000000000000000010x-00000000000000000200.parquet"));
   EXPECT_FALSE(parse_lake_file_name("2026-01-01/part-100500.parquet"));
   // A claimed writer's files carry its epoch.
@@ -187,8 +194,10 @@ TEST(RawLakeNames, RoundTrip) {
   EXPECT_EQ(parse_lake_file_name(fenced)->epoch, "0123456789abcdef");
   EXPECT_EQ(parse_lake_file_name(fenced)->last, 200);
   EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-.parquet"));
-  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-XY.parquet"));
-  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200x0a.parquet"));
+  EXPECT_FALSE(
+    parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-XY.parquet"));
+  EXPECT_FALSE(
+    parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200x0a.parquet"));
 }
 
 TEST(RawCopyText, EncodesWhatPostgresReads) {
@@ -204,13 +213,13 @@ TEST(RawCopyText, EncodesWhatPostgresReads) {
 }
 
 TEST(RawCopyText, ParsesWhatPostgresWrites) {
-  std::vector<column> cols{{"s", type::string}, {"i", type::int64}, {"f", type::float64},
+  std::vector<column> cols{{"s", type::string},  {"i", type::int64},        {"f", type::float64},
                            {"b", type::boolean}, {"t", type::timestamp_ms}, {"g", type::float64},
                            {"e", type::string}};
   std::string scratch;
   std::vector<value> row;
-  pg::parse_copy_line("a\\tb\\nc\\\\d\\r\\b\\f\\v\\N x\t-42\t-Infinity\tt\t-1\tNaN\t\n", cols, scratch,
-                      row);
+  pg::parse_copy_line("a\\tb\\nc\\\\d\\r\\b\\f\\v\\N x\t-42\t-Infinity\tt\t-1\tNaN\t\n", cols,
+                      scratch, row);
   ASSERT_EQ(row.size(), 7u);
   EXPECT_EQ(std::get<std::string_view>(row[0]), "a\tb\nc\\d\r\b\f\vN x");
   EXPECT_EQ(std::get<std::int64_t>(row[1]), -42);
@@ -228,7 +237,8 @@ TEST(RawCopyText, ParsesWhatPostgresWrites) {
   EXPECT_THROW(pg::parse_copy_line("a\t1\t1\tt\t1\t1\tx\textra", cols, scratch, row),
                std::runtime_error);
   EXPECT_THROW(pg::parse_copy_line("a\t1x\t1\tt\t1\t1\tx", cols, scratch, row), std::runtime_error);
-  EXPECT_THROW(pg::parse_copy_line("a\t1\t1\tyes\t1\t1\tx", cols, scratch, row), std::runtime_error);
+  EXPECT_THROW(pg::parse_copy_line("a\t1\t1\tyes\t1\t1\tx", cols, scratch, row),
+               std::runtime_error);
 }
 
 TEST(RawCopyText, EveryStringSurvivesTheRoundTrip) {

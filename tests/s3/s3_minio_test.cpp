@@ -15,8 +15,8 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -77,8 +77,8 @@ protected:
   static void SetUpTestSuite() {
     if (env("WEIR_S3_ENDPOINT").empty() || env("WEIR_S3_BUCKET").empty())
       FAIL() << "WEIR_S3_* not set: run deploy/services.sh up and source .run/env.sh";
-    prefix_ = "weir-s3-it/" + std::to_string(::getpid()) + "-" +
-              std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "/";
+    prefix_ = "weir-s3-it/" + std::to_string(::getpid()) + "-"
+              + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "/";
   }
 
   void SetUp() override {
@@ -205,7 +205,7 @@ TEST_F(MinIO, MultipartAbort) {
   ASSERT_FALSE(late);
   EXPECT_TRUE(contains(late.error_message(), "NoSuchUpload")) << late.error_message();
   EXPECT_TRUE(contains(late.error_message(), "complete_multipart " + bucket_ + "/" + k))
-      << late.error_message();
+    << late.error_message();
   EXPECT_FALSE(s3_->exists(bucket_, k).value());
 }
 
@@ -241,24 +241,25 @@ TEST_F(MinIO, BadCredentialsAreNamedErrors) {
   auto bad_secret = client::make(cfg).value().put_object(bucket_, key("x"), "x");
   ASSERT_FALSE(bad_secret);
   EXPECT_TRUE(contains(bad_secret.error_message(), "HTTP 403 SignatureDoesNotMatch"))
-      << bad_secret.error_message();
+    << bad_secret.error_message();
 
   cfg = env_config();
   cfg.access_key = "nobody-at-all";
   auto bad_key = client::make(cfg).value().get_object(bucket_, key("x"));
   ASSERT_FALSE(bad_key);
   EXPECT_TRUE(contains(bad_key.error_message(), "HTTP 403 InvalidAccessKeyId"))
-      << bad_key.error_message();
+    << bad_key.error_message();
 
   // HEAD has no body to carry the code (MinIO puts it in a header); the
   // status must be an error all the same, not "does not exist".
   auto head = client::make(cfg).value().exists(bucket_, key("x"));
   ASSERT_FALSE(head);
-  EXPECT_TRUE(contains(head.error_message(), "s3 exists " + bucket_ + "/" + key("x") + ": HTTP 403"))
-      << head.error_message();
+  EXPECT_TRUE(
+    contains(head.error_message(), "s3 exists " + bucket_ + "/" + key("x") + ": HTTP 403"))
+    << head.error_message();
   if (env("WEIR_S3_IMPL") == "minio") {
     EXPECT_TRUE(contains(head.error_message(), "HTTP 403 InvalidAccessKeyId: The Access Key Id"))
-        << head.error_message();
+      << head.error_message();
   }
 }
 
@@ -269,9 +270,9 @@ TEST_F(MinIO, ConnectionRefusedIsClear) {
   ASSERT_TRUE(c) << c.error_message();
   auto r = c->get_object(bucket_, "k");
   ASSERT_FALSE(r);
-  EXPECT_TRUE(contains(r.error_message(), "s3 get_object " + bucket_ + "/k: cannot connect to " +
-                                              cfg.endpoint))
-      << r.error_message();
+  EXPECT_TRUE(contains(r.error_message(),
+                       "s3 get_object " + bucket_ + "/k: cannot connect to " + cfg.endpoint))
+    << r.error_message();
   EXPECT_TRUE(contains(r.error_message(), "Connection refused")) << r.error_message();
 }
 
@@ -295,7 +296,7 @@ TEST_F(MinIO, SilentServerTimesOut) {
   ::close(fd);
   ASSERT_FALSE(r);
   EXPECT_TRUE(contains(r.error_message(), "timed out talking to " + cfg.endpoint))
-      << r.error_message();
+    << r.error_message();
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 

@@ -52,81 +52,179 @@ request_parts suite_request(const suite_case& c) {
 const std::string unreserved = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 const std::vector<suite_case> suite = {
-    {"get-vanilla", "GET", "/", {}, {}, "",
-     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63", "host;x-amz-date",
-     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-vanilla-query-order-key-case", "GET", "/", {{"Param2", "value2"}, {"Param1", "value1"}},
-     {}, "", "816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0",
-     "host;x-amz-date", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
-    {"get-vanilla-query-order-key", "GET", "/", {{"Param1", "value2"}, {"Param1", "Value1"}}, {},
-     "", "704b4cef673542d84cdff252633f065e8daeba5f168b77116f8b1bcaf3d38f89", "host;x-amz-date",
-     "eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1"},
-    {"get-vanilla-query-order-value", "GET", "/", {{"Param1", "value2"}, {"Param1", "value1"}},
-     {}, "", "c968629d70850097a2d8781c9bf7edcb988b04cac14cca9be4acc3595f884606",
-     "host;x-amz-date", "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
-    {"get-vanilla-query-unreserved", "GET", "/", {{unreserved, unreserved}}, {}, "",
-     "c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177", "host;x-amz-date",
-     "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"},
-    {"get-vanilla-utf8-query", "GET", "/", {{"\xE1\x88\xB4", "bar"}}, {}, "",
-     "eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073", "host;x-amz-date",
-     "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
-    {"get-vanilla-empty-query-key", "GET", "/", {{"Param1", "value1"}}, {}, "",
-     "1e24db194ed7d0eec2de28d7369675a243488e08526e8c1c73571282f7c517ab", "host;x-amz-date",
-     "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"},
-    {"get-header-value-trim", "GET", "/", {},
-     {{"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}}, "",
-     "a726db9b0df21c14f559d0a978e563112acb1b9e05476f0a6a1c7d68f28605c7",
-     "host;my-header1;my-header2;x-amz-date",
-     "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
-    {"get-header-key-duplicate", "GET", "/", {},
-     {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}}, "",
-     "dc7f04a3abfde8d472b0ab1a418b741b7c67174dad1551b4117b15527fbe966c",
-     "host;my-header1;x-amz-date",
-     "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
-    {"get-header-value-order", "GET", "/", {},
-     {{"My-Header1", "value4"}, {"My-Header1", "value1"}, {"My-Header1", "value3"},
-      {"My-Header1", "value2"}},
-     "", "31ce73cd3f3d9f66977ad3dd957dc47af14df92fcd8509f59b349e9137c58b86",
-     "host;my-header1;x-amz-date",
-     "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"},
-    {"get-unreserved", "GET", "/" + unreserved, {}, {}, "",
-     "6a968768eefaa713e2a6b16b589a8ea192661f098f37349f4e2c0082757446f9", "host;x-amz-date",
-     "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
-    {"get-utf8", "GET", "/\xE1\x88\xB4", {}, {}, "",
-     "2a0a97d02205e45ce2e994789806b19270cfbbb0921b278ccf58f5249ac42102", "host;x-amz-date",
-     "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
-    {"post-vanilla", "POST", "/", {}, {}, "",
-     "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87", "host;x-amz-date",
-     "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
-    {"post-vanilla-query", "POST", "/", {{"Param1", "value1"}}, {}, "",
-     "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd", "host;x-amz-date",
-     "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
-    {"post-header-key-sort", "POST", "/", {}, {{"My-Header1", "value1"}}, "",
-     "9368318c2967cf6de74404b30c65a91e8f6253e0a8659d6d5319f1a812f87d65",
-     "host;my-header1;x-amz-date",
-     "c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
-    {"post-header-value-case", "POST", "/", {}, {{"My-Header1", "VALUE1"}}, "",
-     "d51ced243e649e3de6ef63afbbdcbca03131a21a7103a1583706a64618606a93",
-     "host;my-header1;x-amz-date",
-     "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
-    // The suite's .creq for this case lists content-length, but its .sts and
-    // .authz were made without it (the hash below is of the canonical request
-    // without content-length); the .sts and .authz are what we check.
-    {"post-x-www-form-urlencoded", "POST", "/", {},
-     {{"Content-Type", "application/x-www-form-urlencoded"}}, "Param1=value1",
-     "42a5e5bb34198acb3e84da4f085bb7927f2bc277ca766e6d19c73c2154021281",
-     "content-type;host;x-amz-date",
-     "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"},
-    // Here the .sts and the signature in the .authz belong to the suite's
-    // earlier edition of the request ("charset=utf8", content-length not
-    // signed; the hash below is of that canonical request), while its .req and
-    // .creq were updated. This is the earlier request; the updated .creq is
-    // checked in CanonicalRequests.
-    {"post-x-www-form-urlencoded-parameters", "POST", "/", {},
-     {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}}, "Param1=value1",
-     "2e1cf7ed91881a30569e46552437e4156c823447bf1781b921b5d486c568dd1c",
-     "content-type;host;x-amz-date",
-     "1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe"},
+  {"get-vanilla",
+   "GET",
+   "/",
+   {},
+   {},
+   "",
+   "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+   "host;x-amz-date",
+   "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
+  {"get-vanilla-query-order-key-case",
+   "GET",
+   "/",
+   {{"Param2", "value2"}, {"Param1", "value1"}},
+   {},
+   "",
+   "816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0",
+   "host;x-amz-date",
+   "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
+  {"get-vanilla-query-order-key",
+   "GET",
+   "/",
+   {{"Param1", "value2"}, {"Param1", "Value1"}},
+   {},
+   "",
+   "704b4cef673542d84cdff252633f065e8daeba5f168b77116f8b1bcaf3d38f89",
+   "host;x-amz-date",
+   "eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1"},
+  {"get-vanilla-query-order-value",
+   "GET",
+   "/",
+   {{"Param1", "value2"}, {"Param1", "value1"}},
+   {},
+   "",
+   "c968629d70850097a2d8781c9bf7edcb988b04cac14cca9be4acc3595f884606",
+   "host;x-amz-date",
+   "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
+  {"get-vanilla-query-unreserved",
+   "GET",
+   "/",
+   {{unreserved, unreserved}},
+   {},
+   "",
+   "c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177",
+   "host;x-amz-date",
+   "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"},
+  {"get-vanilla-utf8-query",
+   "GET",
+   "/",
+   {{"\xE1\x88\xB4", "bar"}},
+   {},
+   "",
+   "eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073",
+   "host;x-amz-date",
+   "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
+  {"get-vanilla-empty-query-key",
+   "GET",
+   "/",
+   {{"Param1", "value1"}},
+   {},
+   "",
+   "1e24db194ed7d0eec2de28d7369675a243488e08526e8c1c73571282f7c517ab",
+   "host;x-amz-date",
+   "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"},
+  {"get-header-value-trim",
+   "GET",
+   "/",
+   {},
+   {{"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}},
+   "",
+   "a726db9b0df21c14f559d0a978e563112acb1b9e05476f0a6a1c7d68f28605c7",
+   "host;my-header1;my-header2;x-amz-date",
+   "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
+  {"get-header-key-duplicate",
+   "GET",
+   "/",
+   {},
+   {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}},
+   "",
+   "dc7f04a3abfde8d472b0ab1a418b741b7c67174dad1551b4117b15527fbe966c",
+   "host;my-header1;x-amz-date",
+   "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
+  {"get-header-value-order",
+   "GET",
+   "/",
+   {},
+   {{"My-Header1", "value4"},
+    {"My-Header1", "value1"},
+    {"My-Header1", "value3"},
+    {"My-Header1", "value2"}},
+   "",
+   "31ce73cd3f3d9f66977ad3dd957dc47af14df92fcd8509f59b349e9137c58b86",
+   "host;my-header1;x-amz-date",
+   "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"},
+  {"get-unreserved",
+   "GET",
+   "/" + unreserved,
+   {},
+   {},
+   "",
+   "6a968768eefaa713e2a6b16b589a8ea192661f098f37349f4e2c0082757446f9",
+   "host;x-amz-date",
+   "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
+  {"get-utf8",
+   "GET",
+   "/\xE1\x88\xB4",
+   {},
+   {},
+   "",
+   "2a0a97d02205e45ce2e994789806b19270cfbbb0921b278ccf58f5249ac42102",
+   "host;x-amz-date",
+   "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
+  {"post-vanilla",
+   "POST",
+   "/",
+   {},
+   {},
+   "",
+   "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
+   "host;x-amz-date",
+   "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
+  {"post-vanilla-query",
+   "POST",
+   "/",
+   {{"Param1", "value1"}},
+   {},
+   "",
+   "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd",
+   "host;x-amz-date",
+   "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
+  {"post-header-key-sort",
+   "POST",
+   "/",
+   {},
+   {{"My-Header1", "value1"}},
+   "",
+   "9368318c2967cf6de74404b30c65a91e8f6253e0a8659d6d5319f1a812f87d65",
+   "host;my-header1;x-amz-date",
+   "c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
+  {"post-header-value-case",
+   "POST",
+   "/",
+   {},
+   {{"My-Header1", "VALUE1"}},
+   "",
+   "d51ced243e649e3de6ef63afbbdcbca03131a21a7103a1583706a64618606a93",
+   "host;my-header1;x-amz-date",
+   "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
+  // The suite's .creq for this case lists content-length, but its .sts and
+  // .authz were made without it (the hash below is of the canonical request
+  // without content-length); the .sts and .authz are what we check.
+  {"post-x-www-form-urlencoded",
+   "POST",
+   "/",
+   {},
+   {{"Content-Type", "application/x-www-form-urlencoded"}},
+   "Param1=value1",
+   "42a5e5bb34198acb3e84da4f085bb7927f2bc277ca766e6d19c73c2154021281",
+   "content-type;host;x-amz-date",
+   "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"},
+  // Here the .sts and the signature in the .authz belong to the suite's
+  // earlier edition of the request ("charset=utf8", content-length not
+  // signed; the hash below is of that canonical request), while its .req and
+  // .creq were updated. This is the earlier request; the updated .creq is
+  // checked in CanonicalRequests.
+  {"post-x-www-form-urlencoded-parameters",
+   "POST",
+   "/",
+   {},
+   {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}},
+   "Param1=value1",
+   "2e1cf7ed91881a30569e46552437e4156c823447bf1781b921b5d486c568dd1c",
+   "content-type;host;x-amz-date",
+   "1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe"},
 };
 
 } // namespace
@@ -138,12 +236,12 @@ TEST(SigV4Suite, StringToSignAndAuthorization) {
     std::string canonical = canonical_request(r);
     EXPECT_EQ(sha256_hex(canonical), c.sts_hash) << canonical;
     EXPECT_EQ(string_to_sign(suite_key, canonical),
-              "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" +
-                  c.sts_hash);
+              "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+                + c.sts_hash);
     EXPECT_EQ(authorization(r, suite_key),
               "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-              "SignedHeaders=" +
-                  c.signed_headers + ", Signature=" + c.signature);
+              "SignedHeaders="
+                + c.signed_headers + ", Signature=" + c.signature);
   }
 }
 
@@ -159,51 +257,58 @@ TEST(SigV4Suite, CanonicalRequests) {
   EXPECT_EQ(creq("get-vanilla"), "GET\n/\n\n"
                                  "host:example.amazonaws.com\n"
                                  "x-amz-date:20150830T123600Z\n\n"
-                                 "host;x-amz-date\n" +
-                                     empty_hash);
+                                 "host;x-amz-date\n"
+                                   + empty_hash);
   EXPECT_EQ(creq("get-vanilla-query-order-key-case"), "GET\n/\nParam1=value1&Param2=value2\n"
                                                       "host:example.amazonaws.com\n"
                                                       "x-amz-date:20150830T123600Z\n\n"
-                                                      "host;x-amz-date\n" +
-                                                          empty_hash);
+                                                      "host;x-amz-date\n"
+                                                        + empty_hash);
   EXPECT_EQ(creq("get-vanilla-query-order-key"), "GET\n/\nParam1=Value1&Param1=value2\n"
                                                  "host:example.amazonaws.com\n"
                                                  "x-amz-date:20150830T123600Z\n\n"
-                                                 "host;x-amz-date\n" +
-                                                     empty_hash);
+                                                 "host;x-amz-date\n"
+                                                   + empty_hash);
   EXPECT_EQ(creq("get-header-value-trim"), "GET\n/\n\n"
                                            "host:example.amazonaws.com\n"
                                            "my-header1:value1\n"
                                            "my-header2:\"a b c\"\n"
                                            "x-amz-date:20150830T123600Z\n\n"
-                                           "host;my-header1;my-header2;x-amz-date\n" +
-                                               empty_hash);
+                                           "host;my-header1;my-header2;x-amz-date\n"
+                                             + empty_hash);
   EXPECT_EQ(creq("get-header-key-duplicate"), "GET\n/\n\n"
                                               "host:example.amazonaws.com\n"
                                               "my-header1:value2,value2,value1\n"
                                               "x-amz-date:20150830T123600Z\n\n"
-                                              "host;my-header1;x-amz-date\n" +
-                                                  empty_hash);
-  EXPECT_EQ(creq("get-unreserved"), "GET\n/" + unreserved + "\n\n"
-                                    "host:example.amazonaws.com\n"
-                                    "x-amz-date:20150830T123600Z\n\n"
-                                    "host;x-amz-date\n" +
-                                        empty_hash);
+                                              "host;my-header1;x-amz-date\n"
+                                                + empty_hash);
+  EXPECT_EQ(creq("get-unreserved"), "GET\n/" + unreserved
+                                      + "\n\n"
+                                        "host:example.amazonaws.com\n"
+                                        "x-amz-date:20150830T123600Z\n\n"
+                                        "host;x-amz-date\n"
+                                      + empty_hash);
   EXPECT_EQ(creq("get-utf8"), "GET\n/%E1%88%B4\n\n"
                               "host:example.amazonaws.com\n"
                               "x-amz-date:20150830T123600Z\n\n"
-                              "host;x-amz-date\n" +
-                                  empty_hash);
+                              "host;x-amz-date\n"
+                                + empty_hash);
   EXPECT_EQ(creq("get-vanilla-utf8-query"), "GET\n/\n%E1%88%B4=bar\n"
                                             "host:example.amazonaws.com\n"
                                             "x-amz-date:20150830T123600Z\n\n"
-                                            "host;x-amz-date\n" +
-                                                empty_hash);
-  auto updated = suite_request(
-      {"post-x-www-form-urlencoded-parameters (updated .req)", "POST", "/", {},
-       {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-        {"Content-Length", "13"}},
-       "Param1=value1", "", "", ""});
+                                            "host;x-amz-date\n"
+                                              + empty_hash);
+  auto updated =
+    suite_request({"post-x-www-form-urlencoded-parameters (updated .req)",
+                   "POST",
+                   "/",
+                   {},
+                   {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                    {"Content-Length", "13"}},
+                   "Param1=value1",
+                   "",
+                   "",
+                   ""});
   EXPECT_EQ(canonical_request(updated),
             "POST\n/\n\n"
             "content-length:13\n"
@@ -249,12 +354,12 @@ TEST(SigV4S3, GetObjectWithRange) {
   EXPECT_EQ(canonical, "GET\n/test.txt\n\n"
                        "host:examplebucket.s3.amazonaws.com\n"
                        "range:bytes=0-9\n"
-                       "x-amz-content-sha256:" +
-                           empty_hash +
-                           "\n"
+                       "x-amz-content-sha256:"
+                         + empty_hash
+                         + "\n"
                            "x-amz-date:20130524T000000Z\n\n"
-                           "host;range;x-amz-content-sha256;x-amz-date\n" +
-                           empty_hash);
+                           "host;range;x-amz-content-sha256;x-amz-date\n"
+                         + empty_hash);
   EXPECT_EQ(string_to_sign(s3_key, canonical),
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
             "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
@@ -276,7 +381,7 @@ TEST(SigV4S3, PutObjectWithReservedCharacterInKey) {
   EXPECT_NE(authz.find("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;"
                        "x-amz-storage-class,"),
             std::string::npos)
-      << authz;
+    << authz;
   EXPECT_EQ(signature_of(authz),
             "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }

@@ -10,10 +10,10 @@ namespace {
 
 // Captured from the MinIO of deploy/services.sh (GET of a missing key).
 const std::string no_such_key =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>"
-    "<Key>missing.txt</Key><BucketName>weir</BucketName><Resource>/weir/missing.txt</Resource>"
-    "<RequestId>18EA610D6F02A7A8</RequestId><HostId>470a0afc</HostId></Error>";
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+  "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>"
+  "<Key>missing.txt</Key><BucketName>weir</BucketName><Resource>/weir/missing.txt</Resource>"
+  "<RequestId>18EA610D6F02A7A8</RequestId><HostId>470a0afc</HostId></Error>";
 
 } // namespace
 
@@ -25,9 +25,10 @@ TEST(S3Xml, ParsesErrorCodeAndMessage) {
 }
 
 TEST(S3Xml, ErrorMessageIsUnescaped) {
-  auto err = parse_error("<Error><Code>InvalidArgument</Code>"
-                         "<Message>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x41;</Message>"
-                         "</Error>");
+  auto err =
+    parse_error("<Error><Code>InvalidArgument</Code>"
+                "<Message>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x41;</Message>"
+                "</Error>");
   ASSERT_TRUE(err);
   EXPECT_EQ(err->message, "a <b> & \"c\" 'd' \xC3\xA9"
                           "A");
@@ -41,9 +42,11 @@ TEST(S3Xml, NotAnError) {
 }
 
 TEST(S3Xml, DescribesFailures) {
-  EXPECT_EQ(describe_failure("s3 get_object weir/missing.txt", 404, no_such_key),
-            "s3 get_object weir/missing.txt: HTTP 404 NoSuchKey: The specified key does not exist.");
-  EXPECT_EQ(describe_failure("s3 exists weir/k", 403, ""), "s3 exists weir/k: HTTP 403 (no error body)");
+  EXPECT_EQ(
+    describe_failure("s3 get_object weir/missing.txt", 404, no_such_key),
+    "s3 get_object weir/missing.txt: HTTP 404 NoSuchKey: The specified key does not exist.");
+  EXPECT_EQ(describe_failure("s3 exists weir/k", 403, ""),
+            "s3 exists weir/k: HTTP 403 (no error body)");
   EXPECT_EQ(describe_failure("s3 list weir/*", 502, "<html>Bad Gateway</html>"),
             "s3 list weir/*: HTTP 502: <html>Bad Gateway</html>");
   std::string long_body(500, 'x');
@@ -55,16 +58,17 @@ TEST(S3Xml, ListPageTruncated) {
   // Shape of AWS's ListObjectsV2 reply; the token holds characters that must
   // come back unescaped.
   auto page = parse_list_page(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-      "<Name>weir</Name><Prefix>p/</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys>"
-      "<IsTruncated>true</IsTruncated>"
-      "<Contents><Key>p/a&amp;b.txt</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
-      "<ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size>"
-      "<StorageClass>STANDARD</StorageClass></Contents>"
-      "<Contents><Key>p/c d.txt</Key><Size>3</Size></Contents>"
-      "<NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=&amp;</NextContinuationToken>"
-      "</ListBucketResult>");
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+    "<Name>weir</Name><Prefix>p/</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys>"
+    "<IsTruncated>true</IsTruncated>"
+    "<Contents><Key>p/a&amp;b.txt</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+    "<ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size>"
+    "<StorageClass>STANDARD</StorageClass></Contents>"
+    "<Contents><Key>p/c d.txt</Key><Size>3</Size></Contents>"
+    "<NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=&amp;</"
+    "NextContinuationToken>"
+    "</ListBucketResult>");
   ASSERT_TRUE(page) << page.error_message();
   EXPECT_EQ(page->keys, (std::vector<std::string>{"p/a&b.txt", "p/c d.txt"}));
   EXPECT_TRUE(page->truncated);
@@ -74,10 +78,10 @@ TEST(S3Xml, ListPageTruncated) {
 TEST(S3Xml, ListPageLastAndEmpty) {
   // Captured from MinIO: an empty listing.
   auto empty = parse_list_page(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>weir</Name>"
-      "<Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>false</IsTruncated>"
-      "</ListBucketResult>");
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>weir</Name>"
+    "<Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>false</IsTruncated>"
+    "</ListBucketResult>");
   ASSERT_TRUE(empty) << empty.error_message();
   EXPECT_TRUE(empty->keys.empty());
   EXPECT_FALSE(empty->truncated);

@@ -15,8 +15,8 @@
 #pragma once
 
 #include "jobs/spec.hpp"
-#include "tests/support/results_sink.hpp"
 #include "tests/support/fold.hpp"
+#include "tests/support/results_sink.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,14 +33,10 @@ inline void use_decimals(jobs::job_spec& spec) {
   using jobs::agg_kind;
   const jobs::decimal_type v{12, 2}, b{18, 2}, s{9, 3};
   spec.source.time_field = "t";
-  spec.aggregations = {{agg_kind::count, "", "n", {}},
-                       {agg_kind::sum, "v", "total", v},
-                       {agg_kind::min, "v", "lo", v},
-                       {agg_kind::max, "v", "hi", v},
-                       {agg_kind::avg, "v", "mean", v},
-                       {agg_kind::sum, "b", "big", b},
-                       {agg_kind::avg, "b", "bmean", b},
-                       {agg_kind::min, "s", "small", s}};
+  spec.aggregations = {{agg_kind::count, "", "n", {}},   {agg_kind::sum, "v", "total", v},
+                       {agg_kind::min, "v", "lo", v},    {agg_kind::max, "v", "hi", v},
+                       {agg_kind::avg, "v", "mean", v},  {agg_kind::sum, "b", "big", b},
+                       {agg_kind::avg, "b", "bmean", b}, {agg_kind::min, "s", "small", s}};
 }
 
 // The decimal columns the sinks create, in order: (name, precision, scale).
@@ -49,8 +45,9 @@ struct decimal_column {
   int precision, scale;
 };
 inline const std::vector<decimal_column>& decimal_columns() {
-  static const std::vector<decimal_column> columns{{"total", 38, 2}, {"lo", 12, 2}, {"hi", 12, 2},
-                                                   {"mean", 38, 6},  {"big", 38, 2}, {"bmean", 38, 6},
+  static const std::vector<decimal_column> columns{{"total", 38, 2}, {"lo", 12, 2},
+                                                   {"hi", 12, 2},    {"mean", 38, 6},
+                                                   {"big", 38, 2},   {"bmean", 38, 6},
                                                    {"small", 9, 3}};
   return columns;
 }
@@ -101,8 +98,7 @@ inline std::string decimal_rows(std::string_view null, bool late = false) {
          + "b\t3\t-6.26\t-5.25\t-0.01\t-2.086667\t-12345678901234567.89\t-6172839450617283.945000\t"
            "-1234.567\n"
          + "c\t2\t" + n + "\t" + n + "\t" + n + "\t" + n + "\t" + n + "\t" + n + "\t" + n + "\n"
-         + "d\t2\t0.00\t-9999999999.99\t9999999999.99\t0.000000\t" + n + "\t" + n
-         + "\t1.500\n";
+         + "d\t2\t0.00\t-9999999999.99\t9999999999.99\t0.000000\t" + n + "\t" + n + "\t1.500\n";
 }
 
 // The merged path into another store: `sink` keeps the partials in

@@ -14,9 +14,9 @@
 #include "base/logging.hpp"
 #include "jobs/registry/pipelines.hpp"
 
+#include <gtest/gtest.h>
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -29,8 +29,12 @@ using namespace std::chrono_literals;
 
 namespace weir {
 // Names, not bytes, in a failing test's output.
-void PrintTo(round_outcome o, std::ostream* os) { *os << to_string(o); }
-void PrintTo(cluster_event_kind k, std::ostream* os) { *os << to_string(k); }
+void PrintTo(round_outcome o, std::ostream* os) {
+  *os << to_string(o);
+}
+void PrintTo(cluster_event_kind k, std::ostream* os) {
+  *os << to_string(k);
+}
 } // namespace weir
 
 namespace {
@@ -59,10 +63,10 @@ constexpr auto checkpoint_interval = 10s;
 
 // What the fakes saw and what a test makes them do.
 struct world {
-  std::vector<std::string> log;                    // in order: "w1 reads 0", "w2 loads KEY", ...
-  std::map<std::string, std::set<int>> reading;    // per worker: partitions its input reads
-  std::set<std::string> sink_down;                 // workers whose store refuses writes (for now)
-  std::map<std::string, std::string> checkpoints;  // the checkpoint store, shared like S3
+  std::vector<std::string> log;                   // in order: "w1 reads 0", "w2 loads KEY", ...
+  std::map<std::string, std::set<int>> reading;   // per worker: partitions its input reads
+  std::set<std::string> sink_down;                // workers whose store refuses writes (for now)
+  std::map<std::string, std::string> checkpoints; // the checkpoint store, shared like S3
 
   void note(std::string line) { log.push_back(std::move(line)); }
   // Position of the first line equal to `line`, or -1.
@@ -94,7 +98,7 @@ public:
   void release(std::vector<rd_kafka_message_t*>&, size_t) override {}
   std::int64_t high_watermark(const std::string&, std::int32_t) const override { return -1; }
   expected<std::pair<std::int64_t, std::int64_t>> watermark_offsets(const std::string&,
-                                                                   std::int32_t) override {
+                                                                    std::int32_t) override {
     return std::make_pair(std::int64_t{0}, std::int64_t{0});
   }
 
@@ -166,7 +170,7 @@ struct test_config : caf::actor_system_config {
 class ActorProtocol : public ::testing::Test {
 protected:
   ActorProtocol() : sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
-    (void) log::init("protocol-test", "off");
+    (void)log::init("protocol-test", "off");
   }
 
   ~ActorProtocol() override {
@@ -218,8 +222,8 @@ protected:
     cfg.report_interval = 0ms;
     cfg.coordinator = coord;
     cfg.start = [w = world_, name, secret](caf::actor_system& sys, const jobs::job_spec& spec,
-                                           std::int32_t, worker_actor parent)
-      -> expected<job_actors> {
+                                           std::int32_t,
+                                           worker_actor parent) -> expected<job_actors> {
       auto pipeline = jobs::make_pipeline(spec);
       if (!pipeline)
         return pipeline.failure();
@@ -234,8 +238,8 @@ protected:
         return expected<std::unique_ptr<checkpoint_store>>{std::make_unique<fake_store>(w, name)};
       };
       job_actors out;
-      out.sink = sys.spawn(sink_driver, spec.name, std::make_shared<fake_sink>(w, name), parent,
-                           spec);
+      out.sink =
+        sys.spawn(sink_driver, spec.name, std::make_shared<fake_sink>(w, name), parent, spec);
       out.sources.push_back(sys.spawn(kafka_source, spec,
                                       std::shared_ptr<const jobs::pipeline>{std::move(*pipeline)},
                                       out.sink, parent, secret, std::move(io)));
@@ -410,7 +414,7 @@ TEST_F(ActorProtocol, ADrainedWorkerLeavesOnceItHoldsNothing) {
   ASSERT_TRUE(reply && reply->draining());
   EXPECT_TRUE(world_->reading["w1"].empty());
   EXPECT_EQ(world_->reading["w2"].count(given), 0u); // not released yet
-  EXPECT_EQ(gone->count("w1"), 0u);                   // so it stays
+  EXPECT_EQ(gone->count("w1"), 0u);                  // so it stays
   EXPECT_EQ(ask<drain_reply>(coord, drain_atom::value, std::string{"w2"})->why,
             refusal::conflict); // the last one not draining
 

@@ -63,10 +63,12 @@ TEST(CheckpointStore, OverwriteIsWholeAndLeavesNoTemporaries) {
 TEST(CheckpointStore, RejectsBadUrls) {
   auto bad = checkpoint_store::open("file://relative/dir");
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error_message(), "checkpoint store 'file://relative/dir': file:// needs an absolute path");
+  EXPECT_EQ(bad.error_message(),
+            "checkpoint store 'file://relative/dir': file:// needs an absolute path");
   bad = checkpoint_store::open("ftp://x");
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error_message(), "checkpoint store 'ftp://x': expected file:///dir or s3://bucket/prefix");
+  EXPECT_EQ(bad.error_message(),
+            "checkpoint store 'ftp://x': expected file:///dir or s3://bucket/prefix");
 }
 
 // Other workers write beside a listing: a partition's list walks only its

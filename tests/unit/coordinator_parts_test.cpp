@@ -465,9 +465,9 @@ TEST(Observation, RatesComeFromConsecutiveReportsOfTheOwnerOnly) {
   ASSERT_EQ(view->jobs.size(), 1u);
   EXPECT_DOUBLE_EQ(view->jobs[0].partitions[0].records_per_second, 100);
   EXPECT_EQ(view->jobs[0].kind, "windowed");
-  EXPECT_DOUBLE_EQ(obs.observe(jobs, m, metrics, false, 20'000)->jobs[0].partitions[0]
-                     .records_per_second,
-                   0); // stale
+  EXPECT_DOUBLE_EQ(
+    obs.observe(jobs, m, metrics, false, 20'000)->jobs[0].partitions[0].records_per_second,
+    0); // stale
   obs.sample(jobs, m, 4'000);
   ASSERT_EQ(job.history.size(), 1u);
   EXPECT_DOUBLE_EQ(job.history.back().records_per_second, 100);

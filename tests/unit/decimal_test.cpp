@@ -89,8 +89,8 @@ job_spec decimal_spec(window_kind kind, millis size, millis slide) {
 
 // Every emitted row's values as text, by (window start, key): the last
 // emission wins.
-std::map<std::pair<millis, std::string>, std::vector<std::string>>
-run(const job_spec& spec, const std::vector<std::string>& events) {
+std::map<std::pair<millis, std::string>, std::vector<std::string>> run(
+  const job_spec& spec, const std::vector<std::string>& events) {
   window_operator op{spec};
   event_reader reader{spec};
   partition_state st;
@@ -143,8 +143,8 @@ TEST(Decimal, SumsAreExactWhereDoublesDrift) {
   events.push_back(event(1600, "a", "-0.125"));            // rounds to -0.13
   const auto rows = run(spec, events);
   ASSERT_EQ(rows.count({-1000, "a"}), 1u);
-  EXPECT_EQ(rows.at({-1000, "a"}), (std::vector<std::string>{
-                                      "1.00", "0.10", "0.10", "0.100000", "1.000000", "10"}))
+  EXPECT_EQ(rows.at({-1000, "a"}),
+            (std::vector<std::string>{"1.00", "0.10", "0.10", "0.100000", "1.000000", "10"}))
     << "window [-1s, 1s)";
   // [0, 2s): ten tenths, 1000000000.07 and -0.13.
   const auto& both = rows.at({0, "a"});

@@ -65,28 +65,32 @@ TEST(EventReader, TypedKeysTellNumbersFromStrings) {
   ASSERT_EQ(r.read(R"({"ts":1,"user_id":-9223372036854775808,"action":"tap"})", ev),
             read_status::ok);
   EXPECT_EQ(ev.key, std::string{"-9223372036854775808"} + key_separator + "tap");
-  for (auto [text, key] : {std::pair{"0.0", "0"}, {"-0", "0"}, {"1700e-2", "17"},
-                           {"0.17E2", "17"}, {"9223372036854775807", "9223372036854775807"},
+  for (auto [text, key] : {std::pair{"0.0", "0"},
+                           {"-0", "0"},
+                           {"1700e-2", "17"},
+                           {"0.17E2", "17"},
+                           {"9223372036854775807", "9223372036854775807"},
                            {"9.223372036854775807e18", "9223372036854775807"}}) {
     ASSERT_EQ(r.read(std::string{R"({"ts":1,"action":"tap","user_id":)"} + text + "}", ev),
-              read_status::ok) << text;
+              read_status::ok)
+      << text;
     EXPECT_EQ(ev.key, std::string{key} + key_separator + "tap") << text;
   }
-  for (const char* bad : {R"({"ts":1,"user_id":"17","action":"tap"})",
-                          R"({"ts":1,"user_id":17.5,"action":"tap"})",
-                          R"({"ts":1,"user_id":1e19,"action":"tap"})",
-                          R"({"ts":1,"user_id":9223372036854775808,"action":"tap"})",
-                          R"({"ts":1,"user_id":-9223372036854775809,"action":"tap"})",
-                          R"({"ts":1,"user_id":9007199254740993.5,"action":"tap"})",
-                          R"({"ts":1,"user_id":1.0000000000000000001,"action":"tap"})",
-                          R"({"ts":1,"user_id":1e-400,"action":"tap"})",
-                          R"({"ts":1,"user_id":07,"action":"tap"})", // not JSON (fuzz.event_reader)
-                          R"({"ts":1,"user_id":true,"action":"tap"})",
-                          R"({"ts":1,"user_id":{"id":17},"action":"tap"})"})
+  for (const char* bad :
+       {R"({"ts":1,"user_id":"17","action":"tap"})", R"({"ts":1,"user_id":17.5,"action":"tap"})",
+        R"({"ts":1,"user_id":1e19,"action":"tap"})",
+        R"({"ts":1,"user_id":9223372036854775808,"action":"tap"})",
+        R"({"ts":1,"user_id":-9223372036854775809,"action":"tap"})",
+        R"({"ts":1,"user_id":9007199254740993.5,"action":"tap"})",
+        R"({"ts":1,"user_id":1.0000000000000000001,"action":"tap"})",
+        R"({"ts":1,"user_id":1e-400,"action":"tap"})",
+        R"({"ts":1,"user_id":07,"action":"tap"})", // not JSON (fuzz.event_reader)
+        R"({"ts":1,"user_id":true,"action":"tap"})",
+        R"({"ts":1,"user_id":{"id":17},"action":"tap"})"})
     EXPECT_EQ(r.read(bad, ev), read_status::key_not_integer) << bad;
-  for (const char* bad : {R"({"ts":1,"user_id":17,"action":17})",
-                          R"({"ts":1,"user_id":17,"action":false})",
-                          R"({"ts":1,"user_id":17,"action":["tap"]})"})
+  for (const char* bad :
+       {R"({"ts":1,"user_id":17,"action":17})", R"({"ts":1,"user_id":17,"action":false})",
+        R"({"ts":1,"user_id":17,"action":["tap"]})"})
     EXPECT_EQ(r.read(bad, ev), read_status::key_not_string) << bad;
   EXPECT_EQ(r.read(R"({"ts":1,"user_id":null,"action":"tap"})", ev), read_status::missing_key);
   // Untyped, a key is its text as written: one key for both.
@@ -149,7 +153,8 @@ TEST(EventReader, NestedFieldsByPath) {
   event_reader r{spec};
   event_view ev;
   ASSERT_EQ(r.read(R"({"user":"u1","device":{"os":"android","stats":{"score":2.5}},)"
-                   R"("meta":{"ts":1000}})", ev),
+                   R"("meta":{"ts":1000}})",
+                   ev),
             read_status::ok);
   EXPECT_EQ(ev.time, 1000);
   EXPECT_EQ(ev.key, std::string{"android"} + key_separator + "u1");

@@ -77,7 +77,8 @@ TEST(Histogram, CumulativeSumAndCount) {
   EXPECT_DOUBLE_EQ(h.sum(), 0.0001 + 0.001 + 0.003 + 0.004 + 20.0);
 
   auto cum = h.cumulative();
-  std::array<std::uint64_t, histogram::bucket_count> want{1, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5};
+  std::array<std::uint64_t, histogram::bucket_count> want{1, 2, 2, 4, 4, 4, 4, 4,
+                                                          4, 4, 4, 4, 4, 4, 5};
   EXPECT_EQ(cum, want);
   EXPECT_EQ(cum.back(), h.count());
 }

@@ -3,8 +3,8 @@
 // batch not done; and stops, with the store's reason, on a permanent failure.
 #include "actors/sink.hpp"
 
-#include <caf/all.hpp>
 #include <gtest/gtest.h>
+#include <caf/all.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -71,8 +71,8 @@ TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
   auto rec = std::make_shared<recorder>();
   auto source = sys.spawn(fake_source, rec);
   auto sink = sys.spawn(sink_driver, std::string{"job"},
-                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)}, worker_actor{},
-                        jobs::job_spec{});
+                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)},
+                        worker_actor{}, jobs::job_spec{});
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
     jobs::sink_batch b;
     b.seq = seq;

@@ -98,8 +98,9 @@ TEST(SpecParser, BadChoiceListsOptions) {
   EXPECT_EQ(error_of(good_with("fn: count", "fn: median")),
             "job.yaml:15: aggregations[0].fn: 'median' is not one of: count, sum, min, max, avg, "
             "count_distinct, approx_count_distinct");
-  EXPECT_EQ(error_of(good_with("type: tumbling", "type: rolling")),
-            "job.yaml:12: window.type: 'rolling' is not one of: tumbling, hopping, sliding, session");
+  EXPECT_EQ(
+    error_of(good_with("type: tumbling", "type: rolling")),
+    "job.yaml:12: window.type: 'rolling' is not one of: tumbling, hopping, sliding, session");
 }
 
 TEST(SpecParser, AggregateFieldRules) {
@@ -177,10 +178,12 @@ TEST(SpecParser, SessionsOfKeysAcrossPartitionsAreRefused) {
   };
   const std::string pg = "postgresql://weir@127.0.0.1:15432/weir";
   EXPECT_EQ(error_of(on("sink:\n  type: mysql\n  url: mysql://weir@127.0.0.1:13306/weir\n"
-                        "  table: t\n  partials_url: " + pg + "\n")),
+                        "  table: t\n  partials_url: "
+                        + pg + "\n")),
             "job.yaml:12: " + why);
   EXPECT_EQ(error_of(on("sink:\n  type: clickhouse\n  url: http://127.0.0.1:18123/weir\n"
-                        "  table: t\n  partials_url: " + pg + "\n")),
+                        "  table: t\n  partials_url: "
+                        + pg + "\n")),
             "job.yaml:12: " + why);
   // Top-N ranks across partitions but cannot mend sessions cut by them.
   EXPECT_EQ(error_of(sessions + "top:\n  n: 3\n  by: bets\n"), "job.yaml:12: " + why);
@@ -196,16 +199,20 @@ TEST(SpecParser, SessionsOfKeysAcrossPartitionsAreRefused) {
 }
 
 TEST(SpecParser, HoppingWindowRules) {
-  auto spec = parse_spec(good_with("  type: tumbling\n  size: 1m", "  type: hopping\n  size: 5m\n  slide: 1m"));
+  auto spec = parse_spec(
+    good_with("  type: tumbling\n  size: 1m", "  type: hopping\n  size: 5m\n  slide: 1m"));
   ASSERT_TRUE(spec) << spec.error_message();
   EXPECT_EQ(slice_length(spec->window), 60'000);
-  EXPECT_EQ(error_of(good_with("  type: tumbling\n  size: 1m", "  type: hopping\n  size: 1m\n  slide: 2m")),
+  EXPECT_EQ(error_of(good_with("  type: tumbling\n  size: 1m",
+                               "  type: hopping\n  size: 1m\n  slide: 2m")),
             "job.yaml:14: window.slide: must not exceed window.size (events would fall between "
             "windows)");
 }
 
 TEST(SpecParser, FiltersTopAndCheckpoints) {
-  auto text = good_with("window:", "where:\n  - field: status\n    in: [won, lost]\n  - field: amount\n    gt: 10\nwindow:");
+  auto text = good_with(
+    "window:",
+    "where:\n  - field: status\n    in: [won, lost]\n  - field: amount\n    gt: 10\nwindow:");
   text += "top:\n  n: 3\n  by: bets\ncheckpoints:\n  url: s3://weir/ck\n  interval: 2s\n";
   auto spec = parse_spec(text);
   ASSERT_TRUE(spec) << spec.error_message();
@@ -217,15 +224,17 @@ TEST(SpecParser, FiltersTopAndCheckpoints) {
   EXPECT_EQ(spec->top.n, 3u);
   EXPECT_EQ(spec->checkpoints.url, "s3://weir/ck");
   EXPECT_EQ(spec->checkpoints.interval, 2000);
-  EXPECT_EQ(error_of(std::string{good} + "top:\n  n: 3\n  by: nothing\n"),
-            "job.yaml:25: top.by: 'nothing' is not an aggregate's output column (bets, avg_amount)");
+  EXPECT_EQ(
+    error_of(std::string{good} + "top:\n  n: 3\n  by: nothing\n"),
+    "job.yaml:25: top.by: 'nothing' is not an aggregate's output column (bets, avg_amount)");
   EXPECT_EQ(error_of(std::string{good} + "checkpoints:\n  url: /tmp/x\n"),
             "job.yaml:24: checkpoints.url: expected file:///absolute/dir or s3://bucket/prefix, "
             "got '/tmp/x'");
 }
 
 TEST(SpecParser, PartitionedByNamesAKeyField) {
-  auto spec = parse_spec(good_with("  topic: bets\n", "  topic: bets\n  partitioned_by: game_id\n"));
+  auto spec =
+    parse_spec(good_with("  topic: bets\n", "  topic: bets\n  partitioned_by: game_id\n"));
   ASSERT_TRUE(spec) << spec.error_message();
   EXPECT_EQ(spec->source.partitioned_by, "game_id");
   EXPECT_EQ(error_of(good_with("  topic: bets\n", "  topic: bets\n  partitioned_by: user_id\n")),
@@ -234,8 +243,8 @@ TEST(SpecParser, PartitionedByNamesAKeyField) {
 }
 
 TEST(SpecParser, KeyMayBeANestedFieldNamedByItsLastPartOrByAs) {
-  auto spec = parse_spec(good_with("key: game_id",
-                                   "key: [device_info.platform, {field: metadata.screen, as: scr}]"));
+  auto spec = parse_spec(
+    good_with("key: game_id", "key: [device_info.platform, {field: metadata.screen, as: scr}]"));
   ASSERT_TRUE(spec) << spec.error_message();
   EXPECT_EQ(spec->key, (std::vector<key_spec>{{"platform", "device_info.platform"},
                                               {"scr", "metadata.screen"}}));
@@ -265,13 +274,14 @@ TEST(SpecParser, KeyPartsMayHaveAType) {
 }
 
 TEST(SpecParser, ValuesAreUtf8WithoutControlCharacters) {
-  EXPECT_TRUE(parse_spec(good_with("table: bet_stats", "table: bet_stats\n  # ünïcödé ✓"))) ;
+  EXPECT_TRUE(parse_spec(good_with("table: bet_stats", "table: bet_stats\n  # ünïcödé ✓")));
   auto utf8 = parse_spec(good_with("topic: bets", "topic: ставки"));
   ASSERT_TRUE(utf8) << utf8.error_message();
   EXPECT_EQ(utf8->source.topic, "ставки");
   EXPECT_EQ(error_of(good_with("topic: bets", "topic: \"a\\x01b\"")),
             "job.yaml:5: source.topic: must be UTF-8 text without control characters");
-  EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xff" "b")),
+  EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xff"
+                                              "b")),
             "job.yaml:5: source.topic: must be UTF-8 text without control characters");
   EXPECT_EQ(error_of(good_with("topic: bets", "topic: a\xc0\xaf")), // overlong '/'
             "job.yaml:5: source.topic: must be UTF-8 text without control characters");
@@ -307,8 +317,9 @@ TEST(SpecParser, SecretsStayInTheTextUntilAWorkerFillsThemIn) {
   EXPECT_EQ(*file, "url: postgresql://weir:from-file@db/w\n");
   auto missing = weir::resolve_secrets("a: 1\nurl: x://u:${secret:PG_PASS}@h\n", "job", {});
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error_message(), "job:2: secret PG_PASS is not set on this worker "
-                                     "(WEIR_SECRET_PG_PASS or a line PG_PASS=... in --secrets-file)");
+  EXPECT_EQ(missing.error_message(),
+            "job:2: secret PG_PASS is not set on this worker "
+            "(WEIR_SECRET_PG_PASS or a line PG_PASS=... in --secrets-file)");
 }
 
 TEST(SpecParser, PasswordsWrittenInUrlsAreFound) {
@@ -345,7 +356,8 @@ TEST(SpecParser, MissingOffsetsPolicy) {
   auto dflt = parse_spec(good);
   ASSERT_TRUE(dflt);
   EXPECT_EQ(dflt->source.on_missing_offsets, missing_offsets::fail);
-  auto earliest = parse_spec(good_with("  topic: bets", "  topic: bets\n  on_missing_offsets: earliest"));
+  auto earliest =
+    parse_spec(good_with("  topic: bets", "  topic: bets\n  on_missing_offsets: earliest"));
   ASSERT_TRUE(earliest) << earliest.error_message();
   EXPECT_EQ(earliest->source.on_missing_offsets, missing_offsets::earliest);
   EXPECT_EQ(error_of(good_with("  topic: bets", "  topic: bets\n  on_missing_offsets: latest")),
@@ -356,7 +368,9 @@ TEST(SpecParser, MissingOffsetsPolicy) {
 TEST(SpecParser, ProcessingTimeMustAcceptAtLeastOnce) {
   const std::string event_time =
     "  event_time:\n    field: timestamp\n    format: iso8601\n    max_out_of_orderness: 2s\n";
-  auto proc = [&](const std::string& lines) { return good_with(event_time, lines); };
+  auto proc = [&](const std::string& lines) {
+    return good_with(event_time, lines);
+  };
   EXPECT_EQ(error_of(proc("  processing_time: true\n")),
             "job.yaml:6: source.processing_time: results are at least once: after a failure, "
             "the events read since the last checkpoint count again, in the windows of the time "
@@ -391,7 +405,8 @@ TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
   auto parsed = parse_spec(merged, "job.yaml");
   ASSERT_TRUE(parsed) << error_of(merged);
   EXPECT_EQ(parsed->sink.partials_url, pg);
-  EXPECT_NE(error_of(ch + "  partials_url: mysql://x/y\n").find("sink.partials_url: expected postgresql://"),
+  EXPECT_NE(error_of(ch + "  partials_url: mysql://x/y\n")
+              .find("sink.partials_url: expected postgresql://"),
             std::string::npos);
   EXPECT_NE(error_of(good_with("  table: bet_stats", "  table: bet_stats\n  partials_url: " + pg))
               .find("sink.partials_url: only clickhouse and mysql sinks take it"),
@@ -400,9 +415,11 @@ TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
     return s.replace(s.find("  event_time:"), 0, "  partitioned_by: game_id\n");
   };
   EXPECT_TRUE(parse_spec(partitioned(ch), "job.yaml")) << error_of(partitioned(ch));
-  EXPECT_NE(error_of(partitioned(merged)).find("sink.partials_url: with source.partitioned_by every "
-                                               "row is final"),
-            std::string::npos) << error_of(partitioned(merged));
+  EXPECT_NE(error_of(partitioned(merged))
+              .find("sink.partials_url: with source.partitioned_by every "
+                    "row is final"),
+            std::string::npos)
+    << error_of(partitioned(merged));
   EXPECT_NE(error_of(partitioned(ch).replace(partitioned(ch).find("size: 1m"), 8, "size: 1500ms"))
               .find("window: a clickhouse sink needs windows of whole seconds"),
             std::string::npos);
@@ -422,7 +439,8 @@ TEST(SpecParser, FinalRowStoresNeedPartitionedKeysAndTheirLimits) {
 }
 
 TEST(SpecParser, DecimalFields) {
-  auto spec = parse_spec(good_with("    field: amount\n", "    field: amount\n    type: decimal(12, 2)\n"));
+  auto spec =
+    parse_spec(good_with("    field: amount\n", "    field: amount\n    type: decimal(12, 2)\n"));
   ASSERT_TRUE(spec) << spec.error_message();
   EXPECT_EQ(spec->aggregations[1].decimal, (decimal_type{12, 2}));
   auto again = parse_spec(to_yaml(*spec));
@@ -431,11 +449,13 @@ TEST(SpecParser, DecimalFields) {
   EXPECT_FALSE(parse_spec(good_with("    field: amount\n", "    field: amount\n    type: double\n"))
                  ->aggregations[1]
                  .decimal);
-  EXPECT_EQ(error_of(good_with("    field: amount\n", "    field: amount\n    type: decimal(19,2)\n")),
+  EXPECT_EQ(error_of(
+              good_with("    field: amount\n", "    field: amount\n    type: decimal(19,2)\n")),
             "job.yaml:19: aggregations[1].type: a decimal's precision is 1 to 18 digits (a value "
             "is held in 64 bits, a sum in 128), not 19");
-  EXPECT_EQ(error_of(good_with("    field: amount\n", "    field: amount\n    type: decimal(4,5)\n")),
-            "job.yaml:19: aggregations[1].type: a decimal's scale is 0 to its precision (4), not 5");
+  EXPECT_EQ(
+    error_of(good_with("    field: amount\n", "    field: amount\n    type: decimal(4,5)\n")),
+    "job.yaml:19: aggregations[1].type: a decimal's scale is 0 to its precision (4), not 5");
   EXPECT_EQ(error_of(good_with("    field: amount\n", "    field: amount\n    type: numeric\n")),
             "job.yaml:19: aggregations[1].type: 'numeric' is no type: double, or "
             "decimal(precision, scale) as in decimal(12, 2)");
@@ -456,12 +476,16 @@ TEST(SpecParser, RetainAndFileSizeBounds) {
             "job.yaml:25: checkpoints.retain: expected a whole number from 2 to 1000, got 'many'");
   EXPECT_EQ(parse_spec(std::string{good} + ck + "1000\n")->checkpoints.retain, 1000u);
   auto lake = [](const std::string& mb) {
-    return "name: lake\nsource:\n  brokers: b:1\n  topic: t\ncolumns:\n  - {name: id, type: string}\n"
-           "sink:\n  type: parquet\n  url: s3://b/p\n  max_file_mb: " + mb + "\n"
-           "checkpoints:\n  url: s3://b/ck\n";
+    return "name: lake\nsource:\n  brokers: b:1\n  topic: t\ncolumns:\n  - {name: id, type: "
+           "string}\n"
+           "sink:\n  type: parquet\n  url: s3://b/p\n  max_file_mb: "
+           + mb
+           + "\n"
+             "checkpoints:\n  url: s3://b/ck\n";
   };
   EXPECT_EQ(parse_spec(lake("4096"))->sink.max_file_mb, 4096u);
   for (const char* mb : {"0", "4097", "-1"})
     EXPECT_EQ(error_of(lake(mb)), std::string{"job.yaml:10: sink.max_file_mb: expected a whole "
-                                              "number from 1 to 4096, got '"} + mb + "'");
+                                              "number from 1 to 4096, got '"}
+                                    + mb + "'");
 }

@@ -42,7 +42,7 @@ TEST(TeardownWatchdog, LeavesATeardownThatEndsInTimeAlone) {
       {
         weir::teardown_watchdog watchdog{100ms};
         armed = watchdog.arm(7);
-      } // disarmed here
+      }                                   // disarmed here
       std::this_thread::sleep_for(300ms); // past the limit: the child must still run
       ::_exit(armed == 7 ? own_code : 1);
     },
@@ -56,7 +56,7 @@ TEST(TeardownWatchdog, NeverArmedDoesNothing) {
       {
         weir::teardown_watchdog watchdog{1ms};
         std::this_thread::sleep_for(20ms); // far past the limit
-      } // destroyed without ever being armed: returns at once
+      }                                    // destroyed without ever being armed: returns at once
       ::_exit(own_code);
     },
     ::testing::ExitedWithCode(own_code), "");

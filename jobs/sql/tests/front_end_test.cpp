@@ -115,8 +115,8 @@ GROUP BY window_start, window_end, status, device->>'os';
   EXPECT_EQ(s.window.allowed_lateness, 30'000);
   // A declared text column is a string key; a field inside a json column
   // takes any JSON value, as ->> does.
-  EXPECT_EQ(s.key, (std::vector<key_spec>{{"status", "status", key_type::string},
-                                          {"os", "device.os"}}));
+  EXPECT_EQ(s.key,
+            (std::vector<key_spec>{{"status", "status", key_type::string}, {"os", "device.os"}}));
   ASSERT_EQ(s.aggregations.size(), 7u);
   EXPECT_EQ(s.aggregations[0], (aggregate_spec{agg_kind::count, "", "n", {}}));
   EXPECT_EQ(s.aggregations[5], (aggregate_spec{agg_kind::count_distinct, "user_id", "users", {}}));
@@ -170,7 +170,8 @@ TEST(SqlFrontEnd, HopSessionAndProcessingTime) {
               .find("an event-time job is exactly once"),
             std::string::npos);
   EXPECT_NE(sql_error("CREATE TABLE b3 (k text) WITH (connector = 'kafka', brokers = 'b:1', "
-                      "topic = 'b', guarantee = 'exactly_once');" + on("b3"))
+                      "topic = 'b', guarantee = 'exactly_once');"
+                      + on("b3"))
               .find("guarantee: only 'at_least_once'"),
             std::string::npos);
 }
@@ -193,12 +194,14 @@ TEST(SqlFrontEnd, SessionsOfKeysAcrossPartitionsAreRefused) {
                                  "GROUP BY window_start, window_end;")),
             "job.sql:9:69: " + why);
   // MariaDB and ClickHouse with partials in PostgreSQL: the same refusal.
-  for (const char* store : {"mysql', url = 'mysql://weir@h/weir", "clickhouse', url = 'http://h:1/weir"}) {
+  for (const char* store :
+       {"mysql', url = 'mysql://weir@h/weir", "clickhouse', url = 'http://h:1/weir"}) {
     const std::string sink = std::string{"CREATE TABLE agg () WITH (connector = '"} + store
                              + "', table = 'agg', partials_url = 'postgresql://x/y');";
     auto q = query;
     q.replace(q.find("INTO out"), 8, "INTO agg");
-    EXPECT_EQ(first_line(sql_error(sink + q)), "job.sql:9:" + std::to_string(78 + sink.size()) + ": " + why);
+    EXPECT_EQ(first_line(sql_error(sink + q)),
+              "job.sql:9:" + std::to_string(78 + sink.size()) + ": " + why);
   }
   // Partitioned by a key column that is not the partitioning one: refused too.
   EXPECT_NE(sql_error("CREATE TABLE v2 (user_id bigint, game_id bigint, ts timestamp) WITH ("
@@ -236,15 +239,17 @@ CREATE TABLE ev (id text NOT NULL, n text, device jsonb, ts timestamp)
 CREATE TABLE kept (id text PRIMARY KEY, n bigint, os text, device text)
   WITH (connector = 'postgres', url = 'postgresql://x/y', table = 'events');
 INSERT INTO kept SELECT id, n::bigint AS n, device->>'os' AS os, device FROM ev WHERE n <> '0';
-)", "raw.sql");
+)",
+                          "raw.sql");
   ASSERT_TRUE(s) << s.error_message();
   EXPECT_EQ(s->sink.type, "postgres_raw");
   EXPECT_EQ(s->sink.key, "id");
   EXPECT_EQ(s->sink.table, "events");
-  EXPECT_EQ(s->columns, (std::vector<column_spec>{{"id", "id", column_type::string, false},
-                                                  {"n", "n", column_type::int64, true},
-                                                  {"os", "device.os", column_type::string, true},
-                                                  {"device", "device", column_type::string, true}}));
+  EXPECT_EQ(s->columns,
+            (std::vector<column_spec>{{"id", "id", column_type::string, false},
+                                      {"n", "n", column_type::int64, true},
+                                      {"os", "device.os", column_type::string, true},
+                                      {"device", "device", column_type::string, true}}));
   EXPECT_EQ(s->filters.size(), 1u);
   // A raw job is exactly once: the option that says otherwise is refused.
   auto at_least_once = sql::parse_sql(R"(
@@ -253,7 +258,8 @@ CREATE TABLE ev (id text NOT NULL) WITH (connector = 'kafka', brokers = 'b:1', t
                                          guarantee = 'at_least_once');
 CREATE TABLE kept (id text PRIMARY KEY) WITH (connector = 'postgres', url = 'postgresql://x/y');
 INSERT INTO kept SELECT id FROM ev;
-)", "raw.sql");
+)",
+                                      "raw.sql");
   ASSERT_FALSE(at_least_once);
   EXPECT_NE(at_least_once.error_message().find("an event-time job is exactly once"),
             std::string::npos);
@@ -275,17 +281,17 @@ TEST(SqlFrontEnd, ErrorsPointAtTheSpot) {
               "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
             "job.sql:9:54: type mismatch: sum needs a number, and status is text (cast it: "
             "status::double precision)");
-  EXPECT_EQ(first_line(sql_error(
-              "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
-              "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) WHERE status = 3 "
-              "GROUP BY window_start, window_end;")),
+  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+                                 "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) WHERE status = 3 "
+                                 "GROUP BY window_start, window_end;")),
             "job.sql:9:122: type mismatch: status is text, compared with the number 3 (quote it: "
             "'3')");
-  EXPECT_EQ(first_line(sql_error(
-              "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
-              "FROM TUMBLE(bets, user_id, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
-            "job.sql:9:82: bets's watermark is on 'ts', not 'user_id': window by the watermarked "
-            "column");
+  EXPECT_EQ(
+    first_line(sql_error(
+      "INSERT INTO out SELECT window_start, window_end, count(*) AS n "
+      "FROM TUMBLE(bets, user_id, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")),
+    "job.sql:9:82: bets's watermark is on 'ts', not 'user_id': window by the watermarked "
+    "column");
   EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT window_start, window_end, count(*) "
                                  "FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) "
                                  "GROUP BY window_start, window_end;")),
@@ -321,7 +327,8 @@ TEST(SqlFrontEnd, MissingWatermarkAndDeclarations) {
 CREATE TABLE s (ts timestamp) WITH (connector = 'kafka', brokers = 'b', topic = 't');
 CREATE TABLE o () WITH (connector = 'postgres', url = 'u');
 INSERT INTO o SELECT window_start, window_end, count(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE)
-GROUP BY window_start, window_end;)", "j.sql");
+GROUP BY window_start, window_end;)",
+                              "j.sql");
   ASSERT_FALSE(no_wm);
   EXPECT_EQ(first_line(no_wm.error_message()),
             "j.sql:4:77: a windowed query needs a watermark on ts: declare WITH (watermark_for = "
@@ -329,10 +336,12 @@ GROUP BY window_start, window_end;)", "j.sql");
   auto unknown_option = sql::parse_sql(R"(SET pipeline.name = 'j';
 CREATE TABLE s (ts timestamp) WITH (connector = 'kafka', brokers = 'b', topik = 't');
 CREATE TABLE o () WITH (connector = 'postgres', url = 'u');
-INSERT INTO o SELECT * FROM s;)", "j.sql");
+INSERT INTO o SELECT * FROM s;)",
+                                       "j.sql");
   ASSERT_FALSE(unknown_option);
   EXPECT_NE(unknown_option.error_message().find("j.sql:2:73: option 'topik' is not one of kafka's"),
-            std::string::npos) << unknown_option.error_message();
+            std::string::npos)
+    << unknown_option.error_message();
   EXPECT_NE(unknown_option.error_message().find("(did you mean 'topic'?)"), std::string::npos);
   // out declares no columns: nothing to check against.
   sql_ok("INSERT INTO out SELECT window_start, window_end, count(*) AS n "
@@ -346,7 +355,8 @@ CREATE TABLE s (ts timestamp, g bigint) WITH (connector = 'kafka', brokers = 'b'
 CREATE TABLE o (window_start timestamp, window_end timestamp, g text, n double precision)
   WITH (connector = 'postgres', url = 'u');
 INSERT INTO o SELECT window_start, window_end, g, count(*) AS n
-FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, g;)", "j.sql");
+FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, g;)",
+                          "j.sql");
   ASSERT_FALSE(s);
   EXPECT_EQ(first_line(s.error_message()),
             "j.sql:4:71: type mismatch: o.n is declared double precision, and the query writes "
@@ -374,8 +384,9 @@ GROUP BY window_start, window_end, uid;)";
   };
   auto s = with_delay("INTERVAL");
   ASSERT_FALSE(s); // INTERVAL is no value
-  EXPECT_EQ(first_line(s.error_message()),
-            "o.sql:8:3: watermark_delay: 'interval' is not an interval like '5 seconds' or '1 minute'");
+  EXPECT_EQ(
+    first_line(s.error_message()),
+    "o.sql:8:3: watermark_delay: 'interval' is not an interval like '5 seconds' or '1 minute'");
   auto ok = with_delay("'1500ms'");
   ASSERT_TRUE(ok) << ok.error_message();
   EXPECT_EQ(ok->source.time_fmt, time_format::epoch_s);
@@ -392,9 +403,9 @@ GROUP BY window_start, window_end, uid;)";
 
 TEST(SqlFrontEnd, MoreRefusalsSayWhatIsSupported) {
   auto agg = [](const std::string& select, const std::string& rest = "") {
-    return first_line(sql_error("INSERT INTO out SELECT window_start, window_end, " + select +
-                                " FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) " + rest +
-                                "GROUP BY window_start, window_end;"));
+    return first_line(sql_error("INSERT INTO out SELECT window_start, window_end, " + select
+                                + " FROM TUMBLE(bets, ts, INTERVAL '1' MINUTE) " + rest
+                                + "GROUP BY window_start, window_end;"));
   };
   EXPECT_EQ(agg("count(user_id) AS n"),
             "job.sql:9:50: count(user_id) is not supported: count(*) counts the window's events, "
@@ -504,15 +515,16 @@ FROM TUMBLE(pay, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;)";
                      "WITH (connector = 'postgres', url = 'u');\n"
                      "INSERT INTO kept SELECT id, amount FROM pay;");
   ASSERT_TRUE(raw) << raw.error_message();
-  EXPECT_EQ(raw->columns, (std::vector<column_spec>{{"id", "id", column_type::string, false},
-                                                    {"amount", "amount", column_type::float64,
-                                                     true}}));
+  EXPECT_EQ(raw->columns,
+            (std::vector<column_spec>{{"id", "id", column_type::string, false},
+                                      {"amount", "amount", column_type::float64, true}}));
   // So does an export: a PostgreSQL table's numeric is PostgreSQL's, any precision.
   auto exported = sql::parse_sql(R"(SET pipeline.name = 'x';
 CREATE TABLE t (id text PRIMARY KEY, amount numeric(40, 2))
   WITH (connector = 'postgres', url = 'postgresql://x/y');
 CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', every = '5 minutes');
-INSERT INTO lake SELECT id, amount FROM t;)", "x.sql");
+INSERT INTO lake SELECT id, amount FROM t;)",
+                                 "x.sql");
   ASSERT_TRUE(exported) << exported.error_message();
   ASSERT_TRUE(exported->export_job);
   EXPECT_EQ(exported->export_job->columns[1].type, column_type::float64);
@@ -521,8 +533,10 @@ INSERT INTO lake SELECT id, amount FROM t;)", "x.sql");
 TEST(SqlFrontEnd, DecimalTypesSayWhatIsWrongAndWhere) {
   auto declared = [](const std::string& type) {
     auto s = sql::parse_sql("SET pipeline.name = 'j';\n"
-                            "CREATE TABLE s (ts timestamp, amount " + type + ")\n"
-                            "  WITH (connector = 'kafka', brokers = 'b', topic = 't');",
+                            "CREATE TABLE s (ts timestamp, amount "
+                              + type
+                              + ")\n"
+                                "  WITH (connector = 'kafka', brokers = 'b', topic = 't');",
                             "j.sql");
     EXPECT_FALSE(s);
     return s ? std::string{} : first_line(s.error_message());
@@ -558,7 +572,8 @@ TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
                             "GROUP BY window_start, window_end;";
   auto retain = [&](const std::string& n) {
     return sql::parse_sql("SET state.checkpoints.dir = 's3://weir/ck';\n"
-                          "SET state.checkpoints.retain = " + n + ";" + source + query,
+                          "SET state.checkpoints.retain = "
+                            + n + ";" + source + query,
                           "job.sql");
   };
   for (const char* n : {"1", "1001"}) {
@@ -566,7 +581,8 @@ TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
     ASSERT_FALSE(s) << n;
     EXPECT_EQ(first_line(s.error_message()),
               std::string{"job.sql:2:32: checkpoints.retain: expected a whole number from 2 to "
-                          "1000, got '"} + n + "'");
+                          "1000, got '"}
+                + n + "'");
   }
   auto word = retain("'many'");
   ASSERT_FALSE(word);
@@ -582,8 +598,10 @@ TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
                           "CREATE TABLE ev (id text) WITH (connector = 'kafka', brokers = 'b:1', "
                           "topic = 'ev');\n"
                           "CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', "
-                          "max_file_mb = " + mb + ");\n"
-                          "INSERT INTO lake SELECT id FROM ev;",
+                          "max_file_mb = "
+                            + mb
+                            + ");\n"
+                              "INSERT INTO lake SELECT id FROM ev;",
                           "lake.sql");
   };
   ASSERT_TRUE(lake("4096")) << lake("4096").error_message();
@@ -593,7 +611,8 @@ TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
     ASSERT_FALSE(s) << mb;
     EXPECT_EQ(first_line(s.error_message()),
               std::string{"lake.sql:4:69: sink.max_file_mb: expected a whole number from 1 to "
-                          "4096, got '"} + mb + "'");
+                          "4096, got '"}
+                + mb + "'");
   }
   auto text = lake("'big'");
   ASSERT_FALSE(text);
@@ -608,7 +627,8 @@ TEST(SqlFrontEnd, ExportsTakeNoCheckpoints) {
 SET state.checkpoints.dir = 's3://b/ck';
 CREATE TABLE t (id text PRIMARY KEY) WITH (connector = 'postgres', url = 'postgresql://x/y');
 CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', every = '5 minutes');
-INSERT INTO lake SELECT id FROM t;)", "x.sql");
+INSERT INTO lake SELECT id FROM t;)",
+                          "x.sql");
   ASSERT_FALSE(s);
   EXPECT_EQ(first_line(s.error_message()),
             "x.sql:2:29: checkpoints: an export job takes no checkpoints: each run marks the "

@@ -55,7 +55,10 @@ TEST(Combine, MergeOrderDoesNotChangeABit) {
   std::mt19937_64 rng{7};
   std::vector<partial> partials;
   for (millis w : {0, 60'000})
-    for (const char* key : {"a", "b", std::string{"a\x1f" "c"}.c_str()})
+    for (const char* key : {"a", "b",
+                            std::string{"a\x1f"
+                                        "c"}
+                              .c_str()})
       for (partition_id p = 0; p < 4; ++p)
         partials.push_back(draw(rng, layout, w, key, p));
   const auto want = combine(partials, layout);
@@ -98,9 +101,9 @@ TEST(Combine, MergedValuesAreThoseOfOneReaderOfEverything) {
   ASSERT_EQ(rows.size(), 1u);
   std::vector<cell> v;
   values_of(spec, layout, rows[0].acc.view(), v);
-  EXPECT_EQ(v[0].i, 6);       // count
-  EXPECT_EQ(v[1].d, 9.0);     // sum
-  EXPECT_EQ(v[2].i, 3);       // shared, u1, u2: repeats across partitions counted once
+  EXPECT_EQ(v[0].i, 6);   // count
+  EXPECT_EQ(v[1].d, 9.0); // sum
+  EXPECT_EQ(v[2].i, 3);   // shared, u1, u2: repeats across partitions counted once
   EXPECT_EQ(v[3].i, 3);
   EXPECT_EQ(v[4].k, cell::decimal);
   EXPECT_EQ(v[4].x, 1010000); // avg 1.01 at 6 decimals
@@ -146,10 +149,19 @@ TEST(Combine, ARowOfEmittedResultsIsCopiedOut) {
 }
 
 TEST(RankWindows, LargestFirstNullsLastTiesByKeyPartByPart) {
-  auto row = [](millis w, std::string key) { return combined{w, w + 10, std::move(key), {}}; };
-  auto n = [](std::int64_t i) { return std::vector<cell>{{cell::integer, i}}; };
-  std::vector<combined> rows{row(0, "b"), row(0, "a\x1f" "z"), row(0, "a"), row(0, "c"),
-                             row(0, "a\x01"), row(10, "x")};
+  auto row = [](millis w, std::string key) {
+    return combined{w, w + 10, std::move(key), {}};
+  };
+  auto n = [](std::int64_t i) {
+    return std::vector<cell>{{cell::integer, i}};
+  };
+  std::vector<combined> rows{row(0, "b"),
+                             row(0, "a\x1f"
+                                    "z"),
+                             row(0, "a"),
+                             row(0, "c"),
+                             row(0, "a\x01"),
+                             row(10, "x")};
   std::vector<std::vector<cell>> values{n(5), n(7), n(7), {cell{}}, n(7), n(1)};
   const auto r = rank_windows(rows, values, 0, 3);
   // Ties of 7: "a" < "a"+"z" (a part that ends first) < "a\x01".

@@ -1,6 +1,6 @@
+#include "jobs/windowed/window_operator.hpp"
 #include "jobs/generators.hpp"
 #include "jobs/windowed/window.hpp"
-#include "jobs/windowed/window_operator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,9 +29,12 @@ job_spec make_spec(millis size, millis slide, millis ooo, millis lateness = 0) {
   s.window.size = size;
   s.window.slide = slide;
   s.window.allowed_lateness = lateness;
-  s.aggregations = {{agg_kind::count, "", "n"},          {agg_kind::sum, "v", "s"},
-                    {agg_kind::min, "v", "lo"},           {agg_kind::max, "v", "hi"},
-                    {agg_kind::count_distinct, "v", "d"}, {agg_kind::approx_count_distinct, "v", "a"}};
+  s.aggregations = {{agg_kind::count, "", "n"},
+                    {agg_kind::sum, "v", "s"},
+                    {agg_kind::min, "v", "lo"},
+                    {agg_kind::max, "v", "hi"},
+                    {agg_kind::count_distinct, "v", "d"},
+                    {agg_kind::approx_count_distinct, "v", "a"}};
   return s;
 }
 
@@ -315,8 +318,8 @@ struct session_row {
 // consecutive events are gap or more apart. Late: its session would have been
 // closed before it arrived (end <= watermark then) and it touches no session
 // still open. Run on in-order-per-key streams, where the two agree exactly.
-std::map<std::string, std::vector<session_row>>
-session_reference(const std::vector<std::pair<millis, std::string>>& ev, millis gap, millis ooo) {
+std::map<std::string, std::vector<session_row>> session_reference(
+  const std::vector<std::pair<millis, std::string>>& ev, millis gap, millis ooo) {
   std::map<std::string, std::vector<millis>> times;
   millis max_ts = no_time;
   for (auto& [t, k] : ev) {
@@ -344,11 +347,11 @@ session_reference(const std::vector<std::pair<millis, std::string>>& ev, millis 
 TEST(SessionWindows, GrowMergeAndCloseOnWatermark) {
   feeder f{session_spec(1000, 0)};
   f.add(0, "a");
-  f.add(500, "a");   // same session [0, 1500)
-  f.add(3000, "a");  // new session; watermark 3000 closes [0, 1500)
+  f.add(500, "a");  // same session [0, 1500)
+  f.add(3000, "a"); // new session; watermark 3000 closes [0, 1500)
   EXPECT_EQ((f.last[{0, "a"}].count.count), 2);
   f.add(3900, "b");
-  f.add(5000, "a");  // [3000, 4000) closed by watermark 5000; [5000, 6000) open
+  f.add(5000, "a"); // [3000, 4000) closed by watermark 5000; [5000, 6000) open
   EXPECT_EQ((f.last[{3000, "a"}].count.count), 1);
   EXPECT_EQ((f.last[{3900, "b"}].count.count), 1) << "[3900, 4900) closed too";
   EXPECT_EQ(f.last.count({5000, "a"}), 0u);
@@ -357,8 +360,8 @@ TEST(SessionWindows, GrowMergeAndCloseOnWatermark) {
 TEST(SessionWindows, AnEventBridgingTwoSessionsMergesThem) {
   feeder f{session_spec(1000, 5000)}; // large out-of-orderness: nothing closes early
   f.add(0, "a");
-  f.add(1800, "a");  // separate: 1800 >= 0 + 1000
-  f.add(900, "a");   // touches [0,1000) and [1800,2800): one session [0, 2800)
+  f.add(1800, "a"); // separate: 1800 >= 0 + 1000
+  f.add(900, "a");  // touches [0,1000) and [1800,2800): one session [0, 2800)
   f.add(10'000, "z");
   ASSERT_EQ(f.last.count({0, "a"}), 1u);
   EXPECT_EQ((f.last[{0, "a"}].count.count), 3);

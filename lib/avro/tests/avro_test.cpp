@@ -37,10 +37,10 @@ TEST(Avro, LongsAsTheSpecEncodesThem) {
   EXPECT_BYTES(encoded_long(2), 0x04);
   EXPECT_BYTES(encoded_long(-64), 0x7f);
   EXPECT_BYTES(encoded_long(64), 0x80, 0x01);
-  EXPECT_BYTES(encoded_long(std::numeric_limits<std::int64_t>::max()),
-               0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01);
-  EXPECT_BYTES(encoded_long(std::numeric_limits<std::int64_t>::min()),
-               0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01);
+  EXPECT_BYTES(encoded_long(std::numeric_limits<std::int64_t>::max()), 0xfe, 0xff, 0xff, 0xff, 0xff,
+               0xff, 0xff, 0xff, 0xff, 0x01);
+  EXPECT_BYTES(encoded_long(std::numeric_limits<std::int64_t>::min()), 0xff, 0xff, 0xff, 0xff, 0xff,
+               0xff, 0xff, 0xff, 0xff, 0x01);
 }
 
 TEST(Avro, PrimitivesAndTheSpecExamples) {
@@ -77,7 +77,8 @@ TEST(Avro, PrimitivesAndTheSpecExamples) {
   e.bytes("");
   e.block(0); // an empty array is its end marker alone
   e.end();
-  EXPECT_BYTES(out, 0x01, 0x00, 0x00, 0x00, 0x80, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0xc0, 'a', 'b', 0x00, 0x00);
+  EXPECT_BYTES(out, 0x01, 0x00, 0x00, 0x00, 0x80, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0xc0, 'a', 'b', 0x00,
+               0x00);
 
   out.clear(); // NaNs are canonical, whatever their payload
   e.float32(-std::numeric_limits<float>::quiet_NaN());
@@ -100,7 +101,9 @@ TEST(Avro, DecoderReadsBackAndFailsOnShortInput) {
   EXPECT_TRUE(d.at_end());
   EXPECT_FALSE(d.failed());
 
-  avro::decoder shortd(std::string_view{"\x0a" "ab", 3}); // length 5, 2 bytes left
+  avro::decoder shortd(std::string_view{"\x0a"
+                                        "ab",
+                                        3}); // length 5, 2 bytes left
   EXPECT_EQ(shortd.bytes(), "");
   EXPECT_TRUE(shortd.failed());
   EXPECT_EQ(shortd.int64(), 0); // stays failed
@@ -151,10 +154,12 @@ TEST(Avro, SchemaParsesEveryKindAndKeepsFieldIds) {
   EXPECT_EQ(r.field_index("m"), 7);
   EXPECT_EQ(r.field_index(99), -1);
 
-  for (const char* bad : {R"("nope")", R"({"type": "record", "name": "r"})", R"([["null"], "int"])",
-                          R"({"type": "fixed", "name": "f"})", R"({"type": "array"})", "[]", "{",
-                          R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": "r2"}]})",
-                          R"([{"type": "fixed", "name": "f", "size": 1}, {"type": "fixed", "name": "f", "size": 2}])"}) {
+  for (
+    const char* bad :
+    {R"("nope")", R"({"type": "record", "name": "r"})", R"([["null"], "int"])",
+     R"({"type": "fixed", "name": "f"})", R"({"type": "array"})", "[]", "{",
+     R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": "r2"}]})",
+     R"([{"type": "fixed", "name": "f", "size": 1}, {"type": "fixed", "name": "f", "size": 2}])"}) {
     auto b = avro::schema::parse(bad);
     EXPECT_FALSE(b) << bad;
   }
@@ -175,13 +180,13 @@ TEST(Avro, ContainerHeaderAndBlocksByteForByte) {
   auto file = w->finish();
   ASSERT_TRUE(file);
   std::string want = "Obj\x01";
-  want += bytes({0x06});                            // 3 metadata entries
+  want += bytes({0x06}); // 3 metadata entries
   want += bytes({0x16}) + "avro.schema" + bytes({0x0c}) + "\"long\"";
   want += bytes({0x14}) + "avro.codec" + bytes({0x08}) + "null";
   want += bytes({0x02}) + "k" + bytes({0x02}) + "v";
-  want += bytes({0x00});                            // end of the map
+  want += bytes({0x00}); // end of the map
   want += bytes({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
-  want += bytes({0x04, 0x04, 0x02, 0x01});          // 2 records, 2 bytes: 1, -1
+  want += bytes({0x04, 0x04, 0x02, 0x01}); // 2 records, 2 bytes: 1, -1
   want += bytes({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
   EXPECT_EQ(hex(*file), hex(want));
   EXPECT_FALSE(w->append("x"));
@@ -295,7 +300,7 @@ TEST(Avro, ReaderRefusesMalformedFiles) {
   ASSERT_TRUE(avro::read_container(good));
 
   EXPECT_FALSE(avro::read_container("Obj\x02"));
-  EXPECT_FALSE(avro::read_container(good.substr(0, 20)));          // cut in the header
+  EXPECT_FALSE(avro::read_container(good.substr(0, 20)));              // cut in the header
   EXPECT_FALSE(avro::read_container(good.substr(0, good.size() - 1))); // cut sync marker
   std::string wrong_sync = good;
   wrong_sync.back() ^= 1;
@@ -307,10 +312,12 @@ TEST(Avro, ReaderRefusesMalformedFiles) {
   miscounted[block] = 0x04;
   EXPECT_FALSE(avro::read_container(miscounted));
   // A block with a byte past its one record.
-  std::string extra = good.substr(0, block) + bytes({0x02, 0x04, 0x0a, 0x00}) + good.substr(good.size() - 16);
+  std::string extra =
+    good.substr(0, block) + bytes({0x02, 0x04, 0x0a, 0x00}) + good.substr(good.size() - 16);
   auto refused = avro::read_container(extra);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error_message().find("past its 1 records"), std::string::npos) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("past its 1 records"), std::string::npos)
+    << refused.error_message();
 
   EXPECT_FALSE(avro::container_writer::make("{", {}));
   EXPECT_FALSE(avro::container_writer::make(R"("int")", {{"avro.codec", "x"}}));

@@ -66,106 +66,108 @@ double real_of(const json& j) {
   return j.get<double>();
 }
 
-bool is_bytes(const json& j) { return j.is_object() && j.size() == 1 && j.contains("bytes"); }
+bool is_bytes(const json& j) {
+  return j.is_object() && j.size() == 1 && j.contains("bytes");
+}
 
 // Whether a JSON value can be written as a value of branch `n`.
 bool accepts(const avro::node& n, const json& j) {
   switch (n.t) {
-  case avro::type::null: return j.is_null();
-  case avro::type::boolean: return j.is_boolean();
-  case avro::type::int32:
-  case avro::type::int64: return j.is_number_integer();
-  case avro::type::float32:
-  case avro::type::float64: return j.is_number() || (j.is_string() && !is_bytes(j));
-  case avro::type::string:
-  case avro::type::enumeration: return j.is_string();
-  case avro::type::bytes:
-  case avro::type::fixed: return is_bytes(j);
-  case avro::type::record:
-  case avro::type::map: return j.is_object() && !is_bytes(j);
-  case avro::type::array: return j.is_array();
-  case avro::type::union_of: return false;
+    case avro::type::null: return j.is_null();
+    case avro::type::boolean: return j.is_boolean();
+    case avro::type::int32:
+    case avro::type::int64: return j.is_number_integer();
+    case avro::type::float32:
+    case avro::type::float64: return j.is_number() || (j.is_string() && !is_bytes(j));
+    case avro::type::string:
+    case avro::type::enumeration: return j.is_string();
+    case avro::type::bytes:
+    case avro::type::fixed: return is_bytes(j);
+    case avro::type::record:
+    case avro::type::map: return j.is_object() && !is_bytes(j);
+    case avro::type::array: return j.is_array();
+    case avro::type::union_of: return false;
   }
   return false;
 }
 
 void encode(const avro::node& n, const json& j, avro::encoder& e) {
   switch (n.t) {
-  case avro::type::null: e.null(); break;
-  case avro::type::boolean: e.boolean(j.get<bool>()); break;
-  case avro::type::int32: e.int32(j.get<std::int32_t>()); break;
-  case avro::type::int64: e.int64(j.get<std::int64_t>()); break;
-  case avro::type::float32: e.float32(static_cast<float>(real_of(j))); break;
-  case avro::type::float64: e.float64(real_of(j)); break;
-  case avro::type::string: e.string(j.get<std::string>()); break;
-  case avro::type::bytes: e.bytes(from_hex(j.at("bytes"))); break;
-  case avro::type::fixed: e.fixed(from_hex(j.at("bytes"))); break;
-  case avro::type::enumeration: {
-    for (std::size_t i = 0; i < n.symbols.size(); ++i)
-      if (n.symbols[i] == j.get<std::string>())
-        e.int32(static_cast<std::int32_t>(i));
-    break;
-  }
-  case avro::type::record:
-    for (const auto& f : n.fields)
-      encode(*f.schema, j.at(f.name), e);
-    break;
-  case avro::type::array:
-    e.block(j.size());
-    for (const auto& item : j)
-      encode(*n.items, item, e);
-    e.end();
-    break;
-  case avro::type::map:
-    e.block(j.size());
-    for (const auto& [k, v] : j.items()) {
-      e.key(k);
-      encode(*n.items, v, e);
+    case avro::type::null: e.null(); break;
+    case avro::type::boolean: e.boolean(j.get<bool>()); break;
+    case avro::type::int32: e.int32(j.get<std::int32_t>()); break;
+    case avro::type::int64: e.int64(j.get<std::int64_t>()); break;
+    case avro::type::float32: e.float32(static_cast<float>(real_of(j))); break;
+    case avro::type::float64: e.float64(real_of(j)); break;
+    case avro::type::string: e.string(j.get<std::string>()); break;
+    case avro::type::bytes: e.bytes(from_hex(j.at("bytes"))); break;
+    case avro::type::fixed: e.fixed(from_hex(j.at("bytes"))); break;
+    case avro::type::enumeration: {
+      for (std::size_t i = 0; i < n.symbols.size(); ++i)
+        if (n.symbols[i] == j.get<std::string>())
+          e.int32(static_cast<std::int32_t>(i));
+      break;
     }
-    e.end();
-    break;
-  case avro::type::union_of:
-    for (std::size_t i = 0; i < n.branches.size(); ++i)
-      if (accepts(*n.branches[i], j)) {
-        e.branch(i);
-        encode(*n.branches[i], j, e);
-        return;
+    case avro::type::record:
+      for (const auto& f : n.fields)
+        encode(*f.schema, j.at(f.name), e);
+      break;
+    case avro::type::array:
+      e.block(j.size());
+      for (const auto& item : j)
+        encode(*n.items, item, e);
+      e.end();
+      break;
+    case avro::type::map:
+      e.block(j.size());
+      for (const auto& [k, v] : j.items()) {
+        e.key(k);
+        encode(*n.items, v, e);
       }
-    throw std::runtime_error("no union branch takes " + j.dump());
+      e.end();
+      break;
+    case avro::type::union_of:
+      for (std::size_t i = 0; i < n.branches.size(); ++i)
+        if (accepts(*n.branches[i], j)) {
+          e.branch(i);
+          encode(*n.branches[i], j, e);
+          return;
+        }
+      throw std::runtime_error("no union branch takes " + j.dump());
   }
 }
 
 json to_json(const avro::value& v) {
   switch (v.t) {
-  case avro::type::null: return nullptr;
-  case avro::type::boolean: return v.boolean;
-  case avro::type::int32:
-  case avro::type::int64: return v.integer;
-  case avro::type::float32:
-  case avro::type::float64: return real(v.real);
-  case avro::type::string:
-  case avro::type::enumeration: return v.text;
-  case avro::type::bytes:
-  case avro::type::fixed: return json{{"bytes", to_hex(v.text)}};
-  case avro::type::record: {
-    json o = json::object();
-    for (std::size_t i = 0; i < v.items.size(); ++i)
-      o[v.schema->fields[i].name] = to_json(v.items[i]);
-    return o;
-  }
-  case avro::type::array: {
-    json a = json::array();
-    for (const auto& item : v.items)
-      a.push_back(to_json(item));
-    return a;
-  }
-  case avro::type::map: {
-    json o = json::object();
-    for (std::size_t i = 0; i < v.items.size(); ++i)
-      o[v.keys[i]] = to_json(v.items[i]);
-    return o;
-  }
-  case avro::type::union_of: break;
+    case avro::type::null: return nullptr;
+    case avro::type::boolean: return v.boolean;
+    case avro::type::int32:
+    case avro::type::int64: return v.integer;
+    case avro::type::float32:
+    case avro::type::float64: return real(v.real);
+    case avro::type::string:
+    case avro::type::enumeration: return v.text;
+    case avro::type::bytes:
+    case avro::type::fixed: return json{{"bytes", to_hex(v.text)}};
+    case avro::type::record: {
+      json o = json::object();
+      for (std::size_t i = 0; i < v.items.size(); ++i)
+        o[v.schema->fields[i].name] = to_json(v.items[i]);
+      return o;
+    }
+    case avro::type::array: {
+      json a = json::array();
+      for (const auto& item : v.items)
+        a.push_back(to_json(item));
+      return a;
+    }
+    case avro::type::map: {
+      json o = json::object();
+      for (std::size_t i = 0; i < v.items.size(); ++i)
+        o[v.keys[i]] = to_json(v.items[i]);
+      return o;
+    }
+    case avro::type::union_of: break;
   }
   return nullptr;
 }
@@ -199,16 +201,35 @@ std::vector<sample> samples() {
       {"name": "by", "type": "bytes"}, {"name": "s", "type": "string"}]})");
   const std::int64_t longs[] = {0, -1, 1, -64, 64, i64_min, i64_max, 1234567890123};
   const std::int32_t ints[] = {0, -1, 1, i32_min, i32_max, 300, -300, 42};
-  const double doubles[] = {0.0, -0.0, 1.5, -2.25e300, std::numeric_limits<double>::quiet_NaN(),
-                            std::numeric_limits<double>::infinity(), 5e-324, -1e-10};
-  const double floats[] = {0.0, -0.5, 1.25, std::ldexp(1.0, 127), std::numeric_limits<double>::quiet_NaN(),
-                           -std::numeric_limits<double>::infinity(), 1.0 / 1024, 65504.0};
-  const char* strings[] = {"", "a", "Zürich", "日本語", "emoji 🎲", "tab\tnewline\n", "quote \" \\", "x"};
+  const double doubles[] = {0.0,
+                            -0.0,
+                            1.5,
+                            -2.25e300,
+                            std::numeric_limits<double>::quiet_NaN(),
+                            std::numeric_limits<double>::infinity(),
+                            5e-324,
+                            -1e-10};
+  const double floats[] = {0.0,
+                           -0.5,
+                           1.25,
+                           std::ldexp(1.0, 127),
+                           std::numeric_limits<double>::quiet_NaN(),
+                           -std::numeric_limits<double>::infinity(),
+                           1.0 / 1024,
+                           65504.0};
+  const char* strings[] = {"", "a", "Zürich", "日本語", "emoji 🎲", "tab\tnewline\n", "quote \" \\",
+                           "x"};
   for (std::size_t i = 0; i < 8; ++i)
-    p.records.push_back({{"n", nullptr}, {"b", i % 2 == 0}, {"i", ints[i]}, {"l", longs[i]},
-                         {"f", real(floats[i])}, {"d", real(doubles[i])},
-                         {"by", {{"bytes", to_hex(std::string(i, static_cast<char>(0xf0 + i)) + std::string(1, '\0'))}}},
-                         {"s", strings[i]}});
+    p.records.push_back(
+      {{"n", nullptr},
+       {"b", i % 2 == 0},
+       {"i", ints[i]},
+       {"l", longs[i]},
+       {"f", real(floats[i])},
+       {"d", real(doubles[i])},
+       {"by",
+        {{"bytes", to_hex(std::string(i, static_cast<char>(0xf0 + i)) + std::string(1, '\0'))}}},
+       {"s", strings[i]}});
   out.push_back(p);
 
   // Every complex kind, Iceberg field ids on the fields, a metadata key.
@@ -245,21 +266,27 @@ std::vector<sample> samples() {
         pairs.push_back({{"key", 100 + k}, {"value", {{"bytes", to_hex(std::string(k, '\x7f'))}}}});
     }
     const std::string md5 = to_hex(std::string(16, static_cast<char>(i)));
-    json either = i % 3 == 0 ? json(static_cast<std::int64_t>(-i)) : i % 3 == 1 ? json("s" + std::to_string(i)) : json(nullptr);
-    c.records.push_back({{"id", i},
-                         {"maybe", i % 2 ? json("m" + std::to_string(i)) : json(nullptr)},
-                         {"either", either},
-                         {"kind", i % 3 == 0 ? "ADDED" : i % 3 == 1 ? "EXISTING" : "DELETED"},
-                         {"hash", {{"bytes", md5}}},
-                         {"ids", ids},
-                         {"props", props},
-                         {"pairs", pairs},
-                         {"inner", {{"x", -i}, {"again", i % 4 ? json{{"bytes", md5}} : json(nullptr)}}}});
+    json either = i % 3 == 0   ? json(static_cast<std::int64_t>(-i))
+                  : i % 3 == 1 ? json("s" + std::to_string(i))
+                               : json(nullptr);
+    c.records.push_back(
+      {{"id", i},
+       {"maybe", i % 2 ? json("m" + std::to_string(i)) : json(nullptr)},
+       {"either", either},
+       {"kind", i % 3 == 0   ? "ADDED"
+                : i % 3 == 1 ? "EXISTING"
+                             : "DELETED"},
+       {"hash", {{"bytes", md5}}},
+       {"ids", ids},
+       {"props", props},
+       {"pairs", pairs},
+       {"inner", {{"x", -i}, {"again", i % 4 ? json{{"bytes", md5}} : json(nullptr)}}}});
   }
   c.options.block_records = 6; // blocks of 6, 6, 6, 2
   out.push_back(c);
 
-  out.push_back(make("empty", R"({"type": "record", "name": "e", "fields": [{"name": "a", "type": "long"}]})"));
+  out.push_back(
+    make("empty", R"({"type": "record", "name": "e", "fields": [{"name": "a", "type": "long"}]})"));
 
   // Many records, blocks cut by bytes (about 4 KiB) before the count.
   sample m = make("many", R"({"type": "record", "name": "m", "fields": [
@@ -267,7 +294,8 @@ std::vector<sample> samples() {
   m.options.block_bytes = 4096;
   m.options.block_records = 1000;
   for (int i = 0; i < 5000; ++i)
-    m.records.push_back({{"a", static_cast<std::int64_t>(i) * 7919}, {"s", std::string(i % 50, 'a' + i % 26)}});
+    m.records.push_back(
+      {{"a", static_cast<std::int64_t>(i) * 7919}, {"s", std::string(i % 50, 'a' + i % 26)}});
   out.push_back(m);
 
   // A top-level value that is not a record.
@@ -323,8 +351,11 @@ int write_samples(const std::string& dir) {
       json meta = json::object();
       for (const auto& [k, v] : s.metadata)
         meta[k] = v;
-      json expect = {{"schema", s.schema}, {"codec", codec}, {"metadata", meta},
-                     {"blocks", blocks}, {"records", s.records}};
+      json expect = {{"schema", s.schema},
+                     {"codec", codec},
+                     {"metadata", meta},
+                     {"blocks", blocks},
+                     {"records", s.records}};
       std::ofstream(base + ".avro", std::ios::binary) << *file;
       std::ofstream(base + ".json", std::ios::binary) << expect.dump(1);
       ++files;

@@ -31,7 +31,9 @@ namespace {
 constexpr std::int64_t day_us = 86'400'000'000;
 constexpr std::int64_t hour_us = 3'600'000'000;
 
-ice::transform tr(std::string_view text) { return ice::transform::parse(text); }
+ice::transform tr(std::string_view text) {
+  return ice::transform::parse(text);
+}
 
 // event_id long, user_id long, action string, at timestamptz, score double;
 // partitioned by day(at), bucket[8](user_id).
@@ -127,7 +129,8 @@ ice::commit_request request(ice::operation op, std::int64_t id, std::int64_t ts)
   r.timestamp_ms = ts;
   r.manifest_prefix = "s3://lake/events/metadata/c" + std::to_string(id);
   r.manifest_list_path = "s3://lake/events/metadata/snap-" + std::to_string(id) + ".avro";
-  r.previous_metadata_location = "s3://lake/events/metadata/v" + std::to_string(id - 1) + ".metadata.json";
+  r.previous_metadata_location =
+    "s3://lake/events/metadata/v" + std::to_string(id - 1) + ".metadata.json";
   return r;
 }
 
@@ -170,9 +173,13 @@ TEST(IcebergTransform, TruncateAndTimeTransforms) {
   EXPECT_EQ(std::get<std::int32_t>(t10.apply(type::int32, std::int32_t{-1})), -10);
   EXPECT_EQ(std::get<std::int64_t>(t10.apply(type::int64, std::int64_t{-1})), -10);
   EXPECT_EQ(std::get<std::int64_t>(t10.apply(type::int64, std::int64_t{19})), 10);
-  EXPECT_EQ(std::get<std::string>(tr("truncate[3]").apply(type::string, std::string_view{"iceberg"})), "ice");
+  EXPECT_EQ(std::get<std::string>(
+              tr("truncate[3]").apply(type::string, std::string_view{"iceberg"})),
+            "ice");
   // Code points, not bytes.
-  EXPECT_EQ(std::get<std::string>(tr("truncate[2]").apply(type::string, std::string_view{"日本語"})), "日本");
+  EXPECT_EQ(std::get<std::string>(
+              tr("truncate[2]").apply(type::string, std::string_view{"日本語"})),
+            "日本");
 
   const std::int64_t at = 1510871468000000; // 2017-11-16T22:31:08Z
   EXPECT_EQ(std::get<std::int32_t>(tr("year").apply(type::timestamptz, at)), 47);
@@ -201,11 +208,13 @@ TEST(IcebergTransform, TruncateAndTimeTransforms) {
 }
 
 TEST(IcebergTransform, ParsingAndTypes) {
-  for (const char* t : {"identity", "year", "month", "day", "hour", "void", "bucket[16]", "truncate[4]"}) {
+  for (const char* t :
+       {"identity", "year", "month", "day", "hour", "void", "bucket[16]", "truncate[4]"}) {
     EXPECT_NE(tr(t).k, ice::transform::kind::unknown) << t;
     EXPECT_EQ(tr(t).to_string(), t);
   }
-  for (const char* t : {"bucket[]", "bucket[0]", "bucket[x]", "truncate[-1]", "zorder", "bucket[2"}) {
+  for (const char* t :
+       {"bucket[]", "bucket[0]", "bucket[x]", "truncate[-1]", "zorder", "bucket[2"}) {
     EXPECT_EQ(tr(t).k, ice::transform::kind::unknown) << t;
     EXPECT_EQ(tr(t).to_string(), t);
   }
@@ -231,8 +240,12 @@ TEST(IcebergValues, SingleValueSerialization) {
   EXPECT_EQ(ice::to_bytes(type::boolean, true), bytes({1}));
   EXPECT_EQ(ice::to_bytes(type::boolean, false), bytes({0}));
   EXPECT_EQ(ice::to_bytes(type::int64, std::monostate{}), "");
-  EXPECT_EQ(std::get<std::int64_t>(ice::from_bytes(type::int64, bytes({2, 1, 0, 0, 0, 0, 0, 0})).value()), 258);
-  EXPECT_EQ(std::get<std::int32_t>(ice::from_bytes(type::date, bytes({0xff, 0xff, 0xff, 0xff})).value()), -1);
+  EXPECT_EQ(std::get<std::int64_t>(
+              ice::from_bytes(type::int64, bytes({2, 1, 0, 0, 0, 0, 0, 0})).value()),
+            258);
+  EXPECT_EQ(std::get<std::int32_t>(
+              ice::from_bytes(type::date, bytes({0xff, 0xff, 0xff, 0xff})).value()),
+            -1);
   EXPECT_FALSE(ice::from_bytes(type::int64, bytes({1, 0, 0, 0})));
   EXPECT_FALSE(ice::from_bytes(type::boolean, ""));
 
@@ -314,7 +327,8 @@ TEST(IcebergMetrics, AFileOfRows) {
   EXPECT_EQ(m.rows(), 2);
   ice::data_file f;
   m.fill(f);
-  EXPECT_EQ(f.value_counts, (std::map<std::int32_t, std::int64_t>{{1, 2}, {2, 2}, {3, 2}, {4, 2}, {5, 2}}));
+  EXPECT_EQ(f.value_counts,
+            (std::map<std::int32_t, std::int64_t>{{1, 2}, {2, 2}, {3, 2}, {4, 2}, {5, 2}}));
   EXPECT_EQ(f.null_value_counts.at(3), 1);
   EXPECT_EQ(f.nan_value_counts, (std::map<std::int32_t, std::int64_t>{{5, 1}}));
   EXPECT_EQ(f.lower_bounds.at(2), ice::to_bytes(type::int64, std::int64_t{3}));
@@ -325,19 +339,23 @@ TEST(IcebergMetrics, AFileOfRows) {
 
 TEST(IcebergMetadata, PartitionTuplesAndPaths) {
   auto s = events_schema();
-  ice::partition_spec spec = {0, {{4, 1000, "event_date", tr("day")},
-                                  {4, 1001, "event_hour", tr("hour")},
-                                  {3, 1002, "act ion", tr("identity")}}};
+  ice::partition_spec spec = {0,
+                              {{4, 1000, "event_date", tr("day")},
+                               {4, 1001, "event_hour", tr("hour")},
+                               {3, 1002, "act ion", tr("identity")}}};
   const std::int64_t at = 20454 * day_us + 10 * hour_us + 5; // 2026-01-01T10:00:00.000005Z
-  std::vector<value_view> row = {std::int64_t{1}, std::int64_t{34}, std::string_view{"a/b=c"}, at, 1.0};
+  std::vector<value_view> row = {std::int64_t{1}, std::int64_t{34}, std::string_view{"a/b=c"}, at,
+                                 1.0};
   auto tuple = ice::partition_of(spec, s, row);
   ASSERT_EQ(tuple.size(), 3u);
   EXPECT_EQ(std::get<std::int32_t>(tuple[0]), 20454);
   EXPECT_EQ(std::get<std::int32_t>(tuple[1]), 20454 * 24 + 10);
   EXPECT_EQ(std::get<std::string>(tuple[2]), "a/b=c");
-  EXPECT_EQ(ice::partition_path(spec, s, tuple), "event_date=2026-01-01/event_hour=2026-01-01-10/act+ion=a%2Fb%3Dc");
+  EXPECT_EQ(ice::partition_path(spec, s, tuple),
+            "event_date=2026-01-01/event_hour=2026-01-01-10/act+ion=a%2Fb%3Dc");
   tuple[2] = std::monostate{};
-  EXPECT_EQ(ice::partition_path(spec, s, tuple), "event_date=2026-01-01/event_hour=2026-01-01-10/act+ion=null");
+  EXPECT_EQ(ice::partition_path(spec, s, tuple),
+            "event_date=2026-01-01/event_hour=2026-01-01-10/act+ion=null");
   auto cols = ice::partition_type(spec, s);
   ASSERT_TRUE(cols);
   EXPECT_EQ((*cols)[0].t, type::date);
@@ -350,7 +368,8 @@ TEST(IcebergMetadata, PartitionTuplesAndPaths) {
 // Metadata as pyiceberg 0.12 wrote it (tests/pyref, two appends), and with
 // what Java adds: -1 for no snapshot, unknown keys, types weir lacks.
 TEST(IcebergMetadata, ReadsWhatOthersWriteAndKeepsWhatItDoesNotKnow) {
-  const char* pyiceberg = R"({"location":"file:///tmp/wh/db/t","table-uuid":"7d3215cd-eacd-44ca-81f3-096fc5540d70",
+  const char* pyiceberg =
+    R"({"location":"file:///tmp/wh/db/t","table-uuid":"7d3215cd-eacd-44ca-81f3-096fc5540d70",
     "last-updated-ms":1796633821272,"last-column-id":3,
     "schemas":[{"type":"struct","fields":[{"id":1,"name":"id","type":"long","required":true},
       {"id":2,"name":"name","type":"string","required":false},
@@ -390,7 +409,8 @@ TEST(IcebergMetadata, ReadsWhatOthersWriteAndKeepsWhatItDoesNotKnow) {
   EXPECT_EQ(ice::to_json(*again), ice::to_json(*m));
   EXPECT_NE(ice::to_json(*m).find("\"partition-statistics\""), std::string::npos);
 
-  const char* java = R"json({"format-version":2,"table-uuid":"u","location":"s3://b/t","last-sequence-number":0,
+  const char* java =
+    R"json({"format-version":2,"table-uuid":"u","location":"s3://b/t","last-sequence-number":0,
     "last-updated-ms":1,"last-column-id":4,"current-schema-id":0,
     "schemas":[{"type":"struct","schema-id":0,"fields":[
       {"id":1,"name":"price","required":false,"type":"decimal(9,2)"},
@@ -430,7 +450,8 @@ TEST(IcebergManifest, WritesAndReadsEntriesWithInheritance) {
   auto spec = events_spec();
   ice::manifest_context ctx{s, spec};
   std::vector<ice::manifest_entry> entries;
-  entries.push_back({ice::entry_status::added, 7, std::nullopt, std::nullopt, file("a.parquet", 20454, 3, 10)});
+  entries.push_back(
+    {ice::entry_status::added, 7, std::nullopt, std::nullopt, file("a.parquet", 20454, 3, 10)});
   auto b = file("b.parquet", 20455, 0, 5);
   b.partition[1] = std::monostate{};
   b.sort_order_id = 1;
@@ -440,7 +461,8 @@ TEST(IcebergManifest, WritesAndReadsEntriesWithInheritance) {
   auto bytes = ice::write_manifest(ctx, entries);
   ASSERT_TRUE(bytes) << bytes.error_message();
 
-  auto mf = ice::describe_manifest(ctx, entries, "s3://m.avro", static_cast<std::int64_t>(bytes->size()), 7, 3);
+  auto mf = ice::describe_manifest(ctx, entries, "s3://m.avro",
+                                   static_cast<std::int64_t>(bytes->size()), 7, 3);
   ASSERT_TRUE(mf) << mf.error_message();
   EXPECT_EQ(mf->added_files_count, 1);
   EXPECT_EQ(mf->existing_files_count, 1);
@@ -586,7 +608,8 @@ TEST(IcebergCommit, AppendsReplaceAndDelete) {
   ASSERT_EQ(p1->manifests.size(), 1u);
   EXPECT_EQ(p1->manifests[0].path, "s3://lake/events/metadata/c1-m0.avro");
   EXPECT_EQ(p1->manifest_files[0].sequence_number, 1);
-  EXPECT_EQ(st.live(m1), (std::set<std::string>{"s3://lake/events/data/1a.parquet", "s3://lake/events/data/1b.parquet"}));
+  EXPECT_EQ(st.live(m1), (std::set<std::string>{"s3://lake/events/data/1a.parquet",
+                                                "s3://lake/events/data/1b.parquet"}));
   // The planned JSON is the model's.
   EXPECT_EQ(ice::to_json(ice::parse_metadata(p1->metadata_json).value()), p1->metadata_json);
 
@@ -633,7 +656,8 @@ TEST(IcebergCommit, AppendsReplaceAndDelete) {
   EXPECT_EQ(sum3.at("total-records"), "180");
   EXPECT_EQ(sum3.at("total-data-files"), "2");
   EXPECT_EQ(sum3.at("changed-partition-count"), "1");
-  EXPECT_EQ(st.live(m3), (std::set<std::string>{"s3://lake/events/data/1b.parquet", "s3://lake/events/data/3a.parquet"}));
+  EXPECT_EQ(st.live(m3), (std::set<std::string>{"s3://lake/events/data/1b.parquet",
+                                                "s3://lake/events/data/3a.parquet"}));
   EXPECT_EQ(p3->replaced_manifests.size(), 2u); // both held a removed file
   ASSERT_EQ(p3->manifest_files.size(), 1u);
   const auto& mf3 = p3->manifest_files[0];

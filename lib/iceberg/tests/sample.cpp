@@ -48,7 +48,8 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-const char* actions[] = {"login", "view", "buy", "logout", "Zürich ☕", "a much longer action name than sixteen"};
+const char* actions[] = {"login",  "view",     "buy",
+                         "logout", "Zürich ☕", "a much longer action name than sixteen"};
 
 // Rows of one round: events over `days` days from 2026-01-01, at 5 hours
 // of each.
@@ -58,13 +59,15 @@ std::vector<row> rows_of(std::int64_t first_id, int n, int days) {
   for (int i = 0; i < n; ++i) {
     const std::uint64_t h = mix(static_cast<std::uint64_t>(first_id + i));
     const std::int64_t user = 1 + static_cast<std::int64_t>(h % 3000);
-    const std::int64_t t = day0 + static_cast<std::int64_t>(h % static_cast<std::uint64_t>(days)) * 86'400'000'000 +
-                           static_cast<std::int64_t>((h >> 8) % 5) * 3'600'000'000 +
-                           static_cast<std::int64_t>((h >> 16) % 3'600'000'000);
-    out.push_back({first_id + i, user,
-                   h % 11 == 0 ? std::nullopt : std::optional<std::string>{actions[(h >> 24) % 6]}, t,
-                   h % 7 == 0 ? std::nullopt : std::optional<double>{static_cast<double>(h % 1000) / 8},
-                   user % 128});
+    const std::int64_t t =
+      day0 + static_cast<std::int64_t>(h % static_cast<std::uint64_t>(days)) * 86'400'000'000
+      + static_cast<std::int64_t>((h >> 8) % 5) * 3'600'000'000
+      + static_cast<std::int64_t>((h >> 16) % 3'600'000'000);
+    out.push_back(
+      {first_id + i, user,
+       h % 11 == 0 ? std::nullopt : std::optional<std::string>{actions[(h >> 24) % 6]}, t,
+       h % 7 == 0 ? std::nullopt : std::optional<double>{static_cast<double>(h % 1000) / 8},
+       user % 128});
   }
   return out;
 }
@@ -105,7 +108,9 @@ bool write_file(const std::string& path, const std::string& bytes) {
   return static_cast<bool>(out);
 }
 
-std::string local(const std::string& uri) { return uri.substr(std::string{"file://"}.size()); }
+std::string local(const std::string& uri) {
+  return uri.substr(std::string{"file://"}.size());
+}
 
 struct table_writer {
   std::string location;
@@ -120,7 +125,8 @@ struct table_writer {
     const auto& schema = *metadata.current_schema();
     const auto& spec = *metadata.default_spec();
     std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
-      return std::tie(a.user_bucket, a.user_id, a.event_id) < std::tie(b.user_bucket, b.user_id, b.event_id);
+      return std::tie(a.user_bucket, a.user_id, a.event_id)
+             < std::tie(b.user_bucket, b.user_id, b.event_id);
     });
     auto w = pq::writer::make({{{"event_id", pq::type::int64, false, 1},
                                 {"user_id", pq::type::int64, false, 2},
@@ -226,13 +232,15 @@ json rows_json(const std::map<std::int64_t, row>& rows) {
 }
 
 // Groups rows by partition tuple (as its path) and writes a file of each.
-weir::expected<std::vector<ice::data_file>> write_round(table_writer& t, const std::vector<row>& rows,
+weir::expected<std::vector<ice::data_file>> write_round(table_writer& t,
+                                                        const std::vector<row>& rows,
                                                         const std::string& round) {
   std::map<std::string, std::vector<row>> cells;
   const auto& schema = *t.metadata.current_schema();
   const auto& spec = *t.metadata.default_spec();
   for (const auto& r : rows)
-    cells[ice::partition_path(spec, schema, ice::partition_of(spec, schema, views(r)))].push_back(r);
+    cells[ice::partition_path(spec, schema, ice::partition_of(spec, schema, views(r)))].push_back(
+      r);
   std::vector<ice::data_file> files;
   for (auto& [path, cell] : cells) {
     auto f = t.data_file(cell, round + "-" + std::to_string(files.size()) + ".parquet");
@@ -261,11 +269,13 @@ int main(int argc, char** argv) {
 
   ice::new_table_options o;
   o.schema = table_schema();
-  o.spec = {0, {{4, 1000, "event_date", ice::transform::parse("day")},
-                {4, 1001, "event_hour", ice::transform::parse("hour")},
-                {2, 1002, "user_id_bucket", ice::transform::parse("bucket[4]")}}};
-  o.order = {1, {{ice::transform::parse("identity"), 6, false, true},
-                 {ice::transform::parse("identity"), 2, false, true}}};
+  o.spec = {0,
+            {{4, 1000, "event_date", ice::transform::parse("day")},
+             {4, 1001, "event_hour", ice::transform::parse("hour")},
+             {2, 1002, "user_id_bucket", ice::transform::parse("bucket[4]")}}};
+  o.order = {1,
+             {{ice::transform::parse("identity"), 6, false, true},
+              {ice::transform::parse("identity"), 2, false, true}}};
   o.location = t.location;
   o.table_uuid = "0d9c3a51-7a0e-4c21-9d4b-5e1f00c0ffee";
   o.timestamp_ms = t.clock_ms;
@@ -279,7 +289,9 @@ int main(int argc, char** argv) {
   json snapshots = json::array();
   std::map<std::int64_t, row> live; // event_id -> row, what the table holds
   auto record = [&](const ice::commit_plan& p, const char* op) {
-    snapshots.push_back({{"id", p.snapshot_id}, {"operation", op}, {"metadata", t.metadata_files.back()},
+    snapshots.push_back({{"id", p.snapshot_id},
+                         {"operation", op},
+                         {"metadata", t.metadata_files.back()},
                          {"rows", rows_json(live)}});
   };
 
@@ -344,12 +356,13 @@ int main(int argc, char** argv) {
   expire.retain_last = 1;
   expire.timestamp_ms = t.clock_ms + 1000;
   expire.previous_metadata_location = t.metadata_path;
-  auto expired = ice::plan_expiry(t.metadata, expire, [](const std::string& uri) -> weir::expected<std::string> {
-    std::ifstream in(local(uri), std::ios::binary);
-    if (!in)
-      return weir::error{"cannot read " + uri};
-    return std::string{std::istreambuf_iterator<char>(in), {}};
-  });
+  auto expired =
+    ice::plan_expiry(t.metadata, expire, [](const std::string& uri) -> weir::expected<std::string> {
+      std::ifstream in(local(uri), std::ios::binary);
+      if (!in)
+        return weir::error{"cannot read " + uri};
+      return std::string{std::istreambuf_iterator<char>(in), {}};
+    });
   if (!expired)
     return fail(expired.error_message());
   if (!t.write_metadata(expired->metadata_json))
@@ -362,12 +375,13 @@ int main(int argc, char** argv) {
   json expect = {{"location", t.location},
                  {"metadata", versions},
                  {"snapshots", snapshots},
-                 {"expiry", {{"metadata", t.metadata_files.back()},
-                             {"expired", expired->expired_snapshots},
-                             {"unreachable", unreachable}}}};
+                 {"expiry",
+                  {{"metadata", t.metadata_files.back()},
+                   {"expired", expired->expired_snapshots},
+                   {"unreachable", unreachable}}}};
   if (!write_file(dir + "/expect.json", expect.dump(1)))
     return fail("cannot write expect.json");
-  std::printf("wrote %s: %zu metadata files, %zu snapshots\n", t.location.c_str(), t.metadata_files.size(),
-              snapshots.size());
+  std::printf("wrote %s: %zu metadata files, %zu snapshots\n", t.location.c_str(),
+              t.metadata_files.size(), snapshots.size());
   return 0;
 }

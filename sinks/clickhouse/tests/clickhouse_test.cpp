@@ -9,7 +9,9 @@ using namespace weir::sinks::clickhouse;
 TEST(ClickHouseRowBinary, StringsCarryAnLeb128Length) {
   std::string out;
   put_string(out, "ab");
-  EXPECT_EQ(out, std::string("\x02" "ab", 3));
+  EXPECT_EQ(out, std::string("\x02"
+                             "ab",
+                             3));
   out.clear();
   const std::string long_text(300, 'x'); // 300 = 0b10'0101100: two bytes
   put_string(out, long_text);
@@ -23,7 +25,10 @@ TEST(ClickHouseRowBinary, NumbersAreLittleEndian) {
   put_u32(out, 0x01020304);
   put_i32(out, -2);
   put_u64(out, 1);
-  EXPECT_EQ(out, std::string("\x04\x03\x02\x01" "\xfe\xff\xff\xff" "\x01\0\0\0\0\0\0\0", 16));
+  EXPECT_EQ(out, std::string("\x04\x03\x02\x01"
+                             "\xfe\xff\xff\xff"
+                             "\x01\0\0\0\0\0\0\0",
+                             16));
   out.clear();
   put_f64(out, 1.0); // 0x3ff0000000000000
   EXPECT_EQ(out, std::string("\0\0\0\0\0\0\xf0\x3f", 8));

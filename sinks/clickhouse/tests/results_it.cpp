@@ -10,8 +10,8 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/clickhouse/clickhouse.hpp"
-#include "sinks/registry/sinks.hpp"
 #include "sinks/clickhouse/sink.hpp"
+#include "sinks/registry/sinks.hpp"
 
 #include "tests/support/decimals.hpp"
 #include "tests/support/fold.hpp"
@@ -20,10 +20,10 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <string>
 #include <vector>
-#include <unistd.h>
 
 using namespace weir;
 
@@ -97,10 +97,12 @@ protected:
   }
   // Window 0's count as a reader with FINAL sees it, and the stored offset.
   std::string stored() {
-    return query("SELECT n FROM " + database + "." + table + " FINAL WHERE window_start = 0 "
-                 "FORMAT TSV")
-           + query("SELECT next_offset FROM " + database + "." + table + "__progress FINAL "
-                   "FORMAT TSV");
+    return query("SELECT n FROM " + database + "." + table
+                 + " FINAL WHERE window_start = 0 "
+                   "FORMAT TSV")
+           + query("SELECT next_offset FROM " + database + "." + table
+                   + "__progress FINAL "
+                     "FORMAT TSV");
   }
 
   // Window 0's decimal rows as a reader with FINAL sees them (TSV: null is
@@ -108,10 +110,12 @@ protected:
   // here) always prints them, newer ones only when the setting says so.
   std::string decimal_rows() {
     const bool told = query("SELECT count() FROM system.settings WHERE name = "
-                            "'output_format_decimal_trailing_zeros' FORMAT TSV") == "1\n";
-    return query("SELECT k, n, total, lo, hi, mean, big, bmean, small FROM " + database + "." + table
-                 + " FINAL WHERE window_start = 0 ORDER BY k"
-                 + (told ? " SETTINGS output_format_decimal_trailing_zeros = 1" : "") + " FORMAT TSV");
+                            "'output_format_decimal_trailing_zeros' FORMAT TSV")
+                      == "1\n";
+    return query("SELECT k, n, total, lo, hi, mean, big, bmean, small FROM " + database + "."
+                 + table + " FINAL WHERE window_start = 0 ORDER BY k"
+                 + (told ? " SETTINGS output_format_decimal_trailing_zeros = 1" : "")
+                 + " FORMAT TSV");
   }
   // The columns system.columns gives for the decimal job's table.
   std::string decimal_columns() {
@@ -143,17 +147,20 @@ TEST_F(ClickHouseSink, TheWriterFurtherAlongWinsWhateverTheOrder) {
   write(a, ahead); // a replay
   query("OPTIMIZE TABLE " + database + "." + table + " FINAL");
   EXPECT_EQ(query("SELECT count(), sum(n) FROM " + database + "." + table
-                  + " WHERE window_start = 0 FORMAT TSV"), "1\t11\n");
+                  + " WHERE window_start = 0 FORMAT TSV"),
+            "1\t11\n");
 }
 
 TEST_F(ClickHouseSink, ATableOfAnotherSpecIsRefusedForGood) {
-  query("CREATE TABLE " + database + "." + table + " (window_start DateTime, k String, n UInt64, "
-        "_version UInt64) ENGINE = ReplacingMergeTree(_version) ORDER BY (window_start, k)");
+  query("CREATE TABLE " + database + "." + table
+        + " (window_start DateTime, k String, n UInt64, "
+          "_version UInt64) ENGINE = ReplacingMergeTree(_version) ORDER BY (window_start, k)");
   auto made = sinks::clickhouse::results::make(spec);
   ASSERT_FALSE(made);
   EXPECT_TRUE(made.failure().permanent);
   EXPECT_NE(made.error_message().find("the spec needs (window_start DateTime, window_end DateTime"),
-            std::string::npos) << made.error_message();
+            std::string::npos)
+    << made.error_message();
 }
 
 // Keys across partitions: merged rows come versioned by merge; a reader
@@ -197,13 +204,14 @@ TEST_F(ClickHouseSink, DecimalsAreExact) {
   test_support::use_decimals(spec);
   auto a = sink();
   EXPECT_EQ(query("SELECT name, type FROM system.columns WHERE database = '" + database
-                  + "' AND table = '" + table + "' FORMAT TSV"), decimal_columns());
+                  + "' AND table = '" + table + "' FORMAT TSV"),
+            decimal_columns());
   for (int p : {0, 1})
     write(a, test_support::batch_of(
-                test_support::fold_json(spec, test_support::decimal_events(p, true), p)));
+               test_support::fold_json(spec, test_support::decimal_events(p, true), p)));
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("\\N"));
   write(a, test_support::batch_of(
-              test_support::fold_json(spec, test_support::decimal_events(0, true, true), 0)));
+             test_support::fold_json(spec, test_support::decimal_events(0, true, true), 0)));
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("\\N", true));
   auto again = sinks::clickhouse::results::make(spec);
   EXPECT_TRUE(again) << again.error_message() << ": the table's check takes its Decimal columns";
@@ -226,6 +234,8 @@ TEST_F(ClickHouseSink, MergedDecimalsAreExact) {
   auto sink = test_support::opened(sinks::make_sink(spec, {2}));
   ASSERT_TRUE(sink) << sink.error_message();
   EXPECT_EQ(query("SELECT name, type FROM system.columns WHERE database = '" + database
-                  + "' AND table = '" + table + "' FORMAT TSV"), decimal_columns());
-  test_support::write_merged_decimals(*sink, spec, [&] { return decimal_rows(); }, "\\N");
+                  + "' AND table = '" + table + "' FORMAT TSV"),
+            decimal_columns());
+  test_support::write_merged_decimals(
+    *sink, spec, [&] { return decimal_rows(); }, "\\N");
 }

@@ -18,7 +18,7 @@ TEST(MysqlUrl, UserHostPortDatabase) {
   ASSERT_TRUE(default_port);
   EXPECT_EQ(default_port->port, 3306u);
   EXPECT_FALSE(parse_url("mysql://127.0.0.1:13306/shop")); // no user
-  EXPECT_FALSE(parse_url("mysql://weir@127.0.0.1:13306"));  // no database
+  EXPECT_FALSE(parse_url("mysql://weir@127.0.0.1:13306")); // no database
   EXPECT_FALSE(parse_url("mysql://weir@127.0.0.1:0/shop"));
   EXPECT_FALSE(parse_url("postgresql://weir@127.0.0.1/shop"));
 }

@@ -11,8 +11,8 @@
 #include "jobs/event_reader.hpp"
 #include "jobs/windowed/window_operator.hpp"
 #include "sinks/mysql/mysql.hpp"
-#include "sinks/registry/sinks.hpp"
 #include "sinks/mysql/sink.hpp"
+#include "sinks/registry/sinks.hpp"
 
 #include "tests/support/decimals.hpp"
 #include "tests/support/fold.hpp"
@@ -21,13 +21,13 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
-#include <unistd.h>
 
 using namespace weir;
 
@@ -101,8 +101,8 @@ protected:
   }
   std::string stored() {
     return client("SELECT n, total, _version FROM " + table
-                  + " WHERE window_start = '1970-01-01 00:00:00'; SELECT next_offset FROM "
-                  + table + "__progress");
+                  + " WHERE window_start = '1970-01-01 00:00:00'; SELECT next_offset FROM " + table
+                  + "__progress");
   }
 
   // The decimal job's window 0 as the client prints it (null: NULL).
@@ -114,22 +114,22 @@ protected:
   // as they should be.
   std::string decimal_columns() {
     return client("SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE "
-                  "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + table
-                  + "' ORDER BY ORDINAL_POSITION");
+                  "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '"
+                  + table + "' ORDER BY ORDINAL_POSITION");
   }
   static std::string want_decimal_columns() {
     std::string want = "window_start\tdatetime(3)\nwindow_end\tdatetime(3)\nk\tvarbinary(512)\n"
                        "n\tbigint(20)\n";
     for (const auto& c : test_support::decimal_columns())
-      want += c.name + "\tdecimal(" + std::to_string(c.precision) + "," + std::to_string(c.scale)
-              + ")\n";
+      want +=
+        c.name + "\tdecimal(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")\n";
     return want + "_version\tbigint(20)\n";
   }
 
   std::string table;
   jobs::job_spec spec;
   std::vector<sinks::refused_row> refused; // by the last write()
-  bool partials = false; // PostgreSQL tables to drop
+  bool partials = false;                   // PostgreSQL tables to drop
 };
 
 } // namespace
@@ -145,19 +145,21 @@ TEST_F(MysqlSink, TheWriterFurtherAlongWinsWhateverTheOrder) {
   EXPECT_EQ(stored(), "11\tNULL\t17\n17\n");
   write(b, behind); // the former owner flushes what it held
   EXPECT_EQ(stored(), "11\tNULL\t17\n17\n");
-  write(a, ahead); // a replay
+  write(a, ahead);                                           // a replay
   EXPECT_EQ(client("SELECT count(*) FROM " + table), "1\n"); // window 0, once
 }
 
 TEST_F(MysqlSink, ATableOfAnotherSpecIsRefusedForGood) {
-  client("CREATE TABLE " + table + " (window_start datetime(3) NOT NULL, k varbinary(512) NOT "
-         "NULL, n bigint NOT NULL, _version bigint NOT NULL, PRIMARY KEY (window_start, k))");
+  client("CREATE TABLE " + table
+         + " (window_start datetime(3) NOT NULL, k varbinary(512) NOT "
+           "NULL, n bigint NOT NULL, _version bigint NOT NULL, PRIMARY KEY (window_start, k))");
   auto made = sinks::mysql::results::make(spec);
   ASSERT_FALSE(made);
   EXPECT_TRUE(made.failure().permanent);
   EXPECT_NE(made.error_message().find("the spec needs (window_start datetime(3) NOT NULL, "
                                       "window_end datetime(3) NOT NULL"),
-            std::string::npos) << made.error_message();
+            std::string::npos)
+    << made.error_message();
 }
 
 // Keys across partitions: merged rows come versioned by merge; the upsert
@@ -168,7 +170,9 @@ TEST_F(MysqlSink, MergedRowsKeepTheLatestMerge) {
   auto a = sinks::mysql::results::make(spec, true);
   ASSERT_TRUE(a) << a.error_message();
   EXPECT_EQ(client("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                   "AND TABLE_NAME = '" + table + "__progress'"), "0\n")
+                   "AND TABLE_NAME = '"
+                   + table + "__progress'"),
+            "0\n")
     << "progress is the partials' PostgreSQL's";
   auto merged = [&](std::int64_t n, std::uint64_t version, std::string k = "a") {
     const std::vector<jobs::cell> values{{jobs::cell::integer, n, 0}, {jobs::cell::real, 0, 1.5}};
@@ -221,7 +225,8 @@ TEST_F(MysqlSink, MergedRowsTheTableRefusesAreIsolated) {
   client("ALTER TABLE " + table + " ADD CONSTRAINT weir_it_not_nine CHECK (n <> 9)");
   const std::vector<jobs::cell> eight{{jobs::cell::integer, 8, 0}, {jobs::cell::null, 0, 0}},
     nine{{jobs::cell::integer, 9, 0}, {jobs::cell::null, 0, 0}};
-  const sinks::windowed::merged_row rows[] = {{0, 1000, "a", &eight}, {0, 1000, "b", &nine},
+  const sinks::windowed::merged_row rows[] = {{0, 1000, "a", &eight},
+                                              {0, 1000, "b", &nine},
                                               {0, 1000, "c", &eight}};
   std::vector<sinks::refused_row> refused;
   auto dropped = a->write_merged(rows, 1, {}, refused);
@@ -246,11 +251,11 @@ TEST_F(MysqlSink, DecimalsAreExact) {
   EXPECT_EQ(decimal_columns(), want_decimal_columns());
   for (int p : {0, 1})
     write(a, test_support::batch_of(
-                test_support::fold_json(spec, test_support::decimal_events(p, true), p)));
+               test_support::fold_json(spec, test_support::decimal_events(p, true), p)));
   EXPECT_TRUE(refused.empty());
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("NULL"));
   write(a, test_support::batch_of(
-              test_support::fold_json(spec, test_support::decimal_events(0, true, true), 0)));
+             test_support::fold_json(spec, test_support::decimal_events(0, true, true), 0)));
   EXPECT_TRUE(refused.empty());
   EXPECT_EQ(decimal_rows(), test_support::decimal_rows("NULL", true));
   auto again = sinks::mysql::results::make(spec);
@@ -274,5 +279,6 @@ TEST_F(MysqlSink, MergedDecimalsAreExact) {
   auto sink = test_support::opened(sinks::make_sink(spec, {2}));
   ASSERT_TRUE(sink) << sink.error_message();
   EXPECT_EQ(decimal_columns(), want_decimal_columns());
-  test_support::write_merged_decimals(*sink, spec, [&] { return decimal_rows(); }, "NULL");
+  test_support::write_merged_decimals(
+    *sink, spec, [&] { return decimal_rows(); }, "NULL");
 }

@@ -20,13 +20,13 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
-#include <unistd.h>
 
 using namespace weir;
 
@@ -77,8 +77,7 @@ protected:
       return;
     pqxx::connection c{pg_url()};
     pqxx::work t{c};
-    t.exec("DROP TABLE IF EXISTS " + table + ", " + table + "__partials, " + table
-           + "__progress");
+    t.exec("DROP TABLE IF EXISTS " + table + ", " + table + "__partials, " + table + "__progress");
     t.commit();
   }
   void write(results& sink, const writer& w) {
@@ -105,17 +104,20 @@ protected:
   // The results table's columns as "name type, ..." (format_type: numeric(p,s)).
   std::string columns() {
     return text("SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' "
-                "ORDER BY attnum) FROM pg_attribute WHERE attrelid = '" + table
-                + "'::regclass AND attnum > 0 AND NOT attisdropped");
+                "ORDER BY attnum) FROM pg_attribute WHERE attrelid = '"
+                + table + "'::regclass AND attnum > 0 AND NOT attisdropped");
   }
   // (count in the results table for window 0, stored next_offset of partition 0)
   std::pair<long, long> stored() {
     pqxx::connection c{pg_url()};
     pqxx::work t{c};
-    auto n = t.exec("SELECT coalesce(max(n), -1) FROM " + table + " WHERE window_start = "
-                    "timestamptz 'epoch'")[0][0].as<long>();
-    auto off = t.exec("SELECT next_offset FROM " + table
-                      + "__progress WHERE source_partition = 0")[0][0].as<long>();
+    auto n = t.exec("SELECT coalesce(max(n), -1) FROM " + table
+                    + " WHERE window_start = "
+                      "timestamptz 'epoch'")[0][0]
+               .as<long>();
+    auto off =
+      t.exec("SELECT next_offset FROM " + table + "__progress WHERE source_partition = 0")[0][0]
+        .as<long>();
     return {n, off};
   }
 
@@ -126,8 +128,8 @@ protected:
 } // namespace
 
 TEST_P(PostgresSink, AWriterBehindIsSkippedUntilItCatchesUp) {
-  auto ahead = fold(spec, 17);        // window 0 closed with 10, re-emitted with 11
-  auto behind = fold(spec, 6);        // window 0 still open: progress only
+  auto ahead = fold(spec, 17);         // window 0 closed with 10, re-emitted with 11
+  auto behind = fold(spec, 6);         // window 0 still open: progress only
   auto behind_closed = fold(spec, 12); // window 0 closed with 10
   auto caught_up = fold(spec, 18);
   ASSERT_GT(ahead.rows.rows.size(), 0u);
@@ -198,7 +200,7 @@ TEST_P(PostgresSink, PartialsLastUntilTheWindowIsFinal) {
 TEST_P(PostgresSink, AnIdlePartitionWakingLateStillCounts) {
   auto a = make(spec, 2);
   ASSERT_TRUE(a) << a.error_message();
-  write(*a, fold(spec, 75, 0)); // t = 7400
+  write(*a, fold(spec, 75, 0));  // t = 7400
   auto quiet = fold(spec, 6, 1); // saw t < 600, then nothing: idle
   quiet.progress.idle = true;
   write(*a, quiet);
@@ -242,8 +244,8 @@ struct recording_store final : sinks::windowed::results_store {
 
 // PostgreSQL's progress and partials, merged rows to `store`.
 expected<results> merging(const jobs::job_spec& spec, std::shared_ptr<recording_store> store) {
-  return test_support::opened(sinks::windowed::make_sink(
-    spec, {2}, [spec, store]() -> expected<sinks::windowed::stores> {
+  return test_support::opened(
+    sinks::windowed::make_sink(spec, {2}, [spec, store]() -> expected<sinks::windowed::stores> {
       auto progress = sinks::open_postgres_progress(spec);
       if (!progress)
         return progress.failure();
@@ -276,11 +278,13 @@ TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
   EXPECT_EQ(log[0].start, 0);
   EXPECT_EQ(log[0].n, 22);
   EXPECT_EQ(log[0].version, 1u);
-  EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = -1"), 1);
+  EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = -1"),
+            1);
 
   fail = true;
   EXPECT_FALSE(a->write(fold(spec, 75, 0)));
-  EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = 0"), 17)
+  EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = 0"),
+            17)
     << "rolled back with the store's failure";
   EXPECT_EQ(log.size(), 1u);
   fail = false;
@@ -298,8 +302,11 @@ TEST_P(PostgresSink, MergedRowsGoToAnotherStoreInTheTransaction) {
   ASSERT_EQ(latest.size(), 7u);
   for (const auto& [start, n] : latest)
     EXPECT_EQ(n, start == 0 ? 22 : start == 1000 ? 18 : 20) << "window " << start; // event 15 moved
-  EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials WHERE window_start = "
-                   "timestamptz 'epoch'"), 0) << "window 0 final: its partials gone";
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table
+                   + "__partials WHERE window_start = "
+                     "timestamptz 'epoch'"),
+            0)
+    << "window 0 final: its partials gone";
   // A new sink (another worker) continues the versions from PostgreSQL.
   auto b = merging(spec, std::make_shared<recording_store>(&log, &fail));
   ASSERT_TRUE(b) << b.error_message();
@@ -335,7 +342,8 @@ TEST_P(PostgresSink, RowsTheTableRefusesAreIsolated) {
   EXPECT_EQ(scalar("SELECT count(*) FROM " + table), 2);
   EXPECT_EQ(scalar("SELECT n FROM " + table + " WHERE window_start = timestamptz 'epoch'"), 11);
   EXPECT_EQ(scalar("SELECT n FROM " + table
-                   + " WHERE window_start = timestamptz 'epoch' + interval '2 seconds'"), 10);
+                   + " WHERE window_start = timestamptz 'epoch' + interval '2 seconds'"),
+            10);
   EXPECT_EQ(scalar("SELECT sum(dropped) FROM " + table + "__progress"), 1);
   EXPECT_EQ(scalar("SELECT next_offset FROM " + table + "__progress WHERE source_partition = 0"),
             40);
@@ -352,7 +360,8 @@ TEST_P(PostgresSink, RowsTheTableRefusesAreIsolated) {
   write(*sink, fold(spec, 41));
   EXPECT_TRUE(sink->last_refused().empty());
   EXPECT_EQ(scalar("SELECT n FROM " + table
-                   + " WHERE window_start = timestamptz 'epoch' + interval '1 second'"), 9);
+                   + " WHERE window_start = timestamptz 'epoch' + interval '1 second'"),
+            9);
 }
 
 // Decimal aggregates (tests/support/decimals.hpp) come out as numeric
@@ -371,8 +380,8 @@ TEST_P(PostgresSink, DecimalsAreExactNumerics) {
   std::string want = "window_start timestamp with time zone, window_end timestamp with time zone, "
                      "k text, n bigint";
   for (const auto& c : test_support::decimal_columns())
-    want += ", " + c.name + " numeric(" + std::to_string(c.precision) + "," + std::to_string(c.scale)
-            + ")";
+    want += ", " + c.name + " numeric(" + std::to_string(c.precision) + ","
+            + std::to_string(c.scale) + ")";
   EXPECT_EQ(columns(), want + "\n");
 
   const auto window0 = "SELECT k, n, total, lo, hi, mean, big, bmean, small FROM " + table
@@ -383,8 +392,11 @@ TEST_P(PostgresSink, DecimalsAreExactNumerics) {
   write(*a, p1);
   EXPECT_EQ(text(window0), test_support::decimal_rows("null"));
   if (!partitioned) {
-    EXPECT_EQ(scalar("SELECT count(*) FROM " + table + "__partials WHERE window_start = "
-                     "timestamptz 'epoch'"), 8) << "keys a to d, each from both partitions";
+    EXPECT_EQ(scalar("SELECT count(*) FROM " + table
+                     + "__partials WHERE window_start = "
+                       "timestamptz 'epoch'"),
+              8)
+      << "keys a to d, each from both partitions";
   }
   write(*a, p0); // a replay: partitioned, the COPY conflicts and the rows are upserted
   EXPECT_EQ(text(window0), test_support::decimal_rows("null"));
@@ -419,7 +431,8 @@ TEST_P(PostgresSink, DecimalsAreExactNumerics) {
   auto other = make(spec, 2);
   ASSERT_FALSE(other);
   EXPECT_NE(other.error_message().find("column total is numeric(38,4), the spec needs "
-                                       "numeric(38,2)"), std::string::npos)
+                                       "numeric(38,2)"),
+            std::string::npos)
     << other.error_message();
 }
 
@@ -435,14 +448,16 @@ TEST_P(PostgresSink, TopNRanksByTheExactDecimal) {
   spec.top = {5, "big"};
   auto a = make(spec, 2);
   ASSERT_TRUE(a) << a.error_message();
-  write(*a, fold_json(spec, {R"({"t": 100, "k": "p", "b": 1000000000000000.00})",
-                             R"({"t": 200, "k": "q", "b": 1000000000000000.02})",
-                             R"({"t": 300, "k": "s"})",
-                             R"({"t": 1500, "k": "z"})"}, 0));
-  write(*a, fold_json(spec, {R"({"t": 100, "k": "p", "b": 0.01})",
-                             R"({"t": 200, "k": "o", "b": -1.00})",
-                             R"({"t": 300, "k": "r", "b": 999999999999999.99})",
-                             R"({"t": 1500, "k": "z"})"}, 1));
+  write(*a, fold_json(spec,
+                      {R"({"t": 100, "k": "p", "b": 1000000000000000.00})",
+                       R"({"t": 200, "k": "q", "b": 1000000000000000.02})",
+                       R"({"t": 300, "k": "s"})", R"({"t": 1500, "k": "z"})"},
+                      0));
+  write(*a,
+        fold_json(spec,
+                  {R"({"t": 100, "k": "p", "b": 0.01})", R"({"t": 200, "k": "o", "b": -1.00})",
+                   R"({"t": 300, "k": "r", "b": 999999999999999.99})", R"({"t": 1500, "k": "z"})"},
+                  1));
   EXPECT_EQ(text("SELECT rank, k, big FROM " + table
                  + " WHERE window_start = timestamptz 'epoch' ORDER BY rank"),
             "1\tq\t1000000000000000.02\n2\tp\t1000000000000000.01\n3\tr\t999999999999999.99\n"

@@ -40,8 +40,7 @@ TEST(PostgresStatements, KeysAcrossPartitions) {
             "source_partition integer NOT NULL, state bytea NOT NULL, PRIMARY KEY (window_start, "
             "\"k\", \"os\", source_partition));\n"
             "CREATE INDEX IF NOT EXISTS \"t__partials_end\" ON \"t__partials\" (window_end);");
-  EXPECT_EQ(st.lock,
-            "SELECT pg_advisory_xact_lock(hashtext('t'))");
+  EXPECT_EQ(st.lock, "SELECT pg_advisory_xact_lock(hashtext('t'))");
   EXPECT_EQ(st.read_progress,
             "SELECT source_partition, watermark, idle, next_offset FROM \"t__progress\"");
   EXPECT_EQ(st.upsert_progress,

@@ -32,9 +32,7 @@ struct memory {
 
 class memory_txn final : public progress_txn {
 public:
-  memory_txn(memory& committed, memory& open) : committed_(committed), m_(open) {
-    m_ = committed;
-  }
+  memory_txn(memory& committed, memory& open) : committed_(committed), m_(open) { m_ = committed; }
   std::vector<stored_progress> read(job_progress& job) override {
     job = m_.job;
     std::vector<stored_progress> out;
@@ -52,9 +50,9 @@ public:
   }
   void put_partials(std::span<const row_ref> rows) override {
     for (const auto& r : rows)
-      m_.partials[{r.start(), std::string{r.key()}, r.partition()}] = {
-        r.start(), r.end(), std::string{r.key()}, r.partition(),
-        jobs::acc_row::of(r.rows->rows, r.i)};
+      m_.partials[{r.start(), std::string{r.key()}, r.partition()}] =
+        {r.start(), r.end(), std::string{r.key()}, r.partition(),
+         jobs::acc_row::of(r.rows->rows, r.i)};
   }
   std::vector<jobs::partial> partials(millis after, millis upto,
                                       std::span<const window_key> touched) override {
@@ -70,9 +68,8 @@ public:
     return out;
   }
   void forget_partials(millis after, millis upto) override {
-    std::erase_if(m_.partials, [&](const auto& e) {
-      return e.second.end > after && e.second.end <= upto;
-    });
+    std::erase_if(m_.partials,
+                  [&](const auto& e) { return e.second.end > after && e.second.end <= upto; });
   }
   void put_job(const job_progress& job, std::uint64_t) override { m_.job = job; }
   void commit() override {
@@ -88,9 +85,9 @@ private:
 // Both stores in one, as PostgreSQL is: results go into the open write.
 struct memory_store final : progress_store, results_store {
   memory committed, open;
-  bool fail = false;           // the results store is down
+  bool fail = false;                  // the results store is down
   std::optional<std::int64_t> refuse; // a count the results refuse
-  std::vector<bool> isolating; // per begin()
+  std::vector<bool> isolating;        // per begin()
   std::vector<std::uint64_t> versions;
 
   std::unique_ptr<progress_txn> begin(bool isolate) override {
@@ -280,7 +277,8 @@ TEST(WindowedSink, VersionedStoresGetTheLatestRowOfEachWindowAndKey) {
     expected<std::size_t> write_final(const final_rows& f, dropped_rows&,
                                       std::vector<sinks::refused_row>&) override {
       for (const auto& r : f.rows)
-        rows.emplace_back(r.start(), jobs::acc_row::of(r.rows->rows, r.i).slots[0].count, r.version);
+        rows.emplace_back(r.start(), jobs::acc_row::of(r.rows->rows, r.i).slots[0].count,
+                          r.version);
       barrier = f.barrier;
       return f.rows.size();
     }
@@ -292,7 +290,9 @@ TEST(WindowedSink, VersionedStoresGetTheLatestRowOfEachWindowAndKey) {
   };
   auto spec = make_spec(true);
   auto store = std::make_shared<recording>();
-  auto sink = make_sink(spec, {1}, [store]() -> expected<stores> { return stores{nullptr, store}; });
+  auto sink = make_sink(spec, {1}, [store]() -> expected<stores> {
+    return stores{nullptr, store};
+  });
   auto b = test_support::batch_of(fold(spec, 17)); // window 0 emitted with 10, then with 11
   b.barrier = true;
   const jobs::sink_batch* one[] = {&b};
