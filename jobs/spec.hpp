@@ -146,6 +146,27 @@ struct path_part_spec {
   bool operator==(const path_part_spec&) const = default;
 };
 
+// A column an iceberg sink adds, computed from a column of the job (seed
+// 004's event_date, event_hour and user_bucket).
+struct derived_column_spec {
+  enum kind { date, hour, modulo };
+  std::string name;   // the new column
+  std::string column; // the job's column it is computed from
+  kind k = date;      // date: "YYYY-MM-DD" (string); hour: "HH" floored to `every`
+                      // hours (string); modulo: int64 column % `every` (int64)
+  int every = 1;
+
+  bool operator==(const derived_column_spec&) const = default;
+};
+
+// One partition field of an iceberg sink, parsed from "column" or
+// "transform(column)"; nullopt when the text is neither.
+struct partition_term {
+  std::string transform; // "identity", "year", ..., "bucket[16]", "truncate[4]"
+  std::string column;
+};
+std::optional<partition_term> parse_partition_term(std::string_view text);
+
 struct sink_spec {
   // postgres, clickhouse, mysql (window results) | postgres_raw (every
   // event) | parquet (every event as Parquet files on S3)
@@ -158,8 +179,20 @@ struct sink_spec {
   std::string partials_url;
   std::string key; // postgres_raw: the column that identifies an event (no duplicates)
   std::vector<path_part_spec> partition_by; // parquet
-  std::string codec = "zstd";               // parquet: zstd | snappy | none
-  std::uint64_t max_file_mb = 64;           // parquet: roll a file at this size
+  std::string codec = "zstd";               // parquet, iceberg: zstd | snappy | none
+  std::uint64_t max_file_mb = 64;           // parquet, iceberg: roll a data file at this size
+
+  // iceberg (every event into an Apache Iceberg v2 table, sinks/lake/): `url`
+  // is the table's location (s3://bucket/prefix), `table` is
+  // "namespace.name" in the SQL catalog at `catalog` (a PostgreSQL URL).
+  std::string catalog;
+  std::vector<derived_column_spec> derive; // real columns computed from others
+  // Partition fields: "column" (identity) or "transform(column)" with an
+  // Iceberg transform: year, month, day, hour, bucket[N], truncate[W].
+  std::vector<std::string> partitioned_by;
+  std::vector<std::string> sort_by; // data files sorted by these columns, ascending
+  std::uint32_t commit_every = 1;   // checkpoint rounds per snapshot
+  std::uint32_t snapshots_kept = 100;
 
   bool operator==(const sink_spec&) const = default;
 };

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +102,46 @@ bool set_export_target(export_spec& e, const std::string& url) {
   while (!e.prefix.empty() && e.prefix.back() == '/')
     e.prefix.pop_back();
   return true;
+}
+
+std::optional<partition_term> parse_partition_term(std::string_view text) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ')
+      v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ')
+      v.remove_suffix(1);
+    return v;
+  };
+  auto ident = [](std::string_view v) {
+    return !v.empty() && !std::isdigit(static_cast<unsigned char>(v.front()))
+           && std::all_of(v.begin(), v.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+              });
+  };
+  text = trim(text);
+  auto open = text.find('(');
+  if (open == std::string_view::npos)
+    return ident(text) ? std::optional{partition_term{"identity", std::string{text}}}
+                       : std::nullopt;
+  if (text.back() != ')')
+    return std::nullopt;
+  auto name = trim(text.substr(0, open));
+  auto column = trim(text.substr(open + 1, text.size() - open - 2));
+  if (!ident(column))
+    return std::nullopt;
+  static constexpr std::string_view plain[] = {"identity", "year", "month", "day", "hour"};
+  if (std::find(std::begin(plain), std::end(plain), name) != std::end(plain))
+    return partition_term{std::string{name}, std::string{column}};
+  for (std::string_view sized : {"bucket[", "truncate["}) {
+    if (name.rfind(sized, 0) != 0 || name.back() != ']')
+      continue;
+    auto n = name.substr(sized.size(), name.size() - sized.size() - 1);
+    if (n.empty() || n.size() > 9 || n.front() == '0'
+        || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    return partition_term{std::string{name}, std::string{column}};
+  }
+  return std::nullopt;
 }
 
 namespace {
