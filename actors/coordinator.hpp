@@ -32,7 +32,10 @@ struct coordinator_snapshot {
     // longer be exact); empty while it runs. A stopped job runs nowhere
     // until it is cancelled.
     std::string stopped;
-    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_run, stopped)
+    // The job's lifetime id, fresh for every submission: what its lake
+    // commits are tagged with (sinks/lake/commit.hpp).
+    std::string commit_identity;
+    MSGPACK_DEFINE(spec_text, owners, checkpoints, last_run, stopped, commit_identity)
   };
   std::uint64_t next_checkpoint = 1;
   std::map<std::string, persisted_job> jobs;

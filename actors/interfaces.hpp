@@ -66,10 +66,11 @@ using sink_actor = caf::typed_actor<
 // Survives the loss of its coordinator: it keeps processing and reconnects.
 using worker_actor = caf::typed_actor<
   // Own exactly these partitions of job `id`, each with its checkpoint
-  // (validated spec text and the topic's partition count included); ship the
-  // state of those given up to the targets named. Replies once the partitions
-  // it gave up are released and shipped.
-  caf::replies_to<assign_atom, std::string, std::string, std::int32_t,
+  // (validated spec text, the job's commit identity and the topic's
+  // partition count included); ship the state of those given up to the
+  // targets named. Replies once the partitions it gave up are released and
+  // shipped.
+  caf::replies_to<assign_atom, std::string, std::string, std::string, std::int32_t,
                   std::vector<partition_checkpoint>, std::vector<handoff_target>>::with<bool>,
   // From a former owner: state of partitions of job `id` this worker is about
   // to own; kept until the assignment that gives them arrives.

@@ -70,6 +70,7 @@ void flush(self_ptr self, clock::time_point now, bool caught_up = false) {
   batch.restored = std::exchange(st.restored, {});
   batch.dropped = std::exchange(st.dropped, {});
   batch.barrier = std::exchange(st.barrier, false);
+  batch.round = batch.barrier ? st.barrier_round : 0;
   batch.seq = st.next_seq++;
   st.metrics.batches.inc();
   st.metrics.rows.inc(batch.rows());
@@ -683,6 +684,7 @@ void on_checkpoint(self_ptr self, round_id id, const std::vector<round_id>& poin
   // that buffers, the lake, uploads its files before the ack); the snapshot
   // is the state right after it, at a poll boundary.
   st.barrier = true;
+  st.barrier_round = id;
   flush(self, clock::now());
   source_state::pending_checkpoint round;
   round.id = id;

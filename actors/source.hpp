@@ -146,6 +146,7 @@ struct source_state {
   std::vector<std::pair<partition_id, offset_t>> restored;
   std::vector<partition_id> dropped;
   bool barrier = false;
+  round_id barrier_round = 0; // the round the barrier is for
   // Assignments that gave partitions up, answered once the sink has acked the
   // batch that released them (kinds that do not move state: after it
   // discarded their rows) and their state reached its new owners.

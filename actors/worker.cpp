@@ -271,7 +271,8 @@ namespace {
 // Starts job `job_id` here (worker_state::start), its actors supervised.
 // Null when it cannot run here (reported: job_failed).
 worker_state::running* start_job(self_ptr self, const std::string& job_id,
-                                 const std::string& spec_text, std::int32_t partition_count,
+                                 const std::string& spec_text, const std::string& identity,
+                                 std::int32_t partition_count,
                                  const std::vector<partition_checkpoint>& partitions) {
   auto& st = self->state;
   auto spec = local_spec(self, job_id, spec_text);
@@ -280,7 +281,7 @@ worker_state::running* start_job(self_ptr self, const std::string& job_id,
                "spec rejected on this worker: " + spec.error_message());
     return nullptr;
   }
-  auto actors = st.start(self->system(), *spec, partition_count, worker_actor{self});
+  auto actors = st.start(self->system(), *spec, {partition_count, identity}, worker_actor{self});
   if (!actors) {
     job_failed(self, job_id, partition_ids(partitions),
                "cannot run here: " + actors.error_message());
@@ -378,7 +379,7 @@ caf::result<bool> dispatch(self_ptr self, const std::string& job_id, worker_stat
 }
 
 caf::result<bool> on_assign(self_ptr self, const std::string& job_id, const std::string& spec_text,
-                            std::int32_t partition_count,
+                            const std::string& identity, std::int32_t partition_count,
                             std::vector<partition_checkpoint> partitions,
                             std::vector<handoff_target> targets) {
   if (!from_coordinator(self, "an assignment"))
@@ -396,8 +397,9 @@ caf::result<bool> on_assign(self_ptr self, const std::string& job_id, const std:
   }
   if (partitions.empty() && it == st.jobs.end())
     return true;
-  auto* job = it != st.jobs.end() ? &it->second
-                                  : start_job(self, job_id, spec_text, partition_count, partitions);
+  auto* job = it != st.jobs.end()
+                ? &it->second
+                : start_job(self, job_id, spec_text, identity, partition_count, partitions);
   if (!job)
     return false;
   const bool stop = partitions.empty();
@@ -602,26 +604,26 @@ void on_drain(self_ptr self) {
 } // namespace
 
 job_starter kafka_jobs(std::uint32_t threads, std::string secret) {
-  return
-    [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
-                      std::int32_t partition_count, worker_actor parent) -> expected<job_actors> {
-      auto pipeline = jobs::make_pipeline(spec);
-      if (!pipeline)
-        return pipeline.failure();
-      auto sink = sinks::make_sink(spec, {partition_count});
-      if (!sink)
-        return sink.failure();
-      job_actors out;
-      out.sink =
-        sys.spawn<caf::detached>(sink_driver, spec.name,
-                                 std::shared_ptr<sinks::sink>{std::move(*sink)}, parent, spec);
-      std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
-      const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
-      for (std::uint32_t i = 0; i < n; ++i)
-        out.sources.push_back(sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent,
-                                                       secret, kafka_io()));
-      return out;
-    };
+  return [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
+                           const sinks::context& ctx, worker_actor parent) -> expected<job_actors> {
+    auto pipeline = jobs::make_pipeline(spec);
+    if (!pipeline)
+      return pipeline.failure();
+    auto sink = sinks::make_sink(spec, ctx);
+    const auto partition_count = ctx.partitions;
+    if (!sink)
+      return sink.failure();
+    job_actors out;
+    out.sink =
+      sys.spawn<caf::detached>(sink_driver, spec.name,
+                               std::shared_ptr<sinks::sink>{std::move(*sink)}, parent, spec);
+    std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
+    const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
+    for (std::uint32_t i = 0; i < n; ++i)
+      out.sources.push_back(
+        sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent, secret, kafka_io()));
+    return out;
+  };
 }
 
 worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
@@ -646,9 +648,9 @@ worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
   connect(self);
   return {
     [self](assign_atom, const std::string& job_id, const std::string& spec_text,
-           std::int32_t partition_count, std::vector<partition_checkpoint> partitions,
-           std::vector<handoff_target> targets) {
-      return on_assign(self, job_id, spec_text, partition_count, std::move(partitions),
+           const std::string& identity, std::int32_t partition_count,
+           std::vector<partition_checkpoint> partitions, std::vector<handoff_target> targets) {
+      return on_assign(self, job_id, spec_text, identity, partition_count, std::move(partitions),
                        std::move(targets));
     },
     [self](handoff_atom, const std::string& job_id, std::vector<partition_handoff>& states) {

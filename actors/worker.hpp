@@ -4,6 +4,7 @@
 #include "base/metrics.hpp"
 #include "runtime/spec_file.hpp"
 #include "runtime/system.hpp"
+#include "sinks/sink.hpp"
 
 #include <functional>
 #include <map>
@@ -29,11 +30,11 @@ struct job_actors {
 };
 
 // Starts the actors of job `spec` (its secrets filled in) on a worker, for a
-// topic of `partition_count` partitions; `parent` is the worker. Tests put
+// topic of `ctx.partitions` partitions; `parent` is the worker. Tests put
 // actors of their own here.
 using job_starter =
   std::function<expected<job_actors>(caf::actor_system& sys, const jobs::job_spec& spec,
-                                     std::int32_t partition_count, worker_actor parent)>;
+                                     const sinks::context& ctx, worker_actor parent)>;
 
 // The job kind's pipeline in up to `threads` detached Kafka sources, sharing
 // the spec's sink in a detached sink actor; `secret` signs the state they hand over.

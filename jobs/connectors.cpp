@@ -23,7 +23,7 @@ const std::vector<connector>& connectors() {
      {"mysql://", {}},
      "mysql://user[:password]@host[:port]/database"},
     {"postgres_raw", "postgres", sink_rows::raw, true, false, {}, {}},
-    {"parquet", "parquet", sink_rows::raw, false, false, {"s3://", {}}, "s3://bucket/prefix"},
+    {"iceberg", "iceberg", sink_rows::raw, false, false, {"s3://", {}}, "s3://bucket/prefix"},
   };
   return list;
 }

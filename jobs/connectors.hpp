@@ -17,8 +17,9 @@ struct connector {
   std::string_view type; // sink.type
   std::string_view sql;  // its SQL `connector = '...'` option
   sink_rows rows;
-  // Writes rows into sink.table; otherwise files under sink.url (codec,
-  // max_file_mb and partition_by), committed at checkpoints.
+  // Writes rows into the database table sink.table; otherwise data files
+  // under sink.url (codec, max_file_mb, ...) committed at checkpoints, as
+  // iceberg does into the catalog's table sink.table.
   bool table = true;
   // Keeps each row once, final: keys across partitions merge their partials
   // first, in the PostgreSQL of sink.partials_url.

@@ -75,6 +75,7 @@ struct sink_batch {
   std::vector<partition_id> dropped;
   // A checkpoint follows: everything before must be durable when acked.
   bool barrier = false;
+  round_id round = 0; // the checkpoint round of a barrier
 
   std::size_t rows() const {
     std::size_t n = 0;

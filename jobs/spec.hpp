@@ -135,17 +135,6 @@ struct column_spec {
   bool operator==(const column_spec&) const = default;
 };
 
-// One level of a lake's partition path (Hive style: name=value).
-struct path_part_spec {
-  enum kind { date, hour, modulo, value };
-  std::string name;   // e.g. event_date
-  std::string column; // a column of the job
-  kind k = value;
-  int every = 1; // hour: bucket width in hours; modulo: the divisor
-
-  bool operator==(const path_part_spec&) const = default;
-};
-
 // A column an iceberg sink adds, computed from a column of the job (seed
 // 004's event_date, event_hour and user_bucket).
 struct derived_column_spec {
@@ -169,18 +158,17 @@ std::optional<partition_term> parse_partition_term(std::string_view text);
 
 struct sink_spec {
   // postgres, clickhouse, mysql (window results) | postgres_raw (every
-  // event) | parquet (every event as Parquet files on S3)
+  // event) | iceberg (every event into an Iceberg v2 table on S3)
   std::string type = "postgres";
-  std::string url; // postgres, mysql: connection URL; clickhouse: http://host:port/db; parquet:
-                   // s3://bucket/prefix
-  std::string table;
+  std::string url;   // postgres, mysql: connection URL; clickhouse: http://host:port/db; iceberg:
+                     // s3://bucket/prefix, the table's location
+  std::string table; // iceberg: "namespace.name" in the catalog
   // clickhouse, mysql with keys across partitions: the PostgreSQL that keeps
   // each partition's partials until a window is final (the merge path)
   std::string partials_url;
-  std::string key; // postgres_raw: the column that identifies an event (no duplicates)
-  std::vector<path_part_spec> partition_by; // parquet
-  std::string codec = "zstd";               // parquet, iceberg: zstd | snappy | none
-  std::uint64_t max_file_mb = 64;           // parquet, iceberg: roll a data file at this size
+  std::string key;            // postgres_raw: the column that identifies an event (no duplicates)
+  std::string codec = "zstd"; // iceberg: zstd | snappy | none
+  std::uint64_t max_file_mb = 128; // iceberg: roll a data file at this size
 
   // iceberg (every event into an Apache Iceberg v2 table, sinks/lake/): `url`
   // is the table's location (s3://bucket/prefix), `table` is
@@ -190,9 +178,9 @@ struct sink_spec {
   // Partition fields: "column" (identity) or "transform(column)" with an
   // Iceberg transform: year, month, day, hour, bucket[N], truncate[W].
   std::vector<std::string> partitioned_by;
-  std::vector<std::string> sort_by; // data files sorted by these columns, ascending
-  std::uint32_t commit_every = 1;   // checkpoint rounds per snapshot
-  std::uint32_t snapshots_kept = 100;
+  std::vector<std::string> sort_by;   // data files sorted by these columns, ascending
+  std::uint32_t commit_every = 1;     // checkpoint rounds per snapshot (1 to 1000)
+  std::uint32_t snapshots_kept = 100; // older snapshots are expired (at least 1)
 
   bool operator==(const sink_spec&) const = default;
 };

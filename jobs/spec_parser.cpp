@@ -482,79 +482,115 @@ top_spec parse_top(const reader& r, const YAML::Node& n) {
   return t;
 }
 
-std::vector<path_part_spec> parse_layout(const reader& r, const YAML::Node& n) {
+std::vector<derived_column_spec> parse_derive(const reader& r, const YAML::Node& n) {
   if (!n.IsSequence())
-    r.fail(n, "sink.partition_by", "expected a list of path levels");
-  std::vector<path_part_spec> out;
+    r.fail(n, "sink.derive",
+           "expected a list of {name, column, as: date | hour} or "
+           "{name, column, modulo: N}");
+  std::vector<derived_column_spec> out;
   for (size_t i = 0; i < n.size(); ++i) {
-    auto path = "sink.partition_by[" + std::to_string(i) + "]";
-    auto p = n[i];
-    r.expect_map(p, path, {"name", "column", "as", "every", "modulo"});
-    path_part_spec part;
-    part.name = r.required_scalar(p, path, "name");
-    part.column = r.required_scalar(p, path, "column");
-    auto number = [&](const char* field) {
-      return static_cast<int>(
-        r.number(p[field], path + "." + field, path_level_bounds, std::numeric_limits<int>::max()));
+    auto path = "sink.derive[" + std::to_string(i) + "]";
+    auto d = n[i];
+    r.expect_map(d, path, {"name", "column", "as", "every", "modulo"});
+    derived_column_spec col;
+    col.name = r.required_scalar(d, path, "name");
+    col.column = r.required_scalar(d, path, "column");
+    auto number = [&](const YAML::Node& v, const char* field) {
+      return static_cast<int>(r.number(v, path + "." + field, derive_bounds, derive_bounds.max));
     };
-    if (p["modulo"]) {
-      part.k = path_part_spec::modulo;
-      part.every = number("modulo");
-    } else if (auto as = p["as"]) {
-      part.k = r.choice<path_part_spec::kind>(as, path + ".as",
-                                              {{"date", path_part_spec::date},
-                                               {"hour", path_part_spec::hour},
-                                               {"value", path_part_spec::value}});
-      if (auto e = p["every"]) {
-        if (part.k != path_part_spec::hour)
-          r.fail(e, path + ".every", "only applies to 'as: hour'");
-        part.every = number("every");
-      }
+    auto as = d["as"];
+    auto modulo = d["modulo"];
+    if (as && modulo)
+      r.fail(modulo, path + ".modulo", "give either as: or modulo:, not both");
+    if (modulo) {
+      col.k = derived_column_spec::modulo;
+      col.every = number(modulo, "modulo");
+    } else if (as) {
+      col.k = r.choice<derived_column_spec::kind>(as, path + ".as",
+                                                  {{"date", derived_column_spec::date},
+                                                   {"hour", derived_column_spec::hour}});
+    } else {
+      r.fail(d, path, "needs as: date, as: hour or modulo: N");
     }
-    out.push_back(std::move(part));
+    if (auto e = d["every"]) {
+      if (col.k != derived_column_spec::hour)
+        r.fail(e, path + ".every", "only applies to 'as: hour'");
+      col.every = number(e, "every");
+    }
+    out.push_back(std::move(col));
   }
   return out;
+}
+
+std::vector<std::string> parse_names(const reader& r, const YAML::Node& n, const std::string& path,
+                                     const char* what) {
+  if (!n.IsSequence())
+    r.fail(n, path, std::string{"expected a list of "} + what);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n.size(); ++i)
+    out.push_back(r.scalar(n[i], path + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+// The fields of a sink of files (iceberg); whether they fit is validate()'s.
+void parse_files_sink(const reader& r, const YAML::Node& n, sink_spec& s) {
+  if (auto c = n["catalog"])
+    s.catalog = r.scalar(c, "sink.catalog");
+  if (auto d = n["derive"])
+    s.derive = parse_derive(r, d);
+  if (auto p = n["partitioned_by"])
+    s.partitioned_by =
+      parse_names(r, p, "sink.partitioned_by", "columns or transforms like day(event_time)");
+  if (auto o = n["sort_by"])
+    s.sort_by = parse_names(r, o, "sink.sort_by", "columns");
+  if (auto codec = n["codec"])
+    s.codec = r.scalar(codec, "sink.codec");
+  if (auto m = n["max_file_mb"])
+    s.max_file_mb = r.number(m, "sink.max_file_mb", max_file_mb_bounds,
+                             std::numeric_limits<std::uint64_t>::max());
+  if (auto c = n["commit_every"])
+    s.commit_every =
+      static_cast<std::uint32_t>(r.number(c, "sink.commit_every", commit_every_bounds, fits_u32));
+  if (auto k = n["snapshots_kept"])
+    s.snapshots_kept = static_cast<std::uint32_t>(
+      r.number(k, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));
 }
 
 // What each sink takes follows from its type (jobs/connectors.hpp); a type
 // that is unknown, or takes the other kind of rows, is validate()'s to say.
 sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
+  static constexpr std::string_view of_files[] = {"catalog",      "derive",        "partitioned_by",
+                                                  "sort_by",      "codec",         "max_file_mb",
+                                                  "commit_every", "snapshots_kept"};
   r.expect_map(n, "sink",
-               {"type", "url", "table", "partials_url", "key", "partition_by", "codec",
-                "max_file_mb"});
+               {"type", "url", "table", "partials_url", "key", "catalog", "derive",
+                "partitioned_by", "sort_by", "codec", "max_file_mb", "commit_every",
+                "snapshots_kept"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
   s.url = r.required_scalar(n, "sink", "url");
   const auto* c = find_connector(s.type);
   const bool fits = c && (c->rows == sink_rows::raw) == raw;
-  auto only = [&](const char* field, bool takes, const std::string& types) {
-    if (auto f = n[field]; f && !takes)
-      r.fail(f, std::string{"sink."} + field, "only " + types + " sinks take it");
+  auto only = [&](std::string_view field, bool takes, const std::string& types) {
+    if (auto f = n[std::string{field}]; f && !takes)
+      r.fail(f, "sink." + std::string{field}, "only " + types + " sinks take it");
   };
   if (fits) {
-    only("table", c->table, "postgres");
     only(
       "key", raw && c->table,
       listed(connector_names([](const connector& x) { return x.rows == sink_rows::raw && x.table; },
                              name_of::type),
              " and "));
     const auto files = connector_names([](const connector& x) { return !x.table; }, name_of::type);
-    for (const char* field : {"partition_by", "codec", "max_file_mb"})
+    for (auto field : of_files)
       only(field, !c->table, listed(files, " and "));
   }
   if (auto f = n["partials_url"])
     s.partials_url = r.scalar(f, "sink.partials_url");
-  if (auto l = n["partition_by"])
-    s.partition_by = parse_layout(r, l);
-  if (auto codec = n["codec"])
-    s.codec = r.scalar(codec, "sink.codec");
-  if (auto m = n["max_file_mb"])
-    s.max_file_mb = r.number(m, "sink.max_file_mb", max_file_mb_bounds,
-                             std::numeric_limits<std::uint64_t>::max());
-  const bool table = fits && c->table;
-  if (table || n["table"])
+  parse_files_sink(r, n, s);
+  if (fits || n["table"])
     s.table = r.required_scalar(n, "sink", "table");
-  if ((table && raw) || n["key"])
+  if ((fits && raw && c->table) || n["key"])
     s.key = r.required_scalar(n, "sink", "key");
   return s;
 }

@@ -1,6 +1,7 @@
 // job_spec -> YAML: what `weir explain` prints for a job written in any front
 // end. parse_spec(to_yaml(s)) gives s back: the unit tests hold every shipped
 // spec to that, and the spec fuzzers every spec they get through.
+#include "jobs/connectors.hpp"
 #include "jobs/spec.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -155,33 +156,54 @@ void write_windowed(YAML::Emitter& y, const job_spec& s) {
       << std::to_string(s.top.n) << YAML::Key << "by" << YAML::Value << s.top.by << YAML::EndMap;
 }
 
+void write_derive(YAML::Emitter& y, const std::vector<derived_column_spec>& derive) {
+  y << YAML::Key << "derive" << YAML::Value << YAML::BeginSeq;
+  for (const auto& d : derive) {
+    y << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << d.name << YAML::Key
+      << "column" << YAML::Value << d.column;
+    if (d.k == derived_column_spec::modulo)
+      y << YAML::Key << "modulo" << YAML::Value << std::to_string(d.every);
+    else
+      y << YAML::Key << "as" << YAML::Value << (d.k == derived_column_spec::date ? "date" : "hour");
+    if (d.k == derived_column_spec::hour && d.every != 1)
+      y << YAML::Key << "every" << YAML::Value << std::to_string(d.every);
+    y << YAML::EndMap;
+  }
+  y << YAML::EndSeq;
+}
+
+void write_names(YAML::Emitter& y, const char* key, const std::vector<std::string>& names) {
+  y << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& n : names)
+    y << n;
+  y << YAML::EndSeq;
+}
+
+// Every field of a sink of files, defaults too: a worker reads what the
+// coordinator meant, whatever its own defaults are.
+void write_files_sink(YAML::Emitter& y, const sink_spec& s) {
+  y << YAML::Key << "catalog" << YAML::Value << s.catalog;
+  y << YAML::Key << "table" << YAML::Value << s.table;
+  if (!s.derive.empty())
+    write_derive(y, s.derive);
+  if (!s.partitioned_by.empty())
+    write_names(y, "partitioned_by", s.partitioned_by);
+  if (!s.sort_by.empty())
+    write_names(y, "sort_by", s.sort_by);
+  y << YAML::Key << "codec" << YAML::Value << s.codec;
+  y << YAML::Key << "max_file_mb" << YAML::Value << std::to_string(s.max_file_mb);
+  y << YAML::Key << "commit_every" << YAML::Value << std::to_string(s.commit_every);
+  y << YAML::Key << "snapshots_kept" << YAML::Value << std::to_string(s.snapshots_kept);
+}
+
 void write_sink(YAML::Emitter& y, const sink_spec& s) {
   y << YAML::Key << "sink" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "type" << YAML::Value << s.type;
   y << YAML::Key << "url" << YAML::Value << s.url;
   if (!s.partials_url.empty())
     y << YAML::Key << "partials_url" << YAML::Value << s.partials_url;
-  if (s.type == "parquet") {
-    if (!s.partition_by.empty()) {
-      y << YAML::Key << "partition_by" << YAML::Value << YAML::BeginSeq;
-      for (const auto& p : s.partition_by) {
-        y << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name
-          << YAML::Key << "column" << YAML::Value << p.column;
-        if (p.k == path_part_spec::modulo)
-          y << YAML::Key << "modulo" << YAML::Value << std::to_string(p.every);
-        else
-          y << YAML::Key << "as" << YAML::Value
-            << (p.k == path_part_spec::date   ? "date"
-                : p.k == path_part_spec::hour ? "hour"
-                                              : "value");
-        if (p.k == path_part_spec::hour && p.every != 1)
-          y << YAML::Key << "every" << YAML::Value << std::to_string(p.every);
-        y << YAML::EndMap;
-      }
-      y << YAML::EndSeq;
-    }
-    y << YAML::Key << "codec" << YAML::Value << s.codec;
-    y << YAML::Key << "max_file_mb" << YAML::Value << std::to_string(s.max_file_mb);
+  if (const auto* c = find_connector(s.type); c && !c->table) {
+    write_files_sink(y, s);
   } else {
     y << YAML::Key << "table" << YAML::Value << s.table;
     if (s.type == "postgres_raw")

@@ -284,28 +284,125 @@ void partitions(const job_spec& spec) {
          "event's Kafka message key), or use a tumbling or hopping window");
 }
 
-void layout(const std::vector<path_part_spec>& parts, const std::vector<column_spec>& cols) {
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const auto& part = parts[i];
-    const auto p = at("sink.partition_by", i);
-    name(part.name, p + ".name");
-    text(part.column, p + ".column");
-    auto col = std::find_if(cols.begin(), cols.end(),
-                            [&](const column_spec& c) { return c.name == part.column; });
-    if (col == cols.end())
-      fail(p + ".column", "'" + part.column + "' is not one of the columns");
-    if (part.k == path_part_spec::modulo) {
-      bounded(part.every, path_level_bounds, p + ".modulo");
+// The type of a column an iceberg sink writes: the job's or a derived one
+// (date and hour are text, modulo an int64); nullopt if there is none.
+std::optional<column_type> sink_column(const job_spec& spec, const std::string& name) {
+  for (const auto& c : spec.columns)
+    if (c.name == name)
+      return c.type;
+  for (const auto& d : spec.sink.derive)
+    if (d.name == name)
+      return d.k == derived_column_spec::modulo ? column_type::int64 : column_type::string;
+  return std::nullopt;
+}
+
+void derive(const job_spec& spec) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < spec.sink.derive.size(); ++i) {
+    const auto& d = spec.sink.derive[i];
+    const auto p = at("sink.derive", i);
+    name(d.name, p + ".name");
+    if (has_column(spec.columns, d.name) || !seen.insert(d.name).second)
+      fail(p + ".name", "column '" + d.name + "' is used twice");
+    text(d.column, p + ".column");
+    auto col = std::find_if(spec.columns.begin(), spec.columns.end(),
+                            [&](const column_spec& c) { return c.name == d.column; });
+    if (col == spec.columns.end())
+      fail(p + ".column", "'" + d.column + "' is not one of the columns");
+    if (d.k == derived_column_spec::modulo) {
+      bounded(d.every, derive_bounds, p + ".modulo");
       if (col->type != column_type::int64)
-        fail(p + ".modulo", "needs an int64 column");
-    } else if (part.k != path_part_spec::value && col->type != column_type::timestamp) {
-      fail(p + ".as", "date and hour need a timestamp column");
-    } else if (part.k == path_part_spec::hour) {
-      bounded(part.every, path_level_bounds, p + ".every");
-      if (24 % part.every != 0)
-        fail(p + ".every", "must divide 24");
+        fail(p + ".modulo", "needs an int64 column ('" + d.column + "' is not)");
+      continue;
+    }
+    if (col->type != column_type::timestamp)
+      fail(p + ".as", "date and hour need a timestamp column ('" + d.column + "' is not)");
+    if (d.k == derived_column_spec::hour) {
+      bounded(d.every, hour_every_bounds, p + ".every");
+      if (24 % d.every != 0)
+        fail(p + ".every", "must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)");
     }
   }
+}
+
+// Whether a transform takes a column of this type, as Iceberg's do.
+bool transform_takes(const std::string& transform, column_type t) {
+  if (transform == "identity")
+    return true;
+  if (transform.rfind("bucket[", 0) == 0)
+    return t == column_type::int64 || t == column_type::string || t == column_type::timestamp;
+  if (transform.rfind("truncate[", 0) == 0)
+    return t == column_type::int64 || t == column_type::string;
+  return t == column_type::timestamp; // year, month, day, hour
+}
+
+void partitioned_by(const job_spec& spec) {
+  std::set<std::pair<std::string, std::string>> seen;
+  const auto& terms = spec.sink.partitioned_by;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const auto p = at("sink.partitioned_by", i);
+    text(terms[i], p);
+    auto term = parse_partition_term(terms[i]);
+    if (!term)
+      fail(p, "'" + terms[i]
+                + "' is no partition field: a column, or year, month, day, hour, bucket[N] or "
+                  "truncate[W] of one, as in day(event_time)");
+    auto type = sink_column(spec, term->column);
+    if (!type)
+      fail(p, "'" + term->column + "' is not one of the columns or derived columns");
+    if (!transform_takes(term->transform, *type))
+      fail(p, term->transform + " does not take '" + term->column
+                + "' (year, month, day and hour take a timestamp; bucket an int64, string or "
+                  "timestamp; truncate an int64 or string)");
+    if (!seen.emplace(term->transform, term->column).second)
+      fail(p, "'" + terms[i] + "' is listed twice");
+  }
+}
+
+void sort_by(const job_spec& spec) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < spec.sink.sort_by.size(); ++i) {
+    const auto& c = spec.sink.sort_by[i];
+    const auto p = at("sink.sort_by", i);
+    text(c, p);
+    if (!sink_column(spec, c))
+      fail(p, "'" + c + "' is not one of the columns or derived columns");
+    if (!seen.insert(c).second)
+      fail(p, "'" + c + "' is listed twice");
+  }
+}
+
+bool postgres_url(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+// An Iceberg v2 table (sinks/lake/): its place on S3, its name in the SQL
+// catalog, the columns it adds, and how its data files are laid out.
+void iceberg(const job_spec& spec) {
+  const auto& s = spec.sink;
+  if (s.url.find('/', 5) == std::string::npos || s.url[5] == '/' || s.url.back() == '/')
+    fail("sink.url", "expected s3://bucket/prefix (the table's location), got '" + s.url + "'");
+  if (s.catalog.empty())
+    fail("sink.catalog", "required: the PostgreSQL of the Iceberg SQL catalog (postgresql://...)",
+         "sink.type");
+  text(s.catalog, "sink.catalog");
+  if (!postgres_url(s.catalog))
+    fail("sink.catalog", "expected postgresql://..., got '" + s.catalog + "'");
+  auto dot = s.table.find('.');
+  if (dot == std::string::npos || !is_identifier(s.table.substr(0, dot))
+      || !is_identifier(s.table.substr(dot + 1)))
+    fail("sink.table", "expected namespace.name (two names: letters, digits and _, not starting "
+                       "with a digit), got '"
+                         + s.table + "'");
+  derive(spec);
+  partitioned_by(spec);
+  sort_by(spec);
+  text(s.codec, "sink.codec");
+  if (s.codec != "zstd" && s.codec != "snappy" && s.codec != "none")
+    fail("sink.codec", "'" + s.codec + "' is not one of: zstd, snappy, none");
+  bounded(s.max_file_mb, max_file_mb_bounds, "sink.max_file_mb");
+  bounded(s.commit_every, commit_every_bounds, "sink.commit_every");
+  bounded(s.snapshots_kept, snapshots_kept_bounds, "sink.snapshots_kept");
 }
 
 void sink(const job_spec& spec) {
@@ -333,18 +430,11 @@ void sink(const job_spec& spec) {
                       " and ")
              + " sinks take it (postgres keeps its partials beside its results)");
     text(s.partials_url, "sink.partials_url");
-    if (s.partials_url.rfind("postgresql://", 0) != 0
-        && s.partials_url.rfind("postgres://", 0) != 0)
+    if (!postgres_url(s.partials_url))
       fail("sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
   }
-  if (!c->table) {
-    layout(s.partition_by, spec.columns);
-    text(s.codec, "sink.codec");
-    if (s.codec != "zstd" && s.codec != "snappy" && s.codec != "none")
-      fail("sink.codec", "'" + s.codec + "' is not one of: zstd, snappy, none");
-    bounded(s.max_file_mb, max_file_mb_bounds, "sink.max_file_mb");
-    return;
-  }
+  if (!c->table)
+    return iceberg(spec);
   name(s.table, "sink.table");
   if (is_raw(spec))
     name(s.key, "sink.key");
@@ -411,13 +501,13 @@ void whole_job(const job_spec& spec) {
   const auto& c = *find_connector(spec.sink.type);
   if (c.rows == sink_rows::raw && c.table && !has_column(spec.columns, spec.sink.key))
     fail("sink.key", "'" + spec.sink.key + "' is not one of the columns");
-  // Lake files are exactly once only together with checkpoints: a new owner
-  // deletes what was written after the checkpoint it restores.
+  // Data files are exactly once only together with checkpoints: a snapshot
+  // commits what was written up to a checkpoint, and a new owner resumes
+  // from the last one committed.
   if (!c.table && spec.checkpoints.url.empty())
     fail("checkpoints",
-         "a " + spec.sink.type
-           + " sink needs checkpoints (its files are "
-             "committed at checkpoints)",
+         "an " + spec.sink.type
+           + " sink needs checkpoints (its data files are committed at checkpoints)",
          "sink");
   if (spec.source.mode == time_mode::processing && spec.window.allowed_lateness > 0)
     fail("window.allowed_lateness", "has no meaning with processing time");

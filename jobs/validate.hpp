@@ -42,7 +42,12 @@ struct number_bounds {
 inline constexpr number_bounds retain_bounds{2, 1000};
 inline constexpr number_bounds max_file_mb_bounds{1, 4096};
 inline constexpr number_bounds top_n_bounds{1, 100'000};
-inline constexpr number_bounds path_level_bounds{1, 1'000'000, false}; // hour every, modulo
+// An iceberg sink's: a derived column's hour width and modulo (what fits
+// the model's int; validate() says more of an hour width), its snapshots.
+inline constexpr number_bounds derive_bounds{1, 2'147'483'647, false};
+inline constexpr number_bounds hour_every_bounds{1, 24};
+inline constexpr number_bounds commit_every_bounds{1, 1000};
+inline constexpr number_bounds snapshots_kept_bounds{1, 4'294'967'295, false};
 
 // Why an aggregate of `kind` cannot read its field as decimal `d` (nullptr:
 // as a double), or "". A front end asks when its text names a type: the

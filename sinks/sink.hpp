@@ -26,6 +26,10 @@ namespace weir::sinks {
 // What a sink needs beyond the spec.
 struct context {
   std::int32_t partitions = 0; // of the job's topic: all must report before results appear
+  // The job's lifetime id, kept by the coordinator: what a committing sink
+  // (sinks/lake/) tags its commits with, so a job started afresh never takes
+  // an earlier job's commits for its own.
+  std::string commit_identity;
 };
 
 // A row the store refused for what it holds (a constraint, a trigger, a

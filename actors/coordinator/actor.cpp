@@ -11,6 +11,7 @@
 #include "jobs/registry/front_ends.hpp"
 #include "runtime/checkpoint_store.hpp"
 #include "runtime/kafka.hpp"
+#include "sinks/registry/commits.hpp"
 
 #include <caf/all.hpp>
 
@@ -132,6 +133,7 @@ void send_assignment(
   const auto handle = *w;
   self
     ->request(handle, assign_timeout, assign_atom::value, job_id, j->second.data.spec_text,
+              j->second.data.commit_identity,
               static_cast<std::int32_t>(j->second.partition_count()), std::move(parts), targets)
     .then([then](bool) { then(); },
           [self, then, job_id, name, handle, targets](caf::error& err) {
@@ -240,6 +242,8 @@ void schedule_checkpoint(self_ptr self, const std::string& job_id) {
     self->delayed_send(self, *delay, checkpoint_atom::value, job_id);
 }
 
+void start_commit(self_ptr self, const std::string& job_id);
+
 void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   auto& st = self->state;
   auto j = st.jobs.find(job_id);
@@ -252,6 +256,86 @@ void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   for (const auto& name : round->owners)
     self->send(*handle_of(self, name), checkpoint_atom::value, job_id, round->id, round->pointed);
   schedule_checkpoint(self, job_id);
+  // Rounds that complete only partly (a worker lost) still move pointers:
+  // what they cover is committed at the next round's start.
+  auto& job = j->second;
+  if (sinks::commits_at_checkpoints(job.spec) && job.rounds_uncommitted == 0 && !job.commit_running)
+    job.rounds_uncommitted = 1;
+  else if (sinks::commits_at_checkpoints(job.spec) && job.rounds_uncommitted > 0)
+    start_commit(self, job_id);
+}
+
+// -- commits of sinks that commit at checkpoints (a lake table) ------------------
+
+// A round of `job` just completed: commit every `commit_every` rounds.
+void commit_if_due(self_ptr self, const std::string& job_id, job_record& job, round_id id) {
+  if (!sinks::commits_at_checkpoints(job.spec))
+    return;
+  auto r = std::find_if(job.rounds.begin(), job.rounds.end(),
+                        [id](const checkpoint_record& c) { return c.id == id; });
+  if (r == job.rounds.end() || r->outcome != round_outcome::completed || r->finished_ms == 0
+      || r->reported != r->partitions)
+    return;
+  if (++job.rounds_uncommitted >= std::max<std::uint32_t>(1, job.spec.sink.commit_every))
+    start_commit(self, job_id);
+}
+
+void on_committed(self_ptr self, const std::string& job_id, round_id round,
+                  const expected<lake::commit_outcome>& out) {
+  auto& st = self->state;
+  auto j = st.jobs.find(job_id);
+  if (j == st.jobs.end())
+    return;
+  auto& job = j->second;
+  job.commit_running = false;
+  if (!out) {
+    st.metrics.lake_commit_failures.inc();
+    job.rounds_uncommitted = std::max<std::uint32_t>(job.rounds_uncommitted, 1);
+    WEIR_WARN("job {}: lake commit of round {} failed (tried again after the next round): {}",
+              job_id, round, out.error_message());
+    return;
+  }
+  st.metrics.lake_commit_duration.observe(out->seconds);
+  st.metrics.lake_files_expired.inc(out->expired_files);
+  st.metrics.lake_files_aborted.inc(out->aborted_files);
+  job.table_snapshots = out->snapshots;
+  job.last_commit_ms = now_ms();
+  if (!out->snapshot)
+    return;
+  st.metrics.lake_commits.inc();
+  st.metrics.lake_files.inc(out->files);
+  st.metrics.lake_rows.inc(out->rows);
+  WEIR_INFO("job {}: snapshot {} committed for round {}: {} file(s), {} row(s) in {:.3f} s", job_id,
+            *out->snapshot, round, out->files, out->rows, out->seconds);
+}
+
+// Commits what the partitions' stored checkpoints cover, off the actor.
+void start_commit(self_ptr self, const std::string& job_id) {
+  auto j = self->state.jobs.find(job_id);
+  if (j == self->state.jobs.end() || j->second.commit_running || j->second.stopped())
+    return;
+  auto& job = j->second;
+  lake::commit_request req;
+  req.identity = job.data.commit_identity;
+  for (const auto& pc : job.data.checkpoints)
+    if (pc.id > 0) {
+      req.checkpointed[pc.partition] = pc.offset;
+      req.round = std::max(req.round, pc.id);
+    }
+  if (req.checkpointed.empty())
+    return;
+  job.commit_running = true;
+  job.rounds_uncommitted = 0;
+  const auto round = req.round;
+  run_blocking(
+    self, caf::infinite,
+    [spec = job.spec, req = std::move(req)] { return sinks::commit_checkpoints(spec, req); },
+    [self, job_id, round](expected<lake::commit_outcome> out) {
+      on_committed(self, job_id, round, out);
+    },
+    [self, job_id, round](const std::string& why) {
+      on_committed(self, job_id, round, error{why});
+    });
 }
 
 void on_checkpointed(self_ptr self, const std::string& name, const std::string& job_id, round_id id,
@@ -264,6 +348,7 @@ void on_checkpointed(self_ptr self, const std::string& name, const std::string& 
     return;
   WEIR_DEBUG("job {}: checkpoint {} from {} ({} partitions)", job_id, id, name, parts.size());
   persist(self);
+  commit_if_due(self, job_id, j->second, id);
 }
 
 // -- jobs of runs -------------------------------------------------------------

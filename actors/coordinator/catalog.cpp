@@ -2,6 +2,8 @@
 
 #include "actors/coordinator/schedule.hpp"
 
+#include <cstdio>
+#include <random>
 #include <set>
 
 namespace weir::coordinator {
@@ -58,6 +60,10 @@ job_record make_record(jobs::job_spec spec, std::string text, std::int32_t count
   job_record job;
   job.spec = std::move(spec);
   job.data.spec_text = std::move(text);
+  std::random_device rd;
+  char id[33];
+  std::snprintf(id, sizeof id, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  job.data.commit_identity = id;
   job.data.owners.resize(static_cast<size_t>(count));
   job.data.checkpoints.resize(static_cast<size_t>(count));
   for (std::int32_t p = 0; p < count; ++p)
@@ -87,6 +93,16 @@ metrics::snapshot coordinator_metrics::take() const {
          recovery_duration);
   append(s, "handoffs", "partitions moved between live workers", handoffs);
   append(s, "handoff_pause_seconds", "old owner stopped to new owner emitting", handoff_pause);
+  append(s, "lake_commits", "snapshots committed to lake tables", lake_commits);
+  append(s, "lake_commit_failures", "lake commits that failed (tried again)", lake_commit_failures);
+  append(s, "lake_commit_duration_seconds", "one lake commit, listing to catalog swap",
+         lake_commit_duration);
+  append(s, "lake_files_committed", "data files committed to lake tables", lake_files);
+  append(s, "lake_rows_committed", "rows committed to lake tables", lake_rows);
+  append(s, "lake_files_expired", "files deleted once no snapshot reached them",
+         lake_files_expired);
+  append(s, "lake_files_aborted", "data files of rounds no checkpoint covers, deleted",
+         lake_files_aborted);
   return s;
 }
 

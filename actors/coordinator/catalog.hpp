@@ -41,6 +41,12 @@ struct job_record {
     double per_second = 0;
   };
   std::map<partition_id, rate> rates; // from consecutive reports of the owner
+  // Sinks that commit at checkpoints (sinks/registry/commits.hpp): one
+  // commit in flight per job; rounds completed since the last one.
+  bool commit_running = false;
+  std::uint32_t rounds_uncommitted = 0;
+  std::int64_t last_commit_ms = 0;
+  std::int64_t table_snapshots = 0;
 
   const jobs::job_kind& kind() const { return jobs::kind_of(spec); }
   // A job of partitions, not of runs (jobs/registry/kinds.hpp).
@@ -91,6 +97,13 @@ struct coordinator_metrics {
   metrics::histogram recovery_duration;   // loss to the last of them reading again
   metrics::counter handoffs;              // partitions moved between live workers
   metrics::histogram handoff_pause;       // old owner stopped -> new owner emits
+  metrics::counter lake_commits;          // snapshots committed to lake tables
+  metrics::counter lake_commit_failures;  // commits that failed (retried next round)
+  metrics::histogram lake_commit_duration;
+  metrics::counter lake_files;         // data files committed
+  metrics::counter lake_rows;          // rows committed
+  metrics::counter lake_files_expired; // unreachable after snapshot expiry, deleted
+  metrics::counter lake_files_aborted; // of rounds no checkpoint covers, deleted
 
   metrics::snapshot take() const;
 };

@@ -9,7 +9,7 @@ public:
   job_form form() const override { return job_form::partitions; }
   std::string reads(const job_spec& spec) const override { return spec.source.topic; }
   std::string writes(const job_spec& spec) const override {
-    // The table, or for the lake its s3:// place.
+    // The table (an iceberg sink: its name in the catalog), else its place.
     return spec.sink.type + " " + (spec.sink.table.empty() ? spec.sink.url : spec.sink.table);
   }
 };

@@ -1,7 +1,8 @@
--- Seed 004: every user action on S3 (MinIO) as Parquet, partitioned like the
--- seed's Paimon table: event_date / 2-hour event_hour / bucket = user_id % 128.
--- Files are committed at checkpoints and named by Kafka partition and offsets,
--- so a crash and replay neither loses nor duplicates rows.
+-- Seed 004: every user action into an Apache Iceberg v2 table on S3 (MinIO),
+-- laid out like the seed's Paimon table: partitioned by event_date and 2-hour
+-- event_hour, data files sorted by user_bucket (user_id % 128) and user_id.
+-- One snapshot is committed per checkpoint, so a crash and replay neither
+-- loses nor duplicates rows. Read it with pyiceberg or DuckDB (docs/lake.md).
 -- The SQL twin of user-actions-lake.yaml.
 SET pipeline.name = '${WEIR_JOB_PREFIX:-}user-actions-lake';
 SET state.checkpoints.dir = '${WEIR_CHECKPOINT_URL:-s3://weir/checkpoints}';
@@ -28,12 +29,14 @@ CREATE TABLE user_actions_lake (
   event_time  timestamp,
   metadata    text,
   device_info text,
-  event_date  text GENERATED ALWAYS AS (date(event_time)) STORED,
-  event_hour  int  GENERATED ALWAYS AS (hour(event_time, 2)) STORED,  -- 2-hour buckets
-  bucket      int  GENERATED ALWAYS AS (user_id % 128) STORED
-) PARTITION BY LIST (event_date, event_hour, bucket)
-  WITH (connector = 'parquet', url = 's3://weir/${WEIR_LAKE_PREFIX:-lake/user_actions}',
-        codec = 'zstd');
+  event_date  text   GENERATED ALWAYS AS (date(event_time)) STORED,
+  event_hour  text   GENERATED ALWAYS AS (hour(event_time, 2)) STORED,  -- 2-hour buckets
+  user_bucket bigint GENERATED ALWAYS AS (user_id % 128) STORED
+) PARTITION BY LIST (event_date, event_hour)
+  WITH (connector = 'iceberg', url = 's3://weir/${WEIR_LAKE_PREFIX:-lake/user_actions}',
+        catalog = '${WEIR_CATALOG_URL:-postgresql://weir@127.0.0.1:15432/weir}',
+        "table" = '${WEIR_LAKE_TABLE:-weir.user_actions}',
+        sort_by = 'user_bucket, user_id', codec = 'zstd', commit_every = '1');
 
 INSERT INTO user_actions_lake
 SELECT event_id, user_id, action_type, timestamp AS event_time, metadata, device_info

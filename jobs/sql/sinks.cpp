@@ -1,10 +1,11 @@
 // The table a query is inserted into: a store of rows (postgres, clickhouse,
-// mysql) or a Parquet lake, each a connector of jobs/connectors.hpp.
+// mysql) or an Iceberg table, each a connector of jobs/connectors.hpp.
 #include "jobs/sql/translator.hpp"
 
 #include "jobs/validate.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace weir::jobs::sql {
@@ -66,7 +67,7 @@ void translator::sink_of(const table_decl& t, job_spec& spec, sink_rows rows) {
     if (c.table)
       store_sink(t, spec, c);
     else
-      parquet_sink(t, spec, c);
+      iceberg_sink(t, spec, c);
     return;
   }
   const auto raw = connector_names(of_events, name_of::sql);
@@ -120,75 +121,137 @@ void translator::store_sink(const table_decl& t, job_spec& spec, const connector
   check_declared(t, outputs);
 }
 
-void translator::parquet_sink(const table_decl& t, job_spec& spec, const connector& c) {
-  check_options(t, {"connector", "url", "codec", "max_file_mb"});
-  spec.sink.type = c.type;
-  spec.sink.url = required_option(t, "url", "'s3://bucket/prefix'").value;
-  if (auto c = t.get("codec"))
-    spec.sink.codec = c->value;
-  if (auto m = t.get("max_file_mb")) { // its bounds are validate()'s
-    auto v = whole_number(m->value, std::numeric_limits<std::uint64_t>::max());
-    if (!v)
-      fail(m->at, "max_file_mb: " + max_file_mb_bounds.expected(m->value));
-    spec.sink.max_file_mb = *v;
-    where_.emplace_back("sink.max_file_mb", m->at);
+std::uint64_t translator::number_option(const option& o, const std::string& path,
+                                        const number_bounds& b, std::uint64_t fits) {
+  auto v = whole_number(o.value, fits);
+  if (!v)
+    fail(o.at, path.substr(path.find('.') + 1) + ": " + b.expected(o.value));
+  where_.emplace_back(path, o.at);
+  return *v;
+}
+
+// An Iceberg v2 table: the query's columns, the GENERATED ones it derives,
+// PARTITION BY LIST (its partition fields) and WITH (its place and catalog).
+void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connector& c) {
+  check_options(t, {"connector", "url", "catalog", "table", "sort_by", "codec", "max_file_mb",
+                    "commit_every", "snapshots_kept"});
+  auto& s = spec.sink;
+  s.type = c.type;
+  auto text_option = [&](const char* key, const char* example) {
+    const auto& o = required_option(t, key, example);
+    where_.emplace_back(std::string{"sink."} + key, o.at);
+    return o.value;
+  };
+  s.url = text_option("url", "'s3://bucket/prefix'");
+  s.catalog = text_option("catalog", "'postgresql://...'");
+  s.table = text_option("table", "'namespace.name'");
+  if (auto o = t.get("codec")) {
+    s.codec = o->value;
+    where_.emplace_back("sink.codec", o->at);
   }
-  output_columns outputs;
-  for (const auto& c : spec.columns)
-    outputs.emplace_back(c.name, sql_type_of(c.type));
-  check_declared(t, outputs);
-  // The path levels: GENERATED columns, in the order of PARTITION BY LIST.
-  for (const auto& c : t.columns)
-    if (c.generated
-        && std::none_of(t.partition_by.begin(), t.partition_by.end(),
-                        [&](const auto& p) { return p.first == c.name; }))
-      fail(c.at, "generated column '" + c.name
-                   + "' is a path level: list it in PARTITION BY "
-                     "LIST (...)");
-  for (size_t i = 0; i < t.partition_by.size(); ++i) {
-    const auto& [name, at] = t.partition_by[i];
-    auto c = t.column(name);
-    if (!c || !c->generated)
-      fail(at, "'" + name + "' is not a GENERATED column of " + t.name + " (declare it: " + name
-                 + " text GENERATED ALWAYS AS (date(event_time)) STORED)");
-    path_part_spec part;
-    part.name = name;
-    auto e = c->generated;
-    auto column_arg = [&](const node& n) {
-      if (!n.is("ColumnRef") || n.body()["fields"].items().size() != 1)
-        fail(n.loc(), "a path level is computed from one output column");
-      return n.body()["fields"].item(0)["String"]["sval"].str();
-    };
-    auto number_arg = [&](const node& n) {
-      auto l = literal_of(n);
-      if (!l || !l->number || l->value < 1 || l->value > 1'000'000)
-        fail(n.loc(), "expected a whole number from 1");
-      return static_cast<int>(l->value);
-    };
-    if (e.is("FuncCall")) {
-      auto fn = func_name(e.body());
-      auto args = e.body()["args"].items();
-      if (fn == "date" && args.size() == 1) {
-        part.k = path_part_spec::date;
-      } else if (fn == "hour" && (args.size() == 1 || args.size() == 2)) {
-        part.k = path_part_spec::hour;
-        if (args.size() == 2)
-          part.every = number_arg(args[1]);
-      } else {
-        fail(e.loc(), "a path level is date(col), hour(col), hour(col, every_n_hours), col % n "
-                      "or col");
-      }
-      part.column = column_arg(args[0]);
-    } else if (e.is("A_Expr") && last_name(e.body()["name"]) == "%") {
-      part.k = path_part_spec::modulo;
-      part.column = column_arg(e.body()["lexpr"]);
-      part.every = number_arg(e.body()["rexpr"]);
-    } else {
-      part.k = path_part_spec::value;
-      part.column = column_arg(e);
+  if (auto o = t.get("sort_by")) { // 'a, b': the columns, in order
+    where_.emplace_back("sink.sort_by", o->at);
+    for (size_t start = 0; start <= o->value.size();) {
+      auto end = std::min(o->value.find(',', start), o->value.size());
+      auto name = o->value.substr(start, end - start);
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      s.sort_by.push_back(name);
+      start = end + 1;
     }
-    where_.emplace_back("sink.partition_by[" + std::to_string(i) + "]", c->at);
-    spec.sink.partition_by.push_back(std::move(part));
+  }
+  constexpr auto fits_u32 = std::numeric_limits<std::uint32_t>::max();
+  if (auto o = t.get("max_file_mb"))
+    s.max_file_mb = number_option(*o, "sink.max_file_mb", max_file_mb_bounds,
+                                  std::numeric_limits<std::uint64_t>::max());
+  if (auto o = t.get("commit_every"))
+    s.commit_every = static_cast<std::uint32_t>(
+      number_option(*o, "sink.commit_every", commit_every_bounds, fits_u32));
+  if (auto o = t.get("snapshots_kept"))
+    s.snapshots_kept = static_cast<std::uint32_t>(
+      number_option(*o, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));
+  output_columns outputs;
+  for (const auto& col : spec.columns)
+    outputs.emplace_back(col.name, sql_type_of(col.type));
+  check_declared(t, outputs);
+  derive(t, spec);
+  partition_fields(t, spec);
+}
+
+namespace {
+
+std::string column_arg(const node& n, const char* what) {
+  if (!n.is("ColumnRef") || n.body()["fields"].items().size() != 1)
+    fail(n.loc(), std::string{what} + " takes one column of the table");
+  return n.body()["fields"].item(0)["String"]["sval"].str();
+}
+
+int number_arg(const node& n, double max) {
+  auto l = literal_of(n);
+  if (!l || !l->number || l->value < 1 || l->value > max || l->value != std::floor(l->value))
+    fail(n.loc(), "expected a whole number from 1 to " + std::to_string(std::int64_t(max)));
+  return static_cast<int>(l->value);
+}
+
+} // namespace
+
+// GENERATED columns: date(col) and hour(col[, every]) as text, col % n as an
+// integer, in the order declared.
+void translator::derive(const table_decl& t, job_spec& spec) {
+  for (const auto& c : t.columns) {
+    if (!c.generated)
+      continue;
+    derived_column_spec d;
+    d.name = c.name;
+    const auto& e = c.generated;
+    const auto fn = e.is("FuncCall") ? func_name(e.body()) : std::string{};
+    const auto args = e.is("FuncCall") ? e.body()["args"].items() : std::vector<node>{};
+    if (fn == "date" && args.size() == 1) {
+      d.k = derived_column_spec::date;
+      d.column = column_arg(args[0], "date()");
+    } else if (fn == "hour" && (args.size() == 1 || args.size() == 2)) {
+      d.k = derived_column_spec::hour;
+      d.column = column_arg(args[0], "hour()");
+      if (args.size() == 2)
+        d.every = number_arg(args[1], 24);
+    } else if (e.is("A_Expr") && last_name(e.body()["name"]) == "%") {
+      d.k = derived_column_spec::modulo;
+      d.column = column_arg(e.body()["lexpr"], "%");
+      d.every = number_arg(e.body()["rexpr"], derive_bounds.max);
+    } else {
+      fail(e.loc(), "a generated column is date(col), hour(col), hour(col, every_n_hours) or "
+                    "col % n");
+    }
+    const bool text = d.k != derived_column_spec::modulo;
+    if (c.type.kind != (text ? sql_type::text : sql_type::integer))
+      fail(c.at, c.name + " is declared " + type_label(c.type) + ", and "
+                   + (text ? "date() and hour() give text" : "% gives bigint"));
+    where_.emplace_back("sink.derive[" + std::to_string(spec.sink.derive.size()) + "]", c.at);
+    spec.sink.derive.push_back(std::move(d));
+  }
+}
+
+// PARTITION BY LIST (col, day(col), bucket(16, col), truncate(4, col), ...):
+// Iceberg's partition fields, as the spec writes them (bucket[16](col)).
+void translator::partition_fields(const table_decl& t, job_spec& spec) {
+  for (size_t i = 0; i < t.partition_by.size(); ++i) {
+    const auto& p = t.partition_by[i];
+    std::string term = p.name;
+    if (term.empty()) {
+      const auto& e = p.expr;
+      const auto fn = e.is("FuncCall") ? func_name(e.body()) : std::string{};
+      const auto args = e.is("FuncCall") ? e.body()["args"].items() : std::vector<node>{};
+      if ((fn == "year" || fn == "month" || fn == "day" || fn == "hour") && args.size() == 1)
+        term = fn + "(" + column_arg(args[0], fn.c_str()) + ")";
+      else if ((fn == "bucket" || fn == "truncate") && args.size() == 2)
+        term = fn + "[" + std::to_string(number_arg(args[0], 999'999'999)) + "]("
+               + column_arg(args[1], fn.c_str()) + ")";
+      else
+        fail(p.at, "a partition field is a column, year(col), month(col), day(col), hour(col), "
+                   "bucket(n, col) or truncate(width, col)");
+    }
+    where_.emplace_back("sink.partitioned_by[" + std::to_string(i) + "]", p.at);
+    spec.sink.partitioned_by.push_back(std::move(term));
   }
 }
 

@@ -163,13 +163,9 @@ table_decl read_table(const node& create) {
   if (auto ps = create["partspec"]) {
     t.partition_at = ps.loc();
     if (ps["strategy"].str() != "list")
-      fail(t.partition_at, "write PARTITION BY LIST (path levels, in order)");
-    for (const auto& p : ps["partParams"].items()) {
-      auto name = p.body()["name"].str();
-      if (name.empty())
-        fail(p.loc(), "name a GENERATED column here (declare the expression on the column)");
-      t.partition_by.emplace_back(name, p.loc());
-    }
+      fail(t.partition_at, "write PARTITION BY LIST (partition fields, in order)");
+    for (const auto& p : ps["partParams"].items())
+      t.partition_by.push_back({p.body()["name"].str(), p.body()["expr"], p.loc()});
   }
   return t;
 }

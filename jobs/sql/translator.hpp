@@ -8,6 +8,7 @@
 
 #include "jobs/connectors.hpp"
 #include "jobs/spec.hpp"
+#include "jobs/validate.hpp"
 
 #include <simdjson.h>
 
@@ -154,7 +155,15 @@ struct column_decl {
   std::string name;
   sql_type type;
   bool not_null = false;
-  node generated; // GENERATED ALWAYS AS (expr): a lake's path level
+  node generated; // GENERATED ALWAYS AS (expr): a column an iceberg sink derives
+  int at;
+};
+
+// A field of PARTITION BY LIST (...): a column's name, or an expression
+// (a transform call such as day(event_time)).
+struct partition_decl {
+  std::string name;
+  node expr;
   int at;
 };
 
@@ -164,7 +173,7 @@ struct table_decl {
   std::vector<column_decl> columns;
   std::map<std::string, option> options;
   std::vector<std::string> primary_key;
-  std::vector<std::pair<std::string, int>> partition_by; // PARTITION BY LIST (...)
+  std::vector<partition_decl> partition_by; // PARTITION BY LIST (...)
   int partition_at = -1;
 
   const column_decl* column(const std::string& n) const {
@@ -310,7 +319,12 @@ private:
   // The table the query is inserted into, for a job of these rows.
   void sink_of(const table_decl& t, job_spec& spec, sink_rows rows);
   void store_sink(const table_decl& t, job_spec& spec, const connector& c);
-  void parquet_sink(const table_decl& t, job_spec& spec, const connector& c);
+  void iceberg_sink(const table_decl& t, job_spec& spec, const connector& c);
+  void derive(const table_decl& t, job_spec& spec);
+  void partition_fields(const table_decl& t, job_spec& spec);
+  // A WITH option's whole number, its bounds validate()'s.
+  std::uint64_t number_option(const option& o, const std::string& path, const number_bounds& b,
+                              std::uint64_t fits);
 
   std::string origin_;
   std::map<std::string, table_decl> tables_;

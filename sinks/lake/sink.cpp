@@ -2,12 +2,13 @@
 
 #include "base/logging.hpp"
 #include "jobs/raw/pipeline.hpp"
-#include "jobs/raw/projection.hpp"
+#include "lib/iceberg/manifest.hpp"
 #include "lib/s3/env.hpp"
-#include "sinks/lake/lake.hpp"
+#include "sinks/lake/commit.hpp"
+#include "sinks/lake/table.hpp"
+#include "sinks/lake/writer.hpp"
 
 #include <map>
-#include <set>
 
 WEIR_LOG_MODULE("lake");
 
@@ -15,40 +16,16 @@ namespace weir::sinks {
 
 namespace {
 
-raw::lake_options lake_options_for(const jobs::job_spec& spec) {
-  raw::lake_options o;
-  auto rest = spec.sink.url.substr(5); // s3://
-  auto slash = rest.find('/');
-  o.bucket = rest.substr(0, slash);
-  o.prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  o.columns = raw::raw_schema(spec.columns);
-  for (const auto& p : spec.sink.partition_by) {
-    raw::path_part part;
-    part.name = p.name;
-    part.column = p.column;
-    part.every_or_mod = p.every;
-    switch (p.k) {
-      case jobs::path_part_spec::date: part.k = raw::path_part::date; break;
-      case jobs::path_part_spec::hour: part.k = raw::path_part::hour; break;
-      case jobs::path_part_spec::modulo: part.k = raw::path_part::modulo; break;
-      case jobs::path_part_spec::value: part.k = raw::path_part::value; break;
-    }
-    o.layout.push_back(std::move(part));
-  }
-  o.codec = spec.sink.codec == "snappy" ? parquet::codec::snappy
-            : spec.sink.codec == "none" ? parquet::codec::uncompressed
-                                        : parquet::codec::zstd;
-  o.max_file_bytes = spec.sink.max_file_mb << 20;
-  return o;
-}
+using lake::partition_writer;
 
-// One lake_writer per Kafka partition. A batch is applied part by part
-// (dropped, restored, rows, barrier) and a cursor remembers how far the
-// front batch got, so a retry never buffers rows twice.
+// A batch is applied part by part (dropped, restored, rows, barrier) and a
+// cursor remembers how far the front batch got, so a retry never buffers
+// rows twice.
 class lake_sink final : public sink {
 public:
-  explicit lake_sink(const jobs::job_spec& spec)
-    : name_(spec.name), options_(lake_options_for(spec)), s3_(s3_config_from_env()) {}
+  lake_sink(lake::table_config cfg, s3::client s3, std::string job, std::string identity)
+    : cfg_(std::move(cfg)), s3_(std::move(s3)), job_(std::move(job)),
+      identity_(std::move(identity)) {}
 
   write_result write(std::span<const jobs::sink_batch* const> batches) override {
     write_result out;
@@ -64,82 +41,117 @@ public:
     return out;
   }
 
+  expected<void> check() override {
+    auto c = committed();
+    if (!c)
+      return c.failure();
+    return {};
+  }
+
 private:
-  expected<raw::lake_writer*> writer_for(partition_id partition) {
-    if (auto it = writers_.find(partition); it != writers_.end())
-      return &it->second;
-    auto made = raw::lake_writer::make(s3_, options_, partition);
-    if (!made)
-      return made.failure();
-    return &writers_.emplace(partition, std::move(*made)).first->second;
+  struct part {
+    partition_writer writer;
+    offset_t start = 0; // first offset not in a pending list yet
+    offset_t next = 0;  // where the source stands
+  };
+
+  // The table's committed offsets for this job (opens the catalog and the
+  // table, creating it on first use).
+  expected<lake::offsets> committed() {
+    auto catalog = lake::sql_catalog::make(cfg_.catalog_url);
+    if (!catalog)
+      return catalog.failure();
+    auto t = lake::table::open(cfg_, s3_, *catalog);
+    if (!t)
+      return t.failure();
+    return lake::committed_offsets(t->metadata(), identity_);
+  }
+
+  part& part_of(partition_id p, offset_t start) {
+    auto it = parts_.find(p);
+    if (it == parts_.end())
+      it = parts_.emplace(p, part{partition_writer(cfg_, s3_, p), start, start}).first;
+    return it->second;
   }
 
   expected<void> apply(const jobs::sink_batch& batch) {
     if (!done_.dropped) {
       for (auto p : batch.dropped) // the new owner replays these rows
-        if (auto ok = forget(p); !ok)
-          return ok;
+        forget(p);
       done_.dropped = true;
     }
-    for (; done_.restored < batch.restored.size(); ++done_.restored) {
-      auto [p, offset] = batch.restored[done_.restored];
-      if (auto ok = forget(p); !ok)
-        return ok;
-      auto w = writer_for(p);
-      if (!w)
-        return w.failure();
-      auto gone = (*w)->claim(offset);
-      if (!gone)
-        return gone.failure();
-      if (*gone > 0)
-        WEIR_INFO("job {}: partition {} resumes at offset {}: removed {} file(s) a former owner "
-                  "wrote after it",
-                  name_, p, offset, *gone);
+    if (done_.restored < batch.restored.size()) {
+      auto c = committed(); // once per batch that restores
+      if (!c)
+        return c.failure();
+      for (; done_.restored < batch.restored.size(); ++done_.restored)
+        restore(batch.restored[done_.restored], *c);
     }
     for (; done_.rows < batch.outputs.size(); ++done_.rows) {
-      const auto& out = *batch.outputs[done_.rows];
-      auto w = writer_for(out.partition);
-      if (!w)
-        return w.failure();
-      if (auto ok = (*w)->write(output_as<raw::event_rows>(out).rows); !ok)
-        return ok; // nothing of these rows was taken
-      warn_if_fenced(out.partition, **w);
+      const auto& out = output_as<raw::event_rows>(*batch.outputs[done_.rows]);
+      auto first = out.rows.rows() ? out.rows.position(0).offset : 0;
+      auto& pt = part_of(out.partition, first);
+      pt.writer.write(out.rows, pt.start);
     }
-    if (batch.barrier)
-      for (auto& [p, w] : writers_) {
-        if (auto ok = w.flush(); !ok)
-          return ok;
-        warn_if_fenced(p, w);
-      }
-    return {};
-  }
-
-  // Drops partition p's writer and what of it no checkpoint covers.
-  expected<void> forget(partition_id p) {
-    if (auto it = writers_.find(p); it != writers_.end()) {
-      if (auto ok = it->second.discard(); !ok)
+    for (const auto& pr : batch.progress)
+      part_of(pr.partition, pr.next_offset).next = pr.next_offset;
+    for (auto& [p, pt] : parts_)
+      if (auto ok = pt.writer.roll(batch.barrier); !ok)
         return ok;
-      writers_.erase(it);
-    }
-    fenced_.erase(p);
+    if (batch.barrier)
+      for (auto& [p, pt] : parts_)
+        if (auto ok = list(p, pt, batch.round); !ok)
+          return ok;
     return {};
   }
 
-  // A worker declared dead but still running (cut off, frozen) writes on
-  // until it rejoins and loses the partition; its writer found the
-  // successor's claim, deleted its own files and now discards the rows.
-  void warn_if_fenced(partition_id p, const raw::lake_writer& w) {
-    if (w.fenced() && fenced_.insert(p).second)
-      WEIR_WARN("job {}: partition {} was claimed by another worker (this one was taken for "
-                "dead): its files written since were deleted, its rows are discarded here",
-                name_, p);
+  void restore(std::pair<partition_id, offset_t> r, const lake::offsets& committed) {
+    auto [p, offset] = r;
+    forget(p);
+    auto c = committed.find(p);
+    // A checkpoint older than the commits (one that failed to load was
+    // skipped): the rows up to the committed offset are in the table.
+    const auto start = c != committed.end() ? std::max(offset, c->second) : offset;
+    if (start > offset)
+      WEIR_INFO("job {}: partition {} resumes at {}, rows up to {} are committed already", job_, p,
+                offset, start);
+    part_of(p, start);
   }
 
-  std::string name_;
-  raw::lake_options options_;
-  s3::config s3_;
-  std::map<partition_id, raw::lake_writer> writers_;
-  std::set<partition_id> fenced_; // warned about
+  // The files of [start, next) become a pending list for the committer.
+  expected<void> list(partition_id p, part& pt, round_id round) {
+    if (pt.next <= pt.start)
+      return {};
+    auto files = pt.writer.take_files();
+    std::vector<iceberg::manifest_entry> entries;
+    for (auto& f : files)
+      entries.push_back(
+        {iceberg::entry_status::added, std::nullopt, std::nullopt, std::nullopt, f});
+    auto bytes = iceberg::write_manifest({cfg_.schema, cfg_.spec}, entries);
+    expected<void> ok =
+      bytes
+        ? s3_.put_object(cfg_.bucket,
+                         lake::pending_key(cfg_, identity_, {p, round, pt.start, pt.next}), *bytes)
+        : expected<void>{bytes.failure()};
+    if (!ok) {
+      pt.writer.restore_files(std::move(files));
+      return ok;
+    }
+    pt.start = pt.next;
+    return {};
+  }
+
+  void forget(partition_id p) {
+    if (auto it = parts_.find(p); it != parts_.end()) {
+      it->second.writer.discard();
+      parts_.erase(it);
+    }
+  }
+
+  lake::table_config cfg_;
+  s3::client s3_;
+  std::string job_, identity_;
+  std::map<partition_id, part> parts_;
   struct cursor {
     std::size_t restored = 0, rows = 0;
     bool dropped = false;
@@ -148,8 +160,15 @@ private:
 
 } // namespace
 
-expected<std::unique_ptr<sink>> make_lake_sink(const jobs::job_spec& spec, const context&) {
-  return std::unique_ptr<sink>{std::make_unique<lake_sink>(spec)};
+expected<std::unique_ptr<sink>> make_lake_sink(const jobs::job_spec& spec, const context& ctx) {
+  auto cfg = lake::table_config_of(spec);
+  if (!cfg)
+    return error{"job " + spec.name + ": " + cfg.error_message()};
+  auto s3 = s3::client::make(s3_config_from_env());
+  if (!s3)
+    return s3.failure();
+  return std::unique_ptr<sink>{
+    std::make_unique<lake_sink>(std::move(*cfg), std::move(*s3), spec.name, ctx.commit_identity)};
 }
 
 } // namespace weir::sinks

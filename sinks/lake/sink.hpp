@@ -1,7 +1,9 @@
-// sink.type parquet: every event of a raw job as partitioned Parquet files on
-// S3 (lake.hpp). Files are uploaded at checkpoint barriers and when they
-// reach their size; a partition taken over first loses the files written
-// after the checkpoint it resumes from.
+// sink.type iceberg: every event of a raw job into an Apache Iceberg v2
+// table on S3 (layout.hpp), exactly once. Per Kafka partition, data files
+// are written as rows come (writer.hpp); at each checkpoint barrier the
+// rest are written and a pending list names them with the offsets they
+// cover. The coordinator commits the lists its stored checkpoints cover,
+// one snapshot per table (commit.hpp). Nothing is visible before.
 #pragma once
 
 #include "sinks/sink.hpp"

@@ -33,7 +33,7 @@ constexpr entry sinks[] = {
   // final window rows, MariaDB or MySQL (sinks/mysql/)
   {"mysql", make_mysql_sink, open_mysql_results},
   {"postgres_raw", make_postgres_raw_sink}, // every event (sinks/postgres_raw/)
-  {"parquet", make_lake_sink},              // every event as a Parquet lake (sinks/lake/)
+  {"iceberg", make_lake_sink},              // every event into an Iceberg table (sinks/lake/)
 };
 
 // Keys across partitions into a store of final rows: partials and progress

@@ -8,15 +8,9 @@
 //   weir_raw_it dump SCHEMA FROM TO                 rows [FROM, TO) as JSON lines
 //   weir_raw_it pg-write TABLE SCHEMA FROM TO BATCH inserts them, prints "inserted N"
 //   weir_raw_it pg-bench TABLE ROWS BATCH           prints "rows/s R" (actions schema)
-//   weir_raw_it lake-write PREFIX KPART FROM TO MAX_ROWS MAX_BYTES MAX_BUFFERED FLUSH
-//       actions rows at offsets [FROM, TO) of Kafka partition KPART into the lake
-//       (seed 004 layout); FLUSH 0 exits without flushing, like a crash
-//   weir_raw_it lake-bench PREFIX ROWS              rows/s with the default limits
-//   weir_raw_it lake-forget PREFIX KPART OFFSET     prints "deleted N"
 //   weir_raw_it export TABLE SCHEMA PREFIX RUN STEP STEP: claim, upload, mark, run, unfinished
 //   weir_raw_it delete-prefix PREFIX                prints "deleted N"
 #include "sinks/export/exporter.hpp"
-#include "sinks/lake/lake.hpp"
 #include "sinks/postgres_raw/postgres_raw.hpp"
 
 #include "raw_data.hpp"
@@ -52,11 +46,6 @@ s3::config s3_config() {
 }
 
 // Seed 004's layout: event_date / 2-hour event_hour / bucket = user_id % 128.
-std::vector<path_part> seed_004_layout() {
-  return {{"event_date", path_part::date, "timestamp"},
-          {"event_hour", path_part::hour, "timestamp", 2},
-          {"bucket", path_part::modulo, "user_id", 128}};
-}
 
 template <class T>
 T must(expected<T> e, const char* what) {
@@ -163,69 +152,6 @@ int pg_bench(const std::string& table, std::int64_t n, std::int64_t batch_rows) 
             << "replayed " << n << " (inserted " << again << ") in " << took2.count()
             << " s: rows/s " << static_cast<long>(static_cast<double>(n) / took2.count()) << "\n";
   return inserted == static_cast<std::size_t>(n) && again == 0 ? 0 : 1;
-}
-
-int lake_write(const std::string& prefix, std::int32_t kpart, std::int64_t from, std::int64_t to,
-               std::size_t max_rows, std::size_t max_bytes, std::size_t max_buffered, bool flush) {
-  lake_options opts;
-  opts.bucket = env("WEIR_S3_BUCKET");
-  opts.prefix = prefix;
-  opts.columns = testdata::schema("actions");
-  opts.layout = seed_004_layout();
-  opts.max_file_rows = max_rows;
-  opts.max_file_bytes = max_bytes;
-  opts.max_buffered_bytes = max_buffered;
-  opts.row_group_rows = 16; // several row groups per file, even in small files
-  auto w = must(lake_writer::make(s3_config(), opts, kpart), "lake_writer");
-  const std::int64_t batch_rows = 997; // batches and files do not line up
-  std::vector<row_batch> batches;
-  for (auto lo = from; lo < to; lo += batch_rows)
-    batches.push_back(rows("actions", lo, std::min(to, lo + batch_rows), kpart));
-  const auto start = std::chrono::steady_clock::now();
-  for (const auto& b : batches)
-    must(w.write(b), "lake write");
-  if (flush)
-    must(w.flush(), "lake flush");
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  const auto s = w.stats();
-  std::cout << "files " << s.files << " rows " << s.rows << " bytes " << s.bytes << " open "
-            << s.open << " pending " << s.pending << " seconds " << took.count() << " rows/s "
-            << static_cast<long>(static_cast<double>(to - from) / took.count()) << "\n";
-  return 0;
-}
-
-// Throughput with the default limits: seed 004's layout, then one path.
-int lake_bench(const std::string& prefix, std::int64_t n) {
-  std::vector<row_batch> batches;
-  for (std::int64_t lo = 0; lo < n; lo += 10'000)
-    batches.push_back(rows("actions", lo, std::min(n, lo + 10'000), 0));
-  for (bool partitioned : {true, false}) {
-    lake_options opts;
-    opts.bucket = env("WEIR_S3_BUCKET");
-    opts.prefix = prefix + (partitioned ? "/seed-004" : "/flat");
-    opts.columns = testdata::schema("actions");
-    if (partitioned)
-      opts.layout = seed_004_layout();
-    auto w = must(lake_writer::make(s3_config(), opts, 0), "lake_writer");
-    const auto start = std::chrono::steady_clock::now();
-    for (const auto& b : batches)
-      must(w.write(b), "lake write");
-    must(w.flush(), "lake flush");
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    const auto s = w.stats();
-    std::cout << (partitioned ? "seed-004 layout: " : "one path: ") << s.rows << " rows, "
-              << s.files << " files, " << s.bytes << " bytes in " << took.count() << " s: rows/s "
-              << static_cast<long>(static_cast<double>(s.rows) / took.count()) << "\n";
-  }
-  return 0;
-}
-
-int lake_forget(const std::string& prefix, std::int32_t kpart, std::int64_t offset) {
-  auto client = must(s3::client::make(s3_config()), "s3");
-  std::cout << "deleted "
-            << must(forget_after(client, env("WEIR_S3_BUCKET"), prefix, kpart, offset), "forget")
-            << "\n";
-  return 0;
 }
 
 int run_export(const std::string& table, const std::string& schema_name, const std::string& prefix,
@@ -410,144 +336,6 @@ TEST(RawPostgres, RefusedRowsAreIsolatedAndTheRestLands) {
   EXPECT_TRUE(refused.empty());
 }
 
-lake_options small_lake(const std::string& prefix) {
-  lake_options opts;
-  opts.bucket = env("WEIR_S3_BUCKET");
-  opts.prefix = prefix;
-  opts.columns = testdata::schema("actions");
-  opts.layout = seed_004_layout();
-  opts.max_file_rows = 10;
-  return opts;
-}
-
-TEST(RawLake, BatchesOutOfOrderOrFromElsewhereAreNotTaken) {
-  const auto prefix = unique("weir-raw-it/order");
-  auto w = lake_writer::make(s3_config(), small_lake(prefix), 3);
-  ASSERT_TRUE(w) << w.error_message();
-  EXPECT_FALSE(w->write(rows("actions", 0, 10)));    // no Kafka positions
-  EXPECT_FALSE(w->write(rows("actions", 0, 10, 4))); // another partition
-  ASSERT_TRUE(w->write(rows("actions", 100, 105, 3)));
-  EXPECT_EQ(w->next_offset(), 105);
-  auto replay = w->write(rows("actions", 104, 110, 3)); // overlaps: rejected whole
-  ASSERT_FALSE(replay);
-  EXPECT_NE(replay.error_message().find("offset 104 does not follow 104"), std::string::npos)
-    << replay.error_message();
-  EXPECT_EQ(w->next_offset(), 105);
-  EXPECT_FALSE(w->forget_after(3, 0)); // rows buffered
-  ASSERT_TRUE(w->flush());
-  EXPECT_EQ(w->stats().rows, 5u);
-  auto gone = w->forget_after(3, 0); // flushed: allowed again; cleans up
-  ASSERT_TRUE(gone) << gone.error_message();
-  EXPECT_EQ(*gone, w->stats().files);
-}
-
-TEST(RawLake, RollsByRowsBytesAndMemory) {
-  const auto prefix = unique("weir-raw-it/roll");
-  auto opts = small_lake(prefix);
-  opts.layout.clear(); // one path
-  opts.max_file_rows = 10;
-  auto by_rows = lake_writer::make(s3_config(), opts, 0);
-  ASSERT_TRUE(by_rows->write(rows("actions", 0, 25, 0)));
-  EXPECT_EQ(by_rows->stats().files, 2u);
-  EXPECT_EQ(by_rows->stats().rows, 20u);
-  EXPECT_EQ(by_rows->stats().open, 1u);
-
-  opts.max_file_rows = 1'000'000;
-  opts.max_file_bytes = 2000; // about 30 rows
-  auto by_bytes = lake_writer::make(s3_config(), opts, 1);
-  ASSERT_TRUE(by_bytes->write(rows("actions", 0, 100, 1)));
-  EXPECT_GE(by_bytes->stats().files, 2u);
-  EXPECT_LT(by_bytes->stats().rows, 100u);
-
-  // Four paths; together they may hold 3000 bytes: the largest rolls first.
-  opts.max_file_bytes = 1 << 20;
-  opts.max_buffered_bytes = 3000;
-  opts.layout = {{"bucket", path_part::modulo, "user_id", 4}};
-  auto by_memory = lake_writer::make(s3_config(), opts, 2);
-  ASSERT_TRUE(by_memory->write(rows("actions", 0, 200, 2)));
-  EXPECT_GE(by_memory->stats().files, 2u);
-  EXPECT_GE(by_memory->stats().open, 1u);
-  for (auto* w : {&*by_rows, &*by_bytes, &*by_memory})
-    ASSERT_TRUE(w->flush());
-  EXPECT_EQ(by_rows->stats().rows + by_bytes->stats().rows + by_memory->stats().rows, 325u);
-  for (std::int32_t p = 0; p < 3; ++p)
-    ASSERT_TRUE(by_rows->forget_after(p, 0)); // clean up
-}
-
-// A worker taken for dead but still running (frozen, cut off) flushes
-// after its successor claimed the partition: none of its files may stay
-// beside the successor's, whether it uploaded before the claim (the claim's
-// listing deletes them) or after (it reads the owner object and deletes them).
-TEST(RawLake, AFormerOwnerTakenForDeadLeavesNoFiles) {
-  const auto prefix = unique("weir-raw-it/fence");
-  auto opts = small_lake(prefix);
-  opts.layout.clear();
-  opts.max_file_rows = 1000;
-  auto client = must(s3::client::make(s3_config()), "s3");
-  auto files = [&] {
-    std::vector<lake_file> out;
-    for (const auto& key : must(client.list(opts.bucket, prefix + "/"), "list"))
-      if (auto f = parse_lake_file_name(key))
-        out.push_back(*f);
-    return out;
-  };
-  auto old_owner = lake_writer::make(s3_config(), opts, 7);
-  ASSERT_TRUE(old_owner) << old_owner.error_message();
-  ASSERT_TRUE(old_owner->claim(0));
-  ASSERT_TRUE(old_owner->write(rows("actions", 0, 10, 7)));
-  ASSERT_TRUE(old_owner->flush()); // checkpoint at 10
-  ASSERT_TRUE(old_owner->write(rows("actions", 10, 15, 7)));
-  ASSERT_TRUE(old_owner->flush()); // before the claim: the claim's listing removes it
-  ASSERT_EQ(files().size(), 2u);
-
-  auto successor = lake_writer::make(s3_config(), opts, 7);
-  auto gone = successor->claim(10); // resumes from the checkpoint at 10
-  ASSERT_TRUE(gone) << gone.error_message();
-  EXPECT_EQ(*gone, 1u);
-
-  // The old owner goes on (offsets 15..19 in a file of its own, rolled
-  // elsewhere than the successor's): its upload finds the claim.
-  ASSERT_TRUE(old_owner->write(rows("actions", 15, 20, 7)));
-  ASSERT_TRUE(old_owner->flush());
-  EXPECT_TRUE(old_owner->fenced());
-  ASSERT_TRUE(old_owner->write(rows("actions", 20, 30, 7))); // taken, discarded
-  ASSERT_TRUE(old_owner->flush());
-  EXPECT_EQ(old_owner->stats().fenced_rows, 15u); // 5 uploaded and deleted, 10 never written
-
-  ASSERT_TRUE(successor->write(rows("actions", 10, 30, 7)));
-  ASSERT_TRUE(successor->flush());
-  EXPECT_FALSE(successor->fenced());
-  // Every offset once: [0, 10) by the old owner, [10, 30) by the successor.
-  auto left = files();
-  ASSERT_EQ(left.size(), 2u);
-  std::sort(left.begin(), left.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  EXPECT_EQ(left[0].first, 0);
-  EXPECT_EQ(left[0].last, 9);
-  EXPECT_EQ(left[1].first, 10);
-  EXPECT_EQ(left[1].last, 29);
-  EXPECT_NE(left[0].epoch, left[1].epoch);
-  ASSERT_TRUE(successor->claim(0)); // clean up
-}
-
-TEST(RawLake, FailedUploadsKeepTheRowsAndHoldTheStream) {
-  auto cfg = s3_config();
-  cfg.endpoint = "http://127.0.0.1:" + refused_port;
-  cfg.connect_timeout = std::chrono::milliseconds{500};
-  auto opts = small_lake("weir-raw-it/unreachable");
-  opts.layout.clear(); // one path: files of 10 rows roll
-  auto w = lake_writer::make(cfg, opts, 0);
-  ASSERT_TRUE(w) << w.error_message();
-  // 40 rows: files of 10 roll and cannot be uploaded. The rows were taken.
-  ASSERT_TRUE(w->write(rows("actions", 0, 40, 0)));
-  EXPECT_GT(w->stats().pending, 0u);
-  EXPECT_EQ(w->next_offset(), 40);
-  // Now the stream waits: nothing more is taken until the uploads go through.
-  auto held = w->write(rows("actions", 40, 50, 0));
-  ASSERT_FALSE(held);
-  EXPECT_EQ(w->next_offset(), 40);
-  EXPECT_FALSE(w->flush());
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -564,14 +352,6 @@ int main(int argc, char** argv) {
         return pg_write(a[0], a[1], num(2), num(3), num(4));
       if (mode == "pg-bench" && a.size() == 3)
         return pg_bench(a[0], num(1), num(2));
-      if (mode == "lake-write" && a.size() == 8)
-        return lake_write(a[0], static_cast<std::int32_t>(num(1)), num(2), num(3),
-                          static_cast<std::size_t>(num(4)), static_cast<std::size_t>(num(5)),
-                          static_cast<std::size_t>(num(6)), num(7) != 0);
-      if (mode == "lake-bench" && a.size() == 2)
-        return lake_bench(a[0], num(1));
-      if (mode == "lake-forget" && a.size() == 3)
-        return lake_forget(a[0], static_cast<std::int32_t>(num(1)), num(2));
       if (mode == "export" && a.size() == 5)
         return run_export(a[0], a[1], a[2], a[3], a[4]);
       if (mode == "delete-prefix" && a.size() == 1)

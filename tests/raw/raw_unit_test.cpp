@@ -1,8 +1,7 @@
-// sinks/raw without services: the row model, partition paths, lake file
-// names, COPY text both ways, export run ids and names.
+// sinks/raw without services: the row model, COPY text both ways, export
+// run ids and names.
 #include "jobs/raw/rows.hpp"
 #include "sinks/export/exporter.hpp"
-#include "sinks/lake/lake.hpp"
 #include "sinks/postgres/pg_table.hpp"
 
 #include <gtest/gtest.h>
@@ -27,12 +26,6 @@ std::vector<column> actions() {
 
 constexpr std::int64_t jan1 = 1767225600000; // 2026-01-01T00:00:00Z
 constexpr std::int64_t hour = 3'600'000;
-
-std::string path_of(const partition_layout& l, const row_batch& b, std::size_t row) {
-  std::string out;
-  l.append_path(out, b, row);
-  return out;
-}
 
 } // namespace
 
@@ -109,95 +102,6 @@ TEST(RawRows, UtcCalendar) {
   EXPECT_EQ(before.year, 1969);
   EXPECT_EQ(before.hour, 23u);
   EXPECT_EQ(before.milli, 999u);
-}
-
-TEST(RawLakePaths, Seed004Layout) {
-  auto l = partition_layout::make({{"event_date", path_part::date, "timestamp"},
-                                   {"event_hour", path_part::hour, "timestamp", 2},
-                                   {"bucket", path_part::modulo, "user_id", 128}},
-                                  actions());
-  ASSERT_TRUE(l) << l.error_message();
-  auto b = row_batch::make(actions());
-  ASSERT_TRUE(
-    b->append({std::string_view{"a"}, std::int64_t{145}, jan1 + 3 * hour + 1, value{}, value{}}));
-  ASSERT_TRUE(
-    b->append({std::string_view{"b"}, std::int64_t{128}, jan1 + 2 * hour - 1, value{}, value{}}));
-  ASSERT_TRUE(b->append({std::string_view{"c"}, std::int64_t{-1}, jan1 - 1, value{}, value{}}));
-  EXPECT_EQ(path_of(*l, *b, 0), "event_date=2026-01-01/event_hour=02/bucket=17");
-  EXPECT_EQ(path_of(*l, *b, 1), "event_date=2026-01-01/event_hour=00/bucket=0");
-  // Before a day boundary and a negative id: floor, never negative.
-  EXPECT_EQ(path_of(*l, *b, 2), "event_date=2025-12-31/event_hour=22/bucket=127");
-}
-
-TEST(RawLakePaths, ValuesAreEncodedAndNullsNamed) {
-  std::vector<column> cols{{"s", type::string},
-                           {"i", type::int64},
-                           {"f", type::float64},
-                           {"ok", type::boolean},
-                           {"t", type::timestamp_ms}};
-  auto l = partition_layout::make({{"sv", path_part::value, "s"},
-                                   {"iv", path_part::value, "i"},
-                                   {"fv", path_part::value, "f"},
-                                   {"bv", path_part::value, "ok"},
-                                   {"h", path_part::hour, "t", 6}},
-                                  cols);
-  ASSERT_TRUE(l) << l.error_message();
-  auto b = row_batch::make(cols);
-  ASSERT_TRUE(b->append(
-    {std::string_view{"a/b=c d%\xc3\xa9"}, std::int64_t{-5}, 1e300, true, jan1 + 17 * hour}));
-  ASSERT_TRUE(b->append({value{}, value{}, value{}, value{}, value{}}));
-  EXPECT_EQ(path_of(*l, *b, 0), "sv=a%2Fb%3Dc%20d%25%C3%A9/iv=-5/fv=1e%2B300/bv=true/h=12");
-  EXPECT_EQ(path_of(*l, *b, 1), "sv=__HIVE_DEFAULT_PARTITION__/iv=__HIVE_DEFAULT_PARTITION__/"
-                                "fv=__HIVE_DEFAULT_PARTITION__/bv=__HIVE_DEFAULT_PARTITION__/"
-                                "h=__HIVE_DEFAULT_PARTITION__");
-  auto empty = partition_layout::make({}, cols);
-  ASSERT_TRUE(empty);
-  EXPECT_EQ(path_of(*empty, *b, 0), "");
-}
-
-TEST(RawLakePaths, BadLayoutsAreRefused) {
-  auto refused = [](std::vector<path_part> parts, const std::string& part_of_message) {
-    auto l = partition_layout::make(std::move(parts), actions());
-    ASSERT_FALSE(l);
-    EXPECT_NE(l.error_message().find(part_of_message), std::string::npos) << l.error_message();
-  };
-  refused({{"d", path_part::date, "nope"}}, "no column 'nope'");
-  refused({{"user_id", path_part::modulo, "user_id", 4}}, "has the name of a column");
-  refused({{"d", path_part::date, "event_id"}}, "date needs a timestamp_ms or int64 column");
-  refused({{"h", path_part::hour, "timestamp", 0}}, "hour step must be 1 to 24");
-  refused({{"m", path_part::modulo, "score", 3}}, "modulo needs an int64 column");
-  refused({{"m", path_part::modulo, "user_id", 0}}, "modulus must be positive");
-  refused({{"a=b", path_part::value, "event_id"}}, "not an identifier");
-  refused({{"d", path_part::date, "timestamp"}, {"d", path_part::hour, "timestamp"}}, "twice");
-}
-
-TEST(RawLakeNames, RoundTrip) {
-  const lake_file f{5, 100, 12345678901234567};
-  const auto name = lake_file_name(f);
-  EXPECT_EQ(name, "part-p5-00000000000000000100-00012345678901234567.parquet");
-  auto back = parse_lake_file_name("lake/event_date=2026-01-01/" + name);
-  ASSERT_TRUE(back);
-  EXPECT_EQ(back->kafka_partition, 5);
-  EXPECT_EQ(back->first, 100);
-  EXPECT_EQ(back->last, 12345678901234567);
-  const auto max = lake_file_name({2147483647, 0, std::numeric_limits<std::int64_t>::max()});
-  EXPECT_EQ(parse_lake_file_name(max)->last, std::numeric_limits<std::int64_t>::max());
-  EXPECT_FALSE(parse_lake_file_name("part-p5-100-200.parquet"));
-  EXPECT_FALSE(parse_lake_file_name("part-p-00000000000000000100-00000000000000000200.parquet"));
-  EXPECT_FALSE(
-    parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200.parquet.tmp"));
-  EXPECT_FALSE(parse_lake_file_name("x/part-p5-0000000000000000010x-00000000000000000200.parquet"));
-  EXPECT_FALSE(parse_lake_file_name("2026-01-01/part-100500.parquet"));
-  // A claimed writer's files carry its epoch.
-  const auto fenced = lake_file_name({5, 100, 200, "0123456789abcdef"});
-  EXPECT_EQ(fenced, "part-p5-00000000000000000100-00000000000000000200-0123456789abcdef.parquet");
-  EXPECT_EQ(parse_lake_file_name(fenced)->epoch, "0123456789abcdef");
-  EXPECT_EQ(parse_lake_file_name(fenced)->last, 200);
-  EXPECT_FALSE(parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-.parquet"));
-  EXPECT_FALSE(
-    parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200-XY.parquet"));
-  EXPECT_FALSE(
-    parse_lake_file_name("part-p5-00000000000000000100-00000000000000000200x0a.parquet"));
 }
 
 TEST(RawCopyText, EncodesWhatPostgresReads) {

@@ -222,7 +222,7 @@ protected:
     cfg.report_interval = 0ms;
     cfg.coordinator = coord;
     cfg.start = [w = world_, name, secret](caf::actor_system& sys, const jobs::job_spec& spec,
-                                           std::int32_t,
+                                           const sinks::context&,
                                            worker_actor parent) -> expected<job_actors> {
       auto pipeline = jobs::make_pipeline(spec);
       if (!pipeline)

@@ -42,11 +42,13 @@ TEST(JobKinds, WindowedAndRawAreJobsOfPartitions) {
   auto r = w;
   r.columns.push_back({});
   r.sink = {};
-  r.sink.type = "parquet";
+  r.sink.type = "iceberg";
   r.sink.url = "s3://lake/bets";
   EXPECT_EQ(kind_of(r).name(), "raw");
   EXPECT_EQ(kind_of(r).form(), job_form::partitions);
-  EXPECT_EQ(kind_of(r).writes(r), "parquet s3://lake/bets"); // no table: its place
+  EXPECT_EQ(kind_of(r).writes(r), "iceberg s3://lake/bets"); // no table: its place
+  r.sink.table = "weir.bets";
+  EXPECT_EQ(kind_of(r).writes(r), "iceberg weir.bets"); // its name in the catalog
 }
 
 TEST(JobKinds, ExportIsAJobOfRunsWithoutAPipeline) {

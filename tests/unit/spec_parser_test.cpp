@@ -478,9 +478,9 @@ TEST(SpecParser, RetainAndFileSizeBounds) {
   auto lake = [](const std::string& mb) {
     return "name: lake\nsource:\n  brokers: b:1\n  topic: t\ncolumns:\n  - {name: id, type: "
            "string}\n"
-           "sink:\n  type: parquet\n  url: s3://b/p\n  max_file_mb: "
+           "sink:\n  type: iceberg\n  url: s3://b/p\n  max_file_mb: "
            + mb
-           + "\n"
+           + "\n  catalog: postgresql://h/c\n  table: ns.t\n"
              "checkpoints:\n  url: s3://b/ck\n";
   };
   EXPECT_EQ(parse_spec(lake("4096"))->sink.max_file_mb, 4096u);
@@ -488,4 +488,195 @@ TEST(SpecParser, RetainAndFileSizeBounds) {
     EXPECT_EQ(error_of(lake(mb)), std::string{"job.yaml:10: sink.max_file_mb: expected a whole "
                                               "number from 1 to 4096, got '"}
                                     + mb + "'");
+}
+
+namespace {
+
+const char* lake = R"(name: lake
+source:
+  brokers: b:1
+  topic: t
+columns:
+  - {name: event_id, type: string}
+  - {name: user_id, type: int64}
+  - {name: action_type, type: string}
+  - {name: event_time, type: timestamp}
+  - {name: amount, type: double}
+sink:
+  type: iceberg
+  url: s3://weir/lake/ua
+  catalog: postgresql://weir@h:5432/weir
+  table: weir.user_actions
+  derive:
+    - {name: event_date, column: event_time, as: date}
+    - {name: event_hour, column: event_time, as: hour, every: 2}
+    - {name: user_bucket, column: user_id, modulo: 128}
+  partitioned_by:
+    - event_date
+    - event_hour
+    - bucket[16](user_id)
+    - truncate[4](action_type)
+  sort_by: [user_bucket, user_id]
+  commit_every: 3
+  snapshots_kept: 10
+checkpoints:
+  url: s3://weir/ck
+)";
+
+std::string lake_with(const std::string& from, const std::string& to) {
+  std::string s = lake;
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+} // namespace
+
+TEST(SpecParser, IcebergSink) {
+  auto spec = parse_spec(lake, "job.yaml");
+  ASSERT_TRUE(spec) << spec.error_message();
+  const auto& s = spec->sink;
+  EXPECT_EQ(s.type, "iceberg");
+  EXPECT_EQ(s.url, "s3://weir/lake/ua");
+  EXPECT_EQ(s.catalog, "postgresql://weir@h:5432/weir");
+  EXPECT_EQ(s.table, "weir.user_actions");
+  EXPECT_EQ(s.derive, (std::vector<derived_column_spec>{
+                        {"event_date", "event_time", derived_column_spec::date, 1},
+                        {"event_hour", "event_time", derived_column_spec::hour, 2},
+                        {"user_bucket", "user_id", derived_column_spec::modulo, 128}}));
+  EXPECT_EQ(s.partitioned_by,
+            (std::vector<std::string>{"event_date", "event_hour", "bucket[16](user_id)",
+                                      "truncate[4](action_type)"}));
+  EXPECT_EQ(s.sort_by, (std::vector<std::string>{"user_bucket", "user_id"}));
+  EXPECT_EQ(s.commit_every, 3u);
+  EXPECT_EQ(s.snapshots_kept, 10u);
+  EXPECT_EQ(s.codec, "zstd");     // the default
+  EXPECT_EQ(s.max_file_mb, 128u); // the default
+  // What the coordinator ships to workers reads back as the same job.
+  auto again = parse_spec(to_yaml(*spec), "again");
+  ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*spec);
+  EXPECT_TRUE(*again == *spec) << to_yaml(*spec);
+  // Defaults are written out, and so read back equal too.
+  auto plain = parse_spec(lake_with("  commit_every: 3\n  snapshots_kept: 10\n", ""));
+  ASSERT_TRUE(plain) << plain.error_message();
+  EXPECT_EQ(plain->sink.commit_every, 1u);
+  EXPECT_EQ(plain->sink.snapshots_kept, 100u);
+  auto yaml = to_yaml(*plain);
+  EXPECT_NE(yaml.find("max_file_mb: 128"), std::string::npos) << yaml;
+  EXPECT_TRUE(*parse_spec(yaml) == *plain) << yaml;
+  // Any Iceberg transform of a column of a type it takes.
+  auto other = parse_spec(lake_with("    - truncate[4](action_type)\n",
+                                    "    - year(event_time)\n    - month(event_time)\n"
+                                    "    - day(event_time)\n    - hour(event_time)\n"
+                                    "    - bucket[8](event_time)\n    - amount\n"));
+  ASSERT_TRUE(other) << other.error_message();
+  EXPECT_EQ(other->sink.partitioned_by.size(), 9u);
+  EXPECT_TRUE(*parse_spec(to_yaml(*other)) == *other) << to_yaml(*other);
+}
+
+TEST(SpecParser, IcebergSinkFieldsAreRead) {
+  EXPECT_EQ(error_of(lake_with("  commit_every: 3", "  comit_every: 3")),
+            "job.yaml:26: sink.comit_every: unknown field 'comit_every' (did you mean "
+            "'commit_every'?)");
+  for (const char* n : {"0", "1001", "x"})
+    EXPECT_EQ(error_of(lake_with("commit_every: 3", std::string{"commit_every: "} + n)),
+              std::string{"job.yaml:26: sink.commit_every: expected a whole number from 1 to "
+                          "1000, got '"}
+                + n + "'");
+  EXPECT_EQ(error_of(lake_with("snapshots_kept: 10", "snapshots_kept: 0")),
+            "job.yaml:27: sink.snapshots_kept: expected a whole number from 1, got '0'");
+  EXPECT_EQ(error_of(lake_with("modulo: 128}", "modulus: 128}")),
+            "job.yaml:19: sink.derive[2].modulus: unknown field 'modulus' (did you mean "
+            "'modulo'?)");
+  EXPECT_EQ(error_of(lake_with("modulo: 128}", "modulo: 0}")),
+            "job.yaml:19: sink.derive[2].modulo: expected a whole number from 1, got '0'");
+  EXPECT_EQ(error_of(lake_with("modulo: 128}", "modulo: 128, as: date}")),
+            "job.yaml:19: sink.derive[2].modulo: give either as: or modulo:, not both");
+  EXPECT_EQ(error_of(lake_with(", modulo: 128}", "}")),
+            "job.yaml:19: sink.derive[2]: needs as: date, as: hour or modulo: N");
+  EXPECT_EQ(error_of(lake_with("as: date}", "as: date, every: 2}")),
+            "job.yaml:17: sink.derive[0].every: only applies to 'as: hour'");
+  EXPECT_EQ(error_of(lake_with("as: date}", "as: week}")),
+            "job.yaml:17: sink.derive[0].as: 'week' is not one of: date, hour");
+  EXPECT_EQ(error_of(lake_with("{name: event_date, ", "{")),
+            "job.yaml:17: sink.derive[0].name: required field is missing");
+  EXPECT_EQ(error_of(lake_with("sort_by: [user_bucket, user_id]", "sort_by: user_id")),
+            "job.yaml:25: sink.sort_by: expected a list of columns");
+  EXPECT_EQ(error_of(lake_with("  table: weir.user_actions\n", "")),
+            "job.yaml:12: sink.table: required field is missing");
+  // The iceberg sink's fields belong to it alone.
+  EXPECT_EQ(error_of(good_with("  table: bet_stats\n", "  table: bet_stats\n  sort_by: [n]\n")),
+            "job.yaml:23: sink.sort_by: only iceberg sinks take it");
+  EXPECT_EQ(error_of(good_with("  table: bet_stats\n", "  table: bet_stats\n  catalog: x\n")),
+            "job.yaml:23: sink.catalog: only iceberg sinks take it");
+  // partition_by (the Parquet lake's) is gone.
+  EXPECT_EQ(error_of(lake_with("  partitioned_by:", "  partition_by:")),
+            "job.yaml:20: sink.partition_by: unknown field 'partition_by' (did you mean "
+            "'partitioned_by'?)");
+}
+
+// validate()'s rules of an iceberg sink, shown at the line of their field.
+TEST(SpecParser, IcebergSinkRules) {
+  EXPECT_EQ(error_of(lake_with("  catalog: postgresql://weir@h:5432/weir\n", "")),
+            "job.yaml:12: sink.catalog: required: the PostgreSQL of the Iceberg SQL catalog "
+            "(postgresql://...)");
+  EXPECT_EQ(error_of(lake_with("postgresql://weir@h", "mysql://weir@h")),
+            "job.yaml:14: sink.catalog: expected postgresql://..., got 'mysql://weir@h:5432/weir'");
+  EXPECT_TRUE(parse_spec(lake_with("postgresql://weir@h", "postgres://weir@h")));
+  for (const char* table : {"user_actions", "weir.", "9w.t", "a.b.c"})
+    EXPECT_EQ(error_of(lake_with("weir.user_actions", table)),
+              std::string{"job.yaml:15: sink.table: expected namespace.name (two names: letters, "
+                          "digits and _, not starting with a digit), got '"}
+                + table + "'");
+  for (const char* url : {"s3://weir", "s3://weir/", "s3:///lake"})
+    EXPECT_EQ(error_of(lake_with("s3://weir/lake/ua", url)),
+              std::string{"job.yaml:13: sink.url: expected s3://bucket/prefix (the table's "
+                          "location), got '"}
+                + url + "'");
+  EXPECT_EQ(error_of(lake_with("s3://weir/lake/ua", "file:///lake")),
+            "job.yaml:13: sink.url: expected s3://bucket/prefix, got 'file:///lake'");
+  EXPECT_EQ(error_of(lake_with("{name: event_date,", "{name: amount,")),
+            "job.yaml:17: sink.derive[0].name: column 'amount' is used twice");
+  EXPECT_EQ(error_of(lake_with("{name: event_hour,", "{name: event_date,")),
+            "job.yaml:18: sink.derive[1].name: column 'event_date' is used twice");
+  EXPECT_EQ(error_of(lake_with("column: event_time, as: date", "column: ts, as: date")),
+            "job.yaml:17: sink.derive[0].column: 'ts' is not one of the columns");
+  EXPECT_EQ(error_of(lake_with("column: event_time, as: date", "column: user_id, as: date")),
+            "job.yaml:17: sink.derive[0].as: date and hour need a timestamp column ('user_id' "
+            "is not)");
+  EXPECT_EQ(error_of(lake_with("every: 2}", "every: 5}")),
+            "job.yaml:18: sink.derive[1].every: must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)");
+  EXPECT_EQ(error_of(lake_with("every: 2}", "every: 48}")),
+            "job.yaml:18: sink.derive[1].every: expected a whole number from 1 to 24, got '48'");
+  EXPECT_EQ(error_of(lake_with("column: user_id, modulo", "column: action_type, modulo")),
+            "job.yaml:19: sink.derive[2].modulo: needs an int64 column ('action_type' is not)");
+  EXPECT_EQ(error_of(lake_with("bucket[16](user_id)", "bucket(16, user_id)")),
+            "job.yaml:23: sink.partitioned_by[2]: 'bucket(16, user_id)' is no partition field: "
+            "a column, or year, month, day, hour, bucket[N] or truncate[W] of one, as in "
+            "day(event_time)");
+  EXPECT_EQ(error_of(lake_with("bucket[16](user_id)", "bucket[16](ts)")),
+            "job.yaml:23: sink.partitioned_by[2]: 'ts' is not one of the columns or derived "
+            "columns");
+  const std::string takes = " (year, month, day and hour take a timestamp; bucket an int64, "
+                            "string or timestamp; truncate an int64 or string)";
+  EXPECT_EQ(error_of(lake_with("bucket[16](user_id)", "day(user_id)")),
+            "job.yaml:23: sink.partitioned_by[2]: day does not take 'user_id'" + takes);
+  EXPECT_EQ(error_of(lake_with("bucket[16](user_id)", "bucket[16](amount)")),
+            "job.yaml:23: sink.partitioned_by[2]: bucket[16] does not take 'amount'" + takes);
+  EXPECT_EQ(error_of(lake_with("truncate[4](action_type)", "truncate[4](event_time)")),
+            "job.yaml:24: sink.partitioned_by[3]: truncate[4] does not take 'event_time'" + takes);
+  // A derived column is partitioned as what it is: event_date is text.
+  EXPECT_EQ(error_of(lake_with("    - event_date\n", "    - day(event_date)\n")),
+            "job.yaml:21: sink.partitioned_by[0]: day does not take 'event_date'" + takes);
+  EXPECT_EQ(error_of(lake_with("    - event_hour\n", "    - event_date\n")),
+            "job.yaml:22: sink.partitioned_by[1]: 'event_date' is listed twice");
+  EXPECT_EQ(error_of(lake_with("[user_bucket, user_id]", "[user_bucket, nope]")),
+            "job.yaml:25: sink.sort_by[1]: 'nope' is not one of the columns or derived columns");
+  EXPECT_EQ(error_of(lake_with("[user_bucket, user_id]", "[user_id, user_id]")),
+            "job.yaml:25: sink.sort_by[1]: 'user_id' is listed twice");
+  EXPECT_EQ(error_of(lake_with("  commit_every: 3", "  codec: lz4\n  commit_every: 3")),
+            "job.yaml:26: sink.codec: 'lz4' is not one of: zstd, snappy, none");
+  EXPECT_EQ(error_of(lake_with("checkpoints:\n  url: s3://weir/ck\n", "")),
+            "job.yaml:12: checkpoints: an iceberg sink needs checkpoints (its data files are "
+            "committed at checkpoints)");
 }

@@ -67,8 +67,86 @@ TEST(Validate, SinkTypesComeFromTheConnectorList) {
   auto s = windowed();
   s.sink.type = "kafka";
   EXPECT_EQ(broken(s), "sink.type: 'kafka' is not one of: postgres, clickhouse, mysql, "
-                       "postgres_raw, parquet");
+                       "postgres_raw, iceberg");
   s.sink.type = "parquet";
-  EXPECT_EQ(broken(s), "sink.type: parquet keeps every event: the job needs columns instead of "
+  EXPECT_EQ(broken(s), "sink.type: 'parquet' is not one of: postgres, clickhouse, mysql, "
+                       "postgres_raw, iceberg");
+  s.sink.type = "iceberg";
+  EXPECT_EQ(broken(s), "sink.type: iceberg keeps every event: the job needs columns instead of "
                        "windows");
+}
+
+namespace {
+
+job_spec iceberg_job() {
+  job_spec s;
+  s.name = "lake";
+  s.source.brokers = "b:1";
+  s.source.topic = "t";
+  s.columns = {{"user_id", "user_id", column_type::int64},
+               {"action", "action", column_type::string},
+               {"ts", "ts", column_type::timestamp},
+               {"amount", "amount", column_type::float64}};
+  s.sink.type = "iceberg";
+  s.sink.url = "s3://weir/lake";
+  s.sink.catalog = "postgresql://h/c";
+  s.sink.table = "ns.t";
+  s.sink.derive = {{"d", "ts", derived_column_spec::date},
+                   {"b", "user_id", derived_column_spec::modulo, 8}};
+  s.sink.partitioned_by = {"d", "hour(ts)", "bucket[4](action)", "truncate[2](user_id)", "amount"};
+  s.sink.sort_by = {"b", "user_id"};
+  s.checkpoints.url = "s3://weir/ck";
+  s.dead_letter_topic = "lake.dlq";
+  return s;
+}
+
+} // namespace
+
+TEST(Validate, IcebergSink) {
+  auto s = iceberg_job();
+  EXPECT_EQ(broken(s), "ok");
+  s.sink.catalog.clear();
+  auto v = validate(s);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->path, "sink.catalog");
+  EXPECT_EQ(v->asked_by, "sink.type");
+  s = iceberg_job();
+  s.sink.derive[1].every = 0;
+  EXPECT_EQ(broken(s), "sink.derive[1].modulo: expected a whole number from 1, got '0'");
+  s = iceberg_job();
+  s.sink.derive[0].name = "9d";
+  EXPECT_EQ(broken(s).substr(0, 37), "sink.derive[0].name: '9d' is not a va");
+  s = iceberg_job();
+  s.sink.derive[0].k = derived_column_spec::hour;
+  s.sink.derive[0].every = 0;
+  EXPECT_EQ(broken(s), "sink.derive[0].every: expected a whole number from 1 to 24, got '0'");
+  s = iceberg_job();
+  s.sink.partitioned_by[1] = "hour(d)"; // d is text
+  EXPECT_EQ(broken(s).substr(0, 47), "sink.partitioned_by[1]: hour does not take 'd' ");
+  s = iceberg_job();
+  s.sink.partitioned_by[1] = "bucket[0](user_id)";
+  EXPECT_EQ(broken(s).substr(0, 49), "sink.partitioned_by[1]: 'bucket[0](user_id)' is n");
+  s = iceberg_job();
+  s.sink.partitioned_by.push_back("hour( ts )"); // the same field, written otherwise
+  EXPECT_EQ(broken(s), "sink.partitioned_by[5]: 'hour( ts )' is listed twice");
+  s = iceberg_job();
+  s.sink.sort_by = {"b", "d", "b"};
+  EXPECT_EQ(broken(s), "sink.sort_by[2]: 'b' is listed twice");
+  for (auto [mb, why] :
+       {std::pair{0, "from 1 to 4096, got '0'"}, {4097, "from 1 to 4096, got '4097'"}}) {
+    s = iceberg_job();
+    s.sink.max_file_mb = mb;
+    EXPECT_EQ(broken(s), std::string{"sink.max_file_mb: expected a whole number "} + why);
+  }
+  s = iceberg_job();
+  s.sink.commit_every = 1001;
+  EXPECT_EQ(broken(s), "sink.commit_every: expected a whole number from 1 to 1000, got '1001'");
+  s.sink.commit_every = 0;
+  EXPECT_EQ(broken(s), "sink.commit_every: expected a whole number from 1 to 1000, got '0'");
+  s = iceberg_job();
+  s.sink.snapshots_kept = 0;
+  EXPECT_EQ(broken(s), "sink.snapshots_kept: expected a whole number from 1, got '0'");
+  s = iceberg_job();
+  s.sink.codec = "gzip";
+  EXPECT_EQ(broken(s), "sink.codec: 'gzip' is not one of: zstd, snappy, none");
 }

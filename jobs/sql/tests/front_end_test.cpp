@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -597,10 +598,10 @@ TEST(SqlFrontEnd, RetainAndFileSizeBounds) {
                           "SET state.checkpoints.dir = 's3://weir/ck';\n"
                           "CREATE TABLE ev (id text) WITH (connector = 'kafka', brokers = 'b:1', "
                           "topic = 'ev');\n"
-                          "CREATE TABLE lake () WITH (connector = 'parquet', url = 's3://b/p', "
+                          "CREATE TABLE lake () WITH (connector = 'iceberg', url = 's3://b/p', "
                           "max_file_mb = "
                             + mb
-                            + ");\n"
+                            + ", catalog = 'postgresql://h/c', \"table\" = 'ns.t');\n"
                               "INSERT INTO lake SELECT id FROM ev;",
                           "lake.sql");
   };
@@ -633,4 +634,137 @@ INSERT INTO lake SELECT id FROM t;)",
   EXPECT_EQ(first_line(s.error_message()),
             "x.sql:2:29: checkpoints: an export job takes no checkpoints: each run marks the "
             "rows it exported");
+}
+
+namespace {
+
+const std::string lake_sql = R"(SET pipeline.name = 'lake';
+SET state.checkpoints.dir = 's3://weir/ck';
+CREATE TABLE ev (event_id text, user_id bigint, action_type text, event_time timestamp,
+                 amount double precision)
+  WITH (connector = 'kafka', brokers = 'b:1', topic = 'ev');
+CREATE TABLE lake (
+  event_date text GENERATED ALWAYS AS (date(event_time)) STORED,
+  event_hour text GENERATED ALWAYS AS (hour(event_time, 2)) STORED,
+  user_bucket bigint GENERATED ALWAYS AS (user_id % 128) STORED
+) PARTITION BY LIST (event_date, event_hour, bucket(16, user_id), truncate(4, action_type),
+                     day(event_time))
+  WITH (connector = 'iceberg', url = 's3://weir/lake/ev', catalog = 'postgresql://h/c',
+        "table" = 'weir.ev', sort_by = 'user_bucket, user_id', commit_every = '2',
+        snapshots_kept = '5');
+INSERT INTO lake SELECT * FROM ev;)";
+
+std::string lake_with(const std::string& from, const std::string& to) {
+  std::string s = lake_sql;
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+// "lake.sql:line:column" of the first `needle` in `text`.
+std::string at(const std::string& text, const std::string& needle) {
+  auto pos = text.find(needle);
+  EXPECT_NE(pos, std::string::npos) << needle;
+  auto line_start = text.rfind('\n', pos);
+  line_start = line_start == std::string::npos ? 0 : line_start + 1;
+  auto line = 1 + std::count(text.begin(), text.begin() + pos, '\n');
+  return "lake.sql:" + std::to_string(line) + ":" + std::to_string(pos - line_start + 1);
+}
+
+std::string lake_error(const std::string& text) {
+  auto s = sql::parse_sql(text, "lake.sql");
+  EXPECT_FALSE(s) << text;
+  return s ? std::string{} : first_line(s.error_message());
+}
+
+} // namespace
+
+TEST(SqlFrontEnd, IcebergSink) {
+  auto s = sql::parse_sql(lake_sql, "lake.sql");
+  ASSERT_TRUE(s) << s.error_message();
+  const auto& k = s->sink;
+  EXPECT_EQ(k.type, "iceberg");
+  EXPECT_EQ(k.url, "s3://weir/lake/ev");
+  EXPECT_EQ(k.catalog, "postgresql://h/c");
+  EXPECT_EQ(k.table, "weir.ev");
+  EXPECT_EQ(k.derive, (std::vector<derived_column_spec>{
+                        {"event_date", "event_time", derived_column_spec::date, 1},
+                        {"event_hour", "event_time", derived_column_spec::hour, 2},
+                        {"user_bucket", "user_id", derived_column_spec::modulo, 128}}));
+  EXPECT_EQ(k.partitioned_by,
+            (std::vector<std::string>{"event_date", "event_hour", "bucket[16](user_id)",
+                                      "truncate[4](action_type)", "day(event_time)"}));
+  EXPECT_EQ(k.sort_by, (std::vector<std::string>{"user_bucket", "user_id"}));
+  EXPECT_EQ(k.commit_every, 2u);
+  EXPECT_EQ(k.snapshots_kept, 5u);
+  EXPECT_EQ(k.max_file_mb, 128u);
+  auto again = parse_spec(to_yaml(*s), "again");
+  ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*s);
+  EXPECT_TRUE(*again == *s) << to_yaml(*s);
+}
+
+TEST(SqlFrontEnd, IcebergSinkErrorsAtTheSpot) {
+  auto text = lake_with("sort_by =", "sortby =");
+  EXPECT_EQ(lake_error(text), at(text, "sortby")
+                                + ": option 'sortby' is not one of iceberg's (connector, url, "
+                                  "catalog, table, sort_by, codec, max_file_mb, commit_every, "
+                                  "snapshots_kept) (did you mean 'sort_by'?)");
+  text = lake_with("catalog = 'postgresql://h/c',", "");
+  EXPECT_EQ(lake_error(text),
+            at(text, "lake (") + ": lake needs WITH (catalog = 'postgresql://...')");
+  text = lake_with("catalog = 'postgresql://h/c'", "catalog = 'mysql://h/c'");
+  EXPECT_EQ(lake_error(text),
+            at(text, "catalog =") + ": sink.catalog: expected postgresql://..., got 'mysql://h/c'");
+  text = lake_with("'weir.ev'", "'ev'");
+  EXPECT_EQ(lake_error(text).substr(0, at(text, "\"table\"").size() + 51),
+            at(text, "\"table\"") + ": sink.table: expected namespace.name (two names: l");
+  text = lake_with("commit_every = '2'", "commit_every = '0'");
+  EXPECT_EQ(lake_error(text), at(text, "commit_every")
+                                + ": sink.commit_every: expected a whole number from 1 to 1000, "
+                                  "got '0'");
+  text = lake_with("snapshots_kept = '5'", "snapshots_kept = 'all'");
+  EXPECT_EQ(lake_error(text), at(text, "snapshots_kept")
+                                + ": snapshots_kept: expected a whole number from 1, got 'all'");
+  text = lake_with("'user_bucket, user_id'", "'user_bucket, nope'");
+  EXPECT_EQ(lake_error(text),
+            at(text, "sort_by")
+              + ": sink.sort_by[1]: 'nope' is not one of the columns or derived columns");
+  // Generated columns are the derived ones.
+  text = lake_with("hour(event_time, 2)", "hour(event_time, 5)");
+  EXPECT_EQ(lake_error(text), at(text, "event_hour")
+                                + ": sink.derive[1].every: must divide 24 (1, 2, 3, 4, 6, 8, 12 "
+                                  "or 24)");
+  text = lake_with("hour(event_time, 2)", "hour(event_time, 25)");
+  EXPECT_EQ(lake_error(text), at(text, "25") + ": expected a whole number from 1 to 24");
+  text = lake_with("event_hour text", "event_hour int");
+  EXPECT_EQ(lake_error(text), at(text, "event_hour")
+                                + ": event_hour is declared bigint, and date() and hour() "
+                                  "give text");
+  text = lake_with("(user_id % 128)", "(upper(action_type))");
+  EXPECT_EQ(lake_error(text), at(text, "upper")
+                                + ": a generated column is date(col), hour(col), hour(col, "
+                                  "every_n_hours) or col % n");
+  text = lake_with("(user_id % 128)", "(action_type % 128)");
+  EXPECT_EQ(lake_error(text), at(text, "user_bucket")
+                                + ": sink.derive[2].modulo: needs an int64 column ('action_type' "
+                                  "is not)");
+  // PARTITION BY LIST: columns and Iceberg's transforms as calls.
+  text = lake_with("truncate(4, action_type)", "truncate(4, amount)");
+  EXPECT_EQ(lake_error(text).substr(0, at(text, "truncate").size() + 60),
+            at(text, "truncate") + ": sink.partitioned_by[3]: truncate[4] does not take 'amount'");
+  text = lake_with("bucket(16, user_id)", "bucket('x', user_id)");
+  EXPECT_EQ(lake_error(text), at(text, "'x'") + ": expected a whole number from 1 to 999999999");
+  text = lake_with("bucket(16, user_id)", "bucket(16, user_id + 1)");
+  EXPECT_EQ(lake_error(text), at(text, "+ 1") + ": bucket takes one column of the table");
+  text = lake_with("day(event_time))", "lower(action_type))");
+  EXPECT_EQ(lake_error(text), at(text, "lower")
+                                + ": a partition field is a column, year(col), month(col), "
+                                  "day(col), hour(col), bucket(n, col) or truncate(width, col)");
+  text = lake_with("day(event_time))", "ts)");
+  EXPECT_EQ(lake_error(text), at(text, "ts)")
+                                + ": sink.partitioned_by[4]: 'ts' is not one of "
+                                  "the columns or derived columns");
+  text = lake_with("day(event_time))", "event_date)");
+  EXPECT_EQ(lake_error(text),
+            at(text, "event_date)") + ": sink.partitioned_by[4]: 'event_date' is listed twice");
 }

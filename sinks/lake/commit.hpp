@@ -1,0 +1,64 @@
+// Exactly-once commits of a job's lake table. At every checkpoint barrier a
+// partition's sink writes the data files of the offsets [first, next) it
+// covered since the last barrier, then a pending list naming them (an
+// Avro manifest of ADDED entries) at
+//   <location>/weir/pending/<identity>/p<P>/r<round>-<first>-<next>.avro
+// The coordinator, once partitions' checkpoints are stored, commits for
+// each partition the chain of lists from its committed offset up to its
+// checkpointed one, all partitions in ONE snapshot whose summary carries
+// weir.commit-id (the job's identity), weir.round and weir.offsets (every
+// partition's committed offset). The committed offsets are read back from
+// the newest snapshot of the identity, so a retried or repeated commit adds
+// nothing twice, and a job started afresh (a new identity) never mistakes
+// an earlier job's commits for its own. See docs/lake.md.
+#pragma once
+
+#include "base/expected.hpp"
+#include "base/types.hpp"
+#include "jobs/spec.hpp"
+#include "lib/iceberg/metadata.hpp"
+#include "sinks/lake/layout.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace weir::lake {
+
+using offsets = std::map<partition_id, offset_t>;
+
+// A pending list's name, parsed.
+struct pending_list {
+  partition_id partition = 0;
+  round_id round = 0;
+  offset_t first = 0, next = 0;
+};
+std::string pending_prefix(const table_config& t, const std::string& identity);
+std::string pending_key(const table_config& t, const std::string& identity, const pending_list& l);
+std::optional<pending_list> parse_pending_key(std::string_view key);
+
+// The offsets the newest snapshot committed by `identity` records.
+offsets committed_offsets(const iceberg::table_metadata& m, const std::string& identity);
+std::string format_offsets(const offsets& o);
+offsets parse_offsets(std::string_view text);
+
+struct commit_request {
+  std::string identity;
+  round_id round = 0;
+  offsets checkpointed; // per partition: the offset its latest stored checkpoint resumes from
+};
+
+struct commit_outcome {
+  std::optional<std::int64_t> snapshot; // nothing new: no snapshot
+  std::size_t files = 0, rows = 0, lists = 0;
+  std::size_t expired_files = 0; // unreachable after expiring snapshots
+  std::size_t aborted_files = 0; // of lists no commit will take
+  std::int64_t snapshots = 0;    // in the table now
+  double seconds = 0;
+};
+
+// One commit of the job's table (blocking: S3 and the catalog).
+expected<commit_outcome> commit_once(const jobs::job_spec& spec, const commit_request& request);
+
+} // namespace weir::lake

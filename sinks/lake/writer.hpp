@@ -1,0 +1,62 @@
+// The data files of one Kafka partition: rows buffered per partition of the
+// table (a cell), sorted by the table's sort order when a cell is written,
+// as one Parquet file with Iceberg field ids and column statistics. A cell
+// is written when it reaches the target size, when the writer holds more
+// than that in all, and at every checkpoint barrier. Files are uploaded
+// whole and belong to no snapshot until a commit lists them.
+#pragma once
+
+#include "base/expected.hpp"
+#include "base/types.hpp"
+#include "jobs/raw/rows.hpp"
+#include "lib/iceberg/manifest.hpp"
+#include "lib/s3/client.hpp"
+#include "sinks/lake/layout.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weir::lake {
+
+class partition_writer {
+public:
+  partition_writer(const table_config& cfg, s3::client& s3, partition_id p);
+  partition_writer(partition_writer&&) noexcept;
+  ~partition_writer();
+
+  // Buffers the rows at offsets >= `from` (rows below were committed
+  // already). Never fails: uploads happen in roll().
+  void write(const raw::row_batch& batch, offset_t from);
+  // Writes the cells over the target size (every cell when `all`). A failed
+  // upload keeps its cell buffered, to try again.
+  expected<void> roll(bool all);
+  // The files written since the last take.
+  std::vector<iceberg::data_file> take_files();
+  // Gives back files taken but not listed (the list's upload failed).
+  void restore_files(std::vector<iceberg::data_file> files);
+  // Drops what is buffered and deletes the files not taken (best effort):
+  // the partition's next owner replays those rows.
+  void discard();
+
+  std::size_t buffered_bytes() const { return buffered_; }
+  std::size_t buffered_rows() const;
+
+private:
+  struct cell;
+  expected<void> write_cell(cell& c);
+
+  const table_config* cfg_;
+  s3::client* s3_;
+  partition_id partition_;
+  std::map<std::string, std::unique_ptr<cell>> cells_; // by partition path
+  std::vector<iceberg::data_file> files_;
+  std::size_t buffered_ = 0;
+  // Scratch reused for every row: no allocation per event once warm.
+  std::vector<raw::row_batch::value> row_;
+  std::string derived_, key_;
+  std::vector<iceberg::value_view> views_;
+};
+
+} // namespace weir::lake
