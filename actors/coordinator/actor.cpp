@@ -256,12 +256,9 @@ void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   for (const auto& name : round->owners)
     self->send(*handle_of(self, name), checkpoint_atom::value, job_id, round->id, round->pointed);
   schedule_checkpoint(self, job_id);
-  // Rounds that complete only partly (a worker lost) still move pointers:
-  // what they cover is committed at the next round's start.
-  auto& job = j->second;
-  if (sinks::commits_at_checkpoints(job.spec) && job.rounds_uncommitted == 0 && !job.commit_running)
-    job.rounds_uncommitted = 1;
-  else if (sinks::commits_at_checkpoints(job.spec) && job.rounds_uncommitted > 0)
+  // A commit that failed is tried again as the next round starts.
+  if (sinks::commits_at_checkpoints(j->second.spec) && j->second.rounds_uncommitted > 0
+      && j->second.spec.sink.commit_every <= j->second.rounds_uncommitted)
     start_commit(self, job_id);
 }
 
