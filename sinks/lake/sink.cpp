@@ -8,6 +8,7 @@
 #include "sinks/lake/table.hpp"
 #include "sinks/lake/writer.hpp"
 
+#include <algorithm>
 #include <map>
 
 WEIR_LOG_MODULE("lake");
@@ -98,11 +99,26 @@ private:
     for (auto& [p, pt] : parts_)
       if (auto ok = pt.writer.roll(batch.barrier); !ok)
         return ok;
+    // One budget for the whole sink: the partition holding most writes first.
+    while (buffered() > budget) {
+      auto most = std::max_element(parts_.begin(), parts_.end(), [](auto& a, auto& b) {
+        return a.second.writer.buffered_bytes() < b.second.writer.buffered_bytes();
+      });
+      if (auto ok = most->second.writer.roll(true); !ok)
+        return ok;
+    }
     if (batch.barrier)
       for (auto& [p, pt] : parts_)
         if (auto ok = list(p, pt, batch.round); !ok)
           return ok;
     return {};
+  }
+
+  std::size_t buffered() const {
+    std::size_t n = 0;
+    for (const auto& [p, pt] : parts_)
+      n += pt.writer.buffered_bytes();
+    return n;
   }
 
   void restore(std::pair<partition_id, offset_t> r, const lake::offsets& committed) {
@@ -147,6 +163,10 @@ private:
       parts_.erase(it);
     }
   }
+
+  // Rows buffered by all partitions together (uncompressed estimate): the
+  // worker's memory, whatever the number of partitions it owns.
+  static constexpr std::size_t budget = 256u << 20;
 
   lake::table_config cfg_;
   s3::client s3_;

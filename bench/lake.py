@@ -1,0 +1,102 @@
+"""The seed-004 lake as an Iceberg table (deploy/bench.sh lake): the shipped
+user-actions-lake job over N user actions (30 min of event time, 6
+partitions, one worker), from submit until pyiceberg reads every row, against
+the bare librdkafka drain of the same topic. Prints rows/s and the ratio,
+the data files and their median size, the snapshots and the commit latency
+(the coordinator's histogram), the worker's peak RSS. Checks what it
+measures: every event_id once, as many as kcat reads.
+
+Prints figures and ratios measured in this one run; record them in
+docs/benchmarks.md.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
+import harness as h  # noqa: E402
+from test_lake import catalog  # noqa: E402
+from windowed import drain, peak_rss_mb  # noqa: E402
+
+SPECS = os.path.join(h.REPO, "jobs", "specs")
+
+
+def commit_latency(cluster):
+    """Mean seconds per lake commit, from the coordinator's /metrics."""
+    text = urllib.request.urlopen(cluster.http_url + "/metrics", timeout=5).read().decode()
+    vals = {}
+    for line in text.splitlines():
+        if line.startswith("weir_coordinator_lake_commit_duration_seconds_"):
+            name, v = line.split()[0], line.split()[-1]
+            vals[name.rsplit("_", 1)[1]] = float(v)
+    return vals["sum"] / vals["count"] if vals.get("count") else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", nargs="?", default="lake")
+    ap.add_argument("--events", type=int, default=3_000_000)
+    ap.add_argument("--minutes", type=int, default=30)
+    ap.add_argument("--interval", default="10s")
+    args = ap.parse_args()
+    h.load_env()
+    topic = h.unique("benchlake")
+    print(f"filling {topic}: {args.events} user actions over {args.minutes} min, 6 partitions",
+          flush=True)
+    h.run([h.WEIR, "gen", "user-actions", "--topic", topic, "--partitions", "6", "--count",
+           str(args.events), "--step", str(args.minutes * 60_000 / args.events), "--seed", "4"])
+    d = drain(topic)
+    assert d["messages"] == args.events, d
+    os.environ.update(WEIR_USER_ACTIONS_TOPIC=topic, WEIR_JOB_PREFIX=topic + "_",
+                      WEIR_LAKE_PREFIX=f"{topic}/lake", WEIR_LAKE_TABLE=f"weir.{topic}",
+                      WEIR_CATALOG_URL=os.environ["WEIR_PG_URL"],
+                      WEIR_CHECKPOINT_URL=f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/ckpt",
+                      WEIR_CHECKPOINT_INTERVAL=args.interval)
+    cat = catalog()
+    with h.Cluster("bench-lake") as cluster:
+        cluster.up("lake-worker", http=True)
+        pid = cluster.procs["lake-worker"].pid
+        t0 = time.time()
+        cluster.weir("submit", os.path.join(SPECS, "user-actions-lake.yaml"), check=True)
+        while True:
+            try:
+                t = cat.load_table(("weir", topic))
+                snap = t.current_snapshot()
+                total = int(snap.summary["total-records"]) if snap else 0
+            except Exception:
+                total = 0
+            if total >= args.events:
+                break
+            assert time.time() - t0 < 1200, f"{total} of {args.events} rows in 1200 s"
+            time.sleep(0.5)
+        seconds = time.time() - t0
+        rss = peak_rss_mb(pid)
+        latency = commit_latency(cluster)
+    ids = t.scan(selected_fields=("event_id",)).to_arrow().column("event_id")
+    assert len(ids) == args.events and len(set(ids.to_pylist())) == args.events, len(ids)
+    files = [task.file.file_size_in_bytes for task in t.scan().plan_files()]
+    snaps = t.snapshots()
+    drain_rate = d["messages"] / d["wall_s"]
+    print()
+    print(f"lake: {args.events} user actions, {args.minutes} min of event time, 6 partitions, "
+          f"1 worker, checkpoints every {args.interval}")
+    print(f"bare librdkafka drain : {drain_rate:12,.0f} events/s")
+    print(f"submit to all visible : {args.events / seconds:12,.0f} rows/s ({seconds:.1f} s, "
+          f"pyiceberg sees every row)")
+    print(f"lake / drain          : {args.events / seconds / drain_rate:12.2f}   (target >= 0.5)")
+    print(f"data files            : {len(files):12d} (median {statistics.median(files) / 2**20:.1f}"
+          f" MiB, largest {max(files) / 2**20:.1f} MiB; no compaction yet)")
+    print(f"snapshots             : {len(snaps):12d} (one per completed checkpoint round at most)")
+    if latency is not None:
+        print(f"commit latency (mean) : {latency:12.3f} s")
+    print(f"worker peak RSS       : {rss:12.0f} MB")
+    print(f"checked               : {args.events} rows, each event_id once (pyiceberg)")
+    h.delete_topic(topic)
+
+
+if __name__ == "__main__":
+    main()
