@@ -144,10 +144,13 @@ class Cluster:
         self.address = f"127.0.0.1:{self.port}"
         self.procs = {}
 
-    def start(self, role, *args, name=None):
+    def start(self, role, *args, name=None, env=None):
+        """env: variables added to this process's environment only (e.g.
+        WEIR_FAILPOINT)."""
         name = name or role
         log = open(os.path.join(self.dir, f"{name}.log"), "w")
-        proc = subprocess.Popen([WEIR, role, *args], stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([WEIR, role, *args], stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, **env} if env else None)
         self.procs[name] = proc
         return proc
 
