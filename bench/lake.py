@@ -2,7 +2,8 @@
 user-actions-lake job over N user actions (30 min of event time, 6
 partitions, one worker), from submit until pyiceberg reads every row, against
 the bare librdkafka drain of the same topic. Prints rows/s and the ratio,
-the data files and their median size, the snapshots and the commit latency
+the data files and their median size before and after compaction, the
+snapshots and the commit latency
 (the coordinator's histogram), the worker's peak RSS. Checks what it
 measures: every event_id once, as many as kcat reads.
 
@@ -74,11 +75,27 @@ def main():
             assert time.time() - t0 < 1200, f"{total} of {args.events} rows in 1200 s"
             time.sleep(0.5)
         seconds = time.time() - t0
+        files = [task.file.file_size_in_bytes for task in t.scan().plan_files()]
+
+        # Compaction runs on commits without new rows: wait until no table
+        # partition holds two files below 3/4 of the target (128 MiB).
+        def small_per_partition(tab):
+            n = {}
+            for task in tab.scan().plan_files():
+                if task.file.file_size_in_bytes < 96 * 2**20:
+                    key = str(task.file.partition)
+                    n[key] = n.get(key, 0) + 1
+            return max(n.values(), default=0)
+        t1 = time.time()
+        while small_per_partition(t) > 1 and time.time() - t1 < 120:
+            time.sleep(1)
+            t = cat.load_table(("weir", topic))
+        compact_s = time.time() - t1
         rss = peak_rss_mb(pid)
         latency = commit_latency(cluster)
     ids = t.scan(selected_fields=("event_id",)).to_arrow().column("event_id")
     assert len(ids) == args.events and len(set(ids.to_pylist())) == args.events, len(ids)
-    files = [task.file.file_size_in_bytes for task in t.scan().plan_files()]
+    after = [task.file.file_size_in_bytes for task in t.scan().plan_files()]
     snaps = t.snapshots()
     drain_rate = d["messages"] / d["wall_s"]
     print()
@@ -89,8 +106,12 @@ def main():
           f"pyiceberg sees every row)")
     print(f"lake / drain          : {args.events / seconds / drain_rate:12.2f}   (target >= 0.5)")
     print(f"data files            : {len(files):12d} (median {statistics.median(files) / 2**20:.1f}"
-          f" MiB, largest {max(files) / 2**20:.1f} MiB; no compaction yet)")
-    print(f"snapshots             : {len(snaps):12d} (one per completed checkpoint round at most)")
+          f" MiB, largest {max(files) / 2**20:.1f} MiB) once every row is visible")
+    print(f"after compaction      : {len(after):12d} (median {statistics.median(after) / 2**20:.1f}"
+          f" MiB, largest {max(after) / 2**20:.1f} MiB) {compact_s:.1f} s later")
+    ops = [s.summary.operation.value for s in snaps]
+    print(f"snapshots             : {len(snaps):12d} ({ops.count('append')} appends, at most one per "
+          f"completed round; {ops.count('replace')} compactions)")
     if latency is not None:
         print(f"commit latency (mean) : {latency:12.3f} s")
     print(f"worker peak RSS       : {rss:12.0f} MB")

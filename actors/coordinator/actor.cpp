@@ -295,6 +295,9 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   st.metrics.lake_commit_duration.observe(out->seconds);
   st.metrics.lake_files_expired.inc(out->expired_files);
   st.metrics.lake_files_aborted.inc(out->aborted_files);
+  st.metrics.lake_files_compacted.inc(out->compacted_files);
+  if (out->compacted)
+    st.metrics.lake_compactions.inc();
   job.table_snapshots = out->snapshots;
   job.last_commit_ms = now_ms();
   if (!out->snapshot)

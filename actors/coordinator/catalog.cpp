@@ -103,6 +103,9 @@ metrics::snapshot coordinator_metrics::take() const {
          lake_files_expired);
   append(s, "lake_files_aborted", "data files of rounds no checkpoint covers, deleted",
          lake_files_aborted);
+  append(s, "lake_compactions", "replace snapshots that compacted small files", lake_compactions);
+  append(s, "lake_files_compacted", "small data files rewritten into larger ones",
+         lake_files_compacted);
   return s;
 }
 

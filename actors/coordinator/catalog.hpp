@@ -100,10 +100,12 @@ struct coordinator_metrics {
   metrics::counter lake_commits;          // snapshots committed to lake tables
   metrics::counter lake_commit_failures;  // commits that failed (retried next round)
   metrics::histogram lake_commit_duration;
-  metrics::counter lake_files;         // data files committed
-  metrics::counter lake_rows;          // rows committed
-  metrics::counter lake_files_expired; // unreachable after snapshot expiry, deleted
-  metrics::counter lake_files_aborted; // of rounds no checkpoint covers, deleted
+  metrics::counter lake_files;           // data files committed
+  metrics::counter lake_rows;            // rows committed
+  metrics::counter lake_files_expired;   // unreachable after snapshot expiry, deleted
+  metrics::counter lake_files_aborted;   // of rounds no checkpoint covers, deleted
+  metrics::counter lake_compactions;     // replace snapshots of compacted files
+  metrics::counter lake_files_compacted; // small files rewritten into larger ones
 
   metrics::snapshot take() const;
 };

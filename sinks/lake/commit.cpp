@@ -3,6 +3,7 @@
 #include "base/logging.hpp"
 #include "lib/iceberg/commit.hpp"
 #include "lib/s3/env.hpp"
+#include "sinks/lake/compaction.hpp"
 #include "sinks/lake/table.hpp"
 
 #include <algorithm>
@@ -79,12 +80,10 @@ offsets committed_offsets(const iceberg::table_metadata& m, const std::string& i
   return found.empty() ? offsets{} : parse_offsets(found.front());
 }
 
-namespace {
+namespace {} // namespace
 
-// The lists chaining from `start` without passing `limit`, reaching
-// farthest; among equal reaches the later rounds (a replay by a new owner
-// over an aborted list of the old one).
-std::vector<pending_list> chain(std::vector<pending_list> lists, offset_t start, offset_t limit) {
+std::vector<pending_list> choose_lists(std::vector<pending_list> lists, offset_t start,
+                                       offset_t limit) {
   std::sort(lists.begin(), lists.end(),
             [](const auto& a, const auto& b) { return a.round > b.round; });
   std::vector<pending_list> best, path;
@@ -104,6 +103,8 @@ std::vector<pending_list> chain(std::vector<pending_list> lists, offset_t start,
   walk(start);
   return best;
 }
+
+namespace {
 
 struct committer {
   const jobs::job_spec& spec;
@@ -155,7 +156,7 @@ struct committer {
       if (c == committed.end())
         for (const auto& l : ls)
           start = std::min(start, l.first);
-      auto picked = chain(ls, start, limit->second);
+      auto picked = choose_lists(ls, start, limit->second);
       if (picked.empty())
         continue;
       after[p] = picked.back().next;
@@ -260,6 +261,17 @@ expected<commit_outcome> commit_once(const jobs::job_spec& spec, const commit_re
   }
   if (auto ok = c.drop_aborted(*t); !ok)
     WEIR_WARN("job {}: aborted pending lists stay for now: {}", spec.name, ok.error_message());
+  // Every sixth round, or when nothing new came: small files into larger.
+  if (req.round % 6 == 0 || !c.out.snapshot) {
+    const auto budget = 2 * static_cast<std::int64_t>(c.cfg.target_file_bytes);
+    if (auto done = compact(*t, c.cfg, req.identity, budget); done) {
+      c.out.compacted_files = done->files_in;
+      c.out.compacted = done->files_out > 0;
+    } else {
+      WEIR_WARN("job {}: compaction failed, tried again later: {}", spec.name,
+                done.error_message());
+    }
+  }
   if (auto gone = t->expire(c.cfg.snapshots_kept, now_ms()); gone)
     c.out.expired_files = *gone;
   else

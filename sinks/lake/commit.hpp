@@ -38,6 +38,13 @@ std::string pending_prefix(const table_config& t, const std::string& identity);
 std::string pending_key(const table_config& t, const std::string& identity, const pending_list& l);
 std::optional<pending_list> parse_pending_key(std::string_view key);
 
+// Of one partition's pending lists, those chaining from `start` without
+// passing `limit` (its checkpointed offset), reaching farthest; where two
+// lists start at one offset, the later round first (a new owner's replay
+// over a list its dead predecessor left).
+std::vector<pending_list> choose_lists(std::vector<pending_list> lists, offset_t start,
+                                       offset_t limit);
+
 // The offsets the newest snapshot committed by `identity` records.
 offsets committed_offsets(const iceberg::table_metadata& m, const std::string& identity);
 std::string format_offsets(const offsets& o);
@@ -52,9 +59,11 @@ struct commit_request {
 struct commit_outcome {
   std::optional<std::int64_t> snapshot; // nothing new: no snapshot
   std::size_t files = 0, rows = 0, lists = 0;
-  std::size_t expired_files = 0; // unreachable after expiring snapshots
-  std::size_t aborted_files = 0; // of lists no commit will take
-  std::int64_t snapshots = 0;    // in the table now
+  std::size_t expired_files = 0;   // unreachable after expiring snapshots
+  std::size_t aborted_files = 0;   // of lists no commit will take
+  std::size_t compacted_files = 0; // small files rewritten into larger ones
+  bool compacted = false;          // a replace snapshot was committed
+  std::int64_t snapshots = 0;      // in the table now
   double seconds = 0;
 };
 

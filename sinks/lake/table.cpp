@@ -82,7 +82,8 @@ expected<table> table::open(const table_config& cfg, s3::client& s3, sql_catalog
   const auto* spec = t.metadata_.default_spec();
   if (!schema || !same_columns(*schema, cfg.schema) || !spec || !same_spec(*spec, cfg.spec))
     return error{"iceberg table " + cfg.ns + "." + cfg.name + " at " + **at
-                 + " has other columns or another partition spec than this job's sink"};
+                   + " has other columns or another partition spec than this job's sink",
+                 true};
   return t;
 }
 
@@ -185,14 +186,14 @@ expected<bool> table::publish(const std::string& json, const iceberg::table_meta
   return true;
 }
 
-expected<std::optional<std::int64_t>> table::commit(const planner& plan) {
+expected<std::optional<std::int64_t>> table::commit(const planner& plan, bool entries) {
   // Merging needs every manifest's entries: read them only once they pile up.
   constexpr std::size_t merge_after = 40;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    auto existing = manifests(false);
+    auto existing = manifests(entries);
     if (!existing)
       return existing.failure();
-    if (existing->size() >= merge_after) {
+    if (!entries && existing->size() >= merge_after) {
       existing = manifests(true);
       if (!existing)
         return existing.failure();

@@ -40,8 +40,9 @@ public:
   using planner = std::function<expected<std::optional<iceberg::commit_request>>(
     const iceberg::table_metadata&, std::vector<iceberg::existing_manifest>&)>;
   // Commits what `plan` asks, re-planning on a lost swap. Returns the new
-  // snapshot's id, or nullopt when there was nothing to commit.
-  expected<std::optional<std::int64_t>> commit(const planner& plan);
+  // snapshot's id, or nullopt when there was nothing to commit. `entries`:
+  // the planner gets every manifest's entries (a replace needs them).
+  expected<std::optional<std::int64_t>> commit(const planner& plan, bool entries = false);
 
   // Expires snapshots beyond the newest `keep` and deletes the files no
   // snapshot left reaches. Returns the number of files deleted.

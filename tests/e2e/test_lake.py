@@ -93,9 +93,17 @@ def run(lang):
             return rows is not None and rows.num_rows >= EVENTS
         h.wait_until(complete, 120, f"{EVENTS} rows in the table, as pyiceberg reads it")
         t, rows = table_rows()
+
+        # Rounds without new rows compact each partition's small files.
+        def compacted():
+            return any(s.summary.operation.value == "replace"
+                       for s in cat.load_table(table_name).snapshots())
+        h.wait_until(compacted, 60, "a compaction (a replace snapshot)")
         time.sleep(6)  # a few more rounds: nothing new may be committed
         t = cat.load_table(table_name)
         assert t.scan().to_arrow().num_rows == rows.num_rows, "rows committed twice"
+        last_append = [s for s in t.snapshots() if s.summary.operation.value == "append"][-1]
+        files_before = len(list(t.scan(snapshot_id=last_append.snapshot_id).plan_files()))
 
     events = {}
     out = h.run(["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic, "-e", "-q",
@@ -119,15 +127,21 @@ def run(lang):
 
     # Time travel: every snapshot holds a subset, each event once, as many
     # rows as its summary says.
+    # A compaction (replace) holds the rows of its parent.
     snaps = t.snapshots()
-    appends = [s for s in snaps if s.summary and s.summary.operation.value == "append"]
-    assert appends and len(appends) == len(snaps), [s.summary for s in snaps]
-    for s in appends[:: max(1, len(appends) // 4)]:
-        back = t.scan(snapshot_id=s.snapshot_id).to_arrow()
+    ops = [s.summary.operation.value for s in snaps]
+    assert set(ops) <= {"append", "replace"} and ops[0] == "append", ops
+    replaces = [s for s in snaps if s.summary.operation.value == "replace"]
+    for s in snaps[:: max(1, len(snaps) // 4)] + replaces:
+        back = t.scan(snapshot_id=s.snapshot_id, selected_fields=("event_id",)).to_arrow()
         seen = back.column("event_id").to_pylist()
         assert len(seen) == len(set(seen)) == int(s.summary["total-records"]), s.summary
         assert set(seen) <= set(ids)
         assert s.summary["weir.commit-id"] and s.summary["weir.offsets"], s.summary
+        if s in replaces:
+            parent = t.scan(snapshot_id=s.parent_snapshot_id, selected_fields=("event_id",))
+            assert set(parent.to_arrow().column("event_id").to_pylist()) == set(seen), \
+                "a compaction changed the rows"
     # Pruning by statistics and partitions: one 2-hour cell reads fewer files.
     all_files = len(list(t.scan().plan_files()))
     hour = got[0]["event_hour"]
@@ -136,7 +150,9 @@ def run(lang):
     n, distinct = duckdb_rows(t.metadata_location)
     assert n == distinct == EVENTS, (n, distinct)
     h.delete_topic(topic)
-    print(f"ok ({lang}): {EVENTS} actions exactly once in {all_files} data files, "
+    assert all_files < files_before, (all_files, files_before)
+    print(f"ok ({lang}): {EVENTS} actions exactly once in {all_files} data files "
+          f"({files_before} before compaction), "
           f"{len(snaps)} snapshots, across a kill -9 and a freeze (pyiceberg, DuckDB); "
           f"event_hour={hour} reads {pruned} file(s)")
     return sorted(({k: str(v) for k, v in r.items()} for r in got), key=lambda r: r["event_id"])

@@ -5,6 +5,7 @@
 // "row_group_rows"}); each further line is one row, a JSON array in column
 // order, null for NULL, timestamps as integers in their unit, NaN and +-Infinity as Python's json
 // writes them.
+#include "lib/parquet/concat.hpp"
 #include "lib/parquet/writer.hpp"
 #include "tests/fuzz/parquet_case.hpp"
 
@@ -273,6 +274,11 @@ bool write_sample(const std::string& dir, const sample& s, pq::codec c) {
   jsonl += std::string{"], \"codec\": \""} + codec_name(c)
            + "\", \"row_group_rows\": " + std::to_string(s.row_group_rows) + "}\n";
 
+  // The same rows again in up to three files split at row group
+  // boundaries, concatenated: the result must read back like the one file.
+  std::vector<pq::writer> parts;
+  for (int k = 0; k < 3; ++k)
+    parts.push_back(std::move(*pq::writer::make(s.schema, c, s.row_group_rows)));
   row r;
   for (std::size_t i = 0; i < s.rows; ++i) {
     r.values.clear();
@@ -283,6 +289,7 @@ bool write_sample(const std::string& dir, const sample& s, pq::codec c) {
       std::fprintf(stderr, "%s row %zu: %s\n", base.c_str(), i, ok.error_message().c_str());
       return false;
     }
+    (void)parts[std::min<std::size_t>(i / s.row_group_rows, 2)].append(r.values);
     jsonl += '[';
     for (std::size_t j = 0; j < r.values.size(); ++j) {
       jsonl += j ? ", " : "";
@@ -297,6 +304,18 @@ bool write_sample(const std::string& dir, const sample& s, pq::codec c) {
   }
   std::ofstream(base + ".parquet", std::ios::binary) << *file;
   std::ofstream(base + ".jsonl", std::ios::binary) << jsonl;
+  std::vector<std::string> part_bytes;
+  for (std::size_t k = 0; k < parts.size(); ++k)
+    if (k == 0 || parts[k].rows() > 0)
+      part_bytes.push_back(*parts[k].finish());
+  auto joined = pq::concat({part_bytes.begin(), part_bytes.end()});
+  if (!joined || joined->rows != static_cast<std::int64_t>(s.rows)) {
+    std::fprintf(stderr, "%s concat: %s\n", base.c_str(),
+                 joined ? "wrong row count" : joined.error_message().c_str());
+    return false;
+  }
+  std::ofstream(base + ".concat.parquet", std::ios::binary) << joined->bytes;
+  std::ofstream(base + ".concat.jsonl", std::ios::binary) << jsonl;
   return true;
 }
 
