@@ -256,9 +256,14 @@ void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   for (const auto& name : round->owners)
     self->send(*handle_of(self, name), checkpoint_atom::value, job_id, round->id, round->pointed);
   schedule_checkpoint(self, job_id);
-  // A commit that failed is tried again as the next round starts.
-  if (sinks::commits_at_checkpoints(j->second.spec) && j->second.rounds_uncommitted > 0
-      && j->second.spec.sink.commit_every <= j->second.rounds_uncommitted)
+  // Under load a round may never complete before the next starts, yet
+  // pointers move: once a whole interval more than `commit_every` passed
+  // without a commit, what they cover is committed now (also a retry of a
+  // commit that failed).
+  auto& job = j->second;
+  if (sinks::commits_at_checkpoints(job.spec)
+      && ++job.rounds_uncommitted > std::max<std::uint32_t>(1, job.spec.sink.commit_every)
+      && job.pointers_moved)
     start_commit(self, job_id);
 }
 
@@ -273,7 +278,7 @@ void commit_if_due(self_ptr self, const std::string& job_id, job_record& job, ro
   if (r == job.rounds.end() || r->outcome != round_outcome::completed || r->finished_ms == 0
       || r->reported != r->partitions)
     return;
-  if (++job.rounds_uncommitted >= std::max<std::uint32_t>(1, job.spec.sink.commit_every))
+  if (job.rounds_uncommitted >= std::max<std::uint32_t>(1, job.spec.sink.commit_every))
     start_commit(self, job_id);
 }
 
@@ -287,7 +292,7 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   job.commit_running = false;
   if (!out) {
     st.metrics.lake_commit_failures.inc();
-    job.rounds_uncommitted = std::max<std::uint32_t>(job.rounds_uncommitted, 1);
+    job.pointers_moved = true;
     WEIR_WARN("job {}: lake commit of round {} failed (tried again after the next round): {}",
               job_id, round, out.error_message());
     return;
@@ -326,6 +331,7 @@ void start_commit(self_ptr self, const std::string& job_id) {
     return;
   job.commit_running = true;
   job.rounds_uncommitted = 0;
+  job.pointers_moved = false;
   const auto round = req.round;
   run_blocking(
     self, caf::infinite,
@@ -348,6 +354,7 @@ void on_checkpointed(self_ptr self, const std::string& name, const std::string& 
     return;
   WEIR_DEBUG("job {}: checkpoint {} from {} ({} partitions)", job_id, id, name, parts.size());
   persist(self);
+  j->second.pointers_moved = true;
   commit_if_due(self, job_id, j->second, id);
 }
 

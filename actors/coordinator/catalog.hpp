@@ -42,9 +42,11 @@ struct job_record {
   };
   std::map<partition_id, rate> rates; // from consecutive reports of the owner
   // Sinks that commit at checkpoints (sinks/registry/commits.hpp): one
-  // commit in flight per job; rounds completed since the last one.
+  // commit in flight per job; rounds started since the last one; whether a
+  // checkpoint pointer moved since.
   bool commit_running = false;
   std::uint32_t rounds_uncommitted = 0;
+  bool pointers_moved = false;
   std::int64_t last_commit_ms = 0;
   std::int64_t table_snapshots = 0;
 
