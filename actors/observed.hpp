@@ -84,6 +84,14 @@ inline std::string_view to_string(round_outcome o) {
   return "?";
 }
 
+// A lake job's table, as its commits left it (sinks/lake/).
+struct lake_table_stats {
+  std::int64_t snapshots = 0;      // in the table after the last commit
+  std::int64_t last_commit_ms = 0; // 0: none yet
+  std::uint64_t commits = 0, commit_failures = 0, files = 0, rows = 0;
+  std::uint64_t compactions = 0, files_compacted = 0, files_expired = 0, files_aborted = 0;
+};
+
 // One checkpoint round of a job, as the coordinator saw its reports.
 struct checkpoint_record {
   round_id id = 0;
@@ -118,10 +126,11 @@ struct observed_job {
   std::vector<checkpoint_record> rounds; // oldest first, the last 50
   std::uint64_t restarts = 0;            // recoveries after a worker was lost
   std::uint64_t checkpoints_failed = 0;
-  std::vector<job_sample> history; // oldest first
-  bool runs = false;               // a job of runs (jobs/registry/kinds.hpp): no partitions
-  std::string last_run;            // jobs of runs: the last run that finished
-  std::string stopped;             // why the coordinator stopped it for good; empty: it runs
+  std::vector<job_sample> history;      // oldest first
+  bool runs = false;                    // a job of runs (jobs/registry/kinds.hpp): no partitions
+  std::string last_run;                 // jobs of runs: the last run that finished
+  std::string stopped;                  // why the coordinator stopped it for good; empty: it runs
+  std::optional<lake_table_stats> lake; // jobs whose sink commits a table
   // Per worker running it: that worker's sources and sink, merged.
   std::vector<std::pair<std::string, metrics::snapshot>> source_metrics, sink_metrics;
 };

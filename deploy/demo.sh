@@ -68,6 +68,14 @@ ch "DROP TABLE IF EXISTS demo_user_aggregations_realtime"
 ch "DROP TABLE IF EXISTS demo_user_aggregations_realtime__progress"
 log "submitting jobs/specs/user-aggregations-realtime-clickhouse.yaml"
 "$WEIR" submit "$REPO/jobs/specs/user-aggregations-realtime-clickhouse.yaml"
+# The same actions into the lake, an Iceberg table (docs/lake.md); the
+# demo's table starts empty every run.
+export WEIR_LAKE_TABLE=weir.demo_user_actions WEIR_LAKE_PREFIX=demo/user_actions_$$
+export WEIR_CATALOG_URL=$WEIR_PG_URL
+psql "$WEIR_PG_URL" -qc "DELETE FROM iceberg_tables WHERE table_namespace = 'weir'
+  AND table_name = 'demo_user_actions'" >/dev/null 2>&1 || true
+log "submitting jobs/specs/user-actions-lake.yaml (Iceberg table $WEIR_LAKE_TABLE)"
+"$WEIR" submit "$REPO/jobs/specs/user-actions-lake.yaml"
 "$WEIR" status
 
 # A window's rows are published once every partition's watermark has passed
@@ -116,6 +124,10 @@ ch "SELECT formatDateTime(window_start, '%H:%M') AS window, count() AS users, su
           max(actions) AS busiest_user
    FROM demo_user_aggregations_realtime FINAL WHERE window_start < toDateTime('2026-01-01 00:25:00')
    GROUP BY window_start ORDER BY window_start FORMAT PrettyCompactNoEscapes"
+
+echo "Seed 004 in the lake (Iceberg table $WEIR_LAKE_TABLE), read by pyiceberg and DuckDB:"
+"$VENV_DIR/bin/python" "$REPO/deploy/lake_demo.py" "$WEIR_LAKE_TABLE" 60000 ||
+  die "the lake table is incomplete; see $DEMO_DIR"
 
 echo "Dashboard, REST API (/api/v1/jobs) and Prometheus metrics (/metrics): http://$WEIR_DEMO_HTTP/"
 if $keep; then

@@ -106,6 +106,19 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
                   {"age_ms", c.now_ms - last->finished_ms},
                   {"size_bytes", last->bytes},
                   {"duration_ms", last->finished_ms - last->started_ms}};
+  json lake = nullptr;
+  if (j.lake)
+    lake = {{"snapshots", j.lake->snapshots},
+            {"last_commit_age_ms",
+             j.lake->last_commit_ms ? json(c.now_ms - j.lake->last_commit_ms) : json(nullptr)},
+            {"commits", j.lake->commits},
+            {"commit_failures", j.lake->commit_failures},
+            {"files_committed", j.lake->files},
+            {"rows_committed", j.lake->rows},
+            {"compactions", j.lake->compactions},
+            {"files_compacted", j.lake->files_compacted},
+            {"files_expired", j.lake->files_expired},
+            {"files_aborted", j.lake->files_aborted}};
   return {{"id", j.id},
           {"kind", j.kind},
           {"state", job_state(j)},
@@ -115,7 +128,8 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
           {"partition_count", j.partitions.size()},
           {"restarts", j.restarts},
           {"totals", totals},
-          {"last_checkpoint", checkpoint}};
+          {"last_checkpoint", checkpoint},
+          {"lake", lake}};
 }
 
 const observed_job* find_job(const observed_cluster& c, const std::string& id) {

@@ -292,6 +292,7 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   job.commit_running = false;
   if (!out) {
     st.metrics.lake_commit_failures.inc();
+    ++job.lake.commit_failures;
     job.pointers_moved = true;
     WEIR_WARN("job {}: lake commit of round {} failed (tried again after the next round): {}",
               job_id, round, out.error_message());
@@ -303,10 +304,18 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   st.metrics.lake_files_compacted.inc(out->compacted_files);
   if (out->compacted)
     st.metrics.lake_compactions.inc();
-  job.table_snapshots = out->snapshots;
-  job.last_commit_ms = now_ms();
+  auto& lake = job.lake;
+  lake.snapshots = out->snapshots;
+  lake.files_expired += out->expired_files;
+  lake.files_aborted += out->aborted_files;
+  lake.files_compacted += out->compacted_files;
+  lake.compactions += out->compacted ? 1 : 0;
   if (!out->snapshot)
     return;
+  lake.last_commit_ms = now_ms();
+  ++lake.commits;
+  lake.files += out->files;
+  lake.rows += out->rows;
   st.metrics.lake_commits.inc();
   st.metrics.lake_files.inc(out->files);
   st.metrics.lake_rows.inc(out->rows);

@@ -47,8 +47,7 @@ struct job_record {
   bool commit_running = false;
   std::uint32_t rounds_uncommitted = 0;
   bool pointers_moved = false;
-  std::int64_t last_commit_ms = 0;
-  std::int64_t table_snapshots = 0;
+  lake_table_stats lake;
 
   const jobs::job_kind& kind() const { return jobs::kind_of(spec); }
   // A job of partitions, not of runs (jobs/registry/kinds.hpp).

@@ -2,6 +2,7 @@
 
 #include "actors/coordinator/schedule.hpp"
 #include "base/logging.hpp"
+#include "sinks/registry/commits.hpp"
 
 #include <algorithm>
 
@@ -65,6 +66,8 @@ observed_job observe_job(const std::string& id, const job_record& job, const mem
   oj.history.assign(job.history.begin(), job.history.end());
   oj.last_run = job.data.last_run;
   oj.stopped = job.data.stopped;
+  if (sinks::commits_at_checkpoints(job.spec))
+    oj.lake = job.lake;
   oj.kind = job.kind().name();
   oj.runs = !job.partitioned();
   if (!oj.runs)
