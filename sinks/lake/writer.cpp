@@ -87,23 +87,51 @@ expected<void> partition_writer::roll(bool all) {
 
 namespace {
 
-// Row order of the file: the sort columns ascending, NULLs first.
+// Row order of the file: the sort columns ascending, NULLs first. The keys
+// are read off the batch once: comparing through row_batch::at was most of
+// a file's cost.
 std::vector<std::uint32_t> sorted_rows(const table_config& cfg, const raw::row_batch& rows) {
-  std::vector<std::uint32_t> order(rows.rows());
+  const auto n = rows.rows();
+  std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   if (cfg.sort_columns.empty())
     return order;
+  struct key {
+    iceberg::type t;
+    bool ints; // long or timestamptz: compared as integers
+    std::vector<std::int64_t> i;
+    std::vector<raw::row_batch::value> v;
+    std::vector<std::uint8_t> null;
+  };
+  std::vector<key> keys;
+  for (auto c : cfg.sort_columns) {
+    const auto t = cfg.schema.fields[c].t;
+    key k{t, t == iceberg::type::int64 || t == iceberg::type::timestamptz, {}, {}, {}};
+    k.null.resize(n);
+    (k.ints ? k.i.resize(n) : k.v.resize(n));
+    for (std::size_t r = 0; r < n; ++r) {
+      auto v = rows.at(r, c);
+      k.null[r] = v.index() == 0;
+      if (k.ints)
+        k.i[r] = k.null[r] ? 0 : std::get<std::int64_t>(v);
+      else
+        k.v[r] = v;
+    }
+    keys.push_back(std::move(k));
+  }
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    for (auto c : cfg.sort_columns) {
-      const auto t = cfg.schema.fields[c].t;
-      const auto va = ice_value(rows.at(a, c)), vb = ice_value(rows.at(b, c));
-      const bool na = va.index() == 0, nb = vb.index() == 0;
-      if (na || nb) {
-        if (na != nb)
-          return na;
+    for (const auto& k : keys) {
+      if (k.null[a] || k.null[b]) {
+        if (k.null[a] != k.null[b])
+          return k.null[a] != 0;
         continue;
       }
-      if (int d = iceberg::compare(t, va, vb); d != 0)
+      if (k.ints) {
+        if (k.i[a] != k.i[b])
+          return k.i[a] < k.i[b];
+        continue;
+      }
+      if (int d = iceberg::compare(k.t, ice_value(k.v[a]), ice_value(k.v[b])); d != 0)
         return d < 0;
     }
     return false;

@@ -19,6 +19,7 @@ import subprocess
 import time
 
 import duckdb
+import pyarrow.parquet as pq
 from pyiceberg.catalog.sql import SqlCatalog
 
 import harness as h
@@ -147,6 +148,13 @@ def run(lang):
     hour = got[0]["event_hour"]
     pruned = len(list(t.scan(row_filter=f"event_hour == '{hour}'").plan_files()))
     assert 0 < pruned < all_files, (pruned, all_files)
+    # A data file as the sink wrote it is sorted by (user_bucket, user_id).
+    task = max(t.scan(snapshot_id=last_append.snapshot_id).plan_files(),
+               key=lambda x: x.file.record_count)
+    with t.io.new_input(task.file.file_path).open() as f:
+        ft = pq.read_table(f)
+    keys = list(zip(ft.column("user_bucket").to_pylist(), ft.column("user_id").to_pylist()))
+    assert len(keys) > 1 and keys == sorted(keys), "a data file is not sorted by its sort order"
     n, distinct = duckdb_rows(t.metadata_location)
     assert n == distinct == EVENTS, (n, distinct)
     h.delete_topic(topic)
