@@ -75,6 +75,20 @@ offsets parse_offsets(std::string_view text) {
   return out;
 }
 
+std::set<std::pair<partition_id, round_id>> committed_lists(const iceberg::table_metadata& m,
+                                                            const std::string& identity) {
+  std::set<std::pair<partition_id, round_id>> out;
+  for (const auto& s : m.snapshots) {
+    const auto* id = s.summary_value("weir.commit-id");
+    const auto* lists = s.summary_value("weir.lists");
+    if (!id || *id != identity || !lists)
+      continue;
+    for (const auto& [p, round] : parse_offsets(*lists))
+      out.emplace(p, static_cast<round_id>(round));
+  }
+  return out;
+}
+
 offsets committed_offsets(const iceberg::table_metadata& m, const std::string& identity) {
   auto found = iceberg::summary_values(m, "weir.offsets", {{"weir.commit-id", identity}});
   return found.empty() ? offsets{} : parse_offsets(found.front());
@@ -172,9 +186,14 @@ struct committer {
         return files.failure();
       r.added.insert(r.added.end(), (*files)->begin(), (*files)->end());
     }
+    std::string taken;
+    for (const auto& l : chosen)
+      taken +=
+        (taken.empty() ? "" : ",") + std::to_string(l.partition) + ":" + std::to_string(l.round);
     r.summary = {{"weir.commit-id", req.identity},
                  {"weir.round", std::to_string(req.round)},
-                 {"weir.offsets", format_offsets(after)}};
+                 {"weir.offsets", format_offsets(after)},
+                 {"weir.lists", taken}};
     return std::optional{std::move(r)};
   }
 
@@ -191,6 +210,17 @@ struct committer {
         if (auto c = after.find(p); c != after.end() && l.next <= c->second
                                     && !taken.contains(pending_key(cfg, req.identity, l)))
           stale.push_back(l);
+    if (stale.empty())
+      return {};
+    // Leftovers of a commit that crashed before deleting its lists: only
+    // the list object goes.
+    const auto committed = committed_lists(t.metadata(), req.identity);
+    std::erase_if(stale, [&](const pending_list& l) {
+      if (!committed.contains({l.partition, l.round}))
+        return false;
+      (void)s3.delete_object(cfg.bucket, pending_key(cfg, req.identity, l));
+      return true;
+    });
     if (stale.empty())
       return {};
     auto manifests = t.manifests(true);

@@ -7,7 +7,8 @@
 // each partition the chain of lists from its committed offset up to its
 // checkpointed one, all partitions in ONE snapshot whose summary carries
 // weir.commit-id (the job's identity), weir.round and weir.offsets (every
-// partition's committed offset). The committed offsets are read back from
+// partition's committed offset) and weir.lists (the lists it took). The
+// committed offsets are read back from
 // the newest snapshot of the identity, so a retried or repeated commit adds
 // nothing twice, and a job started afresh (a new identity) never mistakes
 // an earlier job's commits for its own. See docs/lake.md.
@@ -22,7 +23,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 namespace weir::lake {
 
@@ -44,6 +47,13 @@ std::optional<pending_list> parse_pending_key(std::string_view key);
 // over a list its dead predecessor left).
 std::vector<pending_list> choose_lists(std::vector<pending_list> lists, offset_t start,
                                        offset_t limit);
+
+// The pending lists (partition, round) the kept snapshots of `identity`
+// committed (their weir.lists): a list past the committed offsets is a
+// leftover of a commit (only its object goes) when listed here, else it was
+// aborted (its data files go too).
+std::set<std::pair<partition_id, round_id>> committed_lists(const iceberg::table_metadata& m,
+                                                            const std::string& identity);
 
 // The offsets the newest snapshot committed by `identity` records.
 offsets committed_offsets(const iceberg::table_metadata& m, const std::string& identity);

@@ -173,9 +173,15 @@ TEST(LakeCommit, CommittedOffsetsComeFromTheNewestSnapshotOfTheIdentity) {
   commit({{"weir.commit-id", "me"}, {"weir.offsets", "0:10"}});
   commit({{"weir.commit-id", "an earlier job"}, {"weir.offsets", "0:999"}});
   EXPECT_EQ(lake::committed_offsets(*m, "me"), (lake::offsets{{0, 10}}));
-  commit({{"weir.commit-id", "me"}, {"weir.offsets", "0:20,1:5"}});
+  commit({{"weir.commit-id", "me"}, {"weir.offsets", "0:20,1:5"}, {"weir.lists", "0:7,1:7"}});
   EXPECT_EQ(lake::committed_offsets(*m, "me"), (lake::offsets{{0, 20}, {1, 5}}));
   EXPECT_TRUE(lake::committed_offsets(*m, "a fresh job").empty());
+  // The lists taken, by every kept snapshot of the identity (not another's).
+  commit({{"weir.commit-id", "an earlier job"}, {"weir.offsets", "0:999"}, {"weir.lists", "0:8"}});
+  commit({{"weir.commit-id", "me"}, {"weir.offsets", "0:30,1:5"}, {"weir.lists", "0:9"}});
+  using pr = std::pair<partition_id, round_id>;
+  EXPECT_EQ(lake::committed_lists(*m, "me"), (std::set<pr>{{0, 7}, {1, 7}, {0, 9}}));
+  EXPECT_TRUE(lake::committed_lists(*m, "a fresh job").empty());
 }
 
 TEST(LakeCompaction, MergedStatisticsSumCountsAndWidenBounds) {
