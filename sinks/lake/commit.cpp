@@ -247,12 +247,6 @@ struct committer {
   }
 };
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 } // namespace
 
 expected<commit_outcome> commit_once(const jobs::job_spec& spec, const commit_request& req) {

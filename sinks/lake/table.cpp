@@ -14,12 +14,6 @@ namespace weir::lake {
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 // WEIR_FAILPOINT=lake.before_swap: the process dies (SIGKILL) after writing
 // a commit's metadata file, before the catalog swap: the crash the fault
 // test needs at exactly that step.
@@ -52,6 +46,12 @@ bool same_spec(const iceberg::partition_spec& a, const iceberg::partition_spec& 
 }
 
 } // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 
 std::string random_uuid() {
   static thread_local std::mt19937_64 gen{std::random_device{}()};

@@ -20,6 +20,8 @@ namespace weir::lake {
 
 // A random version-4 UUID, as Iceberg names files and tables.
 std::string random_uuid();
+// Wall-clock milliseconds since the epoch: Iceberg's timestamps.
+std::int64_t now_ms();
 
 class table {
 public:
