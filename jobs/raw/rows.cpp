@@ -116,6 +116,11 @@ row_batch::value row_batch::at(std::size_t row, std::size_t col) const {
   return std::monostate{};
 }
 
+parquet::column_view row_batch::view(std::size_t col) const {
+  const auto& d = data_[col];
+  return {d.nulls, d.ints, d.doubles, d.bools, d.chars, d.ends};
+}
+
 void row_batch::clear() {
   for (auto& d : data_) {
     d.ints.clear();

@@ -63,6 +63,8 @@ public:
   // The value at (row, col); strings view into the batch.
   value at(std::size_t row, std::size_t col) const;
   bool is_null(std::size_t row, std::size_t col) const { return data_[col].nulls[row] != 0; }
+  // Column `col` as stored, for column-wise readers (the Parquet writer).
+  parquet::column_view view(std::size_t col) const;
 
   // True when the rows came with Kafka positions.
   bool from_kafka() const { return from_kafka_; }

@@ -71,6 +71,21 @@ void column_metrics::add(const value_view& v) {
     ++nans_;
     return;
   }
+  bound(v);
+}
+
+void column_metrics::add(std::int64_t values, std::int64_t nulls, std::int64_t nans,
+                         const value_view& min, const value_view& max) {
+  values_ += values;
+  nulls_ += nulls;
+  nans_ += nans;
+  for (const auto* v : {&min, &max})
+    if (v->index() != 0 && fits(t_, *v) && t_ != type::other
+        && !(t_ == type::float64 && std::isnan(std::get<double>(*v))))
+      bound(*v);
+}
+
+void column_metrics::bound(const value_view& v) {
   if (!has_range_) {
     min_ = own(v);
     max_ = own(v);
@@ -110,6 +125,11 @@ void file_metrics::add(const std::vector<value_view>& row) {
   ++rows_;
   for (std::size_t i = 0; i < columns_.size(); ++i)
     columns_[i].add(i < row.size() ? row[i] : value_view{});
+}
+
+void file_metrics::add_column(std::size_t i, std::int64_t values, std::int64_t nulls,
+                              std::int64_t nans, const value_view& min, const value_view& max) {
+  columns_.at(i).add(values, nulls, nans, min, max);
 }
 
 void file_metrics::fill(data_file& f) const {

@@ -31,6 +31,10 @@ public:
   // One value of the column (std::monostate for NULL). A value that does
   // not fit the type counts as a value but bounds nothing.
   void add(const value_view& v);
+  // Many values at once, summarized: `values` of which `nulls` NULL and
+  // `nans` NaN, the others between min and max (std::monostate when none).
+  void add(std::int64_t values, std::int64_t nulls, std::int64_t nans, const value_view& min,
+           const value_view& max);
 
   std::int64_t value_count() const { return values_; }
   std::int64_t null_count() const { return nulls_; }
@@ -40,6 +44,8 @@ public:
   std::optional<std::string> upper_bound() const;
 
 private:
+  void bound(const value_view& v);
+
   type t_;
   std::int64_t values_ = 0, nulls_ = 0, nans_ = 0;
   bool has_range_ = false;
@@ -53,6 +59,10 @@ public:
   explicit file_metrics(const iceberg::schema& s);
 
   void add(const std::vector<value_view>& row);
+  // Column i of many rows at once, summarized as column_metrics::add takes
+  // it (rows() counts rows added whole only).
+  void add_column(std::size_t i, std::int64_t values, std::int64_t nulls, std::int64_t nans,
+                  const value_view& min, const value_view& max);
   std::int64_t rows() const { return rows_; }
   // Sets the file's value, NULL and NaN (doubles) counts and bounds, by
   // field id; columns of types weir does not handle get counts only.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -40,6 +41,19 @@ struct schema {
   std::vector<column> columns;
 };
 
+// One column of rows laid out column-wise, as weir's row batches keep them:
+// a NULL flag per row, and the values in the span of the column's type
+// (int64 and timestamps in `ints`, strings back to back in `chars`, string
+// i ending at ends[i]). NULL rows keep a slot.
+struct column_view {
+  std::span<const std::uint8_t> nulls;
+  std::span<const std::int64_t> ints;
+  std::span<const double> doubles;
+  std::span<const std::uint8_t> bools;
+  std::string_view chars;
+  std::span<const std::size_t> ends;
+};
+
 class writer {
 public:
   // std::monostate is NULL. int64 and timestamp_ms columns take std::int64_t,
@@ -48,7 +62,10 @@ public:
 
   // Fails on an empty schema, empty or repeated column names, or zero
   // row_group_rows.
-  static expected<writer> make(schema s, codec c, std::size_t row_group_rows = 128 * 1024);
+  // `threads` (1 or 2) encode the columns of a column-wise append: the
+  // columns are split between them, each with its own codec context.
+  static expected<writer> make(schema s, codec c, std::size_t row_group_rows = 128 * 1024,
+                               unsigned threads = 1);
 
   writer(writer&&) noexcept;
   writer& operator=(writer&&) noexcept;
@@ -58,6 +75,20 @@ public:
   // NULL in a required column, wrong alternative) is rejected whole and
   // leaves the writer as it was.
   expected<void> append(const std::vector<value>& row);
+  // Rows order[0], order[1], ... of `columns`, one column at a time per row
+  // group: a sorted file gathers its rows without a value per cell. A NULL
+  // in a required column rejects the call and leaves the writer as it was;
+  // a string over 1 GiB fails it (the writer refuses further use).
+  expected<void> append(std::span<const column_view> columns, std::span<const std::uint32_t> order);
+
+  // A column's statistics over the whole file so far: min and max are
+  // std::monostate when no value bounds the column (all NULL or NaN);
+  // strings view into the writer.
+  struct summary {
+    std::int64_t values = 0, nulls = 0, nans = 0;
+    value min, max;
+  };
+  summary column_summary(std::size_t column) const;
 
   std::size_t rows() const { return rows_; }
   // About the size of the file if finished now: row groups already written
@@ -81,7 +112,12 @@ private:
 
   writer() = default;
   expected<void> push(const std::vector<value>& row);
-  expected<void> flush_page(column_state& c);
+  expected<void> push(std::span<const column_view> columns, std::span<const std::uint32_t> order);
+  expected<void> end_row(std::size_t rows);
+  expected<void> fill_columns(std::span<const column_view> columns,
+                              std::span<const std::uint32_t> rows, std::size_t first,
+                              std::size_t last, scratch& s);
+  expected<void> flush_page(column_state& c, scratch& s);
   expected<void> flush_row_group();
   expected<void> write_footer();
 
@@ -89,7 +125,8 @@ private:
   codec codec_ = codec::uncompressed;
   std::size_t row_group_rows_ = 0;
   std::vector<column_state> state_;
-  std::unique_ptr<scratch> scratch_;
+  std::vector<std::unique_ptr<scratch>> scratch_; // one per thread
+  std::size_t split_ = 0;  // columns [0, split_) on the calling thread, the rest on another
   std::string out_;        // the file so far: "PAR1" and finished row groups
   std::string row_groups_; // their RowGroup structs, compact-encoded for the footer
   std::size_t row_group_count_ = 0;

@@ -6,6 +6,7 @@
 #include "sinks/lake/table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 WEIR_LOG_MODULE("lake");
@@ -46,26 +47,38 @@ void partition_writer::write(const raw::row_batch& batch, offset_t from) {
       auto* s = std::get_if<std::string_view>(&v);
       bytes += s ? s->size() + 4 : 8;
     }
-    key_.clear();
+    tuple_.clear();
     for (const auto& f : cfg_->spec.fields) {
       const auto t = schema.fields[static_cast<std::size_t>(f.source_id - 1)].t;
-      const auto& v = views_[static_cast<std::size_t>(f.source_id - 1)];
-      key_ += f.transform.human(t, f.transform.apply(t, v));
-      key_ += '/';
+      tuple_.push_back(f.transform.apply(t, views_[static_cast<std::size_t>(f.source_id - 1)]));
     }
-    auto it = cells_.find(key_);
-    if (it == cells_.end()) {
-      auto c = std::make_unique<cell>(cell{iceberg::partition_of(cfg_->spec, schema, views_), "",
-                                           *raw::row_batch::make(cfg_->columns), 0});
-      c->path = "data/";
-      if (!cfg_->spec.fields.empty())
-        c->path += iceberg::partition_path(cfg_->spec, schema, c->tuple) + "/";
-      it = cells_.emplace(key_, std::move(c)).first;
-    }
-    (void)it->second->rows.append(std::span<const raw::row_batch::value>{row_});
-    it->second->bytes += bytes;
+    if (!last_ || tuple_ != last_tuple_)
+      last_ = &cell_of(tuple_);
+    (void)last_->rows.append(std::span<const raw::row_batch::value>{row_});
+    last_->bytes += bytes;
     buffered_ += bytes;
   }
+}
+
+partition_writer::cell& partition_writer::cell_of(const std::vector<iceberg::datum>& tuple) {
+  const auto& schema = cfg_->schema;
+  key_.clear();
+  for (std::size_t i = 0; i < tuple.size(); ++i) {
+    const auto& f = cfg_->spec.fields[i];
+    key_ += f.transform.human(schema.fields[static_cast<std::size_t>(f.source_id - 1)].t, tuple[i]);
+    key_ += '/';
+  }
+  last_tuple_ = tuple;
+  auto it = cells_.find(key_);
+  if (it == cells_.end()) {
+    auto c = std::make_unique<cell>(cell{iceberg::partition_of(cfg_->spec, schema, views_), "",
+                                         *raw::row_batch::make(cfg_->columns), 0});
+    c->path = "data/";
+    if (!cfg_->spec.fields.empty())
+      c->path += iceberg::partition_path(cfg_->spec, schema, c->tuple) + "/";
+    it = cells_.emplace(key_, std::move(c)).first;
+  }
+  return *it->second;
 }
 
 expected<void> partition_writer::roll(bool all) {
@@ -82,80 +95,99 @@ expected<void> partition_writer::roll(bool all) {
       return ok;
   }
   std::erase_if(cells_, [](auto& kv) { return kv.second->rows.rows() == 0; });
+  last_ = nullptr;
   return {};
 }
 
 namespace {
 
-// Row order of the file: the sort columns ascending, NULLs first. The keys
-// are read off the batch once: comparing through row_batch::at was most of
-// a file's cost.
+bool integral(iceberg::type t) {
+  return t == iceberg::type::int64 || t == iceberg::type::timestamptz;
+}
+
+// Row order of the file: the sort columns ascending, NULLs first, ties in
+// arrival order. The leading integer keys travel with the row number, so
+// the sort moves small items instead of chasing keys across the batch.
 std::vector<std::uint32_t> sorted_rows(const table_config& cfg, const raw::row_batch& rows) {
   const auto n = rows.rows();
   std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   if (cfg.sort_columns.empty())
     return order;
-  struct key {
-    iceberg::type t;
-    bool ints; // long or timestamptz: compared as integers
-    std::vector<std::int64_t> i;
-    std::vector<raw::row_batch::value> v;
-    std::vector<std::uint8_t> null;
+  struct item {
+    std::array<std::int64_t, 2> k{};
+    std::uint32_t row = 0;
+    std::array<std::uint8_t, 2> null{};
   };
-  std::vector<key> keys;
-  for (auto c : cfg.sort_columns) {
-    const auto t = cfg.schema.fields[c].t;
-    key k{t, t == iceberg::type::int64 || t == iceberg::type::timestamptz, {}, {}, {}};
-    k.null.resize(n);
-    (k.ints ? k.i.resize(n) : k.v.resize(n));
+  std::size_t packed = 0;
+  while (packed < 2 && packed < cfg.sort_columns.size()
+         && integral(cfg.schema.fields[cfg.sort_columns[packed]].t))
+    ++packed;
+  std::vector<item> items(n);
+  for (std::size_t j = 0; j < packed; ++j) {
+    const auto col = rows.view(cfg.sort_columns[j]);
     for (std::size_t r = 0; r < n; ++r) {
-      auto v = rows.at(r, c);
-      k.null[r] = v.index() == 0;
-      if (k.ints)
-        k.i[r] = k.null[r] ? 0 : std::get<std::int64_t>(v);
-      else
-        k.v[r] = v;
+      items[r].null[j] = col.nulls[r];
+      items[r].k[j] = col.nulls[r] ? 0 : col.ints[r];
     }
-    keys.push_back(std::move(k));
   }
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    for (const auto& k : keys) {
-      if (k.null[a] || k.null[b]) {
-        if (k.null[a] != k.null[b])
-          return k.null[a] != 0;
+  for (std::size_t r = 0; r < n; ++r)
+    items[r].row = static_cast<std::uint32_t>(r);
+  // The other sort columns, compared through their values.
+  struct rest_key {
+    iceberg::type t;
+    std::vector<raw::row_batch::value> v;
+  };
+  std::vector<rest_key> rest;
+  for (std::size_t j = packed; j < cfg.sort_columns.size(); ++j) {
+    const auto c = cfg.sort_columns[j];
+    rest.push_back({cfg.schema.fields[c].t, {}});
+    rest.back().v.reserve(n);
+    for (std::size_t r = 0; r < n; ++r)
+      rest.back().v.push_back(rows.at(r, c));
+  }
+  std::sort(items.begin(), items.end(), [&](const item& a, const item& b) {
+    for (std::size_t j = 0; j < packed; ++j) {
+      if (a.null[j] != b.null[j])
+        return a.null[j] > b.null[j];
+      if (a.k[j] != b.k[j])
+        return a.k[j] < b.k[j];
+    }
+    for (const auto& k : rest) {
+      const auto &x = k.v[a.row], &y = k.v[b.row];
+      const bool xn = x.index() == 0, yn = y.index() == 0;
+      if (xn || yn) {
+        if (xn != yn)
+          return xn;
         continue;
       }
-      if (k.ints) {
-        if (k.i[a] != k.i[b])
-          return k.i[a] < k.i[b];
-        continue;
-      }
-      if (int d = iceberg::compare(k.t, ice_value(k.v[a]), ice_value(k.v[b])); d != 0)
+      if (int d = iceberg::compare(k.t, ice_value(x), ice_value(y)); d != 0)
         return d < 0;
     }
-    return false;
+    return a.row < b.row;
   });
+  for (std::size_t r = 0; r < n; ++r)
+    order[r] = items[r].row;
   return order;
 }
 
 } // namespace
 
 expected<void> partition_writer::write_cell(cell& c) {
-  auto w = parquet::writer::make({cfg_->columns}, cfg_->codec);
+  // Two threads encode: the sink's own holds the worker's other core idle
+  // while it sorts, gathers and compresses a file.
+  auto w = parquet::writer::make({cfg_->columns}, cfg_->codec, 128 * 1024, 2);
   if (!w)
     return w.failure();
+  std::vector<parquet::column_view> columns;
+  for (std::size_t col = 0; col < cfg_->columns.size(); ++col)
+    columns.push_back(c.rows.view(col));
+  if (auto ok = w->append(columns, sorted_rows(*cfg_, c.rows)); !ok)
+    return ok;
   iceberg::file_metrics metrics(cfg_->schema);
-  std::vector<parquet::writer::value> row(cfg_->columns.size());
-  std::vector<iceberg::value_view> views(cfg_->columns.size());
-  for (auto i : sorted_rows(*cfg_, c.rows)) {
-    for (std::size_t col = 0; col < row.size(); ++col) {
-      row[col] = c.rows.at(i, col);
-      views[col] = ice_value(row[col]);
-    }
-    if (auto ok = w->append(row); !ok)
-      return ok;
-    metrics.add(views);
+  for (std::size_t col = 0; col < columns.size(); ++col) {
+    const auto s = w->column_summary(col);
+    metrics.add_column(col, s.values, s.nulls, s.nans, ice_value(s.min), ice_value(s.max));
   }
   auto bytes = w->finish();
   if (!bytes)
@@ -199,6 +231,7 @@ void partition_writer::discard() {
                 ok.error_message());
   files_.clear();
   cells_.clear();
+  last_ = nullptr;
   buffered_ = 0;
 }
 

@@ -46,6 +46,9 @@ public:
 private:
   struct cell;
   expected<void> write_cell(cell& c);
+  // The cell of a partition tuple (the transformed partition values of the
+  // row in views_), made on first use.
+  cell& cell_of(const std::vector<iceberg::datum>& tuple);
 
   const table_config* cfg_;
   s3::client* s3_;
@@ -57,6 +60,9 @@ private:
   std::vector<raw::row_batch::value> row_;
   std::string derived_, key_;
   std::vector<iceberg::value_view> views_;
+  // Consecutive rows mostly share a cell: the last one is kept with its tuple.
+  cell* last_ = nullptr;
+  std::vector<iceberg::datum> tuple_, last_tuple_;
 };
 
 } // namespace weir::lake

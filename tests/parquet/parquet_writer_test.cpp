@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <random>
 
 namespace pq = weir::parquet;
@@ -333,4 +336,148 @@ TEST(ParquetWriter, CountsRowsAndBufferedBytes) {
   std::memcpy(&footer, file->data() + file->size() - 8, 4);
   EXPECT_LT(footer, file->size());
   EXPECT_EQ(file->substr(file->size() - 4), "PAR1");
+}
+
+namespace {
+
+// Columns of every type with NULLs, kept the way row batches keep them.
+struct columns_fixture {
+  std::vector<std::uint8_t> nulls[4];
+  std::vector<std::int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<std::uint8_t> bools;
+  std::string chars;
+  std::vector<std::size_t> ends;
+  std::vector<std::vector<pq::writer::value>> rows;
+
+  explicit columns_fixture(std::size_t n) {
+    std::mt19937_64 rng(7);
+    for (std::size_t r = 0; r < n; ++r) {
+      std::vector<pq::writer::value> row;
+      for (int c = 0; c < 4; ++c)
+        nulls[c].push_back(c > 0 && rng() % 5 == 0);
+      ints.push_back(static_cast<std::int64_t>(rng() % 1000) - 500);
+      row.emplace_back(ints.back());
+      doubles.push_back(r % 11 == 0 ? std::nan("") : static_cast<double>(rng() % 100) / 7);
+      row.push_back(nulls[1][r] ? pq::writer::value{} : pq::writer::value{doubles.back()});
+      bools.push_back(rng() % 2);
+      row.push_back(nulls[2][r] ? pq::writer::value{} : pq::writer::value{bools.back() != 0});
+      chars += std::string(rng() % 20, static_cast<char>('a' + rng() % 26));
+      ends.push_back(chars.size());
+      row.push_back(pq::writer::value{});
+      rows.push_back(std::move(row));
+    }
+    for (std::size_t r = 0; r < n; ++r) // views only once chars stopped moving
+      if (!nulls[3][r])
+        rows[r][3] =
+          std::string_view{chars}.substr(r ? ends[r - 1] : 0, ends[r] - (r ? ends[r - 1] : 0));
+  }
+
+  static pq::schema schema() {
+    return {{{"i", pq::type::int64, false},
+             {"d", pq::type::float64},
+             {"b", pq::type::boolean},
+             {"s", pq::type::string}}};
+  }
+
+  std::vector<pq::column_view> views() const {
+    return {{nulls[0], ints, {}, {}, {}, {}},
+            {nulls[1], {}, doubles, {}, {}, {}},
+            {nulls[2], {}, {}, bools, {}, {}},
+            {nulls[3], {}, {}, {}, chars, ends}};
+  }
+};
+
+} // namespace
+
+// A gathered file is byte for byte the file of the same rows appended one
+// by one, across row groups and pages, and its summaries bound the rows.
+TEST(ParquetWriter, ColumnsInAnyOrderWriteTheSameFile) {
+  const std::size_t n = 2000;
+  columns_fixture f(n);
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::shuffle(order.begin(), order.end(), std::mt19937{3});
+  order.resize(n - 17); // a subset too
+
+  auto by_rows = pq::writer::make(columns_fixture::schema(), pq::codec::zstd, 300);
+  auto by_columns = pq::writer::make(columns_fixture::schema(), pq::codec::zstd, 300);
+  ASSERT_TRUE(by_rows && by_columns);
+  for (auto r : order)
+    ASSERT_TRUE(by_rows->append(f.rows[r]));
+  const auto views = f.views();
+  ASSERT_TRUE(by_columns->append(views, std::span{order}.first(500)));
+  ASSERT_TRUE(by_columns->append(views, std::span{order}.subspan(500)));
+  EXPECT_EQ(by_columns->rows(), order.size());
+
+  std::int64_t nulls = 0, nans = 0;
+  double lo = 1e9, hi = -1e9;
+  std::string_view slo, shi;
+  bool first = true;
+  for (auto r : order) {
+    const auto& v = f.rows[r];
+    if (v[1].index() == 0)
+      ++nulls;
+    else if (std::isnan(std::get<double>(v[1])))
+      ++nans;
+    else {
+      lo = std::min(lo, std::get<double>(v[1]));
+      hi = std::max(hi, std::get<double>(v[1]));
+    }
+    if (v[3].index() != 0) {
+      auto s = std::get<std::string_view>(v[3]);
+      slo = first || s < slo ? s : slo;
+      shi = first || s > shi ? s : shi;
+      first = false;
+    }
+  }
+  const auto d = by_columns->column_summary(1);
+  EXPECT_EQ(d.values, static_cast<std::int64_t>(order.size()));
+  EXPECT_EQ(d.nulls, nulls);
+  EXPECT_EQ(d.nans, nans);
+  EXPECT_EQ(std::get<double>(d.min), lo);
+  EXPECT_EQ(std::get<double>(d.max), hi);
+  const auto s = by_columns->column_summary(3);
+  EXPECT_EQ(std::get<std::string_view>(s.min), slo);
+  EXPECT_EQ(std::get<std::string_view>(s.max), shi);
+
+  auto a = by_rows->finish();
+  auto b = by_columns->finish();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+}
+
+// Two threads, each with a share of the columns, write the same bytes.
+TEST(ParquetWriter, TwoThreadsWriteTheSameFile) {
+  const std::size_t n = 30000;
+  columns_fixture f(n);
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::shuffle(order.begin(), order.end(), std::mt19937{5});
+  auto one = pq::writer::make(columns_fixture::schema(), pq::codec::zstd, 8000, 1);
+  auto two = pq::writer::make(columns_fixture::schema(), pq::codec::zstd, 8000, 2);
+  ASSERT_TRUE(one && two);
+  const auto views = f.views();
+  ASSERT_TRUE(one->append(views, order));
+  ASSERT_TRUE(two->append(views, order));
+  auto a = one->finish();
+  auto b = two->finish();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(one->column_sizes(), two->column_sizes());
+}
+
+TEST(ParquetWriter, RejectsBadColumnsWhole) {
+  columns_fixture f(10);
+  auto views = f.views();
+  auto w = pq::writer::make(columns_fixture::schema(), pq::codec::uncompressed);
+  ASSERT_TRUE(w);
+  std::vector<std::uint32_t> past{0, 10};
+  EXPECT_FALSE(w->append(views, past));
+  EXPECT_FALSE(w->append(std::span{views}.first(3), std::vector<std::uint32_t>{0}));
+  f.nulls[0][4] = 1; // NULL in the required column
+  EXPECT_FALSE(w->append(views, std::vector<std::uint32_t>{1, 4}));
+  EXPECT_EQ(w->rows(), 0u);
+  ASSERT_TRUE(w->append(views, std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(w->rows(), 2u);
 }

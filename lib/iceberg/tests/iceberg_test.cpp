@@ -291,6 +291,25 @@ TEST(IcebergMetrics, CountsAndExactBounds) {
   EXPECT_EQ(nulls.null_count(), 1);
 }
 
+// A summary (counts, min, max) bounds like its values added one by one.
+TEST(IcebergMetrics, SummariesBoundLikeTheirValues) {
+  ice::column_metrics one(type::float64), many(type::float64);
+  for (double v : {3.0, std::nan(""), -1.0, 7.5})
+    one.add(v);
+  one.add(std::monostate{});
+  many.add(3, 1, 1, -1.0, 3.0);
+  many.add(2, 0, 0, 7.5, std::nan("")); // a NaN bound bounds nothing
+  EXPECT_EQ(many.value_count(), one.value_count());
+  EXPECT_EQ(many.null_count(), one.null_count());
+  EXPECT_EQ(many.nan_count(), one.nan_count());
+  EXPECT_EQ(many.lower_bound(), one.lower_bound());
+  EXPECT_EQ(many.upper_bound(), one.upper_bound());
+  ice::column_metrics none(type::string);
+  none.add(4, 4, 0, std::monostate{}, std::monostate{});
+  EXPECT_EQ(none.value_count(), 4);
+  EXPECT_FALSE(none.lower_bound());
+}
+
 // truncate(16): code points kept whole, the upper bound incremented.
 TEST(IcebergMetrics, StringBoundsTruncateTo16CodePoints) {
   EXPECT_EQ(ice::utf8_prefix("short", 16), "short");
