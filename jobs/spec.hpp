@@ -197,15 +197,19 @@ struct checkpoint_spec {
 
 // A scheduled export (the seeds' Airflow DAG): every `every`, the rows of a
 // raw table not exported yet go to S3 as one Parquet file,
-// <prefix>/YYYY-MM-DD/part-HHMMSS.parquet, and are marked exported.
+// <prefix>/YYYY-MM-DD/part-HHMMSS.parquet, or as one snapshot of the
+// iceberg table of the job's sink (to_lake), and are marked exported.
 struct export_spec {
   std::string pg_url;
   std::string table;
   std::string key;                  // the table's primary key
   std::vector<column_spec> columns; // what goes into the files
-  std::string bucket;
+  std::string bucket;               // files: export.to
   std::string prefix = "raw";
   millis every = 300'000;
+  // The rows go to the job's `sink` (type iceberg: the lake's fields) instead
+  // of files under export.to.
+  bool to_lake = false;
 
   bool operator==(const export_spec&) const = default;
 };
@@ -215,7 +219,7 @@ bool set_export_target(export_spec& e, const std::string& url);
 
 struct job_spec {
   std::string name;
-  std::optional<export_spec> export_job; // set: an export job, nothing else applies
+  std::optional<export_spec> export_job; // set: an export job; only `sink` (to_lake) applies
   source_spec source;
   std::vector<column_spec> columns; // raw jobs only; then no key, window or aggregations
   std::vector<key_spec> key;        // in order; become key columns
@@ -244,6 +248,11 @@ decimal_type result_decimal(const aggregate_spec& agg);
 
 inline bool is_export(const job_spec& spec) {
   return spec.export_job.has_value();
+}
+
+// An export into an iceberg table (spec.sink) rather than Parquet files.
+inline bool exports_to_lake(const job_spec& spec) {
+  return spec.export_job && spec.export_job->to_lake;
 }
 
 // True for jobs that keep every event instead of aggregating windows.

@@ -624,7 +624,9 @@ std::vector<column_spec> parse_columns(const reader& r, const YAML::Node& n,
   return out;
 }
 
-export_spec parse_export(const reader& r, const YAML::Node& n) {
+// `to_lake`: the job has a sink (an iceberg table), which takes the rows
+// instead of files under `to`.
+export_spec parse_export(const reader& r, const YAML::Node& n, bool to_lake) {
   r.expect_map(n, "export", {"from", "columns", "to", "every"});
   export_spec e;
   auto from = r.required(n, "export", "from");
@@ -633,10 +635,19 @@ export_spec parse_export(const reader& r, const YAML::Node& n) {
   e.table = r.required_scalar(from, "export.from", "table");
   e.key = r.required_scalar(from, "export.from", "key");
   e.columns = parse_columns(r, r.required(n, "export", "columns"), "export.columns");
-  auto to = r.required(n, "export", "to");
-  auto url = r.scalar(to, "export.to");
-  if (!set_export_target(e, url))
-    r.fail(to, "export.to", "expected s3://bucket/prefix, got '" + url + "'");
+  e.to_lake = to_lake;
+  if (to_lake) {
+    if (auto to = n["to"])
+      r.fail(to, "export.to",
+             "an export into the iceberg table of its sink writes no files: remove export.to");
+    e.bucket.clear();
+    e.prefix.clear();
+  } else {
+    auto to = r.required(n, "export", "to");
+    auto url = r.scalar(to, "export.to");
+    if (!set_export_target(e, url))
+      r.fail(to, "export.to", "expected s3://bucket/prefix, got '" + url + "'");
+  }
   if (auto every = n["every"])
     e.every = r.duration(every, "export.every");
   return e;
@@ -677,9 +688,12 @@ job_spec read_job(const reader& r, const YAML::Node& root) {
     r.fail_line(0, "spec", "expected a mapping with name, source, key, window, aggregations, sink");
   job_spec spec;
   if (root["export"]) {
-    r.expect_map(root, "", {"name", "export"});
+    r.expect_map(root, "", {"name", "export", "sink"});
     spec.name = r.required_scalar(root, "", "name");
-    spec.export_job = parse_export(r, root["export"]);
+    const auto sink = root["sink"];
+    spec.export_job = parse_export(r, root["export"], static_cast<bool>(sink));
+    if (sink)
+      spec.sink = parse_sink(r, sink, true);
     return spec;
   }
   r.expect_map(root, "",

@@ -218,7 +218,8 @@ void write_export(YAML::Emitter& y, const export_spec& e) {
     << e.pg_url << YAML::Key << "table" << YAML::Value << e.table << YAML::Key << "key"
     << YAML::Value << e.key << YAML::EndMap;
   write_columns(y, e.columns);
-  y << YAML::Key << "to" << YAML::Value << "s3://" + e.bucket + "/" + e.prefix;
+  if (!e.to_lake)
+    y << YAML::Key << "to" << YAML::Value << "s3://" + e.bucket + "/" + e.prefix;
   y << YAML::Key << "every" << YAML::Value << duration_text(e.every);
   y << YAML::EndMap;
 }
@@ -230,6 +231,8 @@ std::string to_yaml(const job_spec& s) {
   y << YAML::BeginMap << YAML::Key << "name" << YAML::Value << s.name;
   if (s.export_job) {
     write_export(y, *s.export_job);
+    if (s.export_job->to_lake)
+      write_sink(y, s.sink);
     y << YAML::EndMap;
     return std::string{y.c_str()} + "\n";
   }

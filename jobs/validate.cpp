@@ -140,18 +140,6 @@ void columns(const std::vector<column_spec>& cols, const std::string& path) {
   }
 }
 
-void export_job(const export_spec& e) {
-  text(e.pg_url, "export.from.url");
-  name(e.table, "export.from.table");
-  name(e.key, "export.from.key");
-  columns(e.columns, "export.columns");
-  if (!has_column(e.columns, e.key))
-    fail("export.from.key", "'" + e.key + "' is not one of the columns");
-  if (!plain_text(e.bucket) || !plain_text(e.prefix))
-    fail("export.to", "must be UTF-8 text without control characters");
-  positive(e.every, "export.every");
-}
-
 void source(const job_spec& spec) {
   const auto& s = spec.source;
   text(s.brokers, "source.brokers");
@@ -286,28 +274,29 @@ void partitions(const job_spec& spec) {
 
 // The type of a column an iceberg sink writes: the job's or a derived one
 // (date and hour are text, modulo an int64); nullopt if there is none.
-std::optional<column_type> sink_column(const job_spec& spec, const std::string& name) {
-  for (const auto& c : spec.columns)
+std::optional<column_type> sink_column(const std::vector<column_spec>& columns,
+                                       const sink_spec& sink, const std::string& name) {
+  for (const auto& c : columns)
     if (c.name == name)
       return c.type;
-  for (const auto& d : spec.sink.derive)
+  for (const auto& d : sink.derive)
     if (d.name == name)
       return d.k == derived_column_spec::modulo ? column_type::int64 : column_type::string;
   return std::nullopt;
 }
 
-void derive(const job_spec& spec) {
+void derive(const std::vector<column_spec>& columns, const sink_spec& sink) {
   std::set<std::string> seen;
-  for (size_t i = 0; i < spec.sink.derive.size(); ++i) {
-    const auto& d = spec.sink.derive[i];
+  for (size_t i = 0; i < sink.derive.size(); ++i) {
+    const auto& d = sink.derive[i];
     const auto p = at("sink.derive", i);
     name(d.name, p + ".name");
-    if (has_column(spec.columns, d.name) || !seen.insert(d.name).second)
+    if (has_column(columns, d.name) || !seen.insert(d.name).second)
       fail(p + ".name", "column '" + d.name + "' is used twice");
     text(d.column, p + ".column");
-    auto col = std::find_if(spec.columns.begin(), spec.columns.end(),
+    auto col = std::find_if(columns.begin(), columns.end(),
                             [&](const column_spec& c) { return c.name == d.column; });
-    if (col == spec.columns.end())
+    if (col == columns.end())
       fail(p + ".column", "'" + d.column + "' is not one of the columns");
     if (d.k == derived_column_spec::modulo) {
       bounded(d.every, derive_bounds, p + ".modulo");
@@ -336,9 +325,9 @@ bool transform_takes(const std::string& transform, column_type t) {
   return t == column_type::timestamp; // year, month, day, hour
 }
 
-void partitioned_by(const job_spec& spec) {
+void partitioned_by(const std::vector<column_spec>& columns, const sink_spec& sink) {
   std::set<std::pair<std::string, std::string>> seen;
-  const auto& terms = spec.sink.partitioned_by;
+  const auto& terms = sink.partitioned_by;
   for (size_t i = 0; i < terms.size(); ++i) {
     const auto p = at("sink.partitioned_by", i);
     text(terms[i], p);
@@ -347,7 +336,7 @@ void partitioned_by(const job_spec& spec) {
       fail(p, "'" + terms[i]
                 + "' is no partition field: a column, or year, month, day, hour, bucket[N] or "
                   "truncate[W] of one, as in day(event_time)");
-    auto type = sink_column(spec, term->column);
+    auto type = sink_column(columns, sink, term->column);
     if (!type)
       fail(p, "'" + term->column + "' is not one of the columns or derived columns");
     if (!transform_takes(term->transform, *type))
@@ -359,13 +348,13 @@ void partitioned_by(const job_spec& spec) {
   }
 }
 
-void sort_by(const job_spec& spec) {
+void sort_by(const std::vector<column_spec>& columns, const sink_spec& sink) {
   std::set<std::string> seen;
-  for (size_t i = 0; i < spec.sink.sort_by.size(); ++i) {
-    const auto& c = spec.sink.sort_by[i];
+  for (size_t i = 0; i < sink.sort_by.size(); ++i) {
+    const auto& c = sink.sort_by[i];
     const auto p = at("sink.sort_by", i);
     text(c, p);
-    if (!sink_column(spec, c))
+    if (!sink_column(columns, sink, c))
       fail(p, "'" + c + "' is not one of the columns or derived columns");
     if (!seen.insert(c).second)
       fail(p, "'" + c + "' is listed twice");
@@ -376,10 +365,9 @@ bool postgres_url(const std::string& url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
 }
 
-// An Iceberg v2 table (sinks/lake/): its place on S3, its name in the SQL
-// catalog, the columns it adds, and how its data files are laid out.
-void iceberg(const job_spec& spec) {
-  const auto& s = spec.sink;
+// An Iceberg v2 table (sinks/lake/) of `columns`: its place on S3, its name
+// in the SQL catalog, the columns it adds, and how its data files are laid out.
+void iceberg(const std::vector<column_spec>& columns, const sink_spec& s) {
   if (s.url.find('/', 5) == std::string::npos || s.url[5] == '/' || s.url.back() == '/')
     fail("sink.url", "expected s3://bucket/prefix (the table's location), got '" + s.url + "'");
   if (s.catalog.empty())
@@ -394,9 +382,9 @@ void iceberg(const job_spec& spec) {
     fail("sink.table", "expected namespace.name (two names: letters, digits and _, not starting "
                        "with a digit), got '"
                          + s.table + "'");
-  derive(spec);
-  partitioned_by(spec);
-  sort_by(spec);
+  derive(columns, s);
+  partitioned_by(columns, s);
+  sort_by(columns, s);
   text(s.codec, "sink.codec");
   if (s.codec != "zstd" && s.codec != "snappy" && s.codec != "none")
     fail("sink.codec", "'" + s.codec + "' is not one of: zstd, snappy, none");
@@ -434,7 +422,7 @@ void sink(const job_spec& spec) {
       fail("sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
   }
   if (!c->table)
-    return iceberg(spec);
+    return iceberg(spec.columns, s);
   name(s.table, "sink.table");
   if (is_raw(spec))
     name(s.key, "sink.key");
@@ -541,6 +529,40 @@ void output_columns(const job_spec& spec) {
     claim(spec.aggregations[i].as, at("aggregations", i) + ".as");
 }
 
+// An export's rows go to files under export.to, or to its sink: an iceberg
+// table, one snapshot per run (so no commit_every).
+void export_job(const export_spec& e, const sink_spec& s) {
+  text(e.pg_url, "export.from.url");
+  name(e.table, "export.from.table");
+  name(e.key, "export.from.key");
+  columns(e.columns, "export.columns");
+  if (!has_column(e.columns, e.key))
+    fail("export.from.key", "'" + e.key + "' is not one of the columns");
+  positive(e.every, "export.every");
+  if (!e.to_lake) {
+    if (!plain_text(e.bucket) || !plain_text(e.prefix))
+      fail("export.to", "must be UTF-8 text without control characters");
+    return;
+  }
+  const auto* c = find_connector(s.type);
+  if (!c || c->rows != sink_rows::raw || c->table)
+    fail("sink.type",
+         "an export writes Parquet files under export.to, or into a table of sink.type "
+           + listed(connector_names(
+                      [](const connector& x) { return x.rows == sink_rows::raw && !x.table; },
+                      name_of::type),
+                    " or ")
+           + ", not '" + s.type + "'");
+  text(s.url, "sink.url");
+  if (!c->takes(s.url))
+    fail("sink.url", "expected " + std::string{c->url_form} + ", got '" + s.url + "'");
+  if (!s.partials_url.empty())
+    fail("sink.partials_url", "an export into an " + s.type + " table keeps no partials");
+  iceberg(e.columns, s);
+  if (s.commit_every != 1)
+    fail("sink.commit_every", "an export commits one snapshot per run");
+}
+
 void check(const job_spec& spec) {
   job_name(spec.name);
   if (spec.export_job) {
@@ -548,7 +570,7 @@ void check(const job_spec& spec) {
     if (!spec.checkpoints.url.empty())
       fail("checkpoints", "an export job takes no checkpoints: each run marks the rows it "
                           "exported");
-    return export_job(*spec.export_job);
+    return export_job(*spec.export_job, spec.sink);
   }
   source(spec);
   filters(spec.filters);

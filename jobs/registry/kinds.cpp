@@ -26,7 +26,7 @@ public:
   std::string_view name() const override { return "raw"; }
 };
 
-// A raw table's new rows to Parquet on S3 (sinks/export/).
+// A raw table's new rows to Parquet on S3, or into an Iceberg table (sinks/export/).
 class export_kind final : public job_kind {
 public:
   std::string_view name() const override { return "export"; }
@@ -36,6 +36,8 @@ public:
     return "(export of " + spec.export_job->table + ")";
   }
   std::string writes(const job_spec& spec) const override {
+    if (spec.export_job->to_lake) // as a raw job's iceberg sink shows it
+      return spec.sink.type + " " + spec.sink.table;
     return "s3://" + spec.export_job->bucket + "/" + spec.export_job->prefix;
   }
 };

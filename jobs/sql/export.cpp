@@ -1,5 +1,6 @@
-// A scheduled export: INSERT INTO a parquet table SELECT ... FROM a postgres
-// table, every row not exported yet.
+// A scheduled export: INSERT INTO a parquet table (files) or an iceberg table
+// (one snapshot a run) SELECT ... FROM a postgres table, every row not
+// exported yet.
 #include "jobs/sql/translator.hpp"
 
 namespace weir::jobs::sql {
@@ -7,11 +8,17 @@ namespace weir::jobs::sql {
 void translator::exported(const node& select, const table_decl& src, const table_decl& dst,
                           job_spec& spec) {
   check_options(src, {"connector", "url", "table"});
-  if (dst.connector() != "parquet" || !dst.get("every"))
+  const connector* lake = nullptr; // a table of files (iceberg) is the other target
+  for (const auto& c : connectors())
+    if (c.sql == dst.connector() && c.rows == sink_rows::raw && !c.table)
+      lake = &c;
+  if ((dst.connector() != "parquet" && !lake) || !dst.get("every"))
     fail(dst.at, "a postgres table is read by a scheduled export: declare " + dst.name
                    + " WITH (connector = 'parquet', url = 's3://bucket/prefix', every = '5 "
-                     "minutes')");
-  check_options(dst, {"connector", "url", "every"});
+                     "minutes'), or an iceberg table WITH (connector = 'iceberg', url, catalog, "
+                     "table, every)");
+  if (!lake)
+    check_options(dst, {"connector", "url", "every"});
   if (select["whereClause"])
     fail(select["whereClause"].loc(), "an export takes every row not exported yet (no WHERE)");
   export_spec e;
@@ -43,10 +50,17 @@ void translator::exported(const node& select, const table_decl& src, const table
                            c->type.kind == sql_type::decimal ? sql_type::floating : c->type);
     }
   }
-  check_declared(dst, outputs);
-  auto url = required_option(dst, "url", "'s3://bucket/prefix'");
-  if (!set_export_target(e, url.value))
-    fail(url.at, "url: expected s3://bucket/prefix, got '" + url.value + "'");
+  if (lake) {
+    e.to_lake = true;
+    e.bucket.clear();
+    e.prefix.clear();
+    iceberg_sink(dst, spec, *lake, e.columns, true);
+  } else {
+    check_declared(dst, outputs);
+    auto url = required_option(dst, "url", "'s3://bucket/prefix'");
+    if (!set_export_target(e, url.value))
+      fail(url.at, "url: expected s3://bucket/prefix, got '" + url.value + "'");
+  }
   e.every = interval_text(dst.get("every")->value, dst.get("every")->at, "every");
   where_.emplace_back("export", dst.at);
   where_.emplace_back("export.from", src.at);

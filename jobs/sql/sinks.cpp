@@ -67,7 +67,7 @@ void translator::sink_of(const table_decl& t, job_spec& spec, sink_rows rows) {
     if (c.table)
       store_sink(t, spec, c);
     else
-      iceberg_sink(t, spec, c);
+      iceberg_sink(t, spec, c, spec.columns, false);
     return;
   }
   const auto raw = connector_names(of_events, name_of::sql);
@@ -132,9 +132,15 @@ std::uint64_t translator::number_option(const option& o, const std::string& path
 
 // An Iceberg v2 table: the query's columns, the GENERATED ones it derives,
 // PARTITION BY LIST (its partition fields) and WITH (its place and catalog).
-void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connector& c) {
-  check_options(t, {"connector", "url", "catalog", "table", "sort_by", "codec", "max_file_mb",
-                    "commit_every", "snapshots_kept"});
+// An export's (`scheduled`) runs every `every` and commits once a run.
+void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connector& c,
+                              const std::vector<column_spec>& columns, bool scheduled) {
+  if (scheduled)
+    check_options(t, {"connector", "url", "catalog", "table", "sort_by", "codec", "max_file_mb",
+                      "snapshots_kept", "every"});
+  else
+    check_options(t, {"connector", "url", "catalog", "table", "sort_by", "codec", "max_file_mb",
+                      "commit_every", "snapshots_kept"});
   auto& s = spec.sink;
   s.type = c.type;
   auto text_option = [&](const char* key, const char* example) {
@@ -171,7 +177,7 @@ void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connect
     s.snapshots_kept = static_cast<std::uint32_t>(
       number_option(*o, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));
   output_columns outputs;
-  for (const auto& col : spec.columns)
+  for (const auto& col : columns)
     outputs.emplace_back(col.name, sql_type_of(col.type));
   check_declared(t, outputs);
   derive(t, spec);

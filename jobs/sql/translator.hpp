@@ -319,7 +319,8 @@ private:
   // The table the query is inserted into, for a job of these rows.
   void sink_of(const table_decl& t, job_spec& spec, sink_rows rows);
   void store_sink(const table_decl& t, job_spec& spec, const connector& c);
-  void iceberg_sink(const table_decl& t, job_spec& spec, const connector& c);
+  void iceberg_sink(const table_decl& t, job_spec& spec, const connector& c,
+                    const std::vector<column_spec>& columns, bool scheduled);
   void derive(const table_decl& t, job_spec& spec);
   void partition_fields(const table_decl& t, job_spec& spec);
   // A WITH option's whole number, its bounds validate()'s.

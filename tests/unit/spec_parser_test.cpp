@@ -34,11 +34,15 @@ sink:
 )";
 
 // Replaces the first occurrence of `from` in the good spec.
-std::string good_with(const std::string& from, const std::string& to) {
-  std::string s = good;
-  auto pos = s.find(from);
+// `spec` with its first `from` replaced by `to`.
+std::string with(std::string spec, const std::string& from, const std::string& to) {
+  auto pos = spec.find(from);
   EXPECT_NE(pos, std::string::npos) << from;
-  return s.replace(pos, from.size(), to);
+  return spec.replace(pos, from.size(), to);
+}
+
+std::string good_with(const std::string& from, const std::string& to) {
+  return with(good, from, to);
 }
 
 std::string error_of(const std::string& text) {
@@ -524,10 +528,7 @@ checkpoints:
 )";
 
 std::string lake_with(const std::string& from, const std::string& to) {
-  std::string s = lake;
-  auto pos = s.find(from);
-  EXPECT_NE(pos, std::string::npos) << from;
-  return s.replace(pos, from.size(), to);
+  return with(lake, from, to);
 }
 
 } // namespace
@@ -679,4 +680,90 @@ TEST(SpecParser, IcebergSinkRules) {
   EXPECT_EQ(error_of(lake_with("checkpoints:\n  url: s3://weir/ck\n", "")),
             "job.yaml:12: checkpoints: an iceberg sink needs checkpoints (its data files are "
             "committed at checkpoints)");
+}
+
+namespace {
+
+const std::string lake_export = R"(name: bets-export-lake
+export:
+  from:
+    url: postgresql://weir@h:5432/weir
+    table: bets
+    key: bet_id
+  columns:
+    - {name: bet_id, type: string, nullable: false}
+    - {name: user_id, type: int64}
+    - {name: placed_at, type: timestamp}
+  every: 5m
+sink:
+  type: iceberg
+  url: s3://weir/lake/bets
+  catalog: postgresql://weir@h:5432/weir
+  table: weir.bets
+  derive:
+    - {name: placed_date, column: placed_at, as: date}
+  partitioned_by: [placed_date]
+  sort_by: [user_id]
+)";
+
+std::string lake_export_with(const std::string& from, const std::string& to) {
+  return with(lake_export, from, to);
+}
+
+} // namespace
+
+// An export into an Iceberg table: the export's from, columns and every,
+// and a sink with the iceberg sink's fields instead of export.to.
+TEST(SpecParser, ExportIntoIceberg) {
+  auto spec = parse_spec(lake_export, "job.yaml");
+  ASSERT_TRUE(spec) << spec.error_message();
+  ASSERT_TRUE(spec->export_job);
+  EXPECT_TRUE(exports_to_lake(*spec));
+  EXPECT_TRUE(spec->export_job->bucket.empty());
+  EXPECT_EQ(spec->sink.type, "iceberg");
+  EXPECT_EQ(spec->sink.table, "weir.bets");
+  EXPECT_EQ(spec->sink.partitioned_by, std::vector<std::string>{"placed_date"});
+  EXPECT_EQ(spec->sink.derive.size(), 1u);
+  auto again = parse_spec(to_yaml(*spec), "again");
+  ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*spec);
+  EXPECT_TRUE(*again == *spec) << to_yaml(*spec);
+  EXPECT_EQ(to_yaml(*spec).find("\n  to:"), std::string::npos) << to_yaml(*spec);
+  // Files stay the default: no sink, export.to.
+  auto files = parse_spec(R"(name: e
+export:
+  from: {url: postgresql://h/d, table: t, key: id}
+  columns: [{name: id, type: string}]
+  to: s3://b/raw
+)");
+  ASSERT_TRUE(files) << files.error_message();
+  EXPECT_FALSE(exports_to_lake(*files));
+  EXPECT_EQ(error_of(lake_export.substr(0, lake_export.find("sink:"))),
+            "job.yaml:3: export.to: required field is missing");
+}
+
+TEST(SpecParser, ExportIntoIcebergRules) {
+  EXPECT_EQ(error_of(lake_export_with("  every: 5m\n", "  every: 5m\n  to: s3://weir/raw\n")),
+            "job.yaml:12: export.to: an export into the iceberg table of its sink writes no "
+            "files: remove export.to");
+  const auto store = lake_export.substr(0, lake_export.find("sink:"))
+                     + "sink:\n  type: postgres\n  url: postgresql://h/d\n  table: t\n";
+  EXPECT_EQ(error_of(store), "job.yaml:13: sink.type: an export writes Parquet files under "
+                             "export.to, or into a table of sink.type iceberg, not 'postgres'");
+  EXPECT_EQ(error_of(lake_export_with("  sort_by: [user_id]\n",
+                                      "  sort_by: [user_id]\n  commit_every: 2\n")),
+            "job.yaml:21: sink.commit_every: an export commits one snapshot per run");
+  EXPECT_EQ(error_of(lake_export_with("  sort_by: [user_id]\n", "  sort_by: [amount]\n")),
+            "job.yaml:20: sink.sort_by[0]: 'amount' is not one of the columns or derived columns");
+  EXPECT_EQ(error_of(lake_export_with("column: placed_at, as: date", "column: user_id, as: date")),
+            "job.yaml:18: sink.derive[0].as: date and hour need a timestamp column ('user_id' "
+            "is not)");
+  EXPECT_EQ(error_of(lake_export_with("  catalog: postgresql://weir@h:5432/weir\n", "")),
+            "job.yaml:13: sink.catalog: required: the PostgreSQL of the Iceberg SQL catalog "
+            "(postgresql://...)");
+  EXPECT_EQ(error_of(lake_export_with("  url: s3://weir/lake/bets\n",
+                                      "  url: s3://weir/lake/bets\n  partials_url: "
+                                      "postgresql://h/d\n")),
+            "job.yaml:15: sink.partials_url: an export into an iceberg table keeps no partials");
+  EXPECT_EQ(error_of(lake_export_with("  every: 5m\nsink:", "  every: 5m\nsource: {}\nsink:")),
+            "job.yaml:12: source: unknown field 'source'");
 }

@@ -768,3 +768,54 @@ TEST(SqlFrontEnd, IcebergSinkErrorsAtTheSpot) {
   EXPECT_EQ(lake_error(text),
             at(text, "event_date)") + ": sink.partitioned_by[4]: 'event_date' is listed twice");
 }
+
+namespace {
+
+std::string export_into(const std::string& with) {
+  return R"(SET pipeline.name = 'x';
+CREATE TABLE t (id text PRIMARY KEY, user_id bigint, at timestamp)
+  WITH (connector = 'postgres', url = 'postgresql://x/y');
+CREATE TABLE lake (
+  day text GENERATED ALWAYS AS (date(at)) STORED
+) PARTITION BY LIST (day)
+  WITH (connector = 'iceberg', url = 's3://b/lake', catalog = 'postgresql://x/y',
+        "table" = 'ns.t', )"
+         + with + R"();
+INSERT INTO lake SELECT id, user_id, at FROM t;)";
+}
+
+} // namespace
+
+// An export into an Iceberg table: the iceberg connector's options, with
+// `every`; the model YAML's export with a sink gives.
+TEST(SqlFrontEnd, ExportIntoIceberg) {
+  auto s = sql::parse_sql(export_into("sort_by = 'user_id', every = '5 minutes'"), "x.sql");
+  ASSERT_TRUE(s) << s.error_message();
+  ASSERT_TRUE(s->export_job);
+  EXPECT_TRUE(exports_to_lake(*s));
+  EXPECT_EQ(s->export_job->every, 300'000);
+  EXPECT_EQ(s->sink.type, "iceberg");
+  EXPECT_EQ(s->sink.table, "ns.t");
+  EXPECT_EQ(s->sink.partitioned_by, std::vector<std::string>{"day"});
+  EXPECT_EQ(s->sink.sort_by, std::vector<std::string>{"user_id"});
+  ASSERT_EQ(s->sink.derive.size(), 1u);
+  auto yaml = parse_spec(to_yaml(*s), "again");
+  ASSERT_TRUE(yaml) << yaml.error_message() << "\n" << to_yaml(*s);
+  EXPECT_TRUE(*yaml == *s) << to_yaml(*s);
+
+  auto every = sql::parse_sql(export_into("commit_every = '2', every = '5 minutes'"), "x.sql");
+  ASSERT_FALSE(every);
+  EXPECT_EQ(first_line(every.error_message()),
+            "x.sql:8:27: option 'commit_every' is not one of iceberg's (connector, url, catalog, "
+            "table, sort_by, codec, max_file_mb, snapshots_kept, every)");
+  auto none = sql::parse_sql(export_into("sort_by = 'user_id'"), "x.sql");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(first_line(none.error_message()),
+            "x.sql:4:14: a postgres table is read by a scheduled export: declare lake WITH "
+            "(connector = 'parquet', url = 's3://bucket/prefix', every = '5 minutes'), or an "
+            "iceberg table WITH (connector = 'iceberg', url, catalog, table, every)");
+  auto bad = sql::parse_sql(export_into("sort_by = 'nope', every = '5 minutes'"), "x.sql");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(first_line(bad.error_message()),
+            "x.sql:8:27: sink.sort_by[0]: 'nope' is not one of the columns or derived columns");
+}
