@@ -66,7 +66,8 @@ expected<bool> sql_catalog::create(const std::string& ns, const std::string& nam
 }
 
 expected<bool> sql_catalog::swap(const std::string& ns, const std::string& name,
-                                 const std::string& expected_location, const std::string& next) {
+                                 const std::string& expected_location, const std::string& next,
+                                 const along* with) {
   return guarded("iceberg catalog", [&] {
     pqxx::work txn(st_->conn);
     auto r = txn.exec_params(
@@ -74,8 +75,12 @@ expected<bool> sql_catalog::swap(const std::string& ns, const std::string& name,
       " WHERE catalog_name = $1 AND table_namespace = $2 AND table_name = $3"
       " AND metadata_location = $5",
       catalog_name, ns, name, next, expected_location);
+    if (r.affected_rows() != 1)
+      return false; // the transaction rolls back: `with` did nothing either
+    if (with)
+      txn.exec_params(with->sql, with->arg);
     txn.commit();
-    return r.affected_rows() == 1;
+    return true;
   });
 }
 

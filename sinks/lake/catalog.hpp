@@ -29,10 +29,18 @@ public:
   // Registers a new table (and its namespace); false when it exists already.
   expected<bool> create(const std::string& ns, const std::string& name,
                         const std::string& metadata_location);
+  // A statement of this database ($1 = arg) that commits with a swap, only
+  // if it wins: an export marks its rows exported in the transaction that
+  // commits their snapshot.
+  struct along {
+    std::string sql, arg;
+  };
+
   // Points the table at `next` if it still points at `expected`; false when
   // another commit won (reload and plan again).
   expected<bool> swap(const std::string& ns, const std::string& name,
-                      const std::string& expected_location, const std::string& next);
+                      const std::string& expected_location, const std::string& next,
+                      const along* with = nullptr);
 
 private:
   sql_catalog() = default;

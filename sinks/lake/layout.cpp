@@ -43,8 +43,8 @@ void add_column(table_config& t, const std::string& name, types ty, bool require
   t.columns.push_back({name, ty.pq, !required, id});
 }
 
-expected<void> set_location(table_config& t, const jobs::job_spec& spec) {
-  const auto& url = spec.sink.url;
+expected<void> set_location(table_config& t, const jobs::sink_spec& sink) {
+  const auto& url = sink.url;
   if (url.rfind("s3://", 0) != 0)
     return error{"sink.url: expected s3://bucket/prefix, got '" + url + "'"};
   auto rest = url.substr(5);
@@ -55,19 +55,19 @@ expected<void> set_location(table_config& t, const jobs::job_spec& spec) {
     t.prefix.pop_back();
   if (t.bucket.empty() || t.prefix.empty())
     return error{"sink.url: expected s3://bucket/prefix, got '" + url + "'"};
-  auto dot = spec.sink.table.find('.');
+  auto dot = sink.table.find('.');
   if (dot == std::string::npos)
-    return error{"sink.table: expected namespace.name, got '" + spec.sink.table + "'"};
-  t.ns = spec.sink.table.substr(0, dot);
-  t.name = spec.sink.table.substr(dot + 1);
-  t.catalog_url = spec.sink.catalog;
+    return error{"sink.table: expected namespace.name, got '" + sink.table + "'"};
+  t.ns = sink.table.substr(0, dot);
+  t.name = sink.table.substr(dot + 1);
+  t.catalog_url = sink.catalog;
   return {};
 }
 
-expected<void> set_spec_and_order(table_config& t, const jobs::job_spec& spec) {
+expected<void> set_spec_and_order(table_config& t, const jobs::sink_spec& sink) {
   t.spec.spec_id = 0;
   std::int32_t next_id = 1000;
-  for (const auto& text : spec.sink.partitioned_by) {
+  for (const auto& text : sink.partitioned_by) {
     auto term = jobs::parse_partition_term(text);
     const auto* source = term ? t.schema.find(std::string_view{term->column}) : nullptr;
     if (!source)
@@ -78,10 +78,10 @@ expected<void> set_spec_and_order(table_config& t, const jobs::job_spec& spec) {
                    + iceberg::type_name(source->t)};
     t.spec.fields.push_back({source->id, next_id++, field_name(tr, term->column), tr});
   }
-  if (spec.sink.sort_by.empty())
+  if (sink.sort_by.empty())
     return {};
   t.order.order_id = 1;
-  for (const auto& name : spec.sink.sort_by) {
+  for (const auto& name : sink.sort_by) {
     const auto* f = t.schema.find(std::string_view{name});
     if (!f)
       return error{"sink.sort_by: '" + name + "' is no column of the table"};
@@ -99,33 +99,38 @@ std::string table_config::key_of(const std::string& path) const {
 }
 
 expected<table_config> table_config_of(const jobs::job_spec& spec) {
+  return table_config_of(spec.columns, spec.sink);
+}
+
+expected<table_config> table_config_of(const std::vector<jobs::column_spec>& columns,
+                                       const jobs::sink_spec& sink) {
   table_config t;
-  if (auto ok = set_location(t, spec); !ok)
+  if (auto ok = set_location(t, sink); !ok)
     return ok.failure();
-  t.job_columns = spec.columns;
-  for (const auto& c : spec.columns)
+  t.job_columns = columns;
+  for (const auto& c : columns)
     add_column(t, c.name, types_of(c.type), !c.nullable);
-  for (const auto& d : spec.sink.derive) {
-    auto src = std::find_if(spec.columns.begin(), spec.columns.end(),
+  for (const auto& d : sink.derive) {
+    auto src = std::find_if(columns.begin(), columns.end(),
                             [&](const auto& c) { return c.name == d.column; });
-    if (src == spec.columns.end())
+    if (src == columns.end())
       return error{"sink.derive: '" + d.name + "' is computed from '" + d.column
                    + "', no column of the job"};
     t.derive.push_back(d);
-    t.derive_source.push_back(static_cast<std::size_t>(src - spec.columns.begin()));
+    t.derive_source.push_back(static_cast<std::size_t>(src - columns.begin()));
     auto ty = d.k == jobs::derived_column_spec::modulo
                 ? types{iceberg::type::int64, parquet::type::int64}
                 : types{iceberg::type::string, parquet::type::string};
     add_column(t, d.name, ty, !src->nullable);
   }
-  if (auto ok = set_spec_and_order(t, spec); !ok)
+  if (auto ok = set_spec_and_order(t, sink); !ok)
     return ok.failure();
-  t.codec = spec.sink.codec == "snappy" ? parquet::codec::snappy
-            : spec.sink.codec == "none" ? parquet::codec::uncompressed
-                                        : parquet::codec::zstd;
-  t.target_file_bytes = static_cast<std::size_t>(spec.sink.max_file_mb) << 20;
-  t.commit_every = std::max<std::uint32_t>(1, spec.sink.commit_every);
-  t.snapshots_kept = std::max<std::uint32_t>(1, spec.sink.snapshots_kept);
+  t.codec = sink.codec == "snappy" ? parquet::codec::snappy
+            : sink.codec == "none" ? parquet::codec::uncompressed
+                                   : parquet::codec::zstd;
+  t.target_file_bytes = static_cast<std::size_t>(sink.max_file_mb) << 20;
+  t.commit_every = std::max<std::uint32_t>(1, sink.commit_every);
+  t.snapshots_kept = std::max<std::uint32_t>(1, sink.snapshots_kept);
   return t;
 }
 

@@ -45,6 +45,9 @@ struct table_config {
 // Fails on a spec the validator would refuse (a bug) or a transform that
 // does not fit its column.
 expected<table_config> table_config_of(const jobs::job_spec& spec);
+// The same for rows of `columns` (an export's) into the table of `sink`.
+expected<table_config> table_config_of(const std::vector<jobs::column_spec>& columns,
+                                       const jobs::sink_spec& sink);
 
 // Appends to `out` the table's row for row `i` of a raw batch (the job's
 // columns): the job's values, timestamps in microseconds, then the derived

@@ -12,11 +12,6 @@ WEIR_LOG_MODULE("lake");
 
 namespace weir::lake {
 
-namespace {
-
-// WEIR_FAILPOINT=lake.before_swap: the process dies (SIGKILL) after writing
-// a commit's metadata file, before the catalog swap: the crash the fault
-// test needs at exactly that step.
 void failpoint(const char* name) {
   const char* set = std::getenv("WEIR_FAILPOINT");
   if (set && std::string_view{set} == name) {
@@ -24,6 +19,8 @@ void failpoint(const char* name) {
     std::raise(SIGKILL);
   }
 }
+
+namespace {
 
 bool same_columns(const iceberg::schema& a, const iceberg::schema& b) {
   if (a.fields.size() != b.fields.size())
@@ -169,12 +166,13 @@ expected<std::vector<iceberg::existing_manifest>> table::manifests(bool entries)
   return out;
 }
 
-expected<bool> table::publish(const std::string& json, const iceberg::table_metadata& next) {
+expected<bool> table::publish(const std::string& json, const iceberg::table_metadata& next,
+                              const sql_catalog::along* with) {
   const auto path = next_metadata_path();
   if (auto ok = write(path, json); !ok)
     return ok.failure();
   failpoint("lake.before_swap");
-  auto swapped = catalog_->swap(cfg_->ns, cfg_->name, location_, path);
+  auto swapped = catalog_->swap(cfg_->ns, cfg_->name, location_, path, with);
   if (!swapped)
     return swapped.failure(); // the swap may have happened: the caller reloads
   if (!*swapped) {
@@ -186,7 +184,8 @@ expected<bool> table::publish(const std::string& json, const iceberg::table_meta
   return true;
 }
 
-expected<std::optional<std::int64_t>> table::commit(const planner& plan, bool entries) {
+expected<std::optional<std::int64_t>> table::commit(const planner& plan, bool entries,
+                                                    const sql_catalog::along* with) {
   // Merging needs every manifest's entries: read them only once they pile up.
   constexpr std::size_t merge_after = 40;
   for (int attempt = 0; attempt < 8; ++attempt) {
@@ -218,7 +217,7 @@ expected<std::optional<std::int64_t>> table::commit(const planner& plan, bool en
         return ok.failure();
     if (auto ok = write(p->manifest_list.path, p->manifest_list.bytes); !ok)
       return ok.failure();
-    auto won = publish(p->metadata_json, p->metadata);
+    auto won = publish(p->metadata_json, p->metadata, with);
     if (!won)
       return won.failure();
     if (*won) // replaced manifests stay: older snapshots list them until expired

@@ -22,6 +22,10 @@ namespace weir::lake {
 std::string random_uuid();
 // Wall-clock milliseconds since the epoch: Iceberg's timestamps.
 std::int64_t now_ms();
+// WEIR_FAILPOINT=<name> (tests only): the process dies (SIGKILL) here, the
+// crash a fault test needs at exactly one step. lake.before_swap: after a
+// commit's metadata file, before the catalog swap.
+void failpoint(const char* name);
 
 class table {
 public:
@@ -44,7 +48,9 @@ public:
   // Commits what `plan` asks, re-planning on a lost swap. Returns the new
   // snapshot's id, or nullopt when there was nothing to commit. `entries`:
   // the planner gets every manifest's entries (a replace needs them).
-  expected<std::optional<std::int64_t>> commit(const planner& plan, bool entries = false);
+  // `with`: a statement of the catalog's database committed with the swap.
+  expected<std::optional<std::int64_t>> commit(const planner& plan, bool entries = false,
+                                               const sql_catalog::along* with = nullptr);
 
   // Expires snapshots beyond the newest `keep` and deletes the files no
   // snapshot left reaches. Returns the number of files deleted.
@@ -60,7 +66,8 @@ private:
     : cfg_(&cfg), s3_(&s3), catalog_(&catalog) {}
   expected<void> load(const std::string& location);
   expected<void> create();
-  expected<bool> publish(const std::string& json, const iceberg::table_metadata& next);
+  expected<bool> publish(const std::string& json, const iceberg::table_metadata& next,
+                         const sql_catalog::along* with = nullptr);
   std::string next_metadata_path() const;
 
   const table_config* cfg_;
