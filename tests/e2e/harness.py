@@ -274,6 +274,18 @@ def produce(topic, partition, messages):
          "-p", str(partition), "-K", "\t", "-z", "lz4"], input=data)
 
 
+# -- Iceberg (pyiceberg) --------------------------------------------------------
+
+def iceberg_catalog():
+    """pyiceberg's SqlCatalog on the PostgreSQL weir's lake tables are in."""
+    from pyiceberg.catalog.sql import SqlCatalog  # only the lake tests need it
+    url = os.environ["WEIR_PG_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
+    return SqlCatalog("weir", uri=url, **{
+        "s3.endpoint": os.environ["WEIR_S3_ENDPOINT"], "s3.region": "us-east-1",
+        "s3.access-key-id": os.environ["WEIR_S3_ACCESS_KEY"],
+        "s3.secret-access-key": os.environ["WEIR_S3_SECRET_KEY"]})
+
+
 # -- PostgreSQL (psql) -----------------------------------------------------------
 
 def psql(sql):

@@ -20,20 +20,11 @@ import time
 
 import duckdb
 import pyarrow.parquet as pq
-from pyiceberg.catalog.sql import SqlCatalog
 
 import harness as h
 
 SPECS = os.path.join(h.REPO, "jobs", "specs")
 EVENTS = 60_000
-
-
-def catalog():
-    url = os.environ["WEIR_PG_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
-    return SqlCatalog("weir", uri=url, **{
-        "s3.endpoint": os.environ["WEIR_S3_ENDPOINT"], "s3.region": "us-east-1",
-        "s3.access-key-id": os.environ["WEIR_S3_ACCESS_KEY"],
-        "s3.secret-access-key": os.environ["WEIR_S3_SECRET_KEY"]})
 
 
 def duckdb_rows(metadata_location):
@@ -60,7 +51,7 @@ def run(lang):
                       WEIR_CHECKPOINT_URL=f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/ckpt",
                       WEIR_CHECKPOINT_INTERVAL="2s")
     h.create_topic(topic, 6)
-    cat = catalog()
+    cat = h.iceberg_catalog()
 
     def table_rows():
         try:

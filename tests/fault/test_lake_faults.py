@@ -26,7 +26,6 @@ import sys
 import time
 
 from pyarrow import fs as pafs
-from pyiceberg.catalog.sql import SqlCatalog
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import harness as h  # noqa: E402
@@ -36,14 +35,6 @@ PARTITIONS = 6
 EVENTS = 120_000
 RATE = 4_000  # 30 s of events
 WORKERS = ["wa", "wb"]
-
-
-def catalog():
-    url = os.environ["WEIR_PG_URL"].replace("postgresql://", "postgresql+psycopg2://", 1)
-    return SqlCatalog("weir", uri=url, **{
-        "s3.endpoint": os.environ["WEIR_S3_ENDPOINT"], "s3.region": "us-east-1",
-        "s3.access-key-id": os.environ["WEIR_S3_ACCESS_KEY"],
-        "s3.secret-access-key": os.environ["WEIR_S3_SECRET_KEY"]})
 
 
 def offsets_of(snapshot):
@@ -58,13 +49,13 @@ class Lake:
 
     def __init__(self, name):
         self.name = name
-        self.cat = catalog()
+        self.cat = h.iceberg_catalog()
 
     def table(self):
         try:
             return self.cat.load_table(self.name)
         except Exception:  # not created yet, or a service is down: a fresh engine next time
-            self.cat = catalog()
+            self.cat = h.iceberg_catalog()
             return None
 
     def current(self):
