@@ -133,6 +133,32 @@ expected<std::size_t> exporter::claim(const std::string& run_id) {
   return update_run(st_->conn, "claim", st_->lock, st_->claim, run_id);
 }
 
+expected<std::size_t> exporter::read(const std::string& run_id,
+                                     const std::function<expected<void>(const export_row&)>& each) {
+  auto run = canonical_run_id(run_id);
+  if (!run)
+    return run.failure();
+  auto& s = *st_;
+  return guarded("export read " + *run, [&] {
+    pqxx::work txn{s.conn};
+    // libpqxx 6.4 puts the "table name" into COPY unquoted, so a
+    // parenthesized query streams its rows: no result set in memory.
+    pqxx::stream_from copy{txn, s.select_head + txn.quote(*run) + s.select_tail};
+    std::string line, scratch;
+    std::vector<row_batch::value> row;
+    std::size_t n = 0;
+    while (copy.get_raw_line(line)) {
+      pg::parse_copy_line(line, s.cfg.columns, scratch, row);
+      if (auto ok = each(row); !ok)
+        throw std::runtime_error{ok.error_message()};
+      ++n;
+    }
+    copy.complete();
+    txn.commit();
+    return n;
+  });
+}
+
 expected<export_result> exporter::upload(const std::string& run_id) {
   auto run = canonical_run_id(run_id);
   if (!run)
@@ -144,23 +170,10 @@ expected<export_result> exporter::upload(const std::string& run_id) {
   auto w = parquet::writer::make(parquet::schema{s.cfg.columns}, s.cfg.codec, s.cfg.row_group_rows);
   if (!w)
     return w.failure();
-  auto read = guarded("export read " + *run, [&] {
-    pqxx::work txn{s.conn};
-    // libpqxx 6.4 puts the "table name" into COPY unquoted, so a
-    // parenthesized query streams its rows: no result set in memory.
-    pqxx::stream_from copy{txn, s.select_head + txn.quote(*run) + s.select_tail};
-    std::string line, scratch;
-    std::vector<row_batch::value> row;
-    while (copy.get_raw_line(line)) {
-      pg::parse_copy_line(line, s.cfg.columns, scratch, row);
-      if (auto ok = w->append(row); !ok) // a NULL where the file's column is required
-        throw std::runtime_error{ok.error_message()};
-    }
-    copy.complete();
-    txn.commit();
-  });
-  if (!read)
-    return read.failure();
+  // A NULL where the file's column is required fails the append.
+  auto rows = read(*run, [&](const export_row& row) { return w->append(row); });
+  if (!rows)
+    return rows.failure();
   export_result out{*run, *key, w->rows(), false};
   if (out.rows == 0)
     return out;
@@ -175,6 +188,10 @@ expected<export_result> exporter::upload(const std::string& run_id) {
 
 expected<std::size_t> exporter::mark(const std::string& run_id) {
   return update_run(st_->conn, "mark", "", st_->mark, run_id);
+}
+
+const std::string& exporter::mark_sql() const {
+  return st_->mark;
 }
 
 expected<export_result> exporter::run(const std::string& run_id) {

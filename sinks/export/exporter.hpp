@@ -18,6 +18,7 @@
 #include "jobs/raw/rows.hpp"
 #include "lib/s3/client.hpp"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct export_result {
   bool uploaded = false;
 };
 
+// One row of an export's columns (timestamps in milliseconds).
+using export_row = std::vector<row_batch::value>;
+
 // A run id is an ISO-8601 time in whole seconds ("2026-01-01T10:05:00Z",
 // offsets allowed); it is canonicalized to UTC so that one instant is one
 // run and one file name.
@@ -66,6 +70,14 @@ public:
   expected<export_result> upload(const std::string& run_id);
   // Step 3: returns how many rows it marked.
   expected<std::size_t> mark(const std::string& run_id);
+  // Step 3 as SQL of this database ($1: the canonical run id), for a
+  // transaction that commits more than the marks (an Iceberg catalog swap).
+  const std::string& mark_sql() const;
+
+  // The run's claimed rows not exported yet, in key order, to `each` (what
+  // upload() writes); an error from `each` stops the read. Returns the count.
+  expected<std::size_t> read(const std::string& run_id,
+                             const std::function<expected<void>(const export_row&)>& each);
 
   // claim, upload, mark.
   expected<export_result> run(const std::string& run_id);

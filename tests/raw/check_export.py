@@ -40,11 +40,7 @@ def export(binary, table, prefix, run, step):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    binary = sys.argv[1]
-    rc.need_env("WEIR_PG_URL", "WEIR_S3_ENDPOINT", "WEIR_S3_ACCESS_KEY", "WEIR_S3_SECRET_KEY",
-                "WEIR_S3_BUCKET")
+    binary = rc.export_args(__doc__)
     bucket = os.environ["WEIR_S3_BUCKET"]
     s3 = rc.s3fs()
     check = rc.Checks()

@@ -9,8 +9,12 @@
 //   weir_raw_it pg-write TABLE SCHEMA FROM TO BATCH inserts them, prints "inserted N"
 //   weir_raw_it pg-bench TABLE ROWS BATCH           prints "rows/s R" (actions schema)
 //   weir_raw_it export TABLE SCHEMA PREFIX RUN STEP STEP: claim, upload, mark, run, unfinished
+//   weir_raw_it export-job SPEC RUN                 one run of an export job (a YAML file), as
+//                                                   a worker does it; prints its summary
 //   weir_raw_it delete-prefix PREFIX                prints "deleted N"
+#include "jobs/spec.hpp"
 #include "sinks/export/exporter.hpp"
+#include "sinks/export/run.hpp"
 #include "sinks/postgres_raw/postgres_raw.hpp"
 
 #include "raw_data.hpp"
@@ -24,7 +28,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 using namespace weir;
 using namespace weir::raw;
@@ -191,6 +197,19 @@ int run_export(const std::string& table, const std::string& schema_name, const s
   return 0;
 }
 
+int export_job(const std::string& path, const std::string& run) {
+  std::ifstream in{path};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto spec = must(jobs::parse_spec(text.str(), path), "spec");
+  auto done = must(weir::raw::run_export(spec, run), "run");
+  std::cout << "{\"summary\": \"" << done.summary << "\", \"recovered\": [";
+  for (std::size_t i = 0; i < done.recovered.size(); ++i)
+    std::cout << (i ? ", " : "") << "\"" << done.recovered[i] << "\"";
+  std::cout << "]}\n";
+  return 0;
+}
+
 int delete_prefix(const std::string& prefix) {
   auto client = must(s3::client::make(s3_config()), "s3");
   const auto bucket = env("WEIR_S3_BUCKET");
@@ -354,6 +373,8 @@ int main(int argc, char** argv) {
         return pg_bench(a[0], num(1), num(2));
       if (mode == "export" && a.size() == 5)
         return run_export(a[0], a[1], a[2], a[3], a[4]);
+      if (mode == "export-job" && a.size() == 2)
+        return export_job(a[0], a[1]);
       if (mode == "delete-prefix" && a.size() == 1)
         return delete_prefix(a[0]);
     } catch (const std::exception& e) { // argument parsing only

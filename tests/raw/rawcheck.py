@@ -20,6 +20,9 @@ from pyarrow import fs
 # quoting and the Arrow type of each weir type.
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "parquet"))
 from check_parquet import ARROW_TYPES, quote, same  # noqa: E402
+# The e2e tests' pyiceberg catalog, for the export into a table.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "e2e"))
+from harness import iceberg_catalog  # noqa: E402,F401
 
 # event_id of row n is the hex of 42 * 1000003 + n (tests/raw/raw_data.hpp).
 ID_BASE = 42 * 1_000_003
@@ -49,6 +52,16 @@ class Checks:
     def done(self):
         print(f"{self.passed} passed, {self.failed} failed")
         return 1 if self.failed else 0
+
+
+def export_args(doc):
+    """The weir_raw_it path of an export checker's command line, once the
+    services' environment is there for PostgreSQL and S3."""
+    if len(sys.argv) != 2:
+        sys.exit(doc)
+    need_env("WEIR_PG_URL", "WEIR_S3_ENDPOINT", "WEIR_S3_ACCESS_KEY", "WEIR_S3_SECRET_KEY",
+             "WEIR_S3_BUCKET")
+    return sys.argv[1]
 
 
 def need_env(*names):

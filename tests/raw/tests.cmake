@@ -14,9 +14,9 @@ set(WEIR_PYTHON "python3" CACHE STRING "Python used by the end-to-end tests")
 set(_weir_raw_env "\${WEIR_RUN_DIR:-${CMAKE_SOURCE_DIR}/.run}/env.sh")
 add_test(NAME e2e.raw_it
   COMMAND bash -c ". \"${_weir_raw_env}\" && exec \"$<TARGET_FILE:weir_raw_it>\"")
-foreach(check postgres export)
+foreach(check postgres export export_lake)
   add_test(NAME e2e.raw_${check}
     COMMAND bash -c ". \"${_weir_raw_env}\" && exec \"${WEIR_PYTHON}\" \"${CMAKE_SOURCE_DIR}/tests/raw/check_${check}.py\" \"$<TARGET_FILE:weir_raw_it>\"")
 endforeach()
-set_tests_properties(e2e.raw_it e2e.raw_postgres e2e.raw_export
+set_tests_properties(e2e.raw_it e2e.raw_postgres e2e.raw_export e2e.raw_export_lake
   PROPERTIES LABELS e2e RESOURCE_LOCK services)

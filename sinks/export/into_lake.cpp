@@ -1,0 +1,120 @@
+#include "sinks/export/into_lake.hpp"
+
+#include "base/logging.hpp"
+#include "jobs/raw/projection.hpp"
+#include "lib/iceberg/commit.hpp"
+#include "sinks/lake/table.hpp"
+#include "sinks/lake/writer.hpp"
+
+WEIR_LOG_MODULE("export");
+
+namespace weir::raw {
+
+namespace {
+
+constexpr const char* from_key = "weir.export-from";
+constexpr const char* run_key = "weir.export-run";
+// Rows handed to the writer at a time; it rolls files at the table's target
+// size, so a run's memory does not grow with its rows.
+constexpr std::size_t chunk_rows = 8192;
+
+// Deletes files no snapshot took (best effort: an orphan left is harmless).
+void drop_files(lake::table& t, const std::vector<iceberg::data_file>& files) {
+  for (const auto& f : files)
+    if (auto ok = t.remove(f.file_path); !ok)
+      WEIR_WARN("could not delete uncommitted file {}: {}", f.file_path, ok.error_message());
+}
+
+} // namespace
+
+bool has_export_run(const iceberg::table_metadata& m, const std::string& from,
+                    const std::string& run_id) {
+  return !iceberg::summary_values(m, run_key, {{from_key, from}, {run_key, run_id}}).empty();
+}
+
+expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_config& cfg,
+                                              s3::client& s3, const std::string& from,
+                                              const std::string& run_id, bool same_database) {
+  auto run = canonical_run_id(run_id);
+  if (!run)
+    return run.failure();
+  if (auto c = ex.claim(*run); !c)
+    return c.failure();
+  auto catalog = lake::sql_catalog::make(cfg.catalog_url);
+  if (!catalog)
+    return catalog.failure();
+  auto t = lake::table::open(cfg, s3, *catalog);
+  if (!t)
+    return t.failure();
+  lake_export_result out;
+  // An earlier try committed and crashed before marking (another database).
+  if (has_export_run(t->metadata(), from, *run)) {
+    if (auto m = ex.mark(*run); !m)
+      return m.failure();
+    return out;
+  }
+
+  lake::partition_writer writer(cfg, s3, 0);
+  auto batch = row_batch::make(raw_schema(cfg.job_columns));
+  if (!batch)
+    return batch.failure();
+  auto flush = [&]() -> expected<void> {
+    writer.write(*batch, 0);
+    batch->clear();
+    return writer.roll(false);
+  };
+  auto rows = ex.read(*run, [&](const export_row& row) -> expected<void> {
+    if (auto ok = batch->append(row); !ok)
+      return ok;
+    return batch->rows() < chunk_rows ? expected<void>{} : flush();
+  });
+  expected<void> rolled = rows ? flush() : expected<void>{};
+  if (rolled)
+    rolled = writer.roll(true);
+  if (!rows || !rolled) {
+    writer.discard();
+    return rows ? rolled.failure() : rows.failure();
+  }
+  auto files = writer.take_files();
+  out.rows = *rows;
+  if (files.empty()) { // nothing claimed, or all of it exported already: no snapshot
+    if (auto m = ex.mark(*run); !m)
+      return m.failure();
+    return out;
+  }
+
+  auto plan = [&](const iceberg::table_metadata& m,
+                  auto&) -> expected<std::optional<iceberg::commit_request>> {
+    if (has_export_run(m, from, *run)) // a swap whose outcome was lost, then retried
+      return std::optional<iceberg::commit_request>{};
+    iceberg::commit_request r;
+    r.op = iceberg::operation::append;
+    r.added = files;
+    r.summary = {{from_key, from}, {run_key, *run}};
+    return std::optional{std::move(r)};
+  };
+  const lake::sql_catalog::along marks{ex.mark_sql(), *run};
+  auto snap = t->commit(plan, false, same_database ? &marks : nullptr);
+  if (!snap) {
+    // Files of a commit that did not land are dropped; when its outcome is
+    // unknown they stay (the next run finds the snapshot, or not).
+    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run))
+      drop_files(*t, files);
+    return snap.failure();
+  }
+  out.snapshot = *snap;
+  out.marked_with_swap = same_database && snap->has_value();
+  if (!*snap)
+    drop_files(*t, files);
+  if (!same_database && *snap)
+    lake::failpoint("export.before_mark");
+  // The marks, where the swap did not take them (a no-op where it did).
+  if (auto m = ex.mark(*run); !m)
+    return m.failure();
+  if (auto gone = t->expire(cfg.snapshots_kept, lake::now_ms()); !gone)
+    WEIR_WARN("export into {}.{}: snapshot expiry failed, tried again next run: {}", cfg.ns,
+              cfg.name, gone.error_message());
+  return out;
+}
+
+} // namespace weir::raw
