@@ -103,7 +103,6 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
     return snap.failure();
   }
   out.snapshot = *snap;
-  out.marked_with_swap = same_database && snap->has_value();
   if (!*snap)
     drop_files(*t, files);
   if (!same_database && *snap)

@@ -22,7 +22,6 @@ namespace weir::raw {
 struct lake_export_result {
   std::size_t rows = 0;
   std::optional<std::int64_t> snapshot; // none: nothing new, or committed by an earlier try
-  bool marked_with_swap = false;        // the marks committed in the swap's transaction
 };
 
 // Whether `m` has a snapshot (the current one or an ancestor) of run
