@@ -49,6 +49,24 @@ std::optional<pending_list> parse_pending_key(std::string_view key) {
   return l;
 }
 
+expected<std::string> write_file_list(const table_config& t,
+                                      const std::vector<iceberg::data_file>& files) {
+  std::vector<iceberg::manifest_entry> entries;
+  for (const auto& f : files)
+    entries.push_back({iceberg::entry_status::added, std::nullopt, std::nullopt, std::nullopt, f});
+  return iceberg::write_manifest({t.schema, t.spec}, entries);
+}
+
+expected<std::vector<iceberg::data_file>> read_file_list(std::string_view bytes) {
+  auto m = iceberg::read_manifest(bytes);
+  if (!m)
+    return m.failure();
+  std::vector<iceberg::data_file> files;
+  for (auto& e : m->entries)
+    files.push_back(std::move(e.file));
+  return files;
+}
+
 std::string format_offsets(const offsets& o) {
   std::string out;
   for (const auto& [p, off] : o) {
@@ -148,13 +166,10 @@ struct committer {
     auto bytes = s3.get_object(cfg.bucket, key);
     if (!bytes)
       return bytes.failure();
-    auto m = iceberg::read_manifest(*bytes);
-    if (!m)
-      return error{key + ": " + m.error_message()};
-    auto& files = read_lists[key];
-    for (auto& e : m->entries)
-      files.push_back(std::move(e.file));
-    return &files;
+    auto files = read_file_list(*bytes);
+    if (!files)
+      return error{key + ": " + files.error_message()};
+    return &(read_lists[key] = std::move(*files));
   }
 
   expected<std::optional<iceberg::commit_request>> plan(const iceberg::table_metadata& m) {
@@ -223,20 +238,15 @@ struct committer {
     });
     if (stale.empty())
       return {};
-    auto manifests = t.manifests(true);
-    if (!manifests)
-      return manifests.failure();
-    std::set<std::string> live;
-    for (const auto& m : *manifests)
-      for (const auto& e : *m.entries)
-        if (e.status != iceberg::entry_status::deleted)
-          live.insert(e.file.file_path);
+    auto live = t.live_files();
+    if (!live)
+      return live.failure();
     for (const auto& l : stale) {
       auto files = files_of(l);
       if (!files)
         return files.failure();
       for (const auto& f : **files)
-        if (!live.contains(f.file_path) && t.remove(f.file_path))
+        if (!live->contains(f.file_path) && t.remove(f.file_path))
           ++out.aborted_files;
       if (auto ok = s3.delete_object(cfg.bucket, pending_key(cfg, req.identity, l)); !ok)
         return ok;

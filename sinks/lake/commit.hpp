@@ -17,6 +17,7 @@
 #include "base/expected.hpp"
 #include "base/types.hpp"
 #include "jobs/spec.hpp"
+#include "lib/iceberg/manifest.hpp"
 #include "lib/iceberg/metadata.hpp"
 #include "sinks/lake/layout.hpp"
 
@@ -40,6 +41,12 @@ struct pending_list {
 std::string pending_prefix(const table_config& t, const std::string& identity);
 std::string pending_key(const table_config& t, const std::string& identity, const pending_list& l);
 std::optional<pending_list> parse_pending_key(std::string_view key);
+
+// A list of data files as a pending list holds them (an Avro manifest of
+// ADDED entries), and the files such a list names.
+expected<std::string> write_file_list(const table_config& t,
+                                      const std::vector<iceberg::data_file>& files);
+expected<std::vector<iceberg::data_file>> read_file_list(std::string_view bytes);
 
 // Of one partition's pending lists, those chaining from `start` without
 // passing `limit` (its checkpointed offset), reaching farthest; where two

@@ -2,7 +2,6 @@
 
 #include "base/logging.hpp"
 #include "jobs/raw/pipeline.hpp"
-#include "lib/iceberg/manifest.hpp"
 #include "lib/s3/env.hpp"
 #include "sinks/lake/commit.hpp"
 #include "sinks/lake/table.hpp"
@@ -139,11 +138,7 @@ private:
     if (pt.next <= pt.start)
       return {};
     auto files = pt.writer.take_files();
-    std::vector<iceberg::manifest_entry> entries;
-    for (auto& f : files)
-      entries.push_back(
-        {iceberg::entry_status::added, std::nullopt, std::nullopt, std::nullopt, f});
-    auto bytes = iceberg::write_manifest({cfg_.schema, cfg_.spec}, entries);
+    auto bytes = lake::write_file_list(cfg_, files);
     expected<void> ok =
       bytes
         ? s3_.put_object(cfg_.bucket,

@@ -166,6 +166,18 @@ expected<std::vector<iceberg::existing_manifest>> table::manifests(bool entries)
   return out;
 }
 
+expected<std::set<std::string>> table::live_files() {
+  auto all = manifests(true);
+  if (!all)
+    return all.failure();
+  std::set<std::string> live;
+  for (const auto& m : *all)
+    for (const auto& e : *m.entries)
+      if (e.status != iceberg::entry_status::deleted)
+        live.insert(e.file.file_path);
+  return live;
+}
+
 expected<bool> table::publish(const std::string& json, const iceberg::table_metadata& next,
                               const sql_catalog::along* with) {
   const auto path = next_metadata_path();

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ public:
 
   // The current snapshot's manifests; with their entries when `entries`.
   expected<std::vector<iceberg::existing_manifest>> manifests(bool entries);
+  // The paths of the data files the current snapshot holds.
+  expected<std::set<std::string>> live_files();
 
   // What to commit on top of the current metadata (its manifests given);
   // nullopt: nothing, no snapshot.
