@@ -3,6 +3,7 @@
 #include "base/logging.hpp"
 #include "jobs/raw/projection.hpp"
 #include "lib/iceberg/commit.hpp"
+#include "sinks/lake/commit.hpp"
 #include "sinks/lake/table.hpp"
 #include "sinks/lake/writer.hpp"
 
@@ -23,6 +24,38 @@ void drop_files(lake::table& t, const std::vector<iceberg::data_file>& files) {
   for (const auto& f : files)
     if (auto ok = t.remove(f.file_path); !ok)
       WEIR_WARN("could not delete uncommitted file {}: {}", f.file_path, ok.error_message());
+}
+
+// A try names its files here before its commit, and deletes the list after
+// it: a list found by a later try of the run is a crashed try's.
+std::string try_key(const lake::table_config& cfg, const std::string& from,
+                    const std::string& run) {
+  return cfg.key("weir/export/" + from + "/" + run + ".avro");
+}
+
+// The files of a crashed try that no snapshot holds are deleted (none does
+// unless the try committed: then only its list goes). Best effort: what
+// stays is an orphan no reader sees.
+void drop_crashed_try(lake::table& t, s3::client& s3, const lake::table_config& cfg,
+                      const std::string& key, bool committed) {
+  auto there = s3.exists(cfg.bucket, key);
+  if (!there || !*there)
+    return;
+  if (!committed) {
+    auto bytes = s3.get_object(cfg.bucket, key);
+    auto files = bytes ? lake::read_file_list(*bytes)
+                       : expected<std::vector<iceberg::data_file>>{bytes.failure()};
+    auto live = t.live_files();
+    if (!files || !live) {
+      WEIR_WARN("{}: the files of a crashed try stay: {}", key,
+                files ? live.error_message() : files.error_message());
+      return;
+    }
+    std::erase_if(*files, [&](const auto& f) { return live->contains(f.file_path); });
+    drop_files(t, *files);
+    WEIR_INFO("{}: deleted the {} uncommitted file(s) of a crashed try", key, files->size());
+  }
+  (void)s3.delete_object(cfg.bucket, key);
 }
 
 } // namespace
@@ -47,8 +80,11 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   if (!t)
     return t.failure();
   lake_export_result out;
+  const auto listed = try_key(cfg, from, *run);
+  const bool committed = has_export_run(t->metadata(), from, *run);
+  drop_crashed_try(*t, s3, cfg, listed, committed);
   // An earlier try committed and crashed before marking (another database).
-  if (has_export_run(t->metadata(), from, *run)) {
+  if (committed) {
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
@@ -83,6 +119,13 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
     return out;
   }
 
+  auto list = lake::write_file_list(cfg, files);
+  if (auto ok = list ? s3.put_object(cfg.bucket, listed, *list) : expected<void>{list.failure()};
+      !ok) {
+    drop_files(*t, files);
+    return ok.failure();
+  }
+
   auto plan = [&](const iceberg::table_metadata& m,
                   auto&) -> expected<std::optional<iceberg::commit_request>> {
     if (has_export_run(m, from, *run)) // a swap whose outcome was lost, then retried
@@ -97,14 +140,17 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   auto snap = t->commit(plan, false, same_database ? &marks : nullptr);
   if (!snap) {
     // Files of a commit that did not land are dropped; when its outcome is
-    // unknown they stay (the next run finds the snapshot, or not).
-    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run))
+    // unknown they stay, listed: the next try finds the snapshot, or not.
+    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run)) {
       drop_files(*t, files);
+      (void)s3.delete_object(cfg.bucket, listed);
+    }
     return snap.failure();
   }
   out.snapshot = *snap;
   if (!*snap)
     drop_files(*t, files);
+  (void)s3.delete_object(cfg.bucket, listed);
   if (!same_database && *snap)
     lake::failpoint("export.before_mark");
   // The marks, where the swap did not take them (a no-op where it did).

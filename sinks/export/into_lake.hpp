@@ -8,7 +8,8 @@
 // crash leaves both the snapshot and the marks, or neither. Elsewhere the
 // marks follow the swap; a re-run after a crash between the two finds its
 // snapshot by its summary and only marks. Files a crashed run uploaded are
-// in no snapshot: no reader sees them (docs/lake.md, "Exports").
+// in no snapshot: no reader sees them, and the run done again deletes them
+// (a try lists its files before its commit; docs/lake.md, "Exports").
 #pragma once
 
 #include "sinks/export/exporter.hpp"
