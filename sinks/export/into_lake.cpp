@@ -26,34 +26,45 @@ void drop_files(lake::table& t, const std::vector<iceberg::data_file>& files) {
       WEIR_WARN("could not delete uncommitted file {}: {}", f.file_path, ok.error_message());
 }
 
-// A try names its files here before its commit, and deletes the list after
-// it: a list found by a later try of the run is a crashed try's.
+// A try names its files here before its commit, with those of earlier tries
+// of the run still listed (a crashed or a frozen one's).
 std::string try_key(const lake::table_config& cfg, const std::string& from,
                     const std::string& run) {
   return cfg.key("weir/export/" + from + "/" + run + ".avro");
 }
 
-// The files of a crashed try that no snapshot holds are deleted (none does
-// unless the try committed: then only its list goes). Best effort: what
-// stays is an orphan no reader sees.
-void drop_crashed_try(lake::table& t, s3::client& s3, const lake::table_config& cfg,
-                      const std::string& key, bool committed) {
+// The files earlier tries of the run listed; none when there is no list, or
+// it cannot be read (then its files stay, orphans no reader sees).
+std::vector<iceberg::data_file> listed_files(s3::client& s3, const lake::table_config& cfg,
+                                             const std::string& key) {
   auto there = s3.exists(cfg.bucket, key);
   if (!there || !*there)
-    return;
-  if (!committed) {
-    auto bytes = s3.get_object(cfg.bucket, key);
-    auto files = bytes ? lake::read_file_list(*bytes)
-                       : expected<std::vector<iceberg::data_file>>{bytes.failure()};
+    return {};
+  auto bytes = s3.get_object(cfg.bucket, key);
+  auto files = bytes ? lake::read_file_list(*bytes)
+                     : expected<std::vector<iceberg::data_file>>{bytes.failure()};
+  if (!files) {
+    WEIR_WARN("{}: the files it lists stay: {}", key, files.error_message());
+    return {};
+  }
+  return std::move(*files);
+}
+
+// Once the run is committed no other try of it can commit (its swap would
+// lose, and its plan find the run), so the listed files no snapshot holds
+// are orphans: they are deleted, then the list.
+void drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
+                 const std::string& key, std::vector<iceberg::data_file> files) {
+  if (!files.empty()) {
     auto live = t.live_files();
-    if (!files || !live) {
-      WEIR_WARN("{}: the files of a crashed try stay: {}", key,
-                files ? live.error_message() : files.error_message());
+    if (!live) {
+      WEIR_WARN("{}: the files it lists stay: {}", key, live.error_message());
       return;
     }
-    std::erase_if(*files, [&](const auto& f) { return live->contains(f.file_path); });
-    drop_files(t, *files);
-    WEIR_INFO("{}: deleted the {} uncommitted file(s) of a crashed try", key, files->size());
+    std::erase_if(files, [&](const auto& f) { return live->contains(f.file_path); });
+    drop_files(t, files);
+    if (!files.empty())
+      WEIR_INFO("{}: deleted {} file(s) of other tries, in no snapshot", key, files.size());
   }
   (void)s3.delete_object(cfg.bucket, key);
 }
@@ -81,10 +92,10 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
     return t.failure();
   lake_export_result out;
   const auto listed = try_key(cfg, from, *run);
-  const bool committed = has_export_run(t->metadata(), from, *run);
-  drop_crashed_try(*t, s3, cfg, listed, committed);
+  auto earlier = listed_files(s3, cfg, listed);
   // An earlier try committed and crashed before marking (another database).
-  if (committed) {
+  if (has_export_run(t->metadata(), from, *run)) {
+    drop_listed(*t, s3, cfg, listed, std::move(earlier));
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
@@ -114,12 +125,16 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   auto files = writer.take_files();
   out.rows = *rows;
   if (files.empty()) { // nothing claimed, or all of it exported already: no snapshot
+    if (!earlier.empty())
+      drop_listed(*t, s3, cfg, listed, std::move(earlier));
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
   }
 
-  auto list = lake::write_file_list(cfg, files);
+  auto all = earlier;
+  all.insert(all.end(), files.begin(), files.end());
+  auto list = lake::write_file_list(cfg, all);
   if (auto ok = list ? s3.put_object(cfg.bucket, listed, *list) : expected<void>{list.failure()};
       !ok) {
     drop_files(*t, files);
@@ -139,18 +154,17 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   const lake::sql_catalog::along marks{ex.mark_sql(), *run};
   auto snap = t->commit(plan, false, same_database ? &marks : nullptr);
   if (!snap) {
-    // Files of a commit that did not land are dropped; when its outcome is
-    // unknown they stay, listed: the next try finds the snapshot, or not.
-    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run)) {
+    // This try's files, when its commit did not land, are dropped; when its
+    // outcome is unknown they stay, listed for the next try.
+    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run))
       drop_files(*t, files);
-      (void)s3.delete_object(cfg.bucket, listed);
-    }
     return snap.failure();
   }
-  out.snapshot = *snap;
-  if (!*snap)
-    drop_files(*t, files);
-  (void)s3.delete_object(cfg.bucket, listed);
+  out.snapshot = *snap; // none: another try committed the run first
+  if (*snap && earlier.empty())
+    (void)s3.delete_object(cfg.bucket, listed);
+  else
+    drop_listed(*t, s3, cfg, listed, std::move(all));
   if (!same_database && *snap)
     lake::failpoint("export.before_mark");
   // The marks, where the swap did not take them (a no-op where it did).
