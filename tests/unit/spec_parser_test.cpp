@@ -706,10 +706,6 @@ sink:
   sort_by: [user_id]
 )";
 
-std::string lake_export_with(const std::string& from, const std::string& to) {
-  return with(lake_export, from, to);
-}
-
 } // namespace
 
 // An export into an Iceberg table: the export's from, columns and every,
@@ -742,28 +738,28 @@ export:
 }
 
 TEST(SpecParser, ExportIntoIcebergRules) {
-  EXPECT_EQ(error_of(lake_export_with("  every: 5m\n", "  every: 5m\n  to: s3://weir/raw\n")),
+  EXPECT_EQ(error_of(with(lake_export, "  every: 5m\n", "  every: 5m\n  to: s3://weir/raw\n")),
             "job.yaml:12: export.to: an export into the iceberg table of its sink writes no "
             "files: remove export.to");
   const auto store = lake_export.substr(0, lake_export.find("sink:"))
                      + "sink:\n  type: postgres\n  url: postgresql://h/d\n  table: t\n";
   EXPECT_EQ(error_of(store), "job.yaml:13: sink.type: an export writes Parquet files under "
                              "export.to, or into a table of sink.type iceberg, not 'postgres'");
-  EXPECT_EQ(error_of(lake_export_with("  sort_by: [user_id]\n",
-                                      "  sort_by: [user_id]\n  commit_every: 2\n")),
+  EXPECT_EQ(error_of(with(lake_export, "  sort_by: [user_id]\n",
+                          "  sort_by: [user_id]\n  commit_every: 2\n")),
             "job.yaml:21: sink.commit_every: an export commits one snapshot per run");
-  EXPECT_EQ(error_of(lake_export_with("  sort_by: [user_id]\n", "  sort_by: [amount]\n")),
+  EXPECT_EQ(error_of(with(lake_export, "  sort_by: [user_id]\n", "  sort_by: [amount]\n")),
             "job.yaml:20: sink.sort_by[0]: 'amount' is not one of the columns or derived columns");
-  EXPECT_EQ(error_of(lake_export_with("column: placed_at, as: date", "column: user_id, as: date")),
+  EXPECT_EQ(error_of(with(lake_export, "column: placed_at, as: date", "column: user_id, as: date")),
             "job.yaml:18: sink.derive[0].as: date and hour need a timestamp column ('user_id' "
             "is not)");
-  EXPECT_EQ(error_of(lake_export_with("  catalog: postgresql://weir@h:5432/weir\n", "")),
+  EXPECT_EQ(error_of(with(lake_export, "  catalog: postgresql://weir@h:5432/weir\n", "")),
             "job.yaml:13: sink.catalog: required: the PostgreSQL of the Iceberg SQL catalog "
             "(postgresql://...)");
-  EXPECT_EQ(error_of(lake_export_with("  url: s3://weir/lake/bets\n",
-                                      "  url: s3://weir/lake/bets\n  partials_url: "
-                                      "postgresql://h/d\n")),
+  EXPECT_EQ(error_of(with(lake_export, "  url: s3://weir/lake/bets\n",
+                          "  url: s3://weir/lake/bets\n  partials_url: "
+                          "postgresql://h/d\n")),
             "job.yaml:15: sink.partials_url: an export into an iceberg table keeps no partials");
-  EXPECT_EQ(error_of(lake_export_with("  every: 5m\nsink:", "  every: 5m\nsource: {}\nsink:")),
+  EXPECT_EQ(error_of(with(lake_export, "  every: 5m\nsink:", "  every: 5m\nsource: {}\nsink:")),
             "job.yaml:12: source: unknown field 'source'");
 }
