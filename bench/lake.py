@@ -20,7 +20,6 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 import harness as h  # noqa: E402
-from test_lake import catalog  # noqa: E402
 from windowed import drain, peak_rss_mb  # noqa: E402
 
 SPECS = os.path.join(h.REPO, "jobs", "specs")
@@ -57,7 +56,7 @@ def main():
                       WEIR_CATALOG_URL=os.environ["WEIR_PG_URL"],
                       WEIR_CHECKPOINT_URL=f"s3://{os.environ['WEIR_S3_BUCKET']}/{topic}/ckpt",
                       WEIR_CHECKPOINT_INTERVAL=args.interval)
-    cat = catalog()
+    cat = h.iceberg_catalog()
     with h.Cluster("bench-lake") as cluster:
         cluster.up("lake-worker", http=True)
         pid = cluster.procs["lake-worker"].pid
