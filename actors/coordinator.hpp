@@ -5,6 +5,7 @@
 
 #include "actors/interfaces.hpp"
 #include "base/expected.hpp"
+#include "sinks/lake/commit.hpp"
 
 #include <msgpack.hpp>
 
@@ -54,6 +55,10 @@ struct coordinator_config {
   // blocking: it runs off the actor); empty: Kafka. Tests put a fake here.
   std::function<expected<std::int32_t>(const std::string& brokers, const std::string& topic)>
     count_partitions;
+  // How a job's lake table is committed (blocking: it runs off the actor);
+  // empty: sinks::commit_checkpoints. Tests put a fake here.
+  std::function<expected<lake::commit_outcome>(const jobs::job_spec&, const lake::commit_request&)>
+    commit;
 };
 
 // Reads the last snapshot at `state_url` (empty snapshot if none).

@@ -129,6 +129,8 @@ using coordinator_actor = caf::typed_actor<
   caf::reacts_to<partition_failed_atom, std::string, std::string, partition_id, std::string>,
   // Self-sent every checkpoint interval of job `job`.
   caf::reacts_to<checkpoint_atom, std::string>,
+  // Self-sent when the backoff after a failed commit of job `job`'s lake table ends.
+  caf::reacts_to<commit_atom, std::string>,
   // Self-sent when a run of job `job` (a job of runs) is due.
   caf::reacts_to<run_atom, std::string>,
   // Self-sent when the grace period after a restart ends: reassign what absent

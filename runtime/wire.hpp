@@ -47,6 +47,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using job_failed_atom = caf::atom_constant<caf::atom("jfailed")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
 
 // -- cluster messages --------------------------------------------------------
 struct worker_info {

@@ -5,6 +5,7 @@
 #include "actors/coordinator/state.hpp"
 
 #include "actors/blocking.hpp"
+#include "actors/coordinator/commits.hpp"
 #include "actors/coordinator/schedule.hpp"
 #include "base/bounded_unpack.hpp"
 #include "base/logging.hpp"
@@ -256,20 +257,15 @@ void on_checkpoint_due(self_ptr self, const std::string& job_id) {
   for (const auto& name : round->owners)
     self->send(*handle_of(self, name), checkpoint_atom::value, job_id, round->id, round->pointed);
   schedule_checkpoint(self, job_id);
-  // Under load a round may never complete before the next starts, yet
-  // pointers move: once a whole interval more than `commit_every` passed
-  // without a commit, what they cover is committed now (also a retry of a
-  // commit that failed).
   auto& job = j->second;
   if (sinks::commits_at_checkpoints(job.spec)
-      && ++job.rounds_uncommitted > std::max<std::uint32_t>(1, job.spec.sink.commit_every)
-      && job.pointers_moved)
+      && on_round_started(job.commits, commit_policy_of(job.spec)))
     start_commit(self, job_id);
 }
 
 // -- commits of sinks that commit at checkpoints (a lake table) ------------------
 
-// A round of `job` just completed: commit every `commit_every` rounds.
+// A round of `job` just completed (commits.hpp decides whether to commit).
 void commit_if_due(self_ptr self, const std::string& job_id, job_record& job, round_id id) {
   if (!sinks::commits_at_checkpoints(job.spec))
     return;
@@ -278,7 +274,7 @@ void commit_if_due(self_ptr self, const std::string& job_id, job_record& job, ro
   if (r == job.rounds.end() || r->outcome != round_outcome::completed || r->finished_ms == 0
       || r->reported != r->partitions)
     return;
-  if (job.rounds_uncommitted >= std::max<std::uint32_t>(1, job.spec.sink.commit_every))
+  if (on_round_completed(job.commits, commit_policy_of(job.spec)))
     start_commit(self, job_id);
 }
 
@@ -289,13 +285,12 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   if (j == st.jobs.end())
     return;
   auto& job = j->second;
-  job.commit_running = false;
-  if (!out) {
+  if (auto backoff = on_finished(job.commits, out.has_value())) {
     st.metrics.lake_commit_failures.inc();
     ++job.lake.commit_failures;
-    job.pointers_moved = true;
-    WEIR_WARN("job {}: lake commit of round {} failed (tried again after the next round): {}",
-              job_id, round, out.error_message());
+    WEIR_WARN("job {}: lake commit of round {} failed (tried again in {} ms): {}", job_id, round,
+              backoff->count(), out.error_message());
+    self->delayed_send(self, *backoff, commit_atom::value, job_id);
     return;
   }
   st.metrics.lake_commit_duration.observe(out->seconds);
@@ -326,7 +321,7 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
 // Commits what the partitions' stored checkpoints cover, off the actor.
 void start_commit(self_ptr self, const std::string& job_id) {
   auto j = self->state.jobs.find(job_id);
-  if (j == self->state.jobs.end() || j->second.commit_running || j->second.stopped())
+  if (j == self->state.jobs.end() || j->second.commits.running || j->second.stopped())
     return;
   auto& job = j->second;
   lake::commit_request req;
@@ -338,13 +333,13 @@ void start_commit(self_ptr self, const std::string& job_id) {
     }
   if (req.checkpointed.empty())
     return;
-  job.commit_running = true;
-  job.rounds_uncommitted = 0;
-  job.pointers_moved = false;
+  started(job.commits);
   const auto round = req.round;
   run_blocking(
     self, caf::infinite,
-    [spec = job.spec, req = std::move(req)] { return sinks::commit_checkpoints(spec, req); },
+    [commit = self->state.commit, spec = job.spec, req = std::move(req)] {
+      return commit(spec, req);
+    },
     [self, job_id, round](expected<lake::commit_outcome> out) {
       on_committed(self, job_id, round, out);
     },
@@ -363,8 +358,15 @@ void on_checkpointed(self_ptr self, const std::string& name, const std::string& 
     return;
   WEIR_DEBUG("job {}: checkpoint {} from {} ({} partitions)", job_id, id, name, parts.size());
   persist(self);
-  j->second.pointers_moved = true;
+  on_reported(j->second.commits, 0);
   commit_if_due(self, job_id, j->second, id);
+}
+
+// The backoff after a failed commit ended.
+void on_commit_due(self_ptr self, const std::string& job_id) {
+  auto j = self->state.jobs.find(job_id);
+  if (j != self->state.jobs.end() && on_retry_due(j->second.commits))
+    start_commit(self, job_id);
 }
 
 // -- jobs of runs -------------------------------------------------------------
@@ -812,6 +814,11 @@ coordinator_actor::behavior_type behavior(self_ptr self, coordinator_config cfg,
     st.count_partitions = [](const std::string& brokers, const std::string& topic) {
       return kafka::partition_count(brokers, topic);
     };
+  st.commit = cfg.commit;
+  if (!st.commit)
+    st.commit = [](const jobs::job_spec& spec, const lake::commit_request& req) {
+      return sinks::commit_checkpoints(spec, req);
+    };
   start_state_writer(self, cfg.state_url);
   resume(self, cfg, std::move(restored));
   self->delayed_send(self, tick_every, tick_atom::value);
@@ -824,6 +831,7 @@ coordinator_actor::behavior_type behavior(self_ptr self, coordinator_config cfg,
     },
     [self](recovered_atom) { on_recovered(self); },
     [self](checkpoint_atom, const std::string& job_id) { on_checkpoint_due(self, job_id); },
+    [self](commit_atom, const std::string& job_id) { on_commit_due(self, job_id); },
     [self](run_atom, const std::string& job_id) { on_run_due(self, job_id); },
     [self](partition_failed_atom, const std::string& name, const std::string& job_id,
            partition_id p,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/coordinator.hpp"
+#include "actors/coordinator/commits.hpp"
 #include "actors/observed.hpp"
 #include "base/metrics.hpp"
 #include "jobs/registry/kinds.hpp"
@@ -41,12 +42,9 @@ struct job_record {
     double per_second = 0;
   };
   std::map<partition_id, rate> rates; // from consecutive reports of the owner
-  // Sinks that commit at checkpoints (sinks/registry/commits.hpp): one
-  // commit in flight per job; rounds started since the last one; whether a
-  // checkpoint pointer moved since.
-  bool commit_running = false;
-  std::uint32_t rounds_uncommitted = 0;
-  bool pointers_moved = false;
+  // Sinks that commit at checkpoints (sinks/registry/commits.hpp): when
+  // the next commit is due (actors/coordinator/commits.hpp).
+  commit_schedule commits;
   lake_table_stats lake;
 
   const jobs::job_kind& kind() const { return jobs::kind_of(spec); }

@@ -37,6 +37,8 @@ struct coordinator_state {
   std::uint64_t ticks = 0;
   caf::actor state_writer; // detached: writes snapshots; absent without a state_url
   std::function<expected<std::int32_t>(const std::string&, const std::string&)> count_partitions;
+  std::function<expected<lake::commit_outcome>(const jobs::job_spec&, const lake::commit_request&)>
+    commit; // coordinator_config::commit
 };
 
 } // namespace weir::coordinator

@@ -7,6 +7,7 @@
 // Each test walks one protocol of docs/architecture.md: a handoff with the
 // old owner fenced, a worker lost mid-round then recovery, checkpoint rounds
 // completing and failing, a drain, a refusal.
+#include "actors/blocking.hpp"
 #include "actors/coordinator.hpp"
 #include "actors/sink.hpp"
 #include "actors/source.hpp"
@@ -59,6 +60,15 @@ columns: [{name: id, type: string, nullable: false}]
 sink: {type: postgres_raw, url: "postgresql://x@127.0.0.1:1/x", table: rows, key: id}
 )";
 
+// A raw job into a lake table: the coordinator commits what checkpoints cover.
+constexpr const char* lake_spec = R"(
+name: lake
+source: {type: kafka, brokers: "127.0.0.1:1", topic: events}
+columns: [{name: id, type: string, nullable: false}]
+sink: {type: iceberg, url: "s3://b/t", catalog: "postgresql://x@127.0.0.1:1/x", table: weir.t}
+checkpoints: {url: "file:///nowhere", interval: 10s}
+)";
+
 constexpr auto checkpoint_interval = 10s;
 
 // What the fakes saw and what a test makes them do.
@@ -67,6 +77,8 @@ struct world {
   std::map<std::string, std::set<int>> reading;   // per worker: partitions its input reads
   std::set<std::string> sink_down;                // workers whose store refuses writes (for now)
   std::map<std::string, std::string> checkpoints; // the checkpoint store, shared like S3
+  std::vector<lake::commit_request> commits;      // lake commits the coordinator ran
+  int commit_failures = 0;                        // the next ones fail
 
   void note(std::string line) { log.push_back(std::move(line)); }
   // Position of the first line equal to `line`, or -1.
@@ -185,13 +197,17 @@ protected:
 
   // Runs every message there is to run, but a source's poll of an input that
   // holds nothing: that one comes back forever (a real poll blocks instead).
+  // While `hold_blocking`, work off the actors' threads (run_blocking: a
+  // commit) is held too: it stays in flight.
   void settle() {
-    sched.run_jobs_filtered([](caf::resumable* job) {
+    sched.run_jobs_filtered([this](caf::resumable* job) {
       auto* a = dynamic_cast<caf::scheduled_actor*>(job);
-      if (!a || a->mailbox().size() != 1)
+      if (!a)
         return true;
       auto* next = a->mailbox().peek();
-      return !(next && next->content().match_elements<poll_atom>());
+      if (hold_blocking && next && next->content().match_elements<blocking_atom>())
+        return false;
+      return a->mailbox().size() != 1 || !(next && next->content().match_elements<poll_atom>());
     });
   }
 
@@ -207,6 +223,16 @@ protected:
     cfg.secret = std::move(secret);
     cfg.count_partitions = [partitions](const std::string&, const std::string&) {
       return expected<std::int32_t>{partitions};
+    };
+    cfg.commit = [w = world_](const jobs::job_spec&,
+                              const lake::commit_request& req) -> expected<lake::commit_outcome> {
+      w->commits.push_back(req);
+      w->note("commit of round " + std::to_string(req.round));
+      if (w->commit_failures > 0) {
+        --w->commit_failures;
+        return error{"catalog down"};
+      }
+      return lake::commit_outcome{};
     };
     coord = spawn_coordinator(sys, std::move(cfg), {});
     spawned.push_back(caf::actor_cast<caf::actor>(coord));
@@ -295,6 +321,7 @@ protected:
     return out;
   }
 
+  bool hold_blocking = false;
   test_config cfg;
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched;
@@ -440,4 +467,70 @@ TEST_F(ActorProtocol, AWorkerWithoutTheClusterSecretIsRefused) {
     if (s.name == "refusals")
       refusals = s.value;
   EXPECT_EQ(refusals, 2);
+}
+
+// Lake commits (actors/coordinator/commits.hpp, wired by the actor): a round
+// that completes commits once, what its pointers cover.
+TEST_F(ActorProtocol, ACompletedRoundCommitsTheLakeTableOnce) {
+  start_coordinator(2);
+  ASSERT_TRUE(submit(lake_spec).accepted());
+  start_worker("w1");
+  advance(checkpoint_interval);
+  ASSERT_EQ(outcomes(), std::vector<round_outcome>{round_outcome::completed});
+  ASSERT_EQ(world_->commits.size(), 1u);
+  EXPECT_EQ(world_->commits[0].round, 1u);
+  EXPECT_EQ(world_->commits[0].checkpointed.size(), 2u);
+  EXPECT_EQ(view()->jobs[0].lake->commits, 0u); // the fake committed nothing new
+  advance(checkpoint_interval);
+  EXPECT_EQ(world_->commits.size(), 2u);
+}
+
+// Under load rounds do not complete, yet pointers move: once an interval
+// more than commit_every passed, the next round's start commits them.
+TEST_F(ActorProtocol, AnIntervalWithMovedPointersCommitsWithoutACompleteRound) {
+  start_coordinator(2);
+  ASSERT_TRUE(submit(lake_spec).accepted());
+  start_worker("w1");
+  start_worker("w2");
+  world_->sink_down.insert("w2"); // w2's partition never stores a round
+  advance(checkpoint_interval);   // round 1: w1's partition stored, the round not complete
+  EXPECT_EQ(outcomes(), std::vector<round_outcome>{round_outcome::in_progress});
+  EXPECT_TRUE(world_->commits.empty());
+  advance(checkpoint_interval); // round 2 starts: round 1 failed, pointers moved
+  ASSERT_EQ(world_->commits.size(), 1u);
+  ASSERT_EQ(world_->commits[0].checkpointed.size(), 1u);
+  EXPECT_EQ(world_->commits[0].checkpointed.begin()->first, *world_->reading["w1"].begin());
+}
+
+// A failing commit is tried again after 1 s, then 2 s, not at every round;
+// a commit in flight (held here) is never joined by a second one.
+TEST_F(ActorProtocol, AFailingCommitIsRetriedWithBackoffNeverTwoInFlight) {
+  start_coordinator(1);
+  ASSERT_TRUE(submit(lake_spec).accepted());
+  start_worker("w1");
+  world_->commit_failures = 2;
+  advance(checkpoint_interval); // round 1 completes: commit 1 fails
+  ASSERT_EQ(world_->commits.size(), 1u);
+  advance(1s); // its backoff: commit 2 fails
+  ASSERT_EQ(world_->commits.size(), 2u);
+  advance(1s); // backing off 2 s now
+  EXPECT_EQ(world_->commits.size(), 2u);
+  advance(1s);
+  ASSERT_EQ(world_->commits.size(), 3u); // succeeds
+  EXPECT_EQ(view()->jobs[0].lake->commit_failures, 2u);
+
+  hold_blocking = true;
+  advance(checkpoint_interval); // round 2 completes: commit 4 starts, held in flight
+  advance(checkpoint_interval); // rounds 3 and 4 complete meanwhile
+  advance(checkpoint_interval);
+  EXPECT_EQ(outcomes().back(), round_outcome::completed);
+  hold_blocking = false;
+  settle(); // commit 4 ends: only it ran
+  EXPECT_EQ(world_->commits.size(), 4u);
+  EXPECT_EQ(world_->commits.back().round, 2u);
+  // Rounds 3 and 4 moved pointers and more than one round passed since
+  // commit 4 started: round 5's start commits them.
+  advance(checkpoint_interval);
+  ASSERT_EQ(world_->commits.size(), 5u);
+  EXPECT_EQ(world_->commits.back().round, 4u);
 }

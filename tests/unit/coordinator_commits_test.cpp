@@ -1,0 +1,103 @@
+// When the coordinator commits a lake table (actors/coordinator/commits.hpp):
+// the decisions step by step, events in, "commit now?" out. The actor's
+// wiring of them is actor_protocol_test's.
+#include "actors/coordinator/commits.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace weir::coordinator;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A round that starts, is stored by every partition, and completes: whether
+// it started a commit (at its start or its completion).
+bool full_round(commit_schedule& s, const commit_policy& p, std::uint64_t listed = 0) {
+  bool at_start = on_round_started(s, p);
+  if (at_start)
+    started(s);
+  on_reported(s, listed);
+  bool at_end = on_round_completed(s, p);
+  if (at_end)
+    started(s);
+  return at_start || at_end;
+}
+
+} // namespace
+
+TEST(CommitSchedule, EveryCompletedRoundCommitsByDefault) {
+  commit_schedule s;
+  const commit_policy p{1, 0};
+  EXPECT_FALSE(on_round_started(s, p)); // nothing moved yet
+  on_reported(s, 0);
+  ASSERT_TRUE(on_round_completed(s, p));
+  started(s);
+  EXPECT_TRUE(s.running);
+  EXPECT_FALSE(on_finished(s, true));
+  EXPECT_TRUE(full_round(s, p));
+}
+
+TEST(CommitSchedule, CommitEveryCountsRounds) {
+  commit_schedule s;
+  const commit_policy p{3, 0};
+  EXPECT_FALSE(full_round(s, p));
+  EXPECT_FALSE(full_round(s, p));
+  EXPECT_TRUE(full_round(s, p));
+  EXPECT_FALSE(on_finished(s, true));
+  EXPECT_FALSE(full_round(s, p));
+}
+
+// Under load no round completes, but pointers move: once more than `every`
+// rounds started since the last commit, a round's start commits.
+TEST(CommitSchedule, AnIntervalWithMovedPointersCommitsWithoutACompleteRound) {
+  commit_schedule s;
+  const commit_policy p{2, 0};
+  EXPECT_FALSE(on_round_started(s, p));
+  on_reported(s, 0); // a partition stored round 1; another did not
+  EXPECT_FALSE(on_round_started(s, p));
+  EXPECT_TRUE(on_round_started(s, p)); // a third round: more than 2 since the last commit
+  started(s);
+  EXPECT_FALSE(on_finished(s, true));
+  // Nothing moved since: rounds pass, no commit.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(on_round_started(s, p));
+}
+
+TEST(CommitSchedule, NeverTwoInFlight) {
+  commit_schedule s;
+  const commit_policy p{1, 0};
+  ASSERT_TRUE(full_round(s, p));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(on_round_started(s, p));
+    on_reported(s, 0);
+    EXPECT_FALSE(on_round_completed(s, p));
+  }
+  EXPECT_FALSE(on_finished(s, true));
+  // What the rounds moved meanwhile is committed at the next round.
+  EXPECT_TRUE(on_round_started(s, p));
+}
+
+// A failed commit is tried again after a backoff that doubles up to 60 s;
+// no round starts one meanwhile; what it would have taken is pending again.
+TEST(CommitSchedule, AFailedCommitIsRetriedWithBackoff) {
+  commit_schedule s;
+  const commit_policy p{1, 0};
+  ASSERT_TRUE(full_round(s, p, 100));
+  EXPECT_EQ(s.in_flight_bytes, 100u);
+  EXPECT_EQ(on_finished(s, false), 1000ms);
+  EXPECT_EQ(s.pending_bytes, 100u);
+  EXPECT_FALSE(full_round(s, p)); // backing off
+  ASSERT_TRUE(on_retry_due(s));
+  started(s);
+  EXPECT_EQ(on_finished(s, false), 2000ms);
+  ASSERT_TRUE(on_retry_due(s));
+  started(s);
+  EXPECT_EQ(on_finished(s, false), 4000ms);
+  ASSERT_TRUE(on_retry_due(s));
+  started(s);
+  EXPECT_FALSE(on_finished(s, true));
+  EXPECT_EQ(s.failures, 0);
+  EXPECT_TRUE(full_round(s, p));
+  EXPECT_EQ(commit_backoff(7), 60s);
+  EXPECT_EQ(commit_backoff(100), 60s);
+}
