@@ -50,8 +50,9 @@ using source_actor = caf::typed_actor<
   caf::reacts_to<checkpoint_atom, round_id, std::vector<round_id>>,
   // Self-sent: poll one batch, fold it into state, emit what the pipeline emits.
   caf::reacts_to<poll_atom>,
-  // From the sink: batch `seq` is durable; frees one in-flight credit.
-  caf::reacts_to<ack_atom, std::uint64_t>>;
+  // From the sink: batch `seq` is durable, with what its barrier listed for
+  // a commit (the lake); frees one in-flight credit.
+  caf::reacts_to<ack_atom, std::uint64_t, jobs::listed_bytes>>;
 
 // Writes a job's output to its store through the job's sinks::sink
 // (sinks/sink.hpp). The same actor for every sink. Detached: stores block.

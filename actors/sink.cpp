@@ -39,8 +39,8 @@ expected<void> dead_letter(self_ptr self, const std::vector<sinks::refused_row>&
 void ack_front(self_ptr self, size_t n) {
   auto& st = self->state;
   for (size_t i = 0; i < n; ++i) {
-    auto& [batch, source] = st.pending.front();
-    self->send(source, ack_atom::value, batch.seq);
+    auto& [batch, source, listed] = st.pending.front();
+    self->send(source, ack_atom::value, batch.seq, std::move(listed));
     st.pending.pop_front();
   }
   st.metrics.batches.inc(n);
@@ -78,8 +78,8 @@ void drain(self_ptr self) {
     return;
   std::vector<const jobs::sink_batch*> batches;
   batches.reserve(st.pending.size());
-  for (const auto& [batch, source] : st.pending)
-    batches.push_back(&batch);
+  for (const auto& p : st.pending)
+    batches.push_back(&p.batch);
   sinks::write_result written;
   const auto t0 = std::chrono::steady_clock::now();
   {
@@ -91,6 +91,9 @@ void drain(self_ptr self) {
              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
                                                                    - t0)
                .count());
+  for (auto& [i, listed] : written.listed)
+    if (i < written.done)
+      st.pending[i].listed = std::move(listed);
   if (!written.refused.empty()) {
     if (auto sent = dead_letter(self, written.refused); sent) {
       st.metrics.refused.inc(written.refused.size());
@@ -161,7 +164,7 @@ sink_actor::behavior_type sink_driver(self_ptr self, std::string job,
     // mailbox have joined `pending`, so they share one round of writing.
     [self](write_atom, jobs::sink_batch& batch, source_actor source) {
       auto& st = self->state;
-      st.pending.emplace_back(std::move(batch), std::move(source));
+      st.pending.push_back({std::move(batch), std::move(source), {}});
       if (!st.retry_scheduled) {
         st.retry_scheduled = true;
         self->send(self, retry_atom::value);

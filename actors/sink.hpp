@@ -37,7 +37,12 @@ struct sink_state {
 
   // -- state -------------------------------------------------------------------------
   // Batches waiting to be written, with the source to ack, in arrival order.
-  std::deque<std::pair<jobs::sink_batch, source_actor>> pending;
+  struct pending_batch {
+    jobs::sink_batch batch;
+    source_actor source;
+    jobs::listed_bytes listed; // once written: what its barrier listed
+  };
+  std::deque<pending_batch> pending;
   std::chrono::milliseconds backoff{100};
   bool retry_scheduled = false;
   worker_actor parent; // gets the metrics every second while writing; may be null

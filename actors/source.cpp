@@ -336,7 +336,9 @@ void finish_checkpoint(self_ptr self) {
                         : key;
     if (auto ok = prune(*st.checkpoints, prefix, st.spec->checkpoints.retain, keep); !ok)
       WEIR_WARN("job {}: pruning {}: {}", st.spec->name, prefix, ok.error_message());
-    done.push_back({partition, round.offsets[i], std::move(key), round.id, bytes.size()});
+    auto listed = st.listed.extract(partition); // the next stored round reports what failed
+    done.push_back({partition, round.offsets[i], std::move(key), round.id, bytes.size(),
+                    listed ? listed.mapped() : 0});
   }
   if (!done.empty())
     self->send(st.parent, checkpointed_atom::value, st.spec->name, round.id, std::move(done));
@@ -660,8 +662,10 @@ void on_poll(self_ptr self) {
   schedule_poll(self);
 }
 
-void on_ack(self_ptr self, std::uint64_t seq) {
+void on_ack(self_ptr self, std::uint64_t seq, const jobs::listed_bytes& listed) {
   auto& st = self->state;
+  for (const auto& [p, bytes] : listed)
+    st.listed[p] += bytes;
   if (--st.in_flight < source_state::max_in_flight)
     st.metrics.credit_wait.stop(st.metrics.credit_wait_ns); // no-op unless it waited
   st.acked_through = std::max(st.acked_through, seq);
@@ -849,7 +853,9 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
   return {
     [self](assign_atom, source_assignment& a) { return on_assign(self, a); },
     [self](poll_atom) { on_poll(self); },
-    [self](ack_atom, std::uint64_t seq) { on_ack(self, seq); },
+    [self](ack_atom, std::uint64_t seq, const jobs::listed_bytes& listed) {
+      on_ack(self, seq, listed);
+    },
     [self](checkpoint_atom, round_id id, const std::vector<round_id>& pointed) {
       on_checkpoint(self, id, pointed);
     },

@@ -142,6 +142,9 @@ struct source_state {
     std::vector<round_id> pointed; // per partition: the coordinator's round, kept by pruning
   };
   std::optional<pending_checkpoint> checkpoint;
+  // Per partition, the data files the sink listed for a commit since the
+  // last stored checkpoint (bytes): reported with the next one.
+  std::map<partition_id, std::uint64_t> listed;
   // What the next batch tells the sink besides rows.
   std::vector<std::pair<partition_id, offset_t>> restored;
   std::vector<partition_id> dropped;

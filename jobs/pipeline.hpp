@@ -85,6 +85,10 @@ struct sink_batch {
   }
 };
 
+// Per partition, the bytes of data files a sink listed for a commit at a
+// barrier (the lake's pending lists); from the sink back to the source.
+using listed_bytes = std::vector<std::pair<partition_id, std::uint64_t>>;
+
 // What folding one event did.
 enum class fold_status {
   ok,      // folded

@@ -178,8 +178,11 @@ struct sink_spec {
   // Partition fields: "column" (identity) or "transform(column)" with an
   // Iceberg transform: year, month, day, hour, bucket[N], truncate[W].
   std::vector<std::string> partitioned_by;
-  std::vector<std::string> sort_by;   // data files sorted by these columns, ascending
-  std::uint32_t commit_every = 1;     // checkpoint rounds per snapshot (1 to 1000)
+  std::vector<std::string> sort_by; // data files sorted by these columns, ascending
+  std::uint32_t commit_every = 1;   // checkpoint rounds per snapshot (1 to 1000)
+  // Commit once the data files checkpoints cover but no snapshot holds
+  // reach this many MiB, or after commit_every rounds, whichever is first.
+  std::optional<std::uint64_t> commit_mb;
   std::uint32_t snapshots_kept = 100; // older snapshots are expired (at least 1)
 
   bool operator==(const sink_spec&) const = default;

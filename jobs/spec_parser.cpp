@@ -551,6 +551,9 @@ void parse_files_sink(const reader& r, const YAML::Node& n, sink_spec& s) {
   if (auto c = n["commit_every"])
     s.commit_every =
       static_cast<std::uint32_t>(r.number(c, "sink.commit_every", commit_every_bounds, fits_u32));
+  if (auto m = n["commit_mb"])
+    s.commit_mb =
+      r.number(m, "sink.commit_mb", commit_mb_bounds, std::numeric_limits<std::uint64_t>::max());
   if (auto k = n["snapshots_kept"])
     s.snapshots_kept = static_cast<std::uint32_t>(
       r.number(k, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));
@@ -559,12 +562,12 @@ void parse_files_sink(const reader& r, const YAML::Node& n, sink_spec& s) {
 // What each sink takes follows from its type (jobs/connectors.hpp); a type
 // that is unknown, or takes the other kind of rows, is validate()'s to say.
 sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
-  static constexpr std::string_view of_files[] = {"catalog",      "derive",        "partitioned_by",
-                                                  "sort_by",      "codec",         "max_file_mb",
-                                                  "commit_every", "snapshots_kept"};
+  static constexpr std::string_view of_files[] = {"catalog",      "derive",    "partitioned_by",
+                                                  "sort_by",      "codec",     "max_file_mb",
+                                                  "commit_every", "commit_mb", "snapshots_kept"};
   r.expect_map(n, "sink",
                {"type", "url", "table", "partials_url", "key", "catalog", "derive",
-                "partitioned_by", "sort_by", "codec", "max_file_mb", "commit_every",
+                "partitioned_by", "sort_by", "codec", "max_file_mb", "commit_every", "commit_mb",
                 "snapshots_kept"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");

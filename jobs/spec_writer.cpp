@@ -193,6 +193,8 @@ void write_files_sink(YAML::Emitter& y, const sink_spec& s) {
   y << YAML::Key << "codec" << YAML::Value << s.codec;
   y << YAML::Key << "max_file_mb" << YAML::Value << std::to_string(s.max_file_mb);
   y << YAML::Key << "commit_every" << YAML::Value << std::to_string(s.commit_every);
+  if (s.commit_mb)
+    y << YAML::Key << "commit_mb" << YAML::Value << std::to_string(*s.commit_mb);
   y << YAML::Key << "snapshots_kept" << YAML::Value << std::to_string(s.snapshots_kept);
 }
 

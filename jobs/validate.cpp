@@ -390,6 +390,14 @@ void iceberg(const std::vector<column_spec>& columns, const sink_spec& s) {
     fail("sink.codec", "'" + s.codec + "' is not one of: zstd, snappy, none");
   bounded(s.max_file_mb, max_file_mb_bounds, "sink.max_file_mb");
   bounded(s.commit_every, commit_every_bounds, "sink.commit_every");
+  if (s.commit_mb) {
+    bounded(*s.commit_mb, commit_mb_bounds, "sink.commit_mb");
+    // The rounds bound how long a small table waits for its bytes.
+    if (s.commit_every < 2)
+      fail("sink.commit_mb",
+           "needs sink.commit_every of 2 or more: the most checkpoint rounds a snapshot "
+           "waits for the bytes (with 1, every round commits anyway)");
+  }
   bounded(s.snapshots_kept, snapshots_kept_bounds, "sink.snapshots_kept");
 }
 

@@ -47,6 +47,7 @@ inline constexpr number_bounds top_n_bounds{1, 100'000};
 inline constexpr number_bounds derive_bounds{1, 2'147'483'647, false};
 inline constexpr number_bounds hour_every_bounds{1, 24};
 inline constexpr number_bounds commit_every_bounds{1, 1000};
+inline constexpr number_bounds commit_mb_bounds{1, 1'048'576};
 inline constexpr number_bounds snapshots_kept_bounds{1, 4'294'967'295, false};
 
 // Why an aggregate of `kind` cannot read its field as decimal `d` (nullptr:

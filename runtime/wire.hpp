@@ -202,13 +202,16 @@ struct partition_checkpoint {
   std::string key;
   round_id id = 0;         // checkpoint round; later rounds supersede earlier
   std::uint64_t bytes = 0; // the snapshot's size
-  MSGPACK_DEFINE(partition, offset, key, id, bytes)
+  // Data files the sink listed for a commit since the previous checkpoint
+  // (the lake's pending lists), in bytes: the coordinator commits by them.
+  std::uint64_t listed = 0;
+  MSGPACK_DEFINE(partition, offset, key, id, bytes, listed)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_checkpoint& x) {
   return f(caf::meta::type_name("weir.partition_checkpoint"), x.partition, x.offset, x.key, x.id,
-           x.bytes);
+           x.bytes, x.listed);
 }
 
 // A moved partition's state, shipped by its old owner straight to its new

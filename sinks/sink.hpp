@@ -15,6 +15,7 @@
 #include "jobs/spec.hpp"
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -52,6 +53,9 @@ struct write_result {
   std::size_t dropped = 0;
   // Of those, the rows the store refused: dead-lettered before the ack.
   std::vector<refused_row> refused{};
+  // Per done batch (by index), the data files its barrier listed for a
+  // commit at checkpoints (the lake): acked with the batch.
+  std::map<std::size_t, jobs::listed_bytes> listed{};
 };
 
 class sink {

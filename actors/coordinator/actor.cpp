@@ -358,7 +358,6 @@ void on_checkpointed(self_ptr self, const std::string& name, const std::string& 
     return;
   WEIR_DEBUG("job {}: checkpoint {} from {} ({} partitions)", job_id, id, name, parts.size());
   persist(self);
-  on_reported(j->second.commits, 0);
   commit_if_due(self, job_id, j->second, id);
 }
 

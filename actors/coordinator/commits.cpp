@@ -6,7 +6,8 @@
 namespace weir::coordinator {
 
 commit_policy commit_policy_of(const jobs::job_spec& spec) {
-  return {std::max<std::uint32_t>(1, spec.sink.commit_every), 0};
+  return {std::max<std::uint32_t>(1, spec.sink.commit_every), spec.sink.commit_mb.value_or(0)
+                                                                << 20};
 }
 
 namespace {

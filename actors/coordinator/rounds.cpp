@@ -63,6 +63,7 @@ bool checkpoint_rounds::report(job_record& job, const std::string& name, round_i
       job.failed.erase(pc.partition);
     kept = pc;
     changed = true;
+    on_reported(job.commits, pc.listed);
     metrics.checkpoint_reports.inc();
     if (round == job.rounds.end() || round->outcome != round_outcome::in_progress)
       continue;

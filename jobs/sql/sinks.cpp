@@ -140,7 +140,7 @@ void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connect
                       "snapshots_kept", "every"});
   else
     check_options(t, {"connector", "url", "catalog", "table", "sort_by", "codec", "max_file_mb",
-                      "commit_every", "snapshots_kept"});
+                      "commit_every", "commit_mb", "snapshots_kept"});
   auto& s = spec.sink;
   s.type = c.type;
   auto text_option = [&](const char* key, const char* example) {
@@ -173,6 +173,9 @@ void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connect
   if (auto o = t.get("commit_every"))
     s.commit_every = static_cast<std::uint32_t>(
       number_option(*o, "sink.commit_every", commit_every_bounds, fits_u32));
+  if (auto o = t.get("commit_mb"))
+    s.commit_mb = number_option(*o, "sink.commit_mb", commit_mb_bounds,
+                                std::numeric_limits<std::uint64_t>::max());
   if (auto o = t.get("snapshots_kept"))
     s.snapshots_kept = static_cast<std::uint32_t>(
       number_option(*o, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 WEIR_LOG_MODULE("lake");
 
@@ -37,6 +38,8 @@ public:
       ++out.done;
       out.rows += batch->rows();
       done_ = {};
+      if (!listed_.empty())
+        out.listed[out.done - 1] = std::exchange(listed_, {});
     }
     return out;
   }
@@ -149,6 +152,10 @@ private:
       return ok;
     }
     pt.start = pt.next;
+    std::uint64_t size = 0;
+    for (const auto& f : files)
+      size += static_cast<std::uint64_t>(f.file_size_in_bytes);
+    listed_.emplace_back(p, size);
     return {};
   }
 
@@ -167,6 +174,8 @@ private:
   s3::client s3_;
   std::string job_, identity_;
   std::map<partition_id, part> parts_;
+  // Lists the front batch wrote so far (a retry goes on from the cursor).
+  jobs::listed_bytes listed_;
   struct cursor {
     std::size_t restored = 0, rows = 0;
     bool dropped = false;

@@ -79,6 +79,7 @@ struct world {
   std::map<std::string, std::string> checkpoints; // the checkpoint store, shared like S3
   std::vector<lake::commit_request> commits;      // lake commits the coordinator ran
   int commit_failures = 0;                        // the next ones fail
+  std::uint64_t listed_per_barrier = 0;           // bytes a sink lists per partition and barrier
 
   void note(std::string line) { log.push_back(std::move(line)); }
   // Position of the first line equal to `line`, or -1.
@@ -164,9 +165,13 @@ public:
       out.failure = error{"store down"};
       return out;
     }
-    for (const auto* b : batches)
+    for (const auto* b : batches) {
       world_->note(worker_ + " writes batch " + std::to_string(b->seq));
-    out.done = batches.size();
+      if (b->barrier && world_->listed_per_barrier > 0) // as the lake lists its files
+        for (const auto& pr : b->progress)
+          out.listed[out.done].emplace_back(pr.partition, world_->listed_per_barrier);
+      ++out.done;
+    }
     return out;
   }
 
@@ -533,4 +538,27 @@ TEST_F(ActorProtocol, AFailingCommitIsRetriedWithBackoffNeverTwoInFlight) {
   advance(checkpoint_interval);
   ASSERT_EQ(world_->commits.size(), 5u);
   EXPECT_EQ(world_->commits.back().round, 4u);
+}
+
+// sink.commit_mb: the bytes each barrier listed travel with the acks and
+// checkpoint reports to the coordinator, which commits once they reach it,
+// before commit_every rounds passed.
+TEST_F(ActorProtocol, ListedBytesCommitBeforeCommitEveryRounds) {
+  start_coordinator(2);
+  std::string spec = lake_spec;
+  spec.replace(spec.find("table: weir.t}"), 14, "table: weir.t, commit_every: 10, commit_mb: 1}");
+  ASSERT_TRUE(submit(spec.c_str()).accepted());
+  start_worker("w1");
+  world_->listed_per_barrier = 300 << 10; // 600 KiB a round over two partitions
+  advance(checkpoint_interval);
+  EXPECT_TRUE(world_->commits.empty());
+  advance(checkpoint_interval); // 1.2 MiB listed
+  ASSERT_EQ(world_->commits.size(), 1u);
+  EXPECT_EQ(world_->commits[0].round, 2u);
+  world_->listed_per_barrier = 0; // nothing more: commit_every bounds the wait
+  for (int i = 0; i < 9; ++i)
+    advance(checkpoint_interval);
+  EXPECT_EQ(world_->commits.size(), 1u);
+  advance(checkpoint_interval);
+  EXPECT_EQ(world_->commits.size(), 2u);
 }

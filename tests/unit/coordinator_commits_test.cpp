@@ -101,3 +101,26 @@ TEST(CommitSchedule, AFailedCommitIsRetriedWithBackoff) {
   EXPECT_EQ(commit_backoff(7), 60s);
   EXPECT_EQ(commit_backoff(100), 60s);
 }
+
+// sink.commit_mb: a table that lists much commits as soon as its bytes are
+// reached; a small one waits, but never longer than commit_every rounds.
+TEST(CommitSchedule, PendingBytesCommitEarlyAndRoundsBoundTheWait) {
+  const commit_policy p{10, 1000};
+  commit_schedule big;
+  EXPECT_FALSE(full_round(big, p, 400));
+  EXPECT_FALSE(full_round(big, p, 400));
+  EXPECT_TRUE(full_round(big, p, 400)); // 1200 bytes listed
+  EXPECT_EQ(big.in_flight_bytes, 1200u);
+  EXPECT_EQ(big.pending_bytes, 0u);
+  EXPECT_FALSE(on_finished(big, true));
+
+  commit_schedule small;
+  for (int i = 1; i < 10; ++i)
+    EXPECT_FALSE(full_round(small, p, 10)) << i;
+  EXPECT_TRUE(full_round(small, p, 10)); // the tenth round: the bound
+  // Under load (no round completes) the bytes commit at a round's start.
+  commit_schedule loaded;
+  EXPECT_FALSE(on_round_started(loaded, p));
+  on_reported(loaded, 1500);
+  EXPECT_TRUE(on_round_started(loaded, p));
+}

@@ -55,7 +55,7 @@ source_actor::behavior_type fake_source(source_actor::pointer, std::shared_ptr<r
     [](assign_atom, source_assignment&) { return true; },
     [](checkpoint_atom, round_id, const std::vector<round_id>&) {},
     [](poll_atom) {},
-    [rec](ack_atom, std::uint64_t seq) {
+    [rec](ack_atom, std::uint64_t seq, const jobs::listed_bytes&) {
       std::lock_guard<std::mutex> guard{rec->mtx};
       rec->acks.push_back(seq);
       rec->cv.notify_all();

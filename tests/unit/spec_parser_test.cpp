@@ -616,6 +616,29 @@ TEST(SpecParser, IcebergSinkFieldsAreRead) {
             "'partitioned_by'?)");
 }
 
+// sink.commit_mb: a cadence by bytes, bounded by commit_every rounds.
+TEST(SpecParser, IcebergCommitBytes) {
+  auto spec = parse_spec(lake_with("  commit_every: 3\n", "  commit_every: 30\n  commit_mb: 64\n"));
+  ASSERT_TRUE(spec) << spec.error_message();
+  EXPECT_EQ(spec->sink.commit_mb, 64u);
+  auto again = parse_spec(to_yaml(*spec), "again");
+  ASSERT_TRUE(again) << again.error_message();
+  EXPECT_TRUE(*again == *spec) << to_yaml(*spec);
+  auto plain = parse_spec(lake);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->sink.commit_mb);
+  for (const char* n : {"0", "1048577", "64MB"})
+    EXPECT_EQ(error_of(lake_with("commit_every: 3\n",
+                                 std::string{"commit_every: 3\n  commit_mb: "} + n + "\n")),
+              std::string{"job.yaml:27: sink.commit_mb: expected a whole number from 1 to 1048576, "
+                          "got '"}
+                + n + "'");
+  EXPECT_EQ(error_of(lake_with("commit_every: 3\n", "commit_every: 1\n  commit_mb: 64\n")),
+            "job.yaml:27: sink.commit_mb: needs sink.commit_every of 2 or more: the most "
+            "checkpoint rounds a snapshot waits for the bytes (with 1, every round commits "
+            "anyway)");
+}
+
 // validate()'s rules of an iceberg sink, shown at the line of their field.
 TEST(SpecParser, IcebergSinkRules) {
   EXPECT_EQ(error_of(lake_with("  catalog: postgresql://weir@h:5432/weir\n", "")),

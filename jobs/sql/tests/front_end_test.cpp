@@ -698,6 +698,12 @@ TEST(SqlFrontEnd, IcebergSink) {
   EXPECT_EQ(k.commit_every, 2u);
   EXPECT_EQ(k.snapshots_kept, 5u);
   EXPECT_EQ(k.max_file_mb, 128u);
+  EXPECT_FALSE(k.commit_mb);
+  auto with =
+    sql::parse_sql(lake_with("commit_every = '2'", "commit_every = '20', commit_mb = '64'"),
+                   "lake.sql");
+  ASSERT_TRUE(with) << with.error_message();
+  EXPECT_EQ(with->sink.commit_mb, 64u);
   auto again = parse_spec(to_yaml(*s), "again");
   ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*s);
   EXPECT_TRUE(*again == *s) << to_yaml(*s);
@@ -708,7 +714,8 @@ TEST(SqlFrontEnd, IcebergSinkErrorsAtTheSpot) {
   EXPECT_EQ(lake_error(text), at(text, "sortby")
                                 + ": option 'sortby' is not one of iceberg's (connector, url, "
                                   "catalog, table, sort_by, codec, max_file_mb, commit_every, "
-                                  "snapshots_kept) (did you mean 'sort_by'?)");
+                                  "commit_mb, snapshots_kept) (did you mean "
+                                  "'sort_by'?)");
   text = lake_with("catalog = 'postgresql://h/c',", "");
   EXPECT_EQ(lake_error(text),
             at(text, "lake (") + ": lake needs WITH (catalog = 'postgresql://...')");
@@ -722,6 +729,15 @@ TEST(SqlFrontEnd, IcebergSinkErrorsAtTheSpot) {
   EXPECT_EQ(lake_error(text), at(text, "commit_every")
                                 + ": sink.commit_every: expected a whole number from 1 to 1000, "
                                   "got '0'");
+  text = lake_with("commit_every = '2'", "commit_every = '2', commit_mb = '0'");
+  EXPECT_EQ(lake_error(text), at(text, "commit_mb")
+                                + ": sink.commit_mb: expected a whole number from 1 to 1048576, "
+                                  "got '0'");
+  text = lake_with("commit_every = '2'", "commit_every = '1', commit_mb = '64'");
+  EXPECT_EQ(lake_error(text), at(text, "commit_mb")
+                                + ": sink.commit_mb: needs sink.commit_every of 2 or more: the "
+                                  "most checkpoint rounds a snapshot waits for the bytes (with "
+                                  "1, every round commits anyway)");
   text = lake_with("snapshots_kept = '5'", "snapshots_kept = 'all'");
   EXPECT_EQ(lake_error(text), at(text, "snapshots_kept")
                                 + ": snapshots_kept: expected a whole number from 1, got 'all'");
