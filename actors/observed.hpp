@@ -90,6 +90,7 @@ struct lake_table_stats {
   std::int64_t last_commit_ms = 0; // 0: none yet
   std::uint64_t commits = 0, commit_failures = 0, files = 0, rows = 0;
   std::uint64_t compactions = 0, files_compacted = 0, files_expired = 0, files_aborted = 0;
+  std::uint64_t files_orphaned = 0, orphan_sweeps = 0;
 };
 
 // One checkpoint round of a job, as the coordinator saw its reports.

@@ -184,6 +184,9 @@ struct sink_spec {
   // reach this many MiB, or after commit_every rounds, whichever is first.
   std::optional<std::uint64_t> commit_mb;
   std::uint32_t snapshots_kept = 100; // older snapshots are expired (at least 1)
+  // Data files nothing references (a worker killed between a file roll and
+  // its barrier) are deleted once older than this.
+  millis orphan_age = 3'600'000;
 
   bool operator==(const sink_spec&) const = default;
 };

@@ -554,6 +554,8 @@ void parse_files_sink(const reader& r, const YAML::Node& n, sink_spec& s) {
   if (auto m = n["commit_mb"])
     s.commit_mb =
       r.number(m, "sink.commit_mb", commit_mb_bounds, std::numeric_limits<std::uint64_t>::max());
+  if (auto a = n["orphan_age"])
+    s.orphan_age = r.duration(a, "sink.orphan_age");
   if (auto k = n["snapshots_kept"])
     s.snapshots_kept = static_cast<std::uint32_t>(
       r.number(k, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));
@@ -564,11 +566,12 @@ void parse_files_sink(const reader& r, const YAML::Node& n, sink_spec& s) {
 sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
   static constexpr std::string_view of_files[] = {"catalog",      "derive",    "partitioned_by",
                                                   "sort_by",      "codec",     "max_file_mb",
-                                                  "commit_every", "commit_mb", "snapshots_kept"};
+                                                  "commit_every", "commit_mb", "snapshots_kept",
+                                                  "orphan_age"};
   r.expect_map(n, "sink",
                {"type", "url", "table", "partials_url", "key", "catalog", "derive",
                 "partitioned_by", "sort_by", "codec", "max_file_mb", "commit_every", "commit_mb",
-                "snapshots_kept"});
+                "snapshots_kept", "orphan_age"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
   s.url = r.required_scalar(n, "sink", "url");

@@ -196,6 +196,7 @@ void write_files_sink(YAML::Emitter& y, const sink_spec& s) {
   if (s.commit_mb)
     y << YAML::Key << "commit_mb" << YAML::Value << std::to_string(*s.commit_mb);
   y << YAML::Key << "snapshots_kept" << YAML::Value << std::to_string(s.snapshots_kept);
+  y << YAML::Key << "orphan_age" << YAML::Value << duration_text(s.orphan_age);
 }
 
 void write_sink(YAML::Emitter& y, const sink_spec& s) {

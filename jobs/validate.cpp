@@ -429,8 +429,16 @@ void sink(const job_spec& spec) {
     if (!postgres_url(s.partials_url))
       fail("sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
   }
-  if (!c->table)
-    return iceberg(spec.columns, s);
+  if (!c->table) {
+    iceberg(spec.columns, s);
+    // A younger file may be one a live worker lists at its next barrier.
+    if (s.orphan_age < spec.checkpoints.interval)
+      fail("sink.orphan_age", "must be at least checkpoints.interval ("
+                                + std::to_string(spec.checkpoints.interval)
+                                + " ms): a younger unlisted file may still be listed at the "
+                                  "next barrier");
+    return;
+  }
   name(s.table, "sink.table");
   if (is_raw(spec))
     name(s.key, "sink.key");

@@ -118,7 +118,9 @@ json summary_json(const observed_cluster& c, const observed_job& j) {
             {"compactions", j.lake->compactions},
             {"files_compacted", j.lake->files_compacted},
             {"files_expired", j.lake->files_expired},
-            {"files_aborted", j.lake->files_aborted}};
+            {"files_aborted", j.lake->files_aborted},
+            {"files_orphaned", j.lake->files_orphaned},
+            {"orphan_sweeps", j.lake->orphan_sweeps}};
   return {{"id", j.id},
           {"kind", j.kind},
           {"state", job_state(j)},

@@ -285,7 +285,7 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   if (j == st.jobs.end())
     return;
   auto& job = j->second;
-  if (auto backoff = on_finished(job.commits, out.has_value())) {
+  if (auto backoff = on_finished(job.commits, out.has_value(), out && out->swept, now_ms())) {
     st.metrics.lake_commit_failures.inc();
     ++job.lake.commit_failures;
     WEIR_WARN("job {}: lake commit of round {} failed (tried again in {} ms): {}", job_id, round,
@@ -305,6 +305,12 @@ void on_committed(self_ptr self, const std::string& job_id, round_id round,
   lake.files_aborted += out->aborted_files;
   lake.files_compacted += out->compacted_files;
   lake.compactions += out->compacted ? 1 : 0;
+  if (out->swept) {
+    st.metrics.lake_orphan_sweeps.inc();
+    st.metrics.lake_files_orphaned.inc(out->orphan_files);
+    ++lake.orphan_sweeps;
+    lake.files_orphaned += out->orphan_files;
+  }
   if (!out->snapshot)
     return;
   lake.last_commit_ms = now_ms();
@@ -333,7 +339,12 @@ void start_commit(self_ptr self, const std::string& job_id) {
     }
   if (req.checkpointed.empty())
     return;
-  started(job.commits);
+  std::int64_t round_started = 0; // of the latest round every partition stored
+  for (auto r = job.rounds.rbegin(); r != job.rounds.rend() && round_started == 0; ++r)
+    if (r->outcome == round_outcome::completed)
+      round_started = r->started_ms;
+  req.sweep_before_ms = sweep_due(job.commits, commit_policy_of(job.spec), now_ms(), round_started);
+  started(job.commits, req.sweep_before_ms);
   const auto round = req.round;
   run_blocking(
     self, caf::infinite,
@@ -464,6 +475,12 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   st.metrics.workers_lost.inc();
   st.observed.events.record(cluster_event_kind::lost, {}, name, "lost: " + why, now_ms());
   st.observed.worker_lost(name, st.jobs, now_ms());
+  for (auto& [id, job] : st.jobs) {
+    const auto owners = job.owners();
+    if (sinks::commits_at_checkpoints(job.spec)
+        && std::find(owners.begin(), owners.end(), name) != owners.end())
+      on_failure(job.commits, now_ms()); // its files since its last barrier are orphans
+  }
   st.members.leave(name);
   st.handles.erase(it);
   reassign(self);
@@ -638,6 +655,8 @@ void on_job_failed(self_ptr self, const std::string& name, const std::string& jo
   if (j == st.jobs.end() || !st.members.contains(name))
     return;
   auto failure = j->second.failed_on(name, parts, why);
+  if (sinks::commits_at_checkpoints(j->second.spec))
+    on_failure(j->second.commits, now_ms());
   st.metrics.job_failures.inc();
   WEIR_ERROR("job {}: {}", job_id, failure.shown);
   st.observed.events.record(cluster_event_kind::job_failed, job_id, name, why, now_ms());
@@ -776,6 +795,8 @@ void resume(self_ptr self, const coordinator_config& cfg, coordinator_snapshot r
     auto& job = st.jobs[id];
     job.spec = std::move(*spec);
     job.data = std::move(data);
+    if (sinks::commits_at_checkpoints(job.spec))
+      on_failure(job.commits, now_ms()); // workers may have died meanwhile
     schedule_checkpoint(self, id);
     schedule_run(self, id);
   }

@@ -103,6 +103,11 @@ metrics::snapshot coordinator_metrics::take() const {
          lake_files_expired);
   append(s, "lake_files_aborted", "data files of rounds no checkpoint covers, deleted",
          lake_files_aborted);
+  append(s, "lake_files_orphaned",
+         "data files in no pending list nor snapshot, older than the window, deleted",
+         lake_files_orphaned);
+  append(s, "lake_orphan_sweeps", "sweeps for orphan data files (after failures)",
+         lake_orphan_sweeps);
   append(s, "lake_compactions", "replace snapshots that compacted small files", lake_compactions);
   append(s, "lake_files_compacted", "small data files rewritten into larger ones",
          lake_files_compacted);

@@ -103,6 +103,8 @@ struct coordinator_metrics {
   metrics::counter lake_rows;            // rows committed
   metrics::counter lake_files_expired;   // unreachable after snapshot expiry, deleted
   metrics::counter lake_files_aborted;   // of rounds no checkpoint covers, deleted
+  metrics::counter lake_files_orphaned;  // in no list nor snapshot, past the window, deleted
+  metrics::counter lake_orphan_sweeps;   // sweeps for them (after failures, once per window)
   metrics::counter lake_compactions;     // replace snapshots of compacted files
   metrics::counter lake_files_compacted; // small files rewritten into larger ones
 

@@ -140,7 +140,7 @@ void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connect
                       "snapshots_kept", "every"});
   else
     check_options(t, {"connector", "url", "catalog", "table", "sort_by", "codec", "max_file_mb",
-                      "commit_every", "commit_mb", "snapshots_kept"});
+                      "commit_every", "commit_mb", "snapshots_kept", "orphan_age"});
   auto& s = spec.sink;
   s.type = c.type;
   auto text_option = [&](const char* key, const char* example) {
@@ -176,6 +176,10 @@ void translator::iceberg_sink(const table_decl& t, job_spec& spec, const connect
   if (auto o = t.get("commit_mb"))
     s.commit_mb = number_option(*o, "sink.commit_mb", commit_mb_bounds,
                                 std::numeric_limits<std::uint64_t>::max());
+  if (auto o = t.get("orphan_age")) {
+    s.orphan_age = interval_text(o->value, o->at, "orphan_age");
+    where_.emplace_back("sink.orphan_age", o->at);
+  }
   if (auto o = t.get("snapshots_kept"))
     s.snapshots_kept = static_cast<std::uint32_t>(
       number_option(*o, "sink.snapshots_kept", snapshots_kept_bounds, fits_u32));

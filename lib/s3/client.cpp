@@ -213,12 +213,25 @@ expected<void> client::delete_object(const std::string& bucket, const std::strin
 
 expected<std::vector<std::string>> client::list(const std::string& bucket,
                                                 const std::string& prefix, int page_size) {
+  auto objects = list_objects(bucket, prefix, page_size);
+  if (!objects)
+    return objects.failure();
+  std::vector<std::string> keys;
+  keys.reserve(objects->size());
+  for (auto& o : *objects)
+    keys.push_back(std::move(o.key));
+  return keys;
+}
+
+expected<std::vector<client::object_info>> client::list_objects(const std::string& bucket,
+                                                                const std::string& prefix,
+                                                                int page_size) {
   std::string what = "s3 list " + bucket + '/' + prefix + '*';
   if (auto ok = check_names(what, bucket, nullptr); !ok)
     return ok.failure();
   if (page_size < 1 || page_size > 1000)
     return error{what + ": page size " + std::to_string(page_size) + " is not in 1..1000"};
-  std::vector<std::string> keys;
+  std::vector<object_info> keys;
   std::string token;
   for (;;) {
     std::vector<param> query{{"list-type", "2"},
@@ -232,8 +245,8 @@ expected<std::vector<std::string>> client::list(const std::string& bucket,
     auto page = parse_list_page(r->body);
     if (!page)
       return error{what + ": " + page.error_message()};
-    for (auto& k : page->keys)
-      keys.push_back(std::move(k));
+    for (size_t i = 0; i < page->keys.size(); ++i)
+      keys.push_back({std::move(page->keys[i]), page->modified_ms[i]});
     if (!page->truncated)
       return keys;
     token = std::move(page->next_token);

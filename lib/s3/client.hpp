@@ -57,6 +57,13 @@ public:
   // continuation tokens; page_size is ListObjectsV2's max-keys.
   expected<std::vector<std::string>> list(const std::string& bucket, const std::string& prefix,
                                           int page_size = 1000);
+  // The same, with each object's modification time.
+  struct object_info {
+    std::string key;
+    std::int64_t modified_ms = -1; // LastModified, ms since the epoch; -1: not given
+  };
+  expected<std::vector<object_info>> list_objects(const std::string& bucket,
+                                                  const std::string& prefix, int page_size = 1000);
 
   // -- buckets ----------------------------------------------------------------
   // Succeeds if the bucket exists already and is ours (BucketAlreadyOwnedByYou).

@@ -1,5 +1,8 @@
 #include "lib/s3/xml.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 #include "base/utf8.hpp"
 
 #include <charconv>
@@ -110,6 +113,25 @@ std::string describe_failure(std::string_view what, long status, std::string_vie
   return out;
 }
 
+namespace {
+
+// "2026-01-01T00:00:00.000Z" as ms since the epoch; -1 when it is not that.
+std::int64_t iso8601_ms(const std::string& text) {
+  std::tm tm{};
+  int ms = 0, used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used)
+      != 6)
+    return -1;
+  if (text[static_cast<size_t>(used)] == '.')
+    std::sscanf(text.c_str() + used, ".%3d", &ms);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+} // namespace
+
 expected<list_page> parse_list_page(std::string_view body) {
   if (body.find("<ListBucketResult") == std::string_view::npos)
     return error{"not a ListObjectsV2 reply: " + std::string(body.substr(0, 200))};
@@ -124,6 +146,8 @@ expected<list_page> parse_list_page(std::string_view body) {
     if (!key)
       return error{"ListObjectsV2 <Contents> without <Key>"};
     page.keys.push_back(std::move(*key));
+    page.modified_ms.push_back(
+      iso8601_ms(xml_element(body.substr(at, end - at), "LastModified").value_or("")));
   }
   page.truncated = xml_element(body, "IsTruncated").value_or("false") == "true";
   if (page.truncated) {

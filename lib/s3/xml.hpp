@@ -33,6 +33,7 @@ std::string describe_failure(std::string_view what, long status, std::string_vie
 
 struct list_page {
   std::vector<std::string> keys;
+  std::vector<std::int64_t> modified_ms; // per key: LastModified, ms since the epoch; -1: none
   bool truncated = false;
   std::string next_token; // NextContinuationToken, when truncated
 };

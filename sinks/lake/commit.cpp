@@ -4,6 +4,7 @@
 #include "lib/iceberg/commit.hpp"
 #include "lib/s3/env.hpp"
 #include "sinks/lake/compaction.hpp"
+#include "sinks/lake/orphans.hpp"
 #include "sinks/lake/table.hpp"
 
 #include <algorithm>
@@ -311,6 +312,18 @@ expected<commit_outcome> commit_once(const jobs::job_spec& spec, const commit_re
   else
     WEIR_WARN("job {}: snapshot expiry failed, tried again next commit: {}", spec.name,
               gone.error_message());
+  if (req.sweep_before_ms) {
+    if (auto swept = sweep_orphans(*t, c.cfg, c.s3, *req.sweep_before_ms); swept) {
+      c.out.swept = true;
+      c.out.orphan_files = swept->deleted;
+      WEIR_INFO("job {}: orphan sweep: {} data file(s), {} unreferenced, {} of them older than the "
+                "window deleted",
+                spec.name, swept->seen, swept->unreferenced, swept->deleted);
+    } else {
+      WEIR_WARN("job {}: orphan sweep failed, tried again later: {}", spec.name,
+                swept.error_message());
+    }
+  }
   c.out.snapshots = static_cast<std::int64_t>(t->metadata().snapshots.size());
   c.out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return c.out;

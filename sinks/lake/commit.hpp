@@ -71,6 +71,9 @@ struct commit_request {
   std::string identity;
   round_id round = 0;
   offsets checkpointed; // per partition: the offset its latest stored checkpoint resumes from
+  // Also delete orphan data files modified before this (ms since the
+  // epoch): sinks/lake/orphans.hpp. None: no sweep.
+  std::optional<std::int64_t> sweep_before_ms;
 };
 
 struct commit_outcome {
@@ -80,6 +83,8 @@ struct commit_outcome {
   std::size_t aborted_files = 0;   // of lists no commit will take
   std::size_t compacted_files = 0; // small files rewritten into larger ones
   bool compacted = false;          // a replace snapshot was committed
+  bool swept = false;              // the orphan sweep asked for ran
+  std::size_t orphan_files = 0;    // it deleted
   std::int64_t snapshots = 0;      // in the table now
   double seconds = 0;
 };

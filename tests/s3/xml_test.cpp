@@ -71,6 +71,7 @@ TEST(S3Xml, ListPageTruncated) {
     "</ListBucketResult>");
   ASSERT_TRUE(page) << page.error_message();
   EXPECT_EQ(page->keys, (std::vector<std::string>{"p/a&b.txt", "p/c d.txt"}));
+  EXPECT_EQ(page->modified_ms, (std::vector<std::int64_t>{1'767'225'600'000, -1}));
   EXPECT_TRUE(page->truncated);
   EXPECT_EQ(page->next_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=&");
 }

@@ -124,3 +124,41 @@ TEST(CommitSchedule, PendingBytesCommitEarlyAndRoundsBoundTheWait) {
   on_reported(loaded, 1500);
   EXPECT_TRUE(on_round_started(loaded, p));
 }
+
+// Orphan sweeps: none in the steady state; after a failure, once its files
+// are older than the window; then not again within a window.
+TEST(CommitSchedule, AnOrphanSweepFollowsAFailureOnceItsFilesAreOld) {
+  commit_policy p{1, 0, 60'000};
+  commit_schedule s;
+  EXPECT_FALSE(sweep_due(s, p, 1'000'000, 999'000)); // no failure: never
+
+  on_failure(s, 100'000);                          // a worker lost
+  EXPECT_FALSE(sweep_due(s, p, 150'000, 140'000)); // its files are younger than 60 s
+  EXPECT_FALSE(sweep_due(s, p, 170'000, 0));       // no round complete yet
+  auto cutoff = sweep_due(s, p, 170'000, 165'000);
+  ASSERT_TRUE(cutoff);
+  EXPECT_EQ(*cutoff, 110'000);                           // older than the window
+  EXPECT_EQ(sweep_due(s, p, 170'000, 105'000), 105'000); // before the latest complete round
+
+  // A commit that fails does not sweep: still due.
+  started(s, cutoff);
+  EXPECT_TRUE(on_finished(s, false, false, 171'000));
+  EXPECT_TRUE(sweep_due(s, p, 172'000, 165'000));
+  ASSERT_TRUE(on_retry_due(s));
+  started(s, sweep_due(s, p, 172'000, 165'000));
+  EXPECT_FALSE(on_finished(s, true, true, 173'000));
+  EXPECT_FALSE(sweep_due(s, p, 500'000, 490'000)); // nothing failed since
+
+  // Failures again: one sweep per window at most, covering them all.
+  on_failure(s, 180'000);
+  on_failure(s, 200'000);
+  EXPECT_FALSE(sweep_due(s, p, 232'000, 230'000)); // within a window of the last sweep
+  cutoff = sweep_due(s, p, 241'000, 240'000);
+  ASSERT_TRUE(cutoff);
+  EXPECT_EQ(*cutoff, 181'000);
+  started(s, cutoff);
+  EXPECT_FALSE(on_finished(s, true, true, 242'000));
+  // The failure at 200 s is past that cutoff: its files may be younger.
+  EXPECT_FALSE(sweep_due(s, p, 290'000, 280'000));
+  EXPECT_EQ(sweep_due(s, p, 302'000, 300'000), 242'000);
+}

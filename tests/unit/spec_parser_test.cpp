@@ -616,17 +616,21 @@ TEST(SpecParser, IcebergSinkFieldsAreRead) {
             "'partitioned_by'?)");
 }
 
-// sink.commit_mb: a cadence by bytes, bounded by commit_every rounds.
-TEST(SpecParser, IcebergCommitBytes) {
-  auto spec = parse_spec(lake_with("  commit_every: 3\n", "  commit_every: 30\n  commit_mb: 64\n"));
+// sink.commit_mb (a cadence by bytes, bounded by commit_every rounds) and
+// sink.orphan_age (the safety window of the orphan sweep).
+TEST(SpecParser, IcebergCommitBytesAndOrphanAge) {
+  auto spec = parse_spec(lake_with("  commit_every: 3\n", "  commit_every: 30\n  commit_mb: 64\n"
+                                                          "  orphan_age: 2h\n"));
   ASSERT_TRUE(spec) << spec.error_message();
   EXPECT_EQ(spec->sink.commit_mb, 64u);
+  EXPECT_EQ(spec->sink.orphan_age, 7'200'000);
   auto again = parse_spec(to_yaml(*spec), "again");
   ASSERT_TRUE(again) << again.error_message();
   EXPECT_TRUE(*again == *spec) << to_yaml(*spec);
   auto plain = parse_spec(lake);
   ASSERT_TRUE(plain);
   EXPECT_FALSE(plain->sink.commit_mb);
+  EXPECT_EQ(plain->sink.orphan_age, 3'600'000); // 1 h
   for (const char* n : {"0", "1048577", "64MB"})
     EXPECT_EQ(error_of(lake_with("commit_every: 3\n",
                                  std::string{"commit_every: 3\n  commit_mb: "} + n + "\n")),
@@ -637,6 +641,12 @@ TEST(SpecParser, IcebergCommitBytes) {
             "job.yaml:27: sink.commit_mb: needs sink.commit_every of 2 or more: the most "
             "checkpoint rounds a snapshot waits for the bytes (with 1, every round commits "
             "anyway)");
+  EXPECT_EQ(error_of(lake_with("commit_every: 3\n", "commit_every: 3\n  orphan_age: 5s\n")),
+            "job.yaml:27: sink.orphan_age: must be at least checkpoints.interval (10000 ms): a "
+            "younger unlisted file may still be listed at the next barrier");
+  EXPECT_EQ(error_of(lake_with("commit_every: 3\n", "commit_every: 3\n  orphan_age: soon\n")),
+            "job.yaml:27: sink.orphan_age: expected a duration like 500ms, 10s, 5m, 2h or 1d, got "
+            "'soon'");
 }
 
 // validate()'s rules of an iceberg sink, shown at the line of their field.

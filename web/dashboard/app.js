@@ -141,7 +141,7 @@ async function jobPage(id) {
     `<td class=n>${lc ? `round ${lc.round}, ${age(lc.age_ms)} ago, ${lc.duration_ms} ms, ${num(lc.size_bytes)} bytes` : "–"}</td></tr></table></section>` +
     (job.lake ? `<p data-testid="lake">Iceberg table: ${num(job.lake.snapshots)} snapshots, last commit ${job.lake.last_commit_age_ms === null ? "none yet" : age(job.lake.last_commit_age_ms) + " ago"}, ` +
       `${num(job.lake.commits)} commits (${num(job.lake.commit_failures)} failed), ${num(job.lake.files_committed)} files and ${num(job.lake.rows_committed)} rows committed, ` +
-      `${num(job.lake.compactions)} compactions of ${num(job.lake.files_compacted)} files, ${num(job.lake.files_expired)} files expired, ${num(job.lake.files_aborted)} aborted</p>` : "") +
+      `${num(job.lake.compactions)} compactions of ${num(job.lake.files_compacted)} files, ${num(job.lake.files_expired)} files expired, ${num(job.lake.files_aborted)} aborted, ${num(job.lake.files_orphaned)} orphaned</p>` : "") +
     `<section><h2>Last 15 minutes</h2><div class="charts"><div class="chart" id="c-rate"></div><div class="chart" id="c-lag"></div><div class="chart" id="c-wm"></div></div></section>` +
     `<section><h2>Partitions</h2><table><tr><th class=n>partition</th><th>owner</th><th class=n>next offset</th><th class=n>lag</th><th>watermark</th><th class=n>watermark lag</th><th>idle</th>` +
     `<th class=n>records/s</th><th class=n>events</th><th class=n>filtered</th><th class=n>malformed</th><th class=n>late</th><th class=n>dead-lettered</th><th class=n>checkpoint</th><th>failed</th></tr>${parts}</table></section>` +

@@ -700,10 +700,12 @@ TEST(SqlFrontEnd, IcebergSink) {
   EXPECT_EQ(k.max_file_mb, 128u);
   EXPECT_FALSE(k.commit_mb);
   auto with =
-    sql::parse_sql(lake_with("commit_every = '2'", "commit_every = '20', commit_mb = '64'"),
+    sql::parse_sql(lake_with("commit_every = '2'",
+                             "commit_every = '20', commit_mb = '64', orphan_age = '2 hours'"),
                    "lake.sql");
   ASSERT_TRUE(with) << with.error_message();
   EXPECT_EQ(with->sink.commit_mb, 64u);
+  EXPECT_EQ(with->sink.orphan_age, 7'200'000);
   auto again = parse_spec(to_yaml(*s), "again");
   ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*s);
   EXPECT_TRUE(*again == *s) << to_yaml(*s);
@@ -714,7 +716,7 @@ TEST(SqlFrontEnd, IcebergSinkErrorsAtTheSpot) {
   EXPECT_EQ(lake_error(text), at(text, "sortby")
                                 + ": option 'sortby' is not one of iceberg's (connector, url, "
                                   "catalog, table, sort_by, codec, max_file_mb, commit_every, "
-                                  "commit_mb, snapshots_kept) (did you mean "
+                                  "commit_mb, snapshots_kept, orphan_age) (did you mean "
                                   "'sort_by'?)");
   text = lake_with("catalog = 'postgresql://h/c',", "");
   EXPECT_EQ(lake_error(text),
@@ -738,6 +740,9 @@ TEST(SqlFrontEnd, IcebergSinkErrorsAtTheSpot) {
                                 + ": sink.commit_mb: needs sink.commit_every of 2 or more: the "
                                   "most checkpoint rounds a snapshot waits for the bytes (with "
                                   "1, every round commits anyway)");
+  text = lake_with("commit_every = '2'", "commit_every = '2', orphan_age = '1 second'");
+  EXPECT_EQ(lake_error(text).substr(0, at(text, "orphan_age").size() + 36),
+            at(text, "orphan_age") + ": sink.orphan_age: must be at least ");
   text = lake_with("snapshots_kept = '5'", "snapshots_kept = 'all'");
   EXPECT_EQ(lake_error(text), at(text, "snapshots_kept")
                                 + ": snapshots_kept: expected a whole number from 1, got 'all'");

@@ -6,6 +6,7 @@
 #include "sinks/lake/commit.hpp"
 #include "sinks/lake/compaction.hpp"
 #include "sinks/lake/layout.hpp"
+#include "sinks/lake/orphans.hpp"
 
 #include <gtest/gtest.h>
 
@@ -219,4 +220,18 @@ TEST(LakeCompaction, MergedStatisticsSumCountsAndWidenBounds) {
   EXPECT_FALSE(m.upper_bounds.contains(1)); // b has no upper bound for it
   EXPECT_TRUE(m.split_offsets.empty());
   EXPECT_FALSE(m.sort_order_id);
+}
+
+// Orphans: under data/, named by no snapshot nor list, modified before the
+// cutoff; a file without a time is kept.
+TEST(LakeOrphans, OnlyUnreferencedFilesOlderThanTheCutoff) {
+  std::vector<s3::client::object_info> objects{{"t/data/a.parquet", 1000},
+                                               {"t/data/b.parquet", 1000},
+                                               {"t/data/c.parquet", 5000},
+                                               {"t/data/d.parquet", -1}};
+  EXPECT_EQ(lake::orphans(objects, {"t/data/a.parquet"}, 2000),
+            std::vector<std::string>{"t/data/b.parquet"});
+  EXPECT_EQ(lake::orphans(objects, {}, 6000),
+            (std::vector<std::string>{"t/data/a.parquet", "t/data/b.parquet", "t/data/c.parquet"}));
+  EXPECT_TRUE(lake::orphans(objects, {}, 1000).empty());
 }
