@@ -5,7 +5,7 @@
 
 #include "actors/interfaces.hpp"
 #include "base/expected.hpp"
-#include "sinks/lake/commit.hpp"
+#include "sinks/registry/commits.hpp"
 
 #include <msgpack.hpp>
 
