@@ -71,8 +71,7 @@ partition_writer::cell& partition_writer::cell_of(const std::vector<iceberg::dat
   last_tuple_ = tuple;
   auto it = cells_.find(key_);
   if (it == cells_.end()) {
-    auto c = std::make_unique<cell>(cell{iceberg::partition_of(cfg_->spec, schema, views_), "",
-                                         *raw::row_batch::make(cfg_->columns), 0});
+    auto c = std::make_unique<cell>(cell{tuple, "", *raw::row_batch::make(cfg_->columns), 0});
     c->path = "data/";
     if (!cfg_->spec.fields.empty())
       c->path += iceberg::partition_path(cfg_->spec, schema, c->tuple) + "/";
@@ -111,9 +110,10 @@ bool integral(iceberg::type t) {
 std::vector<std::uint32_t> sorted_rows(const table_config& cfg, const raw::row_batch& rows) {
   const auto n = rows.rows();
   std::vector<std::uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  if (cfg.sort_columns.empty())
+  if (cfg.sort_columns.empty()) {
+    std::iota(order.begin(), order.end(), 0u);
     return order;
+  }
   struct item {
     std::array<std::int64_t, 2> k{};
     std::uint32_t row = 0;

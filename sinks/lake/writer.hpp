@@ -46,8 +46,8 @@ public:
 private:
   struct cell;
   expected<void> write_cell(cell& c);
-  // The cell of a partition tuple (the transformed partition values of the
-  // row in views_), made on first use.
+  // The cell of a partition tuple (the row's transformed partition values),
+  // made on first use.
   cell& cell_of(const std::vector<iceberg::datum>& tuple);
 
   const table_config* cfg_;
