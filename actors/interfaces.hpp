@@ -51,8 +51,11 @@ using source_actor = caf::typed_actor<
   // Self-sent: poll one batch, fold it into state, emit what the pipeline emits.
   caf::reacts_to<poll_atom>,
   // From the sink: batch `seq` is durable, with what its barrier listed for
-  // a commit (the lake); frees one in-flight credit.
-  caf::reacts_to<ack_atom, std::uint64_t, jobs::listed_bytes>>;
+  // a commit (the lake); frees its in-flight credit unless a credit did.
+  caf::reacts_to<ack_atom, std::uint64_t, jobs::listed_bytes>,
+  // From the sink: batch `seq` is taken but not durable yet (the lake, while
+  // a barrier's files upload): frees its in-flight credit ahead of the ack.
+  caf::reacts_to<credit_atom, std::uint64_t>>;
 
 // Writes a job's output to its store through the job's sinks::sink
 // (sinks/sink.hpp). The same actor for every sink. Detached: stores block.

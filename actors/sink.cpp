@@ -13,6 +13,7 @@ namespace {
 using self_ptr = sink_actor::stateful_pointer<sink_state>;
 constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
+constexpr std::chrono::milliseconds held_poll{10};
 
 // Sends the rows the store refused to the job's dead-letter topic and waits
 // until Kafka has them: only then may their batches be acked, since a
@@ -46,6 +47,19 @@ void ack_front(self_ptr self, size_t n) {
   st.metrics.batches.inc(n);
 }
 
+// Frees the credit of the batches the sink took beyond the durable ones
+// (front `done` acked already); their rows are the sink's now.
+void credit_held(self_ptr self, size_t held_before, size_t held) {
+  auto& st = self->state;
+  for (size_t i = held_before; i < held; ++i) {
+    auto& p = st.pending[i];
+    self->send(p.source, credit_atom::value, p.batch.seq);
+    jobs::sink_batch released;
+    released.seq = p.batch.seq;
+    p.batch = std::move(released);
+  }
+}
+
 void retry_later(self_ptr self) {
   auto& st = self->state;
   st.retry_scheduled = true;
@@ -77,9 +91,9 @@ void drain(self_ptr self) {
   if (st.pending.empty())
     return;
   std::vector<const jobs::sink_batch*> batches;
-  batches.reserve(st.pending.size());
-  for (const auto& p : st.pending)
-    batches.push_back(&p.batch);
+  batches.reserve(st.pending.size() - st.held);
+  for (size_t i = st.held; i < st.pending.size(); ++i)
+    batches.push_back(&st.pending[i].batch);
   sinks::write_result written;
   const auto t0 = std::chrono::steady_clock::now();
   {
@@ -105,7 +119,11 @@ void drain(self_ptr self) {
                               + st.spec.dead_letter_topic + ": " + sent.error_message()};
     }
   }
+  // Batches newly taken, by index in `pending` before the acks: credited.
+  const size_t taken_from = std::max(st.held, written.done);
   ack_front(self, written.done);
+  credit_held(self, taken_from - written.done, written.held);
+  st.held = written.held;
   st.metrics.rows.inc(written.rows);
   st.metrics.dropped.inc(written.dropped);
   st.metrics.pending.set(static_cast<double>(st.pending.size()));
@@ -118,6 +136,10 @@ void drain(self_ptr self) {
   }
   if (!written.failure) {
     st.backoff = first_backoff;
+    if (st.held > 0 && !st.retry_scheduled) { // ask again until the held are durable
+      st.retry_scheduled = true;
+      self->delayed_send(self, held_poll, retry_atom::value);
+    }
     return;
   }
   st.metrics.failures.inc();

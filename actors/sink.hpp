@@ -43,6 +43,9 @@ struct sink_state {
     jobs::listed_bytes listed; // once written: what its barrier listed
   };
   std::deque<pending_batch> pending;
+  // The front `held` of them the sink took but has not made durable
+  // (write_result::held): credited to their sources, their rows released.
+  std::size_t held = 0;
   std::chrono::milliseconds backoff{100};
   bool retry_scheduled = false;
   worker_actor parent; // gets the metrics every second while writing; may be null

@@ -662,12 +662,24 @@ void on_poll(self_ptr self) {
   schedule_poll(self);
 }
 
+void free_credit(self_ptr self) {
+  auto& st = self->state;
+  if (--st.in_flight < source_state::max_in_flight)
+    st.metrics.credit_wait.stop(st.metrics.credit_wait_ns); // no-op unless it waited
+}
+
+void on_credit(self_ptr self, std::uint64_t seq) {
+  self->state.credited_through = seq;
+  free_credit(self);
+  schedule_poll(self);
+}
+
 void on_ack(self_ptr self, std::uint64_t seq, const jobs::listed_bytes& listed) {
   auto& st = self->state;
   for (const auto& [p, bytes] : listed)
     st.listed[p] += bytes;
-  if (--st.in_flight < source_state::max_in_flight)
-    st.metrics.credit_wait.stop(st.metrics.credit_wait_ns); // no-op unless it waited
+  if (seq > st.credited_through)
+    free_credit(self);
   st.acked_through = std::max(st.acked_through, seq);
   settle_releases(self);
   if (st.checkpoint && st.acked_through >= st.checkpoint->needs_seq)
@@ -856,6 +868,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
     [self](ack_atom, std::uint64_t seq, const jobs::listed_bytes& listed) {
       on_ack(self, seq, listed);
     },
+    [self](credit_atom, std::uint64_t seq) { on_credit(self, seq); },
     [self](checkpoint_atom, round_id id, const std::vector<round_id>& pointed) {
       on_checkpoint(self, id, pointed);
     },

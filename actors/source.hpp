@@ -129,7 +129,8 @@ struct source_state {
   };
   std::map<partition_id, owned> partitions;
   std::uint64_t next_seq = 1;
-  std::uint64_t acked_through = 0; // the sink acks batches in order
+  std::uint64_t acked_through = 0;    // the sink acks batches in order
+  std::uint64_t credited_through = 0; // and credits them (taken, not durable) in order
   std::uint64_t in_flight = 0;
 
   // A checkpoint round waiting for the sink to have every row emitted before

@@ -30,6 +30,7 @@ using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using checkpointed_atom = caf::atom_constant<caf::atom("ckpt_done")>;

@@ -56,6 +56,12 @@ struct write_result {
   // Per done batch (by index), the data files its barrier listed for a
   // commit at checkpoints (the lake): acked with the batch.
   std::map<std::size_t, jobs::listed_bytes> listed{};
+  // Batches after the done ones that the sink has taken and holds, not
+  // durable yet (the lake, while a barrier's files upload in the
+  // background). Their sources get their credit back now and their ack once
+  // a later write counts them done; a write is handed only batches not
+  // taken, and `done` counts from the first one held.
+  std::size_t held = 0;
 };
 
 class sink {
@@ -65,8 +71,10 @@ public:
   // Makes `batches` durable, in order: together in one transaction where the
   // store allows (fewer round trips when the store is slower than the
   // sources). Connects lazily and reconnects after a failure. After a
-  // failure the next call starts with the first batch not done; a sink that
-  // applies a batch in parts remembers how far it got.
+  // failure the next call starts with the first batch not done (nor held); a
+  // sink that applies a batch in parts remembers how far it got. While it
+  // holds batches it is called again, with new batches or none, every few
+  // milliseconds until it counts them done.
   virtual write_result write(std::span<const jobs::sink_batch* const> batches) = 0;
 
   // Opens the store and checks what is there against the spec (a results

@@ -98,6 +98,76 @@ expected<void> row_batch::append(std::span<const value> row, std::optional<kafka
   return {};
 }
 
+void row_batch::gather(std::size_t col, const parquet::column_view& src,
+                       std::span<const std::uint32_t> rows, std::int64_t scale) {
+  auto& d = data_[col];
+  for (auto r : rows)
+    d.nulls.push_back(src.nulls[r]);
+  switch (columns_[col].t) {
+    case parquet::type::int64:
+    case parquet::type::timestamp_ms:
+    case parquet::type::timestamp_us:
+      for (auto r : rows)
+        d.ints.push_back(src.ints[r] * scale);
+      break;
+    case parquet::type::float64:
+      for (auto r : rows)
+        d.doubles.push_back(src.doubles[r]);
+      break;
+    case parquet::type::boolean:
+      for (auto r : rows)
+        d.bools.push_back(src.bools[r]);
+      break;
+    case parquet::type::string:
+      for (auto r : rows) {
+        const std::size_t begin = r ? src.ends[r - 1] : 0;
+        d.chars.append(src.chars.substr(begin, src.ends[r] - begin));
+        d.ends.push_back(d.chars.size());
+      }
+      break;
+  }
+}
+
+void row_batch::push(std::size_t col, std::int64_t v) {
+  data_[col].nulls.push_back(0);
+  data_[col].ints.push_back(v);
+}
+
+void row_batch::push(std::size_t col, std::string_view v) {
+  auto& d = data_[col];
+  d.nulls.push_back(0);
+  d.chars.append(v);
+  d.ends.push_back(d.chars.size());
+}
+
+void row_batch::push_null(std::size_t col) {
+  auto& d = data_[col];
+  d.nulls.push_back(1);
+  switch (columns_[col].t) {
+    case parquet::type::float64: d.doubles.push_back(0); break;
+    case parquet::type::boolean: d.bools.push_back(0); break;
+    case parquet::type::string: d.ends.push_back(d.chars.size()); break;
+    default: d.ints.push_back(0); break;
+  }
+}
+
+void row_batch::end_rows(std::size_t n) {
+  rows_ += n;
+}
+
+void row_batch::append_rows(const row_batch& src, std::span<const std::uint32_t> rows) {
+  for (std::size_t c = 0; c < columns_.size(); ++c)
+    gather(c, src.view(c), rows);
+  end_rows(rows.size());
+}
+
+std::size_t row_batch::weight() const {
+  std::size_t n = 0;
+  for (std::size_t c = 0; c < columns_.size(); ++c)
+    n += columns_[c].t == parquet::type::string ? data_[c].chars.size() + 4 * rows_ : 8 * rows_;
+  return n;
+}
+
 row_batch::value row_batch::at(std::size_t row, std::size_t col) const {
   const auto& d = data_[col];
   if (d.nulls[row])

@@ -60,6 +60,24 @@ public:
   std::size_t rows() const { return rows_; }
   bool empty() const { return rows_ == 0; }
 
+  // Column-wise appends, for paths that convert whole batches: each call
+  // grows one column, and end_rows(n) makes rows of them once every column
+  // grew by n. Values are not checked against the schema (the caller's
+  // columns are of the same types), and such rows carry no Kafka position.
+  // Rows `rows` of `src`, a column of this one's type, integers times `scale`.
+  void gather(std::size_t col, const parquet::column_view& src, std::span<const std::uint32_t> rows,
+              std::int64_t scale = 1);
+  void push(std::size_t col, std::int64_t v);
+  void push(std::size_t col, std::string_view v);
+  void push_null(std::size_t col);
+  void end_rows(std::size_t n);
+  // Rows `rows` of `src` (the same schema), in that order.
+  void append_rows(const row_batch& src, std::span<const std::uint32_t> rows);
+
+  // The values' size, uncompressed: strings' bytes plus 4 each, 8 bytes for
+  // any other value (what a writer buffers, for its budgets).
+  std::size_t weight() const;
+
   // The value at (row, col); strings view into the batch.
   value at(std::size_t row, std::size_t col) const;
   bool is_null(std::size_t row, std::size_t col) const { return data_[col].nulls[row] != 0; }

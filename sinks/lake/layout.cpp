@@ -134,40 +134,49 @@ expected<table_config> table_config_of(const std::vector<jobs::column_spec>& col
   return t;
 }
 
-void table_row(const table_config& t, const raw::row_batch& batch, std::size_t i,
-               std::vector<raw::row_batch::value>& out, std::string& scratch) {
-  out.clear();
-  scratch.clear();
+void table_rows(const table_config& t, const raw::row_batch& batch,
+                std::span<const std::uint32_t> rows, raw::row_batch& out) {
   const auto n = t.job_columns.size();
-  for (std::size_t c = 0; c < n; ++c) {
-    auto v = batch.at(i, c);
-    if (t.job_columns[c].type == jobs::column_type::timestamp)
-      if (auto* ms = std::get_if<std::int64_t>(&v))
-        v = *ms * 1000;
-    out.push_back(v);
-  }
+  const auto base = out.rows();
+  for (std::size_t c = 0; c < n; ++c)
+    out.gather(c, batch.view(c), rows,
+               t.job_columns[c].type == jobs::column_type::timestamp ? 1000 : 1);
+  std::string text;
   for (std::size_t d = 0; d < t.derive.size(); ++d) {
     const auto& spec = t.derive[d];
-    const auto* src = std::get_if<std::int64_t>(&out[t.derive_source[d]]);
-    if (!src) {
-      out.emplace_back(std::monostate{});
-      continue;
+    const auto col = n + d;
+    const auto src = out.view(t.derive_source[d]);
+    // Rows come in time order mostly: the text of the last hour is reused.
+    std::int64_t last_hour = 0;
+    bool have = false;
+    for (std::size_t i = base; i < base + rows.size(); ++i) {
+      if (src.nulls[i]) {
+        out.push_null(col);
+        continue;
+      }
+      const auto v = src.ints[i];
+      if (spec.k == jobs::derived_column_spec::modulo) {
+        const auto m = static_cast<std::int64_t>(spec.every);
+        out.push(col, ((v % m) + m) % m);
+        continue;
+      }
+      const auto ms = iceberg::floor_div(v, 1000); // the source is a timestamp, now in us
+      const auto hour = iceberg::floor_div(ms, 3'600'000);
+      if (!have || hour != last_hour) {
+        text.clear();
+        if (spec.k == jobs::derived_column_spec::date) {
+          raw::append_date(text, ms);
+        } else {
+          const auto h = raw::to_civil(ms).hour;
+          raw::append_padded(text, h - h % static_cast<unsigned>(spec.every), 2);
+        }
+        last_hour = hour;
+        have = true;
+      }
+      out.push(col, std::string_view{text});
     }
-    if (spec.k == jobs::derived_column_spec::modulo) {
-      const auto m = static_cast<std::int64_t>(spec.every);
-      out.emplace_back(((*src % m) + m) % m);
-      continue;
-    }
-    const auto start = scratch.size();
-    const auto ms = iceberg::floor_div(*src, 1000); // the source is a timestamp, now in us
-    if (spec.k == jobs::derived_column_spec::date) {
-      raw::append_date(scratch, ms);
-    } else {
-      const auto hour = raw::to_civil(ms).hour;
-      raw::append_padded(scratch, hour - hour % static_cast<unsigned>(spec.every), 2);
-    }
-    out.emplace_back(std::string_view{scratch}.substr(start));
   }
+  out.end_rows(rows.size());
 }
 
 iceberg::value_view ice_value(const raw::row_batch::value& v) {

@@ -11,6 +11,7 @@
 #include "lib/parquet/writer.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,11 @@ expected<table_config> table_config_of(const jobs::job_spec& spec);
 expected<table_config> table_config_of(const std::vector<jobs::column_spec>& columns,
                                        const jobs::sink_spec& sink);
 
-// Appends to `out` the table's row for row `i` of a raw batch (the job's
-// columns): the job's values, timestamps in microseconds, then the derived
-// columns. `scratch` holds derived strings; reserve it so it never moves.
-void table_row(const table_config& t, const raw::row_batch& batch, std::size_t i,
-               std::vector<raw::row_batch::value>& out, std::string& scratch);
+// Appends to `out` (a batch of the table's columns) the table's rows for
+// rows `rows` of a raw batch (the job's columns), column by column: the
+// job's values, timestamps in microseconds, then the derived columns.
+void table_rows(const table_config& t, const raw::row_batch& batch,
+                std::span<const std::uint32_t> rows, raw::row_batch& out);
 
 // The Iceberg view of a value of a table row (for statistics and partitions).
 iceberg::value_view ice_value(const raw::row_batch::value& v);

@@ -8,6 +8,9 @@
 #include "sinks/lake/writer.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <deque>
+#include <future>
 #include <map>
 #include <utility>
 
@@ -24,23 +27,43 @@ using lake::partition_writer;
 // rows twice.
 class lake_sink final : public sink {
 public:
-  lake_sink(lake::table_config cfg, s3::client s3, std::string job, std::string identity)
-    : cfg_(std::move(cfg)), s3_(std::move(s3)), job_(std::move(job)),
-      identity_(std::move(identity)) {}
+  lake_sink(lake::table_config cfg, s3::client s3, s3::client flush_s3, std::string job,
+            std::string identity)
+    : cfg_(std::move(cfg)), s3_(std::move(s3)), flush_s3_(std::move(flush_s3)),
+      job_(std::move(job)), identity_(std::move(identity)) {}
 
+  // Batches are taken in order. A barrier seals its source's partitions,
+  // whose files are written on another thread while the next batches are
+  // buffered; those are held (not acked) until the barrier's lists are
+  // uploaded. Batches that move partitions wait until every flush is done,
+  // and a barrier while the flushes queued hold more than the budget.
   write_result write(std::span<const jobs::sink_batch* const> batches) override {
     write_result out;
+    std::size_t durable = 0;
+    if (auto ok = settle(out, durable); !ok) {
+      out.failure = ok.failure();
+      out.done = durable;
+      out.held = held();
+      return out;
+    }
     for (const auto* batch : batches) {
+      if (!flushes_.empty()
+          && (!batch->dropped.empty() || !batch->restored.empty()
+              || (batch->barrier && queued_ > budget)))
+        break;
       if (auto ok = apply(*batch); !ok) {
         out.failure = ok.failure();
-        return out;
+        break;
       }
-      ++out.done;
       out.rows += batch->rows();
       done_ = {};
-      if (!listed_.empty())
-        out.listed[out.done - 1] = std::exchange(listed_, {});
+      if (!flushes_.empty())
+        ++flushes_.back()->held;
+      else
+        ++durable;
     }
+    out.done = durable;
+    out.held = held();
     return out;
   }
 
@@ -99,7 +122,7 @@ private:
     for (const auto& pr : batch.progress)
       part_of(pr.partition, pr.next_offset).next = pr.next_offset;
     for (auto& [p, pt] : parts_)
-      if (auto ok = pt.writer.roll(batch.barrier); !ok)
+      if (auto ok = pt.writer.roll(false); !ok)
         return ok;
     // One budget for the whole sink: the partition holding most writes first.
     while (buffered() > budget) {
@@ -110,9 +133,7 @@ private:
         return ok;
     }
     if (batch.barrier)
-      for (auto& [p, pt] : parts_)
-        if (auto ok = list(p, pt, batch.round); !ok)
-          return ok;
+      seal(batch);
     return {};
   }
 
@@ -136,27 +157,100 @@ private:
     part_of(p, start);
   }
 
-  // The files of [start, next) become a pending list for the committer.
-  expected<void> list(partition_id p, part& pt, round_id round) {
-    if (pt.next <= pt.start)
-      return {};
-    auto files = pt.writer.take_files();
-    auto bytes = lake::write_file_list(cfg_, files);
-    expected<void> ok =
-      bytes
-        ? s3_.put_object(cfg_.bucket,
-                         lake::pending_key(cfg_, identity_, {p, round, pt.start, pt.next}), *bytes)
-        : expected<void>{bytes.failure()};
-    if (!ok) {
-      pt.writer.restore_files(std::move(files));
-      return ok;
+  // A barrier's work off the sink's thread: each partition's sealed cells
+  // become files, and the files of [start, next) a pending list for the
+  // committer. A failure leaves what is done done; the retry goes on.
+  struct round_flush {
+    round_id round = 0;
+    struct part {
+      partition_id p;
+      offset_t start, next;
+      lake::sealed_cells sealed;
+      bool listed = false;
+    };
+    std::vector<part> parts;
+    std::size_t bytes = 0; // the sealed cells' (uncompressed)
+    std::size_t held = 0;  // batches taken from its barrier on, until the next flush's
+    std::future<expected<void>> task;
+  };
+
+  expected<void> run(round_flush& f) {
+    for (auto& pt : f.parts) {
+      if (pt.listed)
+        continue;
+      if (auto ok = pt.sealed.write(cfg_, flush_s3_, pt.p); !ok)
+        return ok;
+      auto bytes = lake::write_file_list(cfg_, pt.sealed.files);
+      if (!bytes)
+        return bytes.failure();
+      const auto key = lake::pending_key(cfg_, identity_, {pt.p, f.round, pt.start, pt.next});
+      if (auto ok = flush_s3_.put_object(cfg_.bucket, key, *bytes); !ok)
+        return ok;
+      pt.listed = true;
     }
-    pt.start = pt.next;
-    std::uint64_t size = 0;
-    for (const auto& f : files)
-      size += static_cast<std::uint64_t>(f.file_size_in_bytes);
-    listed_.emplace_back(p, size);
     return {};
+  }
+
+  // Seals the partitions a barrier reports (its source's) that read further
+  // since their last list; the barrier is held behind the flush it makes,
+  // or behind the last one queued.
+  void seal(const jobs::sink_batch& barrier) {
+    auto f = std::make_unique<round_flush>();
+    f->round = barrier.round;
+    for (const auto& pr : barrier.progress) {
+      auto& pt = parts_.at(pr.partition);
+      if (pt.next <= pt.start)
+        continue;
+      f->bytes += pt.writer.buffered_bytes();
+      f->parts.push_back({pr.partition, pt.start, pt.next, pt.writer.seal()});
+      pt.start = pt.next;
+    }
+    if (f->parts.empty())
+      return;
+    queued_ += f->bytes;
+    flushes_.push_back(std::move(f));
+    if (flushes_.size() == 1)
+      launch();
+  }
+
+  void launch() {
+    auto* f = flushes_.front().get();
+    f->task = std::async(std::launch::async, [this, f] { return run(*f); });
+  }
+
+  // Finishes the flushes that are done, in order: their barriers and the
+  // batches held behind them become durable. A failed one is tried again on
+  // the next call.
+  expected<void> settle(write_result& out, std::size_t& durable) {
+    while (!flushes_.empty()) {
+      auto& f = *flushes_.front();
+      if (!f.task.valid())
+        launch();
+      if (f.task.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return {};
+      if (auto ok = f.task.get(); !ok)
+        return ok;
+      auto& listed = out.listed[durable];
+      for (const auto& pt : f.parts) {
+        std::uint64_t size = 0;
+        for (const auto& file : pt.sealed.files)
+          size += static_cast<std::uint64_t>(file.file_size_in_bytes);
+        listed.emplace_back(pt.p, size);
+      }
+      durable += f.held;
+      queued_ -= f.bytes;
+      flushes_.pop_front();
+      if (!flushes_.empty())
+        launch();
+    }
+    return {};
+  }
+
+  std::size_t held() const {
+    std::size_t n = 0;
+    for (const auto& f : flushes_)
+      n += f->held;
+    return n;
   }
 
   void forget(partition_id p) {
@@ -171,11 +265,13 @@ private:
   static constexpr std::size_t budget = 256u << 20;
 
   lake::table_config cfg_;
-  s3::client s3_;
+  s3::client s3_, flush_s3_; // the sink's thread's, the flush's
+
   std::string job_, identity_;
   std::map<partition_id, part> parts_;
-  // Lists the front batch wrote so far (a retry goes on from the cursor).
-  jobs::listed_bytes listed_;
+  // Barriers' flushes in order, the front one running.
+  std::deque<std::unique_ptr<round_flush>> flushes_;
+  std::size_t queued_ = 0; // bytes they hold
   struct cursor {
     std::size_t restored = 0, rows = 0;
     bool dropped = false;
@@ -191,8 +287,12 @@ expected<std::unique_ptr<sink>> make_lake_sink(const jobs::job_spec& spec, const
   auto s3 = s3::client::make(s3_config_from_env());
   if (!s3)
     return s3.failure();
-  return std::unique_ptr<sink>{
-    std::make_unique<lake_sink>(std::move(*cfg), std::move(*s3), spec.name, ctx.commit_identity)};
+  auto flush_s3 = s3::client::make(s3_config_from_env());
+  if (!flush_s3)
+    return flush_s3.failure();
+  return std::unique_ptr<sink>{std::make_unique<lake_sink>(std::move(*cfg), std::move(*s3),
+                                                           std::move(*flush_s3), spec.name,
+                                                           ctx.commit_identity)};
 }
 
 } // namespace weir::sinks

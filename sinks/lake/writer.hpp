@@ -1,5 +1,6 @@
 // The data files of one Kafka partition: rows buffered per partition of the
-// table (a cell), sorted by the table's sort order when a cell is written,
+// table (a cell), each arriving batch's rows stored sorted, and the cell
+// sorted by the table's sort order when it is written,
 // as one Parquet file with Iceberg field ids and column statistics. A cell
 // is written when it reaches the target size, when the writer holds more
 // than that in all, and at every checkpoint barrier. Files are uploaded
@@ -15,10 +16,31 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace weir::lake {
+
+// The rows of one partition of the table, buffered until they become a file.
+struct cell {
+  std::vector<iceberg::datum> tuple;
+  std::string path; // data/<partition path>
+  raw::row_batch rows;
+  std::vector<std::uint32_t> runs; // each batch's rows arrive sorted: where each run ends
+  std::size_t bytes = 0;
+};
+
+// A partition's cells and files at a barrier, taken off its writer so that
+// they become files on another thread while the writer buffers on.
+struct sealed_cells {
+  std::vector<std::unique_ptr<cell>> cells;
+  std::vector<iceberg::data_file> files; // written already, and those of `cells` once written
+
+  // Writes the cells as files, each removed once uploaded (a failure keeps
+  // the rest, to try again).
+  expected<void> write(const table_config& cfg, s3::client& s3, partition_id p);
+};
 
 class partition_writer {
 public:
@@ -36,6 +58,8 @@ public:
   std::vector<iceberg::data_file> take_files();
   // Gives back files taken but not listed (the list's upload failed).
   void restore_files(std::vector<iceberg::data_file> files);
+  // Takes every buffered cell and the files not taken: the writer is empty.
+  sealed_cells seal();
   // Drops what is buffered and deletes the files not taken (best effort):
   // the partition's next owner replays those rows.
   void discard();
@@ -44,7 +68,6 @@ public:
   std::size_t buffered_rows() const;
 
 private:
-  struct cell;
   expected<void> write_cell(cell& c);
   // The cell of a partition tuple (the row's transformed partition values),
   // made on first use.
@@ -56,10 +79,11 @@ private:
   std::map<std::string, std::unique_ptr<cell>> cells_; // by partition path
   std::vector<iceberg::data_file> files_;
   std::size_t buffered_ = 0;
-  // Scratch reused for every row: no allocation per event once warm.
-  std::vector<raw::row_batch::value> row_;
-  std::string derived_, key_;
-  std::vector<iceberg::value_view> views_;
+  // Scratch reused for every batch: no allocation per event once warm.
+  std::optional<raw::row_batch> staging_; // the batch's rows as table rows
+  std::vector<std::uint32_t> picked_, group_;
+  std::vector<cell*> cell_of_row_;
+  std::string key_;
   // Consecutive rows mostly share a cell: the last one is kept with its tuple.
   cell* last_ = nullptr;
   std::vector<iceberg::datum> tuple_, last_tuple_;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -18,7 +19,7 @@ namespace {
 struct recorder {
   std::mutex mtx;
   std::condition_variable cv;
-  std::vector<std::uint64_t> acks;
+  std::vector<std::uint64_t> acks, credits;
   std::vector<std::vector<std::uint64_t>> calls; // seqs handed to each write
 
   bool wait_for_acks(size_t n) {
@@ -60,6 +61,10 @@ source_actor::behavior_type fake_source(source_actor::pointer, std::shared_ptr<r
       rec->acks.push_back(seq);
       rec->cv.notify_all();
     },
+    [rec](credit_atom, std::uint64_t seq) {
+      std::lock_guard<std::mutex> guard{rec->mtx};
+      rec->credits.push_back(seq);
+    },
   };
 }
 
@@ -84,6 +89,60 @@ TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
   ASSERT_GE(rec->calls.size(), 2u);
   EXPECT_EQ(rec->calls[0].front(), 1u);
   EXPECT_EQ(rec->calls[1].front(), 2u); // batch 1 was done: not written again
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+// Takes every batch at once but makes them durable only on its third call
+// (a lake flushing a barrier's files in the background).
+class holding_sink final : public sinks::sink {
+public:
+  explicit holding_sink(std::shared_ptr<recorder> rec) : rec_(std::move(rec)) {}
+  sinks::write_result write(std::span<const jobs::sink_batch* const> batches) override {
+    std::vector<std::uint64_t> seqs;
+    for (const auto* b : batches)
+      seqs.push_back(b->seq);
+    {
+      std::lock_guard<std::mutex> guard{rec_->mtx};
+      rec_->calls.push_back(seqs);
+    }
+    held_ += batches.size();
+    if (++calls_ < 3)
+      return {.done = 0, .held = held_};
+    return {.done = std::exchange(held_, 0)};
+  }
+
+private:
+  std::shared_ptr<recorder> rec_;
+  std::size_t held_ = 0, calls_ = 0;
+};
+
+} // namespace
+
+TEST(SinkDriver, HeldBatchesAreCreditedAtOnceAndAckedOnceDurable) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto rec = std::make_shared<recorder>();
+  auto source = sys.spawn(fake_source, rec);
+  auto sink = sys.spawn(sink_driver, std::string{"job"},
+                        std::shared_ptr<sinks::sink>{std::make_shared<holding_sink>(rec)},
+                        worker_actor{}, jobs::job_spec{});
+  for (std::uint64_t seq = 1; seq <= 2; ++seq) {
+    jobs::sink_batch b;
+    b.seq = seq;
+    caf::anon_send(sink, write_atom::value, std::move(b), source);
+  }
+  ASSERT_TRUE(rec->wait_for_acks(2));
+  std::lock_guard<std::mutex> guard{rec->mtx};
+  EXPECT_EQ(rec->acks, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(rec->credits, (std::vector<std::uint64_t>{1, 2})); // before the acks, once each
+  ASSERT_GE(rec->calls.size(), 3u);
+  for (std::size_t i = 1; i < rec->calls.size(); ++i) // a held batch is never handed again
+    for (auto seq : rec->calls[i])
+      for (std::size_t j = 0; j < i; ++j)
+        EXPECT_EQ(std::count(rec->calls[j].begin(), rec->calls[j].end(), seq), 0) << seq;
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(source, caf::exit_reason::user_shutdown);
 }

@@ -77,7 +77,7 @@ TEST(LakeLayout, ATransformThatDoesNotFitItsColumnIsRefused) {
   EXPECT_FALSE(lake::table_config_of(s));
 }
 
-TEST(LakeLayout, ARowGetsItsDerivedColumns) {
+TEST(LakeLayout, RowsGetTheirDerivedColumns) {
   auto spec = seed_004();
   auto t = lake::table_config_of(spec);
   ASSERT_TRUE(t);
@@ -90,20 +90,22 @@ TEST(LakeLayout, ARowGetsItsDerivedColumns) {
   ASSERT_TRUE(batch->append({std::string_view{"e2"}, std::int64_t{-1}, std::int64_t{-1},
                              std::string_view{"{}"}},
                             raw::kafka_position{0, 6}));
-  std::vector<raw::row_batch::value> row;
-  std::string scratch;
-  scratch.reserve(64);
-  lake::table_row(*t, *batch, 0, row, scratch);
-  ASSERT_EQ(row.size(), 7u);
-  EXPECT_EQ(std::get<std::int64_t>(row[2]), 1767239999999000); // microseconds
-  EXPECT_EQ(row[3].index(), 0u);                               // NULL
-  EXPECT_EQ(std::get<std::string_view>(row[4]), "2026-01-01");
-  EXPECT_EQ(std::get<std::string_view>(row[5]), "02");
-  EXPECT_EQ(std::get<std::int64_t>(row[6]), 104);
-  lake::table_row(*t, *batch, 1, row, scratch);
-  EXPECT_EQ(std::get<std::string_view>(row[4]), "1969-12-31");
-  EXPECT_EQ(std::get<std::string_view>(row[5]), "22");
-  EXPECT_EQ(std::get<std::int64_t>(row[6]), 127);
+  auto rows = raw::row_batch::make(t->columns);
+  ASSERT_TRUE(rows);
+  const std::vector<std::uint32_t> picked{1, 0}; // any order, as asked
+  lake::table_rows(*t, *batch, picked, *rows);
+  ASSERT_EQ(rows->rows(), 2u);
+  EXPECT_EQ(std::get<std::string_view>(rows->at(1, 0)), "e1");
+  EXPECT_EQ(std::get<std::int64_t>(rows->at(1, 2)), 1767239999999000); // microseconds
+  EXPECT_EQ(rows->at(1, 3).index(), 0u);                               // NULL
+  EXPECT_EQ(std::get<std::string_view>(rows->at(1, 4)), "2026-01-01");
+  EXPECT_EQ(std::get<std::string_view>(rows->at(1, 5)), "02");
+  EXPECT_EQ(std::get<std::int64_t>(rows->at(1, 6)), 104);
+  EXPECT_EQ(std::get<std::string_view>(rows->at(0, 3)), "{}");
+  EXPECT_EQ(std::get<std::string_view>(rows->at(0, 4)), "1969-12-31");
+  EXPECT_EQ(std::get<std::string_view>(rows->at(0, 5)), "22");
+  EXPECT_EQ(std::get<std::int64_t>(rows->at(0, 6)), 127);
+  EXPECT_EQ(rows->weight(), 2 * (8 * 3 + 4 * 4) + 2 + 2 + 2 + 10 + 10 + 2 + 2);
 }
 
 TEST(LakePending, NamesRoundTripAndStrangersAreRefused) {
