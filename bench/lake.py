@@ -36,6 +36,13 @@ def commit_latency(cluster):
     return vals["sum"] / vals["count"] if vals.get("count") else None
 
 
+def cpu_seconds(pid):
+    """User plus system CPU the process used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", nargs="?", default="lake")
@@ -51,6 +58,7 @@ def main():
            str(args.events), "--step", str(args.minutes * 60_000 / args.events), "--seed", "4"])
     d = drain(topic)
     assert d["messages"] == args.events, d
+    os.sync()  # the fill's writeback is not the job's: it would land in the timed part
     os.environ.update(WEIR_USER_ACTIONS_TOPIC=topic, WEIR_JOB_PREFIX=topic + "_",
                       WEIR_LAKE_PREFIX=f"{topic}/lake", WEIR_LAKE_TABLE=f"weir.{topic}",
                       WEIR_CATALOG_URL=os.environ["WEIR_PG_URL"],
@@ -86,6 +94,7 @@ def main():
             time.sleep(0.05)
         pg.close()
         seconds = time.time() - t0
+        cpu = cpu_seconds(pid)
         files = [task.file.file_size_in_bytes for task in t.scan().plan_files()]
 
         # Compaction runs on commits without new rows: wait until no table
@@ -125,6 +134,8 @@ def main():
           f"completed round; {ops.count('replace')} compactions)")
     if latency is not None:
         print(f"commit latency (mean) : {latency:12.3f} s")
+    print(f"worker CPU            : {cpu:12.1f} s until all visible "
+          f"({cpu / args.events * 1e6:.2f} us per row)")
     print(f"worker peak RSS       : {rss:12.0f} MB")
     print(f"checked               : {args.events} rows, each event_id once (pyiceberg)")
     h.delete_topic(topic)
