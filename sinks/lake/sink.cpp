@@ -172,6 +172,7 @@ private:
     std::size_t bytes = 0; // the sealed cells' (uncompressed)
     std::size_t held = 0;  // batches taken from its barrier on, until the next flush's
     std::future<expected<void>> task;
+    std::chrono::steady_clock::time_point sealed_at;
   };
 
   expected<void> run(round_flush& f) {
@@ -208,6 +209,9 @@ private:
     if (f->parts.empty())
       return;
     queued_ += f->bytes;
+    WEIR_DEBUG("job {}: round {}: {} partition(s) sealed, {} MiB, {} flush(es) ahead", job_,
+               f->round, f->parts.size(), f->bytes >> 20, flushes_.size());
+    f->sealed_at = std::chrono::steady_clock::now();
     flushes_.push_back(std::move(f));
     if (flushes_.size() == 1)
       launch();
@@ -237,6 +241,11 @@ private:
           size += static_cast<std::uint64_t>(file.file_size_in_bytes);
         listed.emplace_back(pt.p, size);
       }
+      WEIR_DEBUG("job {}: round {}: listed {} partition(s) {} ms after the barrier", job_, f.round,
+                 f.parts.size(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - f.sealed_at)
+                   .count());
       durable += f.held;
       queued_ -= f.bytes;
       flushes_.pop_front();
