@@ -1,5 +1,5 @@
-// Definition levels in Parquet's RLE/bit-packed hybrid encoding, bit width 1
-// (flat schemas: max definition level 1, so a level is "value present").
+// Parquet's RLE/bit-packed hybrid encoding: definition levels (bit width 1,
+// flat schemas: a level is "value present") and dictionary indices.
 #pragma once
 
 #include <cstdint>
@@ -12,5 +12,9 @@ namespace weir::parquet {
 // length prefix a v1 data page puts in front of it. Runs of 8 or more equal
 // levels become RLE runs; everything else is bit-packed in groups of 8.
 void encode_levels(std::string& out, const std::vector<std::uint8_t>& levels);
+
+// The same for dictionary indices of `width` bits (1 to 32), without the
+// bit-width byte a dictionary-encoded data page puts in front of it.
+void encode_indices(std::string& out, const std::vector<std::uint32_t>& ids, int width);
 
 } // namespace weir::parquet

@@ -118,6 +118,11 @@ private:
                               std::span<const std::uint32_t> rows, std::size_t first,
                               std::size_t last, scratch& s);
   expected<void> flush_page(column_state& c, scratch& s);
+  // Ends the column chunk's dictionary: the page so far is flushed, the
+  // rest of the chunk and the file's later chunks are PLAIN.
+  expected<void> give_up_dictionary(column_state& c, scratch& s);
+  // A page body under the codec (into the scratch, or `body` itself).
+  expected<std::string_view> compress(std::string_view body, scratch& s) const;
   expected<void> flush_row_group();
   expected<void> write_footer();
 

@@ -202,6 +202,29 @@ def check_duckdb(path, columns, row_group_rows, rows):
                 raise Mismatch(f"{where}: {label} {short(text)}, expected {short(want)}")
 
 
+# The dictionary case's chunks: which use dictionary pages (the writer falls
+# back to PLAIN once a chunk's dictionary overflows, and keeps to PLAIN).
+DICTIONARY_CHUNKS = {
+    "run": [True, True, True], "small": [True, True, True], "half": [True, True, True],
+    "late": [True, True, False], "t": [True, True, True],
+}
+
+
+def check_encodings(parquet):
+    md = pq.ParquetFile(parquet).metadata
+    for g in range(md.num_row_groups):
+        for j in range(md.num_columns):
+            cc = md.row_group(g).column(j)
+            want = DICTIONARY_CHUNKS[cc.path_in_schema][g]
+            if cc.has_dictionary_page != want or ("RLE_DICTIONARY" in cc.encodings) != want:
+                raise Mismatch(f"pyarrow: row group {g} column {cc.path_in_schema}: dictionary "
+                               f"page {cc.has_dictionary_page}, encodings {cc.encodings}")
+    # "late" overflows in the second group: dictionary pages, then PLAIN ones.
+    late = md.row_group(1).column(3)
+    if "PLAIN" not in late.encodings:
+        raise Mismatch(f"pyarrow: the overflowing chunk has encodings {late.encodings}")
+
+
 def check_file(parquet):
     # "\n" only: splitlines() would also split inside strings holding U+0085 or U+2028.
     lines = parquet.with_suffix(".jsonl").read_text(encoding="utf-8").rstrip("\n").split("\n")
@@ -209,6 +232,8 @@ def check_file(parquet):
     rows = [json.loads(line) for line in lines[1:]]
     check_pyarrow(parquet, head["columns"], head["codec"], head["row_group_rows"], rows)
     check_duckdb(parquet, head["columns"], head["row_group_rows"], rows)
+    if parquet.name.startswith("dictionary.") and ".concat." not in parquet.name:
+        check_encodings(parquet)
     return len(rows)
 
 

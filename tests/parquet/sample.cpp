@@ -219,6 +219,28 @@ std::vector<sample> samples() {
                              value{mix(i) % 2 == 1}};
                }});
 
+  // Dictionary encoding: few distinct values over several pages and row
+  // groups (RLE runs of 9-bit ids, bit-packed stretches, NULLs between), and
+  // a column whose dictionary overflows in the second row group: PLAIN
+  // pages after dictionary ones in one chunk, PLAIN alone in the next.
+  s.push_back({"dictionary",
+               {{{"run", type::string, false},
+                 {"small", type::int64, false},
+                 {"half", type::float64},
+                 {"late", type::string, false},
+                 {"t", type::timestamp_us, false}}},
+               120000,
+               300000,
+               [](std::size_t i, row& r) {
+                 const auto run = "run " + std::to_string(i / 1000 % 300);
+                 const auto late = std::to_string(i < 150000 ? i % 100 : i);
+                 r.values = {value{std::string_view{text(r, run)}},
+                             value{static_cast<std::int64_t>(mix(i) % 7)},
+                             i % 11 == 4 ? value{} : value{static_cast<double>(i % 3) / 2},
+                             value{std::string_view{text(r, late)}},
+                             value{static_cast<std::int64_t>(i / 50000) * 3600000000}};
+               }});
+
   // Iceberg's data files: field ids on the columns (one column without), and
   // microsecond timestamps (Iceberg's timestamptz).
   s.push_back(
