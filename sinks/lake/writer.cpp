@@ -295,12 +295,6 @@ std::vector<iceberg::data_file> partition_writer::take_files() {
   return std::exchange(files_, {});
 }
 
-void partition_writer::restore_files(std::vector<iceberg::data_file> files) {
-  files.insert(files.end(), std::make_move_iterator(files_.begin()),
-               std::make_move_iterator(files_.end()));
-  files_ = std::move(files);
-}
-
 void partition_writer::discard() {
   for (const auto& f : files_)
     if (auto ok = s3_->delete_object(cfg_->bucket, cfg_->key_of(f.file_path)); !ok)

@@ -1,10 +1,10 @@
 // The data files of one Kafka partition: rows buffered per partition of the
-// table (a cell), each arriving batch's rows stored sorted, and the cell
-// sorted by the table's sort order when it is written,
-// as one Parquet file with Iceberg field ids and column statistics. A cell
-// is written when it reaches the target size, when the writer holds more
-// than that in all, and at every checkpoint barrier. Files are uploaded
-// whole and belong to no snapshot until a commit lists them.
+// table (a cell), each arriving batch's rows stored sorted, the runs merged
+// into the table's sort order when the cell is written as one Parquet file
+// with Iceberg field ids and column statistics. A cell is written when it
+// reaches the target size, when the writer holds more than that in all, and
+// after every checkpoint barrier (sealed, on the sink's flush thread). Files
+// are uploaded whole and belong to no snapshot until a commit lists them.
 #pragma once
 
 #include "base/expected.hpp"
@@ -56,8 +56,6 @@ public:
   expected<void> roll(bool all);
   // The files written since the last take.
   std::vector<iceberg::data_file> take_files();
-  // Gives back files taken but not listed (the list's upload failed).
-  void restore_files(std::vector<iceberg::data_file> files);
   // Takes every buffered cell and the files not taken: the writer is empty.
   sealed_cells seal();
   // Drops what is buffered and deletes the files not taken (best effort):

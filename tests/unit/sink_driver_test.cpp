@@ -22,6 +22,14 @@ struct recorder {
   std::vector<std::uint64_t> acks, credits;
   std::vector<std::vector<std::uint64_t>> calls; // seqs handed to each write
 
+  void record(std::span<const jobs::sink_batch* const> batches) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto* b : batches)
+      seqs.push_back(b->seq);
+    std::lock_guard<std::mutex> guard{mtx};
+    calls.push_back(std::move(seqs));
+  }
+
   bool wait_for_acks(size_t n) {
     std::unique_lock<std::mutex> guard{mtx};
     return cv.wait_for(guard, std::chrono::seconds(10), [&] { return acks.size() >= n; });
@@ -33,13 +41,7 @@ class flaky_sink final : public sinks::sink {
 public:
   explicit flaky_sink(std::shared_ptr<recorder> rec) : rec_(std::move(rec)) {}
   sinks::write_result write(std::span<const jobs::sink_batch* const> batches) override {
-    std::vector<std::uint64_t> seqs;
-    for (const auto* b : batches)
-      seqs.push_back(b->seq);
-    {
-      std::lock_guard<std::mutex> guard{rec_->mtx};
-      rec_->calls.push_back(seqs);
-    }
+    rec_->record(batches);
     if (failed_)
       return {batches.size(), 0, std::nullopt};
     failed_ = true;
@@ -68,6 +70,20 @@ source_actor::behavior_type fake_source(source_actor::pointer, std::shared_ptr<r
   };
 }
 
+sink_actor spawn_driver(caf::actor_system& sys, std::shared_ptr<sinks::sink> sink) {
+  return sys.spawn(sink_driver, std::string{"job"}, std::move(sink), worker_actor{},
+                   jobs::job_spec{});
+}
+
+// Batches 1..n, each from `source`.
+void send_batches(const sink_actor& sink, const source_actor& source, std::uint64_t n) {
+  for (std::uint64_t seq = 1; seq <= n; ++seq) {
+    jobs::sink_batch b;
+    b.seq = seq;
+    caf::anon_send(sink, write_atom::value, std::move(b), source);
+  }
+}
+
 } // namespace
 
 TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
@@ -75,14 +91,8 @@ TEST(SinkDriver, AcksWhatIsDurableAndRetriesTheRest) {
   caf::actor_system sys{cfg};
   auto rec = std::make_shared<recorder>();
   auto source = sys.spawn(fake_source, rec);
-  auto sink = sys.spawn(sink_driver, std::string{"job"},
-                        std::shared_ptr<sinks::sink>{std::make_shared<flaky_sink>(rec)},
-                        worker_actor{}, jobs::job_spec{});
-  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
-    jobs::sink_batch b;
-    b.seq = seq;
-    caf::anon_send(sink, write_atom::value, std::move(b), source);
-  }
+  auto sink = spawn_driver(sys, std::make_shared<flaky_sink>(rec));
+  send_batches(sink, source, 3);
   ASSERT_TRUE(rec->wait_for_acks(3));
   std::lock_guard<std::mutex> guard{rec->mtx};
   EXPECT_EQ(rec->acks, (std::vector<std::uint64_t>{1, 2, 3}));
@@ -101,13 +111,7 @@ class holding_sink final : public sinks::sink {
 public:
   explicit holding_sink(std::shared_ptr<recorder> rec) : rec_(std::move(rec)) {}
   sinks::write_result write(std::span<const jobs::sink_batch* const> batches) override {
-    std::vector<std::uint64_t> seqs;
-    for (const auto* b : batches)
-      seqs.push_back(b->seq);
-    {
-      std::lock_guard<std::mutex> guard{rec_->mtx};
-      rec_->calls.push_back(seqs);
-    }
+    rec_->record(batches);
     held_ += batches.size();
     if (++calls_ < 3)
       return {.done = 0, .held = held_};
@@ -126,14 +130,8 @@ TEST(SinkDriver, HeldBatchesAreCreditedAtOnceAndAckedOnceDurable) {
   caf::actor_system sys{cfg};
   auto rec = std::make_shared<recorder>();
   auto source = sys.spawn(fake_source, rec);
-  auto sink = sys.spawn(sink_driver, std::string{"job"},
-                        std::shared_ptr<sinks::sink>{std::make_shared<holding_sink>(rec)},
-                        worker_actor{}, jobs::job_spec{});
-  for (std::uint64_t seq = 1; seq <= 2; ++seq) {
-    jobs::sink_batch b;
-    b.seq = seq;
-    caf::anon_send(sink, write_atom::value, std::move(b), source);
-  }
+  auto sink = spawn_driver(sys, std::make_shared<holding_sink>(rec));
+  send_batches(sink, source, 2);
   ASSERT_TRUE(rec->wait_for_acks(2));
   std::lock_guard<std::mutex> guard{rec->mtx};
   EXPECT_EQ(rec->acks, (std::vector<std::uint64_t>{1, 2}));
@@ -167,8 +165,7 @@ TEST(SinkDriver, StopsOnAPermanentFailureInsteadOfRetrying) {
   auto rec = std::make_shared<recorder>();
   auto source = sys.spawn(fake_source, rec);
   auto store = std::make_shared<refusing_sink>();
-  auto sink = sys.spawn(sink_driver, std::string{"job"}, std::shared_ptr<sinks::sink>{store},
-                        worker_actor{}, jobs::job_spec{});
+  auto sink = spawn_driver(sys, store);
   caf::scoped_actor self{sys};
   self->monitor(sink);
   jobs::sink_batch b;
