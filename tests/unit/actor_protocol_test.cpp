@@ -80,6 +80,7 @@ struct world {
   std::vector<lake::commit_request> commits;      // lake commits the coordinator ran
   int commit_failures = 0;                        // the next ones fail
   std::uint64_t listed_per_barrier = 0;           // bytes a sink lists per partition and barrier
+  bool hold_barriers = false; // sinks take barriers (and what follows) without making them durable
 
   void note(std::string line) { log.push_back(std::move(line)); }
   // Position of the first line equal to `line`, or -1.
@@ -165,19 +166,29 @@ public:
       out.failure = error{"store down"};
       return out;
     }
+    if (held_ > 0 && !world_->hold_barriers) { // as the lake's flush finishes
+      world_->note(worker_ + " makes " + std::to_string(held_) + " held batch(es) durable");
+      out.done = std::exchange(held_, 0);
+    }
     for (const auto* b : batches) {
       world_->note(worker_ + " writes batch " + std::to_string(b->seq));
+      if ((b->barrier && world_->hold_barriers) || held_ > 0) {
+        ++held_;
+        continue;
+      }
       if (b->barrier && world_->listed_per_barrier > 0) // as the lake lists its files
         for (const auto& pr : b->progress)
           out.listed[out.done].emplace_back(pr.partition, world_->listed_per_barrier);
       ++out.done;
     }
+    out.held = held_;
     return out;
   }
 
 private:
   std::shared_ptr<world> world_;
   std::string worker_;
+  std::size_t held_ = 0;
 };
 
 struct test_config : caf::actor_system_config {
@@ -430,6 +441,31 @@ TEST_F(ActorProtocol, ACheckpointRoundCompletesAndOneNotCompleteFails) {
   EXPECT_EQ(v->jobs[0].partitions[0].checkpoint.id, 1u);
   ASSERT_FALSE(v->events.empty());
   EXPECT_EQ(v->events.front().kind, cluster_event_kind::checkpoint_failed);
+}
+
+// A sink that takes a barrier without making it durable (the lake while the
+// barrier's files upload) holds the checkpoint back until it counts the
+// barrier done; the driver asks it again without handing the batch twice.
+TEST_F(ActorProtocol, AHeldBarrierIsCheckpointedOnceTheSinkCountsItDone) {
+  start_coordinator(2);
+  ASSERT_TRUE(submit(windowed_spec).accepted());
+  start_worker("w1");
+  world_->hold_barriers = true;
+  advance(checkpoint_interval);
+  EXPECT_EQ(outcomes().back(), round_outcome::in_progress);
+  EXPECT_LT(world_->at("w1 stores " + checkpoint_key("counts", 0, 1)), 0);
+  advance(100ms); // the driver asks every 10 ms
+  EXPECT_LT(world_->at("w1 stores " + checkpoint_key("counts", 0, 1)), 0);
+  std::set<std::string> written;
+  for (const auto& line : world_->log)
+    if (line.rfind("w1 writes batch ", 0) == 0)
+      EXPECT_TRUE(written.insert(line).second) << line << " handed twice";
+  world_->hold_barriers = false;
+  advance(10ms);
+  const auto durable = world_->at("w1 makes 1 held batch(es) durable");
+  ASSERT_GE(durable, 0);
+  EXPECT_GT(world_->at("w1 stores " + checkpoint_key("counts", 0, 1)), durable);
+  EXPECT_EQ(outcomes(), std::vector<round_outcome>{round_outcome::completed});
 }
 
 // A drained worker hands its partitions over (fenced like any move) and
