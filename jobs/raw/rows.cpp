@@ -1,6 +1,8 @@
 #include "jobs/raw/rows.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 
 namespace weir::raw {
 
@@ -100,31 +102,54 @@ expected<void> row_batch::append(std::span<const value> row, std::optional<kafka
 
 void row_batch::gather(std::size_t col, const parquet::column_view& src,
                        std::span<const std::uint32_t> rows, std::int64_t scale) {
+  // Sized once and written by index: a push_back per value (its capacity
+  // check, a call per string) cost more than the copying itself.
   auto& d = data_[col];
-  for (auto r : rows)
-    d.nulls.push_back(src.nulls[r]);
+  const auto n = rows.size();
+  const auto at = d.nulls.size();
+  d.nulls.resize(at + n);
+  for (std::size_t i = 0; i < n; ++i)
+    d.nulls[at + i] = src.nulls[rows[i]];
   switch (columns_[col].t) {
     case parquet::type::int64:
     case parquet::type::timestamp_ms:
-    case parquet::type::timestamp_us:
-      for (auto r : rows)
-        d.ints.push_back(src.ints[r] * scale);
+    case parquet::type::timestamp_us: {
+      d.ints.resize(at + n);
+      auto* out = d.ints.data() + at;
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = src.ints[rows[i]] * scale;
       break;
+    }
     case parquet::type::float64:
-      for (auto r : rows)
-        d.doubles.push_back(src.doubles[r]);
+      d.doubles.resize(at + n);
+      for (std::size_t i = 0; i < n; ++i)
+        d.doubles[at + i] = src.doubles[rows[i]];
       break;
     case parquet::type::boolean:
-      for (auto r : rows)
-        d.bools.push_back(src.bools[r]);
+      d.bools.resize(at + n);
+      for (std::size_t i = 0; i < n; ++i)
+        d.bools[at + i] = src.bools[rows[i]];
       break;
-    case parquet::type::string:
-      for (auto r : rows) {
-        const std::size_t begin = r ? src.ends[r - 1] : 0;
-        d.chars.append(src.chars.substr(begin, src.ends[r] - begin));
-        d.ends.push_back(d.chars.size());
+    case parquet::type::string: {
+      std::size_t total = 0;
+      for (auto r : rows)
+        total += src.ends[r] - (r ? src.ends[r - 1] : 0);
+      auto size = d.chars.size();
+      if (size + total > d.chars.capacity()) // amortized, as append would
+        d.chars.reserve(std::max(size + total, 2 * d.chars.capacity()));
+      d.chars.resize(size + total);
+      d.ends.resize(at + n);
+      char* out = d.chars.data();
+      const char* in = src.chars.data();
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto r = rows[i];
+        const std::size_t begin = r ? src.ends[r - 1] : 0, len = src.ends[r] - begin;
+        std::memcpy(out + size, in + begin, len);
+        size += len;
+        d.ends[at + i] = size;
       }
       break;
+    }
   }
 }
 
