@@ -7,6 +7,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -469,14 +470,11 @@ expected<writer> writer::make(schema s, codec c, std::size_t row_group_rows, uns
     w.columns_ = std::move(s.columns);
     for (unsigned t = 0; t < std::clamp(threads, 1u, 2u); ++t)
       w.scratch_.push_back(std::make_unique<scratch>());
-    // About half the bytes on each thread: a string weighs as four others.
-    std::size_t total = 0, half = 0;
-    for (const auto& col : w.columns_)
-      total += col.t == type::string ? 4 : 1;
-    w.split_ = w.columns_.size();
-    if (w.scratch_.size() > 1)
-      for (w.split_ = 0; w.split_ < w.columns_.size() && 2 * half < total; ++w.split_)
-        half += w.columns_[w.split_].t == type::string ? 4 : 1;
+    // Threads take columns in turn, strings (the heaviest) first.
+    for (std::size_t k = 0; k < w.columns_.size(); ++k)
+      w.heavy_first_.push_back(k);
+    std::stable_partition(w.heavy_first_.begin(), w.heavy_first_.end(),
+                          [&](std::size_t k) { return w.columns_[k].t == type::string; });
     w.out_ = "PAR1";
     return w;
   });
@@ -605,11 +603,18 @@ expected<void> writer::push(std::span<const column_view> columns,
                             std::span<const std::uint32_t> order) {
   while (!order.empty()) {
     const auto slice = order.first(std::min(order.size(), row_group_rows_ - group_rows_));
-    if (split_ < columns.size() && slice.size() > 1024) {
-      auto other = std::async(std::launch::async, [&] {
-        return fill_columns(columns, slice, split_, columns.size(), *scratch_[1]);
-      });
-      auto mine = fill_columns(columns, slice, 0, split_, *scratch_[0]);
+    if (scratch_.size() > 1 && slice.size() > 1024) {
+      // Columns are handed out as threads free up: a fixed split left one
+      // thread idle while the other encoded the costlier half.
+      std::atomic<std::size_t> next{0};
+      auto work = [&](scratch& s) -> expected<void> {
+        for (auto i = next++; i < heavy_first_.size(); i = next++)
+          if (auto r = fill_columns(columns, slice, heavy_first_[i], heavy_first_[i] + 1, s); !r)
+            return r;
+        return {};
+      };
+      auto other = std::async(std::launch::async, [&] { return work(*scratch_[1]); });
+      auto mine = work(*scratch_[0]);
       auto theirs = other.get();
       if (!mine)
         return mine;

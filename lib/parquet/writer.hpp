@@ -62,8 +62,8 @@ public:
 
   // Fails on an empty schema, empty or repeated column names, or zero
   // row_group_rows.
-  // `threads` (1 or 2) encode the columns of a column-wise append: the
-  // columns are split between them, each with its own codec context.
+  // `threads` (1 or 2) encode the columns of a column-wise append: each
+  // takes the next column as it frees up, with its own codec context.
   static expected<writer> make(schema s, codec c, std::size_t row_group_rows = 128 * 1024,
                                unsigned threads = 1);
 
@@ -131,8 +131,8 @@ private:
   std::size_t row_group_rows_ = 0;
   std::vector<column_state> state_;
   std::vector<std::unique_ptr<scratch>> scratch_; // one per thread
-  std::size_t split_ = 0;  // columns [0, split_) on the calling thread, the rest on another
-  std::string out_;        // the file so far: "PAR1" and finished row groups
+  std::vector<std::size_t> heavy_first_;          // columns in the order threads take them
+  std::string out_;                               // the file so far: "PAR1" and finished row groups
   std::string row_groups_; // their RowGroup structs, compact-encoded for the footer
   std::size_t row_group_count_ = 0;
   std::vector<std::int64_t> row_group_offsets_;
