@@ -27,11 +27,18 @@ expected<void> add_files(const std::string& bytes, const std::string& what, cons
   return {};
 }
 
-// Every data file a kept snapshot reaches, whatever its entry's status:
-// an older snapshot still reads a file a later one removed.
-expected<void> add_snapshot_files(table& t, const table_config& cfg, std::set<std::string>& keys) {
+// Every data file a kept snapshot reaches, whatever its entry's status
+// (an older snapshot still reads a file a later one removed), and into
+// `meta` every metadata object a reader reaches: the current metadata file,
+// those of its log, each kept snapshot's manifest list and manifests.
+expected<void> add_snapshot_files(table& t, const table_config& cfg, std::set<std::string>& keys,
+                                  std::set<std::string>& meta) {
+  meta.insert(cfg.key_of(t.metadata_location()));
+  for (const auto& e : t.metadata().metadata_log)
+    meta.insert(cfg.key_of(e.metadata_file));
   std::set<std::string> manifests;
   for (const auto& snap : t.metadata().snapshots) {
+    meta.insert(cfg.key_of(snap.manifest_list));
     auto bytes = t.read(snap.manifest_list);
     if (!bytes)
       return bytes.failure();
@@ -42,6 +49,7 @@ expected<void> add_snapshot_files(table& t, const table_config& cfg, std::set<st
       manifests.insert(mf.manifest_path);
   }
   for (const auto& path : manifests) {
+    meta.insert(cfg.key_of(path));
     auto bytes = t.read(path);
     if (!bytes)
       return bytes.failure();
@@ -78,10 +86,13 @@ expected<sweep_outcome> sweep_orphans(table& t, const table_config& cfg, s3::cli
   auto objects = s3.list_objects(cfg.bucket, cfg.key("data/"));
   if (!objects)
     return objects.failure();
-  std::set<std::string> referenced;
+  auto meta_objects = s3.list_objects(cfg.bucket, cfg.key("metadata/"));
+  if (!meta_objects)
+    return meta_objects.failure();
+  std::set<std::string> referenced, meta;
   if (auto ok = add_listed_files(s3, cfg, referenced); !ok)
     return ok.failure();
-  if (auto ok = add_snapshot_files(t, cfg, referenced); !ok)
+  if (auto ok = add_snapshot_files(t, cfg, referenced, meta); !ok)
     return ok.failure();
   sweep_outcome out;
   out.seen = objects->size();
@@ -90,6 +101,14 @@ expected<sweep_outcome> sweep_orphans(table& t, const table_config& cfg, s3::cli
   for (const auto& key : orphans(*objects, referenced, before_ms))
     if (s3.delete_object(cfg.bucket, key))
       ++out.deleted;
+  // Only what weir writes there: another tool's files (statistics, hints)
+  // are not ours to judge.
+  std::erase_if(*meta_objects, [](const auto& o) {
+    return !o.key.ends_with(".metadata.json") && !o.key.ends_with(".avro");
+  });
+  for (const auto& key : orphans(*meta_objects, meta, before_ms))
+    if (s3.delete_object(cfg.bucket, key))
+      ++out.metadata_deleted;
   return out;
 }
 

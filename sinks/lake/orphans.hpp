@@ -1,7 +1,9 @@
 // Orphan data files: uploaded under the table's data/ but named by no kept
 // snapshot's manifests and by no list under weir/ (pending, an export's):
 // a worker killed between a file roll and its barrier, or a compaction
-// whose commit never landed.
+// whose commit never landed. Orphan metadata: manifests, manifest lists and
+// metadata files under metadata/ that neither the current metadata, its log
+// nor a kept snapshot names (a commit killed before its catalog swap).
 // As Iceberg's remove_orphan_files: only files older than a safety window
 // go, since a live writer's newest files are not listed yet. The sweep lists
 // every data file and reads every manifest, so the coordinator asks for one
@@ -27,12 +29,13 @@ std::vector<std::string> orphans(const std::vector<s3::client::object_info>& obj
                                  const std::set<std::string>& referenced, std::int64_t before_ms);
 
 struct sweep_outcome {
-  std::size_t seen = 0;         // data files under data/
-  std::size_t unreferenced = 0; // of them, in no snapshot nor list
-  std::size_t deleted = 0;      // of those, older than the window
+  std::size_t seen = 0;             // data files under data/
+  std::size_t unreferenced = 0;     // of them, in no snapshot nor list
+  std::size_t deleted = 0;          // of those, older than the window
+  std::size_t metadata_deleted = 0; // orphan metadata objects older than the window
 };
 
-// Deletes the orphan data files of `t` modified before `before_ms`
+// Deletes the orphan data and metadata files of `t` modified before `before_ms`
 // (blocking: S3). Every list under weir/ counts as a reference: pending
 // lists of any identity, an export's lists.
 expected<sweep_outcome> sweep_orphans(table& t, const table_config& cfg, s3::client& s3,

@@ -4,11 +4,15 @@ data files rolled at 1 MiB, so several are uploaded between barriers,
 sink.orphan_age 30 s) takes user actions while a worker is killed (-9) in
 the middle of a round. The data files it uploaded since its last barrier are
 in no pending list and no snapshot: orphans. The test finds them in MinIO
-(data files no snapshot's manifests name, written before the kill), then
-checks that after the window the coordinator deletes exactly those (its log
-line, weir_coordinator_lake_files_orphaned on /metrics, the API's lake
-object), no file a snapshot names is touched, and pyiceberg still reads
-every event exactly once, the same event_ids kcat reads from Kafka.
+(data files no snapshot's manifests name, written before the kill), and
+leaves beside them what a commit killed before its catalog swap leaves
+(a manifest, a manifest list and a metadata file no snapshot names; copies
+of live ones under new names, as test_lake_faults shows such a crash
+makes). It checks that after the window the coordinator deletes exactly
+those (its log line, weir_coordinator_lake_files_orphaned on /metrics, the
+API's lake object), no file a snapshot or the metadata log names is
+touched, and pyiceberg still reads every snapshot and every event exactly
+once, the same event_ids kcat reads from Kafka.
 """
 import json
 import os
@@ -17,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
 from pyarrow import fs as pafs
 
@@ -54,6 +59,29 @@ def referenced(table):
             for e in m.fetch_manifest_entry(table.io, discard_deleted=False):
                 out.add(e.data_file.file_path.split("://", 1)[1])
     return out
+
+
+def metadata_files(fs, location):
+    """Paths (without scheme) of every object under the table's metadata/."""
+    sel = pafs.FileSelector(location.split("://", 1)[1] + "/metadata", allow_not_found=True)
+    return {f.path for f in fs.get_file_info(sel) if f.type == pafs.FileType.File}
+
+
+def plant_crashed_commit(fs, table):
+    """What a commit killed between its metadata file and the swap leaves:
+    a manifest, a manifest list and a metadata file named by no snapshot
+    (copies of the current ones under fresh names). Returns their paths."""
+    snap = table.current_snapshot()
+    manifest = snap.manifests(table.io)[0].manifest_path.split("://", 1)[1]
+    listing = snap.manifest_list.split("://", 1)[1]
+    current = table.metadata_location.split("://", 1)[1]
+    meta = current.rsplit("/", 1)[0]
+    made = {f"{meta}/{uuid.uuid4()}-m0.avro": manifest,
+            f"{meta}/snap-{uuid.uuid4().int % 10**18}-1-{uuid.uuid4()}.avro": listing,
+            f"{meta}/99999-{uuid.uuid4()}.metadata.json": current}
+    for dst, src in made.items():
+        fs.copy_file(src, dst)
+    return set(made)
 
 
 def metric(cluster, name):
@@ -98,6 +126,9 @@ def main():
         h.wait_until(lambda: (t := table()) is not None and t.current_snapshot() is not None,
                      40, "the first snapshot")
         location = table().location()
+        # Before the kills: the sweep after them deletes what is older.
+        planted = plant_crashed_commit(fs, table())
+        time.sleep(1)
 
         # Kill a worker mid-round, once it has rolled files since its last
         # barrier; try a few rounds until a kill leaves some.
@@ -138,15 +169,18 @@ def main():
         # The sweep: after the window, at a commit; exactly the orphans go.
         def swept():
             files = data_files(fs, location)
-            return not (orphans & files.keys())
-        h.wait_until(swept, ORPHAN_AGE + 60, f"the {len(orphans)} orphan file(s) deleted")
+            return not (orphans & files.keys()) and not (planted & metadata_files(fs, location))
+        h.wait_until(swept, ORPHAN_AGE + 60,
+                     f"the {len(orphans)} orphan data and {len(planted)} metadata file(s) deleted")
         t_swept = time.time()
         log = open(os.path.join(cluster.dir, "coordinator.log")).read()
         sweeps = re.findall(r"orphan sweep: (\d+) data file\(s\), (\d+) unreferenced, (\d+) of "
-                            r"them older than the window deleted", log)
+                            r"them older than the window deleted; (\d+) metadata file\(s\) of no "
+                            r"snapshot deleted", log)
         assert sweeps, log[-3000:]
-        deleted = sum(int(d) for _, _, d in sweeps)
-        assert deleted >= len(orphans), (sweeps, len(orphans))
+        deleted = sum(int(d) + int(m) for _, _, d, m in sweeps)
+        assert sum(int(d) for _, _, d, _ in sweeps) >= len(orphans), (sweeps, len(orphans))
+        assert sum(int(m) for *_, m in sweeps) >= len(planted), (sweeps, len(planted))
         h.wait_until(lambda: metric(cluster, "weir_coordinator_lake_files_orphaned_total") == deleted,
                      10, "the metric")
         lake = [j for j in cluster.api("/api/v1/jobs")["jobs"] if j["id"] == job][0]["lake"]
@@ -161,6 +195,12 @@ def main():
         missing = referenced(t) - files.keys()
         # Expiry deletes files of expired snapshots only; kept ones must all be there.
         assert not missing, f"{len(missing)} file(s) a snapshot names are gone"
+        # Nor any metadata a reader reaches: the lineage's metadata files
+        # (referenced() above read every kept snapshot's list and manifests).
+        lineage = {e.metadata_file.split("://", 1)[1] for e in t.metadata.metadata_log}
+        lineage.add(t.metadata_location.split("://", 1)[1])
+        gone = lineage - metadata_files(fs, location)
+        assert not gone, f"metadata file(s) of the log deleted: {sorted(gone)[:3]}"
         ids = t.scan(selected_fields=("event_id",)).to_arrow().column("event_id").to_pylist()
         # No sweep in the steady state: the one after the kill only (and
         # maybe one more within its window's end, for a failure past its cutoff).
@@ -175,7 +215,8 @@ def main():
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} event(s) more than once"
     assert set(ids) == want, f"{len(want - set(ids))} missing, {len(set(ids) - want)} extra"
     h.delete_topic(topic)
-    print(f"ok: kill -9 {killed} left {len(orphans)} orphan data file(s); {len(sweeps)} sweep(s) "
+    print(f"ok: kill -9 {killed} left {len(orphans)} orphan data file(s), {len(planted)} metadata "
+          f"file(s) of a crashed commit beside them; {len(sweeps)} sweep(s) "
           f"deleted {deleted} after the {ORPHAN_AGE} s window ({t_swept - t_kill:.0f} s after "
           f"the kill); {len(ids)} events exactly once, equal to kcat's; "
           f"{time.time() - t_start:.0f} s in all")
