@@ -7,6 +7,9 @@
 #include "sinks/lake/table.hpp"
 #include "sinks/lake/writer.hpp"
 
+#include <algorithm>
+#include <set>
+
 WEIR_LOG_MODULE("export");
 
 namespace weir::raw {
@@ -50,23 +53,75 @@ std::vector<iceberg::data_file> listed_files(s3::client& s3, const lake::table_c
   return std::move(*files);
 }
 
+// Before uploading a data file a try names it in its own object under
+// here (keys, a line each): a try killed before its list leaves no file
+// that nothing names.
+std::string names_prefix(const lake::table_config& cfg, const std::string& from,
+                         const std::string& run) {
+  return cfg.key("weir/export/" + from + "/" + run + "/");
+}
+
+struct named_files {
+  std::vector<std::string> objects; // the tries' names objects
+  std::vector<std::string> keys;    // the data files they name
+};
+
+// What the run's tries named; a names object that cannot be read keeps its
+// files (orphans no reader sees) and itself.
+named_files read_names(s3::client& s3, const lake::table_config& cfg, const std::string& prefix) {
+  named_files out;
+  auto objects = s3.list(cfg.bucket, prefix);
+  if (!objects) {
+    WEIR_WARN("{}: the files named there stay: {}", prefix, objects.error_message());
+    return out;
+  }
+  for (const auto& key : *objects) {
+    auto bytes = s3.get_object(cfg.bucket, key);
+    if (!bytes) {
+      WEIR_WARN("{}: the files it names stay: {}", key, bytes.error_message());
+      continue;
+    }
+    out.objects.push_back(key);
+    for (std::size_t at = 0; at < bytes->size();) {
+      auto end = std::min(bytes->find('\n', at), bytes->size());
+      if (end > at)
+        out.keys.push_back(bytes->substr(at, end - at));
+      at = end + 1;
+    }
+  }
+  return out;
+}
+
 // Once the run is committed no other try of it can commit (its swap would
-// lose, and its plan find the run), so the listed files no snapshot holds
-// are orphans: they are deleted, then the list.
+// lose, and its plan find the run), so the files its tries listed or named
+// that no snapshot holds are orphans: they are deleted, then the list and
+// the names. `mine` (this try's names object, its files all committed) and
+// no other try's: nothing to look up.
 void drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
-                 const std::string& key, std::vector<iceberg::data_file> files) {
-  if (!files.empty()) {
+                 const std::string& key, std::vector<iceberg::data_file> files,
+                 const std::string& prefix, const std::string& mine = {}) {
+  auto names = read_names(s3, cfg, prefix);
+  const bool only_mine = names.objects.empty() || names.objects == std::vector{mine};
+  if (!files.empty() || !only_mine) {
     auto live = t.live_files();
     if (!live) {
       WEIR_WARN("{}: the files it lists stay: {}", key, live.error_message());
       return;
     }
     std::erase_if(files, [&](const auto& f) { return live->contains(f.file_path); });
+    std::set<std::string> gone;
+    for (const auto& f : files)
+      gone.insert(cfg.key_of(f.file_path));
     drop_files(t, files);
-    if (!files.empty())
-      WEIR_INFO("{}: deleted {} file(s) of other tries, in no snapshot", key, files.size());
+    for (const auto& k : names.keys)
+      if (!live->contains("s3://" + cfg.bucket + "/" + k) && gone.insert(k).second)
+        (void)s3.delete_object(cfg.bucket, k);
+    if (!gone.empty())
+      WEIR_INFO("{}: deleted {} file(s) of other tries, in no snapshot", key, gone.size());
   }
   (void)s3.delete_object(cfg.bucket, key);
+  for (const auto& object : names.objects)
+    (void)s3.delete_object(cfg.bucket, object);
 }
 
 } // namespace
@@ -92,16 +147,29 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
     return t.failure();
   lake_export_result out;
   const auto listed = try_key(cfg, from, *run);
+  const auto prefix = names_prefix(cfg, from, *run);
   auto earlier = listed_files(s3, cfg, listed);
   // An earlier try committed and crashed before marking (another database).
   if (has_export_run(t->metadata(), from, *run)) {
-    drop_listed(*t, s3, cfg, listed, std::move(earlier));
+    drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix);
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
   }
 
   lake::partition_writer writer(cfg, s3, 0);
+  const auto mine = prefix + lake::random_uuid();
+  std::string names;
+  writer.before_upload([&](const std::string& key) {
+    names += key;
+    names += '\n';
+    return s3.put_object(cfg.bucket, mine, names);
+  });
+  // This try's files are gone (or were never uploaded): so are its names.
+  auto forget_names = [&] {
+    if (!names.empty())
+      (void)s3.delete_object(cfg.bucket, mine);
+  };
   auto batch = row_batch::make(raw_schema(cfg.job_columns));
   if (!batch)
     return batch.failure();
@@ -120,17 +188,18 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
     rolled = writer.roll(true);
   if (!rows || !rolled) {
     writer.discard();
+    forget_names();
     return rows ? rolled.failure() : rows.failure();
   }
   auto files = writer.take_files();
   out.rows = *rows;
   if (files.empty()) { // nothing claimed, or all of it exported already: no snapshot
-    if (!earlier.empty())
-      drop_listed(*t, s3, cfg, listed, std::move(earlier));
+    drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix);
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
   }
+  lake::failpoint("export.before_list");
 
   auto all = earlier;
   all.insert(all.end(), files.begin(), files.end());
@@ -138,6 +207,7 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   if (auto ok = list ? s3.put_object(cfg.bucket, listed, *list) : expected<void>{list.failure()};
       !ok) {
     drop_files(*t, files);
+    forget_names();
     return ok.failure();
   }
 
@@ -156,15 +226,17 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   if (!snap) {
     // This try's files, when its commit did not land, are dropped; when its
     // outcome is unknown they stay, listed for the next try.
-    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run))
+    if (auto again = t->reload(); again && !has_export_run(t->metadata(), from, *run)) {
       drop_files(*t, files);
+      forget_names();
+    }
     return snap.failure();
   }
   out.snapshot = *snap; // none: another try committed the run first
   if (*snap && earlier.empty())
-    (void)s3.delete_object(cfg.bucket, listed);
+    drop_listed(*t, s3, cfg, listed, {}, prefix, mine);
   else
-    drop_listed(*t, s3, cfg, listed, std::move(all));
+    drop_listed(*t, s3, cfg, listed, std::move(all), prefix);
   if (!same_database && *snap)
     lake::failpoint("export.before_mark");
   // The marks, where the swap did not take them (a no-op where it did).

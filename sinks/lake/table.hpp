@@ -25,7 +25,9 @@ std::string random_uuid();
 std::int64_t now_ms();
 // WEIR_FAILPOINT=<name> (tests only): the process dies (SIGKILL) here, the
 // crash a fault test needs at exactly one step. lake.before_swap: after a
-// commit's metadata file, before the catalog swap.
+// commit's metadata file, before the catalog swap; export.before_list: an
+// export try's files uploaded, not listed; export.before_mark: its
+// snapshot committed, its rows not marked.
 void failpoint(const char* name);
 
 class table {

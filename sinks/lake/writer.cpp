@@ -215,7 +215,8 @@ namespace {
 
 // The file of a cell, uploaded. The cell is left as it was.
 expected<iceberg::data_file> write_file(const table_config& cfg, s3::client& s3,
-                                        partition_id partition, const cell& c) {
+                                        partition_id partition, const cell& c,
+                                        const partition_writer::upload_hook* before = nullptr) {
   // Two threads encode: one would hold the worker's other core idle while
   // it sorts, gathers and compresses a file.
   auto w = parquet::writer::make({cfg.columns}, cfg.codec, 128 * 1024, 2);
@@ -249,6 +250,9 @@ expected<iceberg::data_file> write_file(const table_config& cfg, s3::client& s3,
   f.split_offsets = w->row_group_offsets();
   if (cfg.order.order_id != 0)
     f.sort_order_id = cfg.order.order_id;
+  if (before && *before)
+    if (auto ok = (*before)(cfg.key(relative)); !ok)
+      return ok.failure();
   if (auto ok = s3.put_large(cfg.bucket, cfg.key(relative), *bytes); !ok)
     return ok.failure();
   return f;
@@ -257,7 +261,7 @@ expected<iceberg::data_file> write_file(const table_config& cfg, s3::client& s3,
 } // namespace
 
 expected<void> partition_writer::write_cell(cell& c) {
-  auto f = write_file(*cfg_, *s3_, partition_, c);
+  auto f = write_file(*cfg_, *s3_, partition_, c, &before_upload_);
   if (!f)
     return f.failure();
   files_.push_back(std::move(*f));

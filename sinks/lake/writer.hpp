@@ -14,6 +14,7 @@
 #include "lib/s3/client.hpp"
 #include "sinks/lake/layout.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,6 +63,12 @@ public:
   // the partition's next owner replays those rows.
   void discard();
 
+  // Called with each data file's object key before the writer uploads it
+  // (not for sealed cells): a failure leaves the file unwritten. An export
+  // names its files first, so a try killed mid-upload leaves none unnamed.
+  using upload_hook = std::function<expected<void>(const std::string& key)>;
+  void before_upload(upload_hook f) { before_upload_ = std::move(f); }
+
   std::size_t buffered_bytes() const { return buffered_; }
   std::size_t buffered_rows() const;
 
@@ -77,6 +84,7 @@ private:
   std::map<std::string, std::unique_ptr<cell>> cells_; // by partition path
   std::vector<iceberg::data_file> files_;
   std::size_t buffered_ = 0;
+  upload_hook before_upload_;
   // Scratch reused for every batch: no allocation per event once warm.
   std::optional<raw::row_batch> staging_; // the batch's rows as table rows
   std::vector<std::uint32_t> picked_, group_;

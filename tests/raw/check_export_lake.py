@@ -14,11 +14,13 @@ catalog swap):
    input, each once; every row exported.
 2. Rows 1000..1599 arrive; run B adds exactly them in a second snapshot.
 3. Run C finds nothing: no snapshot.
-4. Rows 1600..1799 arrive; run D dies at WEIR_FAILPOINT=lake.before_swap
-   (after its files and metadata, before the swap): no snapshot of D, none of
-   its rows exported. Run E finishes D first (a snapshot of D with exactly
-   those rows; the files D's try uploaded are deleted, as its list names
-   them), then finds nothing itself: every row once in the table.
+4. Rows 1600..1799 arrive; run D dies at WEIR_FAILPOINT=export.before_list
+   (its files uploaded, in no list yet: only its names object names them),
+   then a second try of D dies at WEIR_FAILPOINT=lake.before_swap (after its
+   files and metadata, before the swap): no snapshot of D, none of its rows
+   exported. Run E finishes D first (a snapshot of D with exactly those
+   rows; the files both of D's tries uploaded are deleted, as their list and
+   names name them), then finds nothing itself: every row once in the table.
 5. Rows 1800..1899 arrive; a trigger refuses `exported = true`. Run T fails
    at its marks, which are in the swap's transaction: the swap rolls back
    with them (no snapshot of T, no row marked) and T deletes its files.
@@ -164,6 +166,13 @@ def main():
 
         # 4. D dies before the swap; E finishes it.
         rc.tool(binary, "pg-write", table, "all", 1600, 1800, 200)
+        code, out, err = export("D", failpoint="export.before_list")
+        check("D: killed before its list", code == -9, (code, out, err))
+        t, snaps = snapshots()
+        weir_objects = rc.list_files(s3, bucket, f"{root}/lake/weir")
+        check("D: its files are uploaded, and only its names object names them",
+              unreferenced(t) and not [k for k in weir_objects if k.endswith(".avro")]
+              and len(weir_objects) == 1, (sorted(unreferenced(t)), weir_objects))
         code, out, err = export("D", failpoint="lake.before_swap")
         check("D: killed at lake.before_swap", code == -9, (code, out, err))
         t, snaps = snapshots()
