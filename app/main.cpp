@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
     ->add_option("--http", http_addr,
                  "HOST:PORT for the REST API, /metrics and the dashboard (default: off)")
     ->envname("WEIR_HTTP");
+  coord_cmd
+    ->add_option("--iceberg-catalog", hopts.iceberg_catalog,
+                 "PostgreSQL URL of the lake's Iceberg SQL catalog, served read-only as an "
+                 "Iceberg REST catalog under /iceberg on the --http port")
+    ->envname("WEIR_CATALOG_URL");
   coord_cmd->add_flag("--http-guard-reads", hopts.guard_reads,
                       "reads need the HTTP token too (mutations always do with a secret)");
 

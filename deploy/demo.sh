@@ -38,8 +38,10 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting a coordinator on $WEIR_COORDINATOR and two workers (logs in $DEMO_DIR)"
+# --iceberg-catalog: the lake's catalog is also served as an Iceberg REST
+# catalog at http://$WEIR_DEMO_HTTP/iceberg (docs/lake.md).
 "$WEIR" coordinator --listen "$WEIR_COORDINATOR" --http "$WEIR_DEMO_HTTP" \
-  >"$DEMO_DIR/coordinator.log" 2>&1 &
+  --iceberg-catalog "$WEIR_PG_URL" >"$DEMO_DIR/coordinator.log" 2>&1 &
 pids+=($!)
 for w in worker-1 worker-2; do
   "$WEIR" worker --name "$w" >"$DEMO_DIR/$w.log" 2>&1 &
@@ -126,10 +128,12 @@ ch "SELECT formatDateTime(window_start, '%H:%M') AS window, count() AS users, su
    GROUP BY window_start ORDER BY window_start FORMAT PrettyCompactNoEscapes"
 
 echo "Seed 004 in the lake (Iceberg table $WEIR_LAKE_TABLE), read by pyiceberg and DuckDB:"
-"$VENV_DIR/bin/python" "$REPO/deploy/lake_demo.py" "$WEIR_LAKE_TABLE" 60000 ||
+"$VENV_DIR/bin/python" "$REPO/deploy/lake_demo.py" "$WEIR_LAKE_TABLE" 60000 \
+  "http://$WEIR_DEMO_HTTP/iceberg" ||
   die "the lake table is incomplete; see $DEMO_DIR"
 
-echo "Dashboard, REST API (/api/v1/jobs) and Prometheus metrics (/metrics): http://$WEIR_DEMO_HTTP/"
+echo "Dashboard, REST API (/api/v1/jobs), Prometheus metrics (/metrics) and the Iceberg REST"
+echo "catalog (/iceberg): http://$WEIR_DEMO_HTTP/"
 if $keep; then
   # A live stream keeps the dashboard moving: 500 bets/s, event time = now.
   "$WEIR" gen bets --topic "$WEIR_BETS_TOPIC" --count 1000000000 --rate 500 --live \

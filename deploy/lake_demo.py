@@ -1,8 +1,9 @@
 """Reads the demo's lake table (deploy/demo.sh) with tools nobody here wrote:
 pyiceberg through the SQL catalog in PostgreSQL, then DuckDB's iceberg
-extension straight from MinIO. Waits until the table holds `rows` rows.
+extension straight from MinIO and, given the coordinator's Iceberg REST
+catalog, attached to it. Waits until the table holds `rows` rows.
 
-  lake_demo.py NAMESPACE.TABLE ROWS      (.run/env.sh sourced)
+  lake_demo.py NAMESPACE.TABLE ROWS [REST_URI]      (.run/env.sh sourced)
 """
 import os
 import pathlib
@@ -47,6 +48,12 @@ def main():
         URL_STYLE 'path', USE_SSL false, REGION 'us-east-1')""")
     n, users = con.execute(f"SELECT count(*), count(DISTINCT user_id) FROM iceberg_scan('{t.metadata_location}')").fetchone()
     print(f"DuckDB iceberg_scan('{t.metadata_location}'): {n} rows, {users} users")
+    if len(sys.argv) > 3:
+        con.execute(f"ATTACH 'weir' AS lake (TYPE iceberg, ENDPOINT '{sys.argv[3]}', "
+                    f"AUTHORIZATION_TYPE 'none', ACCESS_DELEGATION_MODE 'none')")
+        n, = con.execute(f"SELECT count(*) FROM lake.{ns}.{name}").fetchone()
+        print(f"DuckDB ATTACH '{sys.argv[3]}' (TYPE iceberg): SELECT count(*) FROM lake.{ns}.{name}"
+              f" -> {n}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #include "runtime/auth.hpp"
 #include "web/api.hpp"
 #include "web/assets.hpp"
+#include "web/iceberg_rest.hpp"
 #include "web/prometheus.hpp"
 
 #include <caf/all.hpp>
@@ -107,6 +108,11 @@ expected<std::shared_ptr<void>> serve(const http_options& opts, caf::actor_syste
                "(`weir token --secret-file FILE` prints it)");
     return false;
   };
+  if (!opts.iceberg_catalog.empty())
+    serve_iceberg_rest(http, opts.iceberg_catalog,
+                       [allowed](const httplib::Request& req, httplib::Response& res) {
+                         return allowed(req, res, false);
+                       });
   // Reads answer from one observed copy of the coordinator's state.
   auto read = [&sys, coordinator, allowed](auto render) {
     return

@@ -18,6 +18,9 @@ struct http_options {
   endpoint listen{"127.0.0.1", 8081};
   std::string secret;       // the cluster secret; with one, mutations need its token
   bool guard_reads = false; // reads need the token too
+  // A PostgreSQL URL: its Iceberg SQL catalog is served read-only under
+  // /iceberg (web/iceberg_rest.hpp); empty: not served.
+  std::string iceberg_catalog;
 };
 
 // Serves until the returned handle is destroyed.

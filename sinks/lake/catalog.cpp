@@ -50,6 +50,36 @@ expected<std::optional<std::string>> sql_catalog::load(const std::string& ns,
   });
 }
 
+namespace {
+
+std::vector<std::string> first_column(const pqxx::result& r) {
+  std::vector<std::string> out;
+  for (const auto& row : r)
+    out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+} // namespace
+
+expected<std::vector<std::string>> sql_catalog::namespaces() {
+  return guarded("iceberg catalog", [&] {
+    pqxx::nontransaction txn(st_->conn);
+    return first_column(txn.exec_params(
+      "SELECT table_namespace FROM iceberg_tables WHERE catalog_name = $1 UNION"
+      " SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = $1 ORDER BY 1",
+      catalog_name));
+  });
+}
+
+expected<std::vector<std::string>> sql_catalog::tables(const std::string& ns) {
+  return guarded("iceberg catalog", [&] {
+    pqxx::nontransaction txn(st_->conn);
+    return first_column(txn.exec_params("SELECT table_name FROM iceberg_tables WHERE catalog_name"
+                                        " = $1 AND table_namespace = $2 ORDER BY 1",
+                                        catalog_name, ns));
+  });
+}
+
 expected<bool> sql_catalog::create(const std::string& ns, const std::string& name,
                                    const std::string& metadata_location) {
   return guarded("iceberg catalog", [&] {

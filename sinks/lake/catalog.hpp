@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weir::lake {
 
@@ -26,6 +27,9 @@ public:
 
   // The table's current metadata file; nullopt when the table is unknown.
   expected<std::optional<std::string>> load(const std::string& ns, const std::string& name);
+  // The namespaces of this catalog's tables, sorted; the tables of one.
+  expected<std::vector<std::string>> namespaces();
+  expected<std::vector<std::string>> tables(const std::string& ns);
   // Registers a new table (and its namespace); false when it exists already.
   expected<bool> create(const std::string& ns, const std::string& name,
                         const std::string& metadata_location);

@@ -8,7 +8,8 @@ reads from Kafka, each with its derived event_date, event_hour and
 user_bucket; an earlier snapshot (time travel) holds a subset without
 duplicates, as many rows as its summary says; a filter on event_hour prunes
 files; DuckDB's iceberg extension reads the current metadata straight from
-MinIO. Run once with the YAML spec and once with its SQL twin: the tables'
+MinIO, and ATTACHes the coordinator's Iceberg REST catalog, through which
+pyiceberg's RestCatalog loads the same table. Run once with the YAML spec and once with its SQL twin: the tables'
 rows are equal."""
 import datetime
 import json
@@ -27,7 +28,7 @@ SPECS = os.path.join(h.REPO, "jobs", "specs")
 EVENTS = 60_000
 
 
-def duckdb_rows(metadata_location):
+def duckdb_con():
     import duckdb_ext  # the duckdb-ext-* wheels
     ext = pathlib.Path(duckdb_ext.__path__[0]) / "extensions"
     con = duckdb.connect(config={"extension_directory": str(ext),
@@ -38,8 +39,34 @@ def duckdb_rows(metadata_location):
     con.execute(f"""CREATE SECRET (TYPE s3, KEY_ID '{os.environ["WEIR_S3_ACCESS_KEY"]}',
         SECRET '{os.environ["WEIR_S3_SECRET_KEY"]}', ENDPOINT '{endpoint}', URL_STYLE 'path',
         USE_SSL false, REGION 'us-east-1')""")
-    return con.execute(f"SELECT count(*), count(DISTINCT event_id) FROM "
-                       f"iceberg_scan('{metadata_location}')").fetchone()
+    return con
+
+
+def duckdb_rows(metadata_location):
+    return duckdb_con().execute(f"SELECT count(*), count(DISTINCT event_id) FROM "
+                                f"iceberg_scan('{metadata_location}')").fetchone()
+
+
+def check_rest_catalog(cluster, cat, table_name, want_rows):
+    """The coordinator's Iceberg REST catalog (/iceberg, over the same SQL
+    catalog): pyiceberg's RestCatalog loads the table the SqlCatalog does,
+    and DuckDB ATTACHes the catalog and reads every row once."""
+    from pyiceberg.catalog.rest import RestCatalog
+    uri = cluster.http_url + "/iceberg"
+    rest = RestCatalog("weir", uri=uri, **{"s3.access-key-id": os.environ["WEIR_S3_ACCESS_KEY"],
+                                           "s3.secret-access-key": os.environ["WEIR_S3_SECRET_KEY"]})
+    assert ("weir",) in rest.list_namespaces()
+    assert table_name in rest.list_tables("weir"), table_name
+    assert not rest.table_exists(("weir", "no_such_table"))
+    via_rest, via_sql = rest.load_table(table_name), cat.load_table(table_name)
+    assert via_rest.metadata_location == via_sql.metadata_location
+    assert via_rest.current_snapshot().snapshot_id == via_sql.current_snapshot().snapshot_id
+    con = duckdb_con()
+    con.execute(f"ATTACH 'weir' AS lake (TYPE iceberg, ENDPOINT '{uri}', "
+                f"AUTHORIZATION_TYPE 'none', ACCESS_DELEGATION_MODE 'none')")
+    n, distinct = con.execute(f"SELECT count(*), count(DISTINCT event_id) "
+                              f"FROM lake.weir.{table_name[1]}").fetchone()
+    assert n == distinct == want_rows, (n, distinct, want_rows)
 
 
 def run(lang):
@@ -61,7 +88,7 @@ def run(lang):
         return t, t.scan().to_arrow()
 
     with h.Cluster("lake") as cluster:
-        cluster.up("wa", "wb")
+        cluster.up("wa", "wb", http=True)  # the coordinator serves the REST catalog too
         cluster.weir("submit", os.path.join(SPECS, f"user-actions-lake.{lang}"), check=True)
         # 60k actions, 250 ms apart in event time: about 4 hours, two-hour cells.
         gen = subprocess.Popen([h.WEIR, "gen", "user-actions", "--topic", topic, "--count",
@@ -96,6 +123,7 @@ def run(lang):
         assert t.scan().to_arrow().num_rows == rows.num_rows, "rows committed twice"
         last_append = [s for s in t.snapshots() if s.summary.operation.value == "append"][-1]
         files_before = len(list(t.scan(snapshot_id=last_append.snapshot_id).plan_files()))
+        check_rest_catalog(cluster, cat, table_name, rows.num_rows)
 
     events = {}
     out = h.run(["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic, "-e", "-q",
@@ -152,7 +180,8 @@ def run(lang):
     assert all_files < files_before, (all_files, files_before)
     print(f"ok ({lang}): {EVENTS} actions exactly once in {all_files} data files "
           f"({files_before} before compaction), "
-          f"{len(snaps)} snapshots, across a kill -9 and a freeze (pyiceberg, DuckDB); "
+          f"{len(snaps)} snapshots, across a kill -9 and a freeze (pyiceberg, DuckDB, both "
+          f"also through the REST catalog); "
           f"event_hour={hour} reads {pruned} file(s)")
     return sorted(({k: str(v) for k, v in r.items()} for r in got), key=lambda r: r["event_id"])
 

@@ -1,0 +1,177 @@
+#include "web/iceberg_rest.hpp"
+
+#include "base/logging.hpp"
+#include "lib/s3/env.hpp"
+#include "sinks/lake/catalog.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+WEIR_LOG_MODULE("http");
+
+namespace weir::web {
+
+namespace {
+
+using nlohmann::json;
+
+// The REST spec's ErrorModel; `type` names the Java exception clients map.
+void send_error(httplib::Response& res, int code, const std::string& type,
+                const std::string& message) {
+  res.status = code;
+  json body = {{"error", {{"message", message}, {"type", type}, {"code", code}}}};
+  res.set_content(body.dump(), "application/json");
+}
+
+void send(httplib::Response& res, const json& body) {
+  res.status = 200;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+// What a reader needs to reach the files: the endpoint, never the keys
+// (those are the reader's own, e.g. DuckDB's S3 secret).
+json file_io_config() {
+  const auto s3 = s3_config_from_env();
+  json c = json::object();
+  if (!s3.endpoint.empty()) {
+    c["s3.endpoint"] = s3.endpoint;
+    c["s3.path-style-access"] = s3.path_style ? "true" : "false";
+    c["s3.region"] = s3.region;
+  }
+  return c;
+}
+
+// A namespace in a path: levels joined by 0x1F; weir's catalog has one level.
+std::string ns_of(const httplib::Request& req) {
+  return req.matches[1].str();
+}
+
+} // namespace
+
+void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, read_guard allowed) {
+  // Each request connects on its own: an HTTP thread may block on
+  // PostgreSQL or S3, the coordinator's actors never do.
+  auto with_catalog = [catalog_url, allowed](auto handle) {
+    return [catalog_url, allowed, handle](const httplib::Request& req, httplib::Response& res) {
+      if (!allowed(req, res))
+        return;
+      auto catalog = lake::sql_catalog::make(catalog_url);
+      if (!catalog) {
+        send_error(res, 503, "ServiceUnavailableException",
+                   "the SQL catalog cannot be reached: " + catalog.error_message());
+        return;
+      }
+      handle(*catalog, req, res);
+    };
+  };
+  auto namespace_exists = [](lake::sql_catalog& cat, const std::string& ns,
+                             httplib::Response& res) {
+    auto all = cat.namespaces();
+    if (!all) {
+      send_error(res, 503, "ServiceUnavailableException", all.error_message());
+      return false;
+    }
+    if (std::find(all->begin(), all->end(), ns) == all->end()) {
+      send_error(res, 404, "NoSuchNamespaceException", "namespace does not exist: " + ns);
+      return false;
+    }
+    return true;
+  };
+
+  http.Get("/iceberg/v1/config", [allowed](const httplib::Request& req, httplib::Response& res) {
+    if (!allowed(req, res))
+      return;
+    send(res, {{"defaults", json::object()},
+               {"overrides", json::object()},
+               {"endpoints",
+                {"GET /v1/{prefix}/namespaces", "GET /v1/{prefix}/namespaces/{namespace}",
+                 "HEAD /v1/{prefix}/namespaces/{namespace}",
+                 "GET /v1/{prefix}/namespaces/{namespace}/tables",
+                 "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+                 "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}"}}});
+  });
+  http.Get("/iceberg/v1/namespaces",
+           with_catalog(
+             [](lake::sql_catalog& cat, const httplib::Request& req, httplib::Response& res) {
+               // Nested namespaces have none below them here.
+               if (req.has_param("parent")) {
+                 send(res, {{"namespaces", json::array()}});
+                 return;
+               }
+               auto all = cat.namespaces();
+               if (!all) {
+                 send_error(res, 503, "ServiceUnavailableException", all.error_message());
+                 return;
+               }
+               json out = json::array();
+               for (const auto& ns : *all)
+                 out.push_back(json::array({ns}));
+               send(res, {{"namespaces", out}});
+             }));
+  auto get_namespace =
+    with_catalog([namespace_exists](lake::sql_catalog& cat, const httplib::Request& req,
+                                    httplib::Response& res) {
+      const auto ns = ns_of(req);
+      if (namespace_exists(cat, ns, res))
+        send(res, {{"namespace", json::array({ns})}, {"properties", json::object()}});
+    });
+  // cpp-httplib answers HEAD with the GET handler, without the body: the
+  // spec's HEAD (does it exist?) needs no handler of its own.
+  http.Get(R"(/iceberg/v1/namespaces/([^/]+))", get_namespace);
+  http.Get(R"(/iceberg/v1/namespaces/([^/]+)/tables)",
+           with_catalog([namespace_exists](lake::sql_catalog& cat, const httplib::Request& req,
+                                           httplib::Response& res) {
+             const auto ns = ns_of(req);
+             if (!namespace_exists(cat, ns, res))
+               return;
+             auto names = cat.tables(ns);
+             if (!names) {
+               send_error(res, 503, "ServiceUnavailableException", names.error_message());
+               return;
+             }
+             json ids = json::array();
+             for (const auto& n : *names)
+               ids.push_back({{"namespace", json::array({ns})}, {"name", n}});
+             send(res, {{"identifiers", ids}});
+           }));
+  http.Get(R"(/iceberg/v1/namespaces/([^/]+)/tables/([^/]+))",
+           with_catalog(
+             [](lake::sql_catalog& cat, const httplib::Request& req, httplib::Response& res) {
+               const auto ns = ns_of(req), name = req.matches[2].str();
+               auto location = cat.load(ns, name);
+               if (!location) {
+                 send_error(res, 503, "ServiceUnavailableException", location.error_message());
+                 return;
+               }
+               if (!*location) {
+                 send_error(res, 404, "NoSuchTableException",
+                            "table does not exist: " + ns + "." + name);
+                 return;
+               }
+               const auto& path = **location;
+               const auto rest = path.rfind("s3://", 0) == 0 ? path.substr(5) : std::string{};
+               const auto slash = rest.find('/');
+               auto s3 = s3::client::make(s3_config_from_env());
+               auto bytes = s3 && slash != std::string::npos
+                              ? s3->get_object(rest.substr(0, slash), rest.substr(slash + 1))
+                              : expected<std::string>{
+                                error{s3 ? "not an s3:// location: " + path : s3.error_message()}};
+               if (!bytes) {
+                 send_error(res, 503, "ServiceUnavailableException",
+                            "cannot read " + path + ": " + bytes.error_message());
+                 return;
+               }
+               auto metadata = json::parse(*bytes, nullptr, false);
+               if (metadata.is_discarded()) {
+                 send_error(res, 500, "ServerErrorException", path + " is not JSON");
+                 return;
+               }
+               send(res, {{"metadata-location", path},
+                          {"metadata", metadata},
+                          {"config", file_io_config()}});
+             }));
+}
+
+} // namespace weir::web
