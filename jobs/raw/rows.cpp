@@ -180,12 +180,6 @@ void row_batch::end_rows(std::size_t n) {
   rows_ += n;
 }
 
-void row_batch::append_rows(const row_batch& src, std::span<const std::uint32_t> rows) {
-  for (std::size_t c = 0; c < columns_.size(); ++c)
-    gather(c, src.view(c), rows);
-  end_rows(rows.size());
-}
-
 std::size_t row_batch::weight() const {
   std::size_t n = 0;
   for (std::size_t c = 0; c < columns_.size(); ++c)

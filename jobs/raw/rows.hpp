@@ -71,8 +71,6 @@ public:
   void push(std::size_t col, std::string_view v);
   void push_null(std::size_t col);
   void end_rows(std::size_t n);
-  // Rows `rows` of `src` (the same schema), in that order.
-  void append_rows(const row_batch& src, std::span<const std::uint32_t> rows);
 
   // The values' size, uncompressed: strings' bytes plus 4 each, 8 bytes for
   // any other value (what a writer buffers, for its budgets).

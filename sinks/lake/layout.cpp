@@ -125,6 +125,15 @@ expected<table_config> table_config_of(const std::vector<jobs::column_spec>& col
   }
   if (auto ok = set_spec_and_order(t, sink); !ok)
     return ok.failure();
+  t.keyed.assign(columns.size(), false);
+  for (auto c : t.derive_source)
+    t.keyed[c] = true;
+  for (auto c : t.sort_columns)
+    if (c < columns.size())
+      t.keyed[c] = true;
+  for (const auto& f : t.spec.fields)
+    if (const auto c = static_cast<std::size_t>(f.source_id - 1); c < columns.size())
+      t.keyed[c] = true;
   t.codec = sink.codec == "snappy" ? parquet::codec::snappy
             : sink.codec == "none" ? parquet::codec::uncompressed
                                    : parquet::codec::zstd;
@@ -135,12 +144,12 @@ expected<table_config> table_config_of(const std::vector<jobs::column_spec>& col
 }
 
 void table_rows(const table_config& t, const raw::row_batch& batch,
-                std::span<const std::uint32_t> rows, raw::row_batch& out) {
+                std::span<const std::uint32_t> rows, raw::row_batch& out, bool keyed_only) {
   const auto n = t.job_columns.size();
   const auto base = out.rows();
   for (std::size_t c = 0; c < n; ++c)
-    out.gather(c, batch.view(c), rows,
-               t.job_columns[c].type == jobs::column_type::timestamp ? 1000 : 1);
+    if (!keyed_only || t.keyed[c])
+      out.gather(c, batch.view(c), rows, t.scale(c));
   std::string text;
   for (std::size_t d = 0; d < t.derive.size(); ++d) {
     const auto& spec = t.derive[d];

@@ -31,11 +31,19 @@ struct table_config {
   std::vector<jobs::derived_column_spec> derive;
   std::vector<std::size_t> derive_source; // job column of each derived one
   std::vector<std::size_t> sort_columns;  // table columns, in sort order
+  // Job columns a writer reads to place and sort rows (partition sources,
+  // sort columns, what derived columns come from): only these are staged.
+  std::vector<bool> keyed;
   parquet::codec codec = parquet::codec::zstd;
   std::size_t target_file_bytes = 128u << 20;
   std::uint32_t commit_every = 1;
   std::uint32_t snapshots_kept = 100;
 
+  // What a job column's values are multiplied by in the table: timestamps
+  // (milliseconds in the job) are microseconds there.
+  std::int64_t scale(std::size_t job_column) const {
+    return job_columns[job_column].type == jobs::column_type::timestamp ? 1000 : 1;
+  }
   std::string location() const { return "s3://" + bucket + "/" + prefix; }
   // Object key of a path under the location ("data/x.parquet").
   std::string key(const std::string& relative) const { return prefix + "/" + relative; }
@@ -52,9 +60,11 @@ expected<table_config> table_config_of(const std::vector<jobs::column_spec>& col
 
 // Appends to `out` (a batch of the table's columns) the table's rows for
 // rows `rows` of a raw batch (the job's columns), column by column: the
-// job's values, timestamps in microseconds, then the derived columns.
+// job's values, timestamps in microseconds, then the derived columns. With
+// `keyed_only` the job columns not `t.keyed` are left empty (a writer takes
+// those straight from the batch).
 void table_rows(const table_config& t, const raw::row_batch& batch,
-                std::span<const std::uint32_t> rows, raw::row_batch& out);
+                std::span<const std::uint32_t> rows, raw::row_batch& out, bool keyed_only = false);
 
 // The Iceberg view of a value of a table row (for statistics and partitions).
 iceberg::value_view ice_value(const raw::row_batch::value& v);

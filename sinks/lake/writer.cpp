@@ -118,7 +118,9 @@ void partition_writer::write(const raw::row_batch& batch, offset_t from) {
     staging_.emplace(*raw::row_batch::make(cfg_->columns));
   auto& rows = *staging_;
   rows.clear();
-  table_rows(*cfg_, batch, picked_, rows);
+  // Staged: what places and sorts rows (and the derived columns); a cell
+  // takes the other job columns straight from the batch, copied once.
+  table_rows(*cfg_, batch, picked_, rows, true);
   // The cell of each row; the partition tuple is only computed where the
   // values it is computed from change.
   const auto& schema = cfg_->schema;
@@ -163,7 +165,16 @@ void partition_writer::write(const raw::row_batch& batch, offset_t from) {
     }
     sort_rows(*cfg_, rows, group_);
     const auto before = c->rows.weight();
-    c->rows.append_rows(rows, group_);
+    from_batch_.clear();
+    for (auto g : group_)
+      from_batch_.push_back(picked_[g]);
+    const auto jobs = cfg_->job_columns.size();
+    for (std::size_t col = 0; col < cfg_->columns.size(); ++col)
+      if (col < jobs)
+        c->rows.gather(col, batch.view(col), from_batch_, cfg_->scale(col));
+      else
+        c->rows.gather(col, rows.view(col), group_);
+    c->rows.end_rows(group_.size());
     c->runs.push_back(static_cast<std::uint32_t>(c->rows.rows()));
     const auto bytes = c->rows.weight() - before;
     c->bytes += bytes;

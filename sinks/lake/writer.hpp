@@ -86,8 +86,8 @@ private:
   std::size_t buffered_ = 0;
   upload_hook before_upload_;
   // Scratch reused for every batch: no allocation per event once warm.
-  std::optional<raw::row_batch> staging_; // the batch's rows as table rows
-  std::vector<std::uint32_t> picked_, group_;
+  std::optional<raw::row_batch> staging_; // the batch's keyed and derived columns
+  std::vector<std::uint32_t> picked_, group_, from_batch_;
   std::vector<cell*> cell_of_row_;
   std::string key_;
   // Consecutive rows mostly share a cell: the last one is kept with its tuple.
