@@ -8,5 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$REPO/deploy/build.sh"
 "$REPO/deploy/services.sh" up
 BUILD_DIR=${WEIR_BUILD_DIR:-$REPO/build}
-# Services are shared by the end-to-end tests, so tests run one at a time.
-ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 "$@"
+# Two at a time (the machine's cores): tests that use the shared services
+# hold CTest's RESOURCE_LOCK services, so those run one at a time while unit
+# and fuzz tests run beside them. A -j given in the arguments wins.
+jobs=(-j 2)
+for a in "$@"; do [[ $a == -j* || $a == --parallel* ]] && jobs=(); done
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 "${jobs[@]}" "$@"
