@@ -1,7 +1,8 @@
 """The seed-004 lake as an Iceberg table (deploy/bench.sh lake): the shipped
 user-actions-lake job over N user actions (30 min of event time, 6
 partitions, one worker), from submit until pyiceberg reads every row, against
-the bare librdkafka drain of the same topic. Prints rows/s and the ratio,
+the bare librdkafka drain of the same topic (the faster of a drain before
+the job and one after). Prints rows/s and the ratio,
 the data files and their median size before and after compaction, the
 snapshots and the commit latency
 (the coordinator's histogram), the worker's peak RSS. Checks what it
@@ -117,11 +118,17 @@ def main():
     assert len(ids) == args.events and len(set(ids.to_pylist())) == args.events, len(ids)
     after = [task.file.file_size_in_bytes for task in t.scan().plan_files()]
     snaps = t.snapshots()
-    drain_rate = d["messages"] / d["wall_s"]
+    # The drain again, after the job: one drain swings by a third from run
+    # to run here, and the limit is the faster of the two.
+    d2 = drain(topic)
+    assert d2["messages"] == args.events, d2
+    drains = [x["messages"] / x["wall_s"] for x in (d, d2)]
+    drain_rate = max(drains)
     print()
     print(f"lake: {args.events} user actions, {args.minutes} min of event time, 6 partitions, "
           f"1 worker, checkpoints every {args.interval}")
-    print(f"bare librdkafka drain : {drain_rate:12,.0f} events/s")
+    print(f"bare librdkafka drain : {drain_rate:12,.0f} events/s (the faster of two: "
+          f"{drains[0]:,.0f} before the job, {drains[1]:,.0f} after)")
     print(f"submit to all visible : {args.events / seconds:12,.0f} rows/s ({seconds:.1f} s, "
           f"pyiceberg sees every row)")
     print(f"lake / drain          : {args.events / seconds / drain_rate:12.2f}   (target >= 0.5)")
