@@ -108,16 +108,22 @@ void drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
       WEIR_WARN("{}: the files it lists stay: {}", key, live.error_message());
       return;
     }
-    std::erase_if(files, [&](const auto& f) { return live->contains(f.file_path); });
+    // Listed and named alike, each path once.
     std::set<std::string> gone;
     for (const auto& f : files)
-      gone.insert(cfg.key_of(f.file_path));
-    drop_files(t, files);
+      if (!live->contains(f.file_path))
+        gone.insert(f.file_path);
     for (const auto& k : names.keys)
-      if (!live->contains("s3://" + cfg.bucket + "/" + k) && gone.insert(k).second)
-        (void)s3.delete_object(cfg.bucket, k);
-    if (!gone.empty())
-      WEIR_INFO("{}: deleted {} file(s) of other tries, in no snapshot", key, gone.size());
+      if (const auto path = cfg.url_of(k); !live->contains(path))
+        gone.insert(path);
+    std::size_t deleted = 0;
+    for (const auto& path : gone)
+      if (auto ok = t.remove(path); ok)
+        ++deleted;
+      else
+        WEIR_WARN("could not delete uncommitted file {}: {}", path, ok.error_message());
+    if (deleted > 0)
+      WEIR_INFO("{}: deleted {} file(s) of other tries, in no snapshot", key, deleted);
   }
   (void)s3.delete_object(cfg.bucket, key);
   for (const auto& object : names.objects)

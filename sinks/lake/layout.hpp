@@ -49,6 +49,8 @@ struct table_config {
   std::string key(const std::string& relative) const { return prefix + "/" + relative; }
   // The key of a full s3:// path of this bucket; "" for another bucket.
   std::string key_of(const std::string& path) const;
+  // The full s3:// path of a key of this bucket.
+  std::string url_of(const std::string& key) const { return "s3://" + bucket + "/" + key; }
 };
 
 // Fails on a spec the validator would refuse (a bug) or a transform that
