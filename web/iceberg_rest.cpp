@@ -3,6 +3,7 @@
 #include "base/logging.hpp"
 #include "lib/s3/env.hpp"
 #include "sinks/lake/catalog.hpp"
+#include "web/respond.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -20,14 +21,12 @@ using nlohmann::json;
 // The REST spec's ErrorModel; `type` names the Java exception clients map.
 void send_error(httplib::Response& res, int code, const std::string& type,
                 const std::string& message) {
-  res.status = code;
-  json body = {{"error", {{"message", message}, {"type", type}, {"code", code}}}};
-  res.set_content(body.dump(), "application/json");
+  send_json(res, code, {{"error", {{"message", message}, {"type", type}, {"code", code}}}});
 }
 
-void send(httplib::Response& res, const json& body) {
-  res.status = 200;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+// PostgreSQL or S3 did not answer.
+void unavailable(httplib::Response& res, const std::string& message) {
+  send_error(res, 503, "ServiceUnavailableException", message);
 }
 
 // What a reader needs to reach the files: the endpoint, never the keys
@@ -59,8 +58,7 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
         return;
       auto catalog = lake::sql_catalog::make(catalog_url);
       if (!catalog) {
-        send_error(res, 503, "ServiceUnavailableException",
-                   "the SQL catalog cannot be reached: " + catalog.error_message());
+        unavailable(res, "the SQL catalog cannot be reached: " + catalog.error_message());
         return;
       }
       handle(*catalog, req, res);
@@ -70,7 +68,7 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
                              httplib::Response& res) {
     auto all = cat.namespaces();
     if (!all) {
-      send_error(res, 503, "ServiceUnavailableException", all.error_message());
+      unavailable(res, all.error_message());
       return false;
     }
     if (std::find(all->begin(), all->end(), ns) == all->end()) {
@@ -83,7 +81,8 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
   http.Get("/iceberg/v1/config", [allowed](const httplib::Request& req, httplib::Response& res) {
     if (!allowed(req, res))
       return;
-    send(res, {{"defaults", json::object()},
+    send_json(res, 200,
+              {{"defaults", json::object()},
                {"overrides", json::object()},
                {"endpoints",
                 {"GET /v1/{prefix}/namespaces", "GET /v1/{prefix}/namespaces/{namespace}",
@@ -97,25 +96,25 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
              [](lake::sql_catalog& cat, const httplib::Request& req, httplib::Response& res) {
                // Nested namespaces have none below them here.
                if (req.has_param("parent")) {
-                 send(res, {{"namespaces", json::array()}});
+                 send_json(res, 200, {{"namespaces", json::array()}});
                  return;
                }
                auto all = cat.namespaces();
                if (!all) {
-                 send_error(res, 503, "ServiceUnavailableException", all.error_message());
+                 unavailable(res, all.error_message());
                  return;
                }
                json out = json::array();
                for (const auto& ns : *all)
                  out.push_back(json::array({ns}));
-               send(res, {{"namespaces", out}});
+               send_json(res, 200, {{"namespaces", out}});
              }));
   auto get_namespace =
     with_catalog([namespace_exists](lake::sql_catalog& cat, const httplib::Request& req,
                                     httplib::Response& res) {
       const auto ns = ns_of(req);
       if (namespace_exists(cat, ns, res))
-        send(res, {{"namespace", json::array({ns})}, {"properties", json::object()}});
+        send_json(res, 200, {{"namespace", json::array({ns})}, {"properties", json::object()}});
     });
   // cpp-httplib answers HEAD with the GET handler, without the body: the
   // spec's HEAD (does it exist?) needs no handler of its own.
@@ -128,13 +127,13 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
                return;
              auto names = cat.tables(ns);
              if (!names) {
-               send_error(res, 503, "ServiceUnavailableException", names.error_message());
+               unavailable(res, names.error_message());
                return;
              }
              json ids = json::array();
              for (const auto& n : *names)
                ids.push_back({{"namespace", json::array({ns})}, {"name", n}});
-             send(res, {{"identifiers", ids}});
+             send_json(res, 200, {{"identifiers", ids}});
            }));
   http.Get(R"(/iceberg/v1/namespaces/([^/]+)/tables/([^/]+))",
            with_catalog(
@@ -142,7 +141,7 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
                const auto ns = ns_of(req), name = req.matches[2].str();
                auto location = cat.load(ns, name);
                if (!location) {
-                 send_error(res, 503, "ServiceUnavailableException", location.error_message());
+                 unavailable(res, location.error_message());
                  return;
                }
                if (!*location) {
@@ -159,8 +158,7 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
                               : expected<std::string>{
                                 error{s3 ? "not an s3:// location: " + path : s3.error_message()}};
                if (!bytes) {
-                 send_error(res, 503, "ServiceUnavailableException",
-                            "cannot read " + path + ": " + bytes.error_message());
+                 unavailable(res, "cannot read " + path + ": " + bytes.error_message());
                  return;
                }
                auto metadata = json::parse(*bytes, nullptr, false);
@@ -168,7 +166,8 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
                  send_error(res, 500, "ServerErrorException", path + " is not JSON");
                  return;
                }
-               send(res, {{"metadata-location", path},
+               send_json(res, 200,
+                         {{"metadata-location", path},
                           {"metadata", metadata},
                           {"config", file_io_config()}});
              }));

@@ -6,6 +6,7 @@
 #include "web/assets.hpp"
 #include "web/iceberg_rest.hpp"
 #include "web/prometheus.hpp"
+#include "web/respond.hpp"
 
 #include <caf/all.hpp>
 
@@ -22,13 +23,6 @@ namespace {
 
 using nlohmann::json;
 constexpr auto ask_timeout = std::chrono::seconds(20); // a submit looks the topic up in Kafka
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  // Text from outside (a path, a spec, a parser's message quoting it) need not
-  // be UTF-8: its bad bytes become U+FFFD rather than an exception.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"error", {{"message", message}}}});
