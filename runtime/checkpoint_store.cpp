@@ -1,5 +1,7 @@
 #include "runtime/checkpoint_store.hpp"
 
+#include "lib/s3/client.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -122,13 +124,10 @@ expected<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::st
     return std::unique_ptr<checkpoint_store>{std::make_unique<file_store>(dir)};
   }
   if (url.rfind("s3://", 0) == 0) {
-    auto rest = url.substr(5);
-    auto slash = rest.find('/');
-    auto bucket = rest.substr(0, slash);
-    auto prefix = slash == std::string::npos ? std::string{} : rest.substr(slash + 1);
-    if (bucket.empty())
+    auto parts = s3::split_url(url);
+    if (!parts)
       return error{"checkpoint store '" + url + "': s3:// needs a bucket"};
-    return open_s3_store(bucket, prefix);
+    return open_s3_store(parts->bucket, parts->key);
   }
   return error{"checkpoint store '" + url + "': expected file:///dir or s3://bucket/prefix"};
 }

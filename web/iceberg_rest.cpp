@@ -150,13 +150,11 @@ void serve_iceberg_rest(httplib::Server& http, const std::string& catalog_url, r
                  return;
                }
                const auto& path = **location;
-               const auto rest = path.rfind("s3://", 0) == 0 ? path.substr(5) : std::string{};
-               const auto slash = rest.find('/');
+               const auto parts = s3::split_url(path);
                auto s3 = s3::client::make(s3_config_from_env());
-               auto bytes = s3 && slash != std::string::npos
-                              ? s3->get_object(rest.substr(0, slash), rest.substr(slash + 1))
-                              : expected<std::string>{
-                                error{s3 ? "not an s3:// location: " + path : s3.error_message()}};
+               auto bytes = !s3      ? expected<std::string>{s3.failure()}
+                            : !parts ? expected<std::string>{error{"not an s3:// location"}}
+                                     : s3->get_object(parts->bucket, parts->key);
                if (!bytes) {
                  unavailable(res, "cannot read " + path + ": " + bytes.error_message());
                  return;

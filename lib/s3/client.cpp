@@ -9,6 +9,19 @@
 
 namespace weir::s3 {
 
+std::optional<url_parts> split_url(std::string_view url) {
+  if (!url.starts_with("s3://"))
+    return std::nullopt;
+  url.remove_prefix(5);
+  const auto slash = url.find('/');
+  url_parts out{std::string{url.substr(0, slash)}, slash == std::string_view::npos
+                                                     ? std::string{}
+                                                     : std::string{url.substr(slash + 1)}};
+  if (out.bucket.empty())
+    return std::nullopt;
+  return out;
+}
+
 namespace {
 
 struct reply {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,13 @@ struct config {
 // S3 rejects multipart parts below 5 MiB (all but the last) and more than 10000 parts.
 inline constexpr std::size_t min_part_size = 5 * 1024 * 1024;
 inline constexpr std::size_t max_parts = 10000;
+
+// "s3://bucket/key" as bucket and key (the key may be empty, "/"s and all);
+// nullopt when the URL is not s3:// or names no bucket.
+struct url_parts {
+  std::string bucket, key;
+};
+std::optional<url_parts> split_url(std::string_view url);
 
 class client {
 public:

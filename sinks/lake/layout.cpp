@@ -1,6 +1,7 @@
 #include "sinks/lake/layout.hpp"
 
 #include "jobs/raw/projection.hpp"
+#include "lib/s3/client.hpp"
 
 #include <algorithm>
 
@@ -45,12 +46,10 @@ void add_column(table_config& t, const std::string& name, types ty, bool require
 
 expected<void> set_location(table_config& t, const jobs::sink_spec& sink) {
   const auto& url = sink.url;
-  if (url.rfind("s3://", 0) != 0)
-    return error{"sink.url: expected s3://bucket/prefix, got '" + url + "'"};
-  auto rest = url.substr(5);
-  auto slash = rest.find('/');
-  t.bucket = rest.substr(0, slash);
-  t.prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (auto parts = s3::split_url(url)) {
+    t.bucket = std::move(parts->bucket);
+    t.prefix = std::move(parts->key);
+  }
   while (!t.prefix.empty() && t.prefix.back() == '/')
     t.prefix.pop_back();
   if (t.bucket.empty() || t.prefix.empty())
