@@ -68,8 +68,10 @@ std::shared_ptr<const jobs::partition_output> raw_pipeline::flush(partition& p) 
   auto& r = cast(p);
   if (r.rows.empty())
     return nullptr;
+  auto next = std::move(*row_batch::make(columns_));
+  next.reserve_like(r.rows);
   auto out = std::make_shared<event_rows>(r.id, std::move(r.rows));
-  r.rows = std::move(*row_batch::make(columns_));
+  r.rows = std::move(next);
   return out;
 }
 

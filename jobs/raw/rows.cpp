@@ -210,6 +210,21 @@ parquet::column_view row_batch::view(std::size_t col) const {
   return {d.nulls, d.ints, d.doubles, d.bools, d.chars, d.ends};
 }
 
+void row_batch::reserve_like(const row_batch& like) {
+  for (std::size_t c = 0; c < data_.size() && c < like.data_.size(); ++c) {
+    auto& d = data_[c];
+    const auto& l = like.data_[c];
+    d.nulls.reserve(l.nulls.size());
+    d.ints.reserve(l.ints.size());
+    d.doubles.reserve(l.doubles.size());
+    d.bools.reserve(l.bools.size());
+    d.chars.reserve(l.chars.size());
+    d.ends.reserve(l.ends.size());
+  }
+  if (like.from_kafka_)
+    positions_.reserve(like.positions_.size());
+}
+
 void row_batch::clear() {
   for (auto& d : data_) {
     d.ints.clear();

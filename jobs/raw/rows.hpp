@@ -89,6 +89,11 @@ public:
   // Drops the rows, keeps the schema and the capacity.
   void clear();
 
+  // Room for as many rows and string bytes as `like` (of the same schema)
+  // holds: a source's next batch is about as big as its last, and growing
+  // each column from empty copied it a dozen times over.
+  void reserve_like(const row_batch& like);
+
 private:
   struct column_data {
     std::vector<std::int64_t> ints;  // int64, timestamp_ms

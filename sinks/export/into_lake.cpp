@@ -4,10 +4,12 @@
 #include "jobs/raw/projection.hpp"
 #include "lib/iceberg/commit.hpp"
 #include "sinks/lake/commit.hpp"
+#include "sinks/lake/orphans.hpp"
 #include "sinks/lake/table.hpp"
 #include "sinks/lake/writer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 WEIR_LOG_MODULE("export");
@@ -97,7 +99,8 @@ named_files read_names(s3::client& s3, const lake::table_config& cfg, const std:
 // that no snapshot holds are orphans: they are deleted, then the list and
 // the names. `mine` (this try's names object, its files all committed) and
 // no other try's: nothing to look up.
-void drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
+// Returns whether other tries named files: one was killed, or frozen.
+bool drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
                  const std::string& key, std::vector<iceberg::data_file> files,
                  const std::string& prefix, const std::string& mine = {}) {
   auto names = read_names(s3, cfg, prefix);
@@ -106,7 +109,7 @@ void drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
     auto live = t.live_files();
     if (!live) {
       WEIR_WARN("{}: the files it lists stay: {}", key, live.error_message());
-      return;
+      return !only_mine;
     }
     // Listed and named alike, each path once.
     std::set<std::string> gone;
@@ -128,6 +131,46 @@ void drop_listed(lake::table& t, s3::client& s3, const lake::table_config& cfg,
   (void)s3.delete_object(cfg.bucket, key);
   for (const auto& object : names.objects)
     (void)s3.delete_object(cfg.bucket, object);
+  return !only_mine;
+}
+
+// A try killed before its swap also leaves a manifest, a manifest list and a
+// metadata file that no snapshot names, and no list names them. What a later
+// try finds of it (a list, names) says so: that time goes into an object of
+// the export's, and once the table's orphan window has passed since, a run
+// sweeps the table (lake::sweep_orphans) and deletes the object. The sweep
+// lists data/ and metadata/ and reads every kept manifest, so it runs only
+// after such a failure, as the coordinator's does for streaming jobs.
+void sweep_when_due(lake::table& t, s3::client& s3, const lake::table_config& cfg,
+                    const std::string& from, bool failed_tries) {
+  const auto key = cfg.key("weir/export/" + from + "/sweep-due");
+  const auto now = lake::now_ms();
+  if (failed_tries) {
+    if (auto ok = s3.put_object(cfg.bucket, key, std::to_string(now)); !ok)
+      WEIR_WARN("{}: not written, so no sweep will delete the orphan metadata of failed tries: {}",
+                key, ok.error_message());
+    return;
+  }
+  auto there = s3.exists(cfg.bucket, key);
+  if (!there || !*there)
+    return;
+  auto since = s3.get_object(cfg.bucket, key);
+  if (!since)
+    return;
+  std::int64_t at = 0; // unreadable: as old as can be
+  std::from_chars(since->data(), since->data() + since->size(), at);
+  if (now - at < cfg.orphan_age_ms)
+    return;
+  auto swept = lake::sweep_orphans(t, cfg, s3, now - cfg.orphan_age_ms);
+  if (!swept) {
+    WEIR_WARN("export into {}.{}: orphan sweep failed, tried again next run: {}", cfg.ns, cfg.name,
+              swept.error_message());
+    return;
+  }
+  WEIR_INFO("export into {}.{}: orphan sweep: {}", cfg.ns, cfg.name, lake::describe(*swept));
+  // A try that failed meanwhile wrote a later time: its orphans wait for it.
+  if (auto again = s3.get_object(cfg.bucket, key); again && *again == *since)
+    (void)s3.delete_object(cfg.bucket, key);
 }
 
 } // namespace
@@ -157,7 +200,9 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   auto earlier = listed_files(s3, cfg, listed);
   // An earlier try committed and crashed before marking (another database).
   if (has_export_run(t->metadata(), from, *run)) {
-    drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix);
+    bool failed = !earlier.empty();
+    failed = drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix) || failed;
+    sweep_when_due(*t, s3, cfg, from, failed);
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
@@ -200,7 +245,9 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   auto files = writer.take_files();
   out.rows = *rows;
   if (files.empty()) { // nothing claimed, or all of it exported already: no snapshot
-    drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix);
+    bool failed = !earlier.empty();
+    failed = drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix) || failed;
+    sweep_when_due(*t, s3, cfg, from, failed);
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
@@ -239,10 +286,11 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
     return snap.failure();
   }
   out.snapshot = *snap; // none: another try committed the run first
+  bool failed = !*snap || !earlier.empty();
   if (*snap && earlier.empty())
-    drop_listed(*t, s3, cfg, listed, {}, prefix, mine);
+    failed = drop_listed(*t, s3, cfg, listed, {}, prefix, mine) || failed;
   else
-    drop_listed(*t, s3, cfg, listed, std::move(all), prefix);
+    failed = drop_listed(*t, s3, cfg, listed, std::move(all), prefix) || failed;
   if (!same_database && *snap)
     lake::failpoint("export.before_mark");
   // The marks, where the swap did not take them (a no-op where it did).
@@ -251,6 +299,7 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   if (auto gone = t->expire(cfg.snapshots_kept, lake::now_ms()); !gone)
     WEIR_WARN("export into {}.{}: snapshot expiry failed, tried again next run: {}", cfg.ns,
               cfg.name, gone.error_message());
+  sweep_when_due(*t, s3, cfg, from, failed);
   return out;
 }
 

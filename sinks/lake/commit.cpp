@@ -316,10 +316,7 @@ expected<commit_outcome> commit_once(const jobs::job_spec& spec, const commit_re
     if (auto swept = sweep_orphans(*t, c.cfg, c.s3, *req.sweep_before_ms); swept) {
       c.out.swept = true;
       c.out.orphan_files = swept->deleted + swept->metadata_deleted;
-      WEIR_INFO("job {}: orphan sweep: {} data file(s), {} unreferenced, {} of them older than the "
-                "window deleted; {} metadata file(s) of no snapshot deleted",
-                spec.name, swept->seen, swept->unreferenced, swept->deleted,
-                swept->metadata_deleted);
+      WEIR_INFO("job {}: orphan sweep: {}", spec.name, describe(*swept));
     } else {
       WEIR_WARN("job {}: orphan sweep failed, tried again later: {}", spec.name,
                 swept.error_message());

@@ -139,6 +139,7 @@ expected<table_config> table_config_of(const std::vector<jobs::column_spec>& col
   t.target_file_bytes = static_cast<std::size_t>(sink.max_file_mb) << 20;
   t.commit_every = std::max<std::uint32_t>(1, sink.commit_every);
   t.snapshots_kept = std::max<std::uint32_t>(1, sink.snapshots_kept);
+  t.orphan_age_ms = sink.orphan_age;
   return t;
 }
 

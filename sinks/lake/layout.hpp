@@ -38,6 +38,7 @@ struct table_config {
   std::size_t target_file_bytes = 128u << 20;
   std::uint32_t commit_every = 1;
   std::uint32_t snapshots_kept = 100;
+  std::int64_t orphan_age_ms = 3'600'000; // an unlisted file younger than this may still be listed
 
   // What a job column's values are multiplied by in the table: timestamps
   // (milliseconds in the job) are microseconds there.

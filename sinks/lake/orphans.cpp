@@ -14,6 +14,13 @@ std::vector<std::string> orphans(const std::vector<s3::client::object_info>& obj
   return out;
 }
 
+std::string describe(const sweep_outcome& o) {
+  return std::to_string(o.seen) + " data file(s), " + std::to_string(o.unreferenced)
+         + " unreferenced, " + std::to_string(o.deleted)
+         + " of them older than the window deleted; " + std::to_string(o.metadata_deleted)
+         + " metadata file(s) of no snapshot deleted";
+}
+
 namespace {
 
 // The data files a manifest (or a list of files, one too) names, as keys.

@@ -35,6 +35,10 @@ struct sweep_outcome {
   std::size_t metadata_deleted = 0; // orphan metadata objects older than the window
 };
 
+// "N data file(s), U unreferenced, D of them older than the window deleted;
+// M metadata file(s) of no snapshot deleted": what a sweep's log line says.
+std::string describe(const sweep_outcome& o);
+
 // Deletes the orphan data and metadata files of `t` modified before `before_ms`
 // (blocking: S3). Every list under weir/ counts as a reference: pending
 // lists of any identity, an export's lists.

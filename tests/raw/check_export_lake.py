@@ -29,19 +29,26 @@ Another database (the catalog URL differs: the marks follow the swap):
 6. Rows 1900..1999 arrive; run F dies at WEIR_FAILPOINT=export.before_mark,
    after its snapshot is committed, before the marks. Run G finishes F: it
    finds F's snapshot by its summary and only marks; no second snapshot.
-7. The table as a whole: rows 0..1999 each exactly once, equal to the input;
+7. A run (H) a window (sink.orphan_age, 10 s) after the last run that found
+   a failed try's list or names sweeps the table: the manifests, manifest
+   lists and metadata files of D's and T's commits that never swapped are
+   deleted, with a log line; every snapshot still reads.
+8. The table as a whole: rows 0..1999 each exactly once, equal to the input;
    one snapshot per run that had rows (A, B, D, T, F).
 """
 import os
 import subprocess
 import sys
+import time
 
 
 import rawcheck as rc
 
 RUNS = dict(A="2026-01-01T10:05:00Z", B="2026-01-01T10:10:00Z", C="2026-01-01T10:15:00Z",
             D="2026-01-01T10:20:00Z", E="2026-01-01T10:25:00Z", F="2026-01-01T10:30:00Z",
-            G="2026-01-01T10:35:00Z", T="2026-01-01T10:40:00Z", U="2026-01-01T10:45:00Z")
+            G="2026-01-01T10:35:00Z", T="2026-01-01T10:40:00Z", U="2026-01-01T10:45:00Z",
+            H="2026-01-01T10:50:00Z")
+ORPHAN_AGE = 10  # seconds: sink.orphan_age, the sweep's safety window
 
 SPEC = """name: {name}
 export:
@@ -66,6 +73,7 @@ sink:
     - {{name: n_bucket, column: n, modulo: 4}}
   partitioned_by: [n_bucket]
   sort_by: [t_date, n]
+  orphan_age: {orphan_age}s
 """
 
 
@@ -86,7 +94,7 @@ def main():
         path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"{table}_{label}.yaml")
         with open(path, "w") as f:
             f.write(SPEC.format(name=table.replace("_", "-"), pg=pg, table=table, bucket=bucket,
-                                root=root, catalog=url))
+                                root=root, catalog=url, orphan_age=ORPHAN_AGE))
         specs[label] = path
 
     def export(run, spec="same", failpoint=None):
@@ -126,6 +134,19 @@ def main():
 
     def run_of(s):
         return s.summary["weir.export-run"]
+
+    def unreachable_metadata(t):
+        """Metadata objects no reader reaches: neither the current metadata
+        file, its log, a snapshot's manifest list nor its manifests."""
+        reached = {t.metadata_location} | {e.metadata_file for e in t.metadata.metadata_log}
+        for snap in t.metadata.snapshots:
+            reached.add(snap.manifest_list)
+            reached.update(m.manifest_path for m in snap.manifests(t.io))
+        keys = {p.removeprefix(f"s3://{bucket}/") for p in reached}
+        return {k for k in rc.list_files(s3, bucket, f"{root}/lake/metadata")
+                if k.endswith((".metadata.json", ".avro"))} - keys
+
+    sweep_due = f"{root}/lake/weir/export/{table}/sweep-due"
 
     def unreferenced(t):
         """Data files on S3 that the current snapshot does not hold."""
@@ -192,6 +213,10 @@ def main():
               sorted(unreferenced(t)))
         check("E: psql: D's rows exported by D",
               f"{RUNS['D']}|t|200|1600|1799" in exported(), exported())
+        check("E: the metadata D's try killed before its swap wrote is in no snapshot, "
+              "and a sweep is due", unreachable_metadata(t)
+              and sweep_due in rc.list_files(s3, bucket, f"{root}/lake/weir"),
+              (sorted(unreachable_metadata(t)), rc.list_files(s3, bucket, f"{root}/lake/weir")))
 
         # 5. The marks fail inside the swap's transaction: the swap rolls back.
         rc.tool(binary, "pg-write", table, "all", 1800, 1900, 100)
@@ -212,6 +237,7 @@ def main():
         check("U: finishes T: one snapshot of T",
               code == 0 and [run_of(s) for s in snaps] == [RUNS[r] for r in "ABDT"]
               and f"{RUNS['T']}|t|100|1800|1899" in exported(), (out, err, exported()))
+        failed_seen = time.time()  # U found T's list: the sweep is due a window later
 
         # 6. Another database: F dies after its snapshot, before the marks.
         rc.tool(binary, "pg-write", table, "all", 1900, 2000, 100)
@@ -228,7 +254,25 @@ def main():
         check("G: psql: F's rows exported by F", f"{RUNS['F']}|t|100|1900|1999" in exported(),
               exported())
 
-        # 7. The whole table.
+        # 7. A run a window after the last failed try sweeps the table: the
+        # metadata of D's and T's commits that never swapped is deleted.
+        orphan_metadata = unreachable_metadata(t)
+        check("G: the failed commits' metadata is still there, younger than the window",
+              orphan_metadata, sorted(orphan_metadata))
+        time.sleep(max(0.0, failed_seen + ORPHAN_AGE + 1 - time.time()))
+        code, out, err = export("H")
+        t, snaps = snapshots()
+        check("H: sweeps the table: every orphan metadata file deleted, logged, no sweep due",
+              code == 0 and not unreachable_metadata(t)
+              and f"{len(orphan_metadata)} metadata file(s) of no snapshot deleted" in err
+              and sweep_due not in rc.list_files(s3, bucket, f"{root}/lake/weir"),
+              (code, err[-600:], sorted(unreachable_metadata(t))))
+        check("H: nothing new, no snapshot; every snapshot still reads",
+              len(snaps) == 5 and all(rows_of(t, s.snapshot_id)[1] == int(s.summary["total-records"])
+                                  for s in snaps),
+              [s.summary for s in snaps])
+
+        # 8. The whole table.
         expect_rows("table", rows_of(t), 0, 2000)
         check("no data file outside the table, no try's list left", not unreferenced(t)
               and not rc.list_files(s3, bucket, f"{root}/lake/weir"),
