@@ -6,24 +6,31 @@ namespace weir::jobs {
 
 const std::vector<connector>& connectors() {
   static const std::vector<connector> list{
-    // type, SQL name, rows, table, final rows, URL schemes, URL form
-    {"postgres", "postgres", sink_rows::results, true, false, {}, {}},
+    // type, SQL name, rows, store, final rows, URL schemes, URL form
+    {"postgres", "postgres", sink_rows::results, sink_store::table, false, {}, {}},
     {"clickhouse",
      "clickhouse",
      sink_rows::results,
-     true,
+     sink_store::table,
      true,
      {"http://", "https://"},
      "http://[user[:password]@]host:port[/database]"},
     {"mysql",
      "mysql",
      sink_rows::results,
-     true,
+     sink_store::table,
      true,
      {"mysql://", {}},
      "mysql://user[:password]@host[:port]/database"},
-    {"postgres_raw", "postgres", sink_rows::raw, true, false, {}, {}},
-    {"iceberg", "iceberg", sink_rows::raw, false, false, {"s3://", {}}, "s3://bucket/prefix"},
+    {"postgres_raw", "postgres", sink_rows::raw, sink_store::table, false, {}, {}},
+    {"iceberg",
+     "iceberg",
+     sink_rows::raw,
+     sink_store::files,
+     false,
+     {"s3://", {}},
+     "s3://bucket/prefix"},
+    {"blackhole", "blackhole", sink_rows::any, sink_store::none, false, {}, {}},
   };
   return list;
 }

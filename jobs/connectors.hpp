@@ -10,17 +10,23 @@
 
 namespace weir::jobs {
 
-// What a job hands its sink: each window's results, or every event.
-enum class sink_rows { results, raw };
+// What a job hands its sink: each window's results, or every event; `any`:
+// a sink that takes either.
+enum class sink_rows { results, raw, any };
+
+// Where a sink's rows go.
+enum class sink_store {
+  table, // into the database table sink.table
+  files, // data files under sink.url (codec, max_file_mb, ...) committed at
+         // checkpoints, as iceberg does into the catalog's table sink.table
+  none   // nowhere: counted and discarded (blackhole), no url nor table
+};
 
 struct connector {
   std::string_view type; // sink.type
   std::string_view sql;  // its SQL `connector = '...'` option
   sink_rows rows;
-  // Writes rows into the database table sink.table; otherwise data files
-  // under sink.url (codec, max_file_mb, ...) committed at checkpoints, as
-  // iceberg does into the catalog's table sink.table.
-  bool table = true;
+  sink_store store = sink_store::table;
   // Keeps each row once, final: keys across partitions merge their partials
   // first, in the PostgreSQL of sink.partials_url.
   bool final_rows = false;
@@ -28,6 +34,7 @@ struct connector {
   std::string_view url_form = {};   // the URL as a refusal shows it
 
   bool takes(std::string_view url) const;
+  bool takes(sink_rows r) const { return rows == sink_rows::any || rows == r; }
 };
 
 const std::vector<connector>& connectors();

@@ -574,29 +574,36 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
                 "snapshots_kept", "orphan_age"});
   sink_spec s;
   s.type = r.required_scalar(n, "sink", "type");
-  s.url = r.required_scalar(n, "sink", "url");
   const auto* c = find_connector(s.type);
-  const bool fits = c && (c->rows == sink_rows::raw) == raw;
+  // A sink that stores nothing takes no url: validate() refuses one given.
+  s.url = c && c->store == sink_store::none && n["url"] ? r.scalar(n["url"], "sink.url")
+          : c && c->store == sink_store::none           ? std::string{}
+                                                        : r.required_scalar(n, "sink", "url");
+  const bool fits = c && c->takes(raw ? sink_rows::raw : sink_rows::results);
   auto only = [&](std::string_view field, bool takes, const std::string& types) {
     if (auto f = n[std::string{field}]; f && !takes)
       r.fail(f, "sink." + std::string{field}, "only " + types + " sinks take it");
   };
   if (fits) {
-    only(
-      "key", raw && c->table,
-      listed(connector_names([](const connector& x) { return x.rows == sink_rows::raw && x.table; },
-                             name_of::type),
-             " and "));
-    const auto files = connector_names([](const connector& x) { return !x.table; }, name_of::type);
+    only("key", raw && c->store == sink_store::table,
+         listed(connector_names(
+                  [](const connector& x) {
+                    return x.rows == sink_rows::raw && x.store == sink_store::table;
+                  },
+                  name_of::type),
+                " and "));
+    const auto files =
+      connector_names([](const connector& x) { return x.store == sink_store::files; },
+                      name_of::type);
     for (auto field : of_files)
-      only(field, !c->table, listed(files, " and "));
+      only(field, c->store == sink_store::files, listed(files, " and "));
   }
   if (auto f = n["partials_url"])
     s.partials_url = r.scalar(f, "sink.partials_url");
   parse_files_sink(r, n, s);
-  if (fits || n["table"])
+  if ((fits && c->store != sink_store::none) || n["table"])
     s.table = r.required_scalar(n, "sink", "table");
-  if ((fits && raw && c->table) || n["key"])
+  if ((fits && raw && c->store == sink_store::table) || n["key"])
     s.key = r.required_scalar(n, "sink", "key");
   return s;
 }

@@ -202,10 +202,15 @@ void write_files_sink(YAML::Emitter& y, const sink_spec& s) {
 void write_sink(YAML::Emitter& y, const sink_spec& s) {
   y << YAML::Key << "sink" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "type" << YAML::Value << s.type;
+  const auto* c = find_connector(s.type);
+  if (c && c->store == sink_store::none) {
+    y << YAML::EndMap;
+    return;
+  }
   y << YAML::Key << "url" << YAML::Value << s.url;
   if (!s.partials_url.empty())
     y << YAML::Key << "partials_url" << YAML::Value << s.partials_url;
-  if (const auto* c = find_connector(s.type); c && !c->table) {
+  if (c && c->store == sink_store::files) {
     write_files_sink(y, s);
   } else {
     y << YAML::Key << "table" << YAML::Value << s.table;

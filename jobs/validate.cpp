@@ -406,14 +406,24 @@ void sink(const job_spec& spec) {
   const auto* c = find_connector(s.type);
   if (!c)
     fail("sink.type", not_a_connector(s.type));
-  if ((c->rows == sink_rows::raw) != is_raw(spec))
+  if (!c->takes(is_raw(spec) ? sink_rows::raw : sink_rows::results))
     fail("sink.type",
          is_raw(spec)
            ? "a job with columns keeps every event: use "
-               + listed(connector_names([](const connector& x) { return x.rows == sink_rows::raw; },
+               + listed(connector_names([](const connector& x) { return x.takes(sink_rows::raw); },
                                         name_of::type),
                         " or ")
            : s.type + " keeps every event: the job needs columns instead of windows");
+  if (c->store == sink_store::none) {
+    // Nothing is stored, so nothing names where.
+    if (!s.url.empty())
+      fail("sink.url", s.type + " discards its rows: it takes no url");
+    if (!s.table.empty())
+      fail("sink.table", s.type + " discards its rows: it takes no table");
+    if (!s.partials_url.empty())
+      fail("sink.partials_url", s.type + " discards its rows: it takes no partials_url");
+    return;
+  }
   text(s.url, "sink.url");
   if (!c->takes(s.url))
     fail("sink.url", "expected " + std::string{c->url_form} + ", got '" + s.url + "'");
@@ -429,7 +439,7 @@ void sink(const job_spec& spec) {
     if (!postgres_url(s.partials_url))
       fail("sink.partials_url", "expected postgresql://..., got '" + s.partials_url + "'");
   }
-  if (!c->table) {
+  if (c->store == sink_store::files) {
     iceberg(spec.columns, s);
     // A younger file may be one a live worker lists at its next barrier.
     if (s.orphan_age < spec.checkpoints.interval)
@@ -503,12 +513,13 @@ void final_rows(const job_spec& spec) {
 // After the sink: what the job as a whole asks of it.
 void whole_job(const job_spec& spec) {
   const auto& c = *find_connector(spec.sink.type);
-  if (c.rows == sink_rows::raw && c.table && !has_column(spec.columns, spec.sink.key))
+  if (c.rows == sink_rows::raw && c.store == sink_store::table
+      && !has_column(spec.columns, spec.sink.key))
     fail("sink.key", "'" + spec.sink.key + "' is not one of the columns");
   // Data files are exactly once only together with checkpoints: a snapshot
   // commits what was written up to a checkpoint, and a new owner resumes
   // from the last one committed.
-  if (!c.table && spec.checkpoints.url.empty())
+  if (c.store == sink_store::files && spec.checkpoints.url.empty())
     fail("checkpoints",
          "an " + spec.sink.type
            + " sink needs checkpoints (its data files are committed at checkpoints)",
@@ -561,12 +572,11 @@ void export_job(const export_spec& e, const sink_spec& s) {
     return;
   }
   const auto* c = find_connector(s.type);
-  if (!c || c->rows != sink_rows::raw || c->table)
+  if (!c || c->store != sink_store::files)
     fail("sink.type",
          "an export writes Parquet files under export.to, or into a table of sink.type "
-           + listed(connector_names(
-                      [](const connector& x) { return x.rows == sink_rows::raw && !x.table; },
-                      name_of::type),
+           + listed(connector_names([](const connector& x) { return x.store == sink_store::files; },
+                                    name_of::type),
                     " or ")
            + ", not '" + s.type + "'");
   text(s.url, "sink.url");

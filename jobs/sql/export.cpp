@@ -10,7 +10,7 @@ void translator::exported(const node& select, const table_decl& src, const table
   check_options(src, {"connector", "url", "table"});
   const connector* lake = nullptr; // a table of files (iceberg) is the other target
   for (const auto& c : connectors())
-    if (c.sql == dst.connector() && c.rows == sink_rows::raw && !c.table)
+    if (c.sql == dst.connector() && c.store == sink_store::files)
       lake = &c;
   if ((dst.connector() != "parquet" && !lake) || !dst.get("every"))
     fail(dst.at, "a postgres table is read by a scheduled export: declare " + dst.name

@@ -23,11 +23,11 @@ sql_type result_type(const aggregate_spec& a) {
 }
 
 bool of_events(const connector& c) {
-  return c.rows == sink_rows::raw;
+  return c.takes(sink_rows::raw);
 }
 
 bool of_results(const connector& c) {
-  return c.rows == sink_rows::results;
+  return c.takes(sink_rows::results);
 }
 
 } // namespace
@@ -62,12 +62,16 @@ void translator::check_declared(const table_decl& t, const output_columns& outpu
 void translator::sink_of(const table_decl& t, job_spec& spec, sink_rows rows) {
   const auto sql = t.connector();
   for (const auto& c : connectors()) {
-    if (c.sql != sql || c.rows != rows)
+    if (c.sql != sql || !c.takes(rows))
       continue;
-    if (c.table)
-      store_sink(t, spec, c);
-    else
-      iceberg_sink(t, spec, c, spec.columns, false);
+    switch (c.store) {
+      case sink_store::table: store_sink(t, spec, c); break;
+      case sink_store::files: iceberg_sink(t, spec, c, spec.columns, false); break;
+      case sink_store::none:
+        check_options(t, {"connector"});
+        spec.sink.type = c.type;
+        break;
+    }
     return;
   }
   const auto raw = connector_names(of_events, name_of::sql);

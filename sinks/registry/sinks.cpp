@@ -1,5 +1,6 @@
 #include "sinks/registry/sinks.hpp"
 
+#include "sinks/blackhole/sink.hpp"
 #include "sinks/clickhouse/sink.hpp"
 #include "sinks/lake/sink.hpp"
 #include "sinks/mysql/sink.hpp"
@@ -34,6 +35,7 @@ constexpr entry sinks[] = {
   {"mysql", make_mysql_sink, open_mysql_results},
   {"postgres_raw", make_postgres_raw_sink}, // every event (sinks/postgres_raw/)
   {"iceberg", make_lake_sink},              // every event into an Iceberg table (sinks/lake/)
+  {"blackhole", make_blackhole_sink},       // anything, counted and discarded (sinks/blackhole/)
 };
 
 // Keys across partitions into a store of final rows: partials and progress

@@ -27,13 +27,13 @@ TEST(Connectors, EveryConnectorHasAFactoryAndEveryFactoryAConnector) {
 
 TEST(Connectors, NamesAndUrls) {
   EXPECT_EQ(jobs::not_a_connector("pg"),
-            "'pg' is not one of: postgres, clickhouse, mysql, postgres_raw, iceberg");
+            "'pg' is not one of: postgres, clickhouse, mysql, postgres_raw, iceberg, blackhole");
   EXPECT_EQ(jobs::find_connector("parquet"), nullptr);
   const auto* iceberg = jobs::find_connector("iceberg");
   ASSERT_NE(iceberg, nullptr);
   EXPECT_EQ(iceberg->sql, "iceberg");
   EXPECT_EQ(iceberg->rows, jobs::sink_rows::raw);
-  EXPECT_FALSE(iceberg->table); // data files under sink.url, committed at checkpoints
+  EXPECT_EQ(iceberg->store, jobs::sink_store::files); // under sink.url, committed at checkpoints
   EXPECT_FALSE(iceberg->final_rows);
   EXPECT_TRUE(iceberg->takes("s3://weir/lake/t"));
   EXPECT_FALSE(iceberg->takes("s3://"));

@@ -796,3 +796,31 @@ TEST(SpecParser, ExportIntoIcebergRules) {
   EXPECT_EQ(error_of(with(lake_export, "  every: 5m\nsink:", "  every: 5m\nsource: {}\nsink:")),
             "job.yaml:12: source: unknown field 'source'");
 }
+
+TEST(SpecParser, BlackholeSinkTakesEitherKindAndNoPlace) {
+  const std::string windowed_sink = "sink:\n  type: postgres\n"
+                                    "  url: postgresql://weir@127.0.0.1:15432/weir\n"
+                                    "  table: bet_stats\n";
+  auto windowed = parse_spec(good_with(windowed_sink, "sink:\n  type: blackhole\n"), "job.yaml");
+  ASSERT_TRUE(windowed) << windowed.error_message();
+  EXPECT_EQ(windowed->sink.type, "blackhole");
+  EXPECT_TRUE(windowed->sink.url.empty());
+  auto again = parse_spec(to_yaml(*windowed), "again");
+  ASSERT_TRUE(again) << again.error_message() << "\n" << to_yaml(*windowed);
+  EXPECT_TRUE(*again == *windowed) << to_yaml(*windowed);
+
+  const auto lake_sink = std::string{lake}.substr(std::string{lake}.find("sink:"));
+  auto raw = parse_spec(lake_with(lake_sink, "sink:\n  type: blackhole\n"), "job.yaml");
+  ASSERT_TRUE(raw) << raw.error_message();
+  EXPECT_TRUE(*parse_spec(to_yaml(*raw)) == *raw) << to_yaml(*raw);
+
+  // Where a store would go is refused at its line, as are a store's fields.
+  EXPECT_EQ(error_of(good_with(windowed_sink, "sink:\n  type: blackhole\n  url: x\n")),
+            "job.yaml:21: sink.url: blackhole discards its rows: it takes no url");
+  EXPECT_EQ(error_of(good_with(windowed_sink, "sink:\n  type: blackhole\n  table: t\n")),
+            "job.yaml:21: sink.table: blackhole discards its rows: it takes no table");
+  EXPECT_EQ(error_of(lake_with(lake_sink, "sink:\n  type: blackhole\n  key: event_id\n")),
+            "job.yaml:13: sink.key: only postgres_raw sinks take it");
+  EXPECT_EQ(error_of(lake_with(lake_sink, "sink:\n  type: blackhole\n  codec: zstd\n")),
+            "job.yaml:13: sink.codec: only iceberg sinks take it");
+}

@@ -67,10 +67,10 @@ TEST(Validate, SinkTypesComeFromTheConnectorList) {
   auto s = windowed();
   s.sink.type = "kafka";
   EXPECT_EQ(broken(s), "sink.type: 'kafka' is not one of: postgres, clickhouse, mysql, "
-                       "postgres_raw, iceberg");
+                       "postgres_raw, iceberg, blackhole");
   s.sink.type = "parquet";
   EXPECT_EQ(broken(s), "sink.type: 'parquet' is not one of: postgres, clickhouse, mysql, "
-                       "postgres_raw, iceberg");
+                       "postgres_raw, iceberg, blackhole");
   s.sink.type = "iceberg";
   EXPECT_EQ(broken(s), "sink.type: iceberg keeps every event: the job needs columns instead of "
                        "windows");

@@ -840,3 +840,27 @@ TEST(SqlFrontEnd, ExportIntoIceberg) {
   EXPECT_EQ(first_line(bad.error_message()),
             "x.sql:8:27: sink.sort_by[0]: 'nope' is not one of the columns or derived columns");
 }
+
+TEST(SqlFrontEnd, BlackholeSinkTakesEitherQuery) {
+  const std::string hole = R"(
+CREATE TABLE hole () WITH (connector = 'blackhole');
+)";
+  auto windowed = sql_ok(hole + R"(INSERT INTO hole
+SELECT window_start, game_id, count(*) AS bets
+FROM TUMBLE(bets, ts, INTERVAL '1 minute') GROUP BY window_start, window_end, game_id;
+)");
+  EXPECT_EQ(windowed.sink.type, "blackhole");
+  EXPECT_TRUE(windowed.sink.url.empty());
+  auto raw = sql_ok(hole + "INSERT INTO hole SELECT bet_id, amount FROM bets WHERE amount > 10;\n");
+  EXPECT_EQ(raw.sink.type, "blackhole");
+  EXPECT_EQ(raw.columns.size(), 2u);
+  const auto with_url = source + R"(
+CREATE TABLE hole () WITH (connector = 'blackhole', url = 'postgresql://x/y');
+INSERT INTO hole SELECT bet_id FROM bets;
+)";
+  auto refused = sql::parse_sql(with_url, "job.sql");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(first_line(refused.error_message()),
+            "job.sql:10:53: option 'url' is not one of blackhole's (connector)")
+    << refused.error_message();
+}
