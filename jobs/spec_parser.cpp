@@ -603,8 +603,9 @@ sink_spec parse_sink(const reader& r, const YAML::Node& n, bool raw) {
   parse_files_sink(r, n, s);
   if ((fits && c->store != sink_store::none) || n["table"])
     s.table = r.required_scalar(n, "sink", "table");
-  if ((fits && raw && c->store == sink_store::table) || n["key"])
-    s.key = r.required_scalar(n, "sink", "key");
+  // No key: each event's Kafka position is its identity (sinks/postgres_raw/).
+  if (auto k = n["key"])
+    s.key = r.scalar(k, "sink.key");
   return s;
 }
 

@@ -214,7 +214,7 @@ void write_sink(YAML::Emitter& y, const sink_spec& s) {
     write_files_sink(y, s);
   } else {
     y << YAML::Key << "table" << YAML::Value << s.table;
-    if (s.type == "postgres_raw")
+    if (s.type == "postgres_raw" && !s.key.empty())
       y << YAML::Key << "key" << YAML::Value << s.key;
   }
   y << YAML::EndMap;

@@ -450,7 +450,7 @@ void sink(const job_spec& spec) {
     return;
   }
   name(s.table, "sink.table");
-  if (is_raw(spec))
+  if (is_raw(spec) && !s.key.empty())
     name(s.key, "sink.key");
 }
 
@@ -513,7 +513,7 @@ void final_rows(const job_spec& spec) {
 // After the sink: what the job as a whole asks of it.
 void whole_job(const job_spec& spec) {
   const auto& c = *find_connector(spec.sink.type);
-  if (c.rows == sink_rows::raw && c.store == sink_store::table
+  if (c.rows == sink_rows::raw && c.store == sink_store::table && !spec.sink.key.empty()
       && !has_column(spec.columns, spec.sink.key))
     fail("sink.key", "'" + spec.sink.key + "' is not one of the columns");
   // Data files are exactly once only together with checkpoints: a snapshot

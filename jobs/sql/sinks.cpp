@@ -102,12 +102,15 @@ void translator::store_sink(const table_decl& t, job_spec& spec, const connector
   }
   output_columns outputs;
   if (raw_rows) {
-    if (t.primary_key.size() != 1)
+    // Without one, each event's Kafka position is its identity.
+    if (t.primary_key.size() > 1)
       fail(t.at, t.name
-                   + " needs a PRIMARY KEY column that identifies an event (a replay then "
-                     "inserts nothing twice)");
-    spec.sink.key = t.primary_key[0];
-    where_.emplace_back("sink.key", t.column(spec.sink.key) ? t.column(spec.sink.key)->at : t.at);
+                   + " takes one PRIMARY KEY column that identifies an event, or none (the "
+                     "event's Kafka position is then its identity)");
+    if (!t.primary_key.empty()) {
+      spec.sink.key = t.primary_key[0];
+      where_.emplace_back("sink.key", t.column(spec.sink.key) ? t.column(spec.sink.key)->at : t.at);
+    }
     for (const auto& c : spec.columns)
       outputs.emplace_back(c.name, sql_type_of(c.type));
   } else {

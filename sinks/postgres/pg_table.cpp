@@ -12,6 +12,8 @@ namespace weir::raw::pg {
 namespace {
 
 constexpr const char* reserved[] = {"exported", "export_run", "ingested_at"};
+// Without a key column, the event's identity.
+constexpr const char* positions[] = {"kafka_partition", "kafka_offset"};
 
 // information_schema.columns.data_type for each type.
 const char* catalog_type(parquet::type t) {
@@ -60,9 +62,17 @@ expected<void> check_table(const std::string& table, const std::vector<column>& 
     for (const char* r : reserved)
       if (c.name == r)
         return error{"raw: column name '" + c.name + "' is reserved for the raw table"};
+    if (key_column.empty())
+      for (const char* r : positions)
+        if (c.name == r)
+          return error{"raw: column name '" + c.name
+                       + "' is the table's own: without a key, an event is identified by its "
+                         "Kafka position (kafka_partition, kafka_offset)"};
     if (c.name == key_column)
       key = &c;
   }
+  if (key_column.empty())
+    return {};
   if (!key)
     return error{"raw: key column '" + key_column + "' is not one of the columns"};
   if (key->nullable)
@@ -76,9 +86,13 @@ void ensure_table(pqxx::transaction_base& txn, const std::string& table,
   std::string create = "CREATE TABLE IF NOT EXISTS " + t + " (";
   for (const auto& c : columns)
     create += txn.quote_name(c.name) + " " + sql_type(c.t) + (c.nullable ? ", " : " NOT NULL, ");
+  if (key_column.empty())
+    create += "kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, ";
   create += "exported boolean NOT NULL DEFAULT false, export_run text, "
             "ingested_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("
-            + txn.quote_name(key_column) + "))";
+            + (key_column.empty() ? std::string{"kafka_partition, kafka_offset"}
+                                  : txn.quote_name(key_column))
+            + "))";
   // Writers and exporters on several workers start together; the lock keeps
   // their CREATE IF NOT EXISTS from racing on the catalog.
   txn.exec("SELECT pg_advisory_xact_lock(hashtext(" + txn.quote("weir.raw." + table) + "))");
@@ -111,6 +125,10 @@ void ensure_table(pqxx::transaction_base& txn, const std::string& table,
   want("exported", "boolean");
   want("export_run", "text");
   want("ingested_at", "timestamp with time zone");
+  if (key_column.empty()) {
+    want("kafka_partition", "integer");
+    want("kafka_offset", "bigint");
+  }
 }
 
 void append_copy_value(std::string& out, const row_batch::value& v) {

@@ -19,11 +19,14 @@ namespace weir::raw::pg {
 const char* sql_type(parquet::type t);
 
 // The table name and key must be identifiers, the key one of the columns and
-// not nullable; exported, export_run and ingested_at are the table's own.
+// not nullable; exported, export_run and ingested_at are the table's own. No
+// key (""): an event is its Kafka position, columns kafka_partition and
+// kafka_offset of the table's own.
 expected<void> check_table(const std::string& table, const std::vector<column>& columns,
                            const std::string& key_column);
 
-// Creates the table (columns, exported, export_run, ingested_at, primary key)
+// Creates the table (columns, exported, export_run, ingested_at, primary key;
+// without a key, kafka_partition and kafka_offset as the primary key)
 // and two partial indexes on export_run (rows not exported; rows claimed),
 // if missing; checks that an existing table has every column with its type.
 // Throws (callers run it under weir::guarded).

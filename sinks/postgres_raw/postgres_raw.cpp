@@ -36,6 +36,7 @@ expected<postgres_raw> postgres_raw::make(const std::string& url, const std::str
     return ok.failure();
   postgres_raw out;
   out.columns_ = std::move(columns);
+  out.by_position_ = key_column.empty();
   auto made = guarded("postgres_raw " + table, [&] {
     auto c = std::make_unique<connection>(url);
     pqxx::work txn{c->conn};
@@ -56,10 +57,18 @@ expected<postgres_raw> postgres_raw::make(const std::string& url, const std::str
         + (ts ? "timestamptz 'epoch' + s." + name + " * interval '1 millisecond'" : "s." + name);
       c->stage_columns.push_back(name);
     }
+    if (out.by_position_) {
+      stage_defs += ", kafka_partition integer, kafka_offset bigint";
+      targets += ", kafka_partition, kafka_offset";
+      sources += ", s.kafka_partition, s.kafka_offset";
+      c->stage_columns.insert(c->stage_columns.end(), {"kafka_partition", "kafka_offset"});
+    }
     c->create_stage = std::string{"CREATE TEMP TABLE IF NOT EXISTS "} + stage + " (" + stage_defs
                       + ") ON COMMIT DELETE ROWS";
     c->insert = "INSERT INTO " + c->conn.quote_name(table) + " (" + targets + ") SELECT " + sources
-                + " FROM " + stage + " s ON CONFLICT (" + c->conn.quote_name(key_column)
+                + " FROM " + stage + " s ON CONFLICT ("
+                + (out.by_position_ ? std::string{"kafka_partition, kafka_offset"}
+                                    : c->conn.quote_name(key_column))
                 + ") DO NOTHING";
     out.conn_ = std::move(c);
   });
@@ -80,6 +89,9 @@ expected<std::size_t> postgres_raw::write(
                    + batch.columns()[i].name + "', table has '" + columns_[i].name + "'"};
   if (batch.empty())
     return std::size_t{0};
+  if (by_position_ && !batch.from_kafka())
+    return error{"postgres_raw: rows without a Kafka position, into a table that has no key "
+                 "column (the position is each row's identity)"};
   auto& c = *conn_;
   // COPY rows [first, first + count) into the stage, then move them over.
   auto copy_in = [&](pqxx::transaction_base& txn, std::size_t first, std::size_t count) {
@@ -98,6 +110,13 @@ expected<std::size_t> postgres_raw::write(
           if (i)
             chunk_ += '\t';
           pg::append_copy_value(chunk_, batch.at(r, i));
+        }
+        if (by_position_) {
+          const auto at = batch.position(r);
+          chunk_ += '\t';
+          pg::append_copy_value(chunk_, std::int64_t{at.partition});
+          chunk_ += '\t';
+          pg::append_copy_value(chunk_, std::int64_t{at.offset});
         }
         chunk_ += '\n';
         if (chunk_.size() >= chunk_bytes) {

@@ -5,7 +5,9 @@
 //   exported    boolean NOT NULL DEFAULT false  -- set by the exporter
 //   export_run  text                            -- the export run that claimed the row
 //   ingested_at timestamptz NOT NULL DEFAULT now()
-// with PRIMARY KEY (key column). write() COPYs the batch into a temporary
+// with PRIMARY KEY (key column); without a key column, each row's Kafka
+// position is its identity: kafka_partition integer, kafka_offset bigint and
+// PRIMARY KEY (kafka_partition, kafka_offset). write() COPYs the batch into a temporary
 // table and moves it over with INSERT ... ON CONFLICT (key) DO NOTHING, in one
 // transaction: a replayed row (same key) is not inserted twice, and a
 // failed write leaves nothing behind. Rows the server refuses for what they
@@ -26,7 +28,8 @@ namespace weir::raw {
 class postgres_raw {
 public:
   // Connects, creates the table if missing and checks an existing one has
-  // the columns with their types.
+  // the columns with their types. `key_column` "": rows are keyed by their
+  // Kafka position, and write() takes only rows that have one.
   static expected<postgres_raw> make(const std::string& url, const std::string& table,
                                      std::vector<column> columns, const std::string& key_column);
 
@@ -48,6 +51,7 @@ private:
   struct connection; // keeps libpqxx out of this header
   std::unique_ptr<connection> conn_;
   std::vector<column> columns_;
+  bool by_position_ = false;
   std::string chunk_; // COPY text being built, reused
 };
 

@@ -282,6 +282,53 @@ TEST(RawPostgres, ExistingTableWithOtherTypesIsRefused) {
   EXPECT_NE(missing.error_message().find("without column extra"), std::string::npos);
 }
 
+// Without a key column an event's Kafka position is its identity: a replay
+// (the same positions) inserts nothing, the same values at new positions are
+// new events, and a batch without positions is refused. psql sees the two
+// columns and the primary key.
+TEST(RawPostgres, WithoutAKeyTheKafkaPositionIsTheIdentity) {
+  const auto table = unique("raw_it_positions");
+  dropped cleanup{table};
+  const std::vector<column> cols{{"bet_id", parquet::type::string, true},
+                                 {"amount", parquet::type::float64, true}};
+  auto sink = postgres_raw::make(env("WEIR_PG_URL"), table, cols, "");
+  ASSERT_TRUE(sink) << sink.error_message();
+  auto batch = [&](std::int32_t partition, std::int64_t first, std::int64_t n) {
+    auto b = *row_batch::make(cols);
+    for (std::int64_t i = 0; i < n; ++i) // the same values at every position
+      EXPECT_TRUE(b.append({std::string_view{"b"}, 2.5}, kafka_position{partition, first + i}));
+    return b;
+  };
+  EXPECT_EQ(*write_all(*sink, batch(0, 0, 100)), 100u);
+  EXPECT_EQ(*write_all(*sink, batch(0, 50, 100)), 50u); // 50..99 again, 100..149 new
+  EXPECT_EQ(*write_all(*sink, batch(1, 0, 10)), 10u);   // another partition
+  auto unplaced = *row_batch::make(cols);
+  ASSERT_TRUE(unplaced.append({std::string_view{"b"}, 1.0}));
+  auto refused = write_all(*sink, unplaced);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error_message().find("without a Kafka position"), std::string::npos)
+    << refused.error_message();
+  pqxx::connection c{env("WEIR_PG_URL")};
+  pqxx::nontransaction n{c};
+  EXPECT_EQ(n.exec("SELECT count(*) || '/' || count(DISTINCT (kafka_partition, kafka_offset)) "
+                   "|| '/' || max(kafka_offset) FROM "
+                   + c.quote_name(table))[0][0]
+              .as<std::string>(),
+            "160/160/149");
+  EXPECT_EQ(n.exec("SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i JOIN "
+                   "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                   "WHERE i.indisprimary AND i.indrelid = "
+                   + c.quote(table) + "::regclass")[0][0]
+              .as<std::string>(),
+            "kafka_partition,kafka_offset");
+  // The position's columns are the table's own.
+  auto clash = postgres_raw::make(env("WEIR_PG_URL"), unique("raw_it_clash"),
+                                  {{"kafka_offset", parquet::type::int64, true}}, "");
+  ASSERT_FALSE(clash);
+  EXPECT_NE(clash.error_message().find("'kafka_offset' is the table's own"), std::string::npos)
+    << clash.error_message();
+}
+
 // A row the server refuses for what it holds fails its transaction; the
 // write is made again with that row isolated: it comes back with the
 // server's reason, and every other row of the batch lands.

@@ -824,3 +824,17 @@ TEST(SpecParser, BlackholeSinkTakesEitherKindAndNoPlace) {
   EXPECT_EQ(error_of(lake_with(lake_sink, "sink:\n  type: blackhole\n  codec: zstd\n")),
             "job.yaml:13: sink.codec: only iceberg sinks take it");
 }
+
+TEST(SpecParser, RawPostgresKeyIsOptional) {
+  const auto lake_sink = std::string{lake}.substr(std::string{lake}.find("sink:"));
+  const std::string pg = "sink:\n  type: postgres_raw\n  url: postgresql://h/db\n  table: ev\n";
+  auto keyless = parse_spec(lake_with(lake_sink, pg), "job.yaml");
+  ASSERT_TRUE(keyless) << keyless.error_message();
+  EXPECT_EQ(keyless->sink.key, ""); // the Kafka position is the identity
+  EXPECT_TRUE(*parse_spec(to_yaml(*keyless)) == *keyless) << to_yaml(*keyless);
+  auto keyed = parse_spec(lake_with(lake_sink, pg + "  key: event_id\n"), "job.yaml");
+  ASSERT_TRUE(keyed) << keyed.error_message();
+  EXPECT_EQ(keyed->sink.key, "event_id");
+  EXPECT_EQ(error_of(lake_with(lake_sink, pg + "  key: nope\n")),
+            "job.yaml:15: sink.key: 'nope' is not one of the columns");
+}

@@ -433,9 +433,23 @@ INSERT INTO out SELECT * FROM (
             "results tables call that column rank");
   EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT bet_id FROM bets LIMIT 5;")),
             "job.sql:9:47: LIMIT is not supported in a streaming job");
-  EXPECT_EQ(first_line(sql_error("INSERT INTO out SELECT bet_id, amount FROM bets;")),
-            "job.sql:8:14: out needs a PRIMARY KEY column that identifies an event (a replay "
-            "then inserts nothing twice)");
+  // Without a PRIMARY KEY an event's Kafka position is its identity; two
+  // columns are no event key.
+  auto keyless = sql_ok("INSERT INTO out SELECT bet_id, amount FROM bets;");
+  EXPECT_EQ(keyless.sink.type, "postgres_raw");
+  EXPECT_EQ(keyless.sink.key, "");
+  EXPECT_TRUE(*parse_spec(to_yaml(keyless)) == keyless) << to_yaml(keyless);
+  auto two = sql::parse_sql(R"(
+SET pipeline.name = 'raw';
+CREATE TABLE ev (id text NOT NULL, n bigint) WITH (connector = 'kafka', brokers = 'b:1', topic = 'ev');
+CREATE TABLE kept (id text, n bigint, PRIMARY KEY (id, n)) WITH (connector = 'postgres', url = 'postgresql://x/y');
+INSERT INTO kept SELECT id, n FROM ev;
+)",
+                            "raw.sql");
+  ASSERT_FALSE(two);
+  EXPECT_EQ(first_line(two.error_message()),
+            "raw.sql:4:14: kept takes one PRIMARY KEY column that identifies an event, or none "
+            "(the event's Kafka position is then its identity)");
 }
 
 namespace {
