@@ -29,16 +29,20 @@ int run_generate(const generate_options& given) {
     std::cerr << "error: " << producer.error_message() << "\n";
     return 1;
   }
-  jobs::event_generator gen{opts.kind == "bets"     ? jobs::event_kind::bets
-                            : opts.kind == "shop"   ? jobs::event_kind::shop
-                            : opts.kind == "social" ? jobs::event_kind::social
-                                                    : jobs::event_kind::user_actions,
+  jobs::event_generator gen{opts.kind == "bets"      ? jobs::event_kind::bets
+                            : opts.kind == "shop"    ? jobs::event_kind::shop
+                            : opts.kind == "social"  ? jobs::event_kind::social
+                            : opts.kind == "nexmark" ? jobs::event_kind::nexmark
+                                                     : jobs::event_kind::user_actions,
                             opts.gen};
   std::string key, value;
   const auto begin = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < opts.count; ++i) {
     gen.next(key, value);
-    if (auto ok = producer->send(opts.topic, -1, key, value); !ok) {
+    const std::int32_t partition =
+      gen.round_robin() ? static_cast<std::int32_t>(i % static_cast<std::uint64_t>(opts.partitions))
+                        : -1;
+    if (auto ok = producer->send(opts.topic, partition, key, value); !ok) {
       std::cerr << "error: " << ok.error_message() << "\n";
       return 1;
     }

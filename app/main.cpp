@@ -190,9 +190,9 @@ int main(int argc, char** argv) {
 
   weir::generate_options gopts;
   auto* gen_cmd = app.add_subcommand("gen", "write generated events to Kafka");
-  gen_cmd->add_option("kind", gopts.kind, "bets, user-actions, shop or social")
+  gen_cmd->add_option("kind", gopts.kind, "bets, user-actions, shop, social or nexmark")
     ->required()
-    ->check(CLI::IsMember({"bets", "user-actions", "shop", "social"}));
+    ->check(CLI::IsMember({"bets", "user-actions", "shop", "social", "nexmark"}));
   gen_cmd->add_option("--brokers", gopts.brokers, "Kafka bootstrap servers")
     ->envname("WEIR_KAFKA_BROKERS")
     ->required();

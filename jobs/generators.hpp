@@ -1,5 +1,6 @@
 // Reproducible event generators for the seed pipelines (bets, user actions,
-// the shop of seed 002, the social network of seed 003).
+// the shop of seed 002, the social network of seed 003) and for Nexmark, the
+// benchmark stream processors publish (docs/benchmarks.md, "Nexmark events").
 // The same seed gives the same events, so a test can regenerate them.
 #pragma once
 
@@ -34,7 +35,7 @@ struct generator_options {
   millis disorder = 0;          // events jitter up to this much into the past
 };
 
-enum class event_kind { bets, user_actions, shop, social };
+enum class event_kind { bets, user_actions, shop, social, nexmark };
 
 // Writes the next event's Kafka key and JSON value into the reused strings.
 class event_generator {
@@ -43,6 +44,9 @@ public:
     : kind_(kind), opts_(opts), rng_(opts.seed) {}
   void next(std::string& key, std::string& value);
   std::uint64_t produced() const { return n_; }
+  // Nexmark fills partitions round-robin, as its published runs do; the
+  // seeds' events go by key.
+  bool round_robin() const { return kind_ == event_kind::nexmark; }
 
 private:
   void bet(std::uint64_t n, std::string& key, std::string& value);
@@ -54,6 +58,9 @@ private:
   // joins, keyed by community_id (a community's events live in one
   // partition); friendships keyed by user_id.
   void social(std::uint64_t n, std::string& key, std::string& value);
+  // Nexmark: persons, auctions and bids, 1 : 3 : 46, one JSON shape
+  // {event_type, person, auction, bid} (docs/benchmarks.md).
+  void nexmark(std::uint64_t n, std::string& value);
 
   event_kind kind_;
   generator_options opts_;
@@ -63,5 +70,14 @@ private:
 
 // "2026-01-01T00:00:00.000Z" for a millisecond timestamp.
 void append_iso8601(std::string& out, millis t);
+
+// Nexmark's ids of event n: persons and auctions are numbered from 1000 in
+// the order they appear in the stream (n % 50: 0 a person, 1..3 auctions,
+// the rest bids).
+namespace nexmark {
+inline constexpr std::uint64_t first_id = 1000, first_category = 10, categories = 5;
+std::uint64_t persons_before(std::uint64_t n);  // person events among 0..n-1
+std::uint64_t auctions_before(std::uint64_t n); // auction events among 0..n-1
+} // namespace nexmark
 
 } // namespace weir::jobs

@@ -81,6 +81,22 @@ field_ref scope::resolve(const std::vector<std::string>& parts, int at) const {
     fail(at,
          "column '" + parts[0] + "' is not declared in " + t_.name + " (" + t_.column_list() + ")");
   field_ref f{parts[0], parts[0], c->type, c->not_null, false, at};
+  if (c->generated) {
+    // Another name for a field of the event, typed as declared.
+    if (in_generated_)
+      fail(at, "a generated column reads a declared column, not another generated one ('" + parts[0]
+                 + "')");
+    scope inner{t_, alias_};
+    inner.in_generated_ = true;
+    auto g = inner.field(c->generated);
+    if (!g)
+      fail(c->generated.loc(),
+           "a generated column of a source table names a field of the event: GENERATED ALWAYS "
+           "AS (json_column->>'field'), a.b.c, or a cast of one (computed expressions are not "
+           "supported yet)");
+    f.path = g->path;
+    f.cast = true;
+  }
   for (size_t i = 1; i < parts.size(); ++i) {
     if (f.type != sql_type::json)
       fail(at, "'" + f.path + "' is " + type_label(f.type) + ", not json: it has no field '"

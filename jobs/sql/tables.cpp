@@ -229,8 +229,12 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
     fail(f->at, "format: only 'json' is supported");
   if (auto d = t.get("dead_letter_topic"))
     spec.dead_letter_topic = d->value;
+  const scope fields{t, ""};
+  for (const auto& c : t.columns) // each names a field, used or not
+    if (c.generated)
+      fields.column(c.name, c.at);
   if (auto p = t.get("partitioned_by"))
-    s.partitioned_by = p->value;
+    s.partitioned_by = t.column(p->value) ? fields.column(p->value, p->at).path : p->value;
   if (auto m = t.get("on_missing_offsets")) {
     if (m->value != "fail" && m->value != "earliest")
       fail(m->at, "on_missing_offsets: '" + m->value + "' is not one of fail, earliest");
@@ -247,7 +251,7 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
     if (c->type != sql_type::timestamp && !numeric(c->type))
       fail(c->at, "the time column " + c->name + " is " + type_label(c->type)
                     + ": declare it timestamp (ISO 8601 text) or bigint (epoch ms)");
-    s.time_field = c->name;
+    s.time_field = fields.column(c->name, wm->at).path;
     s.time_fmt = c->type == sql_type::timestamp ? time_format::iso8601 : time_format::epoch_ms;
     if (auto f = t.get("time_format")) {
       static const std::map<std::string, time_format> fmts{{"iso8601", time_format::iso8601},

@@ -155,7 +155,9 @@ struct column_decl {
   std::string name;
   sql_type type;
   bool not_null = false;
-  node generated; // GENERATED ALWAYS AS (expr): a column an iceberg sink derives
+  // GENERATED ALWAYS AS (expr): in a sink, a column an iceberg sink derives;
+  // in a source, another name for a field (scope::field).
+  node generated;
   int at;
 };
 
@@ -223,6 +225,11 @@ class scope {
 public:
   scope(const table_decl& t, std::string alias) : t_(t), alias_(std::move(alias)) {}
 
+  // A declared column by name: a generated one reads the field its
+  // expression names (date_time ... AS ((bid->>'dateTime')::timestamp) reads
+  // bid.dateTime as a timestamp).
+  field_ref column(const std::string& name, int at) const { return resolve({name}, at); }
+
   const table_decl& table() const { return t_; }
 
   // ColumnRef, a.b.c into a json column, ->/->> chains, and casts of those.
@@ -236,6 +243,7 @@ private:
 
   const table_decl& t_;
   std::string alias_;
+  bool in_generated_ = false; // resolving a generated column's expression
 };
 
 // A literal: its text (numbers as written) and whether it is a number.

@@ -58,7 +58,9 @@ window_call translator::window_of(const node& from) {
                            "WITH (watermark_for = '"
                          + w.time->path + "', watermark_delay = '5 seconds') on " + t.name
                          + ", or window by PROCTIME()");
-    if (wm->value != w.time->path)
+    // A generated column is another name for its field: either names it.
+    const auto wm_path = t.column(wm->value) ? sc.column(wm->value, wm->at).path : wm->value;
+    if (wm_path != w.time->path)
       fail(time.loc(), t.name + "'s watermark is on '" + wm->value + "', not '" + w.time->path
                          + "': window by the watermarked column");
   }
