@@ -24,6 +24,21 @@ std::string func_name(const node& call) {
   return lower(last_name(call["funcname"]));
 }
 
+std::string table_decl::case_hint(const std::string& name) const {
+  for (const auto& c : columns)
+    if (c.name != name && lower(c.name) == lower(name)) {
+      const bool quoted_column = c.name != lower(c.name);
+      return quoted_column
+               ? ": PostgreSQL folds unquoted names to lower case, and " + this->name
+                   + " declares \"" + c.name + "\" quoted; write \"" + c.name
+                   + "\" with its double quotes, or declare it unquoted"
+               : ": " + this->name + " declares '" + c.name + "' (unquoted names fold to lower "
+                   + "case); a name in double quotes (\"" + name + "\") or in an option's "
+                   + "text keeps its case: write " + c.name;
+    }
+  return {};
+}
+
 std::optional<field_ref> scope::field(const node& n) const {
   if (n.is("TypeCast")) {
     auto inner = field(n.body()["arg"]);
@@ -78,8 +93,8 @@ bool scope::refers_to(const node& n, const std::string& path) const {
 field_ref scope::resolve(const std::vector<std::string>& parts, int at) const {
   auto c = t_.column(parts[0]);
   if (!c)
-    fail(at,
-         "column '" + parts[0] + "' is not declared in " + t_.name + " (" + t_.column_list() + ")");
+    fail(at, "column '" + parts[0] + "' is not declared in " + t_.name + " (" + t_.column_list()
+               + ")" + t_.case_hint(parts[0]));
   field_ref f{parts[0], parts[0], c->type, c->not_null, false, at};
   if (c->generated) {
     // Another name for a field of the event, typed as declared.

@@ -198,6 +198,13 @@ const table_decl& translator::table(const std::string& name, int at) const {
              + (known.empty() ? "" : "; declared: " + known));
 }
 
+const column_decl& table_decl::watermark_column(const option& wm) const {
+  if (const auto* c = column(wm.value))
+    return *c;
+  fail(wm.at, "watermark_for: '" + wm.value + "' is not a column of " + name + " (" + column_list()
+                + ")" + case_hint(wm.value));
+}
+
 void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at) {
   if (t.connector() != "kafka")
     fail(t.at, t.name + " is read from, so it needs WITH (connector = 'kafka', ...)"
@@ -244,10 +251,7 @@ void translator::source_of(const table_decl& t, job_spec& spec, int proctime_at)
   // The watermarked column is the event time, for raw jobs too (an event
   // without one is dead-lettered).
   if (auto wm = t.get("watermark_for")) {
-    auto c = t.column(wm->value);
-    if (!c)
-      fail(wm->at, "watermark_for: '" + wm->value + "' is not a column of " + t.name + " ("
-                     + t.column_list() + ")");
+    const auto* c = &t.watermark_column(*wm);
     if (c->type != sql_type::timestamp && !numeric(c->type))
       fail(c->at, "the time column " + c->name + " is " + type_label(c->type)
                     + ": declare it timestamp (ISO 8601 text) or bigint (epoch ms)");

@@ -190,6 +190,11 @@ struct table_decl {
       out += (out.empty() ? "" : ", ") + c.name;
     return out;
   }
+  // The column watermark_for names (fails at the option if none).
+  const column_decl& watermark_column(const option& wm) const;
+  // Why `name` is not a column when one differs from it only in case:
+  // PostgreSQL's folding of unquoted names, and the two ways out. "" if none.
+  std::string case_hint(const std::string& name) const;
   const option* get(const std::string& key) const {
     auto it = options.find(key);
     return it == options.end() ? nullptr : &it->second;

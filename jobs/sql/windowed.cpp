@@ -59,7 +59,7 @@ window_call translator::window_of(const node& from) {
                          + w.time->path + "', watermark_delay = '5 seconds') on " + t.name
                          + ", or window by PROCTIME()");
     // A generated column is another name for its field: either names it.
-    const auto wm_path = t.column(wm->value) ? sc.column(wm->value, wm->at).path : wm->value;
+    const auto wm_path = sc.column(t.watermark_column(*wm).name, wm->at).path;
     if (wm_path != w.time->path)
       fail(time.loc(), t.name + "'s watermark is on '" + wm->value + "', not '" + w.time->path
                          + "': window by the watermarked column");

@@ -944,3 +944,32 @@ INSERT INTO out SELECT b FROM nexmark;
             std::string::npos)
     << chained.error_message();
 }
+
+// PostgreSQL folds unquoted names to lower case, and option text keeps its
+// case: where the two disagree the error says so, at the spot, with the fix.
+TEST(SqlFrontEnd, IdentifierCaseIsExplainedAtTheSpot) {
+  auto job = [](const std::string& column, const std::string& watermark) {
+    return "SET pipeline.name = 'nx';\nCREATE TABLE nexmark (auction bigint, " + column
+           + " timestamp)\n  WITH (connector = 'kafka', brokers = 'b:1', topic = 'nx', "
+             "watermark_for = '"
+           + watermark
+           + "');\nCREATE TABLE out () WITH (connector = 'blackhole');\n"
+             "INSERT INTO out SELECT window_start, auction, count(*) AS bids\n"
+             "FROM TUMBLE(nexmark, dateTime, INTERVAL '10' SECOND)\n"
+             "GROUP BY window_start, window_end, auction;\n";
+  };
+  auto quoted = sql::parse_sql(job("\"dateTime\"", "dateTime"), "nx.sql");
+  ASSERT_FALSE(quoted);
+  EXPECT_EQ(first_line(quoted.error_message()),
+            "nx.sql:6:22: column 'datetime' is not declared in nexmark (auction, dateTime): "
+            "PostgreSQL folds unquoted names to lower case, and nexmark declares \"dateTime\" "
+            "quoted; write \"dateTime\" with its double quotes, or declare it unquoted");
+  auto unquoted = sql::parse_sql(job("dateTime", "dateTime"), "nx.sql");
+  ASSERT_FALSE(unquoted);
+  EXPECT_EQ(first_line(unquoted.error_message()),
+            "nx.sql:3:61: watermark_for: 'dateTime' is not a column of nexmark (auction, "
+            "datetime): nexmark declares 'datetime' (unquoted names fold to lower case); a name "
+            "in double quotes (\"dateTime\") or in an option's text keeps its case: write "
+            "datetime");
+  EXPECT_TRUE(sql::parse_sql(job("dateTime", "datetime"), "nx.sql"));
+}
