@@ -5,6 +5,7 @@
 // is shown at the SQL construct that set its field.
 #include "jobs/sql/front_end.hpp"
 
+#include "jobs/sql/flink.hpp"
 #include "jobs/sql/pg_parser.hpp"
 #include "jobs/sql/translator.hpp"
 #include "jobs/validate.hpp"
@@ -54,6 +55,7 @@ job_spec translator::run(const node& root) {
       auto t = read_table(s.body());
       if (tables_.count(t.name))
         fail(t.at, "table '" + t.name + "' is declared twice");
+      add_watermark(t);
       tables_.emplace(t.name, std::move(t));
     } else if (s.is("VariableSetStmt")) {
       set(s.body());
@@ -120,6 +122,23 @@ job_spec translator::run(const node& root) {
   if (spec.dead_letter_topic.empty() && !spec.export_job)
     spec.dead_letter_topic = spec.name + ".dlq";
   return spec;
+}
+
+// A WATERMARK clause (Flink's spelling, taken out by respell_flink) is its
+// table's watermark_for and watermark_delay.
+void translator::add_watermark(table_decl& t) const {
+  for (const auto& w : watermarks_) {
+    if (w.table != t.name)
+      continue;
+    if (t.get("watermark_for"))
+      fail(w.at, t.name + " has a WATERMARK clause and watermark_for: keep one");
+    t.options["watermark_for"] = option{w.column, w.at};
+    if (!w.delay.empty()) {
+      if (t.get("watermark_delay"))
+        fail(w.at, t.name + " has a WATERMARK delay and watermark_delay: keep one");
+      t.options["watermark_delay"] = option{w.delay, w.at};
+    }
+  }
 }
 
 // The job settings of SET: checkpoints.
@@ -203,7 +222,15 @@ bool looks_like_sql(std::string_view text) {
 }
 
 expected<job_spec> parse_sql(std::string_view text, std::string_view origin) {
-  auto tree = parse_tree(text);
+  // Flink's spelling, rewritten in place: offsets into it are offsets into
+  // `text`, which errors show.
+  respelled flink;
+  try {
+    flink = respell_flink(text);
+  } catch (const failure& f) {
+    return error{located(origin, text, f.offset, f.message)};
+  }
+  auto tree = parse_tree(flink.text);
   if (!tree)
     return error{std::string{origin} + ": " + tree.error_message()};
   if (!tree->error.empty())
@@ -213,6 +240,7 @@ expected<job_spec> parse_sql(std::string_view text, std::string_view origin) {
   if (auto err = json.parse(tree->json).get(root))
     return error{std::string{origin} + ": unreadable parse tree: " + simdjson::error_message(err)};
   translator t{origin};
+  t.watermarks(std::move(flink.watermarks));
   job_spec spec;
   try {
     spec = t.run(node{root});

@@ -60,7 +60,8 @@ sql_type type_of(const node& type_name, int max_precision) {
   int at = type_name.loc();
   if (type_name["arrayBounds"])
     fail(at, "array types are not supported");
-  if (n == "text" || n == "varchar" || n == "bpchar" || n == "char" || n == "uuid")
+  // string and timestamp_ltz: Flink's names.
+  if (n == "text" || n == "varchar" || n == "bpchar" || n == "char" || n == "uuid" || n == "string")
     return sql_type::text;
   if (n == "int2" || n == "int4" || n == "int8" || n == "bigint" || n == "integer")
     return sql_type::integer;
@@ -70,7 +71,7 @@ sql_type type_of(const node& type_name, int max_precision) {
     return decimal_of(type_name, max_precision);
   if (n == "bool")
     return sql_type::boolean;
-  if (n == "timestamp" || n == "timestamptz")
+  if (n == "timestamp" || n == "timestamptz" || n == "timestamp_ltz")
     return sql_type::timestamp;
   if (n == "json" || n == "jsonb")
     return sql_type::json;

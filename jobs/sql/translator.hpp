@@ -8,6 +8,7 @@
 
 #include "jobs/connectors.hpp"
 #include "jobs/spec.hpp"
+#include "jobs/sql/flink.hpp"
 #include "jobs/validate.hpp"
 
 #include <simdjson.h>
@@ -307,6 +308,8 @@ public:
   explicit translator(std::string_view origin) : origin_(origin) {}
 
   job_spec run(const node& root);
+  // WATERMARK clauses respell_flink took out of the text.
+  void watermarks(std::vector<flink_watermark> w) { watermarks_ = std::move(w); }
 
   // Where each part of the model came from, for the rules validate() finds:
   // the longest matching field path wins.
@@ -314,6 +317,7 @@ public:
 
 private:
   void set(const node& stmt);
+  void add_watermark(table_decl& t) const;
   void settings(job_spec& spec);
   void windowed(const node& select, job_spec& spec);
   std::vector<group_key> group_keys(const node& select, const scope& sc, int window_at) const;
@@ -345,6 +349,7 @@ private:
   std::map<std::string, option> settings_;
   std::vector<std::pair<std::string, int>> where_;
   int insert_at_ = 0;
+  std::vector<flink_watermark> watermarks_;
 };
 
 } // namespace weir::jobs::sql

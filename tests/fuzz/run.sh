@@ -29,6 +29,10 @@ if [[ "$harness" == spec_* ]]; then
   for f in "$root"/jobs/specs/*."${harness#spec_}"; do
     sed -E 's/\$\{[A-Z_]+:-([^}]*)\}/\1/g' "$f" > "$seeds/$(basename "$f")"
   done
+  # Spellings no shipped spec uses (Flink's), kept beside them.
+  if [[ -d "$here/corpus/$harness" ]]; then
+    cp "$here/corpus/$harness"/* "$seeds/"
+  fi
 elif [[ ! -d "$seeds" ]]; then # no seeds kept: libFuzzer starts from nothing
   seeds="$out/seeds/$harness"
   mkdir -p "$seeds"
