@@ -24,6 +24,7 @@ fi
 # `deploy/bench.sh metrics [...]` the cost of reports, /metrics and the API (bench/metrics_overhead.py);
 # `deploy/bench.sh stores [...]` rows/s into ClickHouse and MariaDB against their bulk inserts (bench/stores.py);
 # `deploy/bench.sh lake [...]` the seed-004 lake as an Iceberg table against the bare drain (bench/lake.py);
+# `deploy/bench.sh nexmark [...]` the Nexmark queries weir expresses, timed into the blackhole and checked (bench/nexmark.py);
 # `deploy/bench.sh soak [--minutes N]` the shipped jobs at a live rate through kills and restarts (bench/soak.py).
 harness="$REPO/bench/run.py"
 case "${1:-}" in
@@ -33,5 +34,6 @@ case "${1:-}" in
   stores) harness="$REPO/bench/stores.py"; shift ;;
   soak) harness="$REPO/bench/soak.py"; shift ;;
   lake) harness="$REPO/bench/lake.py"; shift ;;
+  nexmark) harness="$REPO/bench/nexmark.py"; shift ;;
 esac
 WEIR_BIN="${WEIR_BUILD_DIR:-$REPO/build}/weir" exec "$VENV_DIR/bin/python" "$harness" "$@"
