@@ -301,7 +301,7 @@ void poll_once(self_ptr self) {
       st.pipeline->advance_clock(*owned.part, wall);
   }
   flush(self, now, n == 0);
-  if (now - st.last_status >= source_state::status_interval)
+  if (now - st.last_status >= st.status_interval)
     report_status(self, now);
   log_rates(self, now);
   if (st.dead_letters)
@@ -855,6 +855,7 @@ source_actor::behavior_type kafka_source(self_ptr self, jobs::job_spec spec,
   st.sink = std::move(sink);
   st.parent = std::move(parent);
   st.messages.resize(poll_batch);
+  st.status_interval = io.status_every;
   if (auto opened = open_io(self, io); !opened) {
     WEIR_ERROR("job {}: {}", st.spec->name, opened.error_message());
     self->quit(caf::make_error(caf::sec::runtime_error, opened.error_message()));

@@ -72,6 +72,10 @@ struct source_io {
     open_dead_letters;
   std::function<expected<std::unique_ptr<checkpoint_store>>(const std::string& url)>
     open_checkpoints;
+  // How often it tells the worker where its partitions stand: no less often
+  // than the worker reports to the coordinator (--report-ms), or the API's
+  // offsets lag the worker's reports.
+  std::chrono::milliseconds status_every{1000};
 };
 
 // Kafka (a consumer with explicit assignment, a producer to the dead-letter
@@ -97,7 +101,7 @@ struct source_state {
   // Short: messages (assignments, acks) wait behind a blocking poll.
   static constexpr int poll_timeout_ms = 20;
   static constexpr std::chrono::milliseconds progress_interval{250};
-  static constexpr std::chrono::seconds status_interval{1}; // reports to the worker
+  std::chrono::milliseconds status_interval{1000}; // reports to the worker (source_io)
 
   // -- I/O -----------------------------------------------------------------------
   std::unique_ptr<source_input> consumer;

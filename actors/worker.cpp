@@ -603,9 +603,15 @@ void on_drain(self_ptr self) {
 
 } // namespace
 
-job_starter kafka_jobs(std::uint32_t threads, std::string secret) {
-  return [threads, secret](caf::actor_system& sys, const jobs::job_spec& spec,
-                           const sinks::context& ctx, worker_actor parent) -> expected<job_actors> {
+job_starter kafka_jobs(std::uint32_t threads, std::string secret,
+                       std::chrono::milliseconds report_interval) {
+  const auto status_every =
+    report_interval.count() > 0
+      ? std::min<std::chrono::milliseconds>(report_interval, std::chrono::seconds(1))
+      : std::chrono::milliseconds(1000);
+  return [threads, secret, status_every](caf::actor_system& sys, const jobs::job_spec& spec,
+                                         const sinks::context& ctx,
+                                         worker_actor parent) -> expected<job_actors> {
     auto pipeline = jobs::make_pipeline(spec);
     if (!pipeline)
       return pipeline.failure();
@@ -619,9 +625,11 @@ job_starter kafka_jobs(std::uint32_t threads, std::string secret) {
                                std::shared_ptr<sinks::sink>{std::move(*sink)}, parent, spec);
     std::shared_ptr<const jobs::pipeline> shared{std::move(*pipeline)};
     const auto n = std::min<std::uint32_t>(threads, static_cast<std::uint32_t>(partition_count));
+    auto io = kafka_io();
+    io.status_every = status_every;
     for (std::uint32_t i = 0; i < n; ++i)
       out.sources.push_back(
-        sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent, secret, kafka_io()));
+        sys.spawn<caf::detached>(kafka_source, spec, shared, out.sink, parent, secret, io));
     return out;
   };
 }
@@ -637,7 +645,8 @@ worker_actor::behavior_type worker(self_ptr self, worker_config cfg) {
   st.coordinator_at = std::move(cfg.coordinator_at);
   st.info = std::move(cfg.info);
   st.direct = std::move(cfg.coordinator);
-  st.start = cfg.start ? std::move(cfg.start) : kafka_jobs(st.threads, st.secret);
+  st.start =
+    cfg.start ? std::move(cfg.start) : kafka_jobs(st.threads, st.secret, cfg.report_interval);
   self->set_down_handler([self](const caf::down_msg& msg) { on_child_down(self, msg); });
   // Children do not outlive their worker. (An exit handler, not an attached
   // functor: those run after the actor's state is gone.)

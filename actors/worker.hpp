@@ -38,7 +38,10 @@ using job_starter =
 
 // The job kind's pipeline in up to `threads` detached Kafka sources, sharing
 // the spec's sink in a detached sink actor; `secret` signs the state they hand over.
-job_starter kafka_jobs(std::uint32_t threads, std::string secret);
+// `report_interval`: the worker's, which its sources' status follows (at most
+// a second apart).
+job_starter kafka_jobs(std::uint32_t threads, std::string secret,
+                       std::chrono::milliseconds report_interval = std::chrono::seconds(1));
 
 struct worker_state {
   static inline const char* name = "worker";
