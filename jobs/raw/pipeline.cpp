@@ -26,8 +26,16 @@ expected<std::unique_ptr<const raw_pipeline>> raw_pipeline::make(const jobs::job
   auto columns = raw_schema(spec.columns);
   if (auto ok = check_columns(columns); !ok)
     return ok.failure();
-  return std::unique_ptr<const raw_pipeline>{
-    new raw_pipeline(spec.columns, std::move(columns), spec.sink.type == "postgres_raw")};
+  int time_column = -1;
+  const auto& src = spec.source;
+  if (src.mode != jobs::time_mode::processing && !src.time_field.empty())
+    for (std::size_t i = 0; i < spec.columns.size(); ++i)
+      if (spec.columns[i].field == src.time_field
+          && spec.columns[i].type == jobs::column_type::timestamp)
+        time_column = static_cast<int>(i);
+  return std::unique_ptr<const raw_pipeline>{new raw_pipeline(spec.columns, std::move(columns),
+                                                              spec.sink.type == "postgres_raw",
+                                                              time_column)};
 }
 
 std::unique_ptr<jobs::pipeline::partition> raw_pipeline::fresh(partition_id p) const {
@@ -58,7 +66,8 @@ std::string raw_pipeline::snapshot(const partition& p) const {
 jobs::fold_result raw_pipeline::fold(partition& p, const jobs::event_view& ev, offset_t at,
                                      bool) const {
   auto& r = cast(p);
-  if (auto ok = append_event(r.rows, specs_, ev, {r.id, at}, r.scratch, refuse_nul_); !ok)
+  if (auto ok = append_event(r.rows, specs_, ev, {r.id, at}, r.scratch, refuse_nul_, time_column_);
+      !ok)
     return {jobs::fold_status::rejected, ok.error_message()};
   ++r.state.events;
   return {};

@@ -35,12 +35,15 @@ public:
   bool moves_state() const override { return false; }
 
 private:
-  raw_pipeline(std::vector<jobs::column_spec> specs, std::vector<column> columns, bool refuse_nul)
-    : specs_(std::move(specs)), columns_(std::move(columns)), refuse_nul_(refuse_nul) {}
+  raw_pipeline(std::vector<jobs::column_spec> specs, std::vector<column> columns, bool refuse_nul,
+               int time_column)
+    : specs_(std::move(specs)), columns_(std::move(columns)), refuse_nul_(refuse_nul),
+      time_column_(time_column) {}
 
   std::vector<jobs::column_spec> specs_;
   std::vector<column> columns_;
   bool refuse_nul_; // the store's text cannot hold NUL (PostgreSQL)
+  int time_column_; // the timestamp column of the event-time field; -1: none
 };
 
 } // namespace weir::raw

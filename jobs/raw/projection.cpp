@@ -25,7 +25,8 @@ std::vector<raw::column> raw_schema(const std::vector<jobs::column_spec>& column
 
 expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::column_spec>& columns,
                             const jobs::event_view& ev, raw::kafka_position from,
-                            std::vector<raw::row_batch::value>& values, bool refuse_nul) {
+                            std::vector<raw::row_batch::value>& values, bool refuse_nul,
+                            int time_column) {
   values.resize(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     const auto& c = columns[i];
@@ -71,6 +72,8 @@ expected<void> append_event(raw::row_batch& batch, const std::vector<jobs::colum
           if (!(f.number >= -62'135'596'800'000.0 && f.number < 253'402'300'800'000.0))
             return bad("out of range (years 1 to 9999 in epoch ms)");
           values[i] = static_cast<std::int64_t>(f.number);
+        } else if (static_cast<int>(i) == time_column) {
+          values[i] = ev.time; // the same text, parsed once
         } else if (auto t = weir::parse_iso8601(f.text)) {
           values[i] = *t;
         } else {
