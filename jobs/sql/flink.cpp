@@ -138,7 +138,7 @@ public:
         blank(t_[i_].begin, t_[i_].end); // TUMBLE(TABLE t: the inner TABLE goes
       }
     }
-    return {std::move(text_), std::move(watermarks_)};
+    return {std::move(text_), std::move(watermarks_), std::move(fields_)};
   }
 
 private:
@@ -240,9 +240,51 @@ private:
     }
     if (j == t_.size())
       fail(static_cast<int>(start), "this " + word(i_) + "<...> has no closing >");
+    // A column's ROW: its fields' types, for the paths into it.
+    if (word(i_) == "ROW" && create_paren_ != none && depth_ == 1 && i_ >= 2
+        && (t_[i_ - 1].k == kind::word || t_[i_ - 1].k == kind::quoted)
+        && (is(i_ - 2, ",") || i_ - 2 == create_paren_))
+      row_fields(i_ + 1, j, name(i_ - 1));
     blank(start, t_[j].end);
     text_.replace(start, 5, "jsonb");
     i_ = j;
+  }
+
+  // The fields between the < at `open` and the > at `close`: name TYPE, ...
+  // (a TYPE may be ROW<...> itself, or carry (p, s) or NOT NULL).
+  void row_fields(std::size_t open, std::size_t close, const std::string& prefix) {
+    std::size_t j = open + 1;
+    while (j < close) {
+      if (t_[j].k != kind::word && t_[j].k != kind::quoted)
+        return; // not a field list weir reads; the column stays jsonb
+      // Flink's names keep their case; so does the path (bid.dateTime).
+      const auto raw = span(j);
+      const auto path =
+        prefix + "." + std::string{t_[j].k == kind::quoted ? raw.substr(1, raw.size() - 2) : raw};
+      const auto type = word(j + 1);
+      if (type.empty())
+        return;
+      fields_.push_back({create_table(), path, type});
+      // To the , that ends this field (angles and parentheses balanced).
+      std::size_t k = j + 1;
+      int nest = 0;
+      for (; k < close; ++k) {
+        if (is(k, "<") || is(k, "("))
+          ++nest;
+        else if (is(k, ">") || is(k, ")"))
+          --nest;
+        else if (nest == 0 && is(k, ","))
+          break;
+      }
+      if (type == "ROW" && is(j + 2, "<")) {
+        // The nested ROW's own > is the last > before k.
+        std::size_t end = k;
+        while (end > j + 2 && !is(end - 1, ">"))
+          --end;
+        row_fields(j + 2, end - 1, path);
+      }
+      j = k + 1;
+    }
   }
 
   // [,] WATERMARK FOR c AS c [- INTERVAL 'n' UNIT], up to the next , or ).
@@ -317,6 +359,7 @@ private:
   std::size_t create_paren_ = none; // the ( of its column list
   std::vector<int> pending_;        // depths of TABLE( taken out, awaiting their )
   std::vector<flink_watermark> watermarks_;
+  std::vector<flink_field> fields_;
 };
 
 } // namespace

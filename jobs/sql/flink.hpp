@@ -21,9 +21,17 @@ struct flink_watermark {
   int at = 0;         // offset of WATERMARK
 };
 
+// A field of a column declared ROW<...>: its type, which jsonb forgets.
+struct flink_field {
+  std::string table;
+  std::string path; // column.field[.field...], names as PostgreSQL reads them
+  std::string type; // Flink's type name, upper case (BIGINT, STRING, ROW, ...)
+};
+
 struct respelled {
   std::string text; // as long as the input
   std::vector<flink_watermark> watermarks;
+  std::vector<flink_field> fields;
 };
 
 // Rewrites, each only where Flink's spelling is not PostgreSQL's:
@@ -31,7 +39,8 @@ struct respelled {
 // - 'key' = 'value' in WITH (...) -> key = 'value'; a key with dots or
 //   dashes is Flink's connector option: refused with weir's counterpart;
 //   SET 'a.b' = ... -> SET a.b = ...;
-// - ROW<...>, MAP<...>, ARRAY<...> -> jsonb; DOUBLE -> float8;
+// - ROW<...>, MAP<...>, ARRAY<...> -> jsonb (a ROW's field types returned);
+//   DOUBLE -> float8;
 //   TIMESTAMP(p) WITH LOCAL TIME ZONE -> timestamp with time zone;
 // - WATERMARK FOR ... (taken out, returned);
 // - TABLE(TUMBLE|HOP|SESSION|CUMULATE(TABLE t, ...)) -> TUMBLE(t, ...).

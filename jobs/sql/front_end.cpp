@@ -139,6 +139,28 @@ void translator::add_watermark(table_decl& t) const {
       t.options["watermark_delay"] = option{w.delay, w.at};
     }
   }
+  // A ROW's field types (Flink's names); a type weir has no counterpart for
+  // (DECIMAL without its scale, ...) leaves the path read as text.
+  static const std::map<std::string, sql_type> flink_types{{"BIGINT", sql_type::integer},
+                                                           {"INT", sql_type::integer},
+                                                           {"INTEGER", sql_type::integer},
+                                                           {"SMALLINT", sql_type::integer},
+                                                           {"TINYINT", sql_type::integer},
+                                                           {"DOUBLE", sql_type::floating},
+                                                           {"FLOAT", sql_type::floating},
+                                                           {"REAL", sql_type::floating},
+                                                           {"STRING", sql_type::text},
+                                                           {"VARCHAR", sql_type::text},
+                                                           {"CHAR", sql_type::text},
+                                                           {"BOOLEAN", sql_type::boolean},
+                                                           {"TIMESTAMP", sql_type::timestamp},
+                                                           {"TIMESTAMP_LTZ", sql_type::timestamp},
+                                                           {"ROW", sql_type::json},
+                                                           {"MAP", sql_type::json},
+                                                           {"ARRAY", sql_type::json}};
+  for (const auto& f : fields_)
+    if (auto it = flink_types.find(f.type); f.table == t.name && it != flink_types.end())
+      t.nested.emplace(f.path, it->second);
 }
 
 // The job settings of SET: checkpoints.
@@ -240,7 +262,7 @@ expected<job_spec> parse_sql(std::string_view text, std::string_view origin) {
   if (auto err = json.parse(tree->json).get(root))
     return error{std::string{origin} + ": unreadable parse tree: " + simdjson::error_message(err)};
   translator t{origin};
-  t.watermarks(std::move(flink.watermarks));
+  t.flink_parts(std::move(flink.watermarks), std::move(flink.fields));
   job_spec spec;
   try {
     spec = t.run(node{root});

@@ -112,6 +112,7 @@ field_ref scope::resolve(const std::vector<std::string>& parts, int at) const {
     f.path = g->path;
     f.cast = true;
   }
+  bool declared = false; // the last part's type was declared (ROW<...>)
   for (size_t i = 1; i < parts.size(); ++i) {
     if (f.type != sql_type::json)
       fail(at, "'" + f.path + "' is " + type_label(f.type) + ", not json: it has no field '"
@@ -119,8 +120,15 @@ field_ref scope::resolve(const std::vector<std::string>& parts, int at) const {
     f.path += "." + parts[i];
     f.name = parts[i];
     f.not_null = false;
+    declared = false;
+    if (const auto* d = t_.nested_field(f.path)) {
+      f.path = d->first;
+      f.name = f.path.substr(f.path.rfind('.') + 1);
+      f.type = d->second;
+      declared = true;
+    }
   }
-  if (parts.size() > 1)
+  if (parts.size() > 1 && !declared)
     f.type = sql_type::text; // a.b reads like a->>'b'
   return f;
 }

@@ -178,6 +178,19 @@ struct table_decl {
   std::vector<std::string> primary_key;
   std::vector<partition_decl> partition_by; // PARTITION BY LIST (...)
   int partition_at = -1;
+  // Types of the fields inside a json column, where its declaration said
+  // them (Flink's ROW<...>, names as declared); other paths read as text.
+  std::map<std::string, sql_type> nested;
+  // The declared field at `path`, matched as Flink matches names: exactly,
+  // else ignoring case (PostgreSQL folded the query's bid.dateTime).
+  const std::pair<const std::string, sql_type>* nested_field(const std::string& path) const {
+    if (auto it = nested.find(path); it != nested.end())
+      return &*it;
+    for (const auto& kv : nested)
+      if (lower(kv.first) == lower(path))
+        return &kv;
+    return nullptr;
+  }
 
   const column_decl* column(const std::string& n) const {
     for (const auto& c : columns)
@@ -308,8 +321,11 @@ public:
   explicit translator(std::string_view origin) : origin_(origin) {}
 
   job_spec run(const node& root);
-  // WATERMARK clauses respell_flink took out of the text.
-  void watermarks(std::vector<flink_watermark> w) { watermarks_ = std::move(w); }
+  // What respell_flink took out of the text: WATERMARK clauses, ROW fields.
+  void flink_parts(std::vector<flink_watermark> w, std::vector<flink_field> f) {
+    watermarks_ = std::move(w);
+    fields_ = std::move(f);
+  }
 
   // Where each part of the model came from, for the rules validate() finds:
   // the longest matching field path wins.
@@ -350,6 +366,7 @@ private:
   std::vector<std::pair<std::string, int>> where_;
   int insert_at_ = 0;
   std::vector<flink_watermark> watermarks_;
+  std::vector<flink_field> fields_;
 };
 
 } // namespace weir::jobs::sql

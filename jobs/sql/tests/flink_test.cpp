@@ -122,3 +122,50 @@ FROM TUMBLE(bids, "dateTime", INTERVAL '10 seconds') GROUP BY window_start, wind
   ASSERT_FALSE(unknown);
   EXPECT_EQ(first_line(unknown.error_message()).substr(0, 15), "flink.sql:11:53");
 }
+
+// A ROW's fields keep their declared types and names: bid.price is a
+// number, bid.dateTime a timestamp read from the field as declared (Flink
+// matches names by case; PostgreSQL folded the query's).
+TEST(FlinkSpelling, RowFieldsKeepTheirTypesAndNames) {
+  const std::string ddl = R"(SET 'pipeline.name' = 'q0';
+CREATE TABLE kafka (
+  event_type INT,
+  bid ROW<auction BIGINT, price BIGINT, channel STRING, dateTime TIMESTAMP(3), meta ROW<ok BOOLEAN>>
+) WITH ('connector' = 'kafka', 'brokers' = 'b:1', 'topic' = 'nexmark', 'format' = 'json');
+CREATE TABLE `out` () WITH ('connector' = 'blackhole');
+)";
+  const auto out = respell_flink(ddl);
+  ASSERT_EQ(out.fields.size(), 6u);
+  EXPECT_EQ(out.fields[3].path, "bid.dateTime");
+  EXPECT_EQ(out.fields[3].type, "TIMESTAMP");
+  EXPECT_EQ(out.fields[5].path, "bid.meta.ok");
+  auto q0 = parse_sql(ddl
+                        + "INSERT INTO `out` SELECT bid.auction, bid.price, bid.dateTime, "
+                          "bid.meta.ok FROM kafka WHERE event_type = 2;\n",
+                      "q0.sql");
+  ASSERT_TRUE(q0) << q0.error_message();
+  EXPECT_EQ(q0->columns,
+            (std::vector<column_spec>{{"auction", "bid.auction", column_type::int64, true},
+                                      {"price", "bid.price", column_type::int64, true},
+                                      {"dateTime", "bid.dateTime", column_type::timestamp, true},
+                                      {"ok", "bid.meta.ok", column_type::boolean, true}}));
+  // A field ROW<> did not declare reads as text, as a json column's do.
+  auto other = parse_sql(ddl + "INSERT INTO `out` SELECT bid.url FROM kafka;\n", "q0.sql");
+  ASSERT_TRUE(other) << other.error_message();
+  EXPECT_EQ(other->columns[0].type, column_type::string);
+  // A declared number is one: a sum of it is accepted (a text is refused).
+  auto with_guarantee = ddl;
+  with_guarantee.replace(with_guarantee.find("'format'"), 8,
+                         "'guarantee' = 'at_least_once', 'format'");
+  const std::string windowed = "INSERT INTO `out` SELECT window_start, sum(bid.price) AS total "
+                               "FROM TUMBLE(kafka, PROCTIME(), INTERVAL '10' SECOND) GROUP BY "
+                               "window_start, window_end;\n";
+  auto sum = parse_sql(with_guarantee + windowed, "q0.sql");
+  ASSERT_TRUE(sum) << sum.error_message();
+  EXPECT_EQ(sum->aggregations[0].field, "bid.price");
+  auto text_sum =
+    parse_sql(with_guarantee
+                + std::string{windowed}.replace(windowed.find("bid.price"), 9, "bid.channel"),
+              "q0.sql");
+  EXPECT_FALSE(text_sum);
+}
