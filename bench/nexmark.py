@@ -11,7 +11,6 @@ Not yet: Flink SQL side by side, and the queries that need expressions
 (docs/benchmarks.md, "Nexmark")."""
 import argparse
 import collections
-import json
 import os
 import sys
 import time
@@ -85,20 +84,6 @@ def job_text(name, topic, select, table=None):
     return (f"SET pipeline.name = '{name}';\n"
             + SOURCE.format(brokers=os.environ["WEIR_KAFKA_BROKERS"], topic=topic)
             + into + "\nINSERT INTO out " + select + ";\n")
-
-
-def bids_of(topic):
-    """(partition, offset) -> (auction, bidder, price, epoch ms) of every bid."""
-    out = {}
-    for line in h.run(["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic, "-e",
-                       "-q", "-f", "%p %o %s\n"]).stdout.splitlines():
-        p, o, payload = line.split(" ", 2)
-        e = json.loads(payload)
-        if e["event_type"] == 2:
-            b = e["bid"]
-            out[(int(p), int(o))] = (b["auction"], b["bidder"], b["price"],
-                                     ref.millis(b["dateTime"].replace(" ", "T") + "Z"))
-    return out
 
 
 def reference(name, bids, watermark):
@@ -194,7 +179,7 @@ def main():
     assert d1["messages"] == args.events, d1
 
     # Correctness: every query into PostgreSQL over the small topic.
-    bids = bids_of(small)
+    bids = ref.nexmark_bids(small)
     newest = collections.defaultdict(int)
     for (p, _), (_, _, _, t) in bids.items():
         newest[p] = max(newest[p], t)

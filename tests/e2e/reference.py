@@ -34,6 +34,14 @@ def read_topic(topic, malformed=None):
     return events
 
 
+def nexmark_bids(topic, malformed=None):
+    """{(partition, offset): (auction, bidder, price, epoch ms)} of every bid
+    of a `weir gen nexmark` topic (read_topic's `malformed` as there)."""
+    return {(p, o): (e["bid"]["auction"], e["bid"]["bidder"], e["bid"]["price"],
+                     millis(e["bid"]["dateTime"].replace(" ", "T") + "Z"))
+            for p, o, e in read_topic(topic, malformed) if e["event_type"] == 2}
+
+
 def millis(ts):
     if isinstance(ts, (int, float)):
         return int(ts)

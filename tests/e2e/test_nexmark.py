@@ -11,7 +11,6 @@ same events read back with kcat:
 A malformed event ends each partition (dead-lettered, so its count says a
 partition was read to the end); then a full replay of q0 adds nothing."""
 import collections
-import json
 import os
 
 import harness as h
@@ -30,23 +29,13 @@ def main():
            "--count", str(EVENTS), "--seed", "5"])
     for p in range(PARTITIONS):
         h.produce(topic, p, [("x", "{not json")])
-    lines = h.run(["kcat", "-C", "-b", os.environ["WEIR_KAFKA_BROKERS"], "-t", topic, "-e", "-q",
-                   "-f", "%p %o %s\n"]).stdout.splitlines()
-    assert len(lines) == EVENTS + PARTITIONS, len(lines)
-    bids = {}  # (partition, offset) -> (auction, bidder, price, epoch ms)
-    newest = collections.defaultdict(int)
-    for line in lines:
-        p, o, payload = line.split(" ", 2)
-        if payload == "{not json":
-            continue
-        e = json.loads(payload)
-        if e["event_type"] != 2:
-            continue
-        b = e["bid"]
-        t = ref.millis(b["dateTime"].replace(" ", "T") + "Z")
-        bids[(int(p), int(o))] = (b["auction"], b["bidder"], b["price"], t)
-        newest[int(p)] = max(newest[int(p)], t)
+    malformed = []
+    bids = ref.nexmark_bids(topic, malformed)  # (partition, offset) -> (auction, bidder, price, ms)
+    assert len(malformed) == PARTITIONS, malformed
     assert len(bids) == EVENTS * 46 // 50, len(bids)
+    newest = collections.defaultdict(int)
+    for (p, _), (_, _, _, t) in bids.items():
+        newest[p] = max(newest[p], t)
     # Windows the watermark closed: the least partition's newest bid, less the delay.
     watermark = min(newest.values()) - 1000
     counts = collections.Counter((t - t % WINDOW_MS, str(a)) for a, _, _, t in bids.values()
