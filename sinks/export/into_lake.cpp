@@ -198,15 +198,19 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   const auto listed = try_key(cfg, from, *run);
   const auto prefix = names_prefix(cfg, from, *run);
   auto earlier = listed_files(s3, cfg, listed);
-  // An earlier try committed and crashed before marking (another database).
-  if (has_export_run(t->metadata(), from, *run)) {
+  // The run needs no snapshot of this try's: the other tries' files go (a
+  // sweep is due if one failed), and the rows are marked.
+  auto mark_only = [&]() -> expected<lake_export_result> {
     bool failed = !earlier.empty();
     failed = drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix) || failed;
     sweep_when_due(*t, s3, cfg, from, failed);
     if (auto m = ex.mark(*run); !m)
       return m.failure();
     return out;
-  }
+  };
+  // An earlier try committed and crashed before marking (another database).
+  if (has_export_run(t->metadata(), from, *run))
+    return mark_only();
 
   lake::partition_writer writer(cfg, s3, 0);
   const auto mine = prefix + lake::random_uuid();
@@ -244,14 +248,8 @@ expected<lake_export_result> export_into_lake(exporter& ex, const lake::table_co
   }
   auto files = writer.take_files();
   out.rows = *rows;
-  if (files.empty()) { // nothing claimed, or all of it exported already: no snapshot
-    bool failed = !earlier.empty();
-    failed = drop_listed(*t, s3, cfg, listed, std::move(earlier), prefix) || failed;
-    sweep_when_due(*t, s3, cfg, from, failed);
-    if (auto m = ex.mark(*run); !m)
-      return m.failure();
-    return out;
-  }
+  if (files.empty()) // nothing claimed, or all of it exported already: no snapshot
+    return mark_only();
   lake::failpoint("export.before_list");
 
   auto all = earlier;
